@@ -1,0 +1,44 @@
+/**
+ * Error classes shared by every layer. Activities map `BadInputError` and `IntegrityError`
+ * to non-retryable Temporal failures; everything else is retried.
+ */
+export class LeptonError extends Error {
+  constructor(message: string, readonly code: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The caller asked for something invalid: retrying cannot help. */
+export class BadInputError extends LeptonError {
+  constructor(message: string) {
+    super(message, 'BAD_INPUT');
+  }
+}
+
+/** Named thing (snapshot, asset, object) does not exist. */
+export class NotFoundError extends LeptonError {
+  constructor(message: string) {
+    super(message, 'NOT_FOUND');
+  }
+}
+
+/** Stored data failed a hash or signature check. */
+export class IntegrityError extends LeptonError {
+  constructor(message: string) {
+    super(message, 'INTEGRITY');
+  }
+}
+
+/** Create-only write found the object already present. */
+export class AlreadyExistsError extends LeptonError {
+  constructor(message: string) {
+    super(message, 'ALREADY_EXISTS');
+  }
+}
+
+export const NON_RETRYABLE_CODES = ['BAD_INPUT', 'NOT_FOUND', 'INTEGRITY'] as const;
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,22 @@
+import pino, { type Logger } from 'pino';
+
+/** One pino root logger per process; children carry workflow/activity ids. */
+let root: Logger | undefined;
+
+export function logger(): Logger {
+  if (!root) {
+    root = pino({
+      name: 'lepton-dr',
+      level: process.env.LEPTON_DR_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    });
+  }
+  return root;
+}
+
+export function setLogger(l: Logger): void {
+  root = l;
+}
+
+export type { Logger };

@@ -1,0 +1,64 @@
+/**
+ * Layer 0 of the repository: a flat key -> bytes object store.
+ * Keys are '/'-separated relative names such as "data/ab/abcdef...".
+ */
+export interface ByteRange {
+  /** first byte, inclusive */
+  start: number;
+  /** number of bytes */
+  length: number;
+}
+
+export interface PutOptions {
+  /** Fail with AlreadyExistsError if the key exists. */
+  createOnly?: boolean;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+}
+
+export interface BlobStore {
+  /** Human readable location, e.g. "s3://bucket/prefix" or "file:///srv/repo". */
+  readonly url: string;
+  put(key: string, body: Buffer, opts?: PutOptions): Promise<void>;
+  /** Throws NotFoundError when missing. */
+  get(key: string, range?: ByteRange): Promise<Buffer>;
+  /** undefined when missing. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** All objects whose key starts with prefix, in key order. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Deleting a missing key is not an error. */
+  delete(key: string): Promise<void>;
+}
+
+/** Wraps a store and counts bytes written/read; used for stats and benchmarks. */
+export class CountingStore implements BlobStore {
+  bytesPut = 0;
+  objectsPut = 0;
+  bytesGot = 0;
+  constructor(private readonly inner: BlobStore) {}
+  get url(): string {
+    return this.inner.url;
+  }
+  async put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
+    await this.inner.put(key, body, opts);
+    this.bytesPut += body.length;
+    this.objectsPut += 1;
+  }
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    const b = await this.inner.get(key, range);
+    this.bytesGot += b.length;
+    return b;
+  }
+  head(key: string): Promise<ObjectInfo | undefined> {
+    return this.inner.head(key);
+  }
+  list(prefix: string): Promise<ObjectInfo[]> {
+    return this.inner.list(prefix);
+  }
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
