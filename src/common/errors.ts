@@ -37,7 +37,14 @@ export class AlreadyExistsError extends LeptonError {
   }
 }
 
-export const NON_RETRYABLE_CODES = ['BAD_INPUT', 'NOT_FOUND', 'INTEGRITY'] as const;
+/** A source file changed or vanished between the scan and the read: the plan is stale. */
+export class SourceChangedError extends LeptonError {
+  constructor(message: string) {
+    super(message, 'SOURCE_CHANGED');
+  }
+}
+
+export const NON_RETRYABLE_CODES = ['BAD_INPUT', 'NOT_FOUND', 'INTEGRITY', 'SOURCE_CHANGED'] as const;
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,0 +1,69 @@
+import type { BlobStore } from '../store/blob-store';
+import type { ChunkIndex } from '../repo/chunk-index';
+import { encodeIndexFile } from '../repo/chunk-index';
+import { indexKey, packKey } from '../repo/layout';
+import { PackBuilder, sha256hex, type BlobType } from '../repo/pack';
+
+/**
+ * Fills packs and uploads them with bounded concurrency. Each pack is followed by an index
+ * object describing it, so a chunk is findable as soon as its pack is durable.
+ * `onDurable(mark)` runs in flush order once a pack and all before it are durable.
+ */
+export class PackUploader {
+  private builder = new PackBuilder();
+  private readonly inflight: Promise<void>[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly queued = new Set<string>();
+  bytesUploaded = 0;
+  packsWritten = 0;
+
+  constructor(
+    private readonly store: BlobStore,
+    private readonly index: ChunkIndex,
+    private readonly packSize: number,
+    private readonly maxInflight = 2,
+  ) {}
+
+  /** Already stored anywhere, or queued in this run. */
+  known(id: string): boolean {
+    return this.index.has(id) || this.queued.has(id);
+  }
+
+  get pendingBytes(): number {
+    return this.builder.bytes;
+  }
+
+  /** Add a blob; returns true when the current pack reached its size and should be flushed. */
+  add(id: string, type: BlobType, data: Buffer): boolean {
+    if (this.known(id)) return false;
+    this.queued.add(id);
+    this.builder.add(id, type, data);
+    return this.builder.bytes >= this.packSize;
+  }
+
+  /** Seal the current pack and start its upload; resolves once there is room for another. */
+  async flush(onDurable?: () => Promise<void> | void): Promise<void> {
+    if (this.builder.count > 0) {
+      const { id, body, entries } = this.builder.finish();
+      const upload = (async () => {
+        await this.store.put(packKey(id), body);
+        const idx = encodeIndexFile([{ id, entries }]);
+        await this.store.put(indexKey(sha256hex(idx)), idx);
+        this.index.addPack(id, entries);
+        this.bytesUploaded += body.length + idx.length;
+        this.packsWritten++;
+      })();
+      this.inflight.push(upload);
+      upload.finally(() => this.inflight.splice(this.inflight.indexOf(upload), 1)).catch(() => undefined);
+      this.chain = this.chain.then(() => upload);
+    }
+    if (onDurable) this.chain = this.chain.then(onDurable);
+    this.chain.catch(() => undefined);
+    while (this.inflight.length >= this.maxInflight) await Promise.race(this.inflight);
+  }
+
+  /** Wait for every upload and durable callback; rethrows the first failure. */
+  async drain(): Promise<void> {
+    await this.chain;
+  }
+}

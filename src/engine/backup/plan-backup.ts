@@ -1,0 +1,160 @@
+import os from 'node:os';
+import { NotFoundError } from '../../common/errors';
+import type { Repository } from '../repo/repository';
+import type { SnapshotManifest } from '../repo/snapshot';
+import type { FileEntry, TreeEntry } from '../repo/tree';
+import { scanSource } from './scan';
+import { batchKey, planKey, readJson, BackupPlanSchema, writeJson, type BackupPlan, type WorkItem } from './work-plan';
+
+export type Strategy = 'full' | 'incremental' | 'differential';
+
+export interface PlanBackupOptions {
+  backupId: string;
+  snapshotId: string;
+  asset: string;
+  source: string;
+  include?: string[];
+  exclude?: string[];
+  tags?: string[];
+  strategy: Strategy;
+  host?: string;
+  /** a batch ends once it holds this many bytes to read ... */
+  batchBytes?: number;
+  /** ... or this many files */
+  batchFiles?: number;
+  /** files larger than this are split into sections that batches handle in parallel */
+  sectionBytes?: number;
+}
+
+export interface PlanSummary {
+  backupId: string;
+  snapshotId: string;
+  parent?: string;
+  strategy: Strategy;
+  batches: number;
+  files: number;
+  bytes: number;
+  filesToRead: number;
+  bytesToRead: number;
+}
+
+/** Pick the snapshot whose metadata lets unchanged files skip reading. */
+async function findParent(repo: Repository, asset: string, strategy: Strategy): Promise<SnapshotManifest | undefined> {
+  if (strategy === 'full') return undefined;
+  const snaps = await repo.listSnapshots({ asset });
+  const pool = strategy === 'differential' ? snaps.filter((s) => s.strategy === 'full') : snaps;
+  return pool[pool.length - 1];
+}
+
+function unchanged(prev: TreeEntry | undefined, cur: { size: number; mtimeNs: string; ino: number; ctimeNs: string }): prev is FileEntry {
+  return (
+    prev?.type === 'file' &&
+    prev.size === cur.size &&
+    prev.mtimeNs === cur.mtimeNs &&
+    prev.ino === cur.ino &&
+    prev.ctimeNs === cur.ctimeNs
+  );
+}
+
+/**
+ * Scan the source, diff it against the parent and write the work list into the repository.
+ * Idempotent: a second call with the same backupId returns the stored plan.
+ */
+export async function planBackup(repo: Repository, o: PlanBackupOptions): Promise<PlanSummary> {
+  const existing = await repo.store.head(planKey(o.backupId));
+  if (existing) return summarise(await readJson(repo.store, planKey(o.backupId), BackupPlanSchema));
+
+  const parent = await findParent(repo, o.asset, o.strategy);
+  const parentFiles = new Map<string, TreeEntry>();
+  if (parent) for (const e of await repo.loadTree(parent)) parentFiles.set(e.path, e);
+
+  const scan = scanSource({ source: o.source, include: o.include, exclude: o.exclude });
+  const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
+  const batchFiles = o.batchFiles ?? 5000;
+  const sectionBytes = o.sectionBytes ?? 64 * 1024 * 1024;
+
+  const entries: BackupPlan['entries'] = [];
+  const batches: WorkItem[][] = [];
+  let cur: WorkItem[] = [];
+  let curBytes = 0;
+  let filesUnchanged = 0;
+  const closeBatch = () => {
+    if (cur.length) batches.push(cur);
+    cur = [];
+    curBytes = 0;
+  };
+
+  for (const e of scan.entries) {
+    if (e.type !== 'file') {
+      entries.push(e);
+      continue;
+    }
+    const prev = parentFiles.get(e.path);
+    if (unchanged(prev, e)) {
+      entries.push({ ...e, chunks: prev.chunks });
+      filesUnchanged++;
+      continue;
+    }
+    const idx = entries.length;
+    entries.push({ ...e, pending: true });
+    if (e.size === 0) {
+      cur.push({ entry: idx, path: e.path, size: 0, start: 0, end: 0 });
+      continue;
+    }
+    for (let start = 0; start < e.size; start += sectionBytes) {
+      const end = Math.min(e.size, start + sectionBytes);
+      cur.push({ entry: idx, path: e.path, size: e.size, start, end });
+      curBytes += end - start;
+      if (curBytes >= batchBytes || cur.length >= batchFiles) closeBatch();
+    }
+  }
+  closeBatch();
+
+  const plan: BackupPlan = {
+    v: 1,
+    backupId: o.backupId,
+    snapshotId: o.snapshotId,
+    asset: o.asset,
+    source: o.source,
+    host: o.host ?? os.hostname(),
+    tags: o.tags ?? [],
+    strategy: o.strategy,
+    parent: parent?.id,
+    fullBase: o.strategy === 'full' ? o.snapshotId : o.strategy === 'differential' ? parent?.id : parent?.fullBase,
+    startedAt: new Date().toISOString(),
+    entries,
+    batches: batches.length,
+    filesUnchanged,
+    skipped: scan.skipped.length,
+  };
+  for (let i = 0; i < batches.length; i++) await writeJson(repo.store, batchKey(o.backupId, i), { v: 1, source: o.source, items: batches[i] });
+  // the plan goes last: its presence means the work list is complete
+  await writeJson(repo.store, planKey(o.backupId), plan);
+  return summarise(plan);
+}
+
+export async function loadPlan(repo: Repository, backupId: string): Promise<BackupPlan> {
+  try {
+    return await readJson(repo.store, planKey(backupId), BackupPlanSchema);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(`backup ${backupId} has no work plan in the repository`);
+    throw e;
+  }
+}
+
+function summarise(p: BackupPlan): PlanSummary {
+  let bytes = 0;
+  let bytesToRead = 0;
+  let files = 0;
+  let filesToRead = 0;
+  for (const e of p.entries) {
+    if (e.type !== 'file') continue;
+    files++;
+    bytes += e.size;
+    if ('pending' in e) {
+      filesToRead++;
+      bytesToRead += e.size;
+    }
+  }
+  return { backupId: p.backupId, snapshotId: p.snapshotId, parent: p.parent, strategy: p.strategy, batches: p.batches, files, bytes, filesToRead, bytesToRead };
+}

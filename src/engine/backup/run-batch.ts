@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { BadInputError, NotFoundError, SourceChangedError } from '../../common/errors';
+import { chunkSegments } from '../chunker/chunk-segments';
+import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
+import type { ChunkPool } from '../chunker/pool';
+import type { Repository } from '../repo/repository';
+import { PackUploader } from './pack-uploader';
+import {
+  batchKey,
+  BatchResultSchema,
+  BatchSchema,
+  partialKey,
+  PartialSchema,
+  readJson,
+  resultKey,
+  writeJson,
+  type BatchResult,
+  type WorkItem,
+} from './work-plan';
+
+export interface BatchProgress {
+  /** items whose chunks are all durable in the repository: the resume cursor */
+  itemsDone: number;
+  items: number;
+  bytesRead: number;
+  bytesTotal: number;
+}
+
+export interface RunBatchOptions {
+  backupId: string;
+  batch: number;
+  /** cursor from a previous attempt's last heartbeat */
+  resumeFrom?: number;
+  pool?: ChunkPool;
+  onProgress?: (p: BatchProgress) => void;
+  /** checked between tasks; throw to stop (cancellation) */
+  checkpoint?: () => void;
+}
+
+const TASK_BYTES = 16 * 1024 * 1024;
+const TASK_ITEMS = 256;
+
+function groupTasks(source: string, items: WorkItem[], from: number): { task: ChunkTask; first: number }[] {
+  const out: { task: ChunkTask; first: number }[] = [];
+  let segs: ChunkTask['segments'] = [];
+  let first = from;
+  let bytes = 0;
+  for (let i = from; i < items.length; i++) {
+    const it = items[i];
+    if (segs.length && (bytes + (it.end - it.start) > TASK_BYTES || segs.length >= TASK_ITEMS)) {
+      out.push({ task: { taskId: out.length, segments: segs }, first });
+      segs = [];
+      bytes = 0;
+      first = i;
+    }
+    segs.push({ path: path.join(source, it.path), start: it.start, end: it.end });
+    bytes += it.end - it.start;
+  }
+  if (segs.length) out.push({ task: { taskId: out.length, segments: segs }, first });
+  return out;
+}
+
+/**
+ * Read, chunk, deduplicate and upload one batch of the work list. Idempotent: a finished
+ * batch returns its stored result; an interrupted one resumes after its last durable item.
+ */
+export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Promise<BatchResult['stats']> {
+  const store = repo.store;
+  if (await store.head(resultKey(o.backupId, o.batch))) {
+    return (await readJson(store, resultKey(o.backupId, o.batch), BatchResultSchema)).stats;
+  }
+  let batch;
+  try {
+    batch = await readJson(store, batchKey(o.backupId, o.batch), BatchSchema);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw new NotFoundError(`backup ${o.backupId} has no batch ${o.batch}`);
+    throw e;
+  }
+  const items = batch.items;
+  const chunks: string[][] = [];
+  let start = 0;
+  if (o.resumeFrom && (await store.head(partialKey(o.backupId, o.batch)))) {
+    const partial = await readJson(store, partialKey(o.backupId, o.batch), PartialSchema);
+    chunks.push(...partial.chunks.slice(0, partial.itemsDone));
+    start = chunks.length;
+  }
+  const index = await repo.loadIndex(true);
+  const up = new PackUploader(store, index, repo.packSize);
+  const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
+  const bytesTotal = items.reduce((s, it) => s + it.end - it.start, 0);
+  let durable = start;
+  const report = () => o.onProgress?.({ itemsDone: durable, items: items.length, bytesRead: stats.bytesRead, bytesTotal });
+
+  const markDurable = (upTo: number) => async () => {
+    if (upTo <= durable) return;
+    stats.bytesUploaded += await writeJson(store, partialKey(o.backupId, o.batch), { v: 1, itemsDone: upTo, chunks: chunks.slice(0, upTo) });
+    durable = upTo;
+    report();
+  };
+
+  const tasks = groupTasks(batch.source, items, start);
+  const run = (t: ChunkTask): Promise<ChunkTaskResult> => (o.pool ? o.pool.run(t) : Promise.resolve(chunkSegments(t, repo.chunker)));
+  const window = Math.max(2, (o.pool?.size ?? 1) * 2);
+  const pending: Promise<ChunkTaskResult>[] = [];
+  let next = 0;
+  while (pending.length < window && next < tasks.length) pending.push(run(tasks[next++].task));
+
+  for (let t = 0; t < tasks.length; t++) {
+    o.checkpoint?.();
+    const res = await (pending.shift() as Promise<ChunkTaskResult>);
+    if (next < tasks.length) pending.push(run(tasks[next++].task));
+    const data = Buffer.from(res.data);
+    for (let s = 0; s < res.results.length; s++) {
+      const itemNo = tasks[t].first + s;
+      const it = items[itemNo];
+      const r = res.results[s];
+      if ('error' in r) {
+        if (r.code === 'CHANGED' || r.code === 'ENOENT') throw new SourceChangedError(`source file ${it.path} changed or vanished during the backup: ${r.error}`);
+        throw new BadInputError(`source file ${it.path} cannot be read: ${r.error}`);
+      }
+      const ids: string[] = [];
+      chunks[itemNo] = ids;
+      for (const c of r.chunks) {
+        ids.push(c.id);
+        if (up.known(c.id)) continue;
+        stats.chunksNew++;
+        stats.bytesNew += c.len;
+        if (up.add(c.id, 'data', data.subarray(c.off, c.off + c.len))) {
+          // every earlier item is complete; this one too once its last chunk is in
+          const last = c === r.chunks[r.chunks.length - 1];
+          await up.flush(markDurable(last ? itemNo + 1 : itemNo));
+        }
+      }
+      // sections of one file arrive as several items; count the file once
+      if (it.start === 0) stats.filesRead++;
+      stats.bytesRead += it.end - it.start;
+    }
+    report();
+  }
+  await up.flush(markDurable(items.length));
+  await up.drain();
+  stats.bytesUploaded += up.bytesUploaded;
+  stats.packsWritten = up.packsWritten;
+  const result: BatchResult = { v: 1, chunks, stats };
+  await writeJson(store, resultKey(o.backupId, o.batch), result);
+  await store.delete(partialKey(o.backupId, o.batch));
+  return stats;
+}

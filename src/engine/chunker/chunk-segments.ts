@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { ChunkTask, ChunkTaskResult, SegmentResult } from './chunk-task';
+import { makeCutter, type ChunkerParams } from './fastcdc';
+
+/**
+ * Read, chunk and hash every segment of a task into one buffer. Runs inside a worker thread,
+ * and directly in-process when no pool is wanted.
+ */
+export function chunkSegments(task: ChunkTask, params: ChunkerParams): ChunkTaskResult {
+  const total = task.segments.reduce((s, g) => s + (g.end - g.start), 0);
+  const buf = Buffer.allocUnsafeSlow(total);
+  const cutter = makeCutter(params);
+  const results: SegmentResult[] = [];
+  let base = 0;
+  for (const seg of task.segments) {
+    const want = seg.end - seg.start;
+    try {
+      const got = readRange(seg.path, seg.start, buf, base, want);
+      if (got !== want) {
+        results.push({ error: `${seg.path}: file changed during backup (expected ${want} bytes at ${seg.start}, read ${got})`, code: 'CHANGED' });
+      } else {
+        const chunks = [];
+        for (let off = 0; off < want; ) {
+          const len = cutter.cut(buf, base + off, base + want);
+          const id = createHash('sha256').update(buf.subarray(base + off, base + off + len)).digest('hex');
+          chunks.push({ id, off: base + off, len });
+          off += len;
+        }
+        results.push({ chunks });
+      }
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      results.push({ error: `${seg.path}: ${err.code ?? ''} ${err.message}`.trim(), code: err.code });
+    }
+    base += want;
+  }
+  return { taskId: task.taskId, data: buf.buffer as ArrayBuffer, results };
+}
+
+function readRange(path: string, start: number, buf: Buffer, at: number, want: number): number {
+  if (want === 0) {
+    fs.accessSync(path, fs.constants.R_OK);
+    return 0;
+  }
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    let got = 0;
+    while (got < want) {
+      const n = fs.readSync(fd, buf, at + got, want - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,28 @@
+/** Messages between the backup pipeline and its chunking workers. */
+export interface Segment {
+  path: string;
+  /** byte range of the file to chunk, end exclusive */
+  start: number;
+  end: number;
+}
+
+export interface ChunkRef {
+  id: string;
+  /** offset of the chunk inside the task's data buffer */
+  off: number;
+  len: number;
+}
+
+export interface ChunkTask {
+  taskId: number;
+  segments: Segment[];
+}
+
+export type SegmentResult = { chunks: ChunkRef[] } | { error: string; code?: string };
+
+export interface ChunkTaskResult {
+  taskId: number;
+  /** all segments' bytes, back to back; transferred, not copied */
+  data: ArrayBuffer;
+  results: SegmentResult[];
+}

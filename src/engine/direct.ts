@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { mapLimit } from '../common/map-limit';
+import { commitBackup } from './backup/commit-backup';
+import { planBackup, type PlanBackupOptions } from './backup/plan-backup';
+import { runBackupBatch } from './backup/run-batch';
+import { ChunkPool } from './chunker/pool';
+import type { Repository } from './repo/repository';
+import type { SnapshotManifest } from './repo/snapshot';
+import { abortRestore, finishRestore, type RestoreOutcome } from './restore/finish-restore';
+import { planRestore, type PlanRestoreOptions } from './restore/plan-restore';
+import { runRestoreBatch } from './restore/run-restore-batch';
+
+/**
+ * The whole backup or restore in one process, without Temporal: for benchmarks (engine-direct
+ * vs through workflows), tests of the engine, and embedding.
+ */
+export async function backupDirect(
+  repo: Repository,
+  o: Omit<PlanBackupOptions, 'backupId' | 'snapshotId'> & { backupId?: string },
+  pool?: ChunkPool,
+): Promise<SnapshotManifest> {
+  const backupId = o.backupId ?? randomUUID();
+  const snapshotId = randomUUID().replace(/-/g, '');
+  const ownPool = pool ?? new ChunkPool();
+  try {
+    const plan = await planBackup(repo, { ...o, backupId, snapshotId });
+    const batches = Array.from({ length: plan.batches }, (_, i) => i);
+    await mapLimit(batches, 2, (batch) => runBackupBatch(repo, { backupId, batch, pool: ownPool }));
+    return await commitBackup(repo, backupId);
+  } finally {
+    if (!pool) await ownPool.close();
+  }
+}
+
+export async function restoreDirect(repo: Repository, o: Omit<PlanRestoreOptions, 'restoreId'> & { restoreId?: string }): Promise<RestoreOutcome> {
+  const restoreId = o.restoreId ?? randomUUID();
+  try {
+    const plan = await planRestore(repo, { ...o, restoreId });
+    const batches = Array.from({ length: plan.batches }, (_, i) => i);
+    await mapLimit(batches, 2, (batch) => runRestoreBatch(repo, { restoreId, batch }));
+    return await finishRestore(repo, restoreId);
+  } catch (e) {
+    await abortRestore(repo, restoreId, undefined, o.target).catch(() => undefined);
+    throw e;
+  }
+}

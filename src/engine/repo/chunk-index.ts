@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { IntegrityError } from '../../common/errors';
+import type { BlobStore } from '../store/blob-store';
+import { INDEX_PREFIX, indexKey } from './layout';
+import { sha256hex, type BlobType, type PackEntry } from './pack';
+
+export interface BlobLocation {
+  pack: string;
+  type: BlobType;
+  offset: number;
+  length: number;
+}
+
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+export const IndexFileSchema = z.object({
+  v: z.literal(1),
+  packs: z.array(
+    z.object({
+      id: Hex64,
+      blobs: z.array(z.tuple([Hex64, z.enum(['data', 'tree']), z.number().int().min(0), z.number().int().min(0)])),
+    }),
+  ),
+});
+export type IndexFile = z.infer<typeof IndexFileSchema>;
+
+/** chunk id -> where it lives. Loaded from every index object at backup and restore start. */
+export class ChunkIndex {
+  private readonly map = new Map<string, BlobLocation>();
+  readonly packs = new Set<string>();
+
+  get size(): number {
+    return this.map.size;
+  }
+  has(id: string): boolean {
+    return this.map.has(id);
+  }
+  get(id: string): BlobLocation | undefined {
+    return this.map.get(id);
+  }
+  addPack(pack: string, entries: PackEntry[]): void {
+    this.packs.add(pack);
+    for (const e of entries) {
+      if (!this.map.has(e.id)) this.map.set(e.id, { pack, type: e.type, offset: e.offset, length: e.length });
+    }
+  }
+  addFile(f: IndexFile): void {
+    for (const p of f.packs) this.addPack(p.id, p.blobs.map(([id, type, offset, length]) => ({ id, type, offset, length })));
+  }
+  entries(): IterableIterator<[string, BlobLocation]> {
+    return this.map.entries();
+  }
+}
+
+export function encodeIndexFile(packs: { id: string; entries: PackEntry[] }[]): Buffer {
+  const f: IndexFile = { v: 1, packs: packs.map((p) => ({ id: p.id, blobs: p.entries.map((e) => [e.id, e.type, e.offset, e.length]) })) };
+  return Buffer.from(JSON.stringify(f));
+}
+
+/** Write an index object named by the hash of its content (idempotent). Returns its id. */
+export async function writeIndexFile(store: BlobStore, packs: { id: string; entries: PackEntry[] }[]): Promise<string> {
+  const body = encodeIndexFile(packs);
+  const id = sha256hex(body);
+  await store.put(indexKey(id), body);
+  return id;
+}
+
+export function parseIndexFile(body: Buffer, id: string): IndexFile {
+  if (sha256hex(body) !== id) throw new IntegrityError(`index ${id}: content does not match its name`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new IntegrityError(`index ${id}: not JSON`);
+  }
+  const r = IndexFileSchema.safeParse(raw);
+  if (!r.success) throw new IntegrityError(`index ${id}: malformed`);
+  return r.data;
+}
+
+export async function loadIndex(store: BlobStore, concurrency = 16): Promise<ChunkIndex> {
+  const idx = new ChunkIndex();
+  const keys = (await store.list(INDEX_PREFIX)).map((o) => o.key);
+  let next = 0;
+  const work = async () => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      const id = key.slice(INDEX_PREFIX.length);
+      idx.addFile(parseIndexFile(await store.get(key), id));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, work));
+  return idx;
+}

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { AlreadyExistsError, BadInputError, IntegrityError, NotFoundError } from '../../common/errors';
+import { DEFAULT_CHUNKER, type ChunkerParams } from '../chunker/fastcdc';
+import type { BlobStore } from '../store/blob-store';
+import { loadIndex, type BlobLocation, type ChunkIndex } from './chunk-index';
+import { sign, verifySignature } from './keys';
+import { CONFIG_KEY, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
+import { sha256hex } from './pack';
+import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
+import { TreeBlobSchema, type TreeEntry } from './tree';
+
+const RepoConfigSchema = z.object({
+  v: z.literal(1),
+  id: z.string().regex(/^[0-9a-f]{32}$/),
+  created: z.string(),
+  chunker: z.object({ min: z.number().int().positive(), avg: z.number().int().positive(), max: z.number().int().positive() }),
+});
+type RepoConfig = z.infer<typeof RepoConfigSchema>;
+
+export interface RepositoryOptions {
+  packSize?: number;
+  /** create the repository if it does not exist yet */
+  create?: boolean;
+}
+
+export type SnapshotSelector = { id: string } | { latest: true } | { before: Date };
+
+/** A backup repository: config, packs, index and signed snapshots in a BlobStore. */
+export class Repository {
+  private index?: ChunkIndex;
+
+  private constructor(
+    readonly store: BlobStore,
+    readonly key: Buffer,
+    readonly config: RepoConfig,
+    readonly packSize: number,
+  ) {}
+
+  get chunker(): ChunkerParams {
+    return this.config.chunker;
+  }
+
+  static async open(store: BlobStore, key: Buffer, opts: RepositoryOptions = {}): Promise<Repository> {
+    const packSize = opts.packSize ?? 32 * 1024 * 1024;
+    const head = await store.head(CONFIG_KEY);
+    if (!head) {
+      if (!opts.create) throw new NotFoundError(`no repository at ${store.url} (run a backup to create it)`);
+      const config: RepoConfig = { v: 1, id: randomBytes(16).toString('hex'), created: new Date().toISOString(), chunker: DEFAULT_CHUNKER };
+      const body = JSON.stringify(config);
+      try {
+        await store.put(CONFIG_KEY, Buffer.from(JSON.stringify({ body, sig: sign(key, body) })), { createOnly: true });
+      } catch (e) {
+        if (!(e instanceof AlreadyExistsError)) throw e;
+      }
+    }
+    return new Repository(store, key, await readConfig(store, key), packSize);
+  }
+
+  async loadIndex(refresh = false): Promise<ChunkIndex> {
+    if (!this.index || refresh) this.index = await loadIndex(this.store);
+    return this.index;
+  }
+
+  /** Fetch one blob and check it against its id; IntegrityError names `what`. */
+  async readBlob(id: string, loc: BlobLocation, what: string): Promise<Buffer> {
+    const data = await this.store.get(packKey(loc.pack), { start: loc.offset, length: loc.length });
+    if (data.length !== loc.length || sha256hex(data) !== id) {
+      throw new IntegrityError(`${what}: chunk ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)} failed its SHA-256 check`);
+    }
+    return data;
+  }
+
+  async writeSnapshot(m: SnapshotManifest): Promise<void> {
+    try {
+      await this.store.put(snapshotKey(m.id), encodeManifest(m, this.key), { createOnly: true });
+    } catch (e) {
+      if (!(e instanceof AlreadyExistsError)) throw e;
+      const existing = await this.loadSnapshot(m.id);
+      if (JSON.stringify(existing.tree) !== JSON.stringify(m.tree)) throw new AlreadyExistsError(`snapshot ${m.id} already exists with other content`);
+    }
+  }
+
+  async loadSnapshot(id: string): Promise<SnapshotManifest> {
+    let raw: Buffer;
+    try {
+      raw = await this.store.get(snapshotKey(id));
+    } catch (e) {
+      if (e instanceof NotFoundError) throw new NotFoundError(`snapshot ${id} does not exist`);
+      throw e;
+    }
+    return decodeManifest(raw, this.key, id);
+  }
+
+  async listSnapshotIds(): Promise<string[]> {
+    return (await this.store.list(SNAPSHOT_PREFIX)).map((o) => o.key.slice(SNAPSHOT_PREFIX.length));
+  }
+
+  /** Every snapshot whose signature verifies, oldest first. Tampered ones are reported, not returned. */
+  async listSnapshots(filter: { asset?: string } = {}, onInvalid?: (id: string, err: Error) => void): Promise<SnapshotManifest[]> {
+    const ids = await this.listSnapshotIds();
+    const out: SnapshotManifest[] = [];
+    await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const m = await this.loadSnapshot(id);
+          if (!filter.asset || m.asset === filter.asset) out.push(m);
+        } catch (e) {
+          if (e instanceof IntegrityError) onInvalid?.(id, e);
+          else throw e;
+        }
+      }),
+    );
+    return out.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
+  }
+
+  async resolveSnapshot(asset: string | undefined, sel: SnapshotSelector): Promise<SnapshotManifest> {
+    if ('id' in sel) {
+      if (!/^[0-9a-f]{4,32}$/.test(sel.id)) throw new BadInputError(`snapshot: "${sel.id}" is not a snapshot id (4 to 32 hex characters)`);
+      if (sel.id.length === 32) return this.loadSnapshot(sel.id);
+      const matches = (await this.listSnapshotIds()).filter((i) => i.startsWith(sel.id));
+      if (matches.length === 0) throw new NotFoundError(`snapshot ${sel.id} does not exist`);
+      if (matches.length > 1) throw new BadInputError(`snapshot: prefix ${sel.id} is ambiguous (${matches.length} snapshots)`);
+      return this.loadSnapshot(matches[0]);
+    }
+    const all = await this.listSnapshots({ asset });
+    const pool = 'before' in sel ? all.filter((s) => new Date(s.time) <= sel.before) : all;
+    const m = pool[pool.length - 1];
+    if (!m) {
+      const when = 'before' in sel ? ` before ${sel.before.toISOString()}` : '';
+      throw new NotFoundError(`no snapshot of asset "${asset ?? '*'}"${when}`);
+    }
+    return m;
+  }
+
+  async loadTree(m: SnapshotManifest): Promise<TreeEntry[]> {
+    const idx = await this.loadIndex();
+    const out: TreeEntry[] = [];
+    for (const id of m.tree) {
+      let loc = idx.get(id);
+      if (!loc) loc = (await this.loadIndex(true)).get(id);
+      if (!loc) throw new IntegrityError(`snapshot ${m.id}: tree blob ${id.slice(0, 12)} is not in the index`);
+      const data = await this.readBlob(id, loc, `snapshot ${m.id} tree`);
+      const r = TreeBlobSchema.safeParse(JSON.parse(data.toString('utf8')));
+      if (!r.success) throw new IntegrityError(`snapshot ${m.id}: tree blob ${id.slice(0, 12)} is malformed`);
+      out.push(...r.data.entries);
+    }
+    return out;
+  }
+}
+
+async function readConfig(store: BlobStore, key: Buffer): Promise<RepoConfig> {
+  const raw = JSON.parse((await store.get(CONFIG_KEY)).toString('utf8')) as { body?: string; sig?: string };
+  if (typeof raw.body !== 'string' || typeof raw.sig !== 'string' || !verifySignature(key, raw.body, raw.sig)) {
+    throw new IntegrityError(`repository ${store.url}: config signature does not match (wrong repository key?)`);
+  }
+  const r = RepoConfigSchema.safeParse(JSON.parse(raw.body));
+  if (!r.success) throw new IntegrityError(`repository ${store.url}: config is malformed`);
+  return r.data;
+}

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import picomatch from 'picomatch';
+import { BadInputError } from '../../common/errors';
+import { readJson, writeJson } from '../backup/work-plan';
+import type { Repository, SnapshotSelector } from '../repo/repository';
+import type { FileEntry, TreeEntry } from '../repo/tree';
+import { restoreBatchKey, restorePlanKey, RestorePlanSchema, type RestoreItem, type RestorePlan } from './restore-plan';
+import { checkRestorePaths } from './safe-paths';
+
+export interface PlanRestoreOptions {
+  restoreId: string;
+  asset?: string;
+  snapshot: SnapshotSelector;
+  /** absolute folder that will hold exactly the snapshot's content afterwards */
+  target: string;
+  /** keep only these paths (prefixes or globs) */
+  paths?: string[];
+  batchBytes?: number;
+  batchFiles?: number;
+}
+
+export interface RestorePlanSummary {
+  restoreId: string;
+  snapshotId: string;
+  snapshotTime: string;
+  asset: string;
+  target: string;
+  staging: string;
+  batches: number;
+  files: number;
+  bytes: number;
+}
+
+export function stagingFor(target: string, restoreId: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.lepton-restore-${restoreId}`);
+}
+
+function filterPaths(entries: TreeEntry[], paths: string[]): TreeEntry[] {
+  const norm = paths.map((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
+  const glob = picomatch(norm, { dot: true });
+  const keep = (p: string) => norm.some((n) => p === n || p.startsWith(`${n}/`)) || glob(p);
+  const kept = entries.filter((e) => keep(e.path));
+  const need = new Set<string>();
+  for (const e of kept) {
+    const parts = e.path.split('/');
+    for (let i = 1; i < parts.length; i++) need.add(parts.slice(0, i).join('/'));
+  }
+  return entries.filter((e) => keep(e.path) || (e.type === 'dir' && need.has(e.path)));
+}
+
+/** Resolve the snapshot, check every path, create the staging folder and write the work list. Idempotent. */
+export async function planRestore(repo: Repository, o: PlanRestoreOptions): Promise<RestorePlanSummary> {
+  if (!path.isAbsolute(o.target)) throw new BadInputError(`target: "${o.target}" must be an absolute path`);
+  const target = path.resolve(o.target);
+  if (target === path.parse(target).root) throw new BadInputError('target: refusing to restore over the filesystem root');
+  const key = restorePlanKey(o.restoreId);
+  if (await repo.store.head(key)) {
+    const p = await readJson(repo.store, key, RestorePlanSchema);
+    const m = await repo.loadSnapshot(p.snapshotId);
+    fs.mkdirSync(p.staging, { recursive: true });
+    return { restoreId: p.restoreId, snapshotId: p.snapshotId, snapshotTime: m.time, asset: m.asset, target: p.target, staging: p.staging, batches: p.batches, files: p.files, bytes: p.bytes };
+  }
+  const m = await repo.resolveSnapshot(o.asset, o.snapshot);
+  if (o.asset && m.asset !== o.asset) throw new BadInputError(`snapshot ${m.id} belongs to asset "${m.asset}", not "${o.asset}"`);
+  let entries = await repo.loadTree(m);
+  checkRestorePaths(entries, m.id);
+  if (o.paths?.length) {
+    entries = filterPaths(entries, o.paths);
+    if (!entries.some((e) => e.type !== 'dir' || o.paths?.includes(e.path))) {
+      throw new BadInputError(`paths: nothing in snapshot ${m.id} matches ${o.paths.join(', ')}`);
+    }
+  }
+  const staging = stagingFor(target, o.restoreId);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
+  for (const e of entries) if (e.type === 'dir') fs.mkdirSync(path.join(staging, e.path), { recursive: true });
+
+  const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
+  const batchFiles = o.batchFiles ?? 5000;
+  const batches: RestoreItem[][] = [];
+  let cur: RestoreItem[] = [];
+  let curBytes = 0;
+  let bytes = 0;
+  const files = entries.filter((e): e is FileEntry => e.type === 'file');
+  for (const f of files) {
+    cur.push({ path: f.path, size: f.size, mode: f.mode, mtimeNs: f.mtimeNs, chunks: f.chunks });
+    curBytes += f.size;
+    bytes += f.size;
+    if (curBytes >= batchBytes || cur.length >= batchFiles) {
+      batches.push(cur);
+      cur = [];
+      curBytes = 0;
+    }
+  }
+  if (cur.length) batches.push(cur);
+  for (let i = 0; i < batches.length; i++) {
+    await writeJson(repo.store, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId: m.id, items: batches[i] });
+  }
+  const plan: RestorePlan = {
+    v: 1,
+    restoreId: o.restoreId,
+    snapshotId: m.id,
+    target,
+    staging,
+    others: entries.filter((e) => e.type !== 'file'),
+    batches: batches.length,
+    files: files.length,
+    bytes,
+  };
+  await writeJson(repo.store, key, plan);
+  return { restoreId: o.restoreId, snapshotId: m.id, snapshotTime: m.time, asset: m.asset, target, staging, batches: batches.length, files: files.length, bytes };
+}

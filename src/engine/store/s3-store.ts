@@ -1,0 +1,207 @@
+import http from 'node:http';
+import https from 'node:https';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { AlreadyExistsError, NotFoundError } from '../../common/errors';
+import type { BlobStore, ByteRange, ObjectInfo, PutOptions } from './blob-store';
+import { assertValidKey, assertValidPrefix, assertValidRange, compareKeys } from './keys';
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface S3ClientOptions {
+  /** e.g. "http://127.0.0.1:8333"; omit for AWS. */
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** Omit to use the standard AWS credential chain. */
+  credentials?: S3Credentials;
+  /** SDK attempts per request, first try included (default 4). */
+  maxAttempts?: number;
+  /** Concurrent connections to the endpoint (default 64). */
+  maxSockets?: number;
+}
+
+export interface S3StoreOptions extends S3ClientOptions {
+  bucket: string;
+  /** Key prefix inside the bucket, without leading or trailing '/' ("" = bucket root). */
+  prefix?: string;
+}
+
+export function createS3Client(opts: S3ClientOptions): S3Client {
+  const agentOpts = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
+  return new S3Client({
+    endpoint: opts.endpoint,
+    region: opts.region,
+    forcePathStyle: opts.forcePathStyle,
+    credentials: opts.credentials,
+    maxAttempts: opts.maxAttempts ?? 4,
+    // Since 3.729 the SDK adds CRC32 checksums to every request and validates responses;
+    // S3-compatible servers (SeaweedFS among them) vary in support, so only when S3 requires it.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // NodeHttpHandler options given inline: no direct dependency on @smithy/node-http-handler.
+    requestHandler: {
+      httpAgent: new http.Agent(agentOpts),
+      httpsAgent: new https.Agent(agentOpts),
+      connectionTimeout: 10_000,
+      requestTimeout: 300_000,
+    },
+  });
+}
+
+function httpStatus(err: unknown): number | undefined {
+  return (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+function errName(err: unknown): string | undefined {
+  return (err as { name?: string } | undefined)?.name;
+}
+
+function isNotFound(err: unknown): boolean {
+  return httpStatus(err) === 404 || errName(err) === 'NoSuchKey' || errName(err) === 'NotFound';
+}
+
+/** Creates the bucket unless it exists already (also when another process creates it first). */
+export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    const name = errName(err);
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw err;
+  }
+}
+
+export class S3Store implements BlobStore {
+  readonly url: string;
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** "" or "prefix/" */
+  private readonly base: string;
+
+  constructor(opts: S3StoreOptions) {
+    const prefix = (opts.prefix ?? '').replace(/^\/+|\/+$/g, '');
+    this.bucket = opts.bucket;
+    this.base = prefix ? `${prefix}/` : '';
+    this.url = `s3://${opts.bucket}${prefix ? `/${prefix}` : ''}`;
+    this.client = createS3Client(opts);
+  }
+
+  async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
+    assertValidKey(key);
+    const Key = this.base + key;
+    if (opts.createOnly) {
+      // If-None-Match makes the write atomic where the server honours it (AWS since 2024,
+      // recent SeaweedFS); the head check first covers servers that ignore the header, with a
+      // small race left there: two writers that both pass the head both write, last one wins.
+      if (await this.head(key)) throw new AlreadyExistsError(`object already exists: ${key}`);
+    }
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: body,
+          ContentLength: body.length,
+          IfNoneMatch: opts.createOnly ? '*' : undefined,
+        }),
+      );
+    } catch (err) {
+      if (opts.createOnly && (httpStatus(err) === 412 || errName(err) === 'PreconditionFailed')) {
+        throw new AlreadyExistsError(`object already exists: ${key}`);
+      }
+      throw err;
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Buffer> {
+    assertValidKey(key);
+    if (range) assertValidRange(range);
+    if (range?.length === 0) {
+      if (!(await this.head(key))) throw new NotFoundError(`object not found: ${key}`);
+      return Buffer.alloc(0);
+    }
+    try {
+      const res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: this.base + key,
+          Range: range ? `bytes=${range.start}-${range.start + range.length - 1}` : undefined,
+        }),
+      );
+      const bytes = res.Body ? await res.Body.transformToByteArray() : new Uint8Array(0);
+      if (res.ContentLength !== undefined && bytes.length !== res.ContentLength) {
+        throw new Error(`short read of ${key}: ${bytes.length} of ${res.ContentLength} bytes`);
+      }
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // A server that ignores Range answers 200 with the whole object.
+      if (range && !res.ContentRange) return buf.subarray(range.start, range.start + range.length);
+      return buf;
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`object not found: ${key}`);
+      // 416: range starts at or past the end; same answer as FsStore.
+      if (range && httpStatus(err) === 416) return Buffer.alloc(0);
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    assertValidKey(key);
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.base + key }));
+      return { key, size: res.ContentLength ?? 0 };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    assertValidPrefix(prefix);
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.base + prefix, ContinuationToken: token }),
+      );
+      for (const o of res.Contents ?? []) {
+        if (o.Key === undefined || !o.Key.startsWith(this.base)) continue;
+        out.push({ key: o.Key.slice(this.base.length), size: o.Size ?? 0 });
+      }
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    // Not every S3-compatible server lists in UTF-8 byte order across "directories".
+    return out.sort((a, b) => compareKeys(a.key, b.key));
+  }
+
+  async delete(key: string): Promise<void> {
+    assertValidKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.base + key }));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Closes idle connections. */
+  destroy(): void {
+    this.client.destroy();
+  }
+}
