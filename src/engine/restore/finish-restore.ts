@@ -5,6 +5,7 @@ import { readJson, writeJson } from '../backup/work-plan';
 import { restoreTmpPrefix } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { z } from 'zod';
+import { stagingFor } from './plan-restore';
 import { restoreDoneKey, restorePlanKey, RestorePlanSchema } from './restore-plan';
 
 export interface RestoreOutcome {
@@ -72,8 +73,8 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
 export async function abortRestore(repo: Repository, restoreId: string, staging?: string, target?: string): Promise<void> {
   let plan: { staging: string; target: string } | undefined;
   if (await repo.store.head(restorePlanKey(restoreId))) plan = await readJson(repo.store, restorePlanKey(restoreId), RestorePlanSchema);
-  const st = plan?.staging ?? staging;
   const tg = plan?.target ?? target;
+  const st = plan?.staging ?? staging ?? (tg ? stagingFor(tg, restoreId) : undefined);
   if (!(await repo.store.head(restoreDoneKey(restoreId)))) {
     if (st) await fs.promises.rm(st, { recursive: true, force: true });
     if (tg) {

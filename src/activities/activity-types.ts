@@ -1,0 +1,2 @@
+/** Types only: what workflows may call through proxyActivities. */
+export type { Activities } from './create-activities';

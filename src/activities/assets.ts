@@ -1,0 +1,26 @@
+import { BadInputError, NotFoundError } from '../common/errors';
+import type { Asset, Plan } from '../config/plan-schema';
+import type { BackupInput } from '../workflows/inputs';
+
+/** The asset definition a backup runs with: the plan's, overridden by the run's input, or ad hoc. */
+export function resolveAsset(plan: Plan, input: BackupInput): Asset {
+  const known = plan.assets.find((a) => a.name === input.asset);
+  if (!known && !input.source) {
+    const names = plan.assets.map((a) => a.name).join(', ') || 'none';
+    throw new NotFoundError(`asset: unknown asset "${input.asset}" (the plan defines: ${names}); give "source" for an ad-hoc backup`);
+  }
+  if (known && input.source && input.source !== known.source) {
+    throw new BadInputError(`source: asset "${input.asset}" is defined in the plan with source ${known.source}; do not override it`);
+  }
+  return {
+    name: input.asset,
+    source: known?.source ?? (input.source as string),
+    include: input.include ?? known?.include ?? [],
+    exclude: input.exclude ?? known?.exclude ?? [],
+    strategy: input.strategy ?? known?.strategy ?? 'incremental',
+    fullEvery: known?.fullEvery ?? 0,
+    tags: input.tags ?? known?.tags ?? [],
+    schedule: known?.schedule,
+    retention: known?.retention,
+  };
+}

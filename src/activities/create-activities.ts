@@ -1,0 +1,172 @@
+import { CancelledFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { parseOrThrow } from '../common/zod-errors';
+import type { Plan } from '../config/plan-schema';
+import { cleanupBackup, commitBackup } from '../engine/backup/commit-backup';
+import { planBackup } from '../engine/backup/plan-backup';
+import { runBackupBatch, type BatchProgress } from '../engine/backup/run-batch';
+import type { ChunkPool } from '../engine/chunker/pool';
+import type { Repository } from '../engine/repo/repository';
+import type { SnapshotManifest } from '../engine/repo/snapshot';
+import { abortRestore, finishRestore } from '../engine/restore/finish-restore';
+import { planRestore } from '../engine/restore/plan-restore';
+import { runRestoreBatch, type RestoreProgress } from '../engine/restore/run-restore-batch';
+import { selectKept } from '../engine/retention';
+import { BackupInputSchema, RestoreInputSchema } from '../workflows/inputs';
+import type { BackupPlanRef, RestorePlanRef, SnapshotSummary } from '../workflows/types';
+import { resolveAsset } from './assets';
+import { mapFailure } from './failure';
+
+export interface ActivityDeps {
+  plan: Plan;
+  repo: Repository;
+  pool: ChunkPool;
+}
+
+const Id = z.string().min(1).max(200).regex(/^[a-zA-Z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
+const BatchRef = z.object({ backupId: Id, batch: z.number().int().min(0) }).strict();
+const RestoreBatchRef = z.object({ restoreId: Id, batch: z.number().int().min(0) }).strict();
+
+function summarise(m: SnapshotManifest): SnapshotSummary {
+  return {
+    id: m.id,
+    time: m.time,
+    asset: m.asset,
+    host: m.host,
+    strategy: m.strategy,
+    ...(m.parent ? { parent: m.parent } : {}),
+    tags: m.tags,
+    files: m.stats.files,
+    bytes: m.stats.bytes,
+    bytesRead: m.stats.bytesRead,
+    bytesNew: m.stats.bytesNew,
+    bytesUploaded: m.stats.bytesUploaded,
+    filesUnchanged: m.stats.filesUnchanged,
+  };
+}
+
+/** Stop between units of work when the workflow cancelled this activity. */
+function checkpoint(): void {
+  const ctx = Context.current();
+  if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
+}
+
+function resumeCursor(): number {
+  const d = Context.current().info.heartbeatDetails as { itemsDone?: unknown; filesDone?: unknown } | undefined;
+  const v = d?.itemsDone ?? d?.filesDone;
+  return typeof v === 'number' && v >= 0 ? v : 0;
+}
+
+/** The activities of backup and restore: thin, validated, idempotent adapters over the engine. */
+export function createActivities(deps: ActivityDeps) {
+  const { plan, repo, pool } = deps;
+  return {
+    async planBackup(raw: unknown): Promise<BackupPlanRef> {
+      return mapFailure(async () => {
+        const input = parseOrThrow(BackupInputSchema.extend({ backupId: Id, snapshotId: z.string().regex(/^[0-9a-f]{32}$/) }), raw, 'backup input');
+        const asset = resolveAsset(plan, input);
+        Context.current().log.info('planning backup', { asset: asset.name, source: asset.source, strategy: asset.strategy });
+        return planBackup(repo, {
+          backupId: input.backupId,
+          snapshotId: input.snapshotId,
+          asset: asset.name,
+          source: asset.source,
+          include: asset.include,
+          exclude: asset.exclude,
+          tags: asset.tags,
+          strategy: asset.strategy,
+        });
+      });
+    },
+
+    async backupBatch(raw: unknown): Promise<{ bytesRead: number; bytesUploaded: number }> {
+      return mapFailure(async () => {
+        const ref = parseOrThrow(BatchRef, raw, 'batch reference');
+        const ctx = Context.current();
+        const resumeFrom = resumeCursor();
+        if (resumeFrom) ctx.log.info('resuming backup batch', { ...ref, resumeFrom });
+        const stats = await runBackupBatch(repo, {
+          ...ref,
+          resumeFrom,
+          pool,
+          checkpoint,
+          onProgress: (p: BatchProgress) => ctx.heartbeat(p),
+        });
+        return { bytesRead: stats.bytesRead, bytesUploaded: stats.bytesUploaded };
+      });
+    },
+
+    async commitBackup(raw: unknown): Promise<SnapshotSummary> {
+      return mapFailure(async () => {
+        const { backupId } = parseOrThrow(z.object({ backupId: Id }).strict(), raw, 'commit input');
+        const m = await commitBackup(repo, backupId);
+        Context.current().log.info('snapshot committed', { snapshotId: m.id, asset: m.asset, bytesUploaded: m.stats.bytesUploaded });
+        return summarise(m);
+      });
+    },
+
+    async abandonBackup(raw: unknown): Promise<void> {
+      const { backupId } = parseOrThrow(z.object({ backupId: Id }).strict(), raw, 'abandon input');
+      await cleanupBackup(repo, backupId);
+    },
+
+    async applyRetention(raw: unknown): Promise<{ kept: string[]; forgotten: string[] }> {
+      return mapFailure(async () => {
+        const { asset } = parseOrThrow(z.object({ asset: Id }).strict(), raw, 'retention input');
+        const policy = plan.assets.find((a) => a.name === asset)?.retention;
+        if (!policy) return { kept: [], forgotten: [] };
+        const { keep, forget } = selectKept(await repo.listSnapshots({ asset }), policy);
+        for (const s of forget) await repo.store.delete(`snapshots/${s.id}`);
+        Context.current().log.info('retention applied', { asset, kept: keep.length, forgotten: forget.length });
+        return { kept: keep.map((s) => s.id), forgotten: forget.map((s) => s.id) };
+      });
+    },
+
+    async listSnapshots(raw: unknown): Promise<{ snapshots: SnapshotSummary[]; invalid: string[] }> {
+      return mapFailure(async () => {
+        const { asset } = parseOrThrow(z.object({ asset: Id.optional() }).strict(), raw, 'list input');
+        const invalid: string[] = [];
+        const snaps = await repo.listSnapshots({ asset }, (id, err) => invalid.push(`${id}: ${err.message}`));
+        return { snapshots: snaps.map(summarise), invalid };
+      });
+    },
+
+    async planRestore(raw: unknown): Promise<RestorePlanRef> {
+      return mapFailure(async () => {
+        const input = parseOrThrow(RestoreInputSchema.innerType().innerType().extend({ restoreId: Id }), raw, 'restore input');
+        const snapshot =
+          input.snapshot === 'latest' || input.snapshot === undefined
+            ? input.before
+              ? { before: new Date(input.before) }
+              : { latest: true as const }
+            : { id: input.snapshot };
+        return planRestore(repo, { restoreId: input.restoreId, asset: input.asset, snapshot, target: input.target, paths: input.paths });
+      });
+    },
+
+    async restoreBatch(raw: unknown): Promise<RestoreProgress> {
+      return mapFailure(async () => {
+        const ref = parseOrThrow(RestoreBatchRef, raw, 'restore batch reference');
+        const ctx = Context.current();
+        return runRestoreBatch(repo, { ...ref, resumeFrom: resumeCursor(), checkpoint, onProgress: (p) => ctx.heartbeat(p) });
+      });
+    },
+
+    async finishRestore(raw: unknown): Promise<{ target: string; files: number; bytes: number }> {
+      return mapFailure(async () => {
+        const { restoreId } = parseOrThrow(z.object({ restoreId: Id }).strict(), raw, 'finish input');
+        const out = await finishRestore(repo, restoreId);
+        Context.current().log.info('restore swapped into place', { ...out });
+        return { target: out.target, files: out.files, bytes: out.bytes };
+      });
+    },
+
+    async abortRestore(raw: unknown): Promise<void> {
+      const { restoreId, target } = parseOrThrow(z.object({ restoreId: Id, target: z.string().optional() }).strict(), raw, 'abort input');
+      await abortRestore(repo, restoreId, undefined, target?.startsWith('/') ? target : undefined);
+      Context.current().log.info('restore compensated: staging removed', { restoreId });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,72 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/activity-types';
+import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
+import { fanOut } from './fan-out';
+import { humanBytes } from './format';
+import { BackupInputSchema, formatIssues } from './inputs';
+import { progressQuery } from './messages';
+import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
+import type { BackupResult, RunProgress } from './types';
+
+const steps = proxyActivities<Activities>(shortStep);
+const batches = proxyActivities<Activities>(batchStep);
+
+/**
+ * Back up one asset set: scan and plan -> upload batches in parallel -> commit the signed
+ * snapshot -> optional retention. Input from the UI: {"asset": "checkpoints"}.
+ */
+export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
+  const parsed = BackupInputSchema.safeParse(rawInput ?? {});
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid backup input: ${formatIssues(parsed.error)}`, 'BadInputError');
+  const input = parsed.data;
+  const progress: RunProgress = { phase: 'planning', batches: 0, batchesDone: 0, bytesTotal: 0, bytesDone: 0 };
+  setHandler(progressQuery, () => progress);
+  upsertSearchAttributes([
+    { key: SA_ASSET, value: input.asset },
+    { key: SA_KIND, value: 'backup' },
+  ]);
+  setCurrentDetails(`backup of ${input.asset}: planning`);
+
+  const backupId = `${workflowInfo().workflowId}-${uuid4().slice(0, 8)}`;
+  const snapshotId = uuid4().replace(/-/g, '');
+  const plan = await steps.planBackup({ ...input, backupId, snapshotId });
+  progress.phase = 'uploading';
+  progress.batches = plan.batches;
+  progress.bytesTotal = plan.bytesToRead;
+  log.info('backup planned', { backupId, batches: plan.batches, filesToRead: plan.filesToRead, bytesToRead: plan.bytesToRead });
+  setCurrentDetails(`backup of ${input.asset}: ${plan.filesToRead} of ${plan.files} files to read (${humanBytes(plan.bytesToRead)}), ${plan.batches} batches`);
+
+  try {
+    await fanOut(plan.batches, BATCH_FAN_OUT, async (batch) => {
+      const r = await batches.backupBatch({ backupId, batch });
+      progress.batchesDone++;
+      progress.bytesDone += r.bytesRead;
+    });
+    progress.phase = 'committing';
+    const snap = await steps.commitBackup({ backupId });
+    upsertSearchAttributes([{ key: SA_SNAPSHOT, value: snap.id }]);
+    let pruned: string[] | undefined;
+    if (input.applyRetention) {
+      progress.phase = 'retention';
+      pruned = (await steps.applyRetention({ asset: input.asset })).forgotten;
+    }
+    progress.phase = 'done';
+    const summary = `snapshot ${snap.id.slice(0, 8)} of ${snap.asset} (${snap.strategy}): ${snap.files} files, ${humanBytes(snap.bytes)}; read ${humanBytes(snap.bytesRead)}, uploaded ${humanBytes(snap.bytesUploaded)}`;
+    setCurrentDetails(summary);
+    return { ...snap, summary, ...(pruned ? { pruned } : {}) };
+  } catch (err) {
+    progress.phase = 'failed';
+    await CancellationScope.nonCancellable(() => steps.abandonBackup({ backupId }));
+    throw err;
+  }
+}

@@ -1,0 +1,3 @@
+export { backupWorkflow } from './backup-workflow';
+export { restoreWorkflow } from './restore-workflow';
+export { listSnapshotsWorkflow } from './list-snapshots-workflow';

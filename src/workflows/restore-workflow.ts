@@ -1,0 +1,54 @@
+import { ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities/activity-types';
+import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
+import { fanOut } from './fan-out';
+import { humanBytes } from './format';
+import { formatIssues, RestoreInputSchema } from './inputs';
+import { progressQuery } from './messages';
+import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
+import type { RestoreResult, RunProgress } from './types';
+
+const steps = proxyActivities<Activities>(shortStep);
+const batches = proxyActivities<Activities>(batchStep);
+
+/**
+ * Restore a snapshot: select -> write batches into a staging folder, every chunk verified ->
+ * swap staging into the target. Any failure (or cancel) removes the staging folder; the
+ * target is never half-written. Input from the UI: {"asset": "checkpoints", "target": "/srv/restore"}.
+ */
+export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult> {
+  const parsed = RestoreInputSchema.safeParse(rawInput ?? {});
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid restore input: ${formatIssues(parsed.error)}`, 'BadInputError');
+  const input = parsed.data;
+  const progress: RunProgress = { phase: 'selecting', batches: 0, batchesDone: 0, bytesTotal: 0, bytesDone: 0 };
+  setHandler(progressQuery, () => progress);
+  upsertSearchAttributes([{ key: SA_KIND, value: 'restore' }, ...(input.asset ? [{ key: SA_ASSET, value: input.asset }] : [])]);
+  const restoreId = `${workflowInfo().workflowId}-${uuid4().slice(0, 8)}`.replace(/[^a-zA-Z0-9._-]/g, '_');
+
+  try {
+    const plan = await steps.planRestore({ ...input, restoreId });
+    upsertSearchAttributes([
+      { key: SA_ASSET, value: plan.asset },
+      { key: SA_SNAPSHOT, value: plan.snapshotId },
+    ]);
+    progress.phase = 'restoring';
+    progress.batches = plan.batches;
+    progress.bytesTotal = plan.bytes;
+    setCurrentDetails(`restoring snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} into ${plan.target}: ${plan.files} files, ${humanBytes(plan.bytes)}`);
+    await fanOut(plan.batches, BATCH_FAN_OUT, async (batch) => {
+      const r = await batches.restoreBatch({ restoreId, batch });
+      progress.batchesDone++;
+      progress.bytesDone += r.bytesDone;
+    });
+    progress.phase = 'swapping';
+    const out = await steps.finishRestore({ restoreId });
+    progress.phase = 'done';
+    const summary = `restored snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} (${plan.snapshotTime}) into ${out.target}: ${out.files} files, ${humanBytes(out.bytes)}, verified`;
+    setCurrentDetails(summary);
+    return { snapshotId: plan.snapshotId, snapshotTime: plan.snapshotTime, asset: plan.asset, target: out.target, files: out.files, bytes: out.bytes, summary };
+  } catch (err) {
+    progress.phase = 'failed';
+    await CancellationScope.nonCancellable(() => steps.abortRestore({ restoreId, target: input.target }));
+    throw err;
+  }
+}
