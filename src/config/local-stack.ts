@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -17,14 +18,31 @@ export const LOCAL_STACK = {
   secretAccessKey: 'lepton-local-secret',
   taskQueue: 'lepton-dr',
   namespace: 'default',
+  /** Every other port the local stack opens, all on 127.0.0.1 (fixed so a second `up` is detected). */
+  temporalPort: 7233,
+  temporalHttpPort: 7243,
+  temporalMetricsPort: 7244,
+  /** `weed mini` listeners besides S3: non-default, so a SeaweedFS of the user's own does not clash. */
+  seaweedPorts: {
+    master: 8334,
+    masterGrpc: 18334,
+    volume: 8335,
+    volumeGrpc: 18335,
+    filer: 8336,
+    filerGrpc: 18336,
+    admin: 8337,
+    adminGrpc: 18337,
+    s3Grpc: 18338,
+  },
+  /** Task queue of the `lepton-dr demo` worker, apart from the `up` worker's (which may run another plan). */
+  demoTaskQueue: 'lepton-dr-demo',
 } as const;
 
-/** Project root = two levels above dist/src/config or src/config. */
+/** The folder holding package.json above this file (works from src and from any dist output folder). */
 export function projectRoot(): string {
   let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    if (path.basename(dir).startsWith('dist')) return path.dirname(dir);
-    if (path.basename(dir) === 'src') return path.dirname(dir);
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     dir = path.dirname(dir);
   }
   return process.cwd();

@@ -13,7 +13,7 @@ export const shortStep: ActivityOptions = {
 /** Batches move data: long, heartbeating, resumable from their last heartbeat. */
 export const batchStep: ActivityOptions = {
   startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '45 seconds',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 };
 

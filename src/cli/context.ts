@@ -1,0 +1,25 @@
+import { Client, Connection } from '@temporalio/client';
+import { resolvePlan } from '../config/load-plan';
+import type { Plan } from '../config/plan-schema';
+
+export interface GlobalOptions {
+  plan?: string;
+  json?: boolean;
+}
+
+/** The plan and a Temporal client: everything the CLI does goes through Temporal. */
+export async function connect(opts: GlobalOptions): Promise<{ plan: Plan; client: Client; close: () => Promise<void> }> {
+  const plan = resolvePlan(opts.plan);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: plan.temporal.address, connectTimeout: '5s' });
+  } catch (e) {
+    throw new Error(`cannot reach Temporal at ${plan.temporal.address} (${(e as Error).message}); start the local stack with "lepton-dr up"`);
+  }
+  const client = new Client({ connection, namespace: plan.temporal.namespace });
+  return { plan, client, close: () => connection.close() };
+}
+
+export function timestampId(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}

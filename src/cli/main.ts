@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { LeptonError } from '../common/errors';
+import { backupCommand } from './commands/backup';
+import { restoreCommand } from './commands/restore';
+import { schedulesCommand } from './commands/schedules';
+import { snapshotsCommand } from './commands/snapshots';
+import { workerCommand } from './commands/worker';
+import { rootMessage } from './errors';
+
+const program = new Command('lepton-dr')
+  .description('Disaster recovery for AI infrastructure on Temporal: backup, restore, prediction, failover')
+  .option('--plan <file>', 'DR plan file (default: $LEPTON_DR_PLAN, else the local stack)')
+  .option('--json', 'machine-readable output')
+  .showHelpAfterError();
+
+for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), workerCommand()]) program.addCommand(c);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  const msg = rootMessage(e);
+  process.stderr.write(`lepton-dr: ${msg}\n`);
+  process.exitCode = e instanceof LeptonError && e.code === 'BAD_INPUT' ? 2 : 1;
+});
