@@ -1,0 +1,15 @@
+/**
+ * Failover library: Temporal-agnostic building blocks the failover activities call.
+ * Workflow code must not import this barrel (it pulls in Node built-ins); `./report` alone is
+ * pure (zod only) and safe for workflow code.
+ */
+export * from './actions';
+export * from './atomic-file';
+export * from './create-switcher';
+export * from './file-reload-switcher';
+export * from './health';
+export * from './http-switcher';
+export * from './report';
+export * from './site-schema';
+export * from './switcher';
+export * from './template';

@@ -1,0 +1,402 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { BadInputError } from '../common/errors';
+import { formatZodError } from '../common/zod-errors';
+import { NameSchema } from '../config/plan-schema';
+import { unknownTemplateVariables } from './template';
+
+/**
+ * A failover site as written in the plan file (`sites:`). Everything a failover, drill or
+ * failback needs to know about one primary/standby pair: where assets are restored, how to tell
+ * that a side is healthy, how to fence it, how traffic is moved, and the objectives to meet.
+ */
+
+const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds as a number, or a duration string ("500ms", "90s", "15m", "1h", "7d"). */
+export const DurationMsSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && v >= 0) return v;
+  } else {
+    const m = /^(\d+)(ms|s|m|h|d)$/.exec(v);
+    if (m) return Number(m[1]) * MS_PER[m[2]];
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be milliseconds or a duration like "500ms", "90s", "15m" or "1h"' });
+  return z.NEVER;
+});
+
+const HttpUrlSchema = z.string().refine((u) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(u).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const HeadersSchema = z.record(z.string()).default({});
+const TimeoutMs = (dflt: number) => z.number().int().positive().max(3_600_000).default(dflt);
+const StatusSchema = z.number().int().min(100).max(599);
+
+/** A path inside a snapshot or restore target: relative, no "..". */
+const RelativePathSchema = z
+  .string()
+  .min(1)
+  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
+
+// ---------------------------------------------------------------- actions (fence, unfence)
+
+export const HttpActionSchema = z
+  .object({
+    type: z.literal('http'),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+    url: HttpUrlSchema,
+    headers: HeadersSchema,
+    /** A string is sent as is; an object or array is sent as JSON. */
+    body: z.union([z.string(), z.record(z.unknown()), z.array(z.unknown())]).optional(),
+    /** Statuses that count as success; default: any 2xx. */
+    expectStatus: z.array(StatusSchema).min(1).optional(),
+    timeoutMs: TimeoutMs(10_000),
+  })
+  .strict();
+export type HttpAction = z.infer<typeof HttpActionSchema>;
+
+export const CommandActionSchema = z
+  .object({
+    type: z.literal('command'),
+    /** Program and arguments; run without a shell. */
+    argv: z.array(z.string()).min(1, 'must name the program to run').refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty'),
+    cwd: z.string().min(1).optional(),
+    /** Added to the worker's environment. */
+    env: z.record(z.string()).optional(),
+    timeoutMs: TimeoutMs(60_000),
+  })
+  .strict();
+export type CommandAction = z.infer<typeof CommandActionSchema>;
+
+const ACTION_TYPES = "must be an action with type 'http' ({type, method, url, body?, headers?, timeoutMs}) or 'command' ({type, argv, cwd?, timeoutMs})";
+export const ActionSchema = z.discriminatedUnion('type', [HttpActionSchema, CommandActionSchema], {
+  errorMap: (issue, ctx) => (issue.code === 'invalid_union_discriminator' ? { message: ACTION_TYPES } : { message: ctx.defaultError }),
+});
+export type Action = z.infer<typeof ActionSchema>;
+
+// ---------------------------------------------------------------- health checks
+
+/** "The body equals the hex SHA-256 of <path> of <asset> in the snapshot chosen for this failover." */
+export const SnapshotFileRefSchema = z
+  .object({
+    asset: NameSchema,
+    path: RelativePathSchema,
+  })
+  .strict();
+export type SnapshotFileRef = z.infer<typeof SnapshotFileRefSchema>;
+
+export const HealthCheckSchema = z
+  .object({
+    /** Shown in reports; defaults to the URL. */
+    name: z.string().min(1).max(100).optional(),
+    url: HttpUrlSchema,
+    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
+    headers: HeadersSchema,
+    expectStatus: StatusSchema.default(200),
+    /** Body, trimmed, must equal this text. */
+    bodyEquals: z.string().optional(),
+    /** Body must contain this text. */
+    bodyContains: z.string().min(1).optional(),
+    /** Body, trimmed, must equal the hex SHA-256 of this file in the chosen snapshot. */
+    bodyEqualsSha256Of: SnapshotFileRefSchema.optional(),
+    /** One attempt's timeout. */
+    timeoutMs: TimeoutMs(2_000),
+    /** Keep retrying a failing check for this long before giving up. */
+    withinMs: z.number().int().nonnegative().max(3_600_000).default(30_000),
+    /** Pause between attempts. */
+    intervalMs: z.number().int().positive().max(600_000).default(500),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.bodyEquals !== undefined && c.bodyEqualsSha256Of) {
+      ctx.addIssue({ code: 'custom', path: ['bodyEqualsSha256Of'], message: 'give at most one of "bodyEquals" or "bodyEqualsSha256Of"' });
+    }
+  });
+export type HealthCheck = z.infer<typeof HealthCheckSchema>;
+
+// ---------------------------------------------------------------- sides
+
+export const RestoreTargetSchema = z
+  .object({
+    asset: NameSchema,
+    /** Directory the asset's snapshot is restored into on this side (replaced atomically). */
+    targetDir: z.string().min(1, 'must be a directory path'),
+  })
+  .strict();
+export type RestoreTarget = z.infer<typeof RestoreTargetSchema>;
+
+export const SideSchema = z
+  .object({
+    /** host:port that switchers put behind the traffic entry point as {{upstream}}. */
+    upstream: z
+      .string()
+      .regex(/^[A-Za-z0-9._:[\]-]+$/, 'must be "host:port" (letters, digits, ".", "-", ":", "[", "]")')
+      .optional(),
+    restore: z.array(RestoreTargetSchema).default([]),
+    /** Checks that this side serves correctly (run on the side directly, not through the switch). */
+    health: z.array(HealthCheckSchema).default([]),
+    /** Stop this side taking writes/traffic (for the primary: before the standby takes over). */
+    fence: ActionSchema.optional(),
+    /** Undo `fence` (compensation, and failback). */
+    unfence: ActionSchema.optional(),
+  })
+  .strict();
+export type SideSpec = z.infer<typeof SideSchema>;
+export type SideName = 'primary' | 'standby';
+export const SIDES: readonly SideName[] = ['primary', 'standby'];
+
+// ---------------------------------------------------------------- switchers
+
+/** Placeholders a switcher template may use. */
+export const SWITCHER_TEMPLATE_VARIABLES = ['side', 'upstream', 'primaryUpstream', 'standbyUpstream'] as const;
+
+export const CommandSpecSchema = z
+  .object({
+    argv: z.array(z.string()).min(1, 'must name the program to run').refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty'),
+    cwd: z.string().min(1).optional(),
+    env: z.record(z.string()).optional(),
+    timeoutMs: TimeoutMs(30_000),
+  })
+  .strict();
+export type CommandSpec = z.infer<typeof CommandSpecSchema>;
+
+export const HttpSwitcherSchema = z
+  .object({
+    type: z.literal('http'),
+    /** Admin API call that points the load balancer at a side. */
+    url: z.string().min(1),
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('PUT'),
+    headers: HeadersSchema,
+    /** Request body template, e.g. '{"server": "{{upstream}}", "side": "{{side}}"}'. The URL may use placeholders too. */
+    body: z.string().min(1),
+    expectStatus: z.array(StatusSchema).min(1).optional(),
+    timeoutMs: TimeoutMs(10_000),
+    /** How to read the active side back (current()); without it current() is "unknown". */
+    status: z
+      .object({
+        url: HttpUrlSchema,
+        headers: HeadersSchema,
+        /** Dot path into a JSON body (e.g. "active.server"); without it the whole trimmed body is compared. */
+        field: z.string().min(1).optional(),
+        timeoutMs: TimeoutMs(5_000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type HttpSwitcherSpec = z.infer<typeof HttpSwitcherSchema>;
+
+export const FileReloadSwitcherSchema = z
+  .object({
+    type: z.literal('file-reload'),
+    /** Config file rendered for the active side (e.g. an nginx upstream.conf); replaced atomically. */
+    file: z.string().min(1),
+    /** Inline template, e.g. "upstream model { server {{upstream}}; }". */
+    template: z.string().min(1).optional(),
+    /** Or a template file. */
+    templateFile: z.string().min(1).optional(),
+    /** Optional config test run after writing and before reloading (e.g. nginx -t); failure rolls the file back. */
+    check: CommandSpecSchema.optional(),
+    /** Reload command (e.g. nginx -s reload). Failure rolls the file back. */
+    reload: CommandSpecSchema,
+    /** Records the active side; default "<file>.state.json". */
+    stateFile: z.string().min(1).optional(),
+  })
+  .strict();
+export type FileReloadSwitcherSpec = z.infer<typeof FileReloadSwitcherSchema>;
+
+const SWITCHER_TYPES = "must be a switcher with type 'http' (load balancer admin API) or 'file-reload' (rendered config file + reload command)";
+export const SwitcherSchema = z.discriminatedUnion('type', [HttpSwitcherSchema, FileReloadSwitcherSchema], {
+  errorMap: (issue, ctx) => (issue.code === 'invalid_union_discriminator' ? { message: SWITCHER_TYPES } : { message: ctx.defaultError }),
+});
+export type SwitcherSpec = HttpSwitcherSpec | FileReloadSwitcherSpec;
+
+// ---------------------------------------------------------------- objectives, approval, drill
+
+export const ObjectivesSchema = z
+  .object({
+    /** Recovery time objective: incident -> traffic healthy on the standby. */
+    rtoSeconds: z.number().int().positive(),
+    /** Recovery point objective: snapshot time -> incident (the data-loss window). */
+    rpoSeconds: z.number().int().positive(),
+  })
+  .strict();
+export type Objectives = z.infer<typeof ObjectivesSchema>;
+
+export const ApprovalSchema = z
+  .object({
+    required: z.boolean().default(true),
+    timeout: DurationMsSchema.default('15m'),
+    onTimeout: z.enum(['abort', 'proceed']).default('abort'),
+  })
+  .strict()
+  .transform((a) => ({ required: a.required, timeoutMs: a.timeout, onTimeout: a.onTimeout }));
+export type Approval = z.infer<typeof ApprovalSchema>;
+
+export const DrillSchema = z
+  .object({
+    /** Drills restore each asset into <targetDir>/<asset>, never into the standby's live dirs. */
+    targetDir: z.string().min(1, 'must be a directory path'),
+    /** Checks run against whatever serves the drill copy (optional). */
+    health: z.array(HealthCheckSchema).default([]),
+  })
+  .strict();
+export type Drill = z.infer<typeof DrillSchema>;
+
+// ---------------------------------------------------------------- site
+
+export const SiteSchema = z
+  .object({
+    name: NameSchema,
+    description: z.string().optional(),
+    /** Owned by the prediction module; not validated here. */
+    prediction: z.unknown().optional(),
+    primary: SideSchema,
+    standby: SideSchema,
+    switcher: SwitcherSchema,
+    /** Checks through the traffic entry point once traffic is on the standby. */
+    trafficChecks: z.array(HealthCheckSchema).default([]),
+    objectives: ObjectivesSchema,
+    approval: ApprovalSchema.default({}),
+    drill: DrillSchema.optional(),
+  })
+  .strict()
+  .superRefine((site, ctx) => {
+    for (const side of SIDES) {
+      const seen = new Set<string>();
+      site[side].restore.forEach((r, i) => {
+        if (seen.has(r.asset)) ctx.addIssue({ code: 'custom', path: [side, 'restore', i, 'asset'], message: `asset "${r.asset}" is restored twice on the ${side}` });
+        seen.add(r.asset);
+      });
+    }
+    // A snapshot checksum can only be expected of an asset that side restores.
+    const restored = (side: SideName) => new Set(site[side].restore.map((r) => r.asset));
+    const checkRefs = (checks: HealthCheck[], where: (string | number)[], assets: Set<string>, whose: string) =>
+      checks.forEach((c, i) => {
+        if (c.bodyEqualsSha256Of && !assets.has(c.bodyEqualsSha256Of.asset)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...where, i, 'bodyEqualsSha256Of', 'asset'],
+            message: `asset "${c.bodyEqualsSha256Of.asset}" is not in ${whose}.restore (${[...assets].join(', ') || 'empty'})`,
+          });
+        }
+      });
+    checkRefs(site.primary.health, ['primary', 'health'], restored('primary'), 'primary');
+    checkRefs(site.standby.health, ['standby', 'health'], restored('standby'), 'standby');
+    checkRefs(site.trafficChecks, ['trafficChecks'], restored('standby'), 'standby');
+    if (site.drill) checkRefs(site.drill.health, ['drill', 'health'], restored('standby'), 'standby');
+
+    if (site.primary.upstream && site.primary.upstream === site.standby.upstream) {
+      ctx.addIssue({ code: 'custom', path: ['standby', 'upstream'], message: 'must differ from primary.upstream' });
+    }
+    const sw = site.switcher;
+    if (sw.type === 'file-reload' && Boolean(sw.template) === Boolean(sw.templateFile)) {
+      ctx.addIssue({ code: 'custom', path: ['switcher', 'template'], message: 'give exactly one of "template" or "templateFile"' });
+    }
+    const templates: [string, (string | number)[]][] =
+      sw.type === 'http'
+        ? [[sw.body, ['switcher', 'body']], [sw.url, ['switcher', 'url']]]
+        : sw.template
+          ? [[sw.template, ['switcher', 'template']]]
+          : [];
+    for (const [tpl, p] of templates) {
+      const unknown = unknownTemplateVariables(tpl, SWITCHER_TEMPLATE_VARIABLES);
+      if (unknown.length) {
+        ctx.addIssue({ code: 'custom', path: p, message: `unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}; use ${SWITCHER_TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}` });
+      }
+      if (/\{\{\s*(upstream|primaryUpstream|standbyUpstream)\s*\}\}/.test(tpl)) {
+        for (const side of SIDES) {
+          if (!site[side].upstream) ctx.addIssue({ code: 'custom', path: [side, 'upstream'], message: `required: ${p.join('.')} uses an upstream placeholder` });
+        }
+      }
+    }
+  });
+export type Site = z.infer<typeof SiteSchema>;
+
+export interface ParseSiteOptions {
+  /** Prefix for messages, e.g. the plan file name. */
+  where?: string;
+  /** Asset names defined in the plan; restore targets must name one of them. */
+  assets?: readonly string[];
+  /** Directory relative paths are resolved against (the plan file's directory). */
+  baseDir?: string;
+}
+
+/** Validate one site; throws BadInputError naming every offending field ("sites[0].standby.health.0.url: ..."). */
+export function parseSite(raw: unknown, opts: ParseSiteOptions = {}): Site {
+  const where = opts.where ?? 'site';
+  const r = SiteSchema.safeParse(raw);
+  if (!r.success) throw new BadInputError(`invalid ${where}: ${formatZodError(r.error)}`);
+  const site = r.data;
+  if (opts.assets) {
+    const known = new Set(opts.assets);
+    const bad: string[] = [];
+    for (const side of SIDES) {
+      site[side].restore.forEach((t, i) => {
+        if (!known.has(t.asset)) bad.push(`${side}.restore.${i}.asset: "${t.asset}" is not an asset of the plan (${[...known].join(', ') || 'none defined'})`);
+      });
+    }
+    if (bad.length) throw new BadInputError(`invalid ${where}: ${bad.join('; ')}`);
+  }
+  return opts.baseDir ? resolveSitePaths(site, opts.baseDir) : site;
+}
+
+/** Validate the plan's `sites:` list: each site, plus unique names. */
+export function parseSites(raw: readonly unknown[], opts: Omit<ParseSiteOptions, 'where'> & { where?: string } = {}): Site[] {
+  const where = opts.where ?? 'plan';
+  const sites = raw.map((s, i) => parseSite(s, { ...opts, where: `${where}: sites.${i}` }));
+  const seen = new Set<string>();
+  sites.forEach((s, i) => {
+    if (seen.has(s.name)) throw new BadInputError(`invalid ${where}: sites.${i}.name: duplicate site name "${s.name}"`);
+    seen.add(s.name);
+  });
+  return sites;
+}
+
+/** Find a site by name with a clear refusal. */
+export function findSite(sites: readonly Site[], name: string): Site {
+  const s = sites.find((x) => x.name === name);
+  if (!s) throw new BadInputError(`no site named "${name}" in the plan (sites: ${sites.map((x) => x.name).join(', ') || 'none'})`);
+  return s;
+}
+
+/** Resolve every file-system path of the site against `baseDir` (returns a copy). */
+export function resolveSitePaths(site: Site, baseDir: string): Site {
+  const abs = (p: string) => path.resolve(baseDir, p);
+  const side = (s: SideSpec): SideSpec => ({
+    ...s,
+    restore: s.restore.map((r) => ({ ...r, targetDir: abs(r.targetDir) })),
+    fence: s.fence && s.fence.type === 'command' && s.fence.cwd ? { ...s.fence, cwd: abs(s.fence.cwd) } : s.fence,
+    unfence: s.unfence && s.unfence.type === 'command' && s.unfence.cwd ? { ...s.unfence, cwd: abs(s.unfence.cwd) } : s.unfence,
+  });
+  const cmd = (c: CommandSpec | undefined) => (c && c.cwd ? { ...c, cwd: abs(c.cwd) } : c);
+  let switcher: SwitcherSpec = site.switcher;
+  if (switcher.type === 'file-reload') {
+    switcher = {
+      ...switcher,
+      file: abs(switcher.file),
+      templateFile: switcher.templateFile && abs(switcher.templateFile),
+      stateFile: switcher.stateFile && abs(switcher.stateFile),
+      check: cmd(switcher.check),
+      reload: cmd(switcher.reload)!,
+    };
+  }
+  return {
+    ...site,
+    primary: side(site.primary),
+    standby: side(site.standby),
+    switcher,
+    drill: site.drill && { ...site.drill, targetDir: abs(site.drill.targetDir) },
+  };
+}
+
+/** Where a drill restores `asset`. Refuses when the site has no drill section. */
+export function drillTargetDir(site: Site, asset: string): string {
+  if (!site.drill) throw new BadInputError(`site "${site.name}": drills need a "drill.targetDir" in the plan`);
+  return path.join(site.drill.targetDir, asset);
+}
