@@ -20,6 +20,7 @@ after(async () => {
   await stack?.stop();
 });
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI JSON; each test asserts its shape
 function cli(...args: string[]): { code: number; out: string; err: string; json: () => any } {
   const r = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, ...args], { env: { ...stack.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
