@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { BadInputError, SourceChangedError } from '../../src/common/errors';
+import { planBackup } from '../../src/engine/backup/plan-backup';
+import { runBackupBatch } from '../../src/engine/backup/run-batch';
+import { partialKey } from '../../src/engine/backup/work-plan';
+import { commitBackup } from '../../src/engine/backup/commit-backup';
+import { ChunkPool } from '../../src/engine/chunker/pool';
+import { backupDirect, restoreDirect } from '../../src/engine/direct';
+import { writeIndexFile } from '../../src/engine/repo/chunk-index';
+import { packKey } from '../../src/engine/repo/layout';
+import { PackBuilder, sha256hex } from '../../src/engine/repo/pack';
+import { Repository } from '../../src/engine/repo/repository';
+import { encodeManifest, type SnapshotManifest } from '../../src/engine/repo/snapshot';
+import { encodeTreeBlobs, type TreeEntry } from '../../src/engine/repo/tree';
+import { CountingStore } from '../../src/engine/store/blob-store';
+import { FsStore } from '../../src/engine/store/fs-store';
+import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
+
+let tmp: string;
+let pool: ChunkPool;
+const key = Buffer.alloc(32, 3);
+
+before(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-faults-'));
+  pool = new ChunkPool(2);
+});
+after(async () => {
+  await pool.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A correctly signed snapshot whose tree holds whatever entries an attacker with the key (or a bug) wrote. */
+async function craftSnapshot(repo: Repository, entries: TreeEntry[], data: Buffer): Promise<string> {
+  const pb = new PackBuilder();
+  const chunkId = sha256hex(data);
+  pb.add(chunkId, 'data', data);
+  const trees = encodeTreeBlobs(entries.map((e) => (e.type === 'file' ? { ...e, chunks: [chunkId], size: data.length } : e)));
+  for (const t of trees) pb.add(sha256hex(t), 'tree', t);
+  const { id, body, entries: blobs } = pb.finish();
+  await repo.store.put(packKey(id), body);
+  await writeIndexFile(repo.store, [{ id, entries: blobs }]);
+  const m: SnapshotManifest = {
+    v: 1,
+    id: 'e'.repeat(32),
+    time: new Date().toISOString(),
+    host: 'evil',
+    asset: 'evil',
+    source: '/',
+    tags: [],
+    strategy: 'full',
+    tree: trees.map((t) => sha256hex(t)),
+    stats: { files: 1, dirs: 0, symlinks: 0, bytes: data.length, filesRead: 0, bytesRead: 0, filesUnchanged: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0, skipped: 0 },
+  };
+  await repo.store.put(`snapshots/${m.id}`, encodeManifest(m, key));
+  return m.id;
+}
+
+test('a path-escaping manifest is refused and nothing is written', async () => {
+  const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-evil')), key, { create: true });
+  const id = await craftSnapshot(repo, [{ type: 'file', path: '../escaped.txt', mode: 0o644, mtimeNs: '0', size: 0, chunks: [] }], Buffer.from('pwned'));
+  const target = path.join(tmp, 'evil-target');
+  await assert.rejects(restoreDirect(repo, { snapshot: { id }, target }), (e: Error) => e instanceof BadInputError && /"\.\.\/escaped\.txt".*escapes the target/.test(e.message));
+  assert.equal(fs.existsSync(path.join(tmp, 'escaped.txt')), false);
+  assert.equal(fs.existsSync(target), false);
+  assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.includes('lepton-restore')), []);
+});
+
+test('a file that vanishes between scan and read fails the batch with its name', async () => {
+  const src = path.join(tmp, 'vanish');
+  fs.mkdirSync(src);
+  writeRandomFile(path.join(src, 'keep.bin'), 1000, 1);
+  writeRandomFile(path.join(src, 'gone.bin'), 1000, 2);
+  const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-vanish')), key, { create: true });
+  const plan = await planBackup(repo, { backupId: 'b1', snapshotId: 'a'.repeat(32), asset: 'v', source: src, strategy: 'incremental' });
+  fs.rmSync(path.join(src, 'gone.bin'));
+  await assert.rejects(runBackupBatch(repo, { backupId: 'b1', batch: 0, pool }), (e: Error) => e instanceof SourceChangedError && e.message.includes('gone.bin'));
+  assert.equal(plan.batches, 1);
+  assert.deepEqual(await repo.listSnapshotIds(), [], 'no snapshot is committed');
+});
+
+test('an interrupted batch resumes after its last durable pack without re-uploading it', async () => {
+  const src = path.join(tmp, 'resume');
+  fs.mkdirSync(src);
+  for (let i = 0; i < 10; i++) writeRandomFile(path.join(src, `ck-${i}.bin`), 6 * 1024 * 1024, 100 + i);
+  const store = new CountingStore(new FsStore(path.join(tmp, 'repo-resume')));
+  const repo = await Repository.open(store, key, { create: true, packSize: 8 * 1024 * 1024 });
+  await planBackup(repo, { backupId: 'r1', snapshotId: 'b'.repeat(32), asset: 'r', source: src, strategy: 'incremental' });
+  let cursor = 0;
+  await assert.rejects(
+    runBackupBatch(repo, {
+      backupId: 'r1',
+      batch: 0,
+      pool,
+      onProgress: (p) => (cursor = p.itemsDone),
+      checkpoint: () => {
+        if (cursor > 0) throw new Error('worker killed');
+      },
+    }),
+    /worker killed/,
+  );
+  // a killed process has no uploads left in flight; here the abandoned run's last uploads settle first
+  await new Promise((r) => setTimeout(r, 1000));
+  const partial = JSON.parse((await store.get(partialKey('r1', 0))).toString('utf8')) as { itemsDone: number };
+  cursor = partial.itemsDone;
+  assert.ok(cursor > 0, 'some items were durable before the crash');
+  const uploadedBefore = store.bytesPut;
+  const stats = await runBackupBatch(repo, { backupId: 'r1', batch: 0, pool, resumeFrom: cursor });
+  const m = await commitBackup(repo, 'r1');
+  assert.ok(store.bytesPut - uploadedBefore < 60 * 1024 * 1024 - cursor * 5 * 1024 * 1024, 'the resumed run did not upload everything again');
+  assert.equal(stats.bytesRead, (10 - cursor) * 6 * 1024 * 1024, 'files before the cursor are not read again');
+  const out = path.join(tmp, 'resume-out');
+  await restoreDirect(repo, { snapshot: { id: m.id }, target: out });
+  assert.deepEqual(describeTree(out), describeTree(src));
+});
+
+test('restore picks the latest snapshot before a given time', async () => {
+  const src = path.join(tmp, 'pit');
+  fs.mkdirSync(src);
+  const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-pit')), key, { create: true });
+  fs.writeFileSync(path.join(src, 'v.txt'), 'one');
+  const s1 = await backupDirect(repo, { asset: 'p', source: src, strategy: 'incremental' }, pool);
+  await new Promise((r) => setTimeout(r, 20));
+  const between = new Date();
+  await new Promise((r) => setTimeout(r, 20));
+  fs.writeFileSync(path.join(src, 'v.txt'), 'two');
+  await backupDirect(repo, { asset: 'p', source: src, strategy: 'incremental' }, pool);
+  const out = path.join(tmp, 'pit-out');
+  const r = await restoreDirect(repo, { asset: 'p', snapshot: { before: between }, target: out });
+  assert.equal(r.snapshotId, s1.id);
+  assert.equal(fs.readFileSync(path.join(out, 'v.txt'), 'utf8'), 'one');
+  await assert.rejects(restoreDirect(repo, { asset: 'p', snapshot: { before: new Date('2000-01-01') }, target: path.join(tmp, 'x') }), /no snapshot of asset "p" before 2000/);
+});
+
+test('restoring over an existing target replaces it atomically and keeps it on failure', async () => {
+  const src = path.join(tmp, 'swap');
+  fs.mkdirSync(src);
+  fs.writeFileSync(path.join(src, 'new.txt'), 'new');
+  const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-swap')), key, { create: true });
+  const s = await backupDirect(repo, { asset: 's', source: src, strategy: 'incremental' }, pool);
+  const target = path.join(tmp, 'swap-target');
+  fs.mkdirSync(target);
+  fs.writeFileSync(path.join(target, 'old.txt'), 'old');
+  await assert.rejects(restoreDirect(repo, { snapshot: { id: s.id }, target, paths: ['does-not-exist'] }), /nothing in snapshot/);
+  assert.deepEqual(fs.readdirSync(target), ['old.txt'], 'a failed restore leaves the old target as it was');
+  await restoreDirect(repo, { snapshot: { id: s.id }, target });
+  assert.deepEqual(fs.readdirSync(target), ['new.txt']);
+  assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.includes('lepton-')), []);
+});
