@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { LeptonError } from '../common/errors';
 import { backupCommand } from './commands/backup';
+import { pruneCommand, verifyCommand } from './commands/maintenance';
 import { restoreCommand } from './commands/restore';
 import { schedulesCommand } from './commands/schedules';
 import { snapshotsCommand } from './commands/snapshots';
@@ -13,7 +14,7 @@ const program = new Command('lepton-dr')
   .option('--json', 'machine-readable output')
   .showHelpAfterError();
 
-for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), workerCommand()]) program.addCommand(c);
+for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), pruneCommand(), verifyCommand(), workerCommand()]) program.addCommand(c);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = rootMessage(e);

@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { logger } from '../common/logger';
 import type { Plan } from '../config/plan-schema';
 import { createActivities } from '../activities/create-activities';
+import { createMaintenanceActivities } from '../activities/maintenance-activities';
 import { ChunkPool } from '../engine/chunker/pool';
 import { openRepository } from './open-repository';
 import { installRuntimeLogger } from './runtime-logger';
@@ -31,7 +32,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     namespace: o.plan.temporal.namespace,
     taskQueue: o.plan.temporal.taskQueue,
     ...workflowSource(),
-    activities: createActivities({ plan: o.plan, repo, pool }),
+    activities: { ...createActivities({ plan: o.plan, repo, pool }), ...createMaintenanceActivities({ plan: o.plan, repo }) },
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 4,
     shutdownGraceTime: '10s',
   });

@@ -1,3 +1,4 @@
 export { backupWorkflow } from './backup-workflow';
 export { restoreWorkflow } from './restore-workflow';
 export { listSnapshotsWorkflow } from './list-snapshots-workflow';
+export { pruneWorkflow, verifyWorkflow } from './maintenance-workflows';

@@ -1,0 +1,59 @@
+import { Context } from '@temporalio/activity';
+import { z } from 'zod';
+import { parseOrThrow } from '../common/zod-errors';
+import type { Plan } from '../config/plan-schema';
+import { prune, type PruneReport } from '../engine/maintenance/prune';
+import { verifyRepository, type VerifyReport } from '../engine/maintenance/verify';
+import type { Repository } from '../engine/repo/repository';
+import { selectKept } from '../engine/retention';
+import { mapFailure } from './failure';
+
+export interface MaintenanceDeps {
+  plan: Plan;
+  repo: Repository;
+}
+
+const PruneInput = z.object({ graceHours: z.number().min(0).max(24 * 365), dryRun: z.boolean() }).strict();
+const VerifyInput = z.object({ readData: z.number().min(0).max(1) }).strict();
+const ForgetInput = z.object({ asset: z.string().min(1).optional(), dryRun: z.boolean() }).strict();
+
+/** Repository maintenance: retention (forget), two-phase prune, verification. */
+export function createMaintenanceActivities({ plan, repo }: MaintenanceDeps) {
+  return {
+    async forgetByRetention(raw: unknown): Promise<{ asset: string; kept: string[]; forgotten: string[] }[]> {
+      return mapFailure(async () => {
+        const input = parseOrThrow(ForgetInput, raw, 'forget input');
+        const assets = plan.assets.filter((a) => a.retention && (!input.asset || a.name === input.asset));
+        const out = [];
+        for (const a of assets) {
+          const { keep, forget } = selectKept(await repo.listSnapshots({ asset: a.name }), a.retention ?? {});
+          if (!input.dryRun) for (const s of forget) await repo.store.delete(`snapshots/${s.id}`);
+          out.push({ asset: a.name, kept: keep.map((s) => s.id), forgotten: forget.map((s) => s.id) });
+        }
+        return out;
+      });
+    },
+
+    async pruneRepository(raw: unknown): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted'> & { marked: number; unmarked: number; deleted: number }> {
+      return mapFailure(async () => {
+        const input = parseOrThrow(PruneInput, raw, 'prune input');
+        const ctx = Context.current();
+        const r = await prune(repo, { graceMs: input.graceHours * 3600_000, dryRun: input.dryRun, onProgress: (p) => ctx.heartbeat(p) });
+        ctx.log.info('prune finished', { marked: r.marked.length, deleted: r.deleted.length, bytesFreed: r.bytesFreed });
+        return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length };
+      });
+    },
+
+    async verifyRepository(raw: unknown): Promise<VerifyReport> {
+      return mapFailure(async () => {
+        const input = parseOrThrow(VerifyInput, raw, 'verify input');
+        const ctx = Context.current();
+        const r = await verifyRepository(repo, { readData: input.readData, onProgress: (p) => ctx.heartbeat(p) });
+        if (r.errors.length) ctx.log.warn('repository verification found errors', { errors: r.errors.slice(0, 20), count: r.errors.length });
+        return r;
+      });
+    },
+  };
+}
+
+export type MaintenanceActivities = ReturnType<typeof createMaintenanceActivities>;

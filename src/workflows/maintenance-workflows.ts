@@ -1,0 +1,49 @@
+import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { MaintenanceActivities } from '../activities/maintenance-activity-types';
+import { shortStep } from './activity-options';
+import { humanBytes } from './format';
+import { formatIssues } from './inputs';
+import { SA_KIND } from './search-attribute-keys';
+
+const act = proxyActivities<MaintenanceActivities>({ ...shortStep, startToCloseTimeout: '6 hours', heartbeatTimeout: '2 minutes' });
+
+export const PruneInputSchema = z
+  .object({
+    /** apply every asset's retention policy (forget) before pruning */
+    forget: z.boolean().default(true),
+    /** hours a pack stays marked before deletion; protects backups running meanwhile */
+    graceHours: z.number().min(0).max(8760).default(24),
+    dryRun: z.boolean().default(false),
+  })
+  .strict();
+
+export const VerifyInputSchema = z.object({ readData: z.number().min(0).max(1).default(0.1) }).strict();
+
+function parse<S extends z.ZodTypeAny>(schema: S, raw: unknown): z.infer<S> {
+  const r = schema.safeParse(raw ?? {});
+  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid input: ${formatIssues(r.error)}`, 'BadInputError');
+  return r.data;
+}
+
+/** Retention then two-phase prune. Input from the UI: {} or {"graceHours": 24, "dryRun": true}. */
+export async function pruneWorkflow(raw: unknown) {
+  const input = parse(PruneInputSchema, raw);
+  upsertSearchAttributes([{ key: SA_KIND, value: 'prune' }]);
+  const forgotten = input.forget ? await act.forgetByRetention({ dryRun: input.dryRun }) : [];
+  const r = await act.pruneRepository({ graceHours: input.graceHours, dryRun: input.dryRun });
+  const summary = `${input.dryRun ? 'dry run: ' : ''}forgot ${forgotten.reduce((n, f) => n + f.forgotten.length, 0)} snapshots; marked ${r.marked}, deleted ${r.deleted} packs, freed ${humanBytes(r.bytesFreed)}`;
+  setCurrentDetails(summary);
+  return { forgotten, prune: r, summary };
+}
+
+/** Structure check plus read-data of a sample. Input from the UI: {"readData": 0.1}. Fails when anything is wrong. */
+export async function verifyWorkflow(raw: unknown) {
+  const input = parse(VerifyInputSchema, raw);
+  upsertSearchAttributes([{ key: SA_KIND, value: 'verify' }]);
+  const r = await act.verifyRepository({ readData: input.readData });
+  const summary = `${r.snapshots} snapshots, ${r.packs} packs, read ${r.packsRead} (${humanBytes(r.bytesRead)}): ${r.errors.length ? `${r.errors.length} ERRORS` : 'ok'}`;
+  setCurrentDetails(summary);
+  if (r.errors.length) throw ApplicationFailure.nonRetryable(`repository verification failed: ${r.errors.slice(0, 10).join('; ')}`, 'IntegrityError', r);
+  return { ...r, summary };
+}
