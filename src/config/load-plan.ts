@@ -46,6 +46,7 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
   const plan = r.data;
   const base = path.dirname(path.resolve(file));
   if (plan.repository.keyFile) plan.repository.keyFile = path.resolve(base, plan.repository.keyFile);
+  if (plan.repository.passwordFile) plan.repository.passwordFile = path.resolve(base, plan.repository.passwordFile);
   for (const a of plan.assets) a.source = path.resolve(base, a.source);
   return plan;
 }

@@ -69,6 +69,9 @@ export const RepositorySchema = z
     /** Name of an env var holding the key (hex); wins over keyFile. */
     keyEnv: z.string().min(1).optional(),
     packSizeMiB: z.number().int().min(4).max(128).default(32),
+    /** Encryption at rest: a new repository with a password is encrypted (AES-256-GCM per blob). */
+    passwordEnv: z.string().min(1).optional(),
+    passwordFile: z.string().min(1).optional(),
   })
   .strict();
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;

@@ -2,7 +2,6 @@ import { IntegrityError } from '../../common/errors';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
 import { backupTmpPrefix } from '../repo/layout';
-import { sha256hex } from '../repo/pack';
 import type { SnapshotManifest } from '../repo/snapshot';
 import { encodeTreeBlobs, type TreeEntry } from '../repo/tree';
 import { loadPlan } from './plan-backup';
@@ -42,9 +41,9 @@ export async function commitBackup(repo: Repository, backupId: string): Promise<
   const up = new PackUploader(repo.store, index, repo.packSize);
   const treeIds: string[] = [];
   for (const blob of encodeTreeBlobs(entries)) {
-    const id = sha256hex(blob);
+    const id = repo.codec.id(blob);
     treeIds.push(id);
-    if (up.add(id, 'tree', blob)) await up.flush();
+    if (up.add(id, 'tree', repo.codec.encode(blob))) await up.flush();
   }
   await up.flush();
   await up.drain();

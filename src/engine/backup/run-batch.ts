@@ -40,7 +40,8 @@ export interface RunBatchOptions {
 const TASK_BYTES = 16 * 1024 * 1024;
 const TASK_ITEMS = 256;
 
-function groupTasks(source: string, items: WorkItem[], from: number): { task: ChunkTask; first: number }[] {
+function groupTasks(repo: Repository, source: string, items: WorkItem[], from: number): { task: ChunkTask; first: number }[] {
+  const task = (taskId: number, segments: ChunkTask['segments']): ChunkTask => ({ taskId, segments, params: repo.chunker, idKeyHex: repo.codec.idKeyHex });
   const out: { task: ChunkTask; first: number }[] = [];
   let segs: ChunkTask['segments'] = [];
   let first = from;
@@ -48,7 +49,7 @@ function groupTasks(source: string, items: WorkItem[], from: number): { task: Ch
   for (let i = from; i < items.length; i++) {
     const it = items[i];
     if (segs.length && (bytes + (it.end - it.start) > TASK_BYTES || segs.length >= TASK_ITEMS)) {
-      out.push({ task: { taskId: out.length, segments: segs }, first });
+      out.push({ task: task(out.length, segs), first });
       segs = [];
       bytes = 0;
       first = i;
@@ -56,7 +57,7 @@ function groupTasks(source: string, items: WorkItem[], from: number): { task: Ch
     segs.push({ path: path.join(source, it.path), start: it.start, end: it.end });
     bytes += it.end - it.start;
   }
-  if (segs.length) out.push({ task: { taskId: out.length, segments: segs }, first });
+  if (segs.length) out.push({ task: task(out.length, segs), first });
   return out;
 }
 
@@ -98,8 +99,8 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
     report();
   };
 
-  const tasks = groupTasks(batch.source, items, start);
-  const run = (t: ChunkTask): Promise<ChunkTaskResult> => (o.pool ? o.pool.run(t) : Promise.resolve(chunkSegments(t, repo.chunker)));
+  const tasks = groupTasks(repo, batch.source, items, start);
+  const run = (t: ChunkTask): Promise<ChunkTaskResult> => (o.pool ? o.pool.run(t) : Promise.resolve(chunkSegments(t)));
   const window = Math.max(2, (o.pool?.size ?? 1) * 2);
   const pending: Promise<ChunkTaskResult>[] = [];
   let next = 0;
@@ -125,7 +126,7 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
         if (up.known(c.id)) continue;
         stats.chunksNew++;
         stats.bytesNew += c.len;
-        if (up.add(c.id, 'data', data.subarray(c.off, c.off + c.len))) {
+        if (up.add(c.id, 'data', repo.codec.encode(data.subarray(c.off, c.off + c.len)))) {
           // every earlier item is complete; this one too once its last chunk is in
           const last = c === r.chunks[r.chunks.length - 1];
           await up.flush(markDurable(last ? itemNo + 1 : itemNo));

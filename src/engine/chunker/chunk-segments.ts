@@ -1,16 +1,17 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import type { ChunkTask, ChunkTaskResult, SegmentResult } from './chunk-task';
-import { makeCutter, type ChunkerParams } from './fastcdc';
+import { makeCutter } from './fastcdc';
 
 /**
  * Read, chunk and hash every segment of a task into one buffer. Runs inside a worker thread,
  * and directly in-process when no pool is wanted.
  */
-export function chunkSegments(task: ChunkTask, params: ChunkerParams): ChunkTaskResult {
+export function chunkSegments(task: ChunkTask): ChunkTaskResult {
   const total = task.segments.reduce((s, g) => s + (g.end - g.start), 0);
   const buf = Buffer.allocUnsafeSlow(total);
-  const cutter = makeCutter(params);
+  const cutter = makeCutter(task.params);
+  const idKey = task.idKeyHex ? Buffer.from(task.idKeyHex, 'hex') : undefined;
   const results: SegmentResult[] = [];
   let base = 0;
   for (const seg of task.segments) {
@@ -23,7 +24,8 @@ export function chunkSegments(task: ChunkTask, params: ChunkerParams): ChunkTask
         const chunks = [];
         for (let off = 0; off < want; ) {
           const len = cutter.cut(buf, base + off, base + want);
-          const id = createHash('sha256').update(buf.subarray(base + off, base + off + len)).digest('hex');
+          const part = buf.subarray(base + off, base + off + len);
+          const id = (idKey ? createHmac('sha256', idKey) : createHash('sha256')).update(part).digest('hex');
           chunks.push({ id, off: base + off, len });
           off += len;
         }

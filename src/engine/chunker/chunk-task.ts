@@ -1,3 +1,5 @@
+import type { ChunkerParams } from './fastcdc';
+
 /** Messages between the backup pipeline and its chunking workers. */
 export interface Segment {
   path: string;
@@ -16,6 +18,9 @@ export interface ChunkRef {
 export interface ChunkTask {
   taskId: number;
   segments: Segment[];
+  params: ChunkerParams;
+  /** HMAC key for chunk ids of encrypted repositories; plain SHA-256 when absent */
+  idKeyHex?: string;
 }
 
 export type SegmentResult = { chunks: ChunkRef[] } | { error: string; code?: string };

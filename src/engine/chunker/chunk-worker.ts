@@ -1,11 +1,8 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { chunkSegments } from './chunk-segments';
 import type { ChunkTask } from './chunk-task';
-import type { ChunkerParams } from './fastcdc';
-
-const params = (workerData as { params: ChunkerParams }).params;
 
 parentPort?.on('message', (task: ChunkTask) => {
-  const r = chunkSegments(task, params);
+  const r = chunkSegments(task);
   parentPort?.postMessage(r, [r.data]);
 });

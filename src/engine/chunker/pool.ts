@@ -2,7 +2,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ChunkTask, ChunkTaskResult } from './chunk-task';
-import { DEFAULT_CHUNKER, type ChunkerParams } from './fastcdc';
 
 type Pending = { task: ChunkTask; resolve: (r: ChunkTaskResult) => void; reject: (e: Error) => void };
 
@@ -14,12 +13,9 @@ export class ChunkPool {
   private readonly busy = new Map<Worker, Pending>();
   private closed = false;
 
-  constructor(
-    readonly size: number = Math.max(1, os.availableParallelism()),
-    params: ChunkerParams = DEFAULT_CHUNKER,
-  ) {
+  constructor(readonly size: number = Math.max(1, os.availableParallelism())) {
     for (let i = 0; i < size; i++) {
-      const w = new Worker(path.join(__dirname, 'chunk-worker.js'), { workerData: { params } });
+      const w = new Worker(path.join(__dirname, 'chunk-worker.js'));
       w.on('message', (r: ChunkTaskResult) => this.done(w, r));
       w.on('error', (e) => this.failed(w, e));
       w.unref();

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mapLimit } from '../../common/map-limit';
 import { DATA_PREFIX, packKey } from '../repo/layout';
 import { readPackHeader, sha256hex } from '../repo/pack';
@@ -53,7 +52,11 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
     if (sha256hex(body) !== pack) errors.push(`pack ${pack}: content does not match its name (corrupt)`);
     try {
       for (const b of readPackHeader(body, pack)) {
-        if (createHash('sha256').update(body.subarray(b.offset, b.offset + b.length)).digest('hex') !== b.id) errors.push(`pack ${pack}: blob ${b.id} fails its SHA-256 check`);
+        try {
+          repo.checkBlob(b.id, body.subarray(b.offset, b.offset + b.length), `pack ${pack}: blob ${b.id}`);
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
       }
     } catch (err) {
       errors.push((err as Error).message);

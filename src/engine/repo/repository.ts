@@ -6,7 +6,7 @@ import type { BlobStore } from '../store/blob-store';
 import { loadIndex, type BlobLocation, type ChunkIndex } from './chunk-index';
 import { sign, verifySignature } from './keys';
 import { CONFIG_KEY, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
-import { sha256hex } from './pack';
+import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, plainCodec, unwrapMaster, type BlobCodec } from './blob-cipher';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
 import { TreeBlobSchema, type TreeEntry } from './tree';
 
@@ -15,6 +15,7 @@ const RepoConfigSchema = z.object({
   id: z.string().regex(/^[0-9a-f]{32}$/),
   created: z.string(),
   chunker: z.object({ min: z.number().int().positive(), avg: z.number().int().positive(), max: z.number().int().positive() }),
+  encryption: EncryptionConfigSchema.optional(),
 });
 type RepoConfig = z.infer<typeof RepoConfigSchema>;
 
@@ -22,6 +23,8 @@ export interface RepositoryOptions {
   packSize?: number;
   /** create the repository if it does not exist yet */
   create?: boolean;
+  /** password of an encrypted repository; a new repository with a password is encrypted */
+  password?: string;
 }
 
 export type SnapshotSelector = { id: string } | { latest: true } | { before: Date };
@@ -35,6 +38,7 @@ export class Repository {
     readonly key: Buffer,
     readonly config: RepoConfig,
     readonly packSize: number,
+    readonly codec: BlobCodec,
   ) {}
 
   get chunker(): ChunkerParams {
@@ -47,6 +51,7 @@ export class Repository {
     if (!head) {
       if (!opts.create) throw new NotFoundError(`no repository at ${store.url} (run a backup to create it)`);
       const config: RepoConfig = { v: 1, id: randomBytes(16).toString('hex'), created: new Date().toISOString(), chunker: DEFAULT_CHUNKER };
+      if (opts.password) config.encryption = newEncryptionConfig(opts.password).config;
       const body = JSON.stringify(config);
       try {
         await store.put(CONFIG_KEY, Buffer.from(JSON.stringify({ body, sig: sign(key, body) })), { createOnly: true });
@@ -54,7 +59,13 @@ export class Repository {
         if (!(e instanceof AlreadyExistsError)) throw e;
       }
     }
-    return new Repository(store, key, await readConfig(store, key), packSize);
+    const config = await readConfig(store, key);
+    let codec = plainCodec;
+    if (config.encryption) {
+      if (!opts.password) throw new BadInputError(`repository ${store.url} is encrypted: give its password (repository.passwordEnv or passwordFile)`);
+      codec = encryptedCodec(unwrapMaster(config.encryption, opts.password));
+    }
+    return new Repository(store, key, config, packSize, codec);
   }
 
   async loadIndex(refresh = false): Promise<ChunkIndex> {
@@ -62,13 +73,18 @@ export class Repository {
     return this.index;
   }
 
-  /** Fetch one blob and check it against its id; IntegrityError names `what`. */
+  /** Fetch one blob, decode it and check it against its id; IntegrityError names `what`. */
   async readBlob(id: string, loc: BlobLocation, what: string): Promise<Buffer> {
-    const data = await this.store.get(packKey(loc.pack), { start: loc.offset, length: loc.length });
-    if (data.length !== loc.length || sha256hex(data) !== id) {
-      throw new IntegrityError(`${what}: chunk ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)} failed its SHA-256 check`);
-    }
-    return data;
+    const stored = await this.store.get(packKey(loc.pack), { start: loc.offset, length: loc.length });
+    if (stored.length !== loc.length) throw new IntegrityError(`${what}: pack ${loc.pack.slice(0, 12)} is truncated`);
+    return this.checkBlob(id, stored, `${what}: chunk ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)}`);
+  }
+
+  /** Decode a stored blob and check its id (SHA-256, or keyed HMAC when encrypted). */
+  checkBlob(id: string, stored: Buffer, what: string): Buffer {
+    const plain = this.codec.decode(stored, what);
+    if (this.codec.id(plain) !== id) throw new IntegrityError(`${what} failed its ${this.codec.encrypted ? 'HMAC' : 'SHA-256'} check (stored data is corrupt)`);
+    return plain;
   }
 
   async writeSnapshot(m: SnapshotManifest): Promise<void> {

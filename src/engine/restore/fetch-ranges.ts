@@ -6,6 +6,8 @@ export interface ChunkSpan {
   loc: BlobLocation;
   /** offset of the chunk within the file */
   fileOffset: number;
+  /** plaintext length */
+  plainLength: number;
 }
 
 export interface PackRange {
@@ -16,14 +18,14 @@ export interface PackRange {
 }
 
 /** Locate a file's chunks and merge neighbours stored back to back in one pack into one ranged read. */
-export function planRanges(path: string, chunkIds: string[], index: ChunkIndex, maxRange = 32 * 1024 * 1024): PackRange[] {
+export function planRanges(path: string, chunkIds: string[], index: ChunkIndex, sealOverhead: number, maxRange = 32 * 1024 * 1024): PackRange[] {
   const ranges: PackRange[] = [];
   let fileOffset = 0;
   for (const id of chunkIds) {
     const loc = index.get(id);
     if (!loc) throw new IntegrityError(`file "${path}": chunk ${id.slice(0, 12)} is not in the repository index (missing data)`);
-    const span = { id, loc, fileOffset };
-    fileOffset += loc.length;
+    const span = { id, loc, fileOffset, plainLength: loc.length - sealOverhead };
+    fileOffset += span.plainLength;
     const last = ranges[ranges.length - 1];
     if (last && last.pack === loc.pack && last.start + last.length === loc.offset && last.length + loc.length <= maxRange) {
       last.length += loc.length;
