@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { evaluateCorpus } from '../src/predict/evaluate';
+import { LevelDetector } from '../src/predict/level';
+import { SeasonalDetector } from '../src/predict/seasonal';
+import { TimeToLimitForecaster } from '../src/predict/trend';
+import { SeriesScorer } from '../src/predict/scorer';
+import type { Sample } from '../src/predict/series';
+
+/**
+ * Prediction benchmark: streaming throughput of each detector (points/s on one core: the loop
+ * is single-threaded) over a few million points of a noisy daily-seasonal series with spikes
+ * and shifts, and the NAB scores on ../shared/datasets/nab (if present).
+ *
+ * Keys: predict_<detector>_points_per_s, predict_nab_{standard,low_fp,low_fn},
+ * predict_nab_{precision,recall}, predict_nab_lead_before_end_min, predict_nab_rows_per_s.
+ */
+
+function projectRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return process.cwd();
+}
+
+/** Deterministic test signal: daily season (288 points), noise, spikes, a level shift. */
+function signal(n: number): Float64Array {
+  let a = 12345;
+  const rand = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    v[i] = 50 + 10 * Math.sin((2 * Math.PI * i) / 288) + 4 * (rand() + rand() + rand() - 1.5) + (rand() < 0.001 ? 40 : 0) + (i % 500_000 > 250_000 ? 15 : 0);
+  }
+  return v;
+}
+
+function throughput(values: Float64Array, update: (s: Sample) => number): number {
+  const s: Sample = { t: 0, v: 0 };
+  let sink = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < values.length; i++) {
+    s.t = i * 300_000;
+    s.v = values[i]!;
+    sink += update(s);
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (Number.isNaN(sink)) throw new Error('NaN score');
+  return values.length / secs;
+}
+
+export async function benchPredict(opts: { points?: number } = {}): Promise<Record<string, number>> {
+  const n = opts.points ?? 3_000_000;
+  const values = signal(n);
+  const out: Record<string, number> = {};
+  const detectors: Record<string, () => (s: Sample) => number> = {
+    level: () => {
+      const d = new LevelDetector({ warmup: 600 });
+      return (s) => d.update(s);
+    },
+    seasonal: () => {
+      const d = new SeasonalDetector({ warmup: 600, period: 288 });
+      return (s) => d.update(s);
+    },
+    trend: () => {
+      const d = new TimeToLimitForecaster({ limit: 200, leadTimeMs: 4 * 3600_000 });
+      return (s) => d.update(s);
+    },
+    scorer: () => {
+      const d = new SeriesScorer({ warmup: 600, seasonal: { period: 288 }, trend: { limit: 200, leadTimeMs: 4 * 3600_000 } });
+      return (s) => d.update(s);
+    },
+  };
+  // a short warm-up run lets the JIT settle, then the measured run
+  for (const [name, make] of Object.entries(detectors)) {
+    throughput(values.subarray(0, 200_000), make());
+    out[`predict_${name}_points_per_s`] = Math.round(throughput(values, make()));
+  }
+  const nab = path.join(projectRoot(), '..', 'shared', 'datasets', 'nab');
+  if (existsSync(path.join(nab, 'combined_windows.json'))) {
+    const r = await evaluateCorpus({ dataDir: path.join(nab, 'data'), windowsFile: path.join(nab, 'combined_windows.json') });
+    const p = r.report.profiles;
+    out.predict_nab_standard = Math.round(p.standard.score * 100) / 100;
+    out.predict_nab_low_fp = Math.round(p.reward_low_FP_rate.score * 100) / 100;
+    out.predict_nab_low_fn = Math.round(p.reward_low_FN_rate.score * 100) / 100;
+    out.predict_nab_precision = Math.round(p.standard.precision * 1000) / 1000;
+    out.predict_nab_recall = Math.round(p.standard.recall * 1000) / 1000;
+    out.predict_nab_lead_before_end_min = Math.round((p.standard.meanLeadBeforeEndMs ?? 0) / 60_000);
+    out.predict_nab_rows_per_s = Math.round(r.rowsPerSecond);
+  }
+  return out;
+}
+
+if (require.main === module) {
+  benchPredict({ points: Number(process.argv[2]) || undefined })
+    .then((r) => console.log(JSON.stringify(r, null, 2)))
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,110 @@
+/**
+ * commander builders for `lepton-dr predict score FILE.csv` and
+ * `lepton-dr predict eval --data DIR --windows FILE`; the CLI only has to
+ * `program.addCommand(predictCommand())`. A global `--json` option (on the root program) is
+ * honoured through optsWithGlobals().
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError } from 'commander';
+import { BadInputError } from '../common/errors';
+import { parseOrThrow } from '../common/zod-errors';
+import { evaluateCorpus } from './evaluate';
+import { NAB_PROFILE_NAMES, summariseNab } from './nab';
+import type { NabProfileName } from './nab';
+import { scoreCsv } from './score-file';
+import { seriesScorerConfigSchema } from './scorer';
+import type { SeriesScorerConfigInput } from './scorer';
+
+function intArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function numArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+
+function scorerConfig(json: string | undefined, warmup: number | undefined): SeriesScorerConfigInput {
+  let base: unknown = {};
+  if (json) {
+    try {
+      base = JSON.parse(json);
+    } catch {
+      throw new BadInputError('--config: not JSON');
+    }
+  }
+  const parsed = parseOrThrow(seriesScorerConfigSchema.partial(), base, 'scorer config') as SeriesScorerConfigInput;
+  return warmup === undefined ? parsed : { ...parsed, warmup };
+}
+
+export function predictScoreCommand(): Command {
+  return new Command('score')
+    .description('score a NAB-style CSV (timestamp,value) causally; writes timestamp,value,anomaly_score')
+    .argument('<file>', 'input CSV')
+    .option('-o, --out <file>', 'output CSV (default: stdout)')
+    .option('--warmup <points>', 'points before any score (default: 15% of the rows, at most 750, as NAB)', intArg)
+    .option('--precision <digits>', 'digits after the decimal point', intArg)
+    .option('--config <json>', 'scorer configuration as JSON (see SeriesScorer)')
+    .action(async (file: string, opts: { out?: string; warmup?: number; precision?: number; config?: string }, cmd: Command) => {
+      const scorer = scorerConfig(opts.config, opts.warmup);
+      const out = opts.out ? createWriteStream(opts.out) : process.stdout;
+      const summary = await scoreCsv(file, out, { scorer, ...(opts.precision !== undefined ? { precision: opts.precision } : {}) });
+      if (opts.out) {
+        const ws = out as ReturnType<typeof createWriteStream>;
+        ws.end();
+        await once(ws, 'finish');
+        const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
+        process.stderr.write(json ? `${JSON.stringify(summary)}\n` : `${summary.rows} rows scored (warm-up ${summary.warmup}), ${summary.alarms} at or above 0.5, max ${summary.maxScore.toFixed(3)} -> ${opts.out}\n`);
+      }
+    });
+}
+
+export function predictEvalCommand(): Command {
+  return new Command('eval')
+    .description("score a detector on labelled series with NAB's rules (standard, reward_low_FP_rate, reward_low_FN_rate)")
+    .requiredOption('--data <dir>', 'directory of CSV files')
+    .requiredOption('--windows <file>', 'NAB windows JSON (relative path -> [[start, end], ...])')
+    .option('--filter <text>', 'only files whose path contains this')
+    .option('--threshold <score>', 'fixed threshold instead of the corpus optimum', numArg)
+    .option('--profile <name>', `one profile (${NAB_PROFILE_NAMES.join(', ')})`)
+    .option('--config <json>', 'scorer configuration as JSON (see SeriesScorer)')
+    .option('--windows-detail', 'with --json: include every window result')
+    .action(async (opts: { data: string; windows: string; filter?: string; threshold?: number; profile?: string; config?: string; windowsDetail?: boolean }, cmd: Command) => {
+      if (opts.profile && !NAB_PROFILE_NAMES.includes(opts.profile as NabProfileName)) throw new BadInputError(`unknown profile ${opts.profile}`);
+      const scorer = scorerConfig(opts.config, undefined);
+      const r = await evaluateCorpus({
+        dataDir: opts.data,
+        windowsFile: opts.windows,
+        scorer,
+        ...(opts.filter ? { filter: opts.filter } : {}),
+        ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
+        ...(opts.profile ? { profiles: [opts.profile as NabProfileName] } : {}),
+      });
+      const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
+      if (json) {
+        const profiles = Object.fromEntries(
+          Object.entries(r.report.profiles).map(([k, p]) => [k, opts.windowsDetail ? p : { ...p, windowResults: undefined, perSeries: undefined }]),
+        );
+        process.stdout.write(`${JSON.stringify({ files: r.files.length, rows: r.report.rows, windows: r.report.windows, rowsPerSecond: Math.round(r.rowsPerSecond), profiles }, null, 2)}\n`);
+        return;
+      }
+      const s = summariseNab(r.report);
+      const lines = [`${r.files.length} series, ${r.report.rows} rows, ${r.report.windows} windows, ${Math.round(r.rowsPerSecond)} rows/s`];
+      lines.push('profile              score   threshold  precision  recall  tp  fp  fn  lead(min before window end)');
+      for (const [name, v] of Object.entries(s)) {
+        lines.push(
+          `${name.padEnd(20)} ${v.score.toFixed(2).padStart(6)}  ${v.threshold.toFixed(4).padStart(9)}  ${v.precision.toFixed(3).padStart(9)}  ${v.recall.toFixed(3).padStart(6)}  ${String(v.tp).padStart(2)}  ${String(v.fp).padStart(2)}  ${String(v.fn).padStart(2)}  ${v.meanLeadBeforeEndMin ?? '-'}`,
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}
+
+/** `predict` with its subcommands. */
+export function predictCommand(): Command {
+  return new Command('predict').description('prediction: score series, evaluate detectors').addCommand(predictScoreCommand()).addCommand(predictEvalCommand());
+}
