@@ -6,6 +6,8 @@ import { restoreCommand } from './commands/restore';
 import { schedulesCommand } from './commands/schedules';
 import { snapshotsCommand } from './commands/snapshots';
 import { workerCommand } from './commands/worker';
+import { failoverCommand } from './commands/failover';
+import { statusCommand } from './commands/status';
 import { rootMessage } from './errors';
 
 const program = new Command('lepton-dr')
@@ -15,6 +17,8 @@ const program = new Command('lepton-dr')
   .showHelpAfterError();
 
 for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), pruneCommand(), verifyCommand(), workerCommand()]) program.addCommand(c);
+program.addCommand(failoverCommand());
+program.addCommand(statusCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = rootMessage(e);

@@ -13,7 +13,8 @@ import { z } from 'zod';
 
 const IsoTime = z.string().datetime({ offset: true });
 
-export const FailoverModeSchema = z.enum(['planned', 'unplanned', 'drill']);
+/** failback: traffic moves back from the standby to the recovered primary. */
+export const FailoverModeSchema = z.enum(['planned', 'unplanned', 'drill', 'failback']);
 export type FailoverMode = z.infer<typeof FailoverModeSchema>;
 
 export const IncidentSchema = z
@@ -87,6 +88,11 @@ export type Outcome = z.infer<typeof OutcomeSchema>;
 
 export const FailoverReportSchema = z
   .object({
+    /** Report id: the key under reports/failover/ in the repository (incident.id). */
+    id: z.string().min(1).optional(),
+    /** The run that produced it. */
+    workflowId: z.string().optional(),
+    runId: z.string().optional(),
     incident: IncidentSchema,
     steps: z.array(StepSchema),
     compensations: z.array(CompensationSchema),
@@ -102,6 +108,8 @@ export const FailoverReportSchema = z
     objectives: ReportObjectivesSchema,
     met: z.object({ rpo: z.boolean().nullable(), rto: z.boolean().nullable() }).strict(),
     outcome: OutcomeSchema,
+    /** Objectives missed and other things an operator should read (see objectiveWarnings). */
+    warnings: z.array(z.string()).default([]),
   })
   .strict();
 export type FailoverReport = z.infer<typeof FailoverReportSchema>;
@@ -165,6 +173,7 @@ export function newReport(incident: Incident, objectives: ReportObjectives): Fai
     objectives,
     met: { rpo: null, rto: null },
     outcome: 'running',
+    warnings: [],
   };
 }
 
@@ -222,4 +231,26 @@ export function summarise(report: FailoverReport): string {
 function oneLine(s: string, n: number): string {
   const t = s.replace(/\s+/g, ' ').trim();
   return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+}
+
+/** "RTO 6m12s > objective 5m00s" for every objective the report's figures miss. */
+export function objectiveWarnings(report: FailoverReport): string[] {
+  const out: string[] = [];
+  if (report.met.rto === false && report.rtoMs !== null) {
+    out.push(`RTO ${formatDuration(report.rtoMs)} > objective ${formatDuration(report.objectives.rtoSeconds * 1000)}`);
+  }
+  if (report.met.rpo === false && report.rpoMs !== null) {
+    out.push(`RPO ${formatDuration(report.rpoMs)} > objective ${formatDuration(report.objectives.rpoSeconds * 1000)}`);
+  }
+  return out;
+}
+
+/** Step name -> duration in ms (finished steps only; a step run twice sums). */
+export function stepDurations(report: FailoverReport): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of report.steps) {
+    if (!s.endedAt) continue;
+    out[s.name] = (out[s.name] ?? 0) + Math.max(0, ms(s.endedAt) - ms(s.startedAt));
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { formatZodError } from '../common/zod-errors';
-import { NameSchema } from '../config/plan-schema';
+import { NameSchema, ScheduleSchema } from '../config/plan-schema';
 import { unknownTemplateVariables } from './template';
 
 /**
@@ -144,6 +144,11 @@ export const SideSchema = z
     fence: ActionSchema.optional(),
     /** Undo `fence` (compensation, and failback). */
     unfence: ActionSchema.optional(),
+    /**
+     * Run after data was restored into this side's targets, or put back by a compensation, so the
+     * service loads it (e.g. POST /admin/reload of the model server, or `systemctl reload ...`).
+     */
+    afterRestore: ActionSchema.optional(),
   })
   .strict();
 export type SideSpec = z.infer<typeof SideSchema>;
@@ -244,9 +249,40 @@ export const DrillSchema = z
     targetDir: z.string().min(1, 'must be a directory path'),
     /** Checks run against whatever serves the drill copy (optional). */
     health: z.array(HealthCheckSchema).default([]),
+    /** Run drills on a Temporal Schedule (`lepton-dr schedules apply` creates it). */
+    schedule: ScheduleSchema.optional(),
   })
   .strict();
 export type Drill = z.infer<typeof DrillSchema>;
+
+/**
+ * When a planned failover fences the primary. "start" (default): right after the incident is
+ * opened, before anything else; the primary must be a write fence (it stops writers, keeps
+ * serving reads) for zero lost requests. "after-switch": once traffic is validated on the
+ * standby (after `drainMs`), for fences that refuse traffic (like the demo model server's
+ * /admin/fence): the primary serves until the switch, then is fenced. Unplanned failovers
+ * always fence first (best effort); drills never fence.
+ */
+export const FencingSchema = z
+  .object({
+    at: z.enum(['start', 'after-switch']).default('start'),
+    drainMs: z.number().int().nonnegative().max(600_000).default(0),
+  })
+  .strict();
+export type Fencing = z.infer<typeof FencingSchema>;
+
+/**
+ * Failback: where the primary's data comes from. "standby" (default): back up the standby's
+ * restore targets (ad-hoc asset "<site>.<asset>.standby"), then restore that onto the primary,
+ * so whatever the standby wrote while serving is kept. "snapshot": restore the newest snapshot
+ * of each asset (the standby wrote nothing worth keeping).
+ */
+export const FailbackSchema = z
+  .object({
+    from: z.enum(['standby', 'snapshot']).default('standby'),
+  })
+  .strict();
+export type Failback = z.infer<typeof FailbackSchema>;
 
 // ---------------------------------------------------------------- site
 
@@ -264,6 +300,8 @@ export const SiteSchema = z
     objectives: ObjectivesSchema,
     approval: ApprovalSchema.default({}),
     drill: DrillSchema.optional(),
+    fencing: FencingSchema.default({}),
+    failback: FailbackSchema.default({}),
   })
   .strict()
   .superRefine((site, ctx) => {
@@ -373,6 +411,7 @@ export function resolveSitePaths(site: Site, baseDir: string): Site {
     restore: s.restore.map((r) => ({ ...r, targetDir: abs(r.targetDir) })),
     fence: s.fence && s.fence.type === 'command' && s.fence.cwd ? { ...s.fence, cwd: abs(s.fence.cwd) } : s.fence,
     unfence: s.unfence && s.unfence.type === 'command' && s.unfence.cwd ? { ...s.unfence, cwd: abs(s.unfence.cwd) } : s.unfence,
+    afterRestore: s.afterRestore && s.afterRestore.type === 'command' && s.afterRestore.cwd ? { ...s.afterRestore, cwd: abs(s.afterRestore.cwd) } : s.afterRestore,
   });
   const cmd = (c: CommandSpec | undefined) => (c && c.cwd ? { ...c, cwd: abs(c.cwd) } : c);
   let switcher: SwitcherSpec = site.switcher;

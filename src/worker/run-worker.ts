@@ -3,6 +3,7 @@ import { logger } from '../common/logger';
 import type { Plan } from '../config/plan-schema';
 import { createActivities } from '../activities/create-activities';
 import { createMaintenanceActivities } from '../activities/maintenance-activities';
+import { createFailoverActivities } from '../activities/failover-activities';
 import { ChunkPool } from '../engine/chunker/pool';
 import { openRepository } from './open-repository';
 import { installRuntimeLogger } from './runtime-logger';
@@ -32,7 +33,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     namespace: o.plan.temporal.namespace,
     taskQueue: o.plan.temporal.taskQueue,
     ...workflowSource(),
-    activities: { ...createActivities({ plan: o.plan, repo, pool }), ...createMaintenanceActivities({ plan: o.plan, repo }) },
+    activities: { ...createActivities({ plan: o.plan, repo, pool }), ...createMaintenanceActivities({ plan: o.plan, repo }), ...createFailoverActivities({ plan: o.plan, repo }) },
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 4,
     shutdownGraceTime: '10s',
   });

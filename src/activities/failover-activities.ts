@@ -1,0 +1,424 @@
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import fs from 'node:fs';
+import { z } from 'zod';
+import { BadInputError } from '../common/errors';
+import { logger } from '../common/logger';
+import { parseOrThrow } from '../common/zod-errors';
+import type { Plan } from '../config/plan-schema';
+import type { Repository } from '../engine/repo/repository';
+import type { SnapshotManifest } from '../engine/repo/snapshot';
+import { runAction } from '../failover/actions';
+import { createSwitcher } from '../failover/create-switcher';
+import { describeHealthFailure, resolveHealthChecks, sha256File, waitUntilHealthy, type HealthReport } from '../failover/health';
+import { FailoverReportSchema, summarise, type FailoverReport } from '../failover/report';
+import type { HealthCheck, Site } from '../failover/site-schema';
+import type { Switcher } from '../failover/switcher';
+import { ReportLookupSchema } from '../workflows/failover-inputs';
+import type { ActionSummary, HealthSummary, ReadinessRun, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
+import { mapFailure } from './failure';
+import { exists, preservedPath, removeRestoreLeftovers, SiteCatalog, targetOf, targetsOf } from './failover-site';
+import { snapshotFileResolver } from './snapshot-file-hash';
+
+export interface FailoverActivityDeps {
+  plan: Plan;
+  repo: Repository;
+  env?: NodeJS.ProcessEnv;
+}
+
+const SiteName = z.string().min(1).max(64);
+const Key = z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be letters, digits, ".", "_" or "-"');
+const Side = z.enum(['primary', 'standby']);
+const TargetSide = z.enum(['primary', 'standby', 'drill']);
+const Snapshots = z.array(z.object({ asset: z.string().min(1), id: z.string().regex(/^[0-9a-f]{32}$/) }).passthrough());
+
+export const REPORT_PREFIX = 'reports/failover/';
+const reportKey = (id: string) => `${REPORT_PREFIX}${id}.json`;
+const pointerKey = (site: string, mode: string, ok: boolean) => `${REPORT_PREFIX}sites/${site}/last${ok ? '-ok' : ''}-${mode}.json`;
+
+/** Heartbeat every second while `fn` runs, so a killed worker is noticed within the heartbeat timeout. */
+async function beating<T>(fn: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const t = setInterval(() => ctx.heartbeat(), 1000);
+  try {
+    const r = await fn();
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
+    return r;
+  } catch (e) {
+    // a step cut short by the run's cancellation reports "cancelled", not its own half-done failure
+    if (ctx.cancellationSignal.aborted && !(e instanceof CancelledFailure)) throw new CancelledFailure('activity cancelled');
+    throw e;
+  } finally {
+    clearInterval(t);
+  }
+}
+
+const attempt = () => Context.current().info.attempt;
+
+function healthSummary(r: HealthReport, filesVerified: string[] = []): HealthSummary {
+  return {
+    ok: r.ok,
+    ...(r.healthyAt ? { healthyAt: r.healthyAt } : {}),
+    durationMs: r.durationMs,
+    checks: r.results.map((c) => ({ name: c.name, ok: c.ok, attempts: c.attempts, durationMs: c.durationMs, ...(c.last.error ? { error: c.last.error } : {}) })),
+    filesVerified,
+  };
+}
+
+/**
+ * The activities of failover, drill and failback: thin, validated, idempotent adapters over
+ * src/failover (actions, switchers, health checks) and the repository (snapshots, reports).
+ */
+export function createFailoverActivities(deps: FailoverActivityDeps) {
+  const { plan, repo } = deps;
+  const env = deps.env ?? process.env;
+  const sites = new SiteCatalog(plan);
+  const switchers = new Map<string, Switcher>();
+  const log = logger().child({ component: 'failover' });
+  const faultsAllowed = () => env.LEPTON_DR_ALLOW_FAULT_INJECTION === '1';
+  const switcherOf = (site: Site): Switcher => {
+    let s = switchers.get(site.name);
+    if (!s) {
+      s = createSwitcher(site);
+      switchers.set(site.name, s);
+    }
+    return s;
+  };
+
+  /** Run health checks with snapshot checksums resolved from the repository; throws HealthCheckFailed. */
+  async function runChecks(what: string, checks: HealthCheck[], site: Site, side: 'primary' | 'standby' | 'drill', snapshots: { asset: string; id: string }[], signal: AbortSignal): Promise<HealthReport> {
+    const resolver = snapshotFileResolver(repo, snapshots, targetsOf(site, side));
+    const resolved = await resolveHealthChecks(checks, resolver);
+    const ctx = Context.current();
+    const report = await waitUntilHealthy(resolved, { signal, onAttempt: (name, n, a) => ctx.heartbeat({ check: name, attempt: n, ok: a.ok }) });
+    if (!report.ok) throw ApplicationFailure.create({ message: `${what}: ${describeHealthFailure(report)}`, type: 'HealthCheckFailed', nonRetryable: true });
+    return report;
+  }
+
+  const activities = {
+    /** Check the site and the trigger, and tell the workflow what it needs to know of the site. */
+    async openIncident(raw: unknown): Promise<SiteBrief> {
+      return mapFailure(async () => {
+        const i = parseOrThrow(
+          z.object({ site: SiteName, mode: z.enum(['planned', 'unplanned', 'drill', 'failback']), faultInjection: z.boolean(), force: z.boolean().optional(), from: z.enum(['standby', 'snapshot']).optional() }).strict(),
+          raw,
+          'incident',
+        );
+        if (i.faultInjection && !faultsAllowed()) {
+          throw new BadInputError('faultInjection: refused; this worker does not allow fault injection (start it with LEPTON_DR_ALLOW_FAULT_INJECTION=1, tests only)');
+        }
+        const site = sites.get(i.site);
+        const trafficOn = await switcherOf(site).current();
+        if (i.mode === 'drill' && !site.drill) throw new BadInputError(`mode: site ${site.name} has no "drill" section (drill.targetDir) in the plan`);
+        if (i.mode !== 'failback' && site.standby.restore.length === 0) throw new BadInputError(`site ${site.name}: standby.restore lists no asset to restore`);
+        if ((i.mode === 'planned' || i.mode === 'unplanned') && trafficOn === 'standby') {
+          throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the standby; fail back first`, type: 'WrongSide', nonRetryable: true });
+        }
+        if (i.mode === 'failback') {
+          if (site.primary.restore.length === 0) throw new BadInputError(`site ${site.name}: primary.restore lists no asset to restore`);
+          if (trafficOn === 'primary' && !i.force) {
+            throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the primary; nothing to fail back (force: true to run anyway)`, type: 'WrongSide', nonRetryable: true });
+          }
+          const from = i.from ?? site.failback.from;
+          const missing = site.primary.restore.filter((r) => !site.standby.restore.some((s) => s.asset === r.asset)).map((r) => r.asset);
+          if (from === 'standby' && missing.length) throw new BadInputError(`site ${site.name}: failback from the standby needs standby.restore entries for ${missing.join(', ')}`);
+        }
+        const side = (s: 'primary' | 'standby') => ({
+          ...(site[s].upstream ? { upstream: site[s].upstream } : {}),
+          restore: targetsOf(site, s),
+          health: site[s].health.length,
+          fence: Boolean(site[s].fence),
+          unfence: Boolean(site[s].unfence),
+          afterRestore: Boolean(site[s].afterRestore),
+        });
+        Context.current().log.info('incident opened', { site: site.name, mode: i.mode, trafficOn });
+        return {
+          site: site.name,
+          objectives: site.objectives,
+          approval: site.approval,
+          fencing: site.fencing,
+          failbackFrom: site.failback.from,
+          primary: side('primary'),
+          standby: side('standby'),
+          ...(site.drill ? { drill: targetsOf(site, 'drill') } : {}),
+          trafficChecks: site.trafficChecks.length,
+          trafficOn,
+        };
+      });
+    },
+
+    /** Tests: fail the step named. Refused unless the worker runs with LEPTON_DR_ALLOW_FAULT_INJECTION=1. */
+    async injectFault(raw: unknown): Promise<void> {
+      const { step } = parseOrThrow(z.object({ step: z.string().min(1).max(64) }).strict(), raw, 'fault');
+      if (!faultsAllowed()) throw ApplicationFailure.create({ message: 'fault injection is not allowed on this worker', type: 'BadInputError', nonRetryable: true });
+      Context.current().log.warn('injecting a fault', { step });
+      throw ApplicationFailure.create({ message: `injected fault at step "${step}"`, type: 'InjectedFault', nonRetryable: true });
+    },
+
+    /** fence / unfence / afterRestore of one side. A failed action throws (retryable: the policy decides). */
+    async sideAction(raw: unknown): Promise<ActionSummary & { attempt: number }> {
+      return mapFailure(async () => {
+        const signal = Context.current().cancellationSignal;
+        const i = parseOrThrow(z.object({ site: SiteName, side: Side, action: z.enum(['fence', 'unfence', 'afterRestore']) }).strict(), raw, 'side action');
+        const site = sites.get(i.site);
+        const action = site[i.side][i.action];
+        if (!action) return { ok: true, target: '-', durationMs: 0, detail: `no ${i.action} action configured for the ${i.side}`, attempt: attempt() };
+        const r = await runAction(action, { signal });
+        if (!r.ok) throw ApplicationFailure.create({ message: `${i.action} of the ${i.side} of ${site.name} failed: ${r.target}: ${r.error}`, type: 'ActionFailed' });
+        return { ok: true, target: r.target, durationMs: r.durationMs, detail: `${r.target} -> ${r.status ?? `exit ${r.exitCode}`} in ${r.durationMs} ms`, attempt: attempt() };
+      });
+    },
+
+    /** The snapshot per asset of a side's restore list: an id, the newest before a time, or the newest (verified signature). */
+    async selectSnapshots(raw: unknown): Promise<SelectedSnapshot[]> {
+      return mapFailure(async () => {
+        const i = parseOrThrow(
+          z.object({ site: SiteName, side: Side, snapshot: z.string().optional(), snapshots: z.record(z.string()).optional(), before: z.string().datetime({ offset: true }).optional() }).strict(),
+          raw,
+          'snapshot selection',
+        );
+        const site = sites.get(i.site);
+        const assets = targetsOf(site, i.side).map((t) => t.asset);
+        const explicit = new Map<string, string>();
+        if (i.snapshot) {
+          const m = await repo.resolveSnapshot(undefined, { id: i.snapshot });
+          if (!assets.includes(m.asset)) throw new BadInputError(`snapshot: ${m.id.slice(0, 12)} is a snapshot of "${m.asset}", which the ${i.side} of ${site.name} does not restore (${assets.join(', ')})`);
+          explicit.set(m.asset, m.id);
+        }
+        for (const [asset, id] of Object.entries(i.snapshots ?? {})) {
+          if (!assets.includes(asset)) throw new BadInputError(`snapshots.${asset}: the ${i.side} of ${site.name} does not restore "${asset}" (${assets.join(', ')})`);
+          explicit.set(asset, id);
+        }
+        const out: SelectedSnapshot[] = [];
+        for (const asset of assets) {
+          const id = explicit.get(asset);
+          let m: SnapshotManifest;
+          if (id) {
+            m = await repo.resolveSnapshot(undefined, { id });
+            if (m.asset !== asset) throw new BadInputError(`snapshots.${asset}: snapshot ${m.id.slice(0, 12)} belongs to asset "${m.asset}"`);
+          } else {
+            m = await repo.resolveSnapshot(asset, i.before ? { before: new Date(i.before) } : { latest: true });
+          }
+          out.push({ asset, id: m.id, time: m.time, files: m.stats.files, bytes: m.stats.bytes });
+        }
+        return out;
+      });
+    },
+
+    /** Move a side's current data aside before a restore replaces it (idempotent). */
+    async preserveTarget(raw: unknown): Promise<{ existed: boolean; detail: string }> {
+      return mapFailure(async () => {
+        const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key }).strict(), raw, 'preserve input');
+        const target = targetOf(sites.get(i.site), i.side, i.asset);
+        const prev = preservedPath(target, i.key);
+        if (exists(prev)) return { existed: true, detail: `${target} already kept aside` };
+        if (!exists(target)) return { existed: false, detail: `${target} did not exist` };
+        await fs.promises.rename(target, prev);
+        return { existed: true, detail: `${target} kept aside until the run ends` };
+      });
+    },
+
+    /** Compensation of a restore onto a live side: remove restore leftovers and put the previous data back. Idempotent. */
+    async putBackTarget(raw: unknown): Promise<{ detail: string }> {
+      return mapFailure(async () => {
+        const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key, restorePrefix: Key, existed: z.boolean().optional() }).strict(), raw, 'put-back input');
+        const target = targetOf(sites.get(i.site), i.side, i.asset);
+        const prev = preservedPath(target, i.key);
+        const leftovers = await removeRestoreLeftovers(target, i.restorePrefix);
+        let detail: string;
+        if (exists(prev)) {
+          await fs.promises.rm(target, { recursive: true, force: true });
+          await fs.promises.rename(prev, target);
+          detail = `previous data of ${target} put back`;
+        } else if (i.existed === false) {
+          await fs.promises.rm(target, { recursive: true, force: true });
+          detail = `restored ${target} removed (it did not exist before)`;
+        } else {
+          detail = i.existed ? `previous data of ${target} already put back` : `${target} was never moved aside; left as is`;
+        }
+        if (leftovers.length) detail += `; removed ${leftovers.length} restore leftover(s)`;
+        Context.current().log.info('target put back', { site: i.site, side: i.side, asset: i.asset, detail });
+        return { detail };
+      });
+    },
+
+    /** After a successful run: drop the kept-aside previous data. */
+    async discardPreserved(raw: unknown): Promise<void> {
+      const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key }).strict(), raw, 'discard input');
+      await fs.promises.rm(preservedPath(targetOf(sites.get(i.site), i.side, i.asset), i.key), { recursive: true, force: true });
+    },
+
+    /** Remove a drill's copy of an asset and any restore leftovers next to it (before and after every drill). */
+    async cleanDrill(raw: unknown): Promise<{ detail: string }> {
+      return mapFailure(async () => {
+        const i = parseOrThrow(z.object({ site: SiteName, asset: SiteName, restorePrefix: Key.optional() }).strict(), raw, 'drill cleanup input');
+        const site = sites.get(i.site);
+        const target = targetOf(site, 'drill', i.asset);
+        const had = exists(target);
+        const leftovers = i.restorePrefix ? await removeRestoreLeftovers(target, i.restorePrefix) : [];
+        await fs.promises.rm(target, { recursive: true, force: true });
+        try {
+          await fs.promises.rmdir(site.drill!.targetDir); // only when empty
+        } catch {
+          // other assets (or unrelated files) still there
+        }
+        return { detail: `${had ? `removed ${target}` : `${target} absent`}${leftovers.length ? `, ${leftovers.length} restore leftover(s)` : ''}` };
+      });
+    },
+
+    /** Health of a side (or the drill copy) serving the chosen snapshots; drills also compare the restored files' hashes. */
+    async verifySide(raw: unknown): Promise<HealthSummary & { attempt: number }> {
+      return mapFailure(async () => {
+        const signal = Context.current().cancellationSignal;
+        const i = parseOrThrow(z.object({ site: SiteName, side: TargetSide, snapshots: Snapshots }).strict(), raw, 'verify input');
+        const site = sites.get(i.site);
+        const files: string[] = [];
+        if (i.side === 'drill') {
+          // The drill copy must hold the snapshot's files the live checks would expect.
+          const refs = new Map<string, { asset: string; path: string }>();
+          for (const c of [...site.standby.health, ...site.trafficChecks, ...(site.drill?.health ?? [])]) {
+            if (c.bodyEqualsSha256Of) refs.set(`${c.bodyEqualsSha256Of.asset}/${c.bodyEqualsSha256Of.path}`, c.bodyEqualsSha256Of);
+          }
+          const fromRepo = snapshotFileResolver(repo, i.snapshots, []);
+          for (const [key, ref] of refs) {
+            const want = await fromRepo.sha256Of(ref);
+            const got = await sha256File(`${targetOf(site, 'drill', ref.asset)}/${ref.path}`);
+            if (want !== got) throw ApplicationFailure.create({ message: `drill copy of ${key}: SHA-256 ${got.slice(0, 12)} differs from the snapshot's ${want.slice(0, 12)}`, type: 'HealthCheckFailed', nonRetryable: true });
+            files.push(key);
+          }
+        }
+        const checks = i.side === 'drill' ? (site.drill?.health ?? []) : site[i.side].health;
+        const r = await runChecks(`${i.side} of ${site.name}`, checks, site, i.side, i.snapshots, signal);
+        return { ...healthSummary(r, files), attempt: attempt() };
+      });
+    },
+
+    /** Move traffic to a side (idempotent: already there is a no-op). */
+    async switchTraffic(raw: unknown): Promise<SwitchSummary & { attempt: number }> {
+      return mapFailure(async () => {
+        const i = parseOrThrow(z.object({ site: SiteName, to: Side }).strict(), raw, 'switch input');
+        const r = await switcherOf(sites.get(i.site)).switchTo(i.to);
+        return { side: r.side, previous: r.previous, changed: r.changed, at: r.at, durationMs: r.durationMs, detail: r.detail, attempt: attempt() };
+      });
+    },
+
+    /** Through the traffic entry point: the switcher reports `expect` and the trafficChecks pass. */
+    async checkTraffic(raw: unknown): Promise<HealthSummary & { attempt: number }> {
+      return mapFailure(async () => {
+        const signal = Context.current().cancellationSignal;
+        const i = parseOrThrow(z.object({ site: SiteName, expect: Side, snapshots: Snapshots }).strict(), raw, 'traffic check input');
+        const site = sites.get(i.site);
+        const on = await switcherOf(site).current();
+        if (on !== i.expect && on !== 'unknown') {
+          throw ApplicationFailure.create({ message: `site ${site.name}: the switcher reports traffic on the ${on}, expected the ${i.expect}`, type: 'HealthCheckFailed', nonRetryable: true });
+        }
+        const r = await runChecks(`traffic path of ${site.name}`, site.trafficChecks, site, i.expect, i.snapshots, signal);
+        return { ...healthSummary(r), attempt: attempt() };
+      });
+    },
+
+    /** Store the report under reports/failover/<id>.json (overwritten as the run progresses) and the per-site pointers. */
+    async writeReport(raw: unknown): Promise<{ key: string }> {
+      return mapFailure(async () => {
+        const { report } = parseOrThrow(z.object({ report: FailoverReportSchema }).strict(), raw, 'report');
+        if (!report.id) throw new BadInputError('report.id: is required');
+        const body = Buffer.from(`${JSON.stringify(report, null, 2)}\n`);
+        const key = reportKey(report.id);
+        await repo.store.put(key, body);
+        const { site, mode } = report.incident;
+        if (report.outcome !== 'running') {
+          await repo.store.put(pointerKey(site, mode, false), body);
+          const okKey = pointerKey(site, mode, true);
+          if (report.outcome === 'succeeded') await repo.store.put(okKey, body);
+          else if (await repo.store.head(okKey)) {
+            // a run that stored "succeeded" and was compensated afterwards must not stay the last success
+            const prev = JSON.parse((await repo.store.get(okKey)).toString('utf8')) as { id?: string };
+            if (prev.id === report.id) await repo.store.delete(okKey);
+          }
+          const figures = { event: 'dr.failover_finished', site, mode, reportId: report.id, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, met: report.met };
+          log.info(figures, summarise(report));
+          if (report.warnings.length) log.warn({ ...figures, event: 'dr.objective_missed', warnings: report.warnings }, `site ${site}: ${report.warnings.join('; ')}`);
+        }
+        return { key };
+      });
+    },
+
+    /** A report by id, or the newest (successful) one of a site. null when there is none. */
+    async loadReport(raw: unknown): Promise<FailoverReport | null> {
+      return mapFailure(async () => {
+        const q = parseOrThrow(ReportLookupSchema, raw, 'report lookup');
+        const read = async (key: string): Promise<FailoverReport | null> => {
+          if (!(await repo.store.head(key))) return null;
+          return FailoverReportSchema.parse(JSON.parse((await repo.store.get(key)).toString('utf8')));
+        };
+        if (q.id) return read(reportKey(q.id));
+        const modes = q.mode ? [q.mode] : (['planned', 'unplanned', 'drill', 'failback'] as const);
+        const found = (await Promise.all(modes.map((m) => read(pointerKey(q.site!, m, Boolean(q.successful)))))).filter((r): r is FailoverReport => r !== null);
+        found.sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
+        return found[0] ?? null;
+      });
+    },
+
+    /** DR readiness of every site: traffic side, last drill and failover, newest snapshot per asset. */
+    async drStatus(raw: unknown): Promise<SiteReadiness[]> {
+      return mapFailure(async () => {
+        parseOrThrow(z.object({}).strict(), raw ?? {}, 'status input');
+        const all = await repo.listSnapshots();
+        const now = Date.now();
+        const run = (r: FailoverReport | null): ReadinessRun | undefined =>
+          r ? { id: r.id ?? r.incident.id, mode: r.incident.mode, outcome: r.outcome, ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}), rtoMs: r.rtoMs, rpoMs: r.rpoMs, met: r.met, summary: summarise(r) } : undefined;
+        const read = async (key: string): Promise<FailoverReport | null> => {
+          if (!(await repo.store.head(key))) return null;
+          const p = FailoverReportSchema.safeParse(JSON.parse((await repo.store.get(key)).toString('utf8')));
+          return p.success ? p.data : null;
+        };
+        const out: SiteReadiness[] = [];
+        for (const name of sites.names()) {
+          let site: Site;
+          try {
+            site = sites.get(name);
+          } catch (e) {
+            out.push({ site: name, error: (e as Error).message, snapshots: [] });
+            continue;
+          }
+          const [trafficOn, lastDrill, lastOkDrill, planned, unplanned] = await Promise.all([
+            switcherOf(site)
+              .current()
+              .catch(() => 'unknown' as const),
+            read(pointerKey(name, 'drill', false)),
+            read(pointerKey(name, 'drill', true)),
+            read(pointerKey(name, 'planned', false)),
+            read(pointerKey(name, 'unplanned', false)),
+          ]);
+          const lastFailover = [planned, unplanned].filter((r): r is FailoverReport => r !== null).sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0] ?? null;
+          const snapshots = site.standby.restore.map((r) => {
+            const newest = all.filter((s) => s.asset === r.asset).at(-1);
+            if (!newest) return { asset: r.asset };
+            const ageMs = Math.max(0, now - Date.parse(newest.time));
+            return { asset: r.asset, id: newest.id, time: newest.time, ageMs, rpoMet: ageMs <= site.objectives.rpoSeconds * 1000 };
+          });
+          const sched = site.drill?.schedule;
+          out.push({
+            site: name,
+            trafficOn,
+            objectives: site.objectives,
+            ...(run(lastDrill) ? { lastDrill: run(lastDrill) } : {}),
+            ...(run(lastOkDrill) ? { lastSuccessfulDrill: run(lastOkDrill) } : {}),
+            ...(run(lastFailover) ? { lastFailover: run(lastFailover) } : {}),
+            snapshots,
+            ...(sched ? { drillSchedule: sched.every ? `every ${sched.every}` : `cron ${sched.cron}` } : {}),
+          });
+        }
+        return out;
+      });
+    },
+  };
+  // every activity heartbeats while it runs (heartbeat timeouts are short, see failover-options.ts)
+  for (const k of Object.keys(activities) as (keyof typeof activities)[]) {
+    const fn = activities[k] as (raw: unknown) => Promise<unknown>;
+    (activities as Record<string, unknown>)[k] = (raw: unknown) => beating(() => fn(raw));
+  }
+  return activities;
+}
+
+export type FailoverActivities = ReturnType<typeof createFailoverActivities>;

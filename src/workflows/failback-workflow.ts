@@ -1,0 +1,139 @@
+import { executeChild } from '@temporalio/workflow';
+import type { FailoverReport } from '../failover/report';
+import { backupWorkflow } from './backup-workflow';
+import { FailbackInputSchema, type FailbackParsedInput } from './failover-inputs';
+import { bookkeeping, health, switching, undo } from './failover-options';
+import { FailoverRun, parseInput } from './failover-run';
+import type { SelectedSnapshot, SiteBrief } from './failover-types';
+import { restoreWorkflow } from './restore-workflow';
+import { allSettledOrThrow } from './saga';
+
+/** Ad-hoc asset that holds the standby's data for a failback ("<site>.<asset>.standby"). */
+export const standbyAssetName = (site: string, asset: string): string => `${site}.${asset}.standby`;
+
+/**
+ * Failback after the primary recovered, with the same saga discipline as the failover:
+ *   open incident -> back up the standby's data (backupWorkflow children; or, with
+ *   from: "snapshot", select the newest snapshots) -> restore onto the primary (its current data
+ *   kept aside; undo puts it back) -> unfence the primary (undo: fence it again) -> verify the
+ *   primary -> approval gate -> switch traffic back (undo: to the standby) -> validate through
+ *   the traffic path -> write the report.
+ * The primary is unfenced before it is verified: a fenced server does not answer its health
+ * checks; traffic reaches it only with the switch.
+ * Runs under the failover's workflow id "failover-<site>": never at the same time as a failover.
+ * UI input: {"site": "demo", "reason": "rack A repaired"}
+ */
+export async function failbackWorkflow(rawInput: unknown): Promise<FailoverReport> {
+  const input: FailbackParsedInput = parseInput(FailbackInputSchema, rawInput, 'failback input');
+  const run = new FailoverRun({ kind: 'failback', site: input.site, mode: 'failback', reason: input.reason, source: input.source, occurredAt: input.occurredAt, failAt: input.faultInjection?.failAt });
+  const { saga } = run;
+  const site = input.site;
+  try {
+    const brief: SiteBrief = await saga.step(
+      'open-incident',
+      () => bookkeeping.openIncident({ site, mode: 'failback', faultInjection: Boolean(input.faultInjection), force: input.force, from: input.from }),
+      { detail: (b) => `failback by ${input.source}${input.reason ? `: ${input.reason}` : ''}; traffic on ${b.trafficOn}` },
+    );
+    run.opened(brief.objectives);
+    await run.fault('open-incident');
+    const from = input.from ?? brief.failbackFrom;
+
+    let snaps: SelectedSnapshot[];
+    if (from === 'standby') {
+      snaps = await saga.step('backup-standby', () => backupStandby(run, brief), { detail: (s) => s.map((x) => `${x.asset} -> snapshot ${x.id.slice(0, 12)}`).join(', ') });
+      await run.fault('backup-standby');
+      saga.skip('select-snapshot', "the standby's fresh backup is restored");
+    } else {
+      saga.skip('backup-standby', 'from: snapshot');
+      snaps = await saga.step('select-snapshot', () => bookkeeping.selectSnapshots({ site, side: 'primary', snapshot: input.snapshot, snapshots: input.snapshots, before: input.before }), {
+        detail: (s) => s.map((x) => `${x.asset} ${x.id.slice(0, 12)} (${x.time})`).join(', '),
+      });
+      await run.fault('select-snapshot');
+    }
+    run.recordSnapshots(snaps);
+
+    await saga.step('restore', () => restorePrimary(run, brief, snaps), { detail: (d) => d });
+    await run.fault('restore');
+
+    if (brief.primary.unfence) {
+      if (brief.primary.fence) saga.onUndo('fence the primary again', () => undo.sideAction({ site, side: 'primary', action: 'fence' }));
+      await saga.step('unfence', () => bookkeeping.sideAction({ site, side: 'primary', action: 'unfence' }), { detail: (a) => a.detail });
+    } else saga.skip('unfence', 'the site defines no primary.unfence action');
+    await run.fault('unfence');
+
+    await saga.step('verify', () => health.verifySide({ site, side: 'primary', snapshots: snaps }), { detail: (h) => `${h.checks.length} check(s) passed in ${h.durationMs} ms` });
+    await run.fault('verify');
+
+    await run.gate.pass(
+      saga,
+      {
+        required: input.skipApproval ? false : (input.approval?.required ?? brief.approval.required),
+        timeoutMs: input.approval?.timeout ?? brief.approval.timeoutMs,
+        onTimeout: input.approval?.onTimeout ?? brief.approval.onTimeout,
+      },
+      input.skipApproval ? 'skipped by the input (skipApproval)' : 'not required by the approval policy',
+    );
+    await run.fault('approval');
+
+    saga.onUndo('switch traffic back to the standby', () => undo.switchTraffic({ site, to: 'standby' }));
+    await saga.step('switch', () => switching.switchTraffic({ site, to: 'primary' }), { detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}` });
+    await run.fault('switch');
+
+    const traffic = await saga.step('validate', () => health.checkTraffic({ site, expect: 'primary', snapshots: snaps }), {
+      detail: (h) => `traffic path healthy on the primary (${h.checks.length} check(s)) in ${h.durationMs} ms`,
+    });
+    run.markHealthy(traffic.healthyAt);
+    await run.fault('validate');
+
+    await run.writeSucceeded();
+    saga.takeUndos();
+    for (const s of snaps) {
+      try {
+        await bookkeeping.discardPreserved({ site, side: 'primary', asset: s.asset, key: run.reportId });
+      } catch {
+        // housekeeping only
+      }
+    }
+    return run.succeeded();
+  } catch (err) {
+    return run.failed(err);
+  }
+}
+
+/** Back up each asset's standby folder as the ad-hoc asset "<site>.<asset>.standby". A snapshot needs no undo. */
+async function backupStandby(run: FailoverRun, brief: SiteBrief): Promise<SelectedSnapshot[]> {
+  return allSettledOrThrow(
+    brief.primary.restore.map(async (p) => {
+      const source = brief.standby.restore.find((s) => s.asset === p.asset)!.targetDir;
+      const r = await executeChild(backupWorkflow, {
+        workflowId: run.childId('backup', p.asset),
+        args: [{ asset: standbyAssetName(brief.site, p.asset), source, tags: ['failback'], reason: `failback of ${brief.site}` }],
+        staticSummary: `failback: back up the standby's ${p.asset} of ${brief.site}`,
+      });
+      return { asset: p.asset, id: r.id, time: r.time, files: r.files, bytes: r.bytes };
+    }),
+  );
+}
+
+/** Keep the primary's data aside (undo: put it back), restore, then make the primary load it. */
+async function restorePrimary(run: FailoverRun, brief: SiteBrief, snaps: SelectedSnapshot[]): Promise<string> {
+  const { saga } = run;
+  const site = brief.site;
+  if (brief.primary.afterRestore) saga.onUndo('reload the primary with its previous data', () => undo.sideAction({ site, side: 'primary', action: 'afterRestore' }));
+  const parts = await allSettledOrThrow(
+    snaps.map(async (s) => {
+      const target = brief.primary.restore.find((r) => r.asset === s.asset)!.targetDir;
+      const childId = run.childId('restore', s.asset);
+      const kept: { existed?: boolean } = {};
+      saga.onUndo(`put back the primary's previous ${s.asset}`, () =>
+        undo.putBackTarget({ site, side: 'primary', asset: s.asset, key: run.reportId, restorePrefix: childId, ...kept }),
+      );
+      kept.existed = (await bookkeeping.preserveTarget({ site, side: 'primary', asset: s.asset, key: run.reportId })).existed;
+      // by id, without the asset: a standby backup is an ad-hoc asset
+      const r = await executeChild(restoreWorkflow, { workflowId: childId, args: [{ snapshot: s.id, target }], staticSummary: `failback restore of ${s.asset} onto the primary of ${site}` });
+      return `${s.asset}: ${r.files} files, ${r.bytes} bytes -> ${r.target}`;
+    }),
+  );
+  if (brief.primary.afterRestore) await bookkeeping.sideAction({ site, side: 'primary', action: 'afterRestore' });
+  return parts.join('; ');
+}

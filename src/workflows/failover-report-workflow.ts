@@ -1,0 +1,20 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { FailoverActivities } from '../activities/failover-activity-types';
+import type { FailoverReport } from '../failover/report';
+import { shortStep } from './activity-options';
+import { formatIssues, ReportLookupSchema } from './failover-inputs';
+import type { SiteReadiness } from './failover-types';
+
+const steps = proxyActivities<FailoverActivities>({ ...shortStep, startToCloseTimeout: '1 minute' });
+
+/** A stored failover/drill/failback report, so the CLI needs only Temporal access. Input: {"id": "..."} or {"site": "demo", "mode": "drill"}. */
+export async function failoverReportWorkflow(rawInput: unknown): Promise<FailoverReport | null> {
+  const parsed = ReportLookupSchema.safeParse(rawInput ?? {});
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid report lookup: ${formatIssues(parsed.error)}`, 'BadInputError');
+  return steps.loadReport(parsed.data);
+}
+
+/** DR readiness of every site of the plan (lepton-dr status). Input: {}. */
+export async function drStatusWorkflow(): Promise<SiteReadiness[]> {
+  return steps.drStatus({});
+}
