@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { LeptonError } from '../common/errors';
 import { backupCommand } from './commands/backup';
+import { demoCommand } from './commands/demo';
+import { upCommand } from './commands/up';
 import { pruneCommand, verifyCommand } from './commands/maintenance';
 import { restoreCommand } from './commands/restore';
 import { schedulesCommand } from './commands/schedules';
@@ -17,6 +19,8 @@ const program = new Command('lepton-dr')
   .showHelpAfterError();
 
 for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), pruneCommand(), verifyCommand(), workerCommand()]) program.addCommand(c);
+program.addCommand(upCommand());
+program.addCommand(demoCommand());
 program.addCommand(failoverCommand());
 program.addCommand(statusCommand());
 
