@@ -1,0 +1,75 @@
+/**
+ * Optional benchmark sections contributed by other modules. bench/run.ts loads
+ * bench/predict.ts (`benchPredict`) and bench/failover.ts (`benchFailover`) when they exist.
+ *
+ * Contract: the function takes a BenchContext and resolves to anything JSON-serialisable.
+ * When the value has `rows: BenchRow[]` (optionally `title`), those rows are printed in the
+ * results table and marked PASS/MISS from `pass`; the whole value goes into the JSON either way.
+ */
+export interface BenchContext {
+  /** the --scale factor of this run */
+  scale: number;
+  /** a scratch folder for the section (removed after the run unless --keep) */
+  tmpDir: string;
+  /** extra command-line arguments after `--` */
+  args: string[];
+}
+
+export interface BenchRow {
+  metric: string;
+  value: number | string;
+  unit?: string;
+  /** human-readable target, e.g. "<= 0.8x" */
+  target?: string;
+  pass?: boolean;
+}
+
+export interface SectionOutcome {
+  name: string;
+  status: 'ok' | 'absent' | 'failed';
+  ms?: number;
+  result?: unknown;
+  error?: string;
+  rows?: BenchRow[];
+}
+
+type SectionFn = (ctx: BenchContext) => unknown;
+
+function loadSection(modulePath: string, exportName: string): SectionFn | undefined {
+  let mod: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(modulePath) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    // only "this very module is missing" means absent; a missing dependency inside it is a failure
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(modulePath)) return undefined;
+    throw e;
+  }
+  const fn = mod[exportName];
+  if (typeof fn !== 'function') throw new Error(`${modulePath} does not export a function ${exportName}()`);
+  return fn as SectionFn;
+}
+
+function rowsOf(result: unknown): BenchRow[] | undefined {
+  const rows = (result as { rows?: unknown } | undefined)?.rows;
+  if (!Array.isArray(rows)) return undefined;
+  return rows.filter((r): r is BenchRow => typeof r === 'object' && r !== null && typeof (r as BenchRow).metric === 'string');
+}
+
+export async function runSection(name: string, modulePath: string, exportName: string, ctx: BenchContext): Promise<SectionOutcome> {
+  let fn: SectionFn | undefined;
+  try {
+    fn = loadSection(modulePath, exportName);
+  } catch (e) {
+    return { name, status: 'failed', error: (e as Error).stack ?? String(e) };
+  }
+  if (!fn) return { name, status: 'absent' };
+  const t0 = performance.now();
+  try {
+    const result = await fn(ctx);
+    return { name, status: 'ok', ms: performance.now() - t0, result, rows: rowsOf(result) };
+  } catch (e) {
+    return { name, status: 'failed', ms: performance.now() - t0, error: (e as Error).stack ?? String(e) };
+  }
+}
