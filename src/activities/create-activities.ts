@@ -52,8 +52,8 @@ function checkpoint(): void {
 }
 
 function resumeCursor(): number {
-  const d = Context.current().info.heartbeatDetails as { itemsDone?: unknown; filesDone?: unknown } | undefined;
-  const v = d?.itemsDone ?? d?.filesDone;
+  const d = Context.current().info.heartbeatDetails as { itemsDone?: unknown; rangesDone?: unknown } | undefined;
+  const v = d?.itemsDone ?? d?.rangesDone;
   return typeof v === 'number' && v >= 0 ? v : 0;
 }
 

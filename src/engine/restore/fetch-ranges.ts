@@ -1,37 +1,74 @@
 import { IntegrityError } from '../../common/errors';
-import type { BlobLocation, ChunkIndex } from '../repo/chunk-index';
+import type { ChunkIndex } from '../repo/chunk-index';
 
-export interface ChunkSpan {
-  id: string;
-  loc: BlobLocation;
-  /** offset of the chunk within the file */
+export interface BlobTarget {
+  /** index of the file in the batch */
+  file: number;
   fileOffset: number;
-  /** plaintext length */
+}
+
+export interface RangeBlob {
+  id: string;
+  /** offset of the stored blob inside the pack */
+  offset: number;
+  storedLength: number;
   plainLength: number;
+  /** every place in the batch's files that holds this blob's bytes */
+  targets: BlobTarget[];
 }
 
 export interface PackRange {
   pack: string;
   start: number;
   length: number;
-  chunks: ChunkSpan[];
+  blobs: RangeBlob[];
 }
 
-/** Locate a file's chunks and merge neighbours stored back to back in one pack into one ranged read. */
-export function planRanges(path: string, chunkIds: string[], index: ChunkIndex, sealOverhead: number, maxRange = 32 * 1024 * 1024): PackRange[] {
+export interface RangeFile {
+  path: string;
+  chunks: string[];
+}
+
+/**
+ * Read plan of a restore batch: every distinct blob the batch's files need, grouped by pack in
+ * pack order and merged into ranged reads (neighbours and small gaps join one read), so a
+ * thousand small files packed together cost a handful of requests, not a thousand.
+ */
+export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverhead: number, maxRange = 32 * 1024 * 1024, maxGap = 256 * 1024): PackRange[] {
+  const blobs = new Map<string, RangeBlob & { pack: string }>();
+  files.forEach((f, fi) => {
+    let fileOffset = 0;
+    for (const id of f.chunks) {
+      const loc = index.get(id);
+      if (!loc) throw new IntegrityError(`file "${f.path}": chunk ${id.slice(0, 12)} is not in the repository index (missing data)`);
+      let b = blobs.get(id);
+      if (!b) {
+        b = { id, pack: loc.pack, offset: loc.offset, storedLength: loc.length, plainLength: loc.length - sealOverhead, targets: [] };
+        blobs.set(id, b);
+      }
+      b.targets.push({ file: fi, fileOffset });
+      fileOffset += b.plainLength;
+    }
+  });
+  const byPack = new Map<string, (RangeBlob & { pack: string })[]>();
+  for (const b of blobs.values()) {
+    const l = byPack.get(b.pack) ?? [];
+    l.push(b);
+    byPack.set(b.pack, l);
+  }
   const ranges: PackRange[] = [];
-  let fileOffset = 0;
-  for (const id of chunkIds) {
-    const loc = index.get(id);
-    if (!loc) throw new IntegrityError(`file "${path}": chunk ${id.slice(0, 12)} is not in the repository index (missing data)`);
-    const span = { id, loc, fileOffset, plainLength: loc.length - sealOverhead };
-    fileOffset += span.plainLength;
-    const last = ranges[ranges.length - 1];
-    if (last && last.pack === loc.pack && last.start + last.length === loc.offset && last.length + loc.length <= maxRange) {
-      last.length += loc.length;
-      last.chunks.push(span);
-    } else {
-      ranges.push({ pack: loc.pack, start: loc.offset, length: loc.length, chunks: [span] });
+  for (const [pack, list] of [...byPack.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+    list.sort((a, b) => a.offset - b.offset);
+    let cur: PackRange | undefined;
+    for (const b of list) {
+      const end = b.offset + b.storedLength;
+      if (cur && b.offset - (cur.start + cur.length) <= maxGap && end - cur.start <= maxRange) {
+        cur.length = end - cur.start;
+      } else {
+        cur = { pack, start: b.offset, length: b.storedLength, blobs: [] };
+        ranges.push(cur);
+      }
+      cur.blobs.push({ id: b.id, offset: b.offset, storedLength: b.storedLength, plainLength: b.plainLength, targets: b.targets });
     }
   }
   return ranges;

@@ -5,10 +5,13 @@ import { mapLimit } from '../../common/map-limit';
 import { readJson } from '../backup/work-plan';
 import { packKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
-import { planRanges, type PackRange } from './fetch-ranges';
+import { planBatchRanges, type PackRange } from './fetch-ranges';
 import { restoreBatchKey, RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
+  /** ranged reads of this batch finished (a contiguous prefix): the resume cursor */
+  rangesDone: number;
+  ranges: number;
   filesDone: number;
   files: number;
   bytesDone: number;
@@ -18,95 +21,112 @@ export interface RestoreProgress {
 export interface RunRestoreBatchOptions {
   restoreId: string;
   batch: number;
-  /** files of this batch already written and verified by an earlier attempt */
+  /** ranged reads already written by an earlier attempt (heartbeat cursor) */
   resumeFrom?: number;
-  /** re-read each written file and check it against the chunk hashes (default true) */
+  /** re-read each written file and check it against the chunk ids (default true) */
   verifyWritten?: boolean;
   onProgress?: (p: RestoreProgress) => void;
   checkpoint?: () => void;
 }
 
-const FILE_CONCURRENCY = 4;
-const RANGE_CONCURRENCY = 3;
+const RANGE_CONCURRENCY = 4;
+const FILE_CONCURRENCY = 8;
+const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
-/** Fetch one merged range and return each chunk's checked plaintext. */
-async function fetchRange(repo: Repository, r: PackRange, filePath: string): Promise<Buffer[]> {
-  let data: Buffer;
+async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[]): Promise<Buffer> {
+  const who = `file "${items[r.blobs[0].targets[0].file].path}"`;
   try {
-    data = await repo.store.get(packKey(r.pack), { start: r.start, length: r.length });
+    const data = await repo.store.get(packKey(r.pack), { start: r.start, length: r.length });
+    if (data.length !== r.length) throw new IntegrityError(`${who}: pack ${r.pack.slice(0, 12)} is truncated`);
+    return data;
   } catch (e) {
-    if (e instanceof NotFoundError) throw new IntegrityError(`file "${filePath}": pack ${r.pack.slice(0, 12)} is missing from the repository`);
+    if (e instanceof NotFoundError) throw new IntegrityError(`${who}: pack ${r.pack.slice(0, 12)} is missing from the repository`);
     throw e;
   }
-  if (data.length !== r.length) throw new IntegrityError(`file "${filePath}": pack ${r.pack.slice(0, 12)} is truncated`);
-  return r.chunks.map((c) => repo.checkBlob(c.id, data.subarray(c.loc.offset - r.start, c.loc.offset - r.start + c.loc.length), `file "${filePath}": chunk ${c.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`));
 }
 
-async function verifyFile(repo: Repository, abs: string, item: RestoreItem, ranges: PackRange[]): Promise<void> {
-  const fh = await fs.promises.open(abs, 'r');
+async function writeAt(abs: string, data: Buffer, at: number): Promise<void> {
+  const fh = await fs.promises.open(abs, WRITE_FLAGS, 0o600);
   try {
-    const st = await fh.stat();
-    if (st.size !== item.size) throw new IntegrityError(`file "${item.path}": wrote ${st.size} bytes, expected ${item.size}`);
-    for (const r of ranges) {
-      for (const c of r.chunks) {
-        const buf = Buffer.allocUnsafe(c.plainLength);
-        const { bytesRead } = await fh.read(buf, 0, c.plainLength, c.fileOffset);
-        if (bytesRead !== c.plainLength || repo.codec.id(buf) !== c.id) {
-          throw new IntegrityError(`file "${item.path}": bytes on disk differ from the snapshot after writing`);
-        }
-      }
-    }
+    let off = 0;
+    while (off < data.length) off += (await fh.write(data, off, data.length - off, at + off)).bytesWritten;
   } finally {
     await fh.close();
   }
 }
 
-/** Write one batch of files into the staging folder, each chunk checked before it is written. */
+/** Exact size, bytes checked against the chunk ids, then mode and mtime. */
+async function finishFile(repo: Repository, abs: string, item: RestoreItem, verify: boolean): Promise<void> {
+  // an interrupted earlier attempt may already have made it read-only
+  if (!(item.mode & 0o200)) await fs.promises.chmod(abs, 0o600).catch(() => undefined);
+  const fh = await fs.promises.open(abs, WRITE_FLAGS, 0o600);
+  try {
+    await fh.truncate(item.size);
+  } finally {
+    await fh.close();
+  }
+  if (verify && item.chunks.length) {
+    const rh = await fs.promises.open(abs, 'r');
+    try {
+      const index = await repo.loadIndex();
+      let at = 0;
+      for (const id of item.chunks) {
+        const loc = index.get(id);
+        const len = (loc?.length ?? 0) - repo.codec.storedLength(0);
+        const buf = Buffer.allocUnsafe(len);
+        const { bytesRead } = await rh.read(buf, 0, len, at);
+        if (bytesRead !== len || repo.codec.id(buf) !== id) throw new IntegrityError(`file "${item.path}": bytes on disk differ from the snapshot after writing`);
+        at += len;
+      }
+    } finally {
+      await rh.close();
+    }
+  }
+  await fs.promises.chmod(abs, item.mode);
+  const mt = Number(BigInt(item.mtimeNs) / 1000n) / 1e6;
+  await fs.promises.utimes(abs, mt, mt);
+}
+
+/**
+ * Write one batch of files into the staging folder. Blobs are fetched pack by pack in merged
+ * ranged reads, each checked against its id before any byte is written, then every file is
+ * trimmed to size, re-read and checked, and given its mode and mtime. Resumable by range.
+ */
 export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOptions): Promise<RestoreProgress> {
   const batch = await readJson(repo.store, restoreBatchKey(o.restoreId, o.batch), RestoreBatchSchema);
   const index = await repo.loadIndex(true);
   const items = batch.items;
+  const ranges = planBatchRanges(items, index, repo.codec.storedLength(0));
   const bytesTotal = items.reduce((s, i) => s + i.size, 0);
-  const start = Math.min(o.resumeFrom ?? 0, items.length);
-  const done = new Array<boolean>(items.length).fill(false);
-  for (let i = 0; i < start; i++) done[i] = true;
-  let filesDone = start;
-  let bytesDone = items.slice(0, start).reduce((s, i) => s + i.size, 0);
+  const start = Math.min(o.resumeFrom ?? 0, ranges.length);
+  const done = new Array<boolean>(ranges.length).fill(false).fill(true, 0, start);
+  const p: RestoreProgress = { rangesDone: start, ranges: ranges.length, filesDone: 0, files: items.length, bytesDone: 0, bytesTotal };
   const report = () => {
-    // the cursor only advances over a contiguous prefix of finished files
-    while (filesDone < items.length && done[filesDone]) filesDone++;
-    o.onProgress?.({ filesDone, files: items.length, bytesDone, bytesTotal });
+    while (p.rangesDone < ranges.length && done[p.rangesDone]) p.rangesDone++;
+    o.onProgress?.({ ...p });
   };
+  const abs = (i: number) => path.join(batch.staging, items[i].path);
 
-  await mapLimit(items.slice(start), FILE_CONCURRENCY, async (item, k) => {
+  await mapLimit(ranges.slice(start), RANGE_CONCURRENCY, async (r, k) => {
     o.checkpoint?.();
-    const abs = path.join(batch.staging, item.path);
-    const ranges = planRanges(item.path, item.chunks, index, repo.codec.storedLength(0));
-    await fs.promises.mkdir(path.dirname(abs), { recursive: true });
-    // an earlier attempt may have left the file read-only
-    await fs.promises.rm(abs, { force: true });
-    const fh = await fs.promises.open(abs, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o600);
-    try {
-      await mapLimit(ranges, RANGE_CONCURRENCY, async (r) => {
-        const parts = await fetchRange(repo, r, item.path);
-        for (let i = 0; i < parts.length; i++) {
-          const data = parts[i];
-          const at = r.chunks[i].fileOffset;
-          let off = 0;
-          while (off < data.length) off += (await fh.write(data, off, data.length - off, at + off)).bytesWritten;
-          bytesDone += data.length;
-        }
-      });
-    } finally {
-      await fh.close();
+    const data = await fetchRange(repo, r, items);
+    for (const b of r.blobs) {
+      const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
+      const plain = repo.checkBlob(b.id, stored, `file "${items[b.targets[0].file].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`);
+      for (const t of b.targets) {
+        await writeAt(abs(t.file), plain, t.fileOffset);
+        p.bytesDone += plain.length;
+      }
     }
-    if (o.verifyWritten !== false) await verifyFile(repo, abs, item, ranges);
-    await fs.promises.chmod(abs, item.mode);
-    const mt = Number(BigInt(item.mtimeNs) / 1000n) / 1e6;
-    await fs.promises.utimes(abs, mt, mt);
     done[start + k] = true;
     report();
   });
+  await mapLimit(items, FILE_CONCURRENCY, async (item, i) => {
+    o.checkpoint?.();
+    await finishFile(repo, abs(i), item, o.verifyWritten !== false);
+    p.filesDone++;
+    if (p.filesDone % 200 === 0) report();
+  });
   report();
-  return { filesDone, files: items.length, bytesDone, bytesTotal };
+  return p;
 }
