@@ -33,6 +33,10 @@ test('engine round trip, incremental change detection, corruption and tamper', a
 
   const s1 = await backupDirect(repo, { asset: 'demo', source: src, strategy: 'incremental' }, pool);
   assert.equal(s1.stats.files, 608);
+  const same = await backupDirect(repo, { asset: 'demo', source: src, strategy: 'incremental' }, pool);
+  assert.deepEqual(same.tree, s1.tree, 'an unchanged source yields the same tree blobs');
+  assert.equal(same.stats.bytesRead, 0);
+  assert.equal(same.stats.packsWritten, 0, 'nothing but work lists and the manifest is written');
   const out = path.join(tmp, 'out');
   await restoreDirect(repo, { asset: 'demo', snapshot: { latest: true }, target: out });
   assert.deepEqual(describeTree(out), describeTree(src));
@@ -45,7 +49,7 @@ test('engine round trip, incremental change detection, corruption and tamper', a
   fs.closeSync(fd);
   const before2 = store.bytesPut;
   const s2 = await backupDirect(repo, { asset: 'demo', source: src, strategy: 'incremental' }, pool);
-  assert.equal(s2.parent, s1.id);
+  assert.equal(s2.parent, same.id);
   assert.equal(s2.stats.filesRead, 1, 'only the changed file is read');
   assert.equal(s2.stats.bytesRead, 24 * 1024 * 1024);
   const uploaded = store.bytesPut - before2;

@@ -29,12 +29,24 @@ export async function commitBackup(repo: Repository, backupId: string): Promise<
     });
   }
 
+  // one key order for every file entry: unchanged trees then encode to identical, deduplicated blobs
+  const fileEntry = (e: { path: string; mode: number; mtimeNs: string; size: number; ino?: number; ctimeNs?: string }, chunks: string[]): TreeEntry => ({
+    type: 'file',
+    path: e.path,
+    mode: e.mode,
+    mtimeNs: e.mtimeNs,
+    size: e.size,
+    ...(e.ino !== undefined ? { ino: e.ino } : {}),
+    ...(e.ctimeNs !== undefined ? { ctimeNs: e.ctimeNs } : {}),
+    chunks,
+  });
   const entries: TreeEntry[] = plan.entries.map((e, i) => {
-    if (e.type !== 'file' || !('pending' in e)) return e;
+    if (e.type !== 'file') return e;
+    if (!('pending' in e)) return fileEntry(e, e.chunks);
     const parts = sections.get(i);
     if (!parts) throw new IntegrityError(`backup ${backupId}: no batch result covers ${e.path}`);
     parts.sort((a, b) => a.start - b.start);
-    return { type: 'file', path: e.path, mode: e.mode, mtimeNs: e.mtimeNs, size: e.size, ino: e.ino, ctimeNs: e.ctimeNs, chunks: parts.flatMap((p) => p.chunks) };
+    return fileEntry(e, parts.flatMap((p) => p.chunks));
   });
 
   const index = await repo.loadIndex(true);

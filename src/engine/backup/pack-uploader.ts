@@ -21,7 +21,7 @@ export class PackUploader {
     private readonly store: BlobStore,
     private readonly index: ChunkIndex,
     private readonly packSize: number,
-    private readonly maxInflight = 2,
+    private readonly maxInflight = 4,
   ) {}
 
   /** Already stored anywhere, or queued in this run. */

@@ -1,4 +1,4 @@
-import { BackupPlanSchema, BatchResultSchema, PartialSchema } from '../backup/work-plan';
+import { BackupPlanSchema, BatchResultSchema, decodeJson, PartialSchema } from '../backup/work-plan';
 import type { Repository } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
 
@@ -14,7 +14,7 @@ export async function referencedBlobs(repo: Repository, snapshots: SnapshotManif
     for (const e of await repo.loadTree(s)) if (e.type === 'file') e.chunks.forEach((c) => refs.add(c));
   }
   for (const o of await repo.store.list('tmp/backups/')) {
-    const raw = JSON.parse((await repo.store.get(o.key)).toString('utf8')) as unknown;
+    const raw = decodeJson(await repo.store.get(o.key));
     if (o.key.endsWith('/plan.json')) {
       const p = BackupPlanSchema.safeParse(raw);
       if (p.success) for (const e of p.data.entries) if (e.type === 'file' && 'chunks' in e) e.chunks.forEach((c) => refs.add(c));
