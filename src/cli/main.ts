@@ -10,6 +10,9 @@ import { snapshotsCommand } from './commands/snapshots';
 import { workerCommand } from './commands/worker';
 import { failoverCommand } from './commands/failover';
 import { statusCommand } from './commands/status';
+import { bridgeCommand } from './commands/bridge';
+import { addPredictLoopCommands } from './commands/predict-loop';
+import { predictCommand } from '../predict/cli-commands';
 import { rootMessage } from './errors';
 
 const program = new Command('lepton-dr')
@@ -23,6 +26,8 @@ program.addCommand(upCommand());
 program.addCommand(demoCommand());
 program.addCommand(failoverCommand());
 program.addCommand(statusCommand());
+program.addCommand(addPredictLoopCommands(predictCommand()));
+program.addCommand(bridgeCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = rootMessage(e);

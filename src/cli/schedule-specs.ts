@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import type { Plan } from '../config/plan-schema';
 import { parseSite } from '../failover/site-schema';
 import { drillWorkflowId } from '../workflows/failover-inputs';
+import { trainingSchedules } from './training-schedules';
 
 /** Schedules this tool owns carry this memo, so `apply` can remove the ones a plan no longer names. */
 export const MANAGED_MEMO = { managedBy: 'lepton-dr' };
@@ -21,7 +22,7 @@ export const drillScheduleId = (site: string) => `lepton-drill-${site}`;
 
 /** One backup schedule per asset set with a schedule, one drill schedule per site with drill.schedule. Pure: easy to diff and test. */
 export function desiredSchedules(plan: Plan): ScheduleOptions[] {
-  return [...backupSchedules(plan), ...drillSchedules(plan)];
+  return [...backupSchedules(plan), ...drillSchedules(plan), ...trainingSchedules(plan, MANAGED_MEMO)];
 }
 
 /**

@@ -19,3 +19,8 @@ export * from './score-file';
 export * from './evaluate';
 export * from './log-counter';
 export * from './prometheus';
+export * from './site-config';
+export * from './model-store';
+export * from './sinks';
+export * from './collect';
+export * from './duty-cycle';

@@ -4,6 +4,7 @@ import type { Plan } from '../config/plan-schema';
 import { createActivities } from '../activities/create-activities';
 import { createMaintenanceActivities } from '../activities/maintenance-activities';
 import { createFailoverActivities } from '../activities/failover-activities';
+import { createPredictionActivities } from '../activities/prediction-activities';
 import { ChunkPool } from '../engine/chunker/pool';
 import { openRepository } from './open-repository';
 import { installRuntimeLogger } from './runtime-logger';
@@ -33,7 +34,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     namespace: o.plan.temporal.namespace,
     taskQueue: o.plan.temporal.taskQueue,
     ...workflowSource(),
-    activities: { ...createActivities({ plan: o.plan, repo, pool }), ...createMaintenanceActivities({ plan: o.plan, repo }), ...createFailoverActivities({ plan: o.plan, repo }) },
+    activities: { ...createActivities({ plan: o.plan, repo, pool }), ...createMaintenanceActivities({ plan: o.plan, repo }), ...createFailoverActivities({ plan: o.plan, repo }), ...createPredictionActivities({ plan: o.plan, repo, connection }) },
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 4,
     shutdownGraceTime: '10s',
   });

@@ -5,3 +5,5 @@ export { pruneWorkflow, verifyWorkflow } from './maintenance-workflows';
 export { failoverWorkflow } from './failover-workflow';
 export { failbackWorkflow } from './failback-workflow';
 export { failoverReportWorkflow, drStatusWorkflow } from './failover-report-workflow';
+export { predictionWorkflow } from './prediction-workflow';
+export { trainingWorkflow } from './training-workflow';
