@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { startPredictionDemo, type PredictionDemo } from '../demo/prediction-demo';
 import YAML from 'yaml';
 import { logger, type Logger } from '../common/logger';
 import { LOCAL_STACK, stateDir as defaultStateDir } from '../config/local-stack';
@@ -241,7 +242,28 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
         ? `The stack keeps running so you can look at the runs in the Temporal UI (${endpoints.uiUrl}). Press Ctrl-C to stop it.`
         : `The demo worker keeps running beside your stack (Temporal UI ${endpoints.uiUrl}). Press Ctrl-C to stop it.`,
     );
+    // the prediction pillar: a loop on the demo site fed by a real Prometheus scraping a demo metrics endpoint
+    let prediction: PredictionDemo | undefined;
+    const pconn = await Connection.connect({ address: endpoints.temporalAddress });
+    try {
+      prediction = await startPredictionDemo({
+        stateDir: endpoints.stateDir,
+        temporalClient: new Client({ connection: pconn, namespace: endpoints.namespace }),
+        taskQueue: LOCAL_STACK.demoTaskQueue,
+        assets: [DEMO_ASSETS.models],
+        // with a stack of our own, Ctrl-C takes Temporal down too; the next demo replaces the loop
+        stopLoopOnStop: !stack,
+      });
+      out(`prediction loop: ${workflowUrl(endpoints.uiUrl, endpoints.namespace, prediction.workflowId)}`);
+      out(`  risk and warnings: lepton-dr predict status --site ${prediction.site}; simulate trouble: curl -X POST ${prediction.metricsUrl}/trouble`);
+    } catch (e) {
+      out(`prediction demo not started: ${(e as Error).message}`);
+    }
     await interrupted.catch(() => undefined);
+    // the stack may already be going down with the same Ctrl-C: never wait long on a dead server
+    const within = (p: Promise<unknown> | undefined) => Promise.race([p?.catch(() => undefined), new Promise((r) => setTimeout(r, 3000).unref())]);
+    await within(prediction?.stop());
+    await within(pconn.close());
     await stopOwn();
   }
   return report;
