@@ -3,8 +3,9 @@
  * bench/predict.ts (`benchPredict`) and bench/failover.ts (`benchFailover`) when they exist.
  *
  * Contract: the function takes a BenchContext and resolves to anything JSON-serialisable.
- * When the value has `rows: BenchRow[]` (optionally `title`), those rows are printed in the
- * results table and marked PASS/MISS from `pass`; the whole value goes into the JSON either way.
+ * When the value has `rows: BenchRow[]`, those rows are printed in the results table and marked
+ * PASS/MISS from `pass`; a flat record of numbers/strings is printed one info row per key. The
+ * whole value goes into the JSON either way.
  */
 export interface BenchContext {
   /** the --scale factor of this run */
@@ -51,10 +52,13 @@ function loadSection(modulePath: string, exportName: string): SectionFn | undefi
   return fn as SectionFn;
 }
 
+/** `rows` when given; else a flat record of numbers and strings becomes one info row per key. */
 function rowsOf(result: unknown): BenchRow[] | undefined {
-  const rows = (result as { rows?: unknown } | undefined)?.rows;
-  if (!Array.isArray(rows)) return undefined;
-  return rows.filter((r): r is BenchRow => typeof r === 'object' && r !== null && typeof (r as BenchRow).metric === 'string');
+  if (typeof result !== 'object' || result === null) return undefined;
+  const rows = (result as { rows?: unknown }).rows;
+  if (Array.isArray(rows)) return rows.filter((r): r is BenchRow => typeof r === 'object' && r !== null && typeof (r as BenchRow).metric === 'string');
+  const flat = Object.entries(result).filter((e): e is [string, number | string] => typeof e[1] === 'number' || typeof e[1] === 'string');
+  return flat.length ? flat.map(([metric, value]) => ({ metric, value: typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value })) : undefined;
 }
 
 export async function runSection(name: string, modulePath: string, exportName: string, ctx: BenchContext): Promise<SectionOutcome> {

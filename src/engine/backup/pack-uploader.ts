@@ -21,7 +21,7 @@ export class PackUploader {
     private readonly store: BlobStore,
     private readonly index: ChunkIndex,
     private readonly packSize: number,
-    private readonly maxInflight = 4,
+    private readonly maxInflight = 2,
   ) {}
 
   /** Already stored anywhere, or queued in this run. */
@@ -46,9 +46,11 @@ export class PackUploader {
     if (this.builder.count > 0) {
       const { id, body, entries } = this.builder.finish();
       const upload = (async () => {
-        await this.store.put(packKey(id), body);
+        // the pack's name is the SHA-256 of its bytes: hand it over so the store need not hash again
+        await this.store.put(packKey(id), body, { sha256: id });
         const idx = encodeIndexFile([{ id, entries }]);
-        await this.store.put(indexKey(sha256hex(idx)), idx);
+        const idxId = sha256hex(idx);
+        await this.store.put(indexKey(idxId), idx, { sha256: idxId });
         this.index.addPack(id, entries);
         this.bytesUploaded += body.length + idx.length;
         this.packsWritten++;

@@ -71,7 +71,8 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
   const scan = scanSource({ source: o.source, include: o.include, exclude: o.exclude });
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
   const batchFiles = o.batchFiles ?? 5000;
-  const sectionBytes = o.sectionBytes ?? 64 * 1024 * 1024;
+  // one section is one chunking task held in memory whole (read buffer, then pack parts): keep it at the task size
+  const sectionBytes = o.sectionBytes ?? 16 * 1024 * 1024;
 
   const entries: BackupPlan['entries'] = [];
   const batches: WorkItem[][] = [];

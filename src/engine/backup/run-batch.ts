@@ -101,7 +101,8 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
 
   const tasks = groupTasks(repo, batch.source, items, start);
   const run = (t: ChunkTask): Promise<ChunkTaskResult> => (o.pool ? o.pool.run(t) : Promise.resolve(chunkSegments(t)));
-  const window = Math.max(2, (o.pool?.size ?? 1) * 2);
+  // one task per worker plus one ready: more read-ahead only holds memory, the uploads set the pace
+  const window = (o.pool?.size ?? 1) + 1;
   const pending: Promise<ChunkTaskResult>[] = [];
   let next = 0;
   while (pending.length < window && next < tasks.length) pending.push(run(tasks[next++].task));

@@ -8,7 +8,7 @@ import { sign, verifySignature } from './keys';
 import { CONFIG_KEY, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
 import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, plainCodec, unwrapMaster, type BlobCodec } from './blob-cipher';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
-import { TreeBlobSchema, type TreeEntry } from './tree';
+import { decodeTreeBlob, TreeBlobSchema, type TreeEntry } from './tree';
 
 const RepoConfigSchema = z.object({
   v: z.literal(1),
@@ -157,7 +157,7 @@ export class Repository {
       if (!loc) loc = (await this.loadIndex(true)).get(id);
       if (!loc) throw new IntegrityError(`snapshot ${m.id}: tree blob ${id.slice(0, 12)} is not in the index`);
       const data = await this.readBlob(id, loc, `snapshot ${m.id} tree`);
-      const r = TreeBlobSchema.safeParse(JSON.parse(data.toString('utf8')));
+      const r = TreeBlobSchema.safeParse(JSON.parse(decodeTreeBlob(data)));
       if (!r.success) throw new IntegrityError(`snapshot ${m.id}: tree blob ${id.slice(0, 12)} is malformed`);
       out.push(...r.data.entries);
     }

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 
 /** One node of a snapshot's file tree. Paths are POSIX, relative to the source root. */
@@ -31,13 +32,16 @@ export type FileEntry = Extract<TreeEntry, { type: 'file' }>;
 
 export const TreeBlobSchema = z.object({ v: z.literal(1), entries: z.array(TreeEntrySchema) });
 
-/** Split entries into JSON blobs of roughly maxBytes so huge trees never become one giant object. */
+/**
+ * Split entries into blobs of roughly maxBytes of JSON so huge trees never become one giant
+ * object; each blob is stored gzip-compressed (level 1: paths and hex ids shrink about 5x).
+ */
 export function encodeTreeBlobs(entries: TreeEntry[], maxBytes = 4 * 1024 * 1024): Buffer[] {
   const blobs: Buffer[] = [];
   let cur: string[] = [];
   let size = 0;
   const flush = () => {
-    blobs.push(Buffer.from(`{"v":1,"entries":[${cur.join(',')}]}`));
+    blobs.push(gzipSync(`{"v":1,"entries":[${cur.join(',')}]}`, { level: 1 }));
     cur = [];
     size = 0;
   };
@@ -49,4 +53,9 @@ export function encodeTreeBlobs(entries: TreeEntry[], maxBytes = 4 * 1024 * 1024
   }
   if (cur.length || blobs.length === 0) flush();
   return blobs;
+}
+
+/** A stored tree blob's JSON text: gzip (current) or plain (repositories written before). */
+export function decodeTreeBlob(data: Buffer): string {
+  return (data.length > 2 && data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data).toString('utf8');
 }

@@ -23,7 +23,10 @@ export interface RunRestoreBatchOptions {
   batch: number;
   /** ranged reads already written by an earlier attempt (heartbeat cursor) */
   resumeFrom?: number;
-  /** re-read each written file and check it against the chunk ids (default true) */
+  /**
+   * also re-read each file after writing it and check it against the chunk ids (default false:
+   * every blob is already checked against its id right before its bytes are written)
+   */
   verifyWritten?: boolean;
   onProgress?: (p: RestoreProgress) => void;
   checkpoint?: () => void;
@@ -31,6 +34,8 @@ export interface RunRestoreBatchOptions {
 
 const RANGE_CONCURRENCY = 4;
 const FILE_CONCURRENCY = 8;
+/** ranged reads of at most this size: RANGE_CONCURRENCY of them are in memory at once */
+const RANGE_BYTES = 16 * 1024 * 1024;
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[]): Promise<Buffer> {
@@ -45,46 +50,76 @@ async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[]):
   }
 }
 
-async function writeAt(abs: string, data: Buffer, at: number): Promise<void> {
-  const fh = await fs.promises.open(abs, WRITE_FLAGS, 0o600);
+async function openForWrite(abs: string, flags = WRITE_FLAGS): Promise<fs.promises.FileHandle> {
   try {
-    let off = 0;
-    while (off < data.length) off += (await fh.write(data, off, data.length - off, at + off)).bytesWritten;
-  } finally {
-    await fh.close();
+    return await fs.promises.open(abs, flags, 0o600);
+  } catch (e) {
+    // an interrupted earlier attempt may already have made it read-only
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    await fs.promises.chmod(abs, 0o600);
+    return fs.promises.open(abs, flags, 0o600);
   }
 }
 
-/** Exact size, bytes checked against the chunk ids, then mode and mtime. */
-async function finishFile(repo: Repository, abs: string, item: RestoreItem, verify: boolean): Promise<void> {
-  // an interrupted earlier attempt may already have made it read-only
-  if (!(item.mode & 0o200)) await fs.promises.chmod(abs, 0o600).catch(() => undefined);
-  const fh = await fs.promises.open(abs, WRITE_FLAGS, 0o600);
+const mtimeOf = (item: RestoreItem) => Number(BigInt(item.mtimeNs) / 1000n) / 1e6;
+
+/**
+ * A file that is one blob (most small files): create, write, mode and mtime in one open,
+ * synchronously. On this kind of storage creating a file costs far more than writing it, and a
+ * handful of direct syscalls beat a dozen promise round trips through libuv's thread pool.
+ */
+function writeWholeFileSync(abs: string, data: Buffer, item: RestoreItem): void {
+  const flags = WRITE_FLAGS | fs.constants.O_TRUNC;
+  let fd: number;
+  try {
+    fd = fs.openSync(abs, flags, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    fs.chmodSync(abs, 0o600);
+    fd = fs.openSync(abs, flags, 0o600);
+  }
+  try {
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
+    fs.fchmodSync(fd, item.mode);
+    const mt = mtimeOf(item);
+    fs.futimesSync(fd, mt, mt);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function verifyFile(repo: Repository, abs: string, item: RestoreItem): Promise<void> {
+  if (!item.chunks.length) return;
+  const rh = await fs.promises.open(abs, 'r');
+  try {
+    const index = await repo.loadIndex();
+    let at = 0;
+    for (const id of item.chunks) {
+      const loc = index.get(id);
+      const len = (loc?.length ?? 0) - repo.codec.storedLength(0);
+      const buf = Buffer.allocUnsafe(len);
+      const { bytesRead } = await rh.read(buf, 0, len, at);
+      if (bytesRead !== len || repo.codec.id(buf) !== id) throw new IntegrityError(`file "${item.path}": bytes on disk differ from the snapshot after writing`);
+      at += len;
+    }
+  } finally {
+    await rh.close();
+  }
+}
+
+/** Exact size, then mode and mtime, all through one handle; optionally re-read and checked. */
+async function finishFile(repo: Repository, abs: string, item: RestoreItem, verify: boolean, open?: fs.promises.FileHandle): Promise<void> {
+  const fh = open ?? (await openForWrite(abs));
   try {
     await fh.truncate(item.size);
+    await fh.chmod(item.mode);
+    const mt = mtimeOf(item);
+    await fh.utimes(mt, mt);
   } finally {
     await fh.close();
   }
-  if (verify && item.chunks.length) {
-    const rh = await fs.promises.open(abs, 'r');
-    try {
-      const index = await repo.loadIndex();
-      let at = 0;
-      for (const id of item.chunks) {
-        const loc = index.get(id);
-        const len = (loc?.length ?? 0) - repo.codec.storedLength(0);
-        const buf = Buffer.allocUnsafe(len);
-        const { bytesRead } = await rh.read(buf, 0, len, at);
-        if (bytesRead !== len || repo.codec.id(buf) !== id) throw new IntegrityError(`file "${item.path}": bytes on disk differ from the snapshot after writing`);
-        at += len;
-      }
-    } finally {
-      await rh.close();
-    }
-  }
-  await fs.promises.chmod(abs, item.mode);
-  const mt = Number(BigInt(item.mtimeNs) / 1000n) / 1e6;
-  await fs.promises.utimes(abs, mt, mt);
+  if (verify) await verifyFile(repo, abs, item);
 }
 
 /**
@@ -96,9 +131,10 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   const batch = await readJson(repo.store, restoreBatchKey(o.restoreId, o.batch), RestoreBatchSchema);
   const index = await repo.loadIndex(true);
   const items = batch.items;
-  const ranges = planBatchRanges(items, index, repo.codec.storedLength(0));
+  const ranges = planBatchRanges(items, index, repo.codec.storedLength(0), RANGE_BYTES);
   const bytesTotal = items.reduce((s, i) => s + i.size, 0);
   const start = Math.min(o.resumeFrom ?? 0, ranges.length);
+  const verify = o.verifyWritten ?? false;
   const done = new Array<boolean>(ranges.length).fill(false).fill(true, 0, start);
   const p: RestoreProgress = { rangesDone: start, ranges: ranges.length, filesDone: 0, files: items.length, bytesDone: 0, bytesTotal };
   const report = () => {
@@ -107,26 +143,66 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   };
   const abs = (i: number) => path.join(batch.staging, items[i].path);
 
-  await mapLimit(ranges.slice(start), RANGE_CONCURRENCY, async (r, k) => {
-    o.checkpoint?.();
-    const data = await fetchRange(repo, r, items);
-    for (const b of r.blobs) {
-      const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
-      const plain = repo.checkBlob(b.id, stored, `file "${items[b.targets[0].file].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`);
-      for (const t of b.targets) {
-        await writeAt(abs(t.file), plain, t.fileOffset);
-        p.bytesDone += plain.length;
-      }
-    }
-    done[start + k] = true;
-    report();
-  });
-  await mapLimit(items, FILE_CONCURRENCY, async (item, i) => {
-    o.checkpoint?.();
-    await finishFile(repo, abs(i), item, o.verifyWritten !== false);
+  // per file: writes still to come in this attempt, and its handle while some are outstanding
+  const pending = new Array<number>(items.length).fill(0);
+  for (let k = start; k < ranges.length; k++) for (const b of ranges[k].blobs) for (const t of b.targets) pending[t.file]++;
+  const finished = new Array<boolean>(items.length).fill(false);
+  const handles = new Map<number, Promise<fs.promises.FileHandle>>();
+  const handle = (f: number) => {
+    let h = handles.get(f);
+    if (!h) handles.set(f, (h = openForWrite(abs(f))));
+    return h;
+  };
+  const fileDone = () => {
     p.filesDone++;
     if (p.filesDone % 200 === 0) report();
-  });
+  };
+
+  try {
+    await mapLimit(ranges.slice(start), RANGE_CONCURRENCY, async (r, k) => {
+      o.checkpoint?.();
+      const data = await fetchRange(repo, r, items);
+      for (const b of r.blobs) {
+        const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
+        const plain = repo.checkBlob(b.id, stored, `file "${items[b.targets[0].file].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`);
+        for (const t of b.targets) {
+          const item = items[t.file];
+          if (pending[t.file] === 1 && t.fileOffset === 0 && plain.length === item.size && !handles.has(t.file)) {
+            writeWholeFileSync(abs(t.file), plain, item);
+            pending[t.file] = 0;
+            finished[t.file] = true;
+            if (verify) await verifyFile(repo, abs(t.file), item);
+            fileDone();
+          } else {
+            const fh = await handle(t.file);
+            let off = 0;
+            while (off < plain.length) off += (await fh.write(plain, off, plain.length - off, t.fileOffset + off)).bytesWritten;
+            if (--pending[t.file] === 0) {
+              handles.delete(t.file);
+              finished[t.file] = true;
+              await finishFile(repo, abs(t.file), item, verify, fh);
+              fileDone();
+            }
+          }
+          p.bytesDone += plain.length;
+        }
+      }
+      done[start + k] = true;
+      report();
+    });
+  } finally {
+    for (const h of handles.values()) await h.then((fh) => fh.close()).catch(() => undefined);
+  }
+  // empty files, and files whose bytes an earlier attempt wrote
+  await mapLimit(
+    items.map((_, i) => i).filter((i) => !finished[i]),
+    FILE_CONCURRENCY,
+    async (i) => {
+      o.checkpoint?.();
+      await finishFile(repo, abs(i), items[i], verify);
+      fileDone();
+    },
+  );
   report();
   return p;
 }

@@ -12,6 +12,8 @@ export interface ByteRange {
 export interface PutOptions {
   /** Fail with AlreadyExistsError if the key exists. */
   createOnly?: boolean;
+  /** SHA-256 of body (hex) when the caller has it already: saves stores that sign payloads from hashing it again. */
+  sha256?: string;
 }
 
 export interface ObjectInfo {

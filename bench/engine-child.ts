@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import { backupDirect, restoreDirect } from '../src/engine/direct';
+import { Repository } from '../src/engine/repo/repository';
+import { CountingStore } from '../src/engine/store/blob-store';
+import { S3Store } from '../src/engine/store/s3-store';
+
+/**
+ * One engine-direct operation in its own process, so its peak RSS is its own:
+ * `node engine-child.js '<json EngineJob>'`. Writes an EngineJobResult as JSON to job.resultFile.
+ */
+export interface EngineJob {
+  op: 'backup' | 'restore';
+  endpoint: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  keyHex: string;
+  asset: string;
+  packSizeMiB: number;
+  source?: string;
+  target?: string;
+  resultFile: string;
+}
+
+export interface EngineJobResult {
+  /** Repository.open through the end of the operation, inside the process */
+  engineMs: number;
+  openMs: number;
+  bytesPut: number;
+  objectsPut: number;
+  bytesGot: number;
+  maxRssKiB: number;
+  snapshot?: { id: string; stats: Record<string, number> };
+  restore?: { files: number; bytes: number };
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2]) as EngineJob;
+  const t0 = performance.now();
+  const s3 = new S3Store({
+    endpoint: job.endpoint,
+    region: job.region,
+    bucket: job.bucket,
+    prefix: job.prefix,
+    forcePathStyle: true,
+    credentials: { accessKeyId: job.accessKeyId, secretAccessKey: job.secretAccessKey },
+  });
+  const store = new CountingStore(s3);
+  const repo = await Repository.open(store, Buffer.from(job.keyHex, 'hex'), { create: job.op === 'backup', packSize: job.packSizeMiB * 1024 * 1024 });
+  const openMs = performance.now() - t0;
+  const out: EngineJobResult = { engineMs: 0, openMs, bytesPut: 0, objectsPut: 0, bytesGot: 0, maxRssKiB: 0 };
+  if (job.op === 'backup') {
+    if (!job.source) throw new Error('backup needs source');
+    const m = await backupDirect(repo, { asset: job.asset, source: job.source, strategy: 'incremental' });
+    out.snapshot = { id: m.id, stats: { ...m.stats } };
+  } else {
+    if (!job.target) throw new Error('restore needs target');
+    const r = await restoreDirect(repo, { asset: job.asset, snapshot: { latest: true }, target: job.target });
+    out.restore = { files: r.files, bytes: r.bytes };
+  }
+  out.engineMs = performance.now() - t0;
+  out.bytesPut = store.bytesPut;
+  out.objectsPut = store.objectsPut;
+  out.bytesGot = store.bytesGot;
+  out.maxRssKiB = process.resourceUsage().maxRSS;
+  s3.destroy();
+  fs.writeFileSync(job.resultFile, JSON.stringify(out));
+}
+
+main().catch((e: Error) => {
+  console.error(e.stack ?? e.message);
+  process.exit(1);
+});

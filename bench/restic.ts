@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { check, runMeasured, type ProcResult } from './measure';
+
+/** restic (the Debian package) against an S3 endpoint, with its own cache folder. */
+export interface ResticTarget {
+  endpoint: string;
+  bucket: string;
+  prefix: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  cacheDir: string;
+}
+
+export interface ResticBackup extends ResticRun {
+  snapshotId: string;
+  /** bytes of new chunks before compression (restic's data_added) */
+  dataAdded: number;
+  filesNew: number;
+  filesChanged: number;
+  filesUnmodified: number;
+  bytesProcessed: number;
+  totalDurationS: number;
+}
+
+export interface ResticRun {
+  wallMs: number;
+  maxRssKiB: number;
+  cpuS: number | undefined;
+  load1: number;
+}
+
+export function resticBinary(): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', 'command -v restic'], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function resticVersion(bin = 'restic'): string {
+  return execFileSync(bin, ['version'], { encoding: 'utf8' }).trim();
+}
+
+export class Restic {
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    readonly t: ResticTarget,
+    readonly bin = 'restic',
+  ) {
+    fs.mkdirSync(t.cacheDir, { recursive: true });
+    this.env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      RESTIC_REPOSITORY: `s3:${t.endpoint}/${t.bucket}/${t.prefix}`,
+      RESTIC_PASSWORD: 'lepton-bench-password',
+      RESTIC_CACHE_DIR: t.cacheDir,
+      AWS_ACCESS_KEY_ID: t.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: t.secretAccessKey,
+      AWS_DEFAULT_REGION: t.region,
+    };
+  }
+
+  private run(args: string[], what: string): Promise<ProcResult> {
+    return runMeasured(this.bin, args, { env: this.env }).then((r) => check(r, `restic ${what}`));
+  }
+
+  async init(): Promise<void> {
+    await this.run(['init'], 'init');
+  }
+
+  /** `restic backup --json`, defaults otherwise (parent detection, compression=auto, cache). */
+  async backup(source: string): Promise<ResticBackup> {
+    const r = await this.run(['backup', '--json', '--host', 'bench', source], 'backup');
+    const summary = r.stdout
+      .split('\n')
+      .filter((l) => l.includes('"message_type":"summary"'))
+      .map((l) => JSON.parse(l) as Record<string, number | string>)
+      .pop();
+    if (!summary) throw new Error(`restic backup printed no summary:\n${r.stdout.slice(-2000)}`);
+    return {
+      wallMs: r.wallMs,
+      maxRssKiB: r.maxRssKiB,
+      cpuS: r.cpuS,
+      load1: r.load1,
+      snapshotId: String(summary.snapshot_id),
+      dataAdded: Number(summary.data_added),
+      filesNew: Number(summary.files_new),
+      filesChanged: Number(summary.files_changed),
+      filesUnmodified: Number(summary.files_unmodified),
+      bytesProcessed: Number(summary.total_bytes_processed),
+      totalDurationS: Number(summary.total_duration),
+    };
+  }
+
+  /** `restic restore latest --target DIR` (restic recreates the absolute source path inside DIR). */
+  async restore(target: string): Promise<ResticRun> {
+    const r = await this.run(['restore', 'latest', '--host', 'bench', '--target', target], 'restore');
+    return { wallMs: r.wallMs, maxRssKiB: r.maxRssKiB, cpuS: r.cpuS, load1: r.load1 };
+  }
+}
