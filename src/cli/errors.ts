@@ -1,13 +1,2 @@
 /** The most specific message along a failure's cause chain (Temporal wraps activity errors twice). */
-export function rootMessage(e: unknown): string {
-  const parts: string[] = [];
-  let cur: unknown = e;
-  for (let i = 0; cur && i < 10; i++) {
-    const err = cur as { message?: unknown; cause?: unknown };
-    if (typeof err.message === 'string' && err.message) parts.push(err.message);
-    cur = err.cause;
-  }
-  const generic = /^(Workflow execution failed|Activity task failed|Child Workflow execution failed)$/;
-  const specific = parts.filter((p) => !generic.test(p));
-  return specific[specific.length - 1] ?? parts[0] ?? String(e);
-}
+export { failureText as rootMessage } from '../workflows/failure-text';

@@ -1,21 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { prng } from '../../src/stack/sample-assets';
 
-/** Deterministic pseudo-random bytes (xorshift), fast enough for hundreds of MiB. */
-export function prng(seed: number): (buf: Buffer) => void {
-  let x = seed >>> 0 || 1;
-  return (buf) => {
-    const n = buf.length - (buf.length % 4);
-    for (let i = 0; i < n; i += 4) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      buf.writeUInt32LE(x >>> 0, i);
-    }
-    for (let i = n; i < buf.length; i++) buf[i] = i & 0xff;
-  };
-}
+export { prng };
 
 export function writeRandomFile(file: string, size: number, seed: number): void {
   const fill = prng(seed);
