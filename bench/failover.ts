@@ -1,4 +1,4 @@
-import { stepDurations, type FailoverReport } from '../src/failover/report';
+import { stepDurations, type FailoverReport } from '../src/common/failover-report';
 import { triggerFailover } from '../src/cli/failover-trigger';
 import { approveUpdate, failoverStatusQuery } from '../src/workflows/failover-messages';
 import { backupDemo, extendPlan, outcomeOf, resetDemo, startDemo, waitFor, type DemoSite } from '../test/helpers/failover-demo';

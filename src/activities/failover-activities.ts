@@ -10,7 +10,7 @@ import type { SnapshotManifest } from '../engine/repo/snapshot';
 import { runAction } from '../failover/actions';
 import { createSwitcher } from '../failover/create-switcher';
 import { describeHealthFailure, resolveHealthChecks, sha256File, waitUntilHealthy, type HealthReport } from '../failover/health';
-import { FailoverReportSchema, summarise, type FailoverReport } from '../failover/report';
+import { FailoverReportSchema, summarise, type FailoverReport } from '../common/failover-report';
 import type { HealthCheck, Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
 import { ReportLookupSchema } from '../workflows/failover-inputs';

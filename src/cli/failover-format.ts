@@ -1,4 +1,4 @@
-import { formatDuration, summarise, type FailoverReport } from '../failover/report';
+import { formatDuration, summarise, type FailoverReport } from '../common/failover-report';
 import type { SiteReadiness } from '../workflows/failover-types';
 import { table } from './output';
 

@@ -1,6 +1,6 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import cliProgress from 'cli-progress';
-import type { FailoverReport } from '../failover/report';
+import type { FailoverReport } from '../common/failover-report';
 import { failoverStatusQuery, type FailoverStatus } from '../workflows/failover-messages';
 
 export interface FollowResult {

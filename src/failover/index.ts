@@ -9,7 +9,7 @@ export * from './create-switcher';
 export * from './file-reload-switcher';
 export * from './health';
 export * from './http-switcher';
-export * from './report';
+export * from '../common/failover-report';
 export * from './site-schema';
 export * from './switcher';
 export * from './template';

@@ -1,5 +1,5 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
-import { formatDuration } from '../failover/report';
+import { formatDuration } from '../common/failover-report';
 import { ApprovalDecisionSchema, formatIssues } from './failover-inputs';
 import { approveUpdate, rejectUpdate, type ApprovalState } from './failover-messages';
 import type { Saga } from './saga';

@@ -1,5 +1,5 @@
 import { executeChild } from '@temporalio/workflow';
-import type { FailoverReport } from '../failover/report';
+import type { FailoverReport } from '../common/failover-report';
 import { backupWorkflow } from './backup-workflow';
 import { FailbackInputSchema, type FailbackParsedInput } from './failover-inputs';
 import { bookkeeping, health, switching, undo } from './failover-options';

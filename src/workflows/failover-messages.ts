@@ -1,5 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { FailoverReport } from '../failover/report';
+import type { FailoverReport } from '../common/failover-report';
 import type { ApprovalDecisionInput } from './failover-inputs';
 
 /**

@@ -1,6 +1,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { FailoverActivities } from '../activities/failover-activity-types';
-import type { FailoverReport } from '../failover/report';
+import type { FailoverReport } from '../common/failover-report';
 import { shortStep } from './activity-options';
 import { formatIssues, ReportLookupSchema } from './failover-inputs';
 import type { SiteReadiness } from './failover-types';

@@ -9,7 +9,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { newReport, objectiveWarnings, summarise, withFigures, type FailoverMode, type FailoverReport, type Outcome } from '../failover/report';
+import { newReport, objectiveWarnings, summarise, withFigures, type FailoverMode, type FailoverReport, type Outcome } from '../common/failover-report';
 import { ApprovalGate } from './approval-gate';
 import { drillWorkflowId, failoverWorkflowId, formatIssues } from './failover-inputs';
 import { failoverStatusQuery } from './failover-messages';

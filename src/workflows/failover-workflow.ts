@@ -1,5 +1,5 @@
 import { ApplicationFailure, executeChild, sleep } from '@temporalio/workflow';
-import type { Compensation, FailoverReport } from '../failover/report';
+import type { Compensation, FailoverReport } from '../common/failover-report';
 import { FailoverInputSchema, type FailoverParsedInput } from './failover-inputs';
 import { bookkeeping, fenceBestEffort, fenceRequired, health, switching, undo, undoBestEffort } from './failover-options';
 import { FailoverRun, parseInput } from './failover-run';

@@ -1,5 +1,5 @@
 import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
-import type { Compensation, FailoverReport, Step } from '../failover/report';
+import type { Compensation, FailoverReport, Step } from '../common/failover-report';
 import { failureText } from './failure-text';
 
 export interface Undo {

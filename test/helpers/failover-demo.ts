@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { UPSTREAM_TEMPLATE } from '../../src/demo/nginx';
-import type { FailoverReport } from '../../src/failover/report';
+import type { FailoverReport } from '../../src/common/failover-report';
 import { triggerFailback, triggerFailover } from '../../src/cli/failover-trigger';
 import type { FailbackInput, FailoverInput } from '../../src/workflows/failover-inputs';
 import { failureText } from './failure-text';

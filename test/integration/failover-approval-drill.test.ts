@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { triggerFailover } from '../../src/cli/failover-trigger';
-import type { FailoverReport } from '../../src/failover/report';
+import type { FailoverReport } from '../../src/common/failover-report';
 import type { SiteReadiness } from '../../src/workflows/failover-types';
 import { approveUpdate, failoverStatusQuery, rejectUpdate } from '../../src/workflows/failover-messages';
 import { backupDemo, extendPlan, modelStatus, outcomeOf, resetDemo, runFailover, siblings, startDemo, text, waitFor, type DemoSite } from '../helpers/failover-demo';

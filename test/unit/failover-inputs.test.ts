@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drillScheduleId, desiredSchedules } from '../../src/cli/schedule-specs';
 import { PlanSchema } from '../../src/config/plan-schema';
-import { newReport, objectiveWarnings, stepDurations, withFigures } from '../../src/failover/report';
+import { newReport, objectiveWarnings, stepDurations, withFigures } from '../../src/common/failover-report';
 import { ApprovalDecisionSchema, FailbackInputSchema, FailoverInputSchema, formatIssues, ReportLookupSchema } from '../../src/workflows/failover-inputs';
 
 const refusal = (schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, v: unknown): string => {

@@ -9,7 +9,7 @@ import {
   withFigures,
   type FailoverReport,
   type Incident,
-} from '../../src/failover/report';
+} from '../../src/common/failover-report';
 
 const objectives = { rtoSeconds: 300, rpoSeconds: 3600 };
 const incident: Incident = {

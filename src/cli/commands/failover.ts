@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { BadInputError, NotFoundError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
-import type { FailoverReport } from '../../failover/report';
+import type { FailoverReport } from '../../common/failover-report';
 import { ApprovalDecisionSchema, drillWorkflowId, FailbackInputSchema, FailoverInputSchema, failoverWorkflowId, ReportLookupSchema } from '../../workflows/failover-inputs';
 import { approveUpdate, failoverStatusQuery, rejectUpdate, type FailoverStatus } from '../../workflows/failover-messages';
 import { connect, timestampId, type GlobalOptions } from '../context';
