@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import cliProgress from 'cli-progress';
 import type { FailoverReport } from '../common/failover-report';
 import { failoverStatusQuery, type FailoverStatus } from '../workflows/failover-messages';
+import { awaitWithBar } from './polled-bar';
 
 export interface FollowResult {
   ok: boolean;
@@ -24,39 +24,20 @@ export async function followFailover(handle: WorkflowHandle, showBar: boolean, s
     },
   );
   if (!showBar) return result;
-  const bar = new cliProgress.SingleBar({ format: '{step} |{bar}| {value}/{total} steps {note}', hideCursor: true, stream: process.stderr, clearOnComplete: false }, cliProgress.Presets.shades_classic);
-  let started = false;
-  let finished = false;
   let hinted = false;
-  const poll = async () => {
-    while (!finished) {
-      try {
-        const s: FailoverStatus = await handle.query(failoverStatusQuery);
-        const done = s.report.steps.filter((x) => x.status !== 'running').length;
-        const total = Math.max(done + 1, s.mode === 'failback' ? 10 : 9);
-        const note = s.approval.phase === 'waiting' ? `waiting for approval until ${s.approval.deadline}` : s.phase === 'compensating' ? 'compensating' : '';
-        if (!started) {
-          bar.start(total, done, { step: s.step.padEnd(15), note });
-          started = true;
-        }
-        bar.setTotal(total);
-        bar.update(done, { step: s.step.padEnd(15), note });
-        if (s.approval.phase === 'waiting' && !hinted) {
-          hinted = true;
-          process.stderr.write(`\nwaiting for approval: lepton-dr failover approve --site ${site} --operator NAME (or reject)\n`);
-        }
-      } catch {
-        // not picked up by a worker yet, or finished
+  return awaitWithBar(result, {
+    format: '{step} |{bar}| {value}/{total} steps {note}',
+    query: (): Promise<FailoverStatus> => handle.query(failoverStatusQuery),
+    view: (s) => {
+      const done = s.report.steps.filter((x) => x.status !== 'running').length;
+      const note = s.approval.phase === 'waiting' ? `waiting for approval until ${s.approval.deadline}` : s.phase === 'compensating' ? 'compensating' : '';
+      return { total: Math.max(done + 1, s.mode === 'failback' ? 10 : 9), value: done, payload: { step: s.step.padEnd(15), note } };
+    },
+    onStatus: (s) => {
+      if (s.approval.phase === 'waiting' && !hinted) {
+        hinted = true;
+        process.stderr.write(`\nwaiting for approval: lepton-dr failover approve --site ${site} --operator NAME (or reject)\n`);
       }
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  };
-  const polling = poll();
-  try {
-    return await result;
-  } finally {
-    finished = true;
-    await polling;
-    if (started) bar.stop();
-  }
+    },
+  });
 }

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
-import { fanOut } from './fan-out';
+import { mapLimit } from '../common/map-limit';
 import { humanBytes } from './format';
 import { BackupInputSchema, formatIssues } from './inputs';
 import { progressQuery } from './messages';
@@ -47,7 +47,7 @@ export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
   setCurrentDetails(`backup of ${input.asset}: ${plan.filesToRead} of ${plan.files} files to read (${humanBytes(plan.bytesToRead)}), ${plan.batches} batches`);
 
   try {
-    await fanOut(plan.batches, BATCH_FAN_OUT, async (batch) => {
+    await mapLimit(Array.from({ length: plan.batches }, (_, i) => i), BATCH_FAN_OUT, async (batch) => {
       const r = await batches.backupBatch({ backupId, batch });
       progress.batchesDone++;
       progress.bytesDone += r.bytesRead;

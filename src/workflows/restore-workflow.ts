@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
-import { fanOut } from './fan-out';
+import { mapLimit } from '../common/map-limit';
 import { humanBytes } from './format';
 import { formatIssues, RestoreInputSchema } from './inputs';
 import { progressQuery } from './messages';
@@ -35,7 +35,7 @@ export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult>
     progress.batches = plan.batches;
     progress.bytesTotal = plan.bytes;
     setCurrentDetails(`restoring snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} into ${plan.target}: ${plan.files} files, ${humanBytes(plan.bytes)}`);
-    await fanOut(plan.batches, BATCH_FAN_OUT, async (batch) => {
+    await mapLimit(Array.from({ length: plan.batches }, (_, i) => i), BATCH_FAN_OUT, async (batch) => {
       const r = await batches.restoreBatch({ restoreId, batch });
       progress.batchesDone++;
       progress.bytesDone += r.bytesDone;

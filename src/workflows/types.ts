@@ -1,15 +1,9 @@
+import type { PlanSummary } from '../engine/backup/plan-backup';
+import type { RestorePlanSummary } from '../engine/restore/plan-restore';
+
 /** Plain data exchanged between workflows and activities (no bytes, no secrets). */
-export interface BackupPlanRef {
-  backupId: string;
-  snapshotId: string;
-  parent?: string;
-  strategy: 'full' | 'incremental' | 'differential';
-  batches: number;
-  files: number;
-  bytes: number;
-  filesToRead: number;
-  bytesToRead: number;
-}
+/** What the scan step returns: the engine's plan summary (references only). */
+export type BackupPlanRef = PlanSummary;
 
 export interface SnapshotSummary {
   id: string;
@@ -27,17 +21,8 @@ export interface SnapshotSummary {
   filesUnchanged: number;
 }
 
-export interface RestorePlanRef {
-  restoreId: string;
-  snapshotId: string;
-  snapshotTime: string;
-  asset: string;
-  target: string;
-  staging: string;
-  batches: number;
-  files: number;
-  bytes: number;
-}
+/** What the restore's select step returns. */
+export type RestorePlanRef = RestorePlanSummary;
 
 export interface RestoreResult {
   snapshotId: string;

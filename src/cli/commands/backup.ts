@@ -41,7 +41,7 @@ export function backupCommand(): Command {
           staticSummary: `backup of ${input.asset} (cli)`,
         });
         if (!o.wait) return emit(g.json, { workflowId, runId: handle.firstExecutionRunId }, () => `started ${workflowId}`);
-        const r = await followRun<BackupResult>(client, handle, !g.json && process.stderr.isTTY);
+        const r = await followRun<BackupResult>(handle, !g.json && process.stderr.isTTY);
         emit(g.json, { workflowId, ...r }, () =>
           [
             r.summary,

@@ -20,7 +20,7 @@ export function demoCommand(): Command {
           exit: Boolean(o.exit),
           // With --json, stdout carries only the report.
           out: g.json ? (t) => process.stderr.write(`${t}\n`) : undefined,
-          follow: (client, handle) => followRun(client, handle, Boolean(process.stderr.isTTY) && !g.json),
+          follow: (_client, handle) => followRun(handle, Boolean(process.stderr.isTTY) && !g.json),
         });
         if (g.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         if (!report.ok) process.exitCode = 1;

@@ -40,7 +40,7 @@ export function restoreCommand(): Command {
           staticSummary: `restore of ${input.asset ?? input.snapshot} into ${input.target} (cli)`,
         });
         if (!o.wait) return emit(g.json, { workflowId, runId: handle.firstExecutionRunId }, () => `started ${workflowId}`);
-        const r = await followRun<RestoreResult>(client, handle, !g.json && process.stderr.isTTY);
+        const r = await followRun<RestoreResult>(handle, !g.json && process.stderr.isTTY);
         emit(g.json, { workflowId, ...r }, () => `${r.summary}\n  ${r.files} files, ${humanBytes(r.bytes)}`);
       } finally {
         await close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IntegrityError } from '../../common/errors';
+import { mapLimit } from '../../common/map-limit';
 import type { BlobStore } from '../store/blob-store';
 import { INDEX_PREFIX, indexKey } from './layout';
 import { sha256hex, type BlobType, type PackEntry } from './pack';
@@ -77,17 +78,8 @@ export function parseIndexFile(body: Buffer, id: string): IndexFile {
   return r.data;
 }
 
-export async function loadIndex(store: BlobStore, concurrency = 16): Promise<ChunkIndex> {
-  const idx = new ChunkIndex();
-  const keys = (await store.list(INDEX_PREFIX)).map((o) => o.key);
-  let next = 0;
-  const work = async () => {
-    while (next < keys.length) {
-      const key = keys[next++];
-      const id = key.slice(INDEX_PREFIX.length);
-      idx.addFile(parseIndexFile(await store.get(key), id));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, keys.length) }, work));
+/** Read the given index objects into `idx` (concurrently; adding is idempotent). */
+export async function loadIndexObjects(store: BlobStore, keys: string[], idx: ChunkIndex, concurrency = 16): Promise<ChunkIndex> {
+  await mapLimit(keys, concurrency, async (key) => idx.addFile(parseIndexFile(await store.get(key), key.slice(INDEX_PREFIX.length))));
   return idx;
 }

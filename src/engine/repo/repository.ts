@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { AlreadyExistsError, BadInputError, IntegrityError, NotFoundError } from '../../common/errors';
 import { DEFAULT_CHUNKER, type ChunkerParams } from '../chunker/fastcdc';
 import type { BlobStore } from '../store/blob-store';
-import { loadIndex, type BlobLocation, type ChunkIndex } from './chunk-index';
+import { ChunkIndex, loadIndexObjects, type BlobLocation } from './chunk-index';
 import { sign, verifySignature } from './keys';
-import { CONFIG_KEY, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
+import { CONFIG_KEY, INDEX_PREFIX, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
 import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, plainCodec, unwrapMaster, type BlobCodec } from './blob-cipher';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
 import { decodeTreeBlob, TreeBlobSchema, type TreeEntry } from './tree';
@@ -32,6 +32,9 @@ export type SnapshotSelector = { id: string } | { latest: true } | { before: Dat
 /** A backup repository: config, packs, index and signed snapshots in a BlobStore. */
 export class Repository {
   private index?: ChunkIndex;
+  /** index objects already read into `index` */
+  private indexKeys = new Set<string>();
+  private refreshing?: Promise<ChunkIndex>;
 
   private constructor(
     readonly store: BlobStore,
@@ -68,8 +71,26 @@ export class Repository {
     return new Repository(store, key, config, packSize, codec);
   }
 
+  /**
+   * The chunk index, shared by everything in this process. A refresh reads only index objects
+   * not seen yet; if one seen before is gone (a prune rewrote the index), it rebuilds.
+   */
   async loadIndex(refresh = false): Promise<ChunkIndex> {
-    if (!this.index || refresh) this.index = await loadIndex(this.store);
+    if (this.index && !refresh) return this.index;
+    this.refreshing ??= this.refreshIndex().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async refreshIndex(): Promise<ChunkIndex> {
+    const keys = (await this.store.list(INDEX_PREFIX)).map((o) => o.key);
+    const present = new Set(keys);
+    if (!this.index || [...this.indexKeys].some((k) => !present.has(k))) {
+      this.index = new ChunkIndex();
+      this.indexKeys = new Set();
+    }
+    const fresh = keys.filter((k) => !this.indexKeys.has(k));
+    await loadIndexObjects(this.store, fresh, this.index);
+    fresh.forEach((k) => this.indexKeys.add(k));
     return this.index;
   }
 
