@@ -10,14 +10,15 @@ export interface LoadStats {
   servedBy: Record<string, number>;
 }
 
-interface GetResult {
+export interface GetResult {
   status?: number;
   by?: string;
   error?: string;
   reusedSocketClosed?: boolean;
 }
 
-function get(url: string, agent: http.Agent, timeoutMs: number): Promise<GetResult> {
+/** One GET; never throws: failures come back as `error`, and `reusedSocketClosed` marks a retryable keep-alive reset. */
+export function get(url: string, agent: http.Agent, timeoutMs: number): Promise<GetResult> {
   return new Promise((resolve) => {
     let gotResponse = false;
     const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {

@@ -12,6 +12,7 @@ import { parseSite, type Site } from '../../src/failover/site-schema';
 import { SwitchError } from '../../src/failover/switcher';
 import { startModelServerProcess, writeLinearModel, type ModelServerProcess } from '../helpers/model-server';
 import { nginxAvailable, startTestNginx, type TestNginx } from '../helpers/nginx';
+import { get } from '../helpers/load';
 
 interface LoadStats {
   requests: number;
@@ -24,30 +25,6 @@ interface LoadStats {
   timeline: [number, string][];
 }
 
-interface GetResult {
-  status?: number;
-  by?: string;
-  error?: string;
-  /** The request went out on a kept-alive socket that the server closed (no response). */
-  reusedSocketClosed?: boolean;
-}
-
-function get(url: string, agent: http.Agent, timeoutMs: number): Promise<GetResult> {
-  return new Promise((resolve) => {
-    let gotResponse = false;
-    const req = http.get(url, { agent, timeout: timeoutMs }, (res) => {
-      gotResponse = true;
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, by: String(res.headers['x-served-by'] ?? '?') }));
-      res.on('error', (e) => resolve({ error: e.message }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (e) => {
-      const code = (e as NodeJS.ErrnoException).code ?? '';
-      resolve({ error: `${code} ${e.message}`, reusedSocketClosed: req.reusedSocket && !gotResponse && (code === 'ECONNRESET' || code === 'EPIPE') });
-    });
-  });
-}
 
 /** A steady sequential request loop on loopback, bounded by count and time. */
 async function loadLoop(url: string, o: { keepAlive: boolean; maxRequests: number; maxMs: number; stop: () => boolean }): Promise<LoadStats> {
