@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client, ensureBucket } from '../engine/store/s3-store';
 import { PORT_CLASH_PATTERN, PortClashError, spawnServer, waitUntilReady, type ServerProcess } from './process';
 import { findTool } from './tools';
@@ -121,7 +122,11 @@ export function removeGrpcSockets(ports: SeaweedPorts | number[]): void {
   for (const name of names) if (ours.test(name)) fs.rmSync(path.join('/tmp', name), { force: true });
 }
 
-/** Resolves once S3 answers a signed request and the bucket exists (creating it if needed). */
+/**
+ * Resolves once S3 answers a signed request, the bucket exists (creating it if needed) and an
+ * object can be written, read back and deleted: right after start the filer may answer while
+ * writes still fail with InternalError until the volume server has registered.
+ */
 export async function s3Ready(endpoint: string, o: { accessKeyId: string; secretAccessKey: string; bucket: string; region?: string }): Promise<void> {
   const client = createS3Client({
     endpoint,
@@ -132,6 +137,10 @@ export async function s3Ready(endpoint: string, o: { accessKeyId: string; secret
   });
   try {
     await ensureBucket(client, o.bucket);
+    const Key = '.lepton-ready-probe';
+    await client.send(new PutObjectCommand({ Bucket: o.bucket, Key, Body: 'ready' }));
+    await (await client.send(new GetObjectCommand({ Bucket: o.bucket, Key }))).Body?.transformToString();
+    await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key }));
   } finally {
     client.destroy();
   }
