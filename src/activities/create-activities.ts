@@ -8,7 +8,7 @@ import { runBackupBatch, type BatchProgress } from '../engine/backup/run-batch';
 import type { ChunkPool } from '../engine/chunker/pool';
 import type { Repository } from '../engine/repo/repository';
 import type { SnapshotManifest } from '../engine/repo/snapshot';
-import { abortRestore, finishRestore } from '../engine/restore/finish-restore';
+import { abortRestore, cleanupRestore, finishRestore } from '../engine/restore/finish-restore';
 import { planRestore } from '../engine/restore/plan-restore';
 import { runRestoreBatch, type RestoreProgress } from '../engine/restore/run-restore-batch';
 import { selectKept } from '../engine/retention';
@@ -24,6 +24,7 @@ export interface ActivityDeps {
 }
 
 const Id = z.string().min(1).max(200).regex(/^[a-zA-Z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
+const SnapshotId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters');
 const BatchRef = z.object({ backupId: Id, batch: z.number().int().min(0) }).strict();
 const RestoreBatchRef = z.object({ restoreId: Id, batch: z.number().int().min(0) }).strict();
 
@@ -51,10 +52,12 @@ function checkpoint(): void {
   if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
 }
 
-function resumeCursor(): number {
-  const d = Context.current().info.heartbeatDetails as { itemsDone?: unknown; rangesDone?: unknown } | undefined;
-  const v = d?.itemsDone ?? d?.rangesDone;
-  return typeof v === 'number' && v >= 0 ? v : 0;
+/** The last heartbeat of an earlier attempt: read back, so validated like any input. */
+function resumeDetails(): { itemsDone: number; completed?: string } {
+  const d = Context.current().info.heartbeatDetails as { itemsDone?: unknown; completed?: unknown } | undefined;
+  const itemsDone = typeof d?.itemsDone === 'number' && Number.isSafeInteger(d.itemsDone) && d.itemsDone >= 0 ? d.itemsDone : 0;
+  const completed = typeof d?.completed === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(d.completed) ? d.completed : undefined;
+  return { itemsDone, ...(completed ? { completed } : {}) };
 }
 
 /** The activities of backup and restore: thin, validated, idempotent adapters over the engine. */
@@ -63,7 +66,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async planBackup(raw: unknown): Promise<BackupPlanRef> {
       return mapFailure(async () => {
-        const input = parseOrThrow(BackupInputSchema.extend({ backupId: Id, snapshotId: z.string().regex(/^[0-9a-f]{32}$/) }), raw, 'backup input');
+        const input = parseOrThrow(BackupInputSchema.extend({ backupId: Id, snapshotId: SnapshotId }), raw, 'backup input');
         const asset = resolveAsset(plan, input);
         Context.current().log.info('planning backup', { asset: asset.name, source: asset.source, strategy: asset.strategy });
         return planBackup(repo, {
@@ -83,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
       return mapFailure(async () => {
         const ref = parseOrThrow(BatchRef, raw, 'batch reference');
         const ctx = Context.current();
-        const resumeFrom = resumeCursor();
+        const resumeFrom = resumeDetails().itemsDone;
         if (resumeFrom) ctx.log.info('resuming backup batch', { ...ref, resumeFrom });
         const stats = await runBackupBatch(repo, {
           ...ref,
@@ -98,8 +101,8 @@ export function createActivities(deps: ActivityDeps) {
 
     async commitBackup(raw: unknown): Promise<SnapshotSummary> {
       return mapFailure(async () => {
-        const { backupId } = parseOrThrow(z.object({ backupId: Id }).strict(), raw, 'commit input');
-        const m = await commitBackup(repo, backupId);
+        const { backupId, snapshotId } = parseOrThrow(z.object({ backupId: Id, snapshotId: SnapshotId.optional() }).strict(), raw, 'commit input');
+        const m = await commitBackup(repo, backupId, { snapshotId });
         Context.current().log.info('snapshot committed', { snapshotId: m.id, asset: m.asset, bytesUploaded: m.stats.bytesUploaded });
         return summarise(m);
       });
@@ -148,7 +151,7 @@ export function createActivities(deps: ActivityDeps) {
       return mapFailure(async () => {
         const ref = parseOrThrow(RestoreBatchRef, raw, 'restore batch reference');
         const ctx = Context.current();
-        return runRestoreBatch(repo, { ...ref, resumeFrom: resumeCursor(), checkpoint, onProgress: (p) => ctx.heartbeat(p) });
+        return runRestoreBatch(repo, { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p) => ctx.heartbeat(p) });
       });
     },
 
@@ -158,6 +161,13 @@ export function createActivities(deps: ActivityDeps) {
         const out = await finishRestore(repo, restoreId);
         Context.current().log.info('restore swapped into place', { ...out });
         return { target: out.target, files: out.files, bytes: out.bytes };
+      });
+    },
+
+    async cleanupRestore(raw: unknown): Promise<void> {
+      return mapFailure(async () => {
+        const { restoreId } = parseOrThrow(z.object({ restoreId: Id }).strict(), raw, 'cleanup input');
+        await cleanupRestore(repo, restoreId);
       });
     },
 

@@ -38,8 +38,15 @@ export function createMaintenanceActivities({ plan, repo }: MaintenanceDeps) {
       return mapFailure(async () => {
         const input = parseOrThrow(PruneInput, raw, 'prune input');
         const ctx = Context.current();
-        const r = await prune(repo, { graceMs: input.graceHours * 3600_000, dryRun: input.dryRun, onProgress: (p) => ctx.heartbeat(p) });
+        const r = await prune(repo, {
+          graceMs: input.graceHours * 3600_000,
+          minGraceMs: plan.repository.pruneMinGraceHours * 3600_000,
+          dryRun: input.dryRun,
+          onProgress: (p) => ctx.heartbeat(p),
+        });
         ctx.log.info('prune finished', { marked: r.marked.length, deleted: r.deleted.length, bytesFreed: r.bytesFreed });
+        if (r.blocked) ctx.log.warn('prune deleted nothing', { reason: r.blocked });
+        if (r.invalidSnapshots.length) ctx.log.warn('snapshots failed their signature; their data is kept', { invalid: r.invalidSnapshots.slice(0, 20) });
         return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length };
       });
     },

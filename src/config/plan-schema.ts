@@ -72,6 +72,8 @@ export const RepositorySchema = z
     /** Encryption at rest: a new repository with a password is encrypted (AES-256-GCM per blob). */
     passwordEnv: z.string().min(1).optional(),
     passwordFile: z.string().min(1).optional(),
+    /** the smallest prune grace period accepted from any caller (backups running meanwhile rely on it) */
+    pruneMinGraceHours: z.number().min(0).max(8760).default(1),
   })
   .strict();
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;

@@ -6,7 +6,7 @@ import { runBackupBatch } from './backup/run-batch';
 import { ChunkPool } from './chunker/pool';
 import type { Repository } from './repo/repository';
 import type { SnapshotManifest } from './repo/snapshot';
-import { abortRestore, finishRestore, type RestoreOutcome } from './restore/finish-restore';
+import { abortRestore, cleanupRestore, finishRestore, type RestoreOutcome } from './restore/finish-restore';
 import { planRestore, type PlanRestoreOptions } from './restore/plan-restore';
 import { runRestoreBatch } from './restore/run-restore-batch';
 
@@ -38,7 +38,9 @@ export async function restoreDirect(repo: Repository, o: Omit<PlanRestoreOptions
     const plan = await planRestore(repo, { ...o, restoreId });
     const batches = Array.from({ length: plan.batches }, (_, i) => i);
     await mapLimit(batches, 2, (batch) => runRestoreBatch(repo, { restoreId, batch }));
-    return await finishRestore(repo, restoreId);
+    const out = await finishRestore(repo, restoreId);
+    await cleanupRestore(repo, restoreId);
+    return out;
   } catch (e) {
     await abortRestore(repo, restoreId, undefined, o.target).catch(() => undefined);
     throw e;

@@ -53,7 +53,7 @@ export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
       progress.bytesDone += r.bytesRead;
     });
     progress.phase = 'committing';
-    const snap = await steps.commitBackup({ backupId });
+    const snap = await steps.commitBackup({ backupId, snapshotId });
     upsertSearchAttributes([{ key: SA_SNAPSHOT, value: snap.id }]);
     let pruned: string[] | undefined;
     if (input.applyRetention) {

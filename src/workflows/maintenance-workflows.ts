@@ -32,7 +32,9 @@ export async function pruneWorkflow(raw: unknown) {
   upsertSearchAttributes([{ key: SA_KIND, value: 'prune' }]);
   const forgotten = input.forget ? await act.forgetByRetention({ dryRun: input.dryRun }) : [];
   const r = await act.pruneRepository({ graceHours: input.graceHours, dryRun: input.dryRun });
-  const summary = `${input.dryRun ? 'dry run: ' : ''}forgot ${forgotten.reduce((n, f) => n + f.forgotten.length, 0)} snapshots; marked ${r.marked}, deleted ${r.deleted} packs, freed ${humanBytes(r.bytesFreed)}`;
+  const blocked = r.blocked ? `; NOTHING DELETED: ${r.blocked}` : '';
+  const invalid = r.invalidSnapshots.length ? `; ${r.invalidSnapshots.length} snapshot(s) failed their signature (data kept)` : '';
+  const summary = `${input.dryRun ? 'dry run: ' : ''}forgot ${forgotten.reduce((n, f) => n + f.forgotten.length, 0)} snapshots; marked ${r.marked}, deleted ${r.deleted} packs, freed ${humanBytes(r.bytesFreed)}${invalid}${blocked}`;
   setCurrentDetails(summary);
   return { forgotten, prune: r, summary };
 }

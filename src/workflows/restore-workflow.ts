@@ -42,6 +42,7 @@ export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult>
     });
     progress.phase = 'swapping';
     const out = await steps.finishRestore({ restoreId });
+    await steps.cleanupRestore({ restoreId });
     progress.phase = 'done';
     const summary = `restored snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} (${plan.snapshotTime}) into ${out.target}: ${out.files} files, ${humanBytes(out.bytes)}, verified`;
     setCurrentDetails(summary);

@@ -108,6 +108,7 @@ export async function startSeaweed(options: SeaweedOptions = {}): Promise<Seawee
       region: SEAWEED_REGION,
       pathStyle: true,
       packSizeMiB: 32,
+      pruneMinGraceHours: 1,
     }),
     // The data dir is thrown away, so there is nothing to shut down cleanly: SIGKILL saves ~1.2 s.
     stop: () =>

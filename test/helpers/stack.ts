@@ -28,6 +28,8 @@ export interface TestStack {
 export interface StackOptions {
   assets?: Record<string, unknown>[];
   packSizeMiB?: number;
+  /** repository.pruneMinGraceHours (tests that prune twice in a row set 0) */
+  pruneMinGraceHours?: number;
 }
 
 /** Real SeaweedFS + real Temporal dev server + a plan file; workers are separate processes (so tests can kill -9 them). */
@@ -40,7 +42,7 @@ export async function startStack(o: StackOptions = {}): Promise<TestStack> {
     planFile,
     YAML.stringify({
       version: 1,
-      repository: { url: 's3://lepton-test/repo', endpoint: seaweed.endpoint, region: seaweed.region, pathStyle: true, keyFile: path.join(dir, 'repository.key'), packSizeMiB: o.packSizeMiB ?? 16 },
+      repository: { url: 's3://lepton-test/repo', endpoint: seaweed.endpoint, region: seaweed.region, pathStyle: true, keyFile: path.join(dir, 'repository.key'), packSizeMiB: o.packSizeMiB ?? 16, ...(o.pruneMinGraceHours !== undefined ? { pruneMinGraceHours: o.pruneMinGraceHours } : {}) },
       temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue },
       assets: o.assets ?? [],
     }),

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import { BadInputError, SourceChangedError } from '../../src/common/errors';
 import { planBackup } from '../../src/engine/backup/plan-backup';
 import { runBackupBatch } from '../../src/engine/backup/run-batch';
-import { decodeJson, partialKey } from '../../src/engine/backup/work-plan';
+import { partialKey } from '../../src/engine/backup/work-plan';
+import { unverifiedBody } from '../../src/engine/repo/signed-doc';
 import { commitBackup } from '../../src/engine/backup/commit-backup';
 import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
@@ -105,7 +106,7 @@ test('an interrupted batch resumes after its last durable pack without re-upload
   await assert.rejects(runBackupBatch(dyingRepo, { backupId: 'r1', batch: 0, pool }), /worker killed/);
   // a killed process has nothing in flight; here the earlier packs' uploads settle first
   await new Promise((r) => setTimeout(r, 1000));
-  const partial = decodeJson(await store.get(partialKey('r1', 0))) as { itemsDone: number };
+  const partial = unverifiedBody(await store.get(partialKey('r1', 0))) as { itemsDone: number };
   const cursor = partial.itemsDone;
   assert.ok(cursor >= 2, `items covered by the three durable packs (${cursor})`);
 

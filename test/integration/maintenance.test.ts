@@ -14,7 +14,7 @@ let s3: S3Client;
 
 before(async () => {
   src = '';
-  stack = await startStack({ packSizeMiB: 4 });
+  stack = await startStack({ packSizeMiB: 4, pruneMinGraceHours: 0 });
   src = path.join(stack.dir, 'assets');
   fs.mkdirSync(src);
   const plan = fs.readFileSync(stack.planFile, 'utf8').replace('assets: []', `assets:\n  - name: models\n    source: ${src}\n    retention:\n      keepLast: 1\n`);

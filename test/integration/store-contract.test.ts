@@ -154,7 +154,7 @@ describe('BlobStore contract', { timeout: 180_000 }, () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     storeContract('via openStore(file://)', async () => {
-      const store = openStore({ url: pathToFileURL(path.join(dir, 'repo')).href, region: 'us-east-1', pathStyle: true, packSizeMiB: 32 });
+      const store = openStore({ url: pathToFileURL(path.join(dir, 'repo')).href, region: 'us-east-1', pathStyle: true });
       assert.equal(store.constructor.name, 'FsStore');
       return { store, close: async () => undefined };
     });

@@ -1,26 +1,43 @@
 import { IntegrityError } from '../../common/errors';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
-import { backupTmpPrefix } from '../repo/layout';
+import { assertReferencesSafe, checkReferences, markedPacks } from '../maintenance/pack-safety';
+import { backupTmpPrefix, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
 import { encodeTreeBlobs, type TreeEntry } from '../repo/tree';
 import { loadPlan } from './plan-backup';
-import { batchKey, BatchResultSchema, BatchSchema, readJson, resultKey } from './work-plan';
+import { readSignedJson } from '../repo/signed-doc';
+import { batchKey, BatchResultSchema, BatchSchema, planKey, resultKey } from './work-plan';
+
+export interface CommitOptions {
+  /** the clock the prune-safety check reads (tests drive it) */
+  clock?: () => number;
+  /** the snapshot the backup commits: lets a retry after a finished commit and cleanup return it */
+  snapshotId?: string;
+}
 
 /**
  * Assemble the tree from the plan and the batch results, store it, then write the signed
- * snapshot (create-only): the snapshot is the commit point. Idempotent.
+ * snapshot (create-only): the snapshot is the commit point. Then check that every blob it
+ * references is in a pack that exists and no prune is about to delete (pack-safety.ts); if
+ * not, withdraw the snapshot and fail, so a race with prune can fail a backup but never commit
+ * a broken one. Idempotent: a retry after a crash re-checks and cleans up.
  */
-export async function commitBackup(repo: Repository, backupId: string): Promise<SnapshotManifest> {
+export async function commitBackup(repo: Repository, backupId: string, o: CommitOptions = {}): Promise<SnapshotManifest> {
+  if (o.snapshotId && !(await repo.store.head(planKey(backupId))) && (await repo.store.head(snapshotKey(o.snapshotId)))) {
+    return repo.loadSnapshot(o.snapshotId);
+  }
   const plan = await loadPlan(repo, backupId);
-  const existing = await repo.store.head(`snapshots/${plan.snapshotId}`);
-  if (existing) return repo.loadSnapshot(plan.snapshotId);
+  if (await repo.store.head(snapshotKey(plan.snapshotId))) {
+    const m = await repo.loadSnapshot(plan.snapshotId);
+    return settle(repo, backupId, m, await repo.loadTree(m), o);
+  }
 
   const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
   const sections = new Map<number, { start: number; chunks: string[] }[]>();
   for (let b = 0; b < plan.batches; b++) {
-    const batch = await readJson(repo.store, batchKey(backupId, b), BatchSchema);
-    const result = await readJson(repo.store, resultKey(backupId, b), BatchResultSchema);
+    const batch = await readSignedJson(repo, batchKey(backupId, b), BatchSchema);
+    const result = await readSignedJson(repo, resultKey(backupId, b), BatchResultSchema);
     for (const k of Object.keys(stats) as (keyof typeof stats)[]) stats[k] += result.stats[k];
     batch.items.forEach((it, i) => {
       const list = sections.get(it.entry) ?? [];
@@ -50,7 +67,7 @@ export async function commitBackup(repo: Repository, backupId: string): Promise<
   });
 
   const index = await repo.loadIndex(true);
-  const up = new PackUploader(repo.store, index, repo.packSize);
+  const up = new PackUploader(repo.store, index, repo.packSize, undefined, await markedPacks(repo, (o.clock ?? Date.now)()));
   const treeIds: string[] = [];
   for (const blob of encodeTreeBlobs(entries)) {
     const id = repo.codec.id(blob);
@@ -96,12 +113,27 @@ export async function commitBackup(repo: Repository, backupId: string): Promise<
     },
   };
   await repo.writeSnapshot(manifest);
-  await cleanupBackup(repo, backupId);
-  return manifest;
+  return settle(repo, backupId, manifest, entries, o);
 }
 
-/** Remove a backup's work list (after commit, or when the backup is abandoned). */
+/** The post-commit check, then the work list goes. */
+async function settle(repo: Repository, backupId: string, m: SnapshotManifest, entries: TreeEntry[], o: CommitOptions): Promise<SnapshotManifest> {
+  const blobs = new Set(m.tree);
+  for (const e of entries) if (e.type === 'file') e.chunks.forEach((c) => blobs.add(c));
+  const check = await checkReferences(repo, blobs, o.clock);
+  if (check.unsafe.length) {
+    await repo.store.delete(snapshotKey(m.id));
+    await cleanupBackup(repo, backupId);
+    assertReferencesSafe(`backup ${backupId}: snapshot ${m.id} withdrawn, run the backup again`, check);
+  }
+  await cleanupBackup(repo, backupId);
+  return m;
+}
+
+/** Remove a backup's work list (after commit, or when the backup is abandoned); the plan goes last, so a retry still finds it. */
 export async function cleanupBackup(repo: Repository, backupId: string): Promise<void> {
+  const plan = planKey(backupId);
   const objs = await repo.store.list(backupTmpPrefix(backupId));
-  for (const o of objs) await repo.store.delete(o.key);
+  for (const o of objs) if (o.key !== plan) await repo.store.delete(o.key);
+  await repo.store.delete(plan);
 }

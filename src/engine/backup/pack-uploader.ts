@@ -22,11 +22,15 @@ export class PackUploader {
     private readonly index: ChunkIndex,
     private readonly packSize: number,
     private readonly maxInflight = 2,
+    /** packs marked by prune: their blobs count as absent, so nothing new comes to rely on them */
+    private readonly avoid: ReadonlySet<string> = new Set(),
   ) {}
 
-  /** Already stored anywhere, or queued in this run. */
+  /** Already stored in a pack we may rely on, or queued in this run. */
   known(id: string): boolean {
-    return this.index.has(id) || this.queued.has(id);
+    if (this.queued.has(id)) return true;
+    if (this.avoid.size === 0) return this.index.has(id);
+    return this.index.locations(id).some((l) => !this.avoid.has(l.pack));
   }
 
   get pendingBytes(): number {

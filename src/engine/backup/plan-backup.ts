@@ -4,7 +4,8 @@ import type { Repository } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
 import type { FileEntry, TreeEntry } from '../repo/tree';
 import { scanSource } from './scan';
-import { batchKey, planKey, readJson, BackupPlanSchema, writeJson, type BackupPlan, type WorkItem } from './work-plan';
+import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
+import { batchKey, planKey, BackupPlanSchema, type BackupPlan, type WorkItem } from './work-plan';
 
 export type Strategy = 'full' | 'incremental' | 'differential';
 
@@ -62,7 +63,7 @@ function unchanged(prev: TreeEntry | undefined, cur: { size: number; mtimeNs: st
  */
 export async function planBackup(repo: Repository, o: PlanBackupOptions): Promise<PlanSummary> {
   const existing = await repo.store.head(planKey(o.backupId));
-  if (existing) return summarise(await readJson(repo.store, planKey(o.backupId), BackupPlanSchema));
+  if (existing) return summarise(await readSignedJson(repo, planKey(o.backupId), BackupPlanSchema));
 
   const parent = await findParent(repo, o.asset, o.strategy);
   const parentFiles = new Map<string, TreeEntry>();
@@ -128,15 +129,15 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     filesUnchanged,
     skipped: scan.skipped.length,
   };
-  for (let i = 0; i < batches.length; i++) await writeJson(repo.store, batchKey(o.backupId, i), { v: 1, source: o.source, items: batches[i] });
+  for (let i = 0; i < batches.length; i++) await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, source: o.source, items: batches[i] });
   // the plan goes last: its presence means the work list is complete
-  await writeJson(repo.store, planKey(o.backupId), plan);
+  await writeSignedJson(repo, planKey(o.backupId), plan);
   return summarise(plan);
 }
 
 export async function loadPlan(repo: Repository, backupId: string): Promise<BackupPlan> {
   try {
-    return await readJson(repo.store, planKey(backupId), BackupPlanSchema);
+    return await readSignedJson(repo, planKey(backupId), BackupPlanSchema);
   } catch (e) {
     if (e instanceof NotFoundError) throw new NotFoundError(`backup ${backupId} has no work plan in the repository`);
     throw e;

@@ -4,6 +4,8 @@ import { chunkSegments } from '../chunker/chunk-segments';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import type { ChunkPool } from '../chunker/pool';
 import type { Repository } from '../repo/repository';
+import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
+import { markedPacks } from '../maintenance/pack-safety';
 import { PackUploader } from './pack-uploader';
 import {
   batchKey,
@@ -11,9 +13,7 @@ import {
   BatchSchema,
   partialKey,
   PartialSchema,
-  readJson,
   resultKey,
-  writeJson,
   type BatchResult,
   type WorkItem,
 } from './work-plan';
@@ -68,11 +68,11 @@ function groupTasks(repo: Repository, source: string, items: WorkItem[], from: n
 export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Promise<BatchResult['stats']> {
   const store = repo.store;
   if (await store.head(resultKey(o.backupId, o.batch))) {
-    return (await readJson(store, resultKey(o.backupId, o.batch), BatchResultSchema)).stats;
+    return (await readSignedJson(repo, resultKey(o.backupId, o.batch), BatchResultSchema)).stats;
   }
   let batch;
   try {
-    batch = await readJson(store, batchKey(o.backupId, o.batch), BatchSchema);
+    batch = await readSignedJson(repo, batchKey(o.backupId, o.batch), BatchSchema);
   } catch (e) {
     if (e instanceof NotFoundError) throw new NotFoundError(`backup ${o.backupId} has no batch ${o.batch}`);
     throw e;
@@ -81,12 +81,12 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
   const chunks: string[][] = [];
   let start = 0;
   if (o.resumeFrom && (await store.head(partialKey(o.backupId, o.batch)))) {
-    const partial = await readJson(store, partialKey(o.backupId, o.batch), PartialSchema);
+    const partial = await readSignedJson(repo, partialKey(o.backupId, o.batch), PartialSchema);
     chunks.push(...partial.chunks.slice(0, partial.itemsDone));
     start = chunks.length;
   }
   const index = await repo.loadIndex(true);
-  const up = new PackUploader(store, index, repo.packSize);
+  const up = new PackUploader(store, index, repo.packSize, undefined, await markedPacks(repo, Date.now()));
   const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
   const bytesTotal = items.reduce((s, it) => s + it.end - it.start, 0);
   let durable = start;
@@ -94,7 +94,7 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
 
   const markDurable = (upTo: number) => async () => {
     if (upTo <= durable) return;
-    stats.bytesUploaded += await writeJson(store, partialKey(o.backupId, o.batch), { v: 1, itemsDone: upTo, chunks: chunks.slice(0, upTo) });
+    stats.bytesUploaded += await writeSignedJson(repo, partialKey(o.backupId, o.batch), { v: 1, itemsDone: upTo, chunks: chunks.slice(0, upTo) });
     durable = upTo;
     report();
   };
@@ -144,7 +144,7 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
   stats.bytesUploaded += up.bytesUploaded;
   stats.packsWritten = up.packsWritten;
   const result: BatchResult = { v: 1, chunks, stats };
-  await writeJson(store, resultKey(o.backupId, o.batch), result);
+  await writeSignedJson(repo, resultKey(o.backupId, o.batch), result);
   await store.delete(partialKey(o.backupId, o.batch));
   return stats;
 }

@@ -1,13 +1,10 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { IntegrityError } from '../../common/errors';
-import type { BlobStore } from '../store/blob-store';
 import { backupTmpPrefix } from '../repo/layout';
 import { TreeEntrySchema } from '../repo/tree';
 
 /**
  * The work list of one backup, kept in the repository (not in workflow history) so any worker
- * on the task queue can pick up any batch.
+ * on the task queue can pick up any batch. Every object is a signed document (repo/signed-doc.ts).
  */
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -65,28 +62,3 @@ export const planKey = (backupId: string) => `${backupTmpPrefix(backupId)}plan.j
 export const batchKey = (backupId: string, n: number) => `${backupTmpPrefix(backupId)}batch-${String(n).padStart(5, '0')}.json`;
 export const resultKey = (backupId: string, n: number) => `${backupTmpPrefix(backupId)}result-${String(n).padStart(5, '0')}.json`;
 export const partialKey = (backupId: string, n: number) => `${backupTmpPrefix(backupId)}partial-${String(n).padStart(5, '0')}.json`;
-
-/** Work lists are gzipped JSON: a 20k-file plan shrinks about tenfold. Plain JSON is read too. */
-export function decodeJson(raw: Buffer): unknown {
-  const text = raw.length > 2 && raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
-  return JSON.parse(text.toString('utf8'));
-}
-
-export async function readJson<S extends z.ZodTypeAny>(store: BlobStore, key: string, schema: S): Promise<z.infer<S>> {
-  const raw = await store.get(key);
-  let parsed: unknown;
-  try {
-    parsed = decodeJson(raw);
-  } catch {
-    throw new IntegrityError(`${key}: not valid (gzipped) JSON`);
-  }
-  const r = schema.safeParse(parsed);
-  if (!r.success) throw new IntegrityError(`${key}: malformed (${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message})`);
-  return r.data;
-}
-
-export async function writeJson(store: BlobStore, key: string, value: unknown): Promise<number> {
-  const body = gzipSync(JSON.stringify(value), { level: 1 });
-  await store.put(key, body);
-  return body.length;
-}

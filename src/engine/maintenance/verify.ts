@@ -1,5 +1,5 @@
 import { mapLimit } from '../../common/map-limit';
-import { DATA_PREFIX, packKey } from '../repo/layout';
+import { DATA_PREFIX, packIdOf, packKey } from '../repo/layout';
 import { readPackHeader, sha256hex } from '../repo/pack';
 import type { Repository } from '../repo/repository';
 
@@ -28,8 +28,17 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
   const errors: string[] = [];
   const snapshots = await repo.listSnapshots({}, (id, err) => errors.push(`snapshot ${id}: ${err.message}`));
   const index = await repo.loadIndex(true);
-  const stored = new Set((await repo.store.list(DATA_PREFIX)).map((x) => x.key.split('/').pop() as string));
+  const stored = new Map((await repo.store.list(DATA_PREFIX)).map((x) => [packIdOf(x.key), x.size]));
   for (const pack of index.packs) if (!stored.has(pack)) errors.push(`pack ${pack} is indexed but missing from the store`);
+  // what the index says about each pack, duplicates included: restore reads exactly these ranges
+  const indexed = new Map<string, { id: string; offset: number; length: number }[]>();
+  for (const [id, loc] of index.allEntries()) {
+    const l = indexed.get(loc.pack) ?? [];
+    l.push({ id, offset: loc.offset, length: loc.length });
+    indexed.set(loc.pack, l);
+    const size = stored.get(loc.pack);
+    if (size !== undefined && loc.offset + loc.length > size) errors.push(`index: blob ${id} lies beyond the end of pack ${loc.pack} (${loc.offset}+${loc.length} > ${size})`);
+  }
   let done = 0;
   for (const s of snapshots) {
     o.onProgress?.({ phase: 'structure', done: done++, total: snapshots.length });
@@ -43,7 +52,7 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
       errors.push(`snapshot ${s.id}: ${(err as Error).message}`);
     }
   }
-  const toRead = [...index.packs].filter((p) => stored.has(p) && sampled(p, o.readData));
+  const toRead = [...new Set([...index.packs, ...indexed.keys()])].filter((p) => stored.has(p) && sampled(p, o.readData));
   let bytesRead = 0;
   let readDone = 0;
   await mapLimit(toRead, 4, async (pack) => {
@@ -60,6 +69,13 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
       }
     } catch (err) {
       errors.push((err as Error).message);
+    }
+    for (const e of indexed.get(pack) ?? []) {
+      try {
+        repo.checkBlob(e.id, body.subarray(e.offset, e.offset + e.length), `index entry for blob ${e.id} (pack ${pack}, offset ${e.offset}, length ${e.length})`);
+      } catch (err) {
+        errors.push(`${(err as Error).message}: the index disagrees with the pack`);
+      }
     }
     o.onProgress?.({ phase: 'read-data', done: ++readDone, total: toRead.length });
   });

@@ -24,9 +24,16 @@ export const IndexFileSchema = z.object({
 });
 export type IndexFile = z.infer<typeof IndexFileSchema>;
 
-/** chunk id -> where it lives. Loaded from every index object at backup and restore start. */
+/**
+ * chunk id -> where it lives. Loaded from every index object at backup and restore start. A
+ * chunk stored in several packs (two backups of the same data at once) keeps every location;
+ * the primary one is the lowest pack id, so every process sees the same primary whatever order
+ * it read the index objects in.
+ */
 export class ChunkIndex {
   private readonly map = new Map<string, BlobLocation>();
+  /** further locations of chunks stored more than once (rare) */
+  private readonly extra = new Map<string, BlobLocation[]>();
   readonly packs = new Set<string>();
 
   get size(): number {
@@ -35,20 +42,46 @@ export class ChunkIndex {
   has(id: string): boolean {
     return this.map.has(id);
   }
+  /** the primary location */
   get(id: string): BlobLocation | undefined {
     return this.map.get(id);
+  }
+  /** every known location, primary first */
+  locations(id: string): BlobLocation[] {
+    const primary = this.map.get(id);
+    if (!primary) return [];
+    return [primary, ...(this.extra.get(id) ?? [])];
   }
   addPack(pack: string, entries: PackEntry[]): void {
     this.packs.add(pack);
     for (const e of entries) {
-      if (!this.map.has(e.id)) this.map.set(e.id, { pack, type: e.type, offset: e.offset, length: e.length });
+      const loc = { pack, type: e.type, offset: e.offset, length: e.length };
+      const cur = this.map.get(e.id);
+      if (!cur) {
+        this.map.set(e.id, loc);
+        continue;
+      }
+      if (cur.pack === pack) continue;
+      const more = this.extra.get(e.id) ?? [];
+      if (more.some((l) => l.pack === pack)) continue;
+      if (pack < cur.pack) {
+        this.map.set(e.id, loc);
+        more.push(cur);
+      } else more.push(loc);
+      this.extra.set(e.id, more);
     }
   }
   addFile(f: IndexFile): void {
     for (const p of f.packs) this.addPack(p.id, p.blobs.map(([id, type, offset, length]) => ({ id, type, offset, length })));
   }
+  /** primary locations */
   entries(): IterableIterator<[string, BlobLocation]> {
     return this.map.entries();
+  }
+  /** every (id, location) pair, duplicates included */
+  *allEntries(): IterableIterator<[string, BlobLocation]> {
+    yield* this.map.entries();
+    for (const [id, locs] of this.extra) for (const l of locs) yield [id, l];
   }
 }
 

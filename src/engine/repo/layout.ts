@@ -1,10 +1,16 @@
 /** Object names inside a repository. One place, so every reader and writer agrees. */
 export const CONFIG_KEY = 'config';
-export const packKey = (id: string): string => `data/${id.slice(0, 2)}/${id}`;
-export const indexKey = (id: string): string => `index/${id}`;
-export const snapshotKey = (id: string): string => `snapshots/${id}`;
-export const backupTmpPrefix = (backupId: string): string => `tmp/backups/${backupId}/`;
-export const restoreTmpPrefix = (restoreId: string): string => `tmp/restores/${restoreId}/`;
 export const INDEX_PREFIX = 'index/';
 export const SNAPSHOT_PREFIX = 'snapshots/';
 export const DATA_PREFIX = 'data/';
+export const BACKUP_TMP_PREFIX = 'tmp/backups/';
+export const RESTORE_TMP_PREFIX = 'tmp/restores/';
+export const PRUNE_MARK_PREFIX = 'prune/marks/';
+export const packKey = (id: string): string => `${DATA_PREFIX}${id.slice(0, 2)}/${id}`;
+export const indexKey = (id: string): string => `${INDEX_PREFIX}${id}`;
+export const snapshotKey = (id: string): string => `${SNAPSHOT_PREFIX}${id}`;
+export const backupTmpPrefix = (backupId: string): string => `${BACKUP_TMP_PREFIX}${backupId}/`;
+export const restoreTmpPrefix = (restoreId: string): string => `${RESTORE_TMP_PREFIX}${restoreId}/`;
+export const pruneMarkKey = (pack: string): string => `${PRUNE_MARK_PREFIX}${pack}`;
+/** the pack id of a `data/xx/<id>` key */
+export const packIdOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1);

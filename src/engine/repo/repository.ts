@@ -64,6 +64,11 @@ export class Repository {
     }
     const config = await readConfig(store, key);
     let codec = plainCodec;
+    if (!config.encryption && opts.password) {
+      throw new BadInputError(
+        `repository ${store.url} was created without encryption, but a password was given: refusing to go on storing plaintext while the plan says encrypted (remove repository.passwordEnv/passwordFile, or create a new encrypted repository)`,
+      );
+    }
     if (config.encryption) {
       if (!opts.password) throw new BadInputError(`repository ${store.url} is encrypted: give its password (repository.passwordEnv or passwordFile)`);
       codec = encryptedCodec(unwrapMaster(config.encryption, opts.password));

@@ -26,6 +26,7 @@ export interface PackRange {
 
 export interface RangeFile {
   path: string;
+  size: number;
   chunks: string[];
 }
 
@@ -49,6 +50,8 @@ export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverh
       b.targets.push({ file: fi, fileOffset });
       fileOffset += b.plainLength;
     }
+    // a chunk list that does not cover the file would leave a zero-filled tail after truncation
+    if (fileOffset !== f.size) throw new IntegrityError(`file "${f.path}": its chunks hold ${fileOffset} bytes, the snapshot says ${f.size}`);
   });
   const byPack = new Map<string, (RangeBlob & { pack: string })[]>();
   for (const b of blobs.values()) {

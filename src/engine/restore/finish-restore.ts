@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { IntegrityError } from '../../common/errors';
-import { readJson, writeJson } from '../backup/work-plan';
+import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { restoreTmpPrefix } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { z } from 'zod';
@@ -28,10 +28,10 @@ const toSeconds = (ns: string) => Number(BigInt(ns) / 1000n) / 1e6;
  */
 export async function finishRestore(repo: Repository, restoreId: string): Promise<RestoreOutcome> {
   if (!(await repo.store.head(restorePlanKey(restoreId))) && (await repo.store.head(restoreDoneKey(restoreId)))) {
-    const done = await readJson(repo.store, restoreDoneKey(restoreId), DoneSchema);
+    const done = await readSignedJson(repo, restoreDoneKey(restoreId), DoneSchema);
     return done.outcome;
   }
-  const plan = await readJson(repo.store, restorePlanKey(restoreId), RestorePlanSchema);
+  const plan = await readSignedJson(repo, restorePlanKey(restoreId), RestorePlanSchema);
   const outcome = { snapshotId: plan.snapshotId, target: plan.target, files: plan.files, bytes: plan.bytes };
   const old = oldFor(plan.target, restoreId);
   if (await repo.store.head(restoreDoneKey(restoreId))) {
@@ -62,29 +62,45 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
   } else if (!fs.existsSync(plan.target)) {
     throw new IntegrityError(`restore ${restoreId}: staging folder ${plan.staging} vanished before the swap`);
   }
-  await writeJson(repo.store, restoreDoneKey(restoreId), { v: 1, at: new Date().toISOString(), outcome });
+  await writeSignedJson(repo, restoreDoneKey(restoreId), { v: 1, at: new Date().toISOString(), outcome });
   await fs.promises.rm(old, { recursive: true, force: true });
   // keep only the done marker, so a retried finish stays a no-op
   for (const o of await repo.store.list(restoreTmpPrefix(restoreId))) if (o.key !== restoreDoneKey(restoreId)) await repo.store.delete(o.key);
   return outcome;
 }
 
-/** Compensation: remove the staging folder; put a target moved aside back. Never touches a finished restore. */
+/**
+ * Compensation: remove the staging folder and leave the target as it was before. A crash
+ * between the two renames puts the moved-aside target back; a swap that completed but whose
+ * done marker was never written (the restore is failing anyway) is rolled back the same way,
+ * so nothing `.lepton-old-*` is left behind. Never touches a finished restore.
+ */
 export async function abortRestore(repo: Repository, restoreId: string, staging?: string, target?: string): Promise<void> {
   let plan: { staging: string; target: string } | undefined;
-  if (await repo.store.head(restorePlanKey(restoreId))) plan = await readJson(repo.store, restorePlanKey(restoreId), RestorePlanSchema);
+  if (await repo.store.head(restorePlanKey(restoreId))) plan = await readSignedJson(repo, restorePlanKey(restoreId), RestorePlanSchema);
   const tg = plan?.target ?? target;
   const st = plan?.staging ?? staging ?? (tg ? stagingFor(tg, restoreId) : undefined);
   if (!(await repo.store.head(restoreDoneKey(restoreId)))) {
+    const stagingExisted = st !== undefined && fs.existsSync(st);
     if (st) await fs.promises.rm(st, { recursive: true, force: true });
     if (tg) {
       const old = oldFor(tg, restoreId);
-      if (fs.existsSync(old) && !fs.existsSync(tg)) await fs.promises.rename(old, tg);
+      if (fs.existsSync(old)) {
+        if (fs.existsSync(tg) && !stagingExisted && st) {
+          // the swap completed: the target holds the new content, staging's name is free again
+          await fs.promises.rename(tg, st);
+          await fs.promises.rename(old, tg);
+          await fs.promises.rm(st, { recursive: true, force: true });
+        } else if (!fs.existsSync(tg)) await fs.promises.rename(old, tg);
+      }
     }
   }
   await cleanupRestore(repo, restoreId);
 }
 
+/** Remove a restore's objects under tmp/, the done marker included (after the workflow has its outcome). */
 export async function cleanupRestore(repo: Repository, restoreId: string): Promise<void> {
-  for (const o of await repo.store.list(restoreTmpPrefix(restoreId))) await repo.store.delete(o.key);
+  const done = restoreDoneKey(restoreId);
+  for (const o of await repo.store.list(restoreTmpPrefix(restoreId))) if (o.key !== done) await repo.store.delete(o.key);
+  await repo.store.delete(done);
 }

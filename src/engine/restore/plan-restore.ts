@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { BadInputError } from '../../common/errors';
-import { readJson, writeJson } from '../backup/work-plan';
+import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import type { Repository, SnapshotSelector } from '../repo/repository';
 import type { FileEntry, TreeEntry } from '../repo/tree';
 import { restoreBatchKey, restorePlanKey, RestorePlanSchema, type RestoreItem, type RestorePlan } from './restore-plan';
@@ -36,6 +36,17 @@ export function stagingFor(target: string, restoreId: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.lepton-restore-${restoreId}`);
 }
 
+/** A target that is a symlink stays one: the restore goes into the folder it points to. */
+function resolveTarget(raw: string): string {
+  const target = path.resolve(raw);
+  try {
+    if (fs.lstatSync(target).isSymbolicLink()) return fs.realpathSync(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  return target;
+}
+
 function filterPaths(entries: TreeEntry[], paths: string[]): TreeEntry[] {
   const norm = paths.map((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
   const glob = picomatch(norm, { dot: true });
@@ -52,11 +63,11 @@ function filterPaths(entries: TreeEntry[], paths: string[]): TreeEntry[] {
 /** Resolve the snapshot, check every path, create the staging folder and write the work list. Idempotent. */
 export async function planRestore(repo: Repository, o: PlanRestoreOptions): Promise<RestorePlanSummary> {
   if (!path.isAbsolute(o.target)) throw new BadInputError(`target: "${o.target}" must be an absolute path`);
-  const target = path.resolve(o.target);
+  const target = resolveTarget(o.target);
   if (target === path.parse(target).root) throw new BadInputError('target: refusing to restore over the filesystem root');
   const key = restorePlanKey(o.restoreId);
   if (await repo.store.head(key)) {
-    const p = await readJson(repo.store, key, RestorePlanSchema);
+    const p = await readSignedJson(repo, key, RestorePlanSchema);
     const m = await repo.loadSnapshot(p.snapshotId);
     fs.mkdirSync(p.staging, { recursive: true });
     return { restoreId: p.restoreId, snapshotId: p.snapshotId, snapshotTime: m.time, asset: m.asset, target: p.target, staging: p.staging, batches: p.batches, files: p.files, bytes: p.bytes };
@@ -95,7 +106,7 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
   }
   if (cur.length) batches.push(cur);
   for (let i = 0; i < batches.length; i++) {
-    await writeJson(repo.store, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId: m.id, items: batches[i] });
+    await writeSignedJson(repo, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId: m.id, items: batches[i] });
   }
   const plan: RestorePlan = {
     v: 1,
@@ -108,6 +119,6 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
     files: files.length,
     bytes,
   };
-  await writeJson(repo.store, key, plan);
+  await writeSignedJson(repo, key, plan);
   return { restoreId: o.restoreId, snapshotId: m.id, snapshotTime: m.time, asset: m.asset, target, staging, batches: batches.length, files: files.length, bytes };
 }

@@ -2,16 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
-import { readJson } from '../backup/work-plan';
+import { readSignedJson } from '../repo/signed-doc';
 import { packKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { planBatchRanges, type PackRange } from './fetch-ranges';
 import { restoreBatchKey, RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
-  /** ranged reads of this batch finished (a contiguous prefix): the resume cursor */
-  rangesDone: number;
-  ranges: number;
+  /**
+   * The resume ledger: a base64 bitmap of the batch's files that are completely written and
+   * finished. A retried attempt (on any worker, with whatever index it loads) rewrites every
+   * other file whole, so each restored file got all of its bytes, checked, in one attempt.
+   */
+  completed: string;
   filesDone: number;
   files: number;
   bytesDone: number;
@@ -21,8 +24,8 @@ export interface RestoreProgress {
 export interface RunRestoreBatchOptions {
   restoreId: string;
   batch: number;
-  /** ranged reads already written by an earlier attempt (heartbeat cursor) */
-  resumeFrom?: number;
+  /** `completed` from an earlier attempt's last heartbeat */
+  resumeCompleted?: string;
   /**
    * also re-read each file after writing it and check it against the chunk ids (default false:
    * every blob is already checked against its id right before its bytes are written)
@@ -38,8 +41,8 @@ const FILE_CONCURRENCY = 8;
 const RANGE_BYTES = 16 * 1024 * 1024;
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
-async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[]): Promise<Buffer> {
-  const who = `file "${items[r.blobs[0].targets[0].file].path}"`;
+async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
+  const who = `file "${items[todo[r.blobs[0].targets[0].file]].path}"`;
   try {
     const data = await repo.store.get(packKey(r.pack), { start: r.start, length: r.length });
     if (data.length !== r.length) throw new IntegrityError(`${who}: pack ${r.pack.slice(0, 12)} is truncated`);
@@ -125,84 +128,105 @@ async function finishFile(repo: Repository, abs: string, item: RestoreItem, veri
 /**
  * Write one batch of files into the staging folder. Blobs are fetched pack by pack in merged
  * ranged reads, each checked against its id before any byte is written, then every file is
- * trimmed to size, re-read and checked, and given its mode and mtime. Resumable by range.
+ * trimmed to size and given its mode and mtime. Resumable by file (see RestoreProgress.completed).
  */
 export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOptions): Promise<RestoreProgress> {
-  const batch = await readJson(repo.store, restoreBatchKey(o.restoreId, o.batch), RestoreBatchSchema);
+  const batch = await readSignedJson(repo, restoreBatchKey(o.restoreId, o.batch), RestoreBatchSchema);
   const index = await repo.loadIndex(true);
   const items = batch.items;
-  const ranges = planBatchRanges(items, index, repo.codec.storedLength(0), RANGE_BYTES);
+  const completed = decodeLedger(o.resumeCompleted, items.length);
+  const todo = items.map((_, i) => i).filter((i) => !completed[i]);
+  const ranges = planBatchRanges(
+    todo.map((i) => items[i]),
+    index,
+    repo.codec.storedLength(0),
+    RANGE_BYTES,
+  );
   const bytesTotal = items.reduce((s, i) => s + i.size, 0);
-  const start = Math.min(o.resumeFrom ?? 0, ranges.length);
   const verify = o.verifyWritten ?? false;
-  const done = new Array<boolean>(ranges.length).fill(false).fill(true, 0, start);
-  const p: RestoreProgress = { rangesDone: start, ranges: ranges.length, filesDone: 0, files: items.length, bytesDone: 0, bytesTotal };
+  const p: RestoreProgress = { completed: '', filesDone: items.length - todo.length, files: items.length, bytesDone: 0, bytesTotal };
   const report = () => {
-    while (p.rangesDone < ranges.length && done[p.rangesDone]) p.rangesDone++;
+    p.completed = encodeLedger(completed);
     o.onProgress?.({ ...p });
   };
   const abs = (i: number) => path.join(batch.staging, items[i].path);
 
   // per file: writes still to come in this attempt, and its handle while some are outstanding
   const pending = new Array<number>(items.length).fill(0);
-  for (let k = start; k < ranges.length; k++) for (const b of ranges[k].blobs) for (const t of b.targets) pending[t.file]++;
-  const finished = new Array<boolean>(items.length).fill(false);
+  for (const r of ranges) for (const b of r.blobs) for (const t of b.targets) pending[todo[t.file]]++;
   const handles = new Map<number, Promise<fs.promises.FileHandle>>();
   const handle = (f: number) => {
     let h = handles.get(f);
     if (!h) handles.set(f, (h = openForWrite(abs(f))));
     return h;
   };
-  const fileDone = () => {
+  const fileDone = (f: number) => {
+    completed[f] = true;
     p.filesDone++;
     if (p.filesDone % 200 === 0) report();
   };
 
   try {
-    await mapLimit(ranges.slice(start), RANGE_CONCURRENCY, async (r, k) => {
+    await mapLimit(ranges, RANGE_CONCURRENCY, async (r) => {
       o.checkpoint?.();
-      const data = await fetchRange(repo, r, items);
+      const data = await fetchRange(repo, r, items, todo);
       for (const b of r.blobs) {
         const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
-        const plain = repo.checkBlob(b.id, stored, `file "${items[b.targets[0].file].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`);
+        const plain = repo.checkBlob(b.id, stored, `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`);
         for (const t of b.targets) {
-          const item = items[t.file];
-          if (pending[t.file] === 1 && t.fileOffset === 0 && plain.length === item.size && !handles.has(t.file)) {
-            writeWholeFileSync(abs(t.file), plain, item);
-            pending[t.file] = 0;
-            finished[t.file] = true;
-            if (verify) await verifyFile(repo, abs(t.file), item);
-            fileDone();
+          const f = todo[t.file];
+          const item = items[f];
+          if (pending[f] === 1 && t.fileOffset === 0 && plain.length === item.size && !handles.has(f)) {
+            writeWholeFileSync(abs(f), plain, item);
+            pending[f] = 0;
+            if (verify) await verifyFile(repo, abs(f), item);
+            fileDone(f);
           } else {
-            const fh = await handle(t.file);
+            const fh = await handle(f);
             let off = 0;
             while (off < plain.length) off += (await fh.write(plain, off, plain.length - off, t.fileOffset + off)).bytesWritten;
-            if (--pending[t.file] === 0) {
-              handles.delete(t.file);
-              finished[t.file] = true;
-              await finishFile(repo, abs(t.file), item, verify, fh);
-              fileDone();
+            if (--pending[f] === 0) {
+              handles.delete(f);
+              await finishFile(repo, abs(f), item, verify, fh);
+              fileDone(f);
             }
           }
           p.bytesDone += plain.length;
         }
       }
-      done[start + k] = true;
       report();
     });
   } finally {
     for (const h of handles.values()) await h.then((fh) => fh.close()).catch(() => undefined);
   }
-  // empty files, and files whose bytes an earlier attempt wrote
+  // empty files: no bytes to fetch
   await mapLimit(
-    items.map((_, i) => i).filter((i) => !finished[i]),
+    todo.filter((i) => !completed[i]),
     FILE_CONCURRENCY,
     async (i) => {
       o.checkpoint?.();
+      if (items[i].chunks.length) throw new IntegrityError(`file "${items[i].path}": not every chunk was written`);
       await finishFile(repo, abs(i), items[i], verify);
-      fileDone();
+      fileDone(i);
     },
   );
   report();
   return p;
+}
+
+function decodeLedger(b64: string | undefined, n: number): boolean[] {
+  const out = new Array<boolean>(n).fill(false);
+  if (!b64) return out;
+  const bits = Buffer.from(b64, 'base64');
+  if (bits.length !== Math.ceil(n / 8)) return out;
+  for (let i = 0; i < n; i++) out[i] = (bits[i >> 3] & (1 << (i & 7))) !== 0;
+  return out;
+}
+
+function encodeLedger(done: boolean[]): string {
+  const bits = Buffer.alloc(Math.ceil(done.length / 8));
+  done.forEach((d, i) => {
+    if (d) bits[i >> 3] |= 1 << (i & 7);
+  });
+  return bits.toString('base64');
 }

@@ -41,7 +41,7 @@ export function s3Credentials(endpoint: string | undefined, env: Env): S3Credent
 }
 
 /** The store behind a repository url: "s3://bucket[/prefix]" or "file:///absolute/path". */
-export function openStore(repo: RepositoryConfig, env: Env = process.env): BlobStore {
+export function openStore(repo: Pick<RepositoryConfig, 'url' | 'endpoint' | 'region' | 'pathStyle'>, env: Env = process.env): BlobStore {
   const url = new URL(repo.url);
   if (url.protocol === 'file:') return new FsStore(fileURLToPath(url));
   if (url.protocol !== 's3:' || !url.hostname) {

@@ -1,0 +1,65 @@
+import { IntegrityError } from '../../common/errors';
+import { DATA_PREFIX, packIdOf } from '../repo/layout';
+import type { Repository } from '../repo/repository';
+import type { PackMark } from './marks';
+import { readMarks } from './marks';
+
+/**
+ * The backup side of the lock-free prune protocol (the README's design section states it whole).
+ * A backup may rely on a pack only if, after it has RECORDED the reference (a work-list object
+ * or the snapshot itself), the pack exists and carries no mark close to its deletion time. A
+ * prune that deletes lists marks, then work lists, then snapshots, all after `deleteAfter`; so
+ * a reference recorded before that check is in what such a prune reads.
+ */
+export const MIN_GRACE_MS = 60 * 60_000;
+/** how far worker and prune clocks may disagree; never more than half the grace */
+export const CLOCK_SKEW_MARGIN_MS = 10 * 60_000;
+
+/** Packs a backup starting now should not deduplicate against: anything marked. */
+export async function markedPacks(repo: Repository, now: number): Promise<Set<string>> {
+  return new Set((await readMarks(repo.store, now)).keys());
+}
+
+/** True when a prune may delete the pack soon enough that a reference recorded now might be missed. */
+export function markIsStale(mark: PackMark | undefined, now: number): boolean {
+  if (!mark) return false;
+  const deleteAfter = mark.deleteAfter ?? mark.markedAt + MIN_GRACE_MS;
+  const margin = Math.min(CLOCK_SKEW_MARGIN_MS, Math.max(0, deleteAfter - mark.markedAt) / 2);
+  return now > deleteAfter - margin;
+}
+
+export interface ReferenceCheck {
+  /** blob ids with no location in a pack that exists and is safe from prune */
+  unsafe: string[];
+  reason?: string;
+}
+
+/**
+ * Check, after recording them, that every blob lives in at least one stored pack that no
+ * prune is about to delete. `now` is read after the listings, as the protocol needs.
+ */
+export async function checkReferences(repo: Repository, blobs: Iterable<string>, clock: () => number = Date.now): Promise<ReferenceCheck> {
+  const stored = new Set((await repo.store.list(DATA_PREFIX)).map((o) => packIdOf(o.key)));
+  const index = await repo.loadIndex(true);
+  const marks = await readMarks(repo.store, clock());
+  const now = clock();
+  const unsafe: string[] = [];
+  let missing = 0;
+  let gone = 0;
+  let condemned = 0;
+  for (const id of blobs) {
+    const locs = index.locations(id);
+    if (locs.some((l) => stored.has(l.pack) && !markIsStale(marks.get(l.pack), now))) continue;
+    unsafe.push(id);
+    if (locs.length === 0) missing++;
+    else if (!locs.some((l) => stored.has(l.pack))) gone++;
+    else condemned++;
+  }
+  if (!unsafe.length) return { unsafe };
+  const parts = [missing && `${missing} not in the index`, gone && `${gone} in packs that no longer exist`, condemned && `${condemned} only in packs a prune is about to delete`].filter(Boolean);
+  return { unsafe, reason: `${unsafe.length} blob(s) are not safely stored: ${parts.join(', ')}` };
+}
+
+export function assertReferencesSafe(what: string, check: ReferenceCheck): void {
+  if (check.unsafe.length) throw new IntegrityError(`${what}: ${check.reason}`);
+}
