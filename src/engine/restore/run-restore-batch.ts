@@ -3,6 +3,7 @@ import path from 'node:path';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { readSignedJson } from '../repo/signed-doc';
+import { utimesSeconds } from '../fs/utimes-seconds';
 import { packKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { planBatchRanges, type PackRange } from './fetch-ranges';
@@ -64,7 +65,7 @@ async function openForWrite(abs: string, flags = WRITE_FLAGS): Promise<fs.promis
   }
 }
 
-const mtimeOf = (item: RestoreItem) => Number(BigInt(item.mtimeNs) / 1000n) / 1e6;
+const mtimeOf = (item: RestoreItem) => utimesSeconds(item.mtimeNs);
 
 /**
  * A file that is one blob (most small files): create, write, mode and mtime in one open,
