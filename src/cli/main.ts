@@ -8,6 +8,7 @@ import { restoreCommand } from './commands/restore';
 import { schedulesCommand } from './commands/schedules';
 import { snapshotsCommand } from './commands/snapshots';
 import { workerCommand } from './commands/worker';
+import { keyCommand } from './commands/key';
 import { failoverCommand } from './commands/failover';
 import { statusCommand } from './commands/status';
 import { bridgeCommand } from './commands/bridge';
@@ -28,6 +29,7 @@ program.addCommand(failoverCommand());
 program.addCommand(statusCommand());
 program.addCommand(addPredictLoopCommands(predictCommand()));
 program.addCommand(bridgeCommand());
+program.addCommand(keyCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   const msg = rootMessage(e);

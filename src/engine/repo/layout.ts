@@ -14,3 +14,5 @@ export const restoreTmpPrefix = (restoreId: string): string => `${RESTORE_TMP_PR
 export const pruneMarkKey = (pack: string): string => `${PRUNE_MARK_PREFIX}${pack}`;
 /** the pack id of a `data/xx/<id>` key */
 export const packIdOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
+export const KEYS_PREFIX = 'keys/';
+export const keyObjectKey = (id: string): string => `${KEYS_PREFIX}${id}`;

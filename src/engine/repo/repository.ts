@@ -6,7 +6,8 @@ import type { BlobStore } from '../store/blob-store';
 import { ChunkIndex, loadIndexObjects, type BlobLocation } from './chunk-index';
 import { sign, verifySignature } from './keys';
 import { CONFIG_KEY, INDEX_PREFIX, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
-import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, plainCodec, unwrapMaster, type BlobCodec } from './blob-cipher';
+import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, plainCodec, type BlobCodec, type EncryptionConfig } from './blob-cipher';
+import { unlock, type Unlocked } from './key-store';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
 import { decodeTreeBlob, TreeBlobSchema, type TreeEntry } from './tree';
 
@@ -39,13 +40,19 @@ export class Repository {
   private constructor(
     readonly store: BlobStore,
     readonly key: Buffer,
-    readonly config: RepoConfig,
+    private cfg: RepoConfig,
     readonly packSize: number,
     readonly codec: BlobCodec,
+    /** the master key and the key that opened an encrypted repository */
+    readonly unlocked?: Unlocked,
   ) {}
 
+  get config(): RepoConfig {
+    return this.cfg;
+  }
+
   get chunker(): ChunkerParams {
-    return this.config.chunker;
+    return this.cfg.chunker;
   }
 
   static async open(store: BlobStore, key: Buffer, opts: RepositoryOptions = {}): Promise<Repository> {
@@ -55,9 +62,8 @@ export class Repository {
       if (!opts.create) throw new NotFoundError(`no repository at ${store.url} (run a backup to create it)`);
       const config: RepoConfig = { v: 1, id: randomBytes(16).toString('hex'), created: new Date().toISOString(), chunker: DEFAULT_CHUNKER };
       if (opts.password) config.encryption = newEncryptionConfig(opts.password).config;
-      const body = JSON.stringify(config);
       try {
-        await store.put(CONFIG_KEY, Buffer.from(JSON.stringify({ body, sig: sign(key, body) })), { createOnly: true });
+        await writeConfig(store, key, config, true);
       } catch (e) {
         if (!(e instanceof AlreadyExistsError)) throw e;
       }
@@ -69,11 +75,20 @@ export class Repository {
         `repository ${store.url} was created without encryption, but a password was given: refusing to go on storing plaintext while the plan says encrypted (remove repository.passwordEnv/passwordFile, or create a new encrypted repository)`,
       );
     }
+    let unlocked: Unlocked | undefined;
     if (config.encryption) {
       if (!opts.password) throw new BadInputError(`repository ${store.url} is encrypted: give its password (repository.passwordEnv or passwordFile)`);
-      codec = encryptedCodec(unwrapMaster(config.encryption, opts.password));
+      unlocked = await unlock(store, key, config.encryption, opts.password);
+      codec = encryptedCodec(unlocked.master);
     }
-    return new Repository(store, key, config, packSize, codec);
+    return new Repository(store, key, config, packSize, codec, unlocked);
+  }
+
+  /** Replace the encryption section of the signed config (key management drops the key it holds). */
+  async rewriteConfig(encryption: EncryptionConfig): Promise<void> {
+    const next = { ...this.cfg, encryption };
+    await writeConfig(this.store, this.key, next, false);
+    this.cfg = next;
   }
 
   /**
@@ -189,6 +204,11 @@ export class Repository {
     }
     return out;
   }
+}
+
+async function writeConfig(store: BlobStore, key: Buffer, config: RepoConfig, createOnly: boolean): Promise<void> {
+  const body = JSON.stringify(config);
+  await store.put(CONFIG_KEY, Buffer.from(JSON.stringify({ body, sig: sign(key, body) })), { createOnly });
 }
 
 async function readConfig(store: BlobStore, key: Buffer): Promise<RepoConfig> {
