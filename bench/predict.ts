@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { evaluateLoco } from '../src/predict/loco-eval';
+import { singleCandidate } from '../src/predict/eval-grid';
 import { LevelDetector } from '../src/predict/level';
 import { SeasonalDetector } from '../src/predict/seasonal';
 import { TimeToLimitForecaster } from '../src/predict/trend';
@@ -16,7 +17,8 @@ import type { Sample } from '../src/predict/series';
  * headline (loco.ts), in-sample as a secondary figure.
  *
  * Keys: predict_<detector>_points_per_s, predict_nab_loco_{standard,low_fp,low_fn},
- * predict_nab_loco_{precision,recall}, predict_nab_in_sample_{standard,low_fp,low_fn},
+ * predict_nab_loco_{precision,recall}, predict_nab_loco_threshold_only_{standard,low_fp,low_fn}
+ * (the default configuration alone, only the threshold chosen), predict_nab_in_sample_{standard,low_fp,low_fn},
  * predict_nab_in_sample_lead_before_end_min, predict_nab_rows_per_s.
  */
 
@@ -96,6 +98,11 @@ export async function benchPredict(opts: { points?: number } = {}): Promise<Reco
     out.predict_nab_loco_low_fn = round(l.reward_low_FN_rate.score);
     out.predict_nab_loco_precision = Math.round(l.standard.precision * 1000) / 1000;
     out.predict_nab_loco_recall = Math.round(l.standard.recall * 1000) / 1000;
+    // the same protocol choosing only the threshold (the default configuration alone)
+    const t = await evaluateLoco({ dataDir: path.join(nab, 'data'), windowsFile: path.join(nab, 'combined_windows.json'), grid: singleCandidate() });
+    out.predict_nab_loco_threshold_only_standard = round(t.loco.standard.score);
+    out.predict_nab_loco_threshold_only_low_fp = round(t.loco.reward_low_FP_rate.score);
+    out.predict_nab_loco_threshold_only_low_fn = round(t.loco.reward_low_FN_rate.score);
     const s = r.inSample;
     out.predict_nab_in_sample_standard = round(s.standard.result.score);
     out.predict_nab_in_sample_low_fp = round(s.reward_low_FP_rate.result.score);
