@@ -101,9 +101,12 @@ test("end to end: changing the held-out category's data leaves its chosen config
 
 test('the scorer is causal: a prefix scores exactly as the full run on the same rows', () => {
   const s = labelled('a/s.csv', 7, 12);
-  const full = scoreValues(s.timestamps, s.values, { scorer: { warmup: 90 } });
-  for (const cut of [100, 333, 401, 599]) {
-    const part = scoreValues(s.timestamps.subarray(0, cut), s.values.subarray(0, cut), { scorer: { warmup: 90 } });
-    assert.deepEqual(Array.from(part), Array.from(full.subarray(0, cut)));
+  // with and without a time-to-limit forecaster, with an auto-detected and a fixed season
+  for (const scorer of [{ warmup: 90 }, { warmup: 90, seasonal: { period: 24 }, trend: { limit: 14, leadTimeMs: 3_600_000 } }]) {
+    const full = scoreValues(s.timestamps, s.values, { scorer });
+    for (const cut of [100, 333, 401, 599]) {
+      const part = scoreValues(s.timestamps.subarray(0, cut), s.values.subarray(0, cut), { scorer });
+      assert.deepEqual(Array.from(part), Array.from(full.subarray(0, cut)));
+    }
   }
 });
