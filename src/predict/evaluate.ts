@@ -6,7 +6,8 @@
  * per CSV row, no resampling: NAB scores rows); the detector is told the probationary length
  * (NAB gives its detectors 15 % of the file's rows, at most 750) and uses it as its warm-up; the
  * threshold is one per profile for the whole corpus, optimised on the corpus (what NAB's
- * optimize_threshold.py does). Nothing else comes from the file or its labels.
+ * optimize_threshold.py does). Nothing else comes from the file or its labels. That in-sample
+ * figure is secondary: loco-eval.ts gives the headline, leave-one-category-out.
  */
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -99,29 +100,54 @@ export interface CorpusEvaluation {
   readonly files: string[];
 }
 
-/**
- * Scores every labelled CSV under `dataDir` (files in the windows map; files without an entry
- * are skipped) and returns the NAB report.
- */
-export async function evaluateCorpus(opts: EvaluateCorpusOptions): Promise<CorpusEvaluation> {
+/** One labelled series as read from disk. */
+export interface LabelledSeries {
+  /** Path relative to the data directory (its first segment is the category). */
+  readonly name: string;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+  readonly windows: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Reads every labelled CSV under `dataDir` (files without an entry in the windows file are skipped). */
+export async function loadLabelledCorpus(opts: Pick<EvaluateCorpusOptions, 'dataDir' | 'windowsFile' | 'filter'>): Promise<LabelledSeries[]> {
   const windows = await readWindows(opts.windowsFile);
   const files = (await listCsv(opts.dataDir)).filter((f) => windows.has(f) && (!opts.filter || f.includes(opts.filter)));
   if (files.length === 0) throw new BadInputError(`no labelled CSV files under ${opts.dataDir}`);
-  const corpus: NabSeries[] = [];
-  let scoringMs = 0;
-  let rows = 0;
+  const out: LabelledSeries[] = [];
   for (const f of files) {
     const csv = await readCsv(path.join(opts.dataDir, f));
-    const t0 = performance.now();
-    const scores = scoreValues(csv.timestamps, csv.values, opts);
-    scoringMs += performance.now() - t0;
-    rows += csv.values.length;
-    corpus.push({ name: f, timestamps: csv.timestamps, scores, windows: windows.get(f)! });
+    out.push({ name: f, timestamps: csv.timestamps, values: csv.values, windows: windows.get(f)! });
   }
+  return out;
+}
+
+/** Scores every series of a corpus with one configuration; also returns the scoring time. */
+export function scoreCorpus(corpus: readonly LabelledSeries[], opts: EvalDetectorOptions): { series: NabSeries[]; scoringMs: number; rows: number } {
+  const series: NabSeries[] = [];
+  let scoringMs = 0;
+  let rows = 0;
+  for (const s of corpus) {
+    const t0 = performance.now();
+    const scores = scoreValues(s.timestamps, s.values, opts);
+    scoringMs += performance.now() - t0;
+    rows += s.values.length;
+    series.push({ name: s.name, timestamps: s.timestamps, scores, windows: s.windows });
+  }
+  return { series, scoringMs, rows };
+}
+
+/**
+ * Scores every labelled CSV under `dataDir` with one configuration and returns the in-sample NAB
+ * report (the threshold is optimised on the very series it scores).
+ */
+export async function evaluateCorpus(opts: EvaluateCorpusOptions): Promise<CorpusEvaluation> {
+  const corpus = await loadLabelledCorpus(opts);
+  const { series, scoringMs, rows } = scoreCorpus(corpus, opts);
   const nabOpts: NabOptions = {
     ...(opts.probationPercent !== undefined ? { probationPercent: opts.probationPercent } : {}),
     ...(opts.profiles ? { profiles: opts.profiles } : {}),
     ...(opts.threshold !== undefined ? { threshold: opts.threshold } : {}),
   };
-  return { report: scoreNab(corpus, nabOpts), rowsPerSecond: scoringMs > 0 ? (rows / scoringMs) * 1000 : 0, files };
+  return { report: scoreNab(series, nabOpts), rowsPerSecond: scoringMs > 0 ? (rows / scoringMs) * 1000 : 0, files: corpus.map((s) => s.name) };
 }

@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { categoryOf, chooseOnTraining, leaveOneCategoryOut, locoFolds } from '../../src/predict/loco';
+import type { ScoredGrid } from '../../src/predict/loco';
+import { evaluateLocoOn } from '../../src/predict/loco-eval';
+import { scoreValues } from '../../src/predict/evaluate';
+import type { LabelledSeries } from '../../src/predict/evaluate';
+import type { NabSeries } from '../../src/predict/nab';
+import type { GridCandidate } from '../../src/predict/eval-grid';
+import { gaussian, mulberry32 } from './predict/prng';
+
+const MIN = 60_000;
+const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
+
+/** A scored series of 100 rows with a window on rows 60..69 and scores from a seeded PRNG. */
+function scoredSeries(name: string, seed: number, gain = 1): NabSeries {
+  const rand = mulberry32(seed);
+  const timestamps = Array.from({ length: 100 }, (_, i) => i * MIN);
+  const scores = timestamps.map((_, i) => Math.min(1, rand() * 0.6 + (i >= 62 && i <= 66 ? 0.4 * gain * rand() : 0)));
+  return { name, timestamps, scores, windows: [[60 * MIN, 69 * MIN]] };
+}
+
+const NAMES = ['b/x.csv', 'a/y.csv', 'c/z.csv', 'a/w.csv', 'b/v.csv', 'c/u.csv'];
+
+/** Three candidates over the same six files, each with its own scores. */
+function grid(perturb?: (name: string) => boolean): NabSeries[][] {
+  return [0, 1, 2].map((c) =>
+    NAMES.map((n, i) => {
+      const s = scoredSeries(n, 100 * c + i, c + 0.5);
+      if (!perturb?.(n)) return s;
+      return { ...s, scores: Array.from(s.scores, (x, j) => (j % 3 === 0 ? 1 - x : x)) };
+    }),
+  );
+}
+
+test('categories are the first path segment; folds partition the series and never train on the held-out one', () => {
+  assert.equal(categoryOf('realTraffic/speed.csv'), 'realTraffic');
+  assert.equal(categoryOf('flat.csv'), '');
+  const folds = locoFolds(NAMES);
+  assert.deepEqual(folds.map((f) => f.heldOut), ['a', 'b', 'c']);
+  const seen = new Array<number>(NAMES.length).fill(0);
+  for (const f of folds) {
+    for (const i of f.test) {
+      seen[i]!++;
+      assert.equal(categoryOf(NAMES[i]!), f.heldOut);
+    }
+    for (const i of f.train) assert.notEqual(categoryOf(NAMES[i]!), f.heldOut);
+    assert.equal(f.train.length + f.test.length, NAMES.length);
+  }
+  assert.deepEqual(seen, [1, 1, 1, 1, 1, 1]);
+  assert.throws(() => locoFolds(['a/1.csv', 'a/2.csv']), /two categories/);
+});
+
+test("perturbing the held-out category's scores never changes the parameters chosen for it", () => {
+  const base = grid();
+  for (const fold of locoFolds(NAMES)) {
+    const perturbed = grid((n) => categoryOf(n) === fold.heldOut);
+    assert.deepEqual(chooseOnTraining(perturbed, fold.train), chooseOnTraining(base, fold.train));
+  }
+  // and the check has teeth: perturbing a training category does change something
+  const fold = locoFolds(NAMES)[0]!;
+  const trainPerturbed = grid((n) => categoryOf(n) !== fold.heldOut);
+  assert.notDeepEqual(chooseOnTraining(trainPerturbed, fold.train), chooseOnTraining(base, fold.train));
+});
+
+test('the held-out folds are combined as NAB combines files: sums of raw, null and perfect, normalised once', () => {
+  const r = leaveOneCategoryOut(grid() as ScoredGrid);
+  for (const p of Object.values(r)) {
+    assert.equal(p.folds.length, 3);
+    const raw = p.folds.reduce((a, f) => a + f.rawScore, 0);
+    const nul = p.folds.reduce((a, f) => a + f.nullScore, 0);
+    const perfect = p.folds.reduce((a, f) => a + f.perfectScore, 0);
+    close(p.score, (100 * (raw - nul)) / (perfect - nul));
+    assert.equal(p.truePositives + p.falseNegatives, 6);
+  }
+});
+
+/** A noisy series of 600 rows; `spike` adds a burst at row 400 (inside the window of rows 390..420). */
+function labelled(name: string, seed: number, spike: number): LabelledSeries {
+  const g = gaussian(mulberry32(seed));
+  const n = 600;
+  const timestamps = Float64Array.from({ length: n }, (_, i) => i * 5 * MIN);
+  const values = Float64Array.from({ length: n }, (_, i) => 10 + g() + (i >= 400 && i < 405 ? spike : 0));
+  return { name, timestamps, values, windows: [[390 * 5 * MIN, 420 * 5 * MIN]] };
+}
+
+test("end to end: changing the held-out category's data leaves its chosen configuration and threshold unchanged", () => {
+  const candidates: GridCandidate[] = [
+    { label: 'short refractory', config: { refractory: { points: 20 } } },
+    { label: 'long refractory', config: { refractory: { points: 200 } } },
+  ];
+  const corpus = (heldOutSpike: number, heldOut: string): LabelledSeries[] =>
+    ['a', 'b', 'c'].flatMap((cat, k) => [0, 1].map((j) => labelled(`${cat}/s${j}.csv`, 10 * k + j, cat === heldOut ? heldOutSpike : 8)));
+  for (const heldOut of ['a', 'b', 'c']) {
+    const x = evaluateLocoOn(corpus(8, heldOut), candidates, ['standard']);
+    const y = evaluateLocoOn(corpus(40, heldOut), candidates, ['standard']);
+    const pick = (e: typeof x) => e.loco.standard.folds.find((f) => f.heldOut === heldOut)!.choice;
+    assert.deepEqual(pick(y), pick(x));
+  }
+});
+
+test('the scorer is causal: a prefix scores exactly as the full run on the same rows', () => {
+  const s = labelled('a/s.csv', 7, 12);
+  // with and without a time-to-limit forecaster, with an auto-detected and a fixed season
+  for (const scorer of [{ warmup: 90 }, { warmup: 90, seasonal: { period: 24 }, trend: { limit: 14, leadTimeMs: 3_600_000 } }]) {
+    const full = scoreValues(s.timestamps, s.values, { scorer });
+    for (const cut of [100, 333, 401, 599]) {
+      const part = scoreValues(s.timestamps.subarray(0, cut), s.values.subarray(0, cut), { scorer });
+      assert.deepEqual(Array.from(part), Array.from(full.subarray(0, cut)));
+    }
+  }
+});
