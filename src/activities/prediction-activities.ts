@@ -6,6 +6,7 @@ import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
+import { sealedStore } from '../engine/repo/sealed-store';
 import type { Repository } from '../engine/repo/repository';
 import {
   busyFraction,
@@ -132,7 +133,8 @@ const BatchSchema = z.record(z.string(), z.array(SampleSchema));
 
 export function createPredictionActivities(deps: PredictionActivityDeps) {
   const { plan, repo } = deps;
-  const store = repo.store;
+  // models, predictor state and metric batches are sealed like the data in an encrypted repository
+  const store = sealedStore(repo);
   const inlineLimit = deps.inlineLimitBytes ?? (Number(process.env.LEPTON_DR_PREDICT_INLINE_BYTES) || 8 * 1024);
   const models = new ModelCache();
   const baseDir = process.env.LEPTON_DR_PLAN ? path.dirname(path.resolve(process.env.LEPTON_DR_PLAN)) : process.cwd();
