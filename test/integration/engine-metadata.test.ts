@@ -7,6 +7,7 @@ import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { Repository } from '../../src/engine/repo/repository';
 import { FsStore } from '../../src/engine/store/fs-store';
+import { runAs } from '../helpers/as-user';
 import { BAD_NAME, describeMeta, makeTortureTree, userXattrsWork } from '../helpers/metadata-tree';
 
 let tmp: string;
@@ -77,4 +78,99 @@ test('incremental: a changed owner or mode is recorded although the bytes are re
   const st = fs.statSync(path.join(out, 'f1'));
   assert.deepEqual([st.uid, st.gid], [4242, 4343]);
   assert.equal(fs.statSync(path.join(out, 'f2')).mode & 0o7777, 0o4700);
+});
+
+const NOBODY = 65534;
+
+test('a vanished entry and an unreadable folder are warnings, not a failed backup', async () => {
+  const src = path.join(tmp, 'warn');
+  fs.mkdirSync(path.join(src, 'locked'), { recursive: true });
+  fs.writeFileSync(path.join(src, 'locked', 'inside'), 'x');
+  fs.chmodSync(path.join(src, 'locked'), 0o700);
+  fs.writeFileSync(path.join(src, 'kept.txt'), 'kept');
+  fs.writeFileSync(path.join(src, 'vanishing.txt'), 'gone before its lstat');
+  fs.chmodSync(src, 0o755);
+  const repoDir = path.join(tmp, 'repo-warn');
+  fs.mkdirSync(repoDir);
+  fs.chownSync(repoDir, NOBODY, NOBODY);
+  fs.chmodSync(tmp, 0o755);
+
+  // the folder: a non-root scan meets EACCES on a root-only folder
+  const r = runAs<{ warnings: string[]; warningCount: number; stats: { warnings: number; files: number } }>(
+    NOBODY,
+    `const { Repository } = require(DIST + '/src/engine/repo/repository');
+     const { FsStore } = require(DIST + '/src/engine/store/fs-store');
+     const { planBackup } = require(DIST + '/src/engine/backup/plan-backup');
+     const { runBackupBatch } = require(DIST + '/src/engine/backup/run-batch');
+     const { commitBackup } = require(DIST + '/src/engine/backup/commit-backup');
+     const repo = await Repository.open(new FsStore(args.repoDir), Buffer.alloc(32, 3), { create: true });
+     const plan = await planBackup(repo, { backupId: 'b1', snapshotId: 'a'.repeat(32), asset: 'w', source: args.src, strategy: 'full' });
+     for (let i = 0; i < plan.batches; i++) await runBackupBatch(repo, { backupId: 'b1', batch: i });
+     const m = await commitBackup(repo, 'b1');
+     return { warnings: plan.warnings, warningCount: plan.warningCount, stats: m.stats };`,
+    { repoDir, src },
+  );
+  assert.equal(r.warningCount, 1, JSON.stringify(r.warnings));
+  assert.match(r.warnings[0], /^locked: folder not readable.*EACCES/);
+  assert.equal(r.stats.warnings, 1);
+  assert.equal(r.stats.files, 2);
+
+  // the file: deleted between readdir and lstat (the race made deterministic)
+  const lstat = fs.lstatSync;
+  const racing = ((p: fs.PathLike, o?: fs.StatSyncOptions) => {
+    if (String(p).endsWith('vanishing.txt')) fs.rmSync(p);
+    return lstat(p, o);
+  }) as typeof fs.lstatSync;
+  const mutableFs = fs as { lstatSync: typeof fs.lstatSync };
+  mutableFs.lstatSync = racing;
+  let m;
+  try {
+    const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-warn2')), key, { create: true });
+    m = await backupDirect(repo, { asset: 'w', source: src, strategy: 'full' }, pool);
+  } finally {
+    mutableFs.lstatSync = lstat;
+  }
+  assert.equal(m.stats.warnings, 1, 'vanished');
+  assert.equal(m.stats.files, 2, 'kept.txt and locked/inside');
+});
+
+test('restoring without root drops setuid/setgid, restores no owner, warns, and still restores the rest', async () => {
+  const src = path.join(tmp, 'nonroot-src');
+  fs.mkdirSync(src);
+  fs.writeFileSync(path.join(src, 'suid'), 'x');
+  fs.chownSync(path.join(src, 'suid'), 1000, 1000);
+  fs.chmodSync(path.join(src, 'suid'), 0o4755);
+  fs.mkdirSync(path.join(src, 'sgid-dir'));
+  fs.chmodSync(path.join(src, 'sgid-dir'), 0o2775);
+  fs.writeFileSync(path.join(src, 'plain'), 'y');
+  fs.chmodSync(path.join(src, 'plain'), 0o640);
+  const repoDir = path.join(tmp, 'repo-nonroot');
+  const repo = await Repository.open(new FsStore(repoDir), key, { create: true });
+  await backupDirect(repo, { asset: 'nr', source: src, strategy: 'full' }, pool);
+  fs.cpSync(repoDir, `${repoDir}-ro`, { recursive: true });
+  const outParent = path.join(tmp, 'nonroot-out');
+  fs.mkdirSync(outParent);
+  for (const d of [outParent, `${repoDir}-ro`]) for (const f of [d, ...fs.readdirSync(d, { recursive: true }).map((n) => path.join(d, String(n)))]) fs.chownSync(f, NOBODY, NOBODY);
+  const out = path.join(outParent, 'out');
+  const r = runAs<{ warnings?: string[] }>(
+    NOBODY,
+    `const { Repository } = require(DIST + '/src/engine/repo/repository');
+     const { FsStore } = require(DIST + '/src/engine/store/fs-store');
+     const { planRestore } = require(DIST + '/src/engine/restore/plan-restore');
+     const { runRestoreBatch } = require(DIST + '/src/engine/restore/run-restore-batch');
+     const { finishRestore } = require(DIST + '/src/engine/restore/finish-restore');
+     const repo = await Repository.open(new FsStore(args.repoDir), Buffer.from(args.key, 'hex'));
+     const plan = await planRestore(repo, { restoreId: 'r1', snapshot: { latest: true }, asset: 'nr', target: args.out });
+     for (let i = 0; i < plan.batches; i++) await runRestoreBatch(repo, { restoreId: 'r1', batch: i });
+     await finishRestore(repo, 'r1');
+     return plan;`,
+    { repoDir: `${repoDir}-ro`, key: key.toString('hex'), out },
+  );
+  assert.ok(r.warnings?.some((w) => /setuid\/setgid bits dropped on 2 entries/.test(w)), JSON.stringify(r.warnings));
+  const st = fs.statSync(path.join(out, 'suid'));
+  assert.equal(st.mode & 0o7777, 0o755, 'a setuid bit is never given to the restoring user');
+  assert.equal(st.uid, NOBODY);
+  assert.equal(fs.statSync(path.join(out, 'sgid-dir')).mode & 0o7777, 0o775);
+  assert.equal(fs.statSync(path.join(out, 'plain')).mode & 0o7777, 0o640);
+  assert.equal(fs.readFileSync(path.join(out, 'plain'), 'utf8'), 'y');
 });

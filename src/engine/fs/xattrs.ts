@@ -60,9 +60,11 @@ export interface XattrScan {
 export async function readXattrs(root: string): Promise<XattrScan> {
   const r = await runTool('getfattr', ['-R', '-P', '-d', '-h', '-m', '-', '-e', 'base64', '--absolute-names', root]);
   if (r.code === null) return { warning: 'getfattr is not installed (Debian package attr): extended attributes are not backed up' };
+  // getfattr exits 1 when some entry vanished or could not be read, which the walk already
+  // warns about; what it printed is still right. Anything else is worth a warning of its own.
+  const other = r.stderr.split('\n').filter((l) => l.trim() && !/Permission denied|No such file or directory/.test(l));
   const byPath = parseXattrDump(r.stdout);
-  // getfattr exits 1 when some entry could not be read; what it printed is still right
-  return r.code === 0 ? { byPath } : { byPath, warning: `getfattr: ${r.stderr.trim().split('\n')[0]}` };
+  return r.code !== 0 && other.length ? { byPath, warning: `getfattr: some extended attributes not backed up: ${other[0]}` } : { byPath };
 }
 
 /** Set attributes on many entries in one `setfattr --restore` run. Returns a warning or undefined. */
