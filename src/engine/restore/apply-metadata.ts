@@ -63,24 +63,32 @@ async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Prom
   await fs.promises.utimes(abs, mt, mt);
 }
 
+/** Exact mtimes and xattrs of many entries: one setfattr and one python3 run at most. */
+async function timesAndXattrs(items: { abs: FsPath; mtimeNs: string; xattrs?: Xattrs }[], warnings: string[]): Promise<void> {
+  const xattrs = items.filter((i) => i.xattrs && Object.keys(i.xattrs).length).map((i) => ({ abs: Buffer.from(i.abs), attrs: i.xattrs as Xattrs }));
+  // xattrs first: setting them changes no mtime, and a read-only folder still takes them as root
+  const xw = await writeXattrs(xattrs);
+  if (xw) warnings.push(xw);
+  const tw = await setExactMtimes(items);
+  if (tw) warnings.push(tw);
+}
+
 /**
  * Everything the finish step does before the swap, in an order where no later step disturbs
- * an earlier one: special files, hard links, symlinks, xattrs, folders deepest first, the root
- * folder, then exact nanosecond mtimes for all. `files` are the batches' items (for xattrs and
- * mtimes). Idempotent. Returns warnings for what could not be reproduced.
+ * an earlier one: the files' xattrs and exact mtimes (batch by batch, so memory stays bounded
+ * by a batch), then special files, hard links, symlinks, folders deepest first, the root
+ * folder, and their xattrs and exact mtimes. Idempotent. Returns warnings for what could not
+ * be reproduced.
  */
-export async function applyFinishMetadata(plan: RestorePlan, files: RestoreItem[]): Promise<string[]> {
+export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<RestoreItem[]>): Promise<string[]> {
   const warnings: string[] = [];
   const root = isRoot();
   const at = (e: { path: string; rawPath?: string }) => joinFs(plan.staging, e);
-  const xattrs: { abs: Buffer; attrs: Xattrs }[] = [];
-  const times: { abs: FsPath; mtimeNs: string }[] = [];
-  const note = (abs: FsPath, m: { mtimeNs: string; xattrs?: Xattrs }) => {
-    times.push({ abs, mtimeNs: m.mtimeNs });
-    if (m.xattrs && Object.keys(m.xattrs).length) xattrs.push({ abs: Buffer.from(abs), attrs: m.xattrs });
-  };
-  for (const f of files) note(at(f), f);
+  for (let b = 0; b < plan.batches; b++) {
+    await timesAndXattrs((await batchItems(b)).map((f) => ({ abs: at(f), mtimeNs: f.mtimeNs, xattrs: f.xattrs })), warnings);
+  }
 
+  const rest: { abs: FsPath; mtimeNs: string; xattrs?: Xattrs }[] = [];
   let devicesSkipped = 0;
   for (const e of plan.others) {
     if (e.type !== 'fifo' && e.type !== 'chardev' && e.type !== 'blockdev') continue;
@@ -91,7 +99,7 @@ export async function applyFinishMetadata(plan: RestorePlan, files: RestoreItem[
     const abs = at(e);
     await makeSpecial(abs, plan.staging, e.type, e.type === 'fifo' ? 0 : e.major, e.type === 'fifo' ? 0 : e.minor);
     await setMeta(abs, e, false);
-    note(abs, e);
+    rest.push({ abs, ...e });
   }
   if (devicesSkipped) warnings.push(`${devicesSkipped} device nodes not restored: not running as root`);
 
@@ -107,21 +115,18 @@ export async function applyFinishMetadata(plan: RestorePlan, files: RestoreItem[
     await fs.promises.rm(abs, { force: true });
     await fs.promises.symlink(e.rawTarget !== undefined ? Buffer.from(e.rawTarget, 'base64') : e.target, abs);
     await setMeta(abs, e, true);
-    note(abs, e);
+    rest.push({ abs, ...e });
   }
 
   const dirs = plan.others.filter((e) => e.type === 'dir').sort((a, b) => pathBytes(b).length - pathBytes(a).length);
-  for (const d of dirs) note(at(d), d);
-  if (plan.root) note(plan.staging, plan.root);
-  // xattrs before folder modes: a read-only folder still takes them (as root), and setting them changes no mtime
-  const xw = await writeXattrs(xattrs);
-  if (xw) warnings.push(xw);
-
-  for (const d of dirs) await setMeta(at(d), d, false);
-  if (plan.root) await setMeta(plan.staging, plan.root, false);
-
-  const tw = await setExactMtimes(times);
-  if (tw) warnings.push(tw);
+  for (const d of dirs) {
+    await setMeta(at(d), d, false);
+    rest.push({ abs: at(d), ...d });
+  }
+  if (plan.root) {
+    await setMeta(plan.staging, plan.root, false);
+    rest.push({ abs: plan.staging, ...plan.root });
+  }
+  await timesAndXattrs(rest, warnings);
   return warnings;
 }
-

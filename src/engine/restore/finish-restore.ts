@@ -42,7 +42,7 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
   }
   const warnings: string[] = [];
   if (fs.existsSync(plan.staging)) {
-    warnings.push(...(await applyFinishMetadata(plan, await loadRestoreItems(repo, restoreId, plan.batches))));
+    warnings.push(...(await applyFinishMetadata(plan, (b) => loadRestoreItems(repo, restoreId, b))));
     if (fs.existsSync(plan.target)) {
       if (fs.existsSync(old)) throw new IntegrityError(`restore ${restoreId}: both ${plan.target} and ${old} exist; resolve by hand`);
       await fs.promises.rename(plan.target, old);

@@ -38,9 +38,7 @@ export function splitHardLinks(files: FileEntry[]): { writes: FileEntry[]; hardl
   return { writes, hardlinks };
 }
 
-/** Every file item of a restore's batches (the finish step sets their xattrs and exact mtimes). */
-export async function loadRestoreItems(repo: Repository, restoreId: string, batches: number): Promise<RestoreItem[]> {
-  const out: RestoreItem[] = [];
-  for (let b = 0; b < batches; b++) out.push(...(await readJson(repo.store, restoreBatchKey(restoreId, b), RestoreBatchSchema)).items);
-  return out;
+/** The file items of one restore batch (the finish step sets their xattrs and exact mtimes). */
+export async function loadRestoreItems(repo: Repository, restoreId: string, batch: number): Promise<RestoreItem[]> {
+  return (await readJson(repo.store, restoreBatchKey(restoreId, batch), RestoreBatchSchema)).items;
 }
