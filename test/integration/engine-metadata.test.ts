@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { chunkSegments } from '../../src/engine/chunker/chunk-segments';
+import { DEFAULT_CHUNKER } from '../../src/engine/chunker/fastcdc';
 import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { Repository } from '../../src/engine/repo/repository';
@@ -173,4 +176,11 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
   assert.equal(fs.statSync(path.join(out, 'sgid-dir')).mode & 0o7777, 0o775);
   assert.equal(fs.statSync(path.join(out, 'plain')).mode & 0o7777, 0o640);
   assert.equal(fs.readFileSync(path.join(out, 'plain'), 'utf8'), 'y');
+});
+
+test('a file replaced by a FIFO after the scan fails its read as changed instead of hanging the worker', () => {
+  const fifo = path.join(tmp, 'became-a-fifo');
+  execFileSync('mkfifo', [fifo]);
+  const r = chunkSegments({ taskId: 0, segments: [{ path: fifo, start: 0, end: 10 }], params: DEFAULT_CHUNKER });
+  assert.deepEqual(r.results.map((x) => ('code' in x ? x.code : 'ok')), ['CHANGED']);
 });

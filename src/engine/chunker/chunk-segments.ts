@@ -48,8 +48,10 @@ function readRange(p: string | Uint8Array, start: number, buf: Buffer, at: numbe
     fs.accessSync(path, fs.constants.R_OK);
     return 0;
   }
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  // O_NONBLOCK: a file replaced by a FIFO since the scan must not hang the worker on open
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   try {
+    if (!fs.fstatSync(fd).isFile()) return -1;
     let got = 0;
     while (got < want) {
       const n = fs.readSync(fd, buf, at + got, want - got, start + got);
