@@ -1,7 +1,7 @@
 import type fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import type { FileEntry, RootMeta, TreeEntry } from '../repo/tree';
-import { displayPath, pathFields } from '../fs/raw-path';
+import { displayPath } from '../fs/raw-path';
 import { splitRdev } from '../fs/special-files';
 
 /** A file as the scan sees it: a tree entry without chunks, plus what change detection needs. */
@@ -17,9 +17,9 @@ export function metaOf(s: fs.BigIntStats): RootMeta & { uid: number; gid: number
  * The tree entry for one lstat result, or 'skip' for a socket (nothing to restore).
  * `readLink` is called only for symlinks. Key order is fixed so equal metadata encodes equal.
  */
-export function entryFromStats(s: fs.BigIntStats, rel: Buffer, readLink: () => Buffer): ScannedEntry | 'skip' {
+export function entryFromStats(s: fs.BigIntStats, at: { path: string; rawPath?: string }, readLink: () => Buffer): ScannedEntry | 'skip' {
   const m = metaOf(s);
-  const common = { ...pathFields(rel), mode: m.mode, uid: m.uid, gid: m.gid, mtimeNs: m.mtimeNs };
+  const common = { path: at.path, ...(at.rawPath !== undefined ? { rawPath: at.rawPath } : {}), mode: m.mode, uid: m.uid, gid: m.gid, mtimeNs: m.mtimeNs };
   if (s.isFile()) return { type: 'file', ...common, size: Number(s.size), ino: Number(s.ino), ctimeNs: s.ctimeNs.toString() };
   if (s.isDirectory()) return { type: 'dir', ...common };
   if (s.isSymbolicLink()) {

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { BadInputError } from '../../common/errors';
-import { displayPath, joinName, pathBytes, type FsPath } from '../fs/raw-path';
-import { readXattrs } from '../fs/xattrs';
+import { isUtf8 } from 'node:buffer';
+import { displayPath, entryKey, pathFields, type FsPath } from '../fs/raw-path';
+import { readXattrs, type Xattrs } from '../fs/xattrs';
 import type { RootMeta } from '../repo/tree';
 import { entryFromStats, metaOf, type ScannedEntry, type ScannedFile } from './scan-entry';
 
@@ -49,28 +50,42 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
   const skipped: string[] = [];
   const warnings: string[] = [];
   const inodes = new Map<string, ScannedFile[]>();
+  const rootBytes = Buffer.from(`${root}/`);
 
-  const walk = (dirAbs: FsPath, dirRel: Buffer | undefined): boolean => {
+  // a folder's relative path: a string while every name so far is UTF-8 (the cheap, common case), else bytes
+  type Rel = { str: string; raw?: Buffer };
+  const child = (dir: Rel | undefined, n: Buffer, nameStr: string, valid: boolean): Rel => {
+    if (!dir) return valid ? { str: nameStr } : { str: nameStr, raw: n };
+    const str = `${dir.str}/${nameStr}`;
+    if (valid && !dir.raw) return { str };
+    return { str, raw: Buffer.concat([dir.raw ?? Buffer.from(dir.str), Buffer.from('/'), n]) };
+  };
+
+  const walk = (dirAbs: FsPath, dirRel: Rel | undefined): boolean => {
     let names: Buffer[];
     try {
       names = fs.readdirSync(dirAbs, { encoding: 'buffer' });
     } catch (e) {
       if (!dirRel) throw new BadInputError(`source: cannot read folder ${root}: ${(e as Error).message}`);
-      warnings.push(`${displayPath(dirRel)}: folder not readable, its content is not backed up (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      warnings.push(`${dirRel.str}: folder not readable, its content is not backed up (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       return false;
     }
-    const sorted = names.map((n) => ({ n, key: displayPath(n) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : Buffer.compare(a.n, b.n)));
+    const sorted = names.map((n) => {
+      const valid = isUtf8(n);
+      return { n, valid, key: valid ? n.toString('utf8') : displayPath(n) };
+    });
+    sorted.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : Buffer.compare(a.n, b.n)));
     let keptAny = false;
-    for (const { n } of sorted) {
-      const relBytes = dirRel ? Buffer.concat([dirRel, Buffer.from('/'), n]) : n;
-      const rel = displayPath(relBytes);
-      const abs = joinName(dirAbs, n);
+    for (const { n, valid, key } of sorted) {
+      const relOf = child(dirRel, n, key, valid);
+      const rel = relOf.str;
+      const abs: FsPath = relOf.raw ? Buffer.concat([rootBytes, relOf.raw]) : `${root}/${rel}`;
       if (isExcluded(rel)) continue;
       let s: fs.BigIntStats;
       let e: ScannedEntry | 'skip';
       try {
         s = fs.lstatSync(abs, { bigint: true });
-        e = entryFromStats(s, relBytes, () => fs.readlinkSync(abs, { encoding: 'buffer' }));
+        e = entryFromStats(s, relOf.raw ? { path: rel, rawPath: relOf.raw.toString('base64') } : { path: rel }, () => fs.readlinkSync(abs, { encoding: 'buffer' }));
       } catch (err) {
         warnings.push(`${rel}: vanished or unreadable during the scan, not backed up (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         continue;
@@ -82,7 +97,7 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
       if (e.type === 'dir') {
         const idx = entries.length;
         entries.push(e);
-        const kept = walk(abs, relBytes);
+        const kept = walk(abs, relOf);
         if (!kept && opts.include?.length && !isIncluded(rel)) entries.splice(idx, 1);
         else keptAny = true;
         continue;
@@ -118,13 +133,17 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
     const x = await readXattrs(root);
     if (x.warning) warnings.push(x.warning);
     if (x.byPath?.size) {
-      const rootKey = Buffer.from(root, 'utf8');
-      const attrsOf = (rel?: Buffer) => x.byPath?.get((rel ? Buffer.concat([rootKey, Buffer.from('/'), rel]) : rootKey).toString('latin1'));
-      const ra = attrsOf();
-      if (ra && Object.keys(ra).length) rootMeta.xattrs = ra;
+      // getfattr names absolute paths: turn them into entry keys once, then look entries up by key
+      const byKey = new Map<string, Xattrs>();
+      const prefix = rootBytes.toString('latin1');
+      for (const [abs, attrs] of x.byPath) {
+        if (!Object.keys(attrs).length) continue;
+        if (abs === root) rootMeta.xattrs = attrs;
+        else if (abs.startsWith(prefix)) byKey.set(entryKey(pathFields(Buffer.from(abs.slice(prefix.length), 'latin1'))), attrs);
+      }
       for (const e of entries) {
-        const a = attrsOf(pathBytes(e));
-        if (a && Object.keys(a).length) e.xattrs = a;
+        const a = byKey.get(entryKey(e));
+        if (a) e.xattrs = a;
       }
     }
   }

@@ -54,12 +54,6 @@ export function joinFs(base: FsPath, e: { path: string; rawPath?: string }): FsP
   return Buffer.concat([b, sep, pathBytes(e)]);
 }
 
-/** One name appended to a folder path; stays a string while every byte so far is UTF-8. */
-export function joinName(dir: FsPath, name: Buffer): FsPath {
-  if (typeof dir === 'string' && isUtf8(name)) return `${dir}/${name.toString('utf8')}`;
-  return Buffer.concat([typeof dir === 'string' ? Buffer.from(dir, 'utf8') : dir, Buffer.from('/'), name]);
-}
-
 /** For messages: any path, readable. */
 export function showPath(p: FsPath | Uint8Array): string {
   return typeof p === 'string' ? p : displayPath(p);
