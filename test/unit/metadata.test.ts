@@ -72,6 +72,8 @@ test('without root, setuid/setgid are dropped and the plan says so', () => {
   assert.equal(w.length, 3);
   assert.match(w[0], /setuid\/setgid bits dropped on 1 entries \(first: suid\)/);
   assert.deepEqual(metadataWarnings(entries, true), []);
+  const old: TreeEntry[] = [{ type: 'file', path: 'old-suid', mode: 0o4755, mtimeNs: '0', size: 0, chunks: [] }];
+  assert.match(metadataWarnings(old, true)[0], /no owner recorded \(older snapshot\): setuid\/setgid bits dropped on 1 entries/, 'root never makes an ownerless setuid file setuid-root');
 });
 
 test('a hard-link group is read once: later members share the leader chunks, metadata stays their own', () => {

@@ -20,17 +20,21 @@ export const isRoot = (): boolean => process.getuid?.() === 0;
 type Owned = { uid?: number; gid?: number };
 const hasOwner = (e: Owned): e is { uid: number; gid: number } => e.uid !== undefined && e.gid !== undefined;
 
-/** The mode bits to apply: setuid/setgid kept only when the owner is restored too. */
-export function restoredMode(mode: number, asRoot: boolean): number {
-  return asRoot ? mode : mode & ~0o6000;
+/**
+ * The mode bits to apply: setuid/setgid kept only when the recorded owner is restored too
+ * (`ownerRestored`: running as root and the entry has uid/gid). An entry of an older snapshot
+ * has no owner, so a root restore would make it a setuid-root file: its bits are dropped.
+ */
+export function restoredMode(mode: number, ownerRestored: boolean): number {
+  return ownerRestored ? mode : mode & ~0o6000;
 }
 
 /** What a restore by this process will not reproduce, for the plan summary. */
 export function metadataWarnings(entries: TreeEntry[], asRoot: boolean): string[] {
-  if (asRoot) return [];
   const out: string[] = [];
-  const suid = entries.filter((e) => e.mode & 0o6000);
-  if (suid.length) out.push(`not running as root: setuid/setgid bits dropped on ${suid.length} entries (first: ${suid[0].path})`);
+  const suid = entries.filter((e) => e.mode & 0o6000 && !(asRoot && hasOwner(e)));
+  if (suid.length) out.push(`${asRoot ? 'no owner recorded (older snapshot)' : 'not running as root'}: setuid/setgid bits dropped on ${suid.length} entries (first: ${suid[0].path})`);
+  if (asRoot) return out;
   if (entries.some(hasOwner)) out.push('not running as root: owners (uid/gid) are not restored');
   const devs = entries.filter((e) => e.type === 'chardev' || e.type === 'blockdev');
   if (devs.length) out.push(`not running as root: ${devs.length} device nodes are not restored (first: ${devs[0].path})`);
@@ -40,14 +44,16 @@ export function metadataWarnings(entries: TreeEntry[], asRoot: boolean): string[
 /** Owner then mode of an open file (restore batches). */
 export function ownAndChmodSync(fd: number, item: RestoreItem): void {
   const root = isRoot();
-  if (root && hasOwner(item)) fs.fchownSync(fd, item.uid, item.gid);
-  fs.fchmodSync(fd, restoredMode(item.mode, root));
+  const own = root && hasOwner(item);
+  if (own) fs.fchownSync(fd, item.uid, item.gid);
+  fs.fchmodSync(fd, restoredMode(item.mode, own));
 }
 
 export async function ownAndChmod(fh: fs.promises.FileHandle, item: RestoreItem): Promise<void> {
   const root = isRoot();
-  if (root && hasOwner(item)) await fh.chown(item.uid, item.gid);
-  await fh.chmod(restoredMode(item.mode, root));
+  const own = root && hasOwner(item);
+  if (own) await fh.chown(item.uid, item.gid);
+  await fh.chmod(restoredMode(item.mode, own));
 }
 
 async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Promise<void> {
@@ -58,8 +64,9 @@ async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Prom
     await fs.promises.lutimes(abs, mt, mt);
     return;
   }
-  if (root && hasOwner(m)) await fs.promises.chown(abs, m.uid, m.gid);
-  await fs.promises.chmod(abs, restoredMode(m.mode, root));
+  const own = root && hasOwner(m);
+  if (own) await fs.promises.chown(abs, m.uid, m.gid);
+  await fs.promises.chmod(abs, restoredMode(m.mode, own));
   await fs.promises.utimes(abs, mt, mt);
 }
 
