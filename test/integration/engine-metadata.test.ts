@@ -8,6 +8,8 @@ import { chunkSegments } from '../../src/engine/chunker/chunk-segments';
 import { DEFAULT_CHUNKER } from '../../src/engine/chunker/fastcdc';
 import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
+import { commitBackup } from '../../src/engine/backup/commit-backup';
+import { planKey, writeJson } from '../../src/engine/backup/work-plan';
 import { Repository } from '../../src/engine/repo/repository';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { runAs } from '../helpers/as-user';
@@ -183,4 +185,39 @@ test('a file replaced by a FIFO after the scan fails its read as changed instead
   execFileSync('mkfifo', [fifo]);
   const r = chunkSegments({ taskId: 0, segments: [{ path: fifo, start: 0, end: 10 }], params: DEFAULT_CHUNKER });
   assert.deepEqual(r.results.map((x) => ('code' in x ? x.code : 'ok')), ['CHANGED']);
+});
+
+test('a snapshot in the older format (no owners, no root metadata) still restores, and root never makes its setuid file setuid-root', async () => {
+  const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-old')), key, { create: true });
+  const backupId = 'old-format';
+  const snapshotId = 'b'.repeat(32);
+  // the exact plan shape the previous version wrote: no uid/gid, no rawPath, no root, no warnings
+  await writeJson(repo.store, planKey(backupId), {
+    v: 1,
+    backupId,
+    snapshotId,
+    asset: 'old',
+    source: '/nowhere',
+    host: 'h',
+    tags: [],
+    strategy: 'full',
+    startedAt: new Date().toISOString(),
+    entries: [
+      { type: 'dir', path: 'bin', mode: 0o750, mtimeNs: '1600000000000000000' },
+      { type: 'file', path: 'bin/tool', mode: 0o4755, mtimeNs: '1600000000000000000', size: 0, chunks: [] },
+      { type: 'symlink', path: 'tool', mode: 0o777, mtimeNs: '1600000000000000000', target: 'bin/tool' },
+    ],
+    batches: 0,
+    filesUnchanged: 0,
+    skipped: 0,
+  });
+  const m = await commitBackup(repo, backupId);
+  assert.equal(m.root, undefined);
+  const out = path.join(tmp, 'old-out');
+  await restoreDirect(repo, { snapshot: { id: snapshotId }, target: out });
+  const tool = fs.statSync(path.join(out, 'bin', 'tool'));
+  assert.equal(tool.mode & 0o7777, 0o755, 'no recorded owner: the setuid bit is dropped');
+  assert.equal(fs.statSync(path.join(out, 'bin')).mode & 0o7777, 0o750);
+  assert.equal(fs.readlinkSync(path.join(out, 'tool')), 'bin/tool');
+  assert.equal(fs.statSync(path.join(out, 'bin')).mtimeMs, 1600000000000);
 });
