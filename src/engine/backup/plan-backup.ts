@@ -3,6 +3,7 @@ import { NotFoundError } from '../../common/errors';
 import type { Repository } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
 import type { FileEntry, TreeEntry } from '../repo/tree';
+import { entryKey } from '../fs/raw-path';
 import { scanSource } from './scan';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { batchKey, planKey, BackupPlanSchema, type BackupPlan, type WorkItem } from './work-plan';
@@ -37,7 +38,12 @@ export interface PlanSummary {
   bytes: number;
   filesToRead: number;
   bytesToRead: number;
+  /** entries the scan left out (vanished, unreadable): the first 100 */
+  warnings: string[];
+  warningCount: number;
 }
+
+const itemPath = (e: { path: string; rawPath?: string }) => (e.rawPath !== undefined ? { path: e.path, rawPath: e.rawPath } : { path: e.path });
 
 /** Pick the snapshot whose metadata lets unchanged files skip reading. */
 async function findParent(repo: Repository, asset: string, strategy: Strategy): Promise<SnapshotManifest | undefined> {
@@ -67,9 +73,9 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
 
   const parent = await findParent(repo, o.asset, o.strategy);
   const parentFiles = new Map<string, TreeEntry>();
-  if (parent) for (const e of await repo.loadTree(parent)) parentFiles.set(e.path, e);
+  if (parent) for (const e of await repo.loadTree(parent)) parentFiles.set(entryKey(e), e);
 
-  const scan = scanSource({ source: o.source, include: o.include, exclude: o.exclude });
+  const scan = await scanSource({ source: o.source, include: o.include, exclude: o.exclude });
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
   const batchFiles = o.batchFiles ?? 5000;
   // one section is one chunking task held in memory whole (read buffer, then pack parts): keep it at the task size
@@ -80,6 +86,8 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
   let cur: WorkItem[] = [];
   let curBytes = 0;
   let filesUnchanged = 0;
+  // hard-link group -> entry index of its first member, whose chunks the others share
+  const leaders = new Map<number, number>();
   const closeBatch = () => {
     if (cur.length) batches.push(cur);
     cur = [];
@@ -91,7 +99,15 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
       entries.push(e);
       continue;
     }
-    const prev = parentFiles.get(e.path);
+    const lead = e.linkGroup !== undefined ? leaders.get(e.linkGroup) : undefined;
+    if (lead !== undefined) {
+      const le = entries[lead];
+      entries.push(le.type === 'file' && 'pending' in le ? { ...e, pending: true, leader: lead } : { ...e, chunks: le.type === 'file' ? le.chunks : [] });
+      continue;
+    }
+    if (e.linkGroup !== undefined) leaders.set(e.linkGroup, entries.length);
+    // metadata always comes from this scan: only the chunks are reused
+    const prev = parentFiles.get(entryKey(e));
     if (unchanged(prev, e)) {
       entries.push({ ...e, chunks: prev.chunks });
       filesUnchanged++;
@@ -100,12 +116,12 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     const idx = entries.length;
     entries.push({ ...e, pending: true });
     if (e.size === 0) {
-      cur.push({ entry: idx, path: e.path, size: 0, start: 0, end: 0 });
+      cur.push({ entry: idx, ...itemPath(e), size: 0, start: 0, end: 0 });
       continue;
     }
     for (let start = 0; start < e.size; start += sectionBytes) {
       const end = Math.min(e.size, start + sectionBytes);
-      cur.push({ entry: idx, path: e.path, size: e.size, start, end });
+      cur.push({ entry: idx, ...itemPath(e), size: e.size, start, end });
       curBytes += end - start;
       if (curBytes >= batchBytes || cur.length >= batchFiles) closeBatch();
     }
@@ -128,6 +144,8 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     batches: batches.length,
     filesUnchanged,
     skipped: scan.skipped.length,
+    root: scan.root,
+    ...(scan.warnings.length ? { warnings: scan.warnings } : {}),
   };
   for (let i = 0; i < batches.length; i++) await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, source: o.source, items: batches[i] });
   // the plan goes last: its presence means the work list is complete
@@ -153,10 +171,10 @@ function summarise(p: BackupPlan): PlanSummary {
     if (e.type !== 'file') continue;
     files++;
     bytes += e.size;
-    if ('pending' in e) {
+    if ('pending' in e && e.leader === undefined) {
       filesToRead++;
       bytesToRead += e.size;
     }
   }
-  return { backupId: p.backupId, snapshotId: p.snapshotId, parent: p.parent, strategy: p.strategy, batches: p.batches, files, bytes, filesToRead, bytesToRead };
+  return { backupId: p.backupId, snapshotId: p.snapshotId, parent: p.parent, strategy: p.strategy, batches: p.batches, files, bytes, filesToRead, bytesToRead, warnings: (p.warnings ?? []).slice(0, 100), warningCount: p.warnings?.length ?? 0 };
 }

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import { BadInputError, NotFoundError, SourceChangedError } from '../../common/errors';
 import { chunkSegments } from '../chunker/chunk-segments';
+import { joinFs } from '../fs/raw-path';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import type { ChunkPool } from '../chunker/pool';
 import type { Repository } from '../repo/repository';
@@ -54,7 +54,7 @@ function groupTasks(repo: Repository, source: string, items: WorkItem[], from: n
       bytes = 0;
       first = i;
     }
-    segs.push({ path: path.join(source, it.path), start: it.start, end: it.end });
+    segs.push({ path: joinFs(source, it), start: it.start, end: it.end });
     bytes += it.end - it.start;
   }
   if (segs.length) out.push({ task: task(out.length, segs), first });

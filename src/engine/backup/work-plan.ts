@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { backupTmpPrefix } from '../repo/layout';
-import { TreeEntrySchema } from '../repo/tree';
+import { FileEntrySchema, RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
 /**
  * The work list of one backup, kept in the repository (not in workflow history) so any worker
@@ -13,12 +13,17 @@ export const WorkItemSchema = z.object({
   entry: z.number().int().min(0),
   /** relative to the source root */
   path: z.string(),
+  /** the path's bytes (base64) when they are not UTF-8: see TreeEntrySchema */
+  rawPath: z.string().optional(),
   /** the file's size at scan time */
   size: z.number().int().min(0),
   start: z.number().int().min(0),
   end: z.number().int().min(0),
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
+
+/** A file whose chunks the batches produce; `leader` (an entry index) when it is a later hard link of that entry. */
+const PendingFileSchema = FileEntrySchema.omit({ chunks: true }).extend({ ino: z.number(), ctimeNs: z.string(), pending: z.literal(true), leader: z.number().int().min(0).optional() });
 
 export const BackupPlanSchema = z.object({
   v: z.literal(1),
@@ -32,10 +37,14 @@ export const BackupPlanSchema = z.object({
   parent: z.string().optional(),
   fullBase: z.string().optional(),
   startedAt: z.string(),
-  entries: z.array(z.union([TreeEntrySchema, z.object({ type: z.literal('file'), path: z.string(), mode: z.number(), mtimeNs: z.string(), size: z.number(), ino: z.number(), ctimeNs: z.string(), pending: z.literal(true) })])),
+  entries: z.array(z.union([TreeEntrySchema, PendingFileSchema])),
   batches: z.number().int().min(0),
   filesUnchanged: z.number().int(),
   skipped: z.number().int(),
+  /** the source folder's own metadata (plans written before lack it) */
+  root: RootMetaSchema.optional(),
+  /** entries left out because they vanished or could not be read during the scan */
+  warnings: z.array(z.string()).optional(),
 });
 export type BackupPlan = z.infer<typeof BackupPlanSchema>;
 

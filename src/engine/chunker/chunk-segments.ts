@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
+import { showPath } from '../fs/raw-path';
 import type { ChunkTask, ChunkTaskResult, SegmentResult } from './chunk-task';
 import { makeCutter } from './fastcdc';
 
@@ -19,7 +20,7 @@ export function chunkSegments(task: ChunkTask): ChunkTaskResult {
     try {
       const got = readRange(seg.path, seg.start, buf, base, want);
       if (got !== want) {
-        results.push({ error: `${seg.path}: file changed during backup (expected ${want} bytes at ${seg.start}, read ${got})`, code: 'CHANGED' });
+        results.push({ error: `${showPath(seg.path)}: file changed during backup (expected ${want} bytes at ${seg.start}, read ${got})`, code: 'CHANGED' });
       } else {
         const chunks = [];
         for (let off = 0; off < want; ) {
@@ -33,20 +34,24 @@ export function chunkSegments(task: ChunkTask): ChunkTaskResult {
       }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      results.push({ error: `${seg.path}: ${err.code ?? ''} ${err.message}`.trim(), code: err.code });
+      results.push({ error: `${showPath(seg.path)}: ${err.code ?? ''} ${err.message}`.trim(), code: err.code });
     }
     base += want;
   }
   return { taskId: task.taskId, data: buf.buffer as ArrayBuffer, results };
 }
 
-function readRange(path: string, start: number, buf: Buffer, at: number, want: number): number {
+function readRange(p: string | Uint8Array, start: number, buf: Buffer, at: number, want: number): number {
+  // a Buffer posted to a worker arrives as a plain Uint8Array: view it as a Buffer again, no copy
+  const path = typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
   if (want === 0) {
     fs.accessSync(path, fs.constants.R_OK);
     return 0;
   }
-  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  // O_NONBLOCK: a file replaced by a FIFO since the scan must not hang the worker on open
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   try {
+    if (!fs.fstatSync(fd).isFile()) return -1;
     let got = 0;
     while (got < want) {
       const n = fs.readSync(fd, buf, at + got, want - got, start + got);

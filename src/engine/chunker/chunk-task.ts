@@ -2,7 +2,8 @@ import type { ChunkerParams } from './fastcdc';
 
 /** Messages between the backup pipeline and its chunking workers. */
 export interface Segment {
-  path: string;
+  /** bytes when the name is not UTF-8 (a Buffer arrives in a worker as a Uint8Array) */
+  path: string | Uint8Array;
   /** byte range of the file to chunk, end exclusive */
   start: number;
   end: number;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IntegrityError } from '../../common/errors';
 import { verifySignature, sign } from './keys';
+import { RootMetaSchema } from './tree';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -17,6 +18,10 @@ export const SnapshotStatsSchema = z.object({
   bytesUploaded: z.number().int(),
   packsWritten: z.number().int(),
   skipped: z.number().int(),
+  /** FIFOs and device nodes (snapshots before them lack the count) */
+  specials: z.number().int().optional(),
+  /** entries left out because they vanished or could not be read during the scan */
+  warnings: z.number().int().optional(),
 });
 export type SnapshotStats = z.infer<typeof SnapshotStatsSchema>;
 
@@ -33,6 +38,8 @@ export const SnapshotManifestSchema = z.object({
   /** the full snapshot a differential or full chain hangs from (itself for a full) */
   fullBase: z.string().optional(),
   tree: z.array(Hex64),
+  /** mode, owner, mtime, xattrs of the source folder itself: applied to the restored root */
+  root: RootMetaSchema.optional(),
   stats: SnapshotStatsSchema,
 });
 export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;

@@ -1,34 +1,64 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 
-/** One node of a snapshot's file tree. Paths are POSIX, relative to the source root. */
+const Mode = z.number().int().min(0).max(0o7777);
+const Ns = z.string().regex(/^\d+$/);
+const Id = z.number().int().min(0);
+
+/**
+ * Metadata every entry may carry. All optional so trees written before stay valid.
+ * - `path`: POSIX, relative to the source root. When the name's bytes are valid UTF-8 it is the
+ *   name itself and `rawPath` is absent (older trees and blobs stay byte-identical).
+ * - `rawPath`: base64 of the exact path bytes, present only when they are NOT valid UTF-8; then
+ *   `path` is `displayPath(bytes)` (invalid bytes and backslashes written `\xHH`), used for
+ *   matching and messages only. Every filesystem call uses the bytes.
+ * - `uid`/`gid`: numeric owner, restored when the restoring process runs as root.
+ * - `xattrs`: extended attributes, name -> base64 value.
+ */
+const Meta = {
+  path: z.string().min(1),
+  rawPath: z.string().optional(),
+  mode: Mode,
+  uid: Id.optional(),
+  gid: Id.optional(),
+  mtimeNs: Ns,
+  xattrs: z.record(z.string()).optional(),
+};
+
+export const FileEntrySchema = z.object({
+  type: z.literal('file'),
+  ...Meta,
+  size: z.number().int().min(0),
+  chunks: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  ino: z.number().optional(),
+  ctimeNs: z.string().optional(),
+  /** files of one group are hard links to one inode; numbered in tree order from 0 */
+  linkGroup: Id.optional(),
+});
+
+/** One node of a snapshot's file tree. */
 export const TreeEntrySchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('file'),
-    path: z.string().min(1),
-    mode: z.number().int().min(0).max(0o7777),
-    mtimeNs: z.string().regex(/^\d+$/),
-    size: z.number().int().min(0),
-    chunks: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
-    ino: z.number().optional(),
-    ctimeNs: z.string().optional(),
-  }),
-  z.object({
-    type: z.literal('dir'),
-    path: z.string().min(1),
-    mode: z.number().int().min(0).max(0o7777),
-    mtimeNs: z.string().regex(/^\d+$/),
-  }),
+  FileEntrySchema,
+  z.object({ type: z.literal('dir'), ...Meta }),
   z.object({
     type: z.literal('symlink'),
-    path: z.string().min(1),
-    mode: z.number().int().min(0).max(0o7777),
-    mtimeNs: z.string().regex(/^\d+$/),
+    ...Meta,
     target: z.string(),
+    /** base64 of the target's bytes, only when they are not valid UTF-8 */
+    rawTarget: z.string().optional(),
   }),
+  /** never opened for reading; recreated with mknod */
+  z.object({ type: z.literal('fifo'), ...Meta }),
+  z.object({ type: z.literal('chardev'), ...Meta, major: Id, minor: Id }),
+  z.object({ type: z.literal('blockdev'), ...Meta, major: Id, minor: Id }),
 ]);
 export type TreeEntry = z.infer<typeof TreeEntrySchema>;
 export type FileEntry = Extract<TreeEntry, { type: 'file' }>;
+export type SpecialEntry = Extract<TreeEntry, { type: 'fifo' | 'chardev' | 'blockdev' }>;
+
+/** Mode, owner and mtime of the backed-up folder itself (snapshots before it lack it). */
+export const RootMetaSchema = z.object({ mode: Mode, uid: Id.optional(), gid: Id.optional(), mtimeNs: Ns, xattrs: z.record(z.string()).optional() });
+export type RootMeta = z.infer<typeof RootMetaSchema>;
 
 export const TreeBlobSchema = z.object({ v: z.literal(1), entries: z.array(TreeEntrySchema) });
 

@@ -2,28 +2,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { IntegrityError } from '../../common/errors';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
-import { utimesSeconds } from '../fs/utimes-seconds';
 import { restoreTmpPrefix } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { z } from 'zod';
 import { stagingFor } from './plan-restore';
+import { applyFinishMetadata } from './apply-metadata';
 import { restoreDoneKey, restorePlanKey, RestorePlanSchema } from './restore-plan';
+import { loadRestoreItems } from './restore-items';
 
 export interface RestoreOutcome {
   snapshotId: string;
   target: string;
   files: number;
   bytes: number;
+  /** metadata that could not be reproduced (only on the run that did the swap) */
+  warnings?: string[];
 }
 
 const DoneSchema = z.object({ v: z.literal(1), at: z.string(), outcome: z.object({ snapshotId: z.string(), target: z.string(), files: z.number(), bytes: z.number() }) });
 
 const oldFor = (target: string, restoreId: string) => path.join(path.dirname(target), `.${path.basename(target)}.lepton-old-${restoreId}`);
 
-
 /**
- * Create folders' metadata and symlinks, check every file is in place, then swap the staging
- * folder into the target: rename the old target aside, rename staging in, delete the old one.
+ * Create special files, hard links and symlinks, apply metadata (apply-metadata.ts), then swap
+ * the staging folder into the target: rename the old target aside, rename staging in, delete the old one.
  * Idempotent across crashes at any point of the swap.
  */
 export async function finishRestore(repo: Repository, restoreId: string): Promise<RestoreOutcome> {
@@ -38,22 +40,9 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
     await fs.promises.rm(old, { recursive: true, force: true });
     return outcome;
   }
+  const warnings: string[] = [];
   if (fs.existsSync(plan.staging)) {
-    for (const e of plan.others) {
-      if (e.type !== 'symlink') continue;
-      const abs = path.join(plan.staging, e.path);
-      await fs.promises.rm(abs, { force: true });
-      await fs.promises.symlink(e.target, abs);
-      const mt = utimesSeconds(e.mtimeNs);
-      await fs.promises.lutimes(abs, mt, mt);
-    }
-    const dirs = plan.others.filter((e) => e.type === 'dir').sort((a, b) => b.path.length - a.path.length);
-    for (const d of dirs) {
-      const abs = path.join(plan.staging, d.path);
-      await fs.promises.chmod(abs, d.mode);
-      const mt = utimesSeconds(d.mtimeNs);
-      await fs.promises.utimes(abs, mt, mt);
-    }
+    warnings.push(...(await applyFinishMetadata(plan, (b) => loadRestoreItems(repo, restoreId, b))));
     if (fs.existsSync(plan.target)) {
       if (fs.existsSync(old)) throw new IntegrityError(`restore ${restoreId}: both ${plan.target} and ${old} exist; resolve by hand`);
       await fs.promises.rename(plan.target, old);
@@ -66,7 +55,7 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
   await fs.promises.rm(old, { recursive: true, force: true });
   // keep only the done marker, so a retried finish stays a no-op
   for (const o of await repo.store.list(restoreTmpPrefix(restoreId))) if (o.key !== restoreDoneKey(restoreId)) await repo.store.delete(o.key);
-  return outcome;
+  return warnings.length ? { ...outcome, warnings } : outcome;
 }
 
 /**

@@ -7,6 +7,9 @@ import type { Repository, SnapshotSelector } from '../repo/repository';
 import type { FileEntry, TreeEntry } from '../repo/tree';
 import { restoreBatchKey, restorePlanKey, RestorePlanSchema, type RestoreItem, type RestorePlan } from './restore-plan';
 import { checkRestorePaths } from './safe-paths';
+import { joinFs } from '../fs/raw-path';
+import { isRoot, metadataWarnings } from './apply-metadata';
+import { restoreItem, splitHardLinks } from './restore-items';
 
 export interface PlanRestoreOptions {
   restoreId: string;
@@ -30,6 +33,8 @@ export interface RestorePlanSummary {
   batches: number;
   files: number;
   bytes: number;
+  /** metadata this process cannot restore (not root: owners, setuid/setgid bits, devices) */
+  warnings?: string[];
 }
 
 export function stagingFor(target: string, restoreId: string): string {
@@ -85,7 +90,7 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
   const staging = stagingFor(target, o.restoreId);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
-  for (const e of entries) if (e.type === 'dir') fs.mkdirSync(path.join(staging, e.path), { recursive: true });
+  for (const e of entries) if (e.type === 'dir') fs.mkdirSync(joinFs(staging, e), { recursive: true });
 
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
   const batchFiles = o.batchFiles ?? 5000;
@@ -94,8 +99,9 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
   let curBytes = 0;
   let bytes = 0;
   const files = entries.filter((e): e is FileEntry => e.type === 'file');
-  for (const f of files) {
-    cur.push({ path: f.path, size: f.size, mode: f.mode, mtimeNs: f.mtimeNs, chunks: f.chunks });
+  const { writes, hardlinks } = splitHardLinks(files);
+  for (const f of writes) {
+    cur.push(restoreItem(f));
     curBytes += f.size;
     bytes += f.size;
     if (curBytes >= batchBytes || cur.length >= batchFiles) {
@@ -115,10 +121,13 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
     target,
     staging,
     others: entries.filter((e) => e.type !== 'file'),
+    ...(hardlinks.length ? { hardlinks } : {}),
+    ...(m.root ? { root: m.root } : {}),
     batches: batches.length,
     files: files.length,
     bytes,
   };
   await writeSignedJson(repo, key, plan);
-  return { restoreId: o.restoreId, snapshotId: m.id, snapshotTime: m.time, asset: m.asset, target, staging, batches: batches.length, files: files.length, bytes };
+  const warnings = metadataWarnings(entries, isRoot());
+  return { restoreId: o.restoreId, snapshotId: m.id, snapshotTime: m.time, asset: m.asset, target, staging, batches: batches.length, files: files.length, bytes, ...(warnings.length ? { warnings } : {}) };
 }

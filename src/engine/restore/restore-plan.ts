@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { restoreTmpPrefix } from '../repo/layout';
-import { TreeEntrySchema } from '../repo/tree';
+import { RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
+const PathRef = { path: z.string(), rawPath: z.string().optional() };
+
+/** One file to write; path fields as in TreeEntrySchema. */
 export const RestoreItemSchema = z.object({
-  path: z.string(),
+  ...PathRef,
   size: z.number().int().min(0),
   mode: z.number().int(),
+  uid: z.number().int().optional(),
+  gid: z.number().int().optional(),
   mtimeNs: z.string(),
+  xattrs: z.record(z.string()).optional(),
   chunks: z.array(Hex64),
 });
 export type RestoreItem = z.infer<typeof RestoreItemSchema>;
@@ -19,8 +25,12 @@ export const RestorePlanSchema = z.object({
   snapshotId: z.string(),
   target: z.string(),
   staging: z.string(),
-  /** dirs and symlinks, created by the finish step */
+  /** dirs, symlinks, FIFOs and devices, created by the finish step */
   others: z.array(TreeEntrySchema),
+  /** later members of hard-link groups: linked to their leader (a file of some batch) by the finish step */
+  hardlinks: z.array(z.object({ ...PathRef, leader: z.object(PathRef) })).optional(),
+  /** metadata for the restored folder itself (snapshots before it lack it) */
+  root: RootMetaSchema.optional(),
   batches: z.number().int().min(0),
   files: z.number().int(),
   bytes: z.number().int(),

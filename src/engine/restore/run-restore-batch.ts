@@ -1,11 +1,12 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { readSignedJson } from '../repo/signed-doc';
-import { utimesSeconds } from '../fs/utimes-seconds';
 import { packKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
+import { joinFs, type FsPath } from '../fs/raw-path';
+import { toSeconds } from '../fs/mtimes';
+import { ownAndChmod, ownAndChmodSync } from './apply-metadata';
 import { planBatchRanges, type PackRange } from './fetch-ranges';
 import { restoreBatchKey, RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
@@ -54,7 +55,7 @@ async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[], 
   }
 }
 
-async function openForWrite(abs: string, flags = WRITE_FLAGS): Promise<fs.promises.FileHandle> {
+async function openForWrite(abs: FsPath, flags = WRITE_FLAGS): Promise<fs.promises.FileHandle> {
   try {
     return await fs.promises.open(abs, flags, 0o600);
   } catch (e) {
@@ -65,14 +66,14 @@ async function openForWrite(abs: string, flags = WRITE_FLAGS): Promise<fs.promis
   }
 }
 
-const mtimeOf = (item: RestoreItem) => utimesSeconds(item.mtimeNs);
+const mtimeOf = (item: RestoreItem) => toSeconds(item.mtimeNs);
 
 /**
  * A file that is one blob (most small files): create, write, mode and mtime in one open,
  * synchronously. On this kind of storage creating a file costs far more than writing it, and a
  * handful of direct syscalls beat a dozen promise round trips through libuv's thread pool.
  */
-function writeWholeFileSync(abs: string, data: Buffer, item: RestoreItem): void {
+function writeWholeFileSync(abs: FsPath, data: Buffer, item: RestoreItem): void {
   const flags = WRITE_FLAGS | fs.constants.O_TRUNC;
   let fd: number;
   try {
@@ -85,7 +86,7 @@ function writeWholeFileSync(abs: string, data: Buffer, item: RestoreItem): void 
   try {
     let off = 0;
     while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
-    fs.fchmodSync(fd, item.mode);
+    ownAndChmodSync(fd, item);
     const mt = mtimeOf(item);
     fs.futimesSync(fd, mt, mt);
   } finally {
@@ -93,7 +94,7 @@ function writeWholeFileSync(abs: string, data: Buffer, item: RestoreItem): void 
   }
 }
 
-async function verifyFile(repo: Repository, abs: string, item: RestoreItem): Promise<void> {
+async function verifyFile(repo: Repository, abs: FsPath, item: RestoreItem): Promise<void> {
   if (!item.chunks.length) return;
   const rh = await fs.promises.open(abs, 'r');
   try {
@@ -112,12 +113,12 @@ async function verifyFile(repo: Repository, abs: string, item: RestoreItem): Pro
   }
 }
 
-/** Exact size, then mode and mtime, all through one handle; optionally re-read and checked. */
-async function finishFile(repo: Repository, abs: string, item: RestoreItem, verify: boolean, open?: fs.promises.FileHandle): Promise<void> {
+/** Exact size, then owner, mode and mtime, all through one handle; optionally re-read and checked. */
+async function finishFile(repo: Repository, abs: FsPath, item: RestoreItem, verify: boolean, open?: fs.promises.FileHandle): Promise<void> {
   const fh = open ?? (await openForWrite(abs));
   try {
     await fh.truncate(item.size);
-    await fh.chmod(item.mode);
+    await ownAndChmod(fh, item);
     const mt = mtimeOf(item);
     await fh.utimes(mt, mt);
   } finally {
@@ -150,7 +151,7 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
     p.completed = encodeLedger(completed);
     o.onProgress?.({ ...p });
   };
-  const abs = (i: number) => path.join(batch.staging, items[i].path);
+  const abs = (i: number) => joinFs(batch.staging, items[i]);
 
   // per file: writes still to come in this attempt, and its handle while some are outstanding
   const pending = new Array<number>(items.length).fill(0);

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import { joinFs, pathBytes, type FsPath } from '../fs/raw-path';
+import { makeSpecial } from '../fs/special-files';
+import { setExactMtimes, toSeconds } from '../fs/mtimes';
+import { writeXattrs, type Xattrs } from '../fs/xattrs';
+import type { RootMeta, TreeEntry } from '../repo/tree';
+import type { RestoreItem, RestorePlan } from './restore-plan';
+
+/**
+ * Owners, modes, times, links, special files and xattrs of restored entries.
+ *
+ * Owners are restored only when the process runs as root. Order matters: chown before chmod,
+ * because chown clears setuid/setgid, and a root worker must never leave a user's setuid
+ * file owned by root with the bit set. Without root, setuid/setgid are dropped (the file would
+ * belong to the restoring user, a privilege the snapshot's owner never granted).
+ */
+
+export const isRoot = (): boolean => process.getuid?.() === 0;
+
+type Owned = { uid?: number; gid?: number };
+const hasOwner = (e: Owned): e is { uid: number; gid: number } => e.uid !== undefined && e.gid !== undefined;
+
+/**
+ * The mode bits to apply: setuid/setgid kept only when the recorded owner is restored too
+ * (`ownerRestored`: running as root and the entry has uid/gid). An entry of an older snapshot
+ * has no owner, so a root restore would make it a setuid-root file: its bits are dropped.
+ */
+export function restoredMode(mode: number, ownerRestored: boolean): number {
+  return ownerRestored ? mode : mode & ~0o6000;
+}
+
+/** What a restore by this process will not reproduce, for the plan summary. */
+export function metadataWarnings(entries: TreeEntry[], asRoot: boolean): string[] {
+  const out: string[] = [];
+  const suid = entries.filter((e) => e.mode & 0o6000 && !(asRoot && hasOwner(e)));
+  if (suid.length) out.push(`${asRoot ? 'no owner recorded (older snapshot)' : 'not running as root'}: setuid/setgid bits dropped on ${suid.length} entries (first: ${suid[0].path})`);
+  if (asRoot) return out;
+  if (entries.some(hasOwner)) out.push('not running as root: owners (uid/gid) are not restored');
+  const devs = entries.filter((e) => e.type === 'chardev' || e.type === 'blockdev');
+  if (devs.length) out.push(`not running as root: ${devs.length} device nodes are not restored (first: ${devs[0].path})`);
+  return out;
+}
+
+/** Owner then mode of an open file (restore batches). */
+export function ownAndChmodSync(fd: number, item: RestoreItem): void {
+  const root = isRoot();
+  const own = root && hasOwner(item);
+  if (own) fs.fchownSync(fd, item.uid, item.gid);
+  fs.fchmodSync(fd, restoredMode(item.mode, own));
+}
+
+export async function ownAndChmod(fh: fs.promises.FileHandle, item: RestoreItem): Promise<void> {
+  const root = isRoot();
+  const own = root && hasOwner(item);
+  if (own) await fh.chown(item.uid, item.gid);
+  await fh.chmod(restoredMode(item.mode, own));
+}
+
+async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Promise<void> {
+  const root = isRoot();
+  const mt = toSeconds(m.mtimeNs);
+  if (symlink) {
+    if (root && hasOwner(m)) await fs.promises.lchown(abs, m.uid, m.gid);
+    await fs.promises.lutimes(abs, mt, mt);
+    return;
+  }
+  const own = root && hasOwner(m);
+  if (own) await fs.promises.chown(abs, m.uid, m.gid);
+  await fs.promises.chmod(abs, restoredMode(m.mode, own));
+  await fs.promises.utimes(abs, mt, mt);
+}
+
+/** Exact mtimes and xattrs of many entries: one setfattr and one python3 run at most. */
+async function timesAndXattrs(items: { abs: FsPath; mtimeNs: string; xattrs?: Xattrs }[], warnings: string[]): Promise<void> {
+  const xattrs = items.filter((i) => i.xattrs && Object.keys(i.xattrs).length).map((i) => ({ abs: Buffer.from(i.abs), attrs: i.xattrs as Xattrs }));
+  // xattrs first: setting them changes no mtime, and a read-only folder still takes them as root
+  const xw = await writeXattrs(xattrs);
+  if (xw) warnings.push(xw);
+  const tw = await setExactMtimes(items);
+  if (tw) warnings.push(tw);
+}
+
+/**
+ * Everything the finish step does before the swap, in an order where no later step disturbs
+ * an earlier one: the files' xattrs and exact mtimes (batch by batch, so memory stays bounded
+ * by a batch), then special files, hard links, symlinks, folders deepest first, the root
+ * folder, and their xattrs and exact mtimes. Idempotent. Returns warnings for what could not
+ * be reproduced.
+ */
+export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<RestoreItem[]>): Promise<string[]> {
+  const warnings: string[] = [];
+  const root = isRoot();
+  const at = (e: { path: string; rawPath?: string }) => joinFs(plan.staging, e);
+  for (let b = 0; b < plan.batches; b++) {
+    await timesAndXattrs((await batchItems(b)).map((f) => ({ abs: at(f), mtimeNs: f.mtimeNs, xattrs: f.xattrs })), warnings);
+  }
+
+  const rest: { abs: FsPath; mtimeNs: string; xattrs?: Xattrs }[] = [];
+  let devicesSkipped = 0;
+  for (const e of plan.others) {
+    if (e.type !== 'fifo' && e.type !== 'chardev' && e.type !== 'blockdev') continue;
+    if (e.type !== 'fifo' && !root) {
+      devicesSkipped++;
+      continue;
+    }
+    const abs = at(e);
+    await makeSpecial(abs, plan.staging, e.type, e.type === 'fifo' ? 0 : e.major, e.type === 'fifo' ? 0 : e.minor);
+    await setMeta(abs, e, false);
+    rest.push({ abs, ...e });
+  }
+  if (devicesSkipped) warnings.push(`${devicesSkipped} device nodes not restored: not running as root`);
+
+  for (const h of plan.hardlinks ?? []) {
+    const abs = at(h);
+    await fs.promises.rm(abs, { force: true });
+    await fs.promises.link(at(h.leader), abs);
+  }
+
+  for (const e of plan.others) {
+    if (e.type !== 'symlink') continue;
+    const abs = at(e);
+    await fs.promises.rm(abs, { force: true });
+    await fs.promises.symlink(e.rawTarget !== undefined ? Buffer.from(e.rawTarget, 'base64') : e.target, abs);
+    await setMeta(abs, e, true);
+    rest.push({ abs, ...e });
+  }
+
+  const dirs = plan.others.filter((e) => e.type === 'dir').sort((a, b) => pathBytes(b).length - pathBytes(a).length);
+  for (const d of dirs) {
+    await setMeta(at(d), d, false);
+    rest.push({ abs: at(d), ...d });
+  }
+  if (plan.root) {
+    await setMeta(plan.staging, plan.root, false);
+    rest.push({ abs: plan.staging, ...plan.root });
+  }
+  await timesAndXattrs(rest, warnings);
+  return warnings;
+}
