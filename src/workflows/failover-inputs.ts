@@ -26,7 +26,7 @@ export const DurationMs = z.union([z.number(), z.string()]).transform((v, ctx) =
 
 /** Steps of failoverWorkflow and failbackWorkflow, in order; fault injection names one of them. */
 export const FAILOVER_STEPS = ['open-incident', 'fence', 'select-snapshot', 'restore', 'verify', 'approval', 'switch', 'validate', 'cleanup', 'report'] as const;
-export const FAILBACK_STEPS = ['open-incident', 'backup-standby', 'select-snapshot', 'restore', 'unfence', 'verify', 'approval', 'switch', 'validate', 'report'] as const;
+export const FAILBACK_STEPS = ['open-incident', 'backup-standby', 'select-snapshot', 'restore', 'unfence', 'verify', 'approval', 'fence-standby', 'final-sync', 'switch', 'validate', 'report'] as const;
 export type StepName = (typeof FAILOVER_STEPS)[number] | (typeof FAILBACK_STEPS)[number];
 const ALL_STEPS = [...new Set<string>([...FAILOVER_STEPS, ...FAILBACK_STEPS])] as [StepName, ...StepName[]];
 

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { triggerFailback, triggerFailover } from '../../src/cli/failover-trigger';
+import type { FailoverReport } from '../../src/common/failover-report';
+import { approveUpdate, failoverStatusQuery, rejectUpdate } from '../../src/workflows/failover-messages';
+import { backupDemo, extendPlan, outcomeOf, resetDemo, runFailback, runFailover, startDemo, waitFor, type DemoSite } from '../helpers/failover-demo';
+import { callLog, startBlindLb, type BlindLb, type CallLog } from '../helpers/recorders';
+import { startStack, type TestStack } from '../helpers/stack';
+
+/**
+ * Safety boundaries of the failover saga on the real Temporal dev server: with approval required
+ * nothing touches production before the gate; a repeated failover never restores over the live
+ * standby when the switcher cannot tell the side; failback fences the standby's writers and
+ * carries their last writes over before switching back.
+ */
+let stack: TestStack;
+let demo: DemoSite;
+let lb: BlindLb;
+let rec: CallLog;
+
+before(async () => {
+  stack = await startStack();
+  const d = await startDemo(stack, { name: 'demo' });
+  lb = await startBlindLb();
+  rec = callLog(path.join(stack.dir, 'calls.log'));
+  const base = d.config();
+  const primary = base.primary as Record<string, unknown>;
+  const standby = base.standby as Record<string, unknown>;
+  const { fence: _f, unfence: _u, ...primaryWithoutFence } = primary;
+  extendPlan(
+    stack,
+    [{ name: 'model', source: d.primaryDir }],
+    [
+      // fence-first site, approval required (the helper's default)
+      d.config({ name: 'gate', fencing: { at: 'start' }, primary: { ...primary, fence: rec.action('fence-primary'), unfence: rec.action('unfence-primary') } }),
+      // an HTTP switcher without a status endpoint: current() is "unknown"
+      d.config({ name: 'blind', primary: primaryWithoutFence, trafficChecks: [], switcher: { type: 'http', url: `${lb.url}/lb`, method: 'PUT', body: '{"side": "{{side}}"}', timeoutMs: 2000 } }),
+      d.config({ name: 'fb', standby: { ...standby, fence: rec.action('fence-standby'), unfence: rec.action('unfence-standby') } }),
+    ],
+  );
+  stack.startWorker();
+  demo = { ...d, snapshotId: await backupDemo(stack, d) };
+});
+after(async () => {
+  await demo?.stop();
+  await lb?.close();
+  await stack?.stop();
+});
+
+const stepNames = (r: FailoverReport) => r.steps.map((s) => `${s.name}:${s.status}`);
+
+async function atGate(h: WorkflowHandle): Promise<string[]> {
+  return waitFor('the approval gate', async () => {
+    const s = await h.query(failoverStatusQuery);
+    return s.approval.phase === 'waiting' ? s.report.steps.map((x) => `${x.name}:${x.status}`) : undefined;
+  });
+}
+
+async function reset(): Promise<void> {
+  await resetDemo(demo);
+  rec.clear();
+  for (const f of ['late.txt']) fs.rmSync(path.join(demo.primaryDir, f), { force: true });
+}
+
+test('approval required: the run waits at the gate with the standby restored and verified and the primary never fenced; approval fences, then switches', { timeout: 60_000 }, async () => {
+  await reset();
+  const t = await triggerFailover(stack.client, stack.taskQueue, { site: 'gate', mode: 'planned', source: 'prediction', reason: 'risk 0.93' });
+  const atTheGate = await atGate(t.handle);
+  assert.deepEqual(atTheGate, ['open-incident:ok', 'select-snapshot:ok', 'restore:ok', 'verify:ok', 'approval:running']);
+  assert.deepEqual(rec.calls(), [], 'no fence action ran before approval');
+  await t.handle.executeUpdate(approveUpdate, { args: [{ operator: 'bob' }] });
+  const out = await outcomeOf(t.handle);
+  assert.ok(out.ok, out.error);
+  assert.deepEqual(stepNames(out.report), ['open-incident:ok', 'select-snapshot:ok', 'restore:ok', 'verify:ok', 'approval:ok', 'fence:ok', 'switch:ok', 'validate:ok', 'report:ok']);
+  assert.deepEqual(rec.calls(), ['fence-primary']);
+});
+
+test('approval required, rejected: production is never fenced (nor unfenced)', { timeout: 60_000 }, async () => {
+  await reset();
+  const t = await triggerFailover(stack.client, stack.taskQueue, { site: 'gate', mode: 'unplanned', source: 'alertmanager' });
+  await atGate(t.handle);
+  await t.handle.executeUpdate(rejectUpdate, { args: [{ operator: 'carol', comment: 'false positive' }] });
+  const out = await outcomeOf(t.handle);
+  assert.equal(out.report.outcome, 'aborted');
+  assert.equal(out.report.steps.some((s) => s.name === 'fence'), false, stepNames(out.report).join(' '));
+  assert.deepEqual(rec.calls(), []);
+});
+
+test('a repeated failover with a switcher that cannot read the side back is refused: the live standby is not restored over', { timeout: 90_000 }, async () => {
+  await reset();
+  const first = await runFailover(stack, { site: 'blind', mode: 'planned', skipApproval: true, source: 'test' });
+  assert.ok(first.ok, first.error);
+  assert.deepEqual(lb.switches, ['standby']);
+  // the standby is live now and takes writes
+  const live = path.join(demo.standbyDir, 'written-while-live.txt');
+  fs.writeFileSync(live, 'precious\n');
+  const before = fs.readdirSync(demo.standbyDir).sort();
+
+  const again = await runFailover(stack, { site: 'blind', mode: 'unplanned', skipApproval: true, source: 'alertmanager' });
+  assert.equal(again.ok, false);
+  assert.match(again.error ?? '', /traffic is already on the standby/);
+  assert.deepEqual(stepNames(again.report), ['open-incident:failed']);
+  assert.deepEqual(fs.readdirSync(demo.standbyDir).sort(), before);
+  assert.deepEqual(fs.readdirSync(path.dirname(demo.standbyDir)), ['model'], 'nothing moved aside');
+  assert.deepEqual(lb.switches, ['standby']);
+
+  // failback is allowed (the record says standby), and afterwards a failback is refused
+  const fb = await runFailback(stack, { site: 'blind', skipApproval: true, source: 'test', from: 'snapshot' });
+  assert.ok(fb.ok, fb.error);
+  assert.deepEqual(lb.switches, ['standby', 'primary']);
+  const fb2 = await runFailback(stack, { site: 'blind', skipApproval: true, source: 'test', from: 'snapshot' });
+  assert.match(fb2.error ?? '', /traffic is already on the primary/);
+});
+
+test('failback fences the standby after approval and carries its last writes over to the primary before switching back', { timeout: 120_000 }, async () => {
+  await reset();
+  const fo = await runFailover(stack, { site: 'fb', mode: 'planned', skipApproval: true, source: 'test' });
+  assert.ok(fo.ok, fo.error);
+  const t = await triggerFailback(stack.client, stack.taskQueue, { site: 'fb', source: 'test', reason: 'primary repaired' });
+  const atTheGate = await atGate(t.handle);
+  assert.deepEqual(atTheGate, ['open-incident:ok', 'backup-standby:ok', 'select-snapshot:skipped', 'restore:ok', 'unfence:ok', 'verify:ok', 'approval:running']);
+  assert.deepEqual(rec.calls(), [], 'the live standby is not fenced before approval');
+  // a writer on the live standby, after its first backup
+  fs.writeFileSync(path.join(demo.standbyDir, 'late.txt'), 'written after the first backup\n');
+  await t.handle.executeUpdate(approveUpdate, { args: [{ operator: 'bob' }] });
+  const out = await outcomeOf(t.handle);
+  assert.ok(out.ok, out.error);
+  assert.deepEqual(stepNames(out.report), [
+    'open-incident:ok',
+    'backup-standby:ok',
+    'select-snapshot:skipped',
+    'restore:ok',
+    'unfence:ok',
+    'verify:ok',
+    'approval:ok',
+    'fence-standby:ok',
+    'final-sync:ok',
+    'switch:ok',
+    'validate:ok',
+    'report:ok',
+  ]);
+  assert.deepEqual(rec.calls(), ['fence-standby']);
+  assert.equal(fs.readFileSync(path.join(demo.primaryDir, 'late.txt'), 'utf8'), 'written after the first backup\n', 'the late write reached the primary');
+});
