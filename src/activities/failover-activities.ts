@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
+import { redactDeep } from '../common/secrets';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import type { Repository } from '../engine/repo/repository';
@@ -323,7 +324,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     /** Store the report under reports/failover/<id>.json (overwritten as the run progresses) and the per-site pointers. */
     async writeReport(raw: unknown): Promise<{ key: string }> {
       return mapFailure(async () => {
-        const { report } = parseOrThrow(z.object({ report: FailoverReportSchema }).strict(), raw, 'report');
+        const report = redactDeep(parseOrThrow(z.object({ report: FailoverReportSchema }).strict(), raw, 'report').report);
         if (!report.id) throw new BadInputError('report.id: is required');
         const body = Buffer.from(`${JSON.stringify(report, null, 2)}\n`);
         const key = reportKey(report.id);

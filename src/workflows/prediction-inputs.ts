@@ -64,6 +64,22 @@ export const ReasonTextSchema = z.object({ reason: z.string().max(500).optional(
 
 // ---------------------------------------------------------------- workflow inputs
 
+/** Paths of `headers` keys (credentials) anywhere in an inline config. */
+function headerPaths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => headerPaths(x, [...at, i]));
+  if (!v || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]) => (k === 'headers' ? [[...at, k]] : headerPaths(x, [...at, k])));
+}
+
+/**
+ * An inline config goes into the workflow history as it is: credentials (headers of the
+ * Prometheus source, the webhook and Alertmanager sinks) are refused there; the worker takes
+ * them from the plan (sites[].prediction), where they are redacted.
+ */
+const InlineConfigSchema = z.record(z.unknown()).superRefine((c, ctx) => {
+  for (const p of headerPaths(c)) ctx.addIssue({ code: 'custom', path: p, message: 'credentials are never taken from workflow input: put headers in the plan (sites[].prediction) on the worker' });
+});
+
 /**
  * Input of predictionWorkflow. From the Temporal UI: {"site": "eu-west"}. The site's sources,
  * sinks and policy come from the plan (`sites[].prediction`); `config` gives them inline instead
@@ -72,8 +88,8 @@ export const ReasonTextSchema = z.object({ reason: z.string().max(500).optional(
 export const PredictionInputSchema = z
   .object({
     site: SiteName,
-    /** Inline prediction config (src/predict/site-config.ts), validated by the settings activity. */
-    config: z.record(z.unknown()).optional(),
+    /** Inline prediction config (src/predict/site-config.ts) without credentials, validated by the settings activity. */
+    config: InlineConfigSchema.optional(),
     /** Policy changes on top of the config (as the setPolicy update gives them). */
     policy: PolicyPatchSchema.optional(),
     /** Continue-as-new after this many iterations of one run (default 500; also when the server suggests it). */
@@ -90,7 +106,7 @@ export type PredictionInput = z.input<typeof PredictionInputSchema>;
 export const TrainingInputSchema = z
   .object({
     site: SiteName,
-    config: z.record(z.unknown()).optional(),
+    config: InlineConfigSchema.optional(),
     /** History window ending now (default: the site's training.window). */
     windowMs: DurationMs.optional(),
     reason: z.string().max(200).optional(),
