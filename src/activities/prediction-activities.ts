@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, type ConnectionLike } from '@temporalio/client';
 import { z } from 'zod';
@@ -135,7 +134,7 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
   const store = repo.store;
   const inlineLimit = deps.inlineLimitBytes ?? (Number(process.env.LEPTON_DR_PREDICT_INLINE_BYTES) || 8 * 1024);
   const models = new ModelCache();
-  const baseDir = process.env.LEPTON_DR_PLAN ? path.dirname(path.resolve(process.env.LEPTON_DR_PLAN)) : process.cwd();
+  const baseDir = plan.baseDir ?? process.cwd();
   const client = deps.connection ? new Client({ connection: deps.connection, namespace: plan.temporal.namespace }) : null;
   const log = logger().child({ component: 'prediction' });
 

@@ -44,13 +44,15 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new BadInputError(`${file}: the plan must be a YAML mapping`);
   }
-  const interpolated = interpolate(raw, env, file);
+  const { baseDir: _fromFile, ...fromFile } = raw as Record<string, unknown>;
+  const interpolated = interpolate(fromFile, env, file);
   rememberSecretsIn(interpolated);
   const withEnv = applyEnvOverrides(interpolated as Record<string, unknown>, env);
   const r = PlanSchema.safeParse(withEnv);
   if (!r.success) throw new BadInputError(`${file}: ${formatZodError(r.error)}`);
   const plan = r.data;
   const base = path.dirname(path.resolve(file));
+  plan.baseDir = base;
   if (plan.repository.keyFile) plan.repository.keyFile = path.resolve(base, plan.repository.keyFile);
   if (plan.repository.passwordFile) plan.repository.passwordFile = path.resolve(base, plan.repository.passwordFile);
   for (const a of plan.assets) a.source = path.resolve(base, a.source);

@@ -91,8 +91,10 @@ export const PlanSchema = z
     repository: RepositorySchema,
     temporal: TemporalSchema.default({}),
     assets: z.array(AssetSchema).default([]),
-    /** Sites (prediction and failover) are defined by their own modules' schemas. */
+    /** Sites (prediction and failover) are defined by their own modules' schemas; failover/plan-sites.ts parses them at load. */
     sites: z.array(z.record(z.unknown())).default([]),
+    /** Set by the loader (never read from the file): the plan file's folder; relative paths resolve against it. */
+    baseDir: z.string().optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -115,7 +115,7 @@ export type ReportLookup = z.input<typeof ReportLookupSchema>;
 
 /** One failover or failback per site at a time: both run under this id, and a second trigger joins. */
 export const failoverWorkflowId = (site: string): string => `failover-${site}`;
-/** Drills run under their own id (a schedule appends a timestamp): they never touch traffic. */
+/** Drills run under their own id, one per site: a run under "drill-<site>-<suffix>" (a Schedule appends the time) runs it as a child under this id. */
 export const drillWorkflowId = (site: string): string => `drill-${site}`;
 
 export function formatIssues(err: z.ZodError): string {

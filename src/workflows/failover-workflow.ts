@@ -1,6 +1,6 @@
-import { ApplicationFailure, executeChild, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Compensation, FailoverReport } from '../common/failover-report';
-import { FailoverInputSchema, type FailoverParsedInput } from './failover-inputs';
+import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from './failover-inputs';
 import { bookkeeping, fenceBestEffort, fenceRequired, health, switching, undo, undoBestEffort } from './failover-options';
 import { FailoverRun, parseInput } from './failover-run';
 import type { SelectedSnapshot, SiteBrief } from './failover-types';
@@ -28,6 +28,7 @@ import { allSettledOrThrow, runUndos } from './saga';
 export async function failoverWorkflow(rawInput: unknown): Promise<FailoverReport> {
   const input: FailoverParsedInput = parseInput(FailoverInputSchema, rawInput, 'failover input');
   const drill = input.mode === 'drill';
+  if (drill && workflowInfo().workflowId.startsWith(`${drillWorkflowId(input.site)}-`)) return drillUnderSiteId(input.site, rawInput);
   const run = new FailoverRun({
     kind: drill ? 'drill' : 'failover',
     site: input.site,
@@ -116,6 +117,23 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
     return run.succeeded();
   } catch (err) {
     return run.failed(err);
+  }
+}
+
+/**
+ * One drill per site at a time, whatever started it: a run under "drill-<site>-<suffix>" (a
+ * Schedule appends the time) runs the drill as a child under "drill-<site>", the id a CLI or UI
+ * drill uses; while one runs, the id is taken and the second is refused.
+ */
+async function drillUnderSiteId(site: string, rawInput: unknown): Promise<FailoverReport> {
+  const workflowId = drillWorkflowId(site);
+  try {
+    return await executeChild(failoverWorkflow, { workflowId, args: [rawInput], staticSummary: `drill of ${site} (started by ${workflowInfo().workflowId})` });
+  } catch (e) {
+    if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') {
+      throw ApplicationFailure.nonRetryable(`a drill of site ${site} is already running (${workflowId}); one drill per site at a time`, 'DrillAlreadyRunning');
+    }
+    throw e;
   }
 }
 

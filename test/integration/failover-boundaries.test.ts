@@ -8,6 +8,7 @@ import type { FailoverReport } from '../../src/common/failover-report';
 import { approveUpdate, failoverStatusQuery, rejectUpdate } from '../../src/workflows/failover-messages';
 import { backupDemo, extendPlan, outcomeOf, resetDemo, runFailback, runFailover, startDemo, waitFor, type DemoSite } from '../helpers/failover-demo';
 import { callLog, startBlindLb, type BlindLb, type CallLog } from '../helpers/recorders';
+import { failureText } from '../helpers/failure-text';
 import { startStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -39,6 +40,8 @@ before(async () => {
       // an HTTP switcher without a status endpoint: current() is "unknown"
       d.config({ name: 'blind', primary: primaryWithoutFence, trafficChecks: [], switcher: { type: 'http', url: `${lb.url}/lb`, method: 'PUT', body: '{"side": "{{side}}"}', timeoutMs: 2000 } }),
       d.config({ name: 'fb', standby: { ...standby, fence: rec.action('fence-standby'), unfence: rec.action('unfence-standby') } }),
+      // a drill whose check never passes: it waits in "verify" until cancelled
+      d.config({ name: 'stuck', drill: { targetDir: d.drillDir, health: [{ name: 'never', url: 'http://127.0.0.1:9/health', timeoutMs: 200, withinMs: 60_000, intervalMs: 100 }] } }),
     ],
   );
   stack.startWorker();
@@ -144,4 +147,18 @@ test('failback fences the standby after approval and carries its last writes ove
   ]);
   assert.deepEqual(rec.calls(), ['fence-standby']);
   assert.equal(fs.readFileSync(path.join(demo.primaryDir, 'late.txt'), 'utf8'), 'written after the first backup\n', 'the late write reached the primary');
+});
+
+test('one drill per site at a time: a scheduled drill (drill-<site>-<time>) is refused while a CLI drill of the site runs, and runs under drill-<site> otherwise', { timeout: 90_000 }, async () => {
+  await reset();
+  const cli = await triggerFailover(stack.client, stack.taskQueue, { site: 'stuck', mode: 'drill', source: 'cli' });
+  await waitFor('the drill to verify', async () => ((await cli.handle.query(failoverStatusQuery)).step === 'verify' ? true : undefined));
+  const scheduled = stack.client.workflow.execute('failoverWorkflow', { taskQueue: stack.taskQueue, workflowId: 'drill-stuck-2026-12-01T03:00:00Z', args: [{ site: 'stuck', mode: 'drill', source: 'schedule' }] });
+  await assert.rejects(scheduled, (e: Error) => /a drill of site stuck is already running \(drill-stuck\)/.test(failureText(e)));
+  await cli.handle.cancel();
+  await assert.rejects(cli.handle.result());
+
+  const alone = (await stack.client.workflow.execute('failoverWorkflow', { taskQueue: stack.taskQueue, workflowId: 'drill-gate-2026-12-01T03:00:00Z', args: [{ site: 'gate', mode: 'drill', source: 'schedule' }] })) as FailoverReport;
+  assert.equal(alone.outcome, 'succeeded');
+  assert.equal(alone.workflowId, 'drill-gate', 'the drill ran under the site drill id');
 });
