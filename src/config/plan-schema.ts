@@ -85,12 +85,24 @@ export const TemporalSchema = z
   .strict();
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
 
+/**
+ * Where workflow starters may point a worker: ad-hoc backup sources under `sources`, restore
+ * targets under `targets` (relative to the plan file). Sites' declared targets are allowed too.
+ */
+export const RootsSchema = z
+  .object({
+    sources: z.array(z.string().min(1)).default([]),
+    targets: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const PlanSchema = z
   .object({
     version: z.literal(1).default(1),
     repository: RepositorySchema,
     temporal: TemporalSchema.default({}),
     assets: z.array(AssetSchema).default([]),
+    roots: RootsSchema.default({}),
     /** Sites (prediction and failover) are defined by their own modules' schemas; failover/plan-sites.ts parses them at load. */
     sites: z.array(z.record(z.unknown())).default([]),
     /** Set by the loader (never read from the file): the plan file's folder; relative paths resolve against it. */

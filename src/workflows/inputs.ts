@@ -10,7 +10,13 @@ const AssetName = z
   .max(64)
   .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"');
 
-const AbsolutePath = z.string().min(1).refine((p) => p.startsWith('/'), 'must be an absolute path');
+/** Absolute and plain: no "." or ".." segments to hide where it points (the worker checks it against the plan's roots). */
+const AbsolutePath = z
+  .string()
+  .min(1)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path')
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain "." or ".." segments')
+  .refine((p) => p.replace(/\/+/g, '/') !== '/', 'must not be the root folder');
 
 export const BackupInputSchema = z
   .object({

@@ -162,3 +162,19 @@ test('one drill per site at a time: a scheduled drill (drill-<site>-<time>) is r
   assert.equal(alone.outcome, 'succeeded');
   assert.equal(alone.workflowId, 'drill-gate', 'the drill ran under the site drill id');
 });
+
+test('allowed roots: a UI start with a source or target the plan does not allow fails at once, naming the field', { timeout: 60_000 }, async () => {
+  const start = (type: string, input: unknown, id: string) =>
+    stack.client.workflow.execute(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input] }).then(
+      () => 'ran',
+      (e: Error) => failureText(e),
+    );
+  assert.match(await start('backupWorkflow', { asset: 'loot', source: '/etc' }, 'roots-1'), /source: \/etc is outside the plan's allowed roots for ad-hoc backup sources/);
+  assert.match(await start('restoreWorkflow', { asset: 'model', target: '/var/tmp/ldr-out' }, 'roots-2'), /target: \/var\/tmp\/ldr-out is outside the plan's allowed roots for restore targets/);
+  assert.match(await start('restoreWorkflow', { asset: 'model', target: `${stack.dir}/../x` }, 'roots-3'), /target: must not contain "\." or "\.\." segments/);
+  // inside the root, but over an asset's source (the demo primary's model folder lies inside it)
+  assert.match(await start('restoreWorkflow', { asset: 'model', target: path.dirname(demo.primaryDir) }, 'roots-4'), /contains the source of asset model/);
+  assert.equal(fs.existsSync('/var/tmp/ldr-out'), false);
+  const ok = await start('restoreWorkflow', { asset: 'model', target: path.join(stack.dir, 'restored-model') }, 'roots-5');
+  assert.equal(ok, 'ran');
+});
