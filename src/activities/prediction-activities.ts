@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
 import { parseOrThrow } from '../common/zod-errors';
+import { NameSchema } from '../common/schema-primitives';
 import type { Plan } from '../config/plan-schema';
 import type { Repository } from '../engine/repo/repository';
 import {
@@ -51,7 +52,7 @@ export interface PredictionActivityDeps {
   inlineLimitBytes?: number;
 }
 
-const Site = z.string().min(1).max(64).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be a site name');
+const Site = NameSchema;
 const Config = z.record(z.unknown()).optional();
 const Gen = z.number().int().nonnegative();
 const Millis = z.number().finite();

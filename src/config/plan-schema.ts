@@ -1,18 +1,14 @@
 import { z } from 'zod';
+import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
 
-/** Asset and snapshot names end up in object keys and workflow ids: keep them tame. */
-export const NameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit');
+export { NameSchema };
 
 export const StrategySchema = z.enum(['full', 'incremental', 'differential']);
 export type Strategy = z.infer<typeof StrategySchema>;
 
 const DurationString = z
   .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "90s", "15m", "1h" or "7d"');
+  .regex(DURATION_PATTERN, 'must be a duration like "90s", "15m", "1h" or "7d"');
 
 export const ScheduleSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameSchema } from '../common/schema-primitives';
 import { DurationMs, PolicyPatchSchema } from '../config/prediction-policy';
 
 /**
@@ -8,11 +9,7 @@ import { DurationMs, PolicyPatchSchema } from '../config/prediction-policy';
  */
 export * from '../config/prediction-policy';
 
-export const SiteName = z
-  .string({ required_error: 'is required (the site name from the plan)' })
-  .min(1)
-  .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const SiteName = nameSchema('is required (the site name from the plan)');
 
 // ---------------------------------------------------------------- signals
 
