@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
@@ -16,7 +17,7 @@ import { findTool } from '../helpers/tools';
  * run; then every workflow history, the worker log and every object in the repository are
  * scanned (raw and base64-decoded): no secret appears.
  */
-const SECRETS = { FENCE_TOKEN: 'fence-tok-5b7e1c9d', HEALTH_TOKEN: 'health-tok-a13f77e0' };
+const SECRETS = { FENCE_TOKEN: 'fence-tok-5b7e1c9d', HEALTH_TOKEN: 'health-tok-a13f77e0', HOOK_TOKEN: 'hook-tok-0c44e9b2' };
 const LITERAL_HEADER = 'literal-api-key-66c2d0';
 
 let stack: TestStack;
@@ -39,6 +40,15 @@ before(async () => {
         fencing: { at: 'start' },
         primary: { ...primary, fence: leakyFence, unfence: { type: 'http', method: 'POST', url: `${d.primary.url}/admin/unfence`, headers: { 'x-api-key': LITERAL_HEADER }, timeoutMs: 2000 } },
         standby: { ...standby, health: [{ ...standbyCheck, headers: { authorization: 'Bearer ${HEALTH_TOKEN}' } }] },
+        // the prediction loop's webhook credentials live in the plan, on the worker
+        prediction: {
+          interval: '1s',
+          step: '1s',
+          lag: 0,
+          pushed: [{ series: 'disk_used' }],
+          sinks: { log: true, webhook: { url: 'http://127.0.0.1:9/hook', headers: { authorization: 'Bearer ${HOOK_TOKEN}' } } },
+          policy: { failover: 'recommendOnly' },
+        },
       }),
     ],
   );
@@ -60,8 +70,10 @@ function leaks(text: string): string[] {
   return needles.filter((n) => text.includes(n) || decoded.some((d) => d.includes(n)));
 }
 
-test('backup, drill and a failover with a failing fence action leave no secret in histories, logs or the repository', { timeout: 180_000 }, async () => {
+test('backup, restore, drill, the prediction loop and a failover with a failing fence action leave no secret in histories, logs or the repository', { timeout: 180_000 }, async () => {
   await resetDemo(demo);
+  await stack.client.workflow.execute('restoreWorkflow', { taskQueue: stack.taskQueue, workflowId: 'scan-restore', args: [{ asset: 'model', target: path.join(stack.dir, 'restored') }] });
+  await stack.client.workflow.execute('predictionWorkflow', { taskQueue: stack.taskQueue, workflowId: 'predict-demo', args: [{ site: 'demo', maxIterations: 2 }] });
   const drill = await runFailover(stack, { site: 'demo', mode: 'drill', source: 'test' });
   assert.ok(drill.ok, drill.error);
   const failover = await runFailover(stack, { site: 'demo', mode: 'unplanned', skipApproval: true, source: 'test' });
