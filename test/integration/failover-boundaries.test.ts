@@ -44,6 +44,7 @@ before(async () => {
       d.config({ name: 'stuck', drill: { targetDir: d.drillDir, health: [{ name: 'never', url: 'http://127.0.0.1:9/health', timeoutMs: 200, withinMs: 60_000, intervalMs: 100 }] } }),
     ],
   );
+  stack.env.LEPTON_DR_ALLOW_FAULT_INJECTION = '1';
   stack.startWorker();
   demo = { ...d, snapshotId: await backupDemo(stack, d) };
 });
@@ -147,6 +148,29 @@ test('failback fences the standby after approval and carries its last writes ove
   ]);
   assert.deepEqual(rec.calls(), ['fence-standby']);
   assert.equal(fs.readFileSync(path.join(demo.primaryDir, 'late.txt'), 'utf8'), 'written after the first backup\n', 'the late write reached the primary');
+});
+
+test('a failback failing after the standby was fenced unfences it again and puts the primary back (compensations registered before each action)', { timeout: 120_000 }, async () => {
+  await reset();
+  const fo = await runFailover(stack, { site: 'fb', mode: 'planned', skipApproval: true, source: 'test' });
+  assert.ok(fo.ok, fo.error);
+  rec.clear();
+  const before = fs.readFileSync(path.join(demo.primaryDir, 'model.json'), 'utf8');
+  const fb = await runFailback(stack, { site: 'fb', skipApproval: true, source: 'test', faultInjection: { failAt: 'final-sync' } });
+  assert.equal(fb.report.outcome, 'compensated', fb.error);
+  assert.deepEqual(
+    fb.report.compensations.map((c) => `${c.name}:${c.status}`),
+    [
+      "put back the primary's previous model (final sync):ok",
+      'unfence the standby:ok',
+      'fence the primary again:ok',
+      "put back the primary's previous model:ok",
+      'reload the primary with its previous data:ok',
+    ],
+  );
+  assert.deepEqual(rec.calls(), ['fence-standby', 'unfence-standby']);
+  assert.equal(fs.readFileSync(path.join(demo.primaryDir, 'model.json'), 'utf8'), before, "the primary's previous data is back");
+  assert.deepEqual(fs.readdirSync(path.dirname(demo.primaryDir)), ['model'], 'no restore leftovers next to the primary');
 });
 
 test('one drill per site at a time: a scheduled drill (drill-<site>-<time>) is refused while a CLI drill of the site runs, and runs under drill-<site> otherwise', { timeout: 90_000 }, async () => {
