@@ -1,8 +1,9 @@
 import { BadInputError, NotFoundError } from '../common/errors';
 import type { Asset, Plan } from '../config/plan-schema';
 import type { BackupInput } from '../workflows/inputs';
+import { pathPolicy } from './allowed-paths';
 
-/** The asset definition a backup runs with: the plan's, overridden by the run's input, or ad hoc. */
+/** The asset definition a backup runs with: the plan's, overridden by the run's input, or ad hoc (its source within the plan's roots). */
 export function resolveAsset(plan: Plan, input: BackupInput): Asset {
   const known = plan.assets.find((a) => a.name === input.asset);
   if (!known && !input.source) {
@@ -12,6 +13,7 @@ export function resolveAsset(plan: Plan, input: BackupInput): Asset {
   if (known && input.source && input.source !== known.source) {
     throw new BadInputError(`source: asset "${input.asset}" is defined in the plan with source ${known.source}; do not override it`);
   }
+  if (!known) pathPolicy(plan).checkSource(input.source as string);
   return {
     name: input.asset,
     source: known?.source ?? (input.source as string),

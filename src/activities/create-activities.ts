@@ -14,6 +14,7 @@ import { runRestoreBatch, type RestoreProgress } from '../engine/restore/run-res
 import { selectKept } from '../engine/retention';
 import { BackupInputSchema, RestoreInputSchema } from '../workflows/inputs';
 import type { BackupPlanRef, RestorePlanRef, SnapshotSummary } from '../workflows/types';
+import { checkRestoreTarget } from './allowed-paths';
 import { resolveAsset } from './assets';
 import { mapFailure } from './failure';
 
@@ -140,6 +141,7 @@ export function createActivities(deps: ActivityDeps) {
     async planRestore(raw: unknown): Promise<RestorePlanRef> {
       return mapFailure(async () => {
         const input = parseOrThrow(RestoreInputSchema.innerType().innerType().extend({ restoreId: Id }), raw, 'restore input');
+        checkRestoreTarget(plan, input.target);
         const snapshot =
           input.snapshot === 'latest' || input.snapshot === undefined
             ? input.before

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
+import { redactDeep } from '../common/secrets';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import type { Repository } from '../engine/repo/repository';
@@ -13,6 +14,7 @@ import { describeHealthFailure, resolveHealthChecks, sha256File, waitUntilHealth
 import { FailoverReportSchema, summarise, type FailoverReport } from '../common/failover-report';
 import type { HealthCheck, Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
+import { TrafficRecords } from '../failover/traffic-record';
 import { ReportLookupSchema } from '../workflows/failover-inputs';
 import type { ActionSummary, HealthSummary, ReadinessRun, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
 import { mapFailure } from './failure';
@@ -74,6 +76,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
   const env = deps.env ?? process.env;
   const sites = new SiteCatalog(plan);
   const switchers = new Map<string, Switcher>();
+  const traffic = new TrafficRecords(repo.store);
   const log = logger().child({ component: 'failover' });
   const faultsAllowed = () => env.LEPTON_DR_ALLOW_FAULT_INJECTION === '1';
   const switcherOf = (site: Site): Switcher => {
@@ -108,7 +111,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
           throw new BadInputError('faultInjection: refused; this worker does not allow fault injection (start it with LEPTON_DR_ALLOW_FAULT_INJECTION=1, tests only)');
         }
         const site = sites.get(i.site);
-        const trafficOn = await switcherOf(site).current();
+        const trafficOn = (await traffic.resolve(site.name, await switcherOf(site).current())).side;
         if (i.mode === 'drill' && !site.drill) throw new BadInputError(`mode: site ${site.name} has no "drill" section (drill.targetDir) in the plan`);
         if (i.mode !== 'failback' && site.standby.restore.length === 0) throw new BadInputError(`site ${site.name}: standby.restore lists no asset to restore`);
         if ((i.mode === 'planned' || i.mode === 'unplanned') && trafficOn === 'standby') {
@@ -298,6 +301,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
       return mapFailure(async () => {
         const i = parseOrThrow(z.object({ site: SiteName, to: Side }).strict(), raw, 'switch input');
         const r = await switcherOf(sites.get(i.site)).switchTo(i.to);
+        await traffic.write(i.site, r.side, Context.current().info.workflowExecution?.workflowId ?? 'unknown', r.at);
         return { side: r.side, previous: r.previous, changed: r.changed, at: r.at, durationMs: r.durationMs, detail: r.detail, attempt: attempt() };
       });
     },
@@ -320,7 +324,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     /** Store the report under reports/failover/<id>.json (overwritten as the run progresses) and the per-site pointers. */
     async writeReport(raw: unknown): Promise<{ key: string }> {
       return mapFailure(async () => {
-        const { report } = parseOrThrow(z.object({ report: FailoverReportSchema }).strict(), raw, 'report');
+        const report = redactDeep(parseOrThrow(z.object({ report: FailoverReportSchema }).strict(), raw, 'report').report);
         if (!report.id) throw new BadInputError('report.id: is required');
         const body = Buffer.from(`${JSON.stringify(report, null, 2)}\n`);
         const key = reportKey(report.id);
@@ -384,7 +388,8 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
           const [trafficOn, lastDrill, lastOkDrill, planned, unplanned] = await Promise.all([
             switcherOf(site)
               .current()
-              .catch(() => 'unknown' as const),
+              .catch(() => 'unknown' as const)
+              .then(async (reported) => (await traffic.resolve(name, reported)).side),
             read(pointerKey(name, 'drill', false)),
             read(pointerKey(name, 'drill', true)),
             read(pointerKey(name, 'planned', false)),

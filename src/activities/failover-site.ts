@@ -2,33 +2,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BadInputError, NotFoundError } from '../common/errors';
 import type { Plan } from '../config/plan-schema';
-import { drillTargetDir, parseSite, type RestoreTarget, type Site } from '../failover/site-schema';
+import { parsePlanSites } from '../failover/plan-sites';
+import { drillTargetDir, type RestoreTarget, type Site } from '../failover/site-schema';
 import type { TargetSide } from '../workflows/failover-types';
 
 /**
- * Sites are parsed lazily, one at a time: the plan's `sites:` list is shared with other modules
- * (prediction), and a site this worker never fails over must not stop it from starting.
- * Relative paths resolve against the plan file's folder ($LEPTON_DR_PLAN), else the worker's cwd.
+ * The plan's failover sites, parsed once when the worker starts (a broken `sites:` entry stops
+ * it then, not during an incident), relative paths against the plan file's folder.
  */
 export class SiteCatalog {
-  private readonly cache = new Map<string, Site>();
+  private readonly sites: Site[];
 
-  constructor(
-    private readonly plan: Plan,
-    private readonly baseDir = process.env.LEPTON_DR_PLAN ? path.dirname(path.resolve(process.env.LEPTON_DR_PLAN)) : process.cwd(),
-  ) {}
+  constructor(plan: Plan) {
+    this.sites = parsePlanSites(plan, plan.baseDir ?? process.cwd());
+  }
 
   names(): string[] {
-    return this.plan.sites.map((s) => (typeof s.name === 'string' ? s.name : '')).filter(Boolean);
+    return this.sites.map((s) => s.name);
   }
 
   get(name: string): Site {
-    const hit = this.cache.get(name);
-    if (hit) return hit;
-    const i = this.plan.sites.findIndex((s) => s.name === name);
-    if (i < 0) throw new NotFoundError(`site: no site named "${name}" in the plan (sites: ${this.names().join(', ') || 'none'})`);
-    const site = parseSite(this.plan.sites[i], { where: `plan: sites.${i}`, assets: this.plan.assets.map((a) => a.name), baseDir: this.baseDir });
-    this.cache.set(name, site);
+    const site = this.sites.find((s) => s.name === name);
+    if (!site) throw new NotFoundError(`site: no site named "${name}" in the plan (sites: ${this.names().join(', ') || 'none'})`);
     return site;
   }
 }

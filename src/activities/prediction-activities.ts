@@ -1,10 +1,10 @@
-import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, type ConnectionLike } from '@temporalio/client';
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
 import { parseOrThrow } from '../common/zod-errors';
+import { NameSchema } from '../common/schema-primitives';
 import type { Plan } from '../config/plan-schema';
 import { sealedStore } from '../engine/repo/sealed-store';
 import type { Repository } from '../engine/repo/repository';
@@ -53,7 +53,7 @@ export interface PredictionActivityDeps {
   inlineLimitBytes?: number;
 }
 
-const Site = z.string().min(1).max(64).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be a site name');
+const Site = NameSchema;
 const Config = z.record(z.unknown()).optional();
 const Gen = z.number().int().nonnegative();
 const Millis = z.number().finite();
@@ -137,7 +137,7 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
   const store = sealedStore(repo);
   const inlineLimit = deps.inlineLimitBytes ?? (Number(process.env.LEPTON_DR_PREDICT_INLINE_BYTES) || 8 * 1024);
   const models = new ModelCache();
-  const baseDir = process.env.LEPTON_DR_PLAN ? path.dirname(path.resolve(process.env.LEPTON_DR_PLAN)) : process.cwd();
+  const baseDir = plan.baseDir ?? process.cwd();
   const client = deps.connection ? new Client({ connection: deps.connection, namespace: plan.temporal.namespace }) : null;
   const log = logger().child({ component: 'prediction' });
 

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { resolvePlan } from '../config/load-plan';
 import type { Plan } from '../config/plan-schema';
+import { parsePlanSites } from '../failover/plan-sites';
 
 export interface GlobalOptions {
   plan?: string;
@@ -10,6 +11,7 @@ export interface GlobalOptions {
 /** The plan and a Temporal client: everything the CLI does goes through Temporal. */
 export async function connect(opts: GlobalOptions): Promise<{ plan: Plan; client: Client; close: () => Promise<void> }> {
   const plan = resolvePlan(opts.plan);
+  parsePlanSites(plan, plan.baseDir ?? process.cwd()); // a broken site is refused now, not during an incident
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: plan.temporal.address, connectTimeout: '5s' });

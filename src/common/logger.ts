@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redact } from './secrets';
 
 /** One pino root logger per process; children carry workflow/activity ids. */
 let root: Logger | undefined;
@@ -10,6 +11,8 @@ export function logger(): Logger {
       level: process.env.LEPTON_DR_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'info',
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // every line, whoever logs it (SDK runtime, activities, libraries): no secret value leaves the process in a log
+      hooks: { streamWrite: redact },
     });
   }
   return root;

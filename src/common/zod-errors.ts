@@ -1,16 +1,13 @@
-import type { ZodError, ZodTypeAny, z } from 'zod';
+import type { ZodTypeAny, z } from 'zod';
 import { BadInputError } from './errors';
+import { formatIssues } from './schema-primitives';
 
 /** "field.path: reason; other.field: reason" — names every offending field. */
-export function formatZodError(err: ZodError): string {
-  return err.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
-    .join('; ');
-}
+export const formatZodError = formatIssues;
 
 /** Parse or throw BadInputError("<what>: field: reason"). */
 export function parseOrThrow<S extends ZodTypeAny>(schema: S, value: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new BadInputError(`invalid ${what}: ${formatZodError(r.error)}`);
+  if (!r.success) throw new BadInputError(`invalid ${what}: ${formatIssues(r.error)}`);
   return r.data;
 }

@@ -2,16 +2,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { BadInputError, NotFoundError } from '../common/errors';
+import { rememberSecret, rememberSecretsIn } from '../common/secrets';
 import { formatZodError } from '../common/zod-errors';
 import { LOCAL_STACK, stateDir } from './local-stack';
 import { PlanSchema, type Plan } from './plan-schema';
 
-/** Replace ${VAR} and ${VAR:-default} in string values. */
+/** Replace ${VAR} and ${VAR:-default} in string values; a value taken from the environment is a secret (redacted everywhere). */
 function interpolate(value: unknown, env: NodeJS.ProcessEnv, where: string): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g, (_m, name: string, _d, dflt: string | undefined) => {
       const v = env[name];
-      if (v !== undefined && v !== '') return v;
+      if (v !== undefined && v !== '') {
+        rememberSecret(v);
+        return v;
+      }
       if (dflt !== undefined) return dflt;
       throw new BadInputError(`${where}: environment variable ${name} is not set`);
     });
@@ -40,11 +44,15 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new BadInputError(`${file}: the plan must be a YAML mapping`);
   }
-  const withEnv = applyEnvOverrides(interpolate(raw, env, file) as Record<string, unknown>, env);
+  const { baseDir: _fromFile, ...fromFile } = raw as Record<string, unknown>;
+  const interpolated = interpolate(fromFile, env, file);
+  rememberSecretsIn(interpolated);
+  const withEnv = applyEnvOverrides(interpolated as Record<string, unknown>, env);
   const r = PlanSchema.safeParse(withEnv);
   if (!r.success) throw new BadInputError(`${file}: ${formatZodError(r.error)}`);
   const plan = r.data;
   const base = path.dirname(path.resolve(file));
+  plan.baseDir = base;
   if (plan.repository.keyFile) plan.repository.keyFile = path.resolve(base, plan.repository.keyFile);
   if (plan.repository.passwordFile) plan.repository.passwordFile = path.resolve(base, plan.repository.passwordFile);
   for (const a of plan.assets) a.source = path.resolve(base, a.source);

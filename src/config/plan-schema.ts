@@ -1,18 +1,14 @@
 import { z } from 'zod';
+import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
 
-/** Asset and snapshot names end up in object keys and workflow ids: keep them tame. */
-export const NameSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit');
+export { NameSchema };
 
 export const StrategySchema = z.enum(['full', 'incremental', 'differential']);
 export type Strategy = z.infer<typeof StrategySchema>;
 
 const DurationString = z
   .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like "90s", "15m", "1h" or "7d"');
+  .regex(DURATION_PATTERN, 'must be a duration like "90s", "15m", "1h" or "7d"');
 
 export const ScheduleSchema = z
   .object({
@@ -87,14 +83,28 @@ export const TemporalSchema = z
   .strict();
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
 
+/**
+ * Where workflow starters may point a worker: ad-hoc backup sources under `sources`, restore
+ * targets under `targets` (relative to the plan file). Sites' declared targets are allowed too.
+ */
+export const RootsSchema = z
+  .object({
+    sources: z.array(z.string().min(1)).default([]),
+    targets: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const PlanSchema = z
   .object({
     version: z.literal(1).default(1),
     repository: RepositorySchema,
     temporal: TemporalSchema.default({}),
     assets: z.array(AssetSchema).default([]),
-    /** Sites (prediction and failover) are defined by their own modules' schemas. */
+    roots: RootsSchema.default({}),
+    /** Sites (prediction and failover) are defined by their own modules' schemas; failover/plan-sites.ts parses them at load. */
     sites: z.array(z.record(z.unknown())).default([]),
+    /** Set by the loader (never read from the file): the plan file's folder; relative paths resolve against it. */
+    baseDir: z.string().optional(),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DurationMsSchema, formatIssues, NameSchema } from '../common/schema-primitives';
 
 /**
  * The prediction loop's decision policy (thresholds, hysteresis, cooldowns, actions): pure zod,
@@ -6,22 +7,10 @@ import { z } from 'zod';
  * validator, inside the sandbox), the CLI and the bridge.
  */
 
-const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** Milliseconds, or a duration such as "500ms", "90s", "15m", "1h", "7d". */
-export const DurationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  const m = typeof v === 'string' ? /^(\d+)(ms|s|m|h|d)$/.exec(v) : null;
-  if (m) return Number(m[1]) * MS_PER[m[2]];
-  ctx.addIssue({ code: 'custom', message: 'must be milliseconds or a duration like "500ms", "90s", "15m", "1h" or "7d"' });
-  return z.NEVER;
-});
+export const DurationMs = DurationMsSchema;
 
-const AssetName = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"');
+const AssetName = NameSchema;
 
 const Risk = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 
@@ -138,6 +127,4 @@ export function mergePatches(a: PolicyPatch | undefined, b: PolicyPatch): Policy
   };
 }
 
-export function formatIssues(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
-}
+export { formatIssues };

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { errorMessage } from '../common/errors';
 import { logger } from '../common/logger';
+import { redact } from '../common/secrets';
 import type { Action, CommandAction, HttpAction } from './site-schema';
 
 /** Outcome of one fence/unfence/reload action. Never thrown: callers decide what a failure means. */
@@ -32,11 +33,16 @@ const DEFAULT_TAIL = 2048;
 const KILL_GRACE_MS = 2000;
 
 export async function runAction(action: Action, opts: RunActionOptions = {}): Promise<ActionResult> {
-  const r = action.type === 'http' ? await runHttpAction(action, opts) : await runCommandAction(action, opts);
+  const r = redactResult(action.type === 'http' ? await runHttpAction(action, opts) : await runCommandAction(action, opts));
   const log = logger().child({ component: 'failover.action' });
   if (r.ok) log.info({ target: r.target, status: r.status, exitCode: r.exitCode, durationMs: r.durationMs }, 'action succeeded');
   else log.warn({ target: r.target, status: r.status, exitCode: r.exitCode, timedOut: r.timedOut, error: r.error, durationMs: r.durationMs }, 'action failed');
   return r;
+}
+
+/** Target, error and output may carry substituted secrets (`--token ${FENCE_TOKEN}`, a URL's query): they go to logs, failures and reports. */
+function redactResult(r: ActionResult): ActionResult {
+  return { ...r, target: redact(r.target), outputTail: redact(r.outputTail), ...(r.error !== undefined ? { error: redact(r.error) } : {}) };
 }
 
 function tail(text: string, n: number): string {

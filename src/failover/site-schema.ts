@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { formatZodError } from '../common/zod-errors';
+import { DurationMsSchema } from '../common/schema-primitives';
 import { NameSchema, ScheduleSchema } from '../config/plan-schema';
 import { unknownTemplateVariables } from './template';
 
@@ -11,19 +12,8 @@ import { unknownTemplateVariables } from './template';
  * that a side is healthy, how to fence it, how traffic is moved, and the objectives to meet.
  */
 
-const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** Milliseconds as a number, or a duration string ("500ms", "90s", "15m", "1h", "7d"). */
-export const DurationMsSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) && v >= 0) return v;
-  } else {
-    const m = /^(\d+)(ms|s|m|h|d)$/.exec(v);
-    if (m) return Number(m[1]) * MS_PER[m[2]];
-  }
-  ctx.addIssue({ code: 'custom', message: 'must be milliseconds or a duration like "500ms", "90s", "15m" or "1h"' });
-  return z.NEVER;
-});
+export { DurationMsSchema };
 
 const HttpUrlSchema = z.string().refine((u) => {
   try {

@@ -82,6 +82,8 @@ export function writeDemoPlan(file: string, ep: LocalStackEndpoints, sources: { 
       { name: DEMO_ASSETS.models, source: sources.models, strategy: 'incremental', tags: ['demo', 'models'], retention: { keepLast: 5 } },
       { name: DEMO_ASSETS.dataset, source: sources.dataset, strategy: 'incremental', tags: ['demo', 'dataset'], retention: { keepLast: 5 } },
     ],
+    // the demo restores into <demo>/restored (inside the state folder: the plan says so here)
+    roots: { targets: ['restored'] },
   };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const header = '# Written by `lepton-dr demo`: the local stack\'s repository and two sample asset sets.\n';

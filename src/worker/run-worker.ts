@@ -7,6 +7,7 @@ import { createFailoverActivities } from '../activities/failover-activities';
 import { createPredictionActivities } from '../activities/prediction-activities';
 import { ChunkPool } from '../engine/chunker/pool';
 import { openRepository } from './open-repository';
+import { redactingActivityInterceptor } from './redacting-interceptor';
 import { installRuntimeLogger } from './runtime-logger';
 import { workflowSource } from './workflow-source';
 
@@ -35,6 +36,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     taskQueue: o.plan.temporal.taskQueue,
     ...workflowSource(),
     activities: { ...createActivities({ plan: o.plan, repo, pool }), ...createMaintenanceActivities({ plan: o.plan, repo }), ...createFailoverActivities({ plan: o.plan, repo }), ...createPredictionActivities({ plan: o.plan, repo, connection }) },
+    interceptors: { activity: [redactingActivityInterceptor] },
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 4,
     shutdownGraceTime: '10s',
   });

@@ -2,7 +2,7 @@ import { executeChild } from '@temporalio/workflow';
 import type { FailoverReport } from '../common/failover-report';
 import { backupWorkflow } from './backup-workflow';
 import { FailbackInputSchema, type FailbackParsedInput } from './failover-inputs';
-import { bookkeeping, health, switching, undo } from './failover-options';
+import { bookkeeping, fenceRequired, health, switching, undo } from './failover-options';
 import { FailoverRun, parseInput } from './failover-run';
 import type { SelectedSnapshot, SiteBrief } from './failover-types';
 import { restoreWorkflow } from './restore-workflow';
@@ -17,7 +17,9 @@ export const standbyAssetName = (site: string, asset: string): string => `${site
  *   from: "snapshot", select the newest snapshots) -> restore onto the primary (its current data
  *   kept aside; undo puts it back) -> unfence the primary (undo: fence it again) -> verify the
  *   primary -> approval gate -> switch traffic back (undo: to the standby) -> validate through
- *   the traffic path -> write the report.
+ *   the traffic path -> write the report. After the gate and before the switch the standby's
+ *   writers are fenced (standby.fence; undo: standby.unfence) and, with from: "standby", a final
+ *   incremental backup of the standby is restored onto the primary, so no write is lost.
  * The primary is unfenced before it is verified: a fenced server does not answer its health
  * checks; traffic reaches it only with the switch.
  * Runs under the failover's workflow id "failover-<site>": never at the same time as a failover.
@@ -75,6 +77,20 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
     );
     await run.fault('approval');
 
+    // The standby is production now: fence its writers only after the gate, then carry what
+    // they wrote since the first backup over to the primary (an incremental backup: fast).
+    if (brief.standby.fence) {
+      if (brief.standby.unfence) saga.onUndo('unfence the standby', () => undo.sideAction({ site, side: 'standby', action: 'unfence' }));
+      await saga.step('fence-standby', () => fenceRequired.sideAction({ site, side: 'standby', action: 'fence' }), { detail: (a) => a.detail });
+    } else saga.skip('fence-standby', 'the site defines no standby.fence action');
+    await run.fault('fence-standby');
+    if (from === 'standby') {
+      const finalSnaps = await saga.step('final-sync', () => finalSync(run, brief), { detail: (s) => s.map((x) => `${x.asset} -> snapshot ${x.id.slice(0, 12)}`).join(', ') });
+      run.recordSnapshots(finalSnaps);
+      snaps = finalSnaps;
+    } else saga.skip('final-sync', 'from: snapshot (the standby wrote nothing worth keeping)');
+    await run.fault('final-sync');
+
     saga.onUndo('switch traffic back to the standby', () => undo.switchTraffic({ site, to: 'standby' }));
     await saga.step('switch', () => switching.switchTraffic({ site, to: 'primary' }), { detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}` });
     await run.fault('switch');
@@ -101,18 +117,39 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
 }
 
 /** Back up each asset's standby folder as the ad-hoc asset "<site>.<asset>.standby". A snapshot needs no undo. */
-async function backupStandby(run: FailoverRun, brief: SiteBrief): Promise<SelectedSnapshot[]> {
+async function backupStandby(run: FailoverRun, brief: SiteBrief, what = 'backup'): Promise<SelectedSnapshot[]> {
   return allSettledOrThrow(
     brief.primary.restore.map(async (p) => {
       const source = brief.standby.restore.find((s) => s.asset === p.asset)!.targetDir;
       const r = await executeChild(backupWorkflow, {
-        workflowId: run.childId('backup', p.asset),
+        workflowId: run.childId(what, p.asset),
         args: [{ asset: standbyAssetName(brief.site, p.asset), source, tags: ['failback'], reason: `failback of ${brief.site}` }],
         staticSummary: `failback: back up the standby's ${p.asset} of ${brief.site}`,
       });
       return { asset: p.asset, id: r.id, time: r.time, files: r.files, bytes: r.bytes };
     }),
   );
+}
+
+/**
+ * With the standby fenced: back it up once more (incremental on the first backup) and restore
+ * that onto the primary (undo: put the primary's previous data back, restore leftovers of this
+ * child removed), then make the primary load it.
+ */
+async function finalSync(run: FailoverRun, brief: SiteBrief): Promise<SelectedSnapshot[]> {
+  const { saga } = run;
+  const site = brief.site;
+  const snaps = await backupStandby(run, brief, 'final-backup');
+  await allSettledOrThrow(
+    snaps.map(async (s) => {
+      const target = brief.primary.restore.find((r) => r.asset === s.asset)!.targetDir;
+      const childId = run.childId('final-restore', s.asset);
+      saga.onUndo(`put back the primary's previous ${s.asset} (final sync)`, () => undo.putBackTarget({ site, side: 'primary', asset: s.asset, key: run.reportId, restorePrefix: childId }));
+      await executeChild(restoreWorkflow, { workflowId: childId, args: [{ snapshot: s.id, target }], staticSummary: `failback final sync of ${s.asset} onto the primary of ${site}` });
+    }),
+  );
+  if (brief.primary.afterRestore) await bookkeeping.sideAction({ site, side: 'primary', action: 'afterRestore' });
+  return snaps;
 }
 
 /** Keep the primary's data aside (undo: put it back), restore, then make the primary load it. */

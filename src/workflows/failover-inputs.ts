@@ -1,32 +1,22 @@
 import { z } from 'zod';
+import { DurationMsSchema, formatIssues, nameSchema } from '../common/schema-primitives';
 
 /**
  * Inputs of failoverWorkflow and failbackWorkflow, and the approval updates. Pure zod, safe in
  * the workflow sandbox; the CLI, the bridge and the prediction loop validate with the same schemas.
  */
 
-const Name = z
-  .string({ required_error: 'is required (the site name from the plan)' })
-  .min(1)
-  .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit');
+const Name = nameSchema('is required (the site name from the plan)');
 
 const IsoTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-27T10:00:00Z' });
 const SnapshotId = z.string().regex(/^[0-9a-f]{4,32}$/, 'must be a snapshot id (4 to 32 hex characters)');
 
-const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** Milliseconds, or "500ms", "90s", "15m", "1h". */
-export const DurationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  const m = typeof v === 'string' ? /^(\d+)(ms|s|m|h)$/.exec(v) : null;
-  if (m) return Number(m[1]) * MS_PER[m[2]];
-  ctx.addIssue({ code: 'custom', message: 'must be milliseconds or a duration like "500ms", "90s", "15m" or "1h"' });
-  return z.NEVER;
-});
+/** Milliseconds, or "500ms", "90s", "15m", "1h", "7d": the same durations the plan takes. */
+export const DurationMs = DurationMsSchema;
 
 /** Steps of failoverWorkflow and failbackWorkflow, in order; fault injection names one of them. */
 export const FAILOVER_STEPS = ['open-incident', 'fence', 'select-snapshot', 'restore', 'verify', 'approval', 'switch', 'validate', 'cleanup', 'report'] as const;
-export const FAILBACK_STEPS = ['open-incident', 'backup-standby', 'select-snapshot', 'restore', 'unfence', 'verify', 'approval', 'switch', 'validate', 'report'] as const;
+export const FAILBACK_STEPS = ['open-incident', 'backup-standby', 'select-snapshot', 'restore', 'unfence', 'verify', 'approval', 'fence-standby', 'final-sync', 'switch', 'validate', 'report'] as const;
 export type StepName = (typeof FAILOVER_STEPS)[number] | (typeof FAILBACK_STEPS)[number];
 const ALL_STEPS = [...new Set<string>([...FAILOVER_STEPS, ...FAILBACK_STEPS])] as [StepName, ...StepName[]];
 
@@ -115,9 +105,7 @@ export type ReportLookup = z.input<typeof ReportLookupSchema>;
 
 /** One failover or failback per site at a time: both run under this id, and a second trigger joins. */
 export const failoverWorkflowId = (site: string): string => `failover-${site}`;
-/** Drills run under their own id (a schedule appends a timestamp): they never touch traffic. */
+/** Drills run under their own id, one per site: a run under "drill-<site>-<suffix>" (a Schedule appends the time) runs it as a child under this id. */
 export const drillWorkflowId = (site: string): string => `drill-${site}`;
 
-export function formatIssues(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
-}
+export { formatIssues };

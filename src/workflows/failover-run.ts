@@ -55,8 +55,7 @@ export class FailoverRun {
     const info = workflowInfo();
     this.workflowId = info.workflowId;
     const want = o.kind === 'drill' ? drillWorkflowId(o.site) : failoverWorkflowId(o.site);
-    const idOk = o.kind === 'drill' ? info.workflowId === want || info.workflowId.startsWith(`${want}-`) : info.workflowId === want;
-    if (!idOk) {
+    if (info.workflowId !== want) {
       throw ApplicationFailure.nonRetryable(
         `workflow id: a ${o.kind} of site ${o.site} must run with workflow id "${want}" (one per site: a second trigger joins the running one)`,
         'BadInputError',

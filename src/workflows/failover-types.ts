@@ -30,7 +30,7 @@ export interface SiteBrief {
   /** Drill targets per asset of the standby's restore list (absent without a drill section). */
   drill?: RestoreTargetBrief[];
   trafficChecks: number;
-  /** Traffic side when the incident was opened, as far as the switcher can tell. */
+  /** Traffic side when the incident was opened: the switcher's answer, else the traffic record (failover/traffic-record.ts). */
   trafficOn: SideName | 'unknown';
 }
 

@@ -1,10 +1,12 @@
-import { ApplicationFailure, executeChild, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Compensation, FailoverReport } from '../common/failover-report';
-import { FailoverInputSchema, type FailoverParsedInput } from './failover-inputs';
+import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from './failover-inputs';
 import { bookkeeping, fenceBestEffort, fenceRequired, health, switching, undo, undoBestEffort } from './failover-options';
 import { FailoverRun, parseInput } from './failover-run';
 import type { SelectedSnapshot, SiteBrief } from './failover-types';
 import { restoreWorkflow } from './restore-workflow';
+import type { ApprovalPolicy } from './approval-gate';
+import { fenceAt } from './fence-order';
 import { allSettledOrThrow, runUndos } from './saga';
 
 /**
@@ -13,6 +15,8 @@ import { allSettledOrThrow, runUndos } from './saga';
  *   -> select snapshots -> restore onto the standby (restoreWorkflow children; a drill restores
  *   into the site's drill target) -> verify the standby -> approval gate -> switch traffic ->
  *   validate through the traffic path -> write the report.
+ * With approval required nothing touches production before the gate: the fence moves to right
+ * after it (or stays after the switch with fencing.at "after-switch"), see fence-order.ts.
  * Every step registers its compensation before it acts; a failure, a rejection or a cancel runs
  * them in reverse (switch back, unfence, put the standby's previous data back / remove the
  * drill copy). Drills never fence or switch and always clean up.
@@ -24,6 +28,7 @@ import { allSettledOrThrow, runUndos } from './saga';
 export async function failoverWorkflow(rawInput: unknown): Promise<FailoverReport> {
   const input: FailoverParsedInput = parseInput(FailoverInputSchema, rawInput, 'failover input');
   const drill = input.mode === 'drill';
+  if (drill && workflowInfo().workflowId.startsWith(`${drillWorkflowId(input.site)}-`)) return drillUnderSiteId(input.site, rawInput);
   const run = new FailoverRun({
     kind: drill ? 'drill' : 'failover',
     site: input.site,
@@ -45,10 +50,15 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
     run.opened(brief.objectives);
     await run.fault('open-incident');
 
-    // 2. fence the primary
-    const fenceLate = input.mode === 'planned' && brief.fencing.at === 'after-switch';
+    // 2. fence the primary (with approval required: only after the gate, see fence-order.ts)
+    const approval: ApprovalPolicy = {
+      required: input.skipApproval ? false : (input.approval?.required ?? brief.approval.required),
+      timeoutMs: input.approval?.timeout ?? brief.approval.timeoutMs,
+      onTimeout: input.approval?.onTimeout ?? brief.approval.onTimeout,
+    };
+    const fencing = fenceAt(input.mode, brief.fencing.at, approval.required);
     if (drill) saga.skip('fence', 'drills never fence');
-    else if (!fenceLate) await fencePrimary(run, input.mode, brief);
+    else if (fencing === 'start') await fencePrimary(run, input.mode, brief);
 
     // 3. select the snapshots
     const snaps: SelectedSnapshot[] = await saga.step(
@@ -79,16 +89,9 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
     } else {
       // 6. approval gate
       const skipWhy = input.skipApproval ? 'skipped by the input (skipApproval)' : 'not required by the approval policy';
-      await run.gate.pass(
-        saga,
-        {
-          required: input.skipApproval ? false : (input.approval?.required ?? brief.approval.required),
-          timeoutMs: input.approval?.timeout ?? brief.approval.timeoutMs,
-          onTimeout: input.approval?.onTimeout ?? brief.approval.onTimeout,
-        },
-        skipWhy,
-      );
+      await run.gate.pass(saga, approval, skipWhy);
       await run.fault('approval');
+      if (fencing === 'after-approval') await fencePrimary(run, input.mode, brief);
 
       // 7. switch traffic
       saga.onUndo('switch traffic back to the primary', () => undo.switchTraffic({ site, to: 'primary' }));
@@ -102,7 +105,7 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
       run.markHealthy(traffic.healthyAt);
       await run.fault('validate');
 
-      if (fenceLate) {
+      if (fencing === 'after-switch') {
         if (brief.fencing.drainMs > 0) await sleep(brief.fencing.drainMs);
         await fencePrimary(run, 'planned', brief);
       }
@@ -114,6 +117,23 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
     return run.succeeded();
   } catch (err) {
     return run.failed(err);
+  }
+}
+
+/**
+ * One drill per site at a time, whatever started it: a run under "drill-<site>-<suffix>" (a
+ * Schedule appends the time) runs the drill as a child under "drill-<site>", the id a CLI or UI
+ * drill uses; while one runs, the id is taken and the second is refused.
+ */
+async function drillUnderSiteId(site: string, rawInput: unknown): Promise<FailoverReport> {
+  const workflowId = drillWorkflowId(site);
+  try {
+    return await executeChild(failoverWorkflow, { workflowId, args: [rawInput], staticSummary: `drill of ${site} (started by ${workflowInfo().workflowId})` });
+  } catch (e) {
+    if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') {
+      throw ApplicationFailure.nonRetryable(`a drill of site ${site} is already running (${workflowId}); one drill per site at a time`, 'DrillAlreadyRunning');
+    }
+    throw e;
   }
 }
 

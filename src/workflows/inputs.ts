@@ -1,16 +1,19 @@
 import { z } from 'zod';
+import { formatIssues, nameSchema } from '../common/schema-primitives';
 
 /**
  * Inputs of the workflows an operator starts from the Temporal UI, a Schedule or the CLI.
  * Pure zod, safe in the workflow sandbox. Everything is a reference: names, paths, ids.
  */
-const AssetName = z
-  .string({ required_error: 'is required (the asset set to back up, e.g. "checkpoints")' })
-  .min(1)
-  .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"');
+const AssetName = nameSchema('is required (the asset set to back up, e.g. "checkpoints")');
 
-const AbsolutePath = z.string().min(1).refine((p) => p.startsWith('/'), 'must be an absolute path');
+/** Absolute and plain: no "." or ".." segments to hide where it points (the worker checks it against the plan's roots). */
+const AbsolutePath = z
+  .string()
+  .min(1)
+  .refine((p) => p.startsWith('/'), 'must be an absolute path')
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain "." or ".." segments')
+  .refine((p) => p.replace(/\/+/g, '/') !== '/', 'must not be the root folder');
 
 export const BackupInputSchema = z
   .object({
@@ -50,6 +53,4 @@ export type RestoreInput = z.input<typeof RestoreInputSchema>;
 export const ListSnapshotsInputSchema = z.object({ asset: AssetName.optional() }).strict();
 export type ListSnapshotsInput = z.infer<typeof ListSnapshotsInputSchema>;
 
-export function formatIssues(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
-}
+export { formatIssues };

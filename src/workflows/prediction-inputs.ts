@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nameSchema } from '../common/schema-primitives';
 import { DurationMs, PolicyPatchSchema } from '../config/prediction-policy';
 
 /**
@@ -8,11 +9,7 @@ import { DurationMs, PolicyPatchSchema } from '../config/prediction-policy';
  */
 export * from '../config/prediction-policy';
 
-export const SiteName = z
-  .string({ required_error: 'is required (the site name from the plan)' })
-  .min(1)
-  .max(64)
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const SiteName = nameSchema('is required (the site name from the plan)');
 
 // ---------------------------------------------------------------- signals
 
@@ -64,6 +61,22 @@ export const ReasonTextSchema = z.object({ reason: z.string().max(500).optional(
 
 // ---------------------------------------------------------------- workflow inputs
 
+/** Paths of `headers` keys (credentials) anywhere in an inline config. */
+function headerPaths(v: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => headerPaths(x, [...at, i]));
+  if (!v || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]) => (k === 'headers' ? [[...at, k]] : headerPaths(x, [...at, k])));
+}
+
+/**
+ * An inline config goes into the workflow history as it is: credentials (headers of the
+ * Prometheus source, the webhook and Alertmanager sinks) are refused there; the worker takes
+ * them from the plan (sites[].prediction), where they are redacted.
+ */
+const InlineConfigSchema = z.record(z.unknown()).superRefine((c, ctx) => {
+  for (const p of headerPaths(c)) ctx.addIssue({ code: 'custom', path: p, message: 'credentials are never taken from workflow input: put headers in the plan (sites[].prediction) on the worker' });
+});
+
 /**
  * Input of predictionWorkflow. From the Temporal UI: {"site": "eu-west"}. The site's sources,
  * sinks and policy come from the plan (`sites[].prediction`); `config` gives them inline instead
@@ -72,8 +85,8 @@ export const ReasonTextSchema = z.object({ reason: z.string().max(500).optional(
 export const PredictionInputSchema = z
   .object({
     site: SiteName,
-    /** Inline prediction config (src/predict/site-config.ts), validated by the settings activity. */
-    config: z.record(z.unknown()).optional(),
+    /** Inline prediction config (src/predict/site-config.ts) without credentials, validated by the settings activity. */
+    config: InlineConfigSchema.optional(),
     /** Policy changes on top of the config (as the setPolicy update gives them). */
     policy: PolicyPatchSchema.optional(),
     /** Continue-as-new after this many iterations of one run (default 500; also when the server suggests it). */
@@ -90,7 +103,7 @@ export type PredictionInput = z.input<typeof PredictionInputSchema>;
 export const TrainingInputSchema = z
   .object({
     site: SiteName,
-    config: z.record(z.unknown()).optional(),
+    config: InlineConfigSchema.optional(),
     /** History window ending now (default: the site's training.window). */
     windowMs: DurationMs.optional(),
     reason: z.string().max(200).optional(),

@@ -45,6 +45,8 @@ export async function startStack(o: StackOptions = {}): Promise<TestStack> {
       repository: { url: 's3://lepton-test/repo', endpoint: seaweed.endpoint, region: seaweed.region, pathStyle: true, keyFile: path.join(dir, 'repository.key'), packSizeMiB: o.packSizeMiB ?? 16, ...(o.pruneMinGraceHours !== undefined ? { pruneMinGraceHours: o.pruneMinGraceHours } : {}) },
       temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue },
       assets: o.assets ?? [],
+      // tests back up and restore ad hoc inside their temp folder
+      roots: { sources: [dir], targets: [dir] },
     }),
   );
   const env: NodeJS.ProcessEnv = { ...process.env, ...seaweed.env, LEPTON_DR_PLAN: planFile, LEPTON_DR_LOG_LEVEL: 'warn' };

@@ -93,7 +93,7 @@ test('planned failover under steady load: traffic ends on the standby serving th
   // failback: back up the standby, restore onto the primary, unfence, verify, switch back
   const fb = await runFailback(stack, { site: 'demo', skipApproval: true, source: 'test', reason: 'primary repaired' });
   assert.ok(fb.ok, fb.error);
-  assert.deepEqual(stepNames(fb.report), ['open-incident:ok', 'backup-standby:ok', 'select-snapshot:skipped', 'restore:ok', 'unfence:ok', 'verify:ok', 'approval:skipped', 'switch:ok', 'validate:ok', 'report:ok']);
+  assert.deepEqual(stepNames(fb.report), ['open-incident:ok', 'backup-standby:ok', 'select-snapshot:skipped', 'restore:ok', 'unfence:ok', 'verify:ok', 'approval:skipped', 'fence-standby:skipped', 'final-sync:ok', 'switch:ok', 'validate:ok', 'report:ok']);
   const back = await text(`${demo.nginx.url}/health`);
   assert.equal(back.by, 'primary');
   assert.equal(back.body, demo.sha.v1, "the primary now holds the standby's data");

@@ -78,7 +78,8 @@ test('bad input fails at once, naming the field', async () => {
   await assert.rejects(run('restoreWorkflow', { asset: 'demo', target: 'relative/dir' }, 'bad-4'), (e) => /target: must be an absolute path/.test(failureText(e)));
   const target = path.join(stack.dir, 'never');
   await assert.rejects(run('restoreWorkflow', { snapshot: 'deadbeef', target }, 'bad-5'), (e) => /snapshot deadbeef does not exist/.test(failureText(e)));
-  await assert.rejects(run('backupWorkflow', { asset: 'ghost', source: '/does/not/exist' }, 'bad-6'), (e) => /does not exist/.test(failureText(e)));
+  await assert.rejects(run('backupWorkflow', { asset: 'ghost', source: '/does/not/exist' }, 'bad-6'), (e) => /source: \/does\/not\/exist is outside the plan's allowed roots/.test(failureText(e)));
+  await assert.rejects(run('backupWorkflow', { asset: 'ghost', source: path.join(stack.dir, 'does-not-exist') }, 'bad-7'), (e) => /does not exist/.test(failureText(e)));
   assert.equal(fs.existsSync(target), false);
   assert.deepEqual(fs.readdirSync(stack.dir).filter((n) => n.includes('lepton-')), []);
 });
