@@ -142,9 +142,10 @@ test('a fresh loop in the same cooldown slot joins the backup instead of startin
   const d = await again.describe();
   assert.equal(d.status.name, 'RUNNING');
   // P(B) sees the backup that ran
-  const duty = await waitFor('the backup duty cycle', async () => {
+  // both duty cycles are measured in whole milliseconds of workflow time: wait until each has some
+  const duty = await waitFor('the backup and prediction duty cycles', async () => {
     const x = await status(again);
-    return x.duty.backup !== null && x.duty.backup > 0 ? x.duty : undefined;
+    return x.duty.backup !== null && x.duty.backup > 0 && x.duty.prediction > 0 ? x.duty : undefined;
   });
   assert.ok(duty.backup! > 0 && duty.backup! <= 1);
   assert.ok(duty.prediction > 0 && duty.prediction < 1);
