@@ -1,0 +1,22 @@
+import { parseArgs } from './args';
+import { runChaos } from './run';
+
+/** `npm run chaos -- [--seed N] [--scale N] [--scenarios N]`: exits 1 if anything was lost, corrupt or left over. */
+async function main(): Promise<void> {
+  let o;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+  const r = await runChaos(o);
+  console.log(r.table);
+  if (r.report.fatal) console.log(`work folder kept: ${r.dir}`);
+  process.exit(r.report.fatal ? 1 : 0);
+}
+
+main().catch((e: Error) => {
+  console.error(`chaos harness failed: ${e.stack ?? e.message}`);
+  process.exit(2);
+});
