@@ -47,7 +47,8 @@ export async function checkRepository(repo: Repository, ledger: Ledger, scenario
     const target = path.join(out, `s${scenario}-${id.slice(0, 12)}`);
     try {
       await restoreDirect(repo, { snapshot: { id }, target, restoreId: `chaos-check-s${scenario}-${id.slice(0, 12)}` });
-      const diffs = compareTreeState(e.state, readTreeState(target));
+      const { diffs, mtimeDrift } = compareTreeState(e.state, readTreeState(target));
+      ledger.mtimeDrift += mtimeDrift;
       if (diffs.length) {
         ledger.broken.add(id);
         ledger.find(scenario, 'corrupt', `snapshot ${id.slice(0, 12)} of ${e.asset} (scenario ${e.scenario}) restores different content: ${diffs.join('; ')}`);

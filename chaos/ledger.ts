@@ -50,6 +50,8 @@ export class Ledger {
   faults: Partial<Record<FaultKind, number>> = {};
   proxyRequests = 0;
   tmpLeftover = 0;
+  /** restored entries whose mtime lost its sub-microsecond digits (known, not fatal) */
+  mtimeDrift = 0;
 
   committed(id: string, e: Expected): void {
     this.expected.set(id, e);

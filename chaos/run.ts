@@ -23,12 +23,24 @@ export interface ChaosRun {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** tmp/backups/<id>/x -> tmp/backups/<id>/ */
-const tmpGroup = (key: string) => key.split('/').slice(0, 3).join('/') + '/';
+/** One finding per kind of leftover (backup work lists, restore plans, restore done markers, ...) and scenario. */
+function reportTmp(ledger: Ledger, scenario: number, keys: string[]): void {
+  const kinds = new Map<string, string[]>();
+  for (const k of keys) {
+    const parts = k.split('/');
+    const kind = `${parts.slice(0, 2).join('/')}/*/${parts.slice(3).join('/').replace(/[0-9]+/g, 'N')}`;
+    kinds.set(kind, [...(kinds.get(kind) ?? []), parts[2]]);
+  }
+  for (const [kind, ids] of kinds) {
+    const runs = [...new Set(ids)];
+    ledger.find(scenario, 'tmp-leftover', `${ids.length} new object(s) ${kind} left after every run ended (${runs.slice(0, 4).join(', ')}${runs.length > 4 ? ', ...' : ''})`);
+  }
+}
 
 /** A whole chaos run: start the stack, run the scenarios with a check after each, stop, report. */
-export async function runChaos(o: ChaosOptions, log: (line: string) => void = console.log): Promise<ChaosRun> {
+export async function runChaos(o: ChaosOptions, print: (line: string) => void = console.log): Promise<ChaosRun> {
   const started = Date.now();
+  const log = (line: string) => print(`${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s ${line}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lepton-chaos-'));
   const rng = new Rng(o.seed);
   const ledger = new Ledger();
@@ -53,9 +65,8 @@ export async function runChaos(o: ChaosOptions, log: (line: string) => void = co
       await runScenario(ctx, s);
       const repo = await openDirect(cluster.seaweed, cluster.keyFile);
       const c = await checkRepository(repo, ledger, i, dir);
-      const fresh = [...new Set(c.tmpLeftover.filter((k) => !seenTmp.has(k)).map(tmpGroup))];
+      reportTmp(ledger, i, c.tmpLeftover.filter((k) => !seenTmp.has(k)));
       c.tmpLeftover.forEach((k) => seenTmp.add(k));
-      for (const g of fresh) ledger.find(i, 'tmp-leftover', `${g} (${c.tmpLeftover.filter((k) => k.startsWith(g)).length} objects) left after every run ended`);
       ledger.tmpLeftover = c.tmpLeftover.length;
       log(`  check: ${c.snapshotsInRepo} snapshots in the repository, ${c.checked} restored and compared, ${c.unreported} unreported, ${c.tmpLeftover.length} tmp objects`);
       scenarios++;

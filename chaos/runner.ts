@@ -56,11 +56,11 @@ export async function runScenario(ctx: RunContext, s: Scenario): Promise<void> {
     await Promise.all([
       ...s.backups.map((b, i) => later(b.delayMs, () => backup(ctx, s.index, b.asset, `chaos-${tag}-b${i}`, handles))),
       ...s.prunes.map((p) => later(p.delayMs, () => prunePass(ctx, s.index, p))),
-      ...s.pruneWorkflows.map((p, i) => later(p.delayMs, () => pruneRun(ctx, s.index, p.graceHours, `chaos-${tag}-p${i}`))),
+      ...s.pruneWorkflows.map((p, i) => later(p.delayMs, () => pruneRun(ctx, s.index, p.graceHours, `chaos-${tag}-p${i}`, handles))),
       ...s.restores.map((r, i) =>
-        later(r.delayMs, () => (restoreSnapshots.length ? restore(ctx, s.index, restoreSnapshots[r.pick % restoreSnapshots.length][0], r.killBatchWorker, `chaos-${tag}-r${i}`) : Promise.resolve())),
+        later(r.delayMs, () => (restoreSnapshots.length ? restore(ctx, s.index, restoreSnapshots[r.pick % restoreSnapshots.length][0], r.killBatchWorker, `chaos-${tag}-r${i}`, handles) : Promise.resolve())),
       ),
-      ...s.kills.map((k) => later(k.delayMs, async () => void (await killBatchWorker(ctx, handles, 'backupBatch', 5000)))),
+      ...s.kills.map((k) => later(k.delayMs, async () => void (await killBatchWorker(ctx, handles, 'all', 'backupBatch', 8000)))),
       ...(s.serverRestart ? [later(s.serverRestart.delayMs, () => restartServer(ctx, s.serverRestart?.downMs ?? 1000))] : []),
     ]);
   } finally {
@@ -129,8 +129,9 @@ interface PruneResult {
   prune: { marked: number; deleted: number };
 }
 
-async function pruneRun(ctx: RunContext, scenario: number, graceHours: number, workflowId: string): Promise<void> {
+async function pruneRun(ctx: RunContext, scenario: number, graceHours: number, workflowId: string, handles: WorkflowHandle[]): Promise<void> {
   const h = await startWorkflow(ctx.cluster.client, 'pruneWorkflow', workflowId, ctx.cluster.taskQueue, { graceHours, forget: true });
+  handles.push(h);
   try {
     const r = await resultOf<PruneResult>(h, ctx.runBudgetMs);
     ctx.ledger.forget(r.forgotten.flatMap((f) => f.forgotten));
@@ -160,7 +161,7 @@ async function forgottenFromHistory(h: WorkflowHandle): Promise<string[]> {
   }
 }
 
-async function restore(ctx: RunContext, scenario: number, snapshotId: string, kill: boolean, workflowId: string): Promise<void> {
+async function restore(ctx: RunContext, scenario: number, snapshotId: string, kill: boolean, workflowId: string, handles: WorkflowHandle[]): Promise<void> {
   const exp = ctx.ledger.expected.get(snapshotId);
   if (!exp) return;
   pinned.add(snapshotId);
@@ -168,11 +169,13 @@ async function restore(ctx: RunContext, scenario: number, snapshotId: string, ki
   fs.mkdirSync(path.dirname(target), { recursive: true });
   ctx.ledger.counters.restoresByWorkflow++;
   const h = await startWorkflow(ctx.cluster.client, 'restoreWorkflow', workflowId, ctx.cluster.taskQueue, { snapshot: snapshotId, target });
-  const killer = kill ? killBatchWorker(ctx, [h], 'restoreBatch', 20_000).then((k) => k && ctx.ledger.counters.restoreBatchKills++) : Promise.resolve();
+  handles.push(h);
+  const killer = kill ? killBatchWorker(ctx, handles, [h], 'restoreBatch', 20_000).then((k) => k && ctx.ledger.counters.restoreBatchKills++) : Promise.resolve();
   try {
     const r = await resultOf<RestoreResult>(h, ctx.runBudgetMs);
     ctx.ledger.counters.restoresByWorkflowOk++;
-    const diffs = compareTreeState(exp.state, readTreeState(target));
+    const { diffs, mtimeDrift } = compareTreeState(exp.state, readTreeState(target));
+    ctx.ledger.mtimeDrift += mtimeDrift;
     if (diffs.length) ctx.ledger.find(scenario, 'bad-restore-reported-ok', `${workflowId} of snapshot ${snapshotId.slice(0, 12)} reported "${r.summary}" but: ${diffs.join('; ')}`);
     ctx.log(`  ${workflowId}: restored ${snapshotId.slice(0, 12)}${diffs.length ? ` WRONG CONTENT (${diffs.length} diffs)` : ', identical'}`);
   } catch (e) {
@@ -184,19 +187,26 @@ async function restore(ctx: RunContext, scenario: number, snapshotId: string, ki
 }
 
 /** Wait (up to waitMs) until a worker runs only batch activities of these runs, then kill -9 it. */
-async function killBatchWorker(ctx: RunContext, handles: WorkflowHandle[], batchType: string, waitMs: number): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
+async function killBatchWorker(ctx: RunContext, handles: WorkflowHandle[], targets: WorkflowHandle[] | 'all', batchType: string, waitMs: number): Promise<boolean> {
+  const started = Date.now();
+  const deadline = started + waitMs;
+  const seen = new Set<string>();
   while (Date.now() < deadline) {
     const pids = ctx.cluster.workerPids();
-    const pid = pickBatchOnlyWorker(await runningActivities(handles), batchType, pids);
+    const { acts, open } = await runningActivities(handles);
+    if (open === 0 && Date.now() > started + 3000) break;
+    acts.forEach((a) => seen.add(`${a.type}@${a.pid}`));
+    const ids = new Set((targets === 'all' ? handles : targets).map((h) => h.workflowId));
+    const pid = pickBatchOnlyWorker(acts, ids, batchType, pids);
     if (pid !== undefined) {
       const slot = pids.indexOf(pid);
-      ctx.log(`  kill -9 worker ${slot} (pid ${pid}) while it runs ${batchType}`);
+      ctx.log(`  kill -9 worker ${slot} (pid ${pid}) while it runs ${acts.filter((a) => a.pid === pid).map((a) => a.type).join(', ')}`);
       await ctx.cluster.killWorker(slot);
       return true;
     }
-    await sleep(100);
+    await sleep(50);
   }
+  ctx.log(`  no worker ran only ${batchType} activities while its runs were open (seen: ${[...seen].join(' ') || 'nothing'}): no kill`);
   return false;
 }
 

@@ -39,11 +39,11 @@ export function generateScenario(rng: Rng, index: number, o: GenerateOptions): S
   const backups = Array.from({ length: n(2, 4) }, () => ({ asset: rng.pick(o.assets), delayMs: rng.int(0, 2500) }));
   // the same data at once: usually two backups of one asset start together
   if (rng.chance(0.7)) backups.push({ asset: backups[0].asset, delayMs: backups[0].delayMs + rng.int(0, 300) });
-  const prunes = Array.from({ length: rng.int(1, 2) }, () => ({
+  const prunes = Array.from({ length: rng.int(1, 3) }, () => ({
     delayMs: rng.int(0, 6000),
-    advanceMs: rng.pick([0, 500, 2000, 60_000]),
+    advanceMs: rng.pick([0, 1000, 5000, 60_000]),
     graceMs: rng.pick([0, 1000, 5000]),
-    ...(rng.chance(0.6) ? { forget: { asset: rng.pick(o.assets), keepLast: rng.int(1, 3) } } : {}),
+    ...(rng.chance(0.7) ? { forget: { asset: rng.pick(o.assets), keepLast: rng.int(1, 2) } } : {}),
   }));
   const pruneWorkflows = rng.chance(0.3) ? [{ delayMs: rng.int(0, 5000), graceHours: rng.pick([0, 0.0005]) }] : [];
   const restores = index === 0 ? [] : Array.from({ length: rng.int(1, 2) }, () => ({ delayMs: rng.int(0, 4000), pick: rng.int(0, 1e6), killBatchWorker: rng.chance(0.6) }));

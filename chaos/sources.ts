@@ -17,6 +17,8 @@ export interface SourceOptions {
  */
 export class Source {
   private serial = 0;
+  /** (size, seed) of every large file version written, so an old version can come back */
+  private versions: [number, number][] = [];
 
   constructor(
     readonly root: string,
@@ -28,14 +30,19 @@ export class Source {
     fs.mkdirSync(path.join(this.root, 'models'), { recursive: true });
     fs.mkdirSync(path.join(this.root, 'data', 'shard-0'), { recursive: true });
     fs.mkdirSync(path.join(this.root, 'empty'), { recursive: true });
-    writeRandomFile(path.join(this.root, 'models', 'base.bin'), 3 * MiB + this.rng.int(0, MiB), this.o.sharedSeed);
+    this.writeLarge(path.join(this.root, 'models', 'base.bin'), 3 * MiB + this.rng.int(0, MiB), this.o.sharedSeed);
     const large = Math.max(1, Math.round(this.o.scale));
-    for (let i = 0; i < large; i++) writeRandomFile(path.join(this.root, 'models', `ckpt-${i}.bin`), this.rng.int(2 * MiB, 5 * MiB), this.rng.int(1, 1e9));
+    for (let i = 0; i < large; i++) this.writeLarge(path.join(this.root, 'models', `ckpt-${i}.bin`), this.rng.int(2 * MiB, 5 * MiB), this.rng.int(1, 1e9));
     const small = 12 * Math.round(this.o.scale);
     for (let i = 0; i < small; i++) this.writeSmall(path.join(this.root, 'data', `shard-${i % 3}`, `s-${i}.json`));
     fs.writeFileSync(path.join(this.root, 'run.sh'), '#!/bin/sh\necho chaos\n', { mode: 0o755 });
     fs.writeFileSync(path.join(this.root, 'empty.txt'), '');
     fs.symlinkSync('models/base.bin', path.join(this.root, 'latest'));
+  }
+
+  private writeLarge(file: string, size: number, seed: number): void {
+    writeRandomFile(file, size, seed);
+    this.versions.push([size, seed]);
   }
 
   private writeSmall(file: string): void {
@@ -57,13 +64,15 @@ export class Source {
   mutate(edits: number): string[] {
     const did: string[] = [];
     for (let i = 0; i < edits; i++) {
-      const kind = this.rng.pick(['editSmall', 'addSmall', 'deleteSmall', 'rewriteLarge', 'appendLarge', 'chmod', 'touch', 'symlink', 'mkdir'] as const);
+      const kind = this.rng.pick(['editSmall', 'addSmall', 'deleteSmall', 'rewriteLarge', 'rewriteLarge', 'revertLarge', 'revertLarge', 'appendLarge', 'chmod', 'touch', 'symlink', 'mkdir'] as const);
       const small = this.files('data');
       const large = this.files('models');
       if (kind === 'editSmall' && small.length) this.writeSmall(this.rng.pick(small));
       else if (kind === 'addSmall' || (kind === 'editSmall' && !small.length)) this.writeSmall(path.join(this.root, 'data', `shard-${this.rng.int(0, 3)}`, `n-${this.serial++}.json`));
       else if (kind === 'deleteSmall' && small.length > 1) fs.rmSync(this.rng.pick(small));
-      else if (kind === 'rewriteLarge' && large.length) writeRandomFile(this.rng.pick(large), this.rng.int(2 * MiB, 6 * MiB), this.rng.int(1, 1e9));
+      else if (kind === 'rewriteLarge' && large.length) this.writeLarge(this.rng.pick(large), this.rng.int(2 * MiB, 6 * MiB), this.rng.int(1, 1e9));
+      // content of an older (maybe forgotten, maybe marked) snapshot comes back: dedup meets prune
+      else if (kind === 'revertLarge' && large.length && this.versions.length) this.writeLarge(this.rng.pick(large), ...this.rng.pick(this.versions));
       else if (kind === 'appendLarge' && large.length) {
         const b = Buffer.alloc(this.rng.int(1, 300 * 1024), this.rng.int(0, 255));
         fs.appendFileSync(this.rng.pick(large), b);

@@ -52,6 +52,7 @@ export function formatTable(r: ChaosReport, ledger: Ledger): string {
     ['snapshots corrupt', String(r.corrupt)],
     ['verify errors', String(ledger.count('verify'))],
     ['leftover tmp objects', String(r.tmpLeftover)],
+    ['entries with sub-us mtime drift', String(ledger.mtimeDrift)],
     ['runs failed (backup/restore/prune)', `${ledger.count('backup-failed')}/${ledger.count('restore-failed')}/${ledger.count('prune-failed')}`],
     ['runs stuck', String(ledger.count('stuck'))],
     ['time', `${r.seconds.toFixed(0)} s`],

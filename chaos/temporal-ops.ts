@@ -40,37 +40,37 @@ export interface RunningActivity {
 
 const STARTED = 2; // PENDING_ACTIVITY_STATE_STARTED
 
-/** Activities a worker is executing right now, over the given runs. */
-export async function runningActivities(handles: WorkflowHandle[]): Promise<RunningActivity[]> {
+/** Activities a worker is executing right now, over the given runs; `open`: how many runs are still running. */
+export async function runningActivities(handles: WorkflowHandle[]): Promise<{ acts: RunningActivity[]; open: number }> {
   const out: RunningActivity[] = [];
+  let open = 0;
   for (const h of handles) {
     try {
       const d = await h.describe();
       if (d.status.name !== 'RUNNING') continue;
+      open++;
       for (const a of d.raw.pendingActivities ?? []) {
         if (a.state !== STARTED) continue;
         const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity ?? '')?.[1]);
         out.push({ workflowId: h.workflowId, type: a.activityType?.name ?? '?', pid: Number.isFinite(pid) ? pid : undefined });
       }
     } catch {
-      // server restarting: nothing known right now
+      open++; // server restarting: nothing known right now
     }
   }
-  return out;
+  return { acts: out, open };
 }
 
 /**
- * A worker whose running activities are all batch activities: killing it costs one batch
- * heartbeat timeout (20 s) instead of a short step's 2 minutes.
+ * A worker running a `batchType` activity of one of `targets` and nothing but batch activities
+ * (over every run): killing it costs one batch heartbeat timeout (20 s) instead of a short
+ * step's 2 minutes.
  */
-export function pickBatchOnlyWorker(acts: RunningActivity[], batchType: string, pids: number[]): number | undefined {
-  const byPid = new Map<number, string[]>();
-  for (const a of acts) if (a.pid !== undefined) byPid.set(a.pid, [...(byPid.get(a.pid) ?? []), a.type]);
+export function pickBatchOnlyWorker(acts: RunningActivity[], targets: Set<string>, batchType: string, pids: number[]): number | undefined {
   for (const pid of pids) {
-    const types = byPid.get(pid);
-    if (types?.length && types.every((t) => t === batchType || t === 'backupBatch' || t === 'restoreBatch')) {
-      if (types.includes(batchType)) return pid;
-    }
+    const mine = acts.filter((a) => a.pid === pid);
+    if (!mine.some((a) => a.type === batchType && targets.has(a.workflowId))) continue;
+    if (mine.every((a) => a.type === 'backupBatch' || a.type === 'restoreBatch')) return pid;
   }
   return undefined;
 }
