@@ -44,6 +44,7 @@ export class Cluster {
   private ports!: number[];
   private slots: (ServerProcess | undefined)[] = [];
   private spawned = 0;
+  private killing = new Set<number>();
   kills = 0;
   serverRestarts = 0;
   /** workers that died without being killed by the harness (restarted) */
@@ -111,13 +112,16 @@ export class Cluster {
   }
 
   /** kill -9 the worker in `slot` (its whole process group), then start a fresh one in its place. */
-  async killWorker(slot: number): Promise<void> {
+  async killWorker(slot: number): Promise<boolean> {
     const w = this.slots[slot];
-    if (!w || w.exitStatus !== undefined) return;
+    if (!w || w.exitStatus !== undefined || this.killing.has(w.pid)) return false;
+    this.killing.add(w.pid);
     killGroup(w.pid, 'SIGKILL');
     await w.exited;
     this.kills++;
+    this.killing.delete(w.pid);
     this.startWorker(slot);
+    return true;
   }
 
   /** Restart workers that exited on their own (e.g. gave up while the server was down). */

@@ -48,7 +48,7 @@ const pinned = new Set<string>();
  * whether data was lost.
  */
 export async function runScenario(ctx: RunContext, s: Scenario): Promise<void> {
-  for (const e of s.edits) ctx.log(`  edit ${e.asset}: ${ctx.sources.get(e.asset)?.mutate(e.edits).join(', ')}`);
+  for (const e of s.edits) ctx.log(`  edit ${e.asset}: ${ctx.sources.get(e.asset)?.mutate(e.edits, e.revert ? 'revertLarge' : undefined).join(', ')}`);
   const handles: WorkflowHandle[] = [];
   const tag = `s${ctx.seed}-${s.index}`;
   const restoreSnapshots = ctx.ledger.live();
@@ -200,8 +200,9 @@ async function killBatchWorker(ctx: RunContext, handles: WorkflowHandle[], targe
     const pid = pickBatchOnlyWorker(acts, ids, batchType, pids);
     if (pid !== undefined) {
       const slot = pids.indexOf(pid);
-      ctx.log(`  kill -9 worker ${slot} (pid ${pid}) while it runs ${acts.filter((a) => a.pid === pid).map((a) => a.type).join(', ')}`);
-      await ctx.cluster.killWorker(slot);
+      const what = acts.filter((a) => a.pid === pid).map((a) => a.type).join(', ');
+      if (!(await ctx.cluster.killWorker(slot))) return false;
+      ctx.log(`  kill -9 worker ${slot} (pid ${pid}) while it runs ${what}`);
       return true;
     }
     await sleep(50);

@@ -13,7 +13,9 @@ export interface PruneStep {
 export interface Scenario {
   index: number;
   /** source edits made before anything starts (no backup runs then) */
-  edits: { asset: string; edits: number }[];
+  edits: { asset: string; edits: number; revert?: boolean }[];
+  /** the mark-then-dedup race: mark, back up old content again, delete with the clock past the grace */
+  race?: string;
   backups: { asset: string; delayMs: number }[];
   prunes: PruneStep[];
   /** pruneWorkflow (forget by the plan's retention, then prune with the real clock) */
@@ -35,21 +37,33 @@ export interface GenerateOptions {
 /** Draw one scenario. Pure: the same rng state gives the same scenario. */
 export function generateScenario(rng: Rng, index: number, o: GenerateOptions): Scenario {
   const n = (lo: number, hi: number) => rng.int(Math.round(lo * o.scale), Math.round(hi * o.scale));
-  const edits = o.assets.filter(() => index > 0 && rng.chance(0.7)).map((asset) => ({ asset, edits: rng.int(1, 5) }));
+  const edits: Scenario['edits'] = o.assets.filter(() => index > 0 && rng.chance(0.7)).map((asset) => ({ asset, edits: rng.int(1, 5) }));
   const backups = Array.from({ length: n(2, 4) }, () => ({ asset: rng.pick(o.assets), delayMs: rng.int(0, 2500) }));
   // the same data at once: usually two backups of one asset start together
   if (rng.chance(0.7)) backups.push({ asset: backups[0].asset, delayMs: backups[0].delayMs + rng.int(0, 300) });
-  const prunes = Array.from({ length: rng.int(1, 3) }, () => ({
+  const prunes: PruneStep[] = Array.from({ length: rng.int(1, 3) }, () => ({
     delayMs: rng.int(0, 6000),
     advanceMs: rng.pick([0, 1000, 5000, 60_000]),
     graceMs: rng.pick([0, 1000, 5000]),
     ...(rng.chance(0.7) ? { forget: { asset: rng.pick(o.assets), keepLast: rng.int(1, 2) } } : {}),
   }));
+  let race: string | undefined;
+  if (index > 0 && rng.chance(0.6)) {
+    // forget all but the newest snapshot and mark what only the others used; bring an old
+    // version of a large file back and back it up (dedup against the marked packs); prune
+    // again with the clock past the grace while those backups run
+    race = rng.pick(o.assets);
+    edits.push({ asset: race, edits: 1, revert: true });
+    prunes.push({ delayMs: 0, advanceMs: 0, graceMs: 5000, forget: { asset: race, keepLast: 1 } });
+    const at = rng.int(300, 1200);
+    backups.push({ asset: race, delayMs: at }, { asset: race, delayMs: at + rng.int(0, 400) });
+    prunes.push({ delayMs: at + rng.int(300, 3000), advanceMs: 60_000, graceMs: 5000 });
+  }
   const pruneWorkflows = rng.chance(0.3) ? [{ delayMs: rng.int(0, 5000), graceHours: rng.pick([0, 0.0005]) }] : [];
   const restores = index === 0 ? [] : Array.from({ length: rng.int(1, 2) }, () => ({ delayMs: rng.int(0, 4000), pick: rng.int(0, 1e6), killBatchWorker: rng.chance(0.6) }));
   const kills = Array.from({ length: rng.int(0, 1) + (rng.chance(0.3 * o.scale) ? 1 : 0) }, () => ({ delayMs: rng.int(300, 5000) }));
   const serverRestart = o.restartIn.has(index) ? { delayMs: rng.int(1000, 5000), downMs: rng.int(500, 3000) } : undefined;
-  return { index, edits, backups, prunes, pruneWorkflows, restores, kills, ...(serverRestart ? { serverRestart } : {}) };
+  return { index, edits, backups, prunes, pruneWorkflows, restores, kills, ...(serverRestart ? { serverRestart } : {}), ...(race ? { race } : {}) };
 }
 
 export function describeScenario(s: Scenario): string {
@@ -61,5 +75,6 @@ export function describeScenario(s: Scenario): string {
   if (s.restores.length) parts.push(`${s.restores.length} restores${s.restores.some((r) => r.killBatchWorker) ? ' (kill batch worker)' : ''}`);
   if (s.kills.length) parts.push(`${s.kills.length} kills`);
   if (s.serverRestart) parts.push(`server restart @${s.serverRestart.delayMs}ms`);
+  if (s.race) parts.push(`mark/dedup/delete race on ${s.race}`);
   return parts.join(', ');
 }

@@ -61,10 +61,10 @@ export class Source {
   }
 
   /** A few random edits; returns what it did (for the run log). */
-  mutate(edits: number): string[] {
+  mutate(edits: number, forced?: 'revertLarge'): string[] {
     const did: string[] = [];
     for (let i = 0; i < edits; i++) {
-      const kind = this.rng.pick(['editSmall', 'addSmall', 'deleteSmall', 'rewriteLarge', 'rewriteLarge', 'revertLarge', 'revertLarge', 'appendLarge', 'chmod', 'touch', 'symlink', 'mkdir'] as const);
+      const kind = forced ?? this.rng.pick(['editSmall', 'addSmall', 'deleteSmall', 'rewriteLarge', 'rewriteLarge', 'revertLarge', 'revertLarge', 'appendLarge', 'chmod', 'touch', 'symlink', 'mkdir'] as const);
       const small = this.files('data');
       const large = this.files('models');
       if (kind === 'editSmall' && small.length) this.writeSmall(this.rng.pick(small));
