@@ -36,7 +36,8 @@ export async function checkRepository(repo: Repository, ledger: Ledger, scenario
   const v = await verifyRepository(repo, { readData: 1 });
   for (const err of v.errors) {
     const m = /snapshot ([0-9a-f]{32})/.exec(err);
-    if (m && ledger.broken.has(m[1])) continue;
+    if ((m && ledger.broken.has(m[1])) || ledger.verifyErrorsSeen.has(err)) continue;
+    ledger.verifyErrorsSeen.add(err);
     ledger.find(scenario, 'verify', err.slice(0, 300));
   }
 

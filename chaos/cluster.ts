@@ -111,8 +111,9 @@ export class Cluster {
     return this.slots.map((w) => (w && w.exitStatus === undefined ? w.pid : -1));
   }
 
-  /** kill -9 the worker in `slot` (its whole process group), then start a fresh one in its place. */
-  async killWorker(slot: number): Promise<boolean> {
+  /** kill -9 worker `pid` (its whole process group), then start a fresh one in its slot; false if it is gone already. */
+  async killWorker(pid: number): Promise<boolean> {
+    const slot = this.slots.findIndex((x) => x?.pid === pid);
     const w = this.slots[slot];
     if (!w || w.exitStatus !== undefined || this.killing.has(w.pid)) return false;
     this.killing.add(w.pid);

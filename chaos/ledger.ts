@@ -36,6 +36,8 @@ export class Ledger {
   /** snapshots already reported lost or corrupt (reported once) */
   readonly broken = new Set<string>();
   readonly findings: Finding[] = [];
+  /** verify errors already reported (a missing pack stays missing: reported once) */
+  readonly verifyErrorsSeen = new Set<string>();
   counters = {
     backupsStarted: 0,
     backupsOk: 0,
@@ -43,6 +45,8 @@ export class Ledger {
     restoresByWorkflowOk: 0,
     restoresChecked: 0,
     restoreBatchKills: 0,
+    /** restore batches that finished on a later attempt after their worker was killed */
+    restoresResumed: 0,
     prunes: 0,
     packsDeleted: 0,
     snapshotsForgotten: 0,

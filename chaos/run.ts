@@ -58,7 +58,7 @@ export async function runChaos(o: ChaosOptions, print: (line: string) => void = 
   try {
     await cluster.start();
     await waitForRepository(cluster);
-    const ctx = { cluster, ledger, sources, clock, workDir: dir, seed: o.seed, runBudgetMs: 150_000 * o.scale, log };
+    const ctx = { cluster, ledger, sources, clock, workDir: dir, seed: o.seed, runBudgetMs: 150_000 * o.scale, log, pruneLatency: rng.fork('prune-latency') };
     for (let i = 0; i < o.scenarios; i++) {
       const s = generateScenario(rng.fork(`scenario-${i}`), i, { scale: o.scale, assets: names, restartIn });
       log(`scenario ${i}: ${describeScenario(s)}`);

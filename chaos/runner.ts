@@ -8,10 +8,11 @@ import type { BackupResult, RestoreResult } from '../src/workflows/types';
 import { failureText } from '../test/helpers/failure-text';
 import type { Cluster } from './cluster';
 import type { Ledger } from './ledger';
+import type { Rng } from './rng';
 import { openDirect } from './repo-access';
 import type { PruneStep, Scenario } from './scenario';
 import type { Source } from './sources';
-import { pickBatchOnlyWorker, resultOf, runningActivities, startWorkflow } from './temporal-ops';
+import { pickBatchOnlyWorker, resultOf, runningActivities, startWorkflow, type RunningActivity } from './temporal-ops';
 import { compareTreeState, readTreeState } from './tree-state';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,6 +38,8 @@ export interface RunContext {
   /** a workflow not done after this long is reported stuck and terminated */
   runBudgetMs: number;
   log: (line: string) => void;
+  /** seeded delays for the harness's prune reads */
+  pruneLatency: Rng;
 }
 
 /** Snapshots restores of this scenario are reading: forgets by the harness leave them alone. */
@@ -106,7 +109,9 @@ async function ended(ctx: RunContext, scenario: number, h: WorkflowHandle, kind:
 async function prunePass(ctx: RunContext, scenario: number, p: PruneStep): Promise<void> {
   ctx.clock.advance(p.advanceMs);
   try {
-    const repo = await openDirect(ctx.cluster.seaweed, ctx.cluster.keyFile);
+    // prune reads through a store with seeded latency, like a prune of a big repository: its
+    // list -> read trees -> list tmp/ sequence takes long enough for backups to commit within it
+    const repo = await openDirect(ctx.cluster.seaweed, ctx.cluster.keyFile, ctx.pruneLatency);
     if (p.forget) {
       const { forget } = selectKept(await repo.listSnapshots({ asset: p.forget.asset }), { keepLast: p.forget.keepLast });
       const ids = forget.map((f) => f.id).filter((id) => !pinned.has(id));
@@ -170,10 +175,16 @@ async function restore(ctx: RunContext, scenario: number, snapshotId: string, ki
   ctx.ledger.counters.restoresByWorkflow++;
   const h = await startWorkflow(ctx.cluster.client, 'restoreWorkflow', workflowId, ctx.cluster.taskQueue, { snapshot: snapshotId, target });
   handles.push(h);
-  const killer = kill ? killBatchWorker(ctx, handles, [h], 'restoreBatch', 20_000).then((k) => k && ctx.ledger.counters.restoreBatchKills++) : Promise.resolve();
+  let killed = false;
+  const killer = kill ? killBatchWorker(ctx, handles, [h], 'restoreBatch', 20_000).then((k) => void (killed = k)) : Promise.resolve();
   try {
     const r = await resultOf<RestoreResult>(h, ctx.runBudgetMs);
+    await killer;
     ctx.ledger.counters.restoresByWorkflowOk++;
+    if (killed) {
+      ctx.ledger.counters.restoreBatchKills++;
+      if (await resumedElsewhere(h)) ctx.ledger.counters.restoresResumed++;
+    }
     const { diffs, mtimeDrift } = compareTreeState(exp.state, readTreeState(target));
     ctx.ledger.mtimeDrift += mtimeDrift;
     if (diffs.length) ctx.ledger.find(scenario, 'bad-restore-reported-ok', `${workflowId} of snapshot ${snapshotId.slice(0, 12)} reported "${r.summary}" but: ${diffs.join('; ')}`);
@@ -183,6 +194,17 @@ async function restore(ctx: RunContext, scenario: number, snapshotId: string, ki
   } finally {
     await killer;
     fs.rmSync(target, { recursive: true, force: true });
+  }
+}
+
+/** Did a restore batch finish on a later attempt than the one that was killed (so: in another worker process)? */
+async function resumedElsewhere(h: WorkflowHandle): Promise<boolean> {
+  try {
+    const events = (await h.fetchHistory()).events ?? [];
+    const batchIds = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restoreBatch').map((e) => String(e.eventId)));
+    return events.some((e) => batchIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) && (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+  } catch {
+    return false;
   }
 }
 
@@ -197,11 +219,13 @@ async function killBatchWorker(ctx: RunContext, handles: WorkflowHandle[], targe
     if (open === 0 && Date.now() > started + 3000) break;
     acts.forEach((a) => seen.add(`${a.type}@${a.pid}`));
     const ids = new Set((targets === 'all' ? handles : targets).map((h) => h.workflowId));
-    const pid = pickBatchOnlyWorker(acts, ids, batchType, pids);
+    // a restore batch is killed once it has written something (a resume cursor past 0)
+    const ready = (a: RunningActivity) => batchType !== 'restoreBatch' || Number(a.progress?.rangesDone ?? 0) > 0;
+    const pid = pickBatchOnlyWorker(acts, ids, batchType, pids, ready);
     if (pid !== undefined) {
       const slot = pids.indexOf(pid);
       const what = acts.filter((a) => a.pid === pid).map((a) => a.type).join(', ');
-      if (!(await ctx.cluster.killWorker(slot))) return false;
+      if (!(await ctx.cluster.killWorker(pid))) return false;
       ctx.log(`  kill -9 worker ${slot} (pid ${pid}) while it runs ${what}`);
       return true;
     }

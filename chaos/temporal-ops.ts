@@ -36,6 +36,18 @@ export interface RunningActivity {
   type: string;
   /** pid from the worker identity "pid@host"; undefined before a worker picked it up */
   pid?: number;
+  /** its last heartbeat (JSON payload), if any */
+  progress?: Record<string, unknown>;
+}
+
+function decodeHeartbeat(data: Uint8Array | null | undefined): Record<string, unknown> | undefined {
+  if (!data?.length) return undefined;
+  try {
+    const v = JSON.parse(Buffer.from(data).toString('utf8')) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const STARTED = 2; // PENDING_ACTIVITY_STATE_STARTED
@@ -52,7 +64,8 @@ export async function runningActivities(handles: WorkflowHandle[]): Promise<{ ac
       for (const a of d.raw.pendingActivities ?? []) {
         if (a.state !== STARTED) continue;
         const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity ?? '')?.[1]);
-        out.push({ workflowId: h.workflowId, type: a.activityType?.name ?? '?', pid: Number.isFinite(pid) ? pid : undefined });
+        const progress = decodeHeartbeat(a.heartbeatDetails?.payloads?.[0]?.data);
+        out.push({ workflowId: h.workflowId, type: a.activityType?.name ?? '?', pid: Number.isFinite(pid) ? pid : undefined, ...(progress ? { progress } : {}) });
       }
     } catch {
       open++; // server restarting: nothing known right now
@@ -66,10 +79,10 @@ export async function runningActivities(handles: WorkflowHandle[]): Promise<{ ac
  * (over every run): killing it costs one batch heartbeat timeout (20 s) instead of a short
  * step's 2 minutes.
  */
-export function pickBatchOnlyWorker(acts: RunningActivity[], targets: Set<string>, batchType: string, pids: number[]): number | undefined {
+export function pickBatchOnlyWorker(acts: RunningActivity[], targets: Set<string>, batchType: string, pids: number[], ready: (a: RunningActivity) => boolean = () => true): number | undefined {
   for (const pid of pids) {
     const mine = acts.filter((a) => a.pid === pid);
-    if (!mine.some((a) => a.type === batchType && targets.has(a.workflowId))) continue;
+    if (!mine.some((a) => a.type === batchType && targets.has(a.workflowId) && ready(a))) continue;
     if (mine.every((a) => a.type === 'backupBatch' || a.type === 'restoreBatch')) return pid;
   }
   return undefined;
