@@ -34,11 +34,17 @@ export async function checkRepository(repo: Repository, ledger: Ledger, scenario
   }
 
   const v = await verifyRepository(repo, { readData: 1 });
+  // one finding per snapshot (a snapshot missing one pack has an error per file) and per other error
+  const bySnapshot = new Map<string, string[]>();
   for (const err of v.errors) {
-    const m = /snapshot ([0-9a-f]{32})/.exec(err);
-    if ((m && ledger.broken.has(m[1])) || ledger.verifyErrorsSeen.has(err)) continue;
+    if (ledger.verifyErrorsSeen.has(err)) continue;
     ledger.verifyErrorsSeen.add(err);
-    ledger.find(scenario, 'verify', err.slice(0, 300));
+    const m = /snapshot ([0-9a-f]{32})/.exec(err);
+    if (!m) ledger.find(scenario, 'verify', err.slice(0, 300));
+    else if (!ledger.broken.has(m[1])) bySnapshot.set(m[1], [...(bySnapshot.get(m[1]) ?? []), err]);
+  }
+  for (const [id, errs] of bySnapshot) {
+    ledger.find(scenario, 'verify', `${errs.length} error(s) in snapshot ${id.slice(0, 12)}, first: ${errs[0].replace(/^snapshot [0-9a-f]{32}: /, '').slice(0, 200)}`);
   }
 
   let checked = 0;

@@ -12,7 +12,7 @@ import type { Rng } from './rng';
 import { openDirect } from './repo-access';
 import type { PruneStep, Scenario } from './scenario';
 import type { Source } from './sources';
-import { pickBatchOnlyWorker, resultOf, runningActivities, startWorkflow, type RunningActivity } from './temporal-ops';
+import { failOrphanedShortSteps, historyTrouble, pickBatchOnlyWorker, resultOf, runningActivities, startWorkflow, type RunningActivity } from './temporal-ops';
 import { compareTreeState, readTreeState } from './tree-state';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,6 +82,7 @@ async function backup(ctx: RunContext, scenario: number, asset: string, workflow
   // sources change only between scenarios, so this is exactly what the backup reads
   const state = readTreeState(source.root);
   ctx.ledger.counters.backupsStarted++;
+  const t0 = Date.now();
   const h = await startWorkflow(ctx.cluster.client, 'backupWorkflow', workflowId, ctx.cluster.taskQueue, { asset });
   handles.push(h);
   try {
@@ -89,6 +90,7 @@ async function backup(ctx: RunContext, scenario: number, asset: string, workflow
     ctx.ledger.counters.backupsOk++;
     ctx.ledger.committed(r.id, { asset, scenario, workflowId, state });
     ctx.log(`  ${workflowId}: snapshot ${r.id.slice(0, 12)} (${r.files} files, uploaded ${r.bytesUploaded} B)`);
+    if (Date.now() - t0 > 60_000) ctx.log(`  ${workflowId} took ${Math.round((Date.now() - t0) / 1000)} s: ${(await historyTrouble(h)).join('; ') || 'no activity timed out or failed'}`);
   } catch (e) {
     await ended(ctx, scenario, h, 'backup-failed', e);
   }
@@ -227,6 +229,10 @@ async function killBatchWorker(ctx: RunContext, handles: WorkflowHandle[], targe
       const what = acts.filter((a) => a.pid === pid).map((a) => a.type).join(', ');
       if (!(await ctx.cluster.killWorker(pid))) return false;
       ctx.log(`  kill -9 worker ${slot} (pid ${pid}) while it runs ${what}`);
+      // a short step may have been handed to it between the look and the kill
+      await sleep(500);
+      const failed = await failOrphanedShortSteps(ctx.cluster.client, handles, pid);
+      if (failed.length) ctx.log(`  failed the killed worker's short steps so they retry now: ${failed.join(', ')}`);
       return true;
     }
     await sleep(50);

@@ -33,6 +33,7 @@ export async function resultOf<T>(h: WorkflowHandle, budgetMs: number): Promise<
 
 export interface RunningActivity {
   workflowId: string;
+  activityId: string;
   type: string;
   /** pid from the worker identity "pid@host"; undefined before a worker picked it up */
   pid?: number;
@@ -65,7 +66,7 @@ export async function runningActivities(handles: WorkflowHandle[]): Promise<{ ac
         if (a.state !== STARTED) continue;
         const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity ?? '')?.[1]);
         const progress = decodeHeartbeat(a.heartbeatDetails?.payloads?.[0]?.data);
-        out.push({ workflowId: h.workflowId, type: a.activityType?.name ?? '?', pid: Number.isFinite(pid) ? pid : undefined, ...(progress ? { progress } : {}) });
+        out.push({ workflowId: h.workflowId, activityId: a.activityId ?? '', type: a.activityType?.name ?? '?', pid: Number.isFinite(pid) ? pid : undefined, ...(progress ? { progress } : {}) });
       }
     } catch {
       open++; // server restarting: nothing known right now
@@ -83,7 +84,48 @@ export function pickBatchOnlyWorker(acts: RunningActivity[], targets: Set<string
   for (const pid of pids) {
     const mine = acts.filter((a) => a.pid === pid);
     if (!mine.some((a) => a.type === batchType && targets.has(a.workflowId) && ready(a))) continue;
-    if (mine.every((a) => a.type === 'backupBatch' || a.type === 'restoreBatch')) return pid;
+    if (mine.every((a) => BATCH_TYPES.has(a.type))) return pid;
   }
   return undefined;
+}
+
+export const BATCH_TYPES: ReadonlySet<string> = new Set(['backupBatch', 'restoreBatch']);
+
+/**
+ * After a kill -9: fail the short steps (plan, commit, finish...) the dead worker had started,
+ * through the async-completion API, so their retry starts now instead of after the 2-minute
+ * heartbeat timeout. Batches are left alone: their 20 s timeout and heartbeat resume are part
+ * of what is under test. Returns the activities failed.
+ */
+export async function failOrphanedShortSteps(client: Client, handles: WorkflowHandle[], deadPid: number): Promise<string[]> {
+  const { acts } = await runningActivities(handles);
+  const out: string[] = [];
+  for (const a of acts) {
+    if (a.pid !== deadPid || BATCH_TYPES.has(a.type)) continue;
+    try {
+      await client.activity.fail({ workflowId: a.workflowId, activityId: a.activityId }, new Error(`chaos: worker ${deadPid} was killed while running ${a.type}`));
+      out.push(`${a.type} of ${a.workflowId}`);
+    } catch {
+      // finished or retried meanwhile
+    }
+  }
+  return out;
+}
+
+/** Activity timeouts and failures of a run, for the log of a run that took long. */
+export async function historyTrouble(h: WorkflowHandle): Promise<string[]> {
+  try {
+    const events = (await h.fetchHistory()).events ?? [];
+    const names = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?']));
+    const out: string[] = [];
+    for (const e of events) {
+      const t = e.activityTaskTimedOutEventAttributes;
+      if (t) out.push(`${names.get(String(t.scheduledEventId))} timed out (${t.failure?.message ?? ''})`);
+      const f = e.activityTaskFailedEventAttributes;
+      if (f) out.push(`${names.get(String(f.scheduledEventId))} failed: ${f.failure?.message ?? ''}`);
+    }
+    return out;
+  } catch {
+    return [];
+  }
 }
