@@ -10,10 +10,18 @@ async function main(): Promise<void> {
     console.error((e as Error).message);
     process.exit(2);
   }
-  const r = await runChaos(o);
-  console.log(r.table);
-  if (r.report.fatal) console.log(`work folder kept: ${r.dir}`);
-  process.exit(r.report.fatal ? 1 : 0);
+  let failed = 0;
+  for (let i = 1; i <= o.repeat; i++) {
+    if (o.repeat > 1) console.log(`run ${i} of ${o.repeat}`);
+    const r = await runChaos(o);
+    console.log(r.table);
+    if (r.report.fatal) {
+      failed++;
+      console.log(`work folder kept: ${r.dir}`);
+    }
+  }
+  if (o.repeat > 1) console.log(`${failed} of ${o.repeat} runs of seed ${o.seed} failed`);
+  process.exit(failed ? 1 : 0);
 }
 
 main().catch((e: Error) => {
