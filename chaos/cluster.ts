@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { freePorts } from '../src/stack/ports';
-import { killGroup, spawnServer, type ServerProcess } from '../src/stack/process';
+import { killGroup, PORT_CLASH_PATTERN, spawnServer, type ServerProcess } from '../src/stack/process';
 import { launchTemporal, type TemporalServer } from '../src/stack/temporal-server';
 import { findTool } from '../src/stack/tools';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweed';
@@ -79,19 +79,25 @@ export class Cluster {
   }
 
   private async startTemporal(): Promise<void> {
-    const [port, httpPort, metricsPort] = this.ports;
-    this.temporal = await launchTemporal({
-      binary: findTool('temporal'),
-      port,
-      httpPort,
-      metricsPort,
-      dbFile: this.dbFile,
-      logFile: path.join(this.o.dir, 'temporal.log'),
-      cwd: this.o.dir,
-    });
+    for (let attempt = 1; ; attempt++) {
+      const [port, httpPort, metricsPort] = this.ports;
+      try {
+        this.temporal = await launchTemporal({ binary: findTool('temporal'), port, httpPort, metricsPort, dbFile: this.dbFile, logFile: path.join(this.o.dir, 'temporal.log'), cwd: this.o.dir });
+        return;
+      } catch (e) {
+        if (attempt >= 4 || !PORT_CLASH_PATTERN.test(String(e))) throw e;
+        // keep the frontend port (clients and workers know it); the others nobody here uses
+        const [h, m] = await freePorts(2);
+        this.ports = [port, h, m];
+      }
+    }
   }
 
-  /** Stop the dev server (SIGTERM, so SQLite is consistent), wait, start it again on the same ports and file. */
+  /**
+   * Stop the dev server (SIGTERM, so SQLite is consistent), wait, start it again on the same
+   * frontend port and file. The HTTP and metrics ports nobody here uses are picked anew if
+   * another process took them meanwhile (the machine is shared).
+   */
   async restartServer(downMs: number): Promise<void> {
     await this.temporal.stop(5000);
     await new Promise((r) => setTimeout(r, downMs));

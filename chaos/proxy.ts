@@ -2,8 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Rng } from './rng';
 
-export type FaultKind = 'http5xx' | 'resetBefore' | 'resetAfter' | 'truncate' | 'stall';
-export const FAULT_KINDS: readonly FaultKind[] = ['http5xx', 'resetBefore', 'resetAfter', 'truncate', 'stall'];
+export type FaultKind = 'http5xx' | 'resetBefore' | 'resetAfter' | 'truncate' | 'stall' | 'slowRead';
+/** the random faults (about `rate` of all requests); slowRead is the extra stall of setSlowReads */
+const RANDOM_FAULTS: readonly FaultKind[] = ['http5xx', 'resetBefore', 'resetAfter', 'truncate', 'stall'];
+export const FAULT_KINDS: readonly FaultKind[] = [...RANDOM_FAULTS, 'slowRead'];
 
 export interface FaultProxyOptions {
   /** e.g. "http://127.0.0.1:8333": where requests really go */
@@ -22,6 +24,8 @@ export interface FaultProxy {
   faults(): Record<FaultKind, number>;
   /** faults on (default) or off, e.g. while the harness sets up */
   setEnabled(on: boolean): void;
+  /** extra share of ranged pack reads (restore) to stall, so a restore batch is killed half done */
+  setSlowReads(share: number): void;
   close(): Promise<void>;
 }
 
@@ -39,9 +43,15 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
   const [stallLo, stallHi] = o.stallMs ?? [1500, 4000];
   let total = 0;
   let enabled = true;
+  let slowReads = 0;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-  const decide = (): FaultKind | undefined => (enabled && rng.chance(o.rate) ? rng.pick(FAULT_KINDS) : undefined);
+  const decide = (req: http.IncomingMessage): FaultKind | undefined => {
+    if (!enabled) return undefined;
+    if (rng.chance(o.rate)) return rng.pick(RANDOM_FAULTS);
+    const packRead = req.method === 'GET' && req.headers.range !== undefined && (req.url ?? '').includes('/data/');
+    return packRead && slowReads > 0 && rng.chance(slowReads) ? 'slowRead' : undefined;
+  };
 
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, fault: FaultKind | undefined) => {
     const upReq = http.request(
@@ -75,7 +85,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
 
   const server = http.createServer((req, res) => {
     total++;
-    const fault = decide();
+    const fault = decide(req);
     if (fault) counts[fault]++;
     req.on('error', () => undefined);
     res.on('error', () => undefined);
@@ -86,7 +96,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
       res.end(body);
     } else if (fault === 'resetBefore') {
       req.socket.destroy();
-    } else if (fault === 'stall') {
+    } else if (fault === 'stall' || fault === 'slowRead') {
       req.pause();
       setTimeout(() => forward(req, res, fault), rng.int(stallLo, stallHi));
     } else {
@@ -105,6 +115,9 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     faults: () => ({ ...counts }),
     setEnabled: (on) => {
       enabled = on;
+    },
+    setSlowReads: (share) => {
+      slowReads = share;
     },
     close: async () => {
       server.closeAllConnections();

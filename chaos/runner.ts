@@ -55,18 +55,23 @@ export async function runScenario(ctx: RunContext, s: Scenario): Promise<void> {
   const handles: WorkflowHandle[] = [];
   const tag = `s${ctx.seed}-${s.index}`;
   const restoreSnapshots = ctx.ledger.live();
+  const restoreOf = (r: Scenario['restores'][number], i: number) =>
+    restoreSnapshots.length ? restore(ctx, s.index, restoreSnapshots[r.pick % restoreSnapshots.length][0], r.killBatchWorker, `chaos-${tag}-r${i}`, handles) : Promise.resolve();
   try {
     await Promise.all([
       ...s.backups.map((b, i) => later(b.delayMs, () => backup(ctx, s.index, b.asset, `chaos-${tag}-b${i}`, handles))),
       ...s.prunes.map((p) => later(p.delayMs, () => prunePass(ctx, s.index, p))),
       ...s.pruneWorkflows.map((p, i) => later(p.delayMs, () => pruneRun(ctx, s.index, p.graceHours, `chaos-${tag}-p${i}`, handles))),
-      ...s.restores.map((r, i) =>
-        later(r.delayMs, () => (restoreSnapshots.length ? restore(ctx, s.index, restoreSnapshots[r.pick % restoreSnapshots.length][0], r.killBatchWorker, `chaos-${tag}-r${i}`, handles) : Promise.resolve())),
-      ),
+      ...s.restores.map((r, i) => (r.killBatchWorker ? Promise.resolve() : later(r.delayMs, () => restoreOf(r, i)))),
       ...s.kills.map((k) => later(k.delayMs, async () => void (await killBatchWorker(ctx, handles, 'all', 'backupBatch', 8000)))),
       ...(s.serverRestart ? [later(s.serverRestart.delayMs, () => restartServer(ctx, s.serverRestart?.downMs ?? 1000))] : []),
     ]);
+    // then the restores whose batch worker gets killed, alone, with slow pack reads: the batch
+    // is caught half done (a resume cursor past 0) and finished by a new attempt on the other worker
+    ctx.cluster.proxy.setSlowReads(0.3);
+    for (const [i, r] of s.restores.entries()) if (r.killBatchWorker) await restoreOf(r, i);
   } finally {
+    ctx.cluster.proxy.setSlowReads(0);
     pinned.clear();
   }
 }

@@ -32,13 +32,16 @@ export function summarise(ledger: Ledger, o: ChaosOptions, extra: { scenarios: n
 /** The closing table of `npm run chaos`, then every finding with its scenario. */
 export function formatTable(r: ChaosReport, ledger: Ledger): string {
   const c = ledger.counters;
-  const faults = FAULT_KINDS.map((k) => `${k} ${ledger.faults[k] ?? 0}`).join(', ');
-  const faultTotal = FAULT_KINDS.reduce((n, k) => n + (ledger.faults[k] ?? 0), 0);
+  const random = FAULT_KINDS.filter((k) => k !== 'slowRead');
+  const faults = random.map((k) => `${k} ${ledger.faults[k] ?? 0}`).join(', ');
+  const faultTotal = random.reduce((n, k) => n + (ledger.faults[k] ?? 0), 0);
+  const pct = ledger.proxyRequests ? ` = ${((100 * faultTotal) / ledger.proxyRequests).toFixed(1)} %` : '';
   const rows: [string, string][] = [
     ['command', `npm run chaos -- --seed ${r.options.seed} --scale ${r.options.scale} --scenarios ${r.options.scenarios}${r.options.faultRate !== 0.1 ? ` --fault-rate ${r.options.faultRate}` : ''}`],
     ['scenarios', String(r.scenarios)],
     ['proxy requests', String(ledger.proxyRequests)],
-    ['faults injected', `${faultTotal} (${faults})`],
+    ['faults injected', `${faultTotal}${pct} (${faults})`],
+    ['slowed pack reads (kill-restore phase)', String(ledger.faults.slowRead ?? 0)],
     ['worker kills (-9)', String(r.workerKills)],
     ['workers exited by themselves', String(r.workerExits)],
     ['server restarts', String(r.serverRestarts)],
