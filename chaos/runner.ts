@@ -55,8 +55,8 @@ export async function runScenario(ctx: RunContext, s: Scenario): Promise<void> {
   const handles: WorkflowHandle[] = [];
   const tag = `s${ctx.seed}-${s.index}`;
   const restoreSnapshots = ctx.ledger.live();
-  const restoreOf = (r: Scenario['restores'][number], i: number) =>
-    restoreSnapshots.length ? restore(ctx, s.index, restoreSnapshots[r.pick % restoreSnapshots.length][0], r.killBatchWorker, `chaos-${tag}-r${i}`, handles) : Promise.resolve();
+  const restoreOf = (r: Scenario['restores'][number], i: number, from = restoreSnapshots) =>
+    from.length ? restore(ctx, s.index, from[r.pick % from.length][0], r.killBatchWorker, `chaos-${tag}-r${i}`, handles) : Promise.resolve();
   try {
     await Promise.all([
       ...s.backups.map((b, i) => later(b.delayMs, () => backup(ctx, s.index, b.asset, `chaos-${tag}-b${i}`, handles))),
@@ -69,7 +69,7 @@ export async function runScenario(ctx: RunContext, s: Scenario): Promise<void> {
     // then the restores whose batch worker gets killed, alone, with slow pack reads: the batch
     // is caught half done (a resume cursor past 0) and finished by a new attempt on the other worker
     ctx.cluster.proxy.setSlowReads(0.3);
-    for (const [i, r] of s.restores.entries()) if (r.killBatchWorker) await restoreOf(r, i);
+    for (const [i, r] of s.restores.entries()) if (r.killBatchWorker) await restoreOf(r, i, ctx.ledger.live());
   } finally {
     ctx.cluster.proxy.setSlowReads(0);
     pinned.clear();
@@ -198,6 +198,7 @@ async function restore(ctx: RunContext, scenario: number, snapshotId: string, ki
     ctx.log(`  ${workflowId}: restored ${snapshotId.slice(0, 12)}${diffs.length ? ` WRONG CONTENT (${diffs.length} diffs)` : ', identical'}`);
   } catch (e) {
     if (!ctx.ledger.forgotten.has(snapshotId)) await ended(ctx, scenario, h, 'restore-failed', e);
+    else ctx.log(`  ${workflowId}: failed, its snapshot ${snapshotId.slice(0, 12)} was forgotten meanwhile (not a finding)`);
   } finally {
     await killer;
     fs.rmSync(target, { recursive: true, force: true });
