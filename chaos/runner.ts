@@ -7,6 +7,7 @@ import { selectKept } from '../src/engine/retention';
 import type { BackupResult, RestoreResult } from '../src/workflows/types';
 import { failureText } from '../test/helpers/failure-text';
 import type { Cluster } from './cluster';
+import type { FakeClock } from './fake-clock';
 import type { Ledger } from './ledger';
 import type { Rng } from './rng';
 import { openDirect } from './repo-access';
@@ -16,17 +17,6 @@ import { failOrphanedShortSteps, historyTrouble, pickBatchOnlyWorker, resultOf, 
 import { compareTreeState, readTreeState } from './tree-state';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The prune clock: real time plus every jump the scenarios asked for. */
-export class FakeClock {
-  private offset = 0;
-  advance(ms: number): void {
-    this.offset += ms;
-  }
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-}
 
 export interface RunContext {
   cluster: Cluster;
