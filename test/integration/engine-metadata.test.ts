@@ -10,6 +10,8 @@ import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { commitBackup } from '../../src/engine/backup/commit-backup';
 import { planKey, writeJson } from '../../src/engine/backup/work-plan';
+import { setExactMtimes } from '../../src/engine/fs/mtimes';
+import { readXattrs, writeXattrs } from '../../src/engine/fs/xattrs';
 import { Repository } from '../../src/engine/repo/repository';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { runAs } from '../helpers/as-user';
@@ -220,4 +222,20 @@ test('a snapshot in the older format (no owners, no root metadata) still restore
   assert.equal(fs.statSync(path.join(out, 'bin')).mode & 0o7777, 0o750);
   assert.equal(fs.readlinkSync(path.join(out, 'tool')), 'bin/tool');
   assert.equal(fs.statSync(path.join(out, 'bin')).mtimeMs, 1600000000000);
+});
+
+test('without python3 or the attr tools, mtimes stay exact to the microsecond and xattrs are skipped, each with a warning', async () => {
+  const f = path.join(tmp, 'no-tools');
+  fs.writeFileSync(f, 'x');
+  const pathBefore = process.env.PATH;
+  process.env.PATH = path.join(tmp, 'empty-bin');
+  try {
+    assert.match((await setExactMtimes([{ abs: f, mtimeNs: '1700000000123456789' }])) ?? '', /python3 is not installed: 1 mtimes restored to the microsecond/);
+    assert.match((await readXattrs(tmp)).warning ?? '', /getfattr is not installed/);
+    assert.match((await writeXattrs([{ abs: Buffer.from(f), attrs: { 'user.a': 'AA==' } }])) ?? '', /setfattr is not installed/);
+  } finally {
+    process.env.PATH = pathBefore;
+  }
+  assert.equal(await setExactMtimes([{ abs: f, mtimeNs: '1700000000123456789' }]), undefined);
+  assert.equal(fs.statSync(f, { bigint: true }).mtimeNs, 1700000000123456789n);
 });
