@@ -151,6 +151,9 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
   fs.chmodSync(path.join(src, 'sgid-dir'), 0o2775);
   fs.writeFileSync(path.join(src, 'plain'), 'y');
   fs.chmodSync(path.join(src, 'plain'), 0o640);
+  fs.writeFileSync(path.join(src, 'readonly-with-xattr'), 'z');
+  if (xattrs) execFileSync('setfattr', ['-n', 'user.note', '-v', 'kept', path.join(src, 'readonly-with-xattr')]);
+  fs.chmodSync(path.join(src, 'readonly-with-xattr'), 0o444);
   const repoDir = path.join(tmp, 'repo-nonroot');
   const repo = await Repository.open(new FsStore(repoDir), key, { create: true });
   await backupDirect(repo, { asset: 'nr', source: src, strategy: 'full' }, pool);
@@ -180,6 +183,8 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
   assert.equal(fs.statSync(path.join(out, 'sgid-dir')).mode & 0o7777, 0o775);
   assert.equal(fs.statSync(path.join(out, 'plain')).mode & 0o7777, 0o640);
   assert.equal(fs.readFileSync(path.join(out, 'plain'), 'utf8'), 'y');
+  assert.equal(fs.statSync(path.join(out, 'readonly-with-xattr')).mode & 0o7777, 0o444);
+  if (xattrs) assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'user.note', path.join(out, 'readonly-with-xattr')], { encoding: 'utf8' }), 'kept', 'a read-only file still gets its user xattrs without root');
 });
 
 test('a file replaced by a FIFO after the scan fails its read as changed instead of hanging the worker', () => {

@@ -73,8 +73,24 @@ async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Prom
 type Final = { abs: FsPath; mtimeNs: string; xattrs?: Xattrs };
 
 async function xattrsOf(items: Final[], warnings: string[]): Promise<void> {
-  const w = await writeXattrs(items.filter((i) => i.xattrs && Object.keys(i.xattrs).length).map((i) => ({ abs: Buffer.from(i.abs), attrs: i.xattrs as Xattrs })));
-  if (w) warnings.push(w);
+  const todo = items.filter((i) => i.xattrs && Object.keys(i.xattrs).length);
+  // user.* xattrs need write permission: without root, lend the owner write on read-only files meanwhile
+  const lent: { abs: FsPath; mode: number }[] = [];
+  if (!isRoot()) {
+    for (const i of todo) {
+      const st = await fs.promises.lstat(i.abs);
+      if (st.isFile() && !(st.mode & 0o200)) {
+        lent.push({ abs: i.abs, mode: st.mode & 0o7777 });
+        await fs.promises.chmod(i.abs, (st.mode & 0o7777) | 0o200);
+      }
+    }
+  }
+  try {
+    const w = await writeXattrs(todo.map((i) => ({ abs: Buffer.from(i.abs), attrs: i.xattrs as Xattrs })));
+    if (w) warnings.push(w);
+  } finally {
+    for (const l of lent) await fs.promises.chmod(l.abs, l.mode);
+  }
 }
 
 async function exactTimesOf(items: Final[], warnings: string[]): Promise<void> {
