@@ -11,6 +11,8 @@ import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { commitBackup } from '../../src/engine/backup/commit-backup';
 import { planKey } from '../../src/engine/backup/work-plan';
 import { writeSignedJson } from '../../src/engine/repo/signed-doc';
+import { setExactMtimes } from '../../src/engine/fs/mtimes';
+import { readXattrs, writeXattrs } from '../../src/engine/fs/xattrs';
 import { Repository } from '../../src/engine/repo/repository';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { runAs } from '../helpers/as-user';
@@ -150,6 +152,9 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
   fs.chmodSync(path.join(src, 'sgid-dir'), 0o2775);
   fs.writeFileSync(path.join(src, 'plain'), 'y');
   fs.chmodSync(path.join(src, 'plain'), 0o640);
+  fs.writeFileSync(path.join(src, 'readonly-with-xattr'), 'z');
+  if (xattrs) execFileSync('setfattr', ['-n', 'user.note', '-v', 'kept', path.join(src, 'readonly-with-xattr')]);
+  fs.chmodSync(path.join(src, 'readonly-with-xattr'), 0o444);
   const repoDir = path.join(tmp, 'repo-nonroot');
   const repo = await Repository.open(new FsStore(repoDir), key, { create: true });
   await backupDirect(repo, { asset: 'nr', source: src, strategy: 'full' }, pool);
@@ -179,6 +184,8 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
   assert.equal(fs.statSync(path.join(out, 'sgid-dir')).mode & 0o7777, 0o775);
   assert.equal(fs.statSync(path.join(out, 'plain')).mode & 0o7777, 0o640);
   assert.equal(fs.readFileSync(path.join(out, 'plain'), 'utf8'), 'y');
+  assert.equal(fs.statSync(path.join(out, 'readonly-with-xattr')).mode & 0o7777, 0o444);
+  if (xattrs) assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'user.note', path.join(out, 'readonly-with-xattr')], { encoding: 'utf8' }), 'kept', 'a read-only file still gets its user xattrs without root');
 });
 
 test('a file replaced by a FIFO after the scan fails its read as changed instead of hanging the worker', () => {
@@ -221,4 +228,20 @@ test('a snapshot in the older format (no owners, no root metadata) still restore
   assert.equal(fs.statSync(path.join(out, 'bin')).mode & 0o7777, 0o750);
   assert.equal(fs.readlinkSync(path.join(out, 'tool')), 'bin/tool');
   assert.equal(fs.statSync(path.join(out, 'bin')).mtimeMs, 1600000000000);
+});
+
+test('without python3 or the attr tools, mtimes stay exact to the microsecond and xattrs are skipped, each with a warning', async () => {
+  const f = path.join(tmp, 'no-tools');
+  fs.writeFileSync(f, 'x');
+  const pathBefore = process.env.PATH;
+  process.env.PATH = path.join(tmp, 'empty-bin');
+  try {
+    assert.match((await setExactMtimes([{ abs: f, mtimeNs: '1700000000123456789' }])) ?? '', /python3 is not installed: 1 mtimes restored to the microsecond/);
+    assert.match((await readXattrs(tmp)).warning ?? '', /getfattr is not installed/);
+    assert.match((await writeXattrs([{ abs: Buffer.from(f), attrs: { 'user.a': 'AA==' } }])) ?? '', /setfattr is not installed/);
+  } finally {
+    process.env.PATH = pathBefore;
+  }
+  assert.equal(await setExactMtimes([{ abs: f, mtimeNs: '1700000000123456789' }]), undefined);
+  assert.equal(fs.statSync(f, { bigint: true }).mtimeNs, 1700000000123456789n);
 });

@@ -70,21 +70,40 @@ async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Prom
   await fs.promises.utimes(abs, mt, mt);
 }
 
-/** Exact mtimes and xattrs of many entries: one setfattr and one python3 run at most. */
-async function timesAndXattrs(items: { abs: FsPath; mtimeNs: string; xattrs?: Xattrs }[], warnings: string[]): Promise<void> {
-  const xattrs = items.filter((i) => i.xattrs && Object.keys(i.xattrs).length).map((i) => ({ abs: Buffer.from(i.abs), attrs: i.xattrs as Xattrs }));
-  // xattrs first: setting them changes no mtime, and a read-only folder still takes them as root
-  const xw = await writeXattrs(xattrs);
-  if (xw) warnings.push(xw);
-  const tw = await setExactMtimes(items);
-  if (tw) warnings.push(tw);
+type Final = { abs: FsPath; mtimeNs: string; xattrs?: Xattrs };
+
+async function xattrsOf(items: Final[], warnings: string[]): Promise<void> {
+  const todo = items.filter((i) => i.xattrs && Object.keys(i.xattrs).length);
+  // user.* xattrs need write permission: without root, lend the owner write on read-only files meanwhile
+  const lent: { abs: FsPath; mode: number }[] = [];
+  if (!isRoot()) {
+    for (const i of todo) {
+      const st = await fs.promises.lstat(i.abs);
+      if (st.isFile() && !(st.mode & 0o200)) {
+        lent.push({ abs: i.abs, mode: st.mode & 0o7777 });
+        await fs.promises.chmod(i.abs, (st.mode & 0o7777) | 0o200);
+      }
+    }
+  }
+  try {
+    const w = await writeXattrs(todo.map((i) => ({ abs: Buffer.from(i.abs), attrs: i.xattrs as Xattrs })));
+    if (w) warnings.push(w);
+  } finally {
+    for (const l of lent) await fs.promises.chmod(l.abs, l.mode);
+  }
+}
+
+async function exactTimesOf(items: Final[], warnings: string[]): Promise<void> {
+  const w = await setExactMtimes(items);
+  if (w) warnings.push(w);
 }
 
 /**
  * Everything the finish step does before the swap, in an order where no later step disturbs
  * an earlier one: the files' xattrs and exact mtimes (batch by batch, so memory stays bounded
- * by a batch), then special files, hard links, symlinks, folders deepest first, the root
- * folder, and their xattrs and exact mtimes. Idempotent. Returns warnings for what could not
+ * by a batch), then special files, hard links, symlinks, the xattrs of all of those and of the
+ * folders, the folders' owners, modes and times (deepest first, the root last), and exact
+ * mtimes for all. Idempotent. Returns warnings for what could not
  * be reproduced.
  */
 export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<RestoreItem[]>): Promise<string[]> {
@@ -92,10 +111,13 @@ export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch:
   const root = isRoot();
   const at = (e: { path: string; rawPath?: string }) => joinFs(plan.staging, e);
   for (let b = 0; b < plan.batches; b++) {
-    await timesAndXattrs((await batchItems(b)).map((f) => ({ abs: at(f), mtimeNs: f.mtimeNs, xattrs: f.xattrs })), warnings);
+    const files = (await batchItems(b)).map((f) => ({ abs: at(f), mtimeNs: f.mtimeNs, xattrs: f.xattrs }));
+    // setting xattrs changes no mtime: both orders are fine for files
+    await xattrsOf(files, warnings);
+    await exactTimesOf(files, warnings);
   }
 
-  const rest: { abs: FsPath; mtimeNs: string; xattrs?: Xattrs }[] = [];
+  const rest: Final[] = [];
   let devicesSkipped = 0;
   for (const e of plan.others) {
     if (e.type !== 'fifo' && e.type !== 'chardev' && e.type !== 'blockdev') continue;
@@ -126,14 +148,12 @@ export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch:
   }
 
   const dirs = plan.others.filter((e) => e.type === 'dir').sort((a, b) => pathBytes(b).length - pathBytes(a).length);
-  for (const d of dirs) {
-    await setMeta(at(d), d, false);
-    rest.push({ abs: at(d), ...d });
-  }
-  if (plan.root) {
-    await setMeta(plan.staging, plan.root, false);
-    rest.push({ abs: plan.staging, ...plan.root });
-  }
-  await timesAndXattrs(rest, warnings);
+  for (const d of dirs) rest.push({ abs: at(d), ...d });
+  if (plan.root) rest.push({ abs: plan.staging, ...plan.root });
+  // xattrs before folder modes: a folder about to become read-only still takes them
+  await xattrsOf(rest, warnings);
+  for (const d of dirs) await setMeta(at(d), d, false);
+  if (plan.root) await setMeta(plan.staging, plan.root, false);
+  await exactTimesOf(rest, warnings);
   return warnings;
 }
