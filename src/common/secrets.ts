@@ -42,11 +42,18 @@ export function redact(text: string): string {
   return out;
 }
 
-/** A copy of `value` with every string redacted. */
+const isPlainObject = (v: unknown): v is Record<string, unknown> => {
+  if (!v || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
+/** A copy of `value` with every string in plain objects and arrays redacted; other objects (Date, Buffer, typed arrays) are left as they are. */
 export function redactDeep<T>(value: T): T {
+  if (ordered.length === 0) return value;
   if (typeof value === 'string') return redact(value) as T;
   if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
   return value;
 }
 

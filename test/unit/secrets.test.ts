@@ -21,6 +21,11 @@ describe('secrets never leave the plan', () => {
     assert.equal(redact('ns namespace-from-env, auth Bearer literal-header-value, marked-secret-value, http://p'), 'ns ***, auth ***, ***, http://p');
     assert.equal(redact('endpoint http://127.0.0.1:9000'), 'endpoint http://127.0.0.1:9000');
     assert.deepEqual(redactDeep({ a: ['x namespace-from-env'], n: 1 }), { a: ['x ***'], n: 1 });
+    const at = new Date(0);
+    const bytes = Buffer.from('namespace-from-env');
+    const kept = redactDeep({ at, bytes });
+    assert.equal(kept.at, at, 'a Date is left as it is');
+    assert.equal(kept.bytes, bytes, 'a Buffer is left as it is');
   });
 
   it('a failing command action names its target with the secret redacted, output included', async () => {
