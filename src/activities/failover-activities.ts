@@ -15,6 +15,7 @@ import { FailoverReportSchema, summarise, type FailoverReport } from '../common/
 import type { HealthCheck, Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
 import { TrafficRecords } from '../failover/traffic-record';
+import { signedRecords } from '../engine/repo/signed-records';
 import { ReportLookupSchema } from '../workflows/failover-inputs';
 import type { ActionSummary, HealthSummary, ReadinessRun, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
 import { mapFailure } from './failure';
@@ -76,7 +77,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
   const env = deps.env ?? process.env;
   const sites = new SiteCatalog(plan);
   const switchers = new Map<string, Switcher>();
-  const traffic = new TrafficRecords(repo.store);
+  const traffic = new TrafficRecords(signedRecords(repo));
   const log = logger().child({ component: 'failover' });
   const faultsAllowed = () => env.LEPTON_DR_ALLOW_FAULT_INJECTION === '1';
   const switcherOf = (site: Site): Switcher => {

@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import type { SideName } from './site-schema';
 
-/** The part of a blob store the traffic record needs (the repository's store in production). */
+/**
+ * Where the record lives: the repository's signed documents in production (a bucket writer
+ * without the repository key cannot forge the side; a forged record fails the read, it is
+ * never taken as "unknown").
+ */
 export interface RecordStore {
-  put(key: string, body: Buffer): Promise<void>;
-  get(key: string): Promise<Buffer>;
-  head(key: string): Promise<unknown>;
+  writeJson(key: string, value: unknown): Promise<void>;
+  /** undefined when there is none; throws when it is there but not valid */
+  readJson(key: string): Promise<unknown>;
 }
 
 const TrafficRecordSchema = z.object({ side: z.enum(['primary', 'standby']), at: z.string(), by: z.string() }).strict();
@@ -23,20 +27,13 @@ export class TrafficRecords {
 
   async write(site: string, side: SideName, by: string, at = new Date().toISOString()): Promise<void> {
     const body: TrafficRecord = { side, at, by };
-    await this.store.put(trafficRecordKey(site), Buffer.from(`${JSON.stringify(body)}\n`));
+    await this.store.writeJson(trafficRecordKey(site), body);
   }
 
   async read(site: string): Promise<TrafficRecord | undefined> {
-    const key = trafficRecordKey(site);
-    if (!(await this.store.head(key))) return undefined;
-    let raw: unknown;
-    try {
-      raw = JSON.parse((await this.store.get(key)).toString('utf8'));
-    } catch {
-      return undefined;
-    }
-    const r = TrafficRecordSchema.safeParse(raw);
-    return r.success ? r.data : undefined;
+    const raw = await this.store.readJson(trafficRecordKey(site));
+    if (raw === undefined) return undefined;
+    return TrafficRecordSchema.parse(raw);
   }
 
   /** The switcher's answer, or the record when the switcher says "unknown". */
