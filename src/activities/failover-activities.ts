@@ -15,6 +15,7 @@ import { FailoverReportSchema, summarise, type FailoverReport } from '../common/
 import type { HealthCheck, Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
 import { TrafficRecords } from '../failover/traffic-record';
+import { isFailoverSite } from '../failover/plan-sites';
 import { signedRecords } from '../engine/repo/signed-records';
 import { ReportLookupSchema } from '../workflows/failover-inputs';
 import type { ActionSummary, HealthSummary, ReadinessRun, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
@@ -414,6 +415,10 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
             snapshots,
             ...(sched ? { drillSchedule: sched.every ? `every ${sched.every}` : `cron ${sched.cron}` } : {}),
           });
+        }
+        // sites with only a prediction section: no failover readiness to measure, but a row all the same
+        for (const entry of plan.sites) {
+          if (typeof entry.name === 'string' && entry.prediction !== undefined && !isFailoverSite(entry)) out.push({ site: entry.name, predictionOnly: true, snapshots: [] });
         }
         return out;
       });

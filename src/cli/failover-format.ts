@@ -23,11 +23,23 @@ export function renderReport(r: FailoverReport): string {
 const age = (ms?: number) => (ms === undefined ? '-' : `${formatDuration(ms)} ago`);
 
 /** `lepton-dr status`: one block per site. */
-export function renderReadiness(sites: SiteReadiness[], running: Record<string, string>): string {
+/** A site's prediction loop as `status` shows it: level and risk, or why there is none. */
+export type LoopSummary = { level: string; risk: number; iteration: number; paused: boolean } | null;
+
+export function renderReadiness(sites: SiteReadiness[], running: Record<string, string>, loops: Record<string, LoopSummary> = {}): string {
   if (sites.length === 0) return 'no sites in the plan';
+  const loopText = (site: string) => {
+    const l = loops[site];
+    if (l === undefined) return undefined;
+    return l ? `${l.level} (risk ${l.risk.toFixed(2)}, iteration ${l.iteration}${l.paused ? ', paused' : ''})` : 'not running';
+  };
   return sites
     .map((s) => {
       if (s.error) return `${s.site}: INVALID: ${s.error}`;
+      if (s.predictionOnly) {
+        const rows = [['failover', 'not configured (prediction only: no primary, standby or switcher)'], ['prediction loop', loopText(s.site) ?? 'unknown']];
+        return `${s.site}: PREDICTION ONLY\n${table(rows.map(([k, v]) => [`  ${k}`, v]))}`;
+      }
       const o = s.objectives!;
       const drill = s.lastSuccessfulDrill;
       const figure = (v: number | null | undefined, objS: number) => (v === null || v === undefined ? '-' : `${formatDuration(v)} / ${formatDuration(objS * 1000)}${v > objS * 1000 ? ' MISSED' : ''}`);
@@ -40,6 +52,7 @@ export function renderReadiness(sites: SiteReadiness[], running: Record<string, 
         ['measured RPO / objective', figure(drill?.rpoMs, o.rpoSeconds)],
         ['last failover', s.lastFailover ? s.lastFailover.summary : 'never'],
         ['drill schedule', s.drillSchedule ?? 'none'],
+        ...(loopText(s.site) ? [['prediction loop', loopText(s.site) as string]] : []),
         ...s.snapshots.map((n) => [`newest snapshot ${n.asset}`, n.id ? `${n.id.slice(0, 12)} ${age(n.ageMs)}${n.rpoMet === false ? ' (older than the RPO objective)' : ''}` : 'NONE']),
       ];
       const ready = Boolean(drill) && s.snapshots.every((n) => n.rpoMet) && drill?.met.rto !== false;

@@ -79,6 +79,8 @@ export interface SwitchSummary {
 export interface SiteReadiness {
   site: string;
   error?: string;
+  /** a site with only a `prediction:` section (no primary, standby or switcher) */
+  predictionOnly?: boolean;
   trafficOn?: SideName | 'unknown';
   objectives?: { rtoSeconds: number; rpoSeconds: number };
   lastDrill?: ReadinessRun;

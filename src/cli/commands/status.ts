@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import type { SiteReadiness } from '../../workflows/failover-types';
 import { drillWorkflowId, failoverWorkflowId } from '../../workflows/failover-inputs';
 import { connect, timestampId, type GlobalOptions } from '../context';
-import { renderReadiness } from '../failover-format';
+import { renderReadiness, type LoopSummary } from '../failover-format';
+import { predictionStatusQuery } from '../../workflows/prediction-messages';
+import { predictionWorkflowId } from '../../workflows/prediction-inputs';
 import { emit } from '../output';
 
 /** `lepton-dr status`: DR readiness per site (last successful drill, measured RTO/RPO vs objectives, newest snapshot age). */
@@ -23,7 +25,19 @@ export function statusCommand(): Command {
           }
         }
       }
-      emit(g.json, sites.map((s) => ({ ...s, running: running[s.site] ?? null })), () => renderReadiness(sites, running));
+      // the prediction loop of every site, where one runs (a query, so it answers only while a worker does)
+      const loops: Record<string, LoopSummary> = {};
+      for (const s of sites) {
+        try {
+          const h = client.workflow.getHandle(predictionWorkflowId(s.site));
+          if ((await h.describe()).status.name !== 'RUNNING') throw new Error('not running');
+          const st = await h.query(predictionStatusQuery);
+          loops[s.site] = { level: st.level, risk: st.risk, iteration: st.iteration, paused: st.paused };
+        } catch {
+          loops[s.site] = null;
+        }
+      }
+      emit(g.json, sites.map((s) => ({ ...s, running: running[s.site] ?? null, prediction: loops[s.site] })), () => renderReadiness(sites, running, loops));
     } finally {
       await close();
     }
