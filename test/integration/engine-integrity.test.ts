@@ -375,5 +375,32 @@ test('the index keeps every copy of a chunk and picks the same primary whatever 
   assert.equal(one.get(e[0].id)?.pack, '1'.repeat(64));
   assert.equal(two.get(e[0].id)?.pack, '1'.repeat(64));
   assert.deepEqual(one.locations(e[0].id).map((l) => l.pack), ['1'.repeat(64), '2'.repeat(64)]);
-  assert.equal(indexKey('x'), 'index/x');
+});
+
+test('a snapshot forgotten, or an index rewritten, while a backup plans does not fail it', async () => {
+  const f = await fresh('vanishing-reads');
+  writeRandomFile(path.join(f.src, 'd.bin'), 256 * 1024, 11);
+  const s1 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
+  const s2 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, pool);
+  // retention forgets s2 right after the listing: loading it finds nothing, the parent becomes s1
+  const hooks = new HookStore(f.store, { get: once((k) => k === snapshotKey(s2.id), () => f.store.delete(snapshotKey(s2.id))) });
+  const repo = await Repository.open(hooks, key);
+  const plan = await planBackup(repo, { backupId: 'p', snapshotId: '5'.repeat(32), asset: 'a', source: f.src, strategy: 'incremental' });
+  assert.equal(plan.parent, s1.id);
+  assert.equal(plan.filesToRead, 0, 'the older parent still lets unchanged files skip reading');
+
+  // a prune rewrites the index (new object first, old ones deleted) between the listing and the reads
+  const objs = await f.store.list(INDEX_PREFIX);
+  const files = await Promise.all(objs.map(async (o) => parseIndexFile(await f.store.get(o.key), o.key.slice(INDEX_PREFIX.length))));
+  const merged = files.flatMap((x) => x.packs).map((p) => ({ id: p.id, entries: p.blobs.map(([id, type, offset, length]) => ({ id, type, offset, length })) }));
+  const rewrite = once(
+    (k) => k.startsWith(INDEX_PREFIX),
+    async () => {
+      const id = await writeIndexFile(f.store, merged);
+      for (const o of objs) if (o.key !== indexKey(id)) await f.store.delete(o.key);
+    },
+  );
+  const racing = await Repository.open(new HookStore(f.store, { get: rewrite }), key);
+  const idx = await racing.loadIndex();
+  for (const [id] of (await f.repo.loadIndex(true)).entries()) assert.ok(idx.has(id), `chunk ${id.slice(0, 12)} still indexed`);
 });

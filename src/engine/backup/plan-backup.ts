@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { NotFoundError } from '../../common/errors';
 import type { Repository } from '../repo/repository';
+import { snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
 import type { FileEntry, TreeEntry } from '../repo/tree';
 import { entryKey } from '../fs/raw-path';
@@ -46,6 +47,24 @@ export interface PlanSummary {
 const itemPath = (e: { path: string; rawPath?: string }) => (e.rawPath !== undefined ? { path: e.path, rawPath: e.rawPath } : { path: e.path });
 
 /** Pick the snapshot whose metadata lets unchanged files skip reading. */
+/**
+ * The parent and its files by entry key. A parent forgotten (and its tree pruned) between the
+ * choice and the read is not an error: the next newest is chosen.
+ */
+async function loadParent(repo: Repository, asset: string, strategy: Strategy): Promise<{ parent?: SnapshotManifest; parentFiles: Map<string, TreeEntry> }> {
+  for (let attempt = 1; ; attempt++) {
+    const parent = await findParent(repo, asset, strategy);
+    const parentFiles = new Map<string, TreeEntry>();
+    if (!parent) return { parentFiles };
+    try {
+      for (const e of await repo.loadTree(parent)) parentFiles.set(entryKey(e), e);
+      return { parent, parentFiles };
+    } catch (e) {
+      if (attempt >= 3 || (await repo.store.head(snapshotKey(parent.id)))) throw e;
+    }
+  }
+}
+
 async function findParent(repo: Repository, asset: string, strategy: Strategy): Promise<SnapshotManifest | undefined> {
   if (strategy === 'full') return undefined;
   const snaps = await repo.listSnapshots({ asset });
@@ -71,9 +90,7 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
   const existing = await repo.store.head(planKey(o.backupId));
   if (existing) return summarise(await readSignedJson(repo, planKey(o.backupId), BackupPlanSchema));
 
-  const parent = await findParent(repo, o.asset, o.strategy);
-  const parentFiles = new Map<string, TreeEntry>();
-  if (parent) for (const e of await repo.loadTree(parent)) parentFiles.set(entryKey(e), e);
+  const { parent, parentFiles } = await loadParent(repo, o.asset, o.strategy);
 
   const scan = await scanSource({ source: o.source, include: o.include, exclude: o.exclude });
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;

@@ -102,16 +102,26 @@ export class Repository {
   }
 
   private async refreshIndex(): Promise<ChunkIndex> {
-    const keys = (await this.store.list(INDEX_PREFIX)).map((o) => o.key);
-    const present = new Set(keys);
-    if (!this.index || [...this.indexKeys].some((k) => !present.has(k))) {
-      this.index = new ChunkIndex();
-      this.indexKeys = new Set();
+    // a prune that rewrites the index deletes the old objects after writing the new one: an
+    // object gone between the listing and its read means "list again", not "missing data"
+    for (let attempt = 1; ; attempt++) {
+      const keys = (await this.store.list(INDEX_PREFIX)).map((o) => o.key);
+      const present = new Set(keys);
+      if (!this.index || [...this.indexKeys].some((k) => !present.has(k))) {
+        this.index = new ChunkIndex();
+        this.indexKeys = new Set();
+      }
+      const fresh = keys.filter((k) => !this.indexKeys.has(k));
+      try {
+        await loadIndexObjects(this.store, fresh, this.index);
+      } catch (e) {
+        if (!(e instanceof NotFoundError) || attempt >= 5) throw e;
+        this.index = undefined;
+        continue;
+      }
+      fresh.forEach((k) => this.indexKeys.add(k));
+      return this.index;
     }
-    const fresh = keys.filter((k) => !this.indexKeys.has(k));
-    await loadIndexObjects(this.store, fresh, this.index);
-    fresh.forEach((k) => this.indexKeys.add(k));
-    return this.index;
   }
 
   /** Fetch one blob, decode it and check it against its id; IntegrityError names `what`. */
@@ -164,7 +174,8 @@ export class Repository {
           if (!filter.asset || m.asset === filter.asset) out.push(m);
         } catch (e) {
           if (e instanceof IntegrityError) onInvalid?.(id, e);
-          else throw e;
+          // forgotten between the listing and the read: it is simply not there any more
+          else if (!(e instanceof NotFoundError)) throw e;
         }
       }),
     );
