@@ -17,11 +17,13 @@ import type { BackupPlanRef, RestorePlanRef, SnapshotSummary } from '../workflow
 import { checkRestoreTarget } from './allowed-paths';
 import { resolveAsset } from './assets';
 import { mapFailure } from './failure';
+import type { MetricsSink } from './metrics-sink';
 
 export interface ActivityDeps {
   plan: Plan;
   repo: Repository;
   pool: ChunkPool;
+  metrics?: MetricsSink;
 }
 
 const Id = z.string().min(1).max(200).regex(/^[a-zA-Z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
@@ -63,7 +65,7 @@ function resumeDetails(): { itemsDone: number; completed?: string } {
 
 /** The activities of backup and restore: thin, validated, idempotent adapters over the engine. */
 export function createActivities(deps: ActivityDeps) {
-  const { plan, repo, pool } = deps;
+  const { plan, repo, pool, metrics } = deps;
   return {
     async planBackup(raw: unknown): Promise<BackupPlanRef> {
       return mapFailure(async () => {
@@ -107,6 +109,7 @@ export function createActivities(deps: ActivityDeps) {
       return mapFailure(async () => {
         const { backupId, snapshotId } = parseOrThrow(z.object({ backupId: Id, snapshotId: SnapshotId.optional() }).strict(), raw, 'commit input');
         const m = await commitBackup(repo, backupId, { snapshotId });
+        metrics?.backupCommitted({ asset: m.asset, files: m.stats.files, bytes: m.stats.bytes, bytesRead: m.stats.bytesRead, bytesUploaded: m.stats.bytesUploaded, startedAt: m.time, at: Date.now() });
         Context.current().log.info('snapshot committed', { snapshotId: m.id, asset: m.asset, bytesUploaded: m.stats.bytesUploaded });
         return summarise(m);
       });
@@ -166,6 +169,7 @@ export function createActivities(deps: ActivityDeps) {
       return mapFailure(async () => {
         const { restoreId } = parseOrThrow(z.object({ restoreId: Id }).strict(), raw, 'finish input');
         const out = await finishRestore(repo, restoreId);
+        metrics?.restoreFinished({ files: out.files, bytes: out.bytes });
         Context.current().log.info('restore swapped into place', { ...out });
         if (out.warnings?.length) Context.current().log.warn(`restore to ${out.target}: some metadata not restored`, { warnings: out.warnings });
         return { target: out.target, files: out.files, bytes: out.bytes };

@@ -20,6 +20,7 @@ import { signedRecords } from '../engine/repo/signed-records';
 import { ReportLookupSchema } from '../workflows/failover-inputs';
 import type { ActionSummary, HealthSummary, ReadinessRun, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
 import { mapFailure } from './failure';
+import type { MetricsSink } from './metrics-sink';
 import { exists, preservedPath, removeRestoreLeftovers, SiteCatalog, targetOf, targetsOf } from './failover-site';
 import { snapshotFileResolver } from './snapshot-file-hash';
 
@@ -27,6 +28,7 @@ export interface FailoverActivityDeps {
   plan: Plan;
   repo: Repository;
   env?: NodeJS.ProcessEnv;
+  metrics?: MetricsSink;
 }
 
 const SiteName = z.string().min(1).max(64);
@@ -342,6 +344,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
             if (prev.id === report.id) await repo.store.delete(okKey);
           }
           const figures = { event: 'dr.failover_finished', site, mode, reportId: report.id, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, met: report.met };
+          deps.metrics?.failoverFinished({ site, mode, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, at: Date.now() });
           log.info(figures, summarise(report));
           if (report.warnings.length) log.warn({ ...figures, event: 'dr.objective_missed', warnings: report.warnings }, `site ${site}: ${report.warnings.join('; ')}`);
         }

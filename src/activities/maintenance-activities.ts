@@ -7,10 +7,12 @@ import { verifyRepository, type VerifyReport } from '../engine/maintenance/verif
 import type { Repository } from '../engine/repo/repository';
 import { selectKept } from '../engine/retention';
 import { mapFailure } from './failure';
+import type { MetricsSink } from './metrics-sink';
 
 export interface MaintenanceDeps {
   plan: Plan;
   repo: Repository;
+  metrics?: MetricsSink;
 }
 
 const PruneInput = z.object({ graceHours: z.number().min(0).max(24 * 365), dryRun: z.boolean() }).strict();
@@ -18,7 +20,7 @@ const VerifyInput = z.object({ readData: z.number().min(0).max(1) }).strict();
 const ForgetInput = z.object({ asset: z.string().min(1).optional(), dryRun: z.boolean() }).strict();
 
 /** Repository maintenance: retention (forget), two-phase prune, verification. */
-export function createMaintenanceActivities({ plan, repo }: MaintenanceDeps) {
+export function createMaintenanceActivities({ plan, repo, metrics }: MaintenanceDeps) {
   return {
     async forgetByRetention(raw: unknown): Promise<{ asset: string; kept: string[]; forgotten: string[] }[]> {
       return mapFailure(async () => {
@@ -45,6 +47,7 @@ export function createMaintenanceActivities({ plan, repo }: MaintenanceDeps) {
           onProgress: (p) => ctx.heartbeat(p),
         });
         ctx.log.info('prune finished', { marked: r.marked.length, deleted: r.deleted.length, bytesFreed: r.bytesFreed });
+        if (!input.dryRun) metrics?.pruneFinished({ bytesFreed: r.bytesFreed, packsDeleted: r.deleted.length, packsMarked: r.marked.length, blocked: Boolean(r.blocked) });
         if (r.blocked) ctx.log.warn('prune deleted nothing', { reason: r.blocked });
         if (r.invalidSnapshots.length) ctx.log.warn('snapshots failed their signature; their data is kept', { invalid: r.invalidSnapshots.slice(0, 20) });
         return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length };
@@ -57,6 +60,7 @@ export function createMaintenanceActivities({ plan, repo }: MaintenanceDeps) {
         const ctx = Context.current();
         const r = await verifyRepository(repo, { readData: input.readData, onProgress: (p) => ctx.heartbeat(p) });
         if (r.errors.length) ctx.log.warn('repository verification found errors', { errors: r.errors.slice(0, 20), count: r.errors.length });
+        metrics?.verifyFinished({ errors: r.errors.length, packsRead: r.packsRead, bytesRead: r.bytesRead, at: Date.now() });
         return r;
       });
     },
