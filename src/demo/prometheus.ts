@@ -25,6 +25,10 @@ export interface PrometheusOptions {
   targets: string[];
   jobName?: string;
   scrapeIntervalMs?: number;
+  /** rule files to load (alerting and recording rules) */
+  ruleFiles?: string[];
+  /** Alertmanagers (host:port) that firing alerts go to */
+  alertmanagers?: string[];
   port?: number;
   retention?: string;
   binary?: string;
@@ -43,10 +47,12 @@ function seconds(ms: number): string {
   return `${Math.max(1, Math.round(ms / 1000))}s`;
 }
 
-export function renderPrometheusConfig(o: Pick<PrometheusOptions, 'targets' | 'jobName' | 'scrapeIntervalMs'>): string {
+export function renderPrometheusConfig(o: Pick<PrometheusOptions, 'targets' | 'jobName' | 'scrapeIntervalMs' | 'ruleFiles' | 'alertmanagers'>): string {
   const every = seconds(o.scrapeIntervalMs ?? 5000);
   return YAML.stringify({
     global: { scrape_interval: every, evaluation_interval: every },
+    ...(o.ruleFiles?.length ? { rule_files: o.ruleFiles } : {}),
+    ...(o.alertmanagers?.length ? { alerting: { alertmanagers: [{ static_configs: [{ targets: o.alertmanagers }] }] } } : {}),
     scrape_configs: [{ job_name: o.jobName ?? 'lepton-demo', scrape_interval: every, scrape_timeout: every, static_configs: [{ targets: o.targets }] }],
   });
 }
