@@ -23,6 +23,7 @@ import { mapFailure } from './failure';
 import type { MetricsSink } from './metrics-sink';
 import { exists, preservedPath, removeRestoreLeftovers, SiteCatalog, targetOf, targetsOf } from './failover-site';
 import { snapshotFileResolver } from './snapshot-file-hash';
+import { FailureType } from '../common/failure-types';
 
 export interface FailoverActivityDeps {
   plan: Plan;
@@ -98,7 +99,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     const resolved = await resolveHealthChecks(checks, resolver);
     const ctx = Context.current();
     const report = await waitUntilHealthy(resolved, { signal, onAttempt: (name, n, a) => ctx.heartbeat({ check: name, attempt: n, ok: a.ok }) });
-    if (!report.ok) throw ApplicationFailure.create({ message: `${what}: ${describeHealthFailure(report)}`, type: 'HealthCheckFailed', nonRetryable: true });
+    if (!report.ok) throw ApplicationFailure.create({ message: `${what}: ${describeHealthFailure(report)}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
     return report;
   }
 
@@ -119,12 +120,12 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         if (i.mode === 'drill' && !site.drill) throw new BadInputError(`mode: site ${site.name} has no "drill" section (drill.targetDir) in the plan`);
         if (i.mode !== 'failback' && site.standby.restore.length === 0) throw new BadInputError(`site ${site.name}: standby.restore lists no asset to restore`);
         if ((i.mode === 'planned' || i.mode === 'unplanned') && trafficOn === 'standby') {
-          throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the standby; fail back first`, type: 'WrongSide', nonRetryable: true });
+          throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the standby; fail back first`, type: FailureType.WrongSide, nonRetryable: true });
         }
         if (i.mode === 'failback') {
           if (site.primary.restore.length === 0) throw new BadInputError(`site ${site.name}: primary.restore lists no asset to restore`);
           if (trafficOn === 'primary' && !i.force) {
-            throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the primary; nothing to fail back (force: true to run anyway)`, type: 'WrongSide', nonRetryable: true });
+            throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the primary; nothing to fail back (force: true to run anyway)`, type: FailureType.WrongSide, nonRetryable: true });
           }
           const from = i.from ?? site.failback.from;
           const missing = site.primary.restore.filter((r) => !site.standby.restore.some((s) => s.asset === r.asset)).map((r) => r.asset);
@@ -157,9 +158,9 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     /** Tests: fail the step named. Refused unless the worker runs with LEPTON_DR_ALLOW_FAULT_INJECTION=1. */
     async injectFault(raw: unknown): Promise<void> {
       const { step } = parseOrThrow(z.object({ step: z.string().min(1).max(64) }).strict(), raw, 'fault');
-      if (!faultsAllowed()) throw ApplicationFailure.create({ message: 'fault injection is not allowed on this worker', type: 'BadInputError', nonRetryable: true });
+      if (!faultsAllowed()) throw ApplicationFailure.create({ message: 'fault injection is not allowed on this worker', type: FailureType.BadInput, nonRetryable: true });
       Context.current().log.warn('injecting a fault', { step });
-      throw ApplicationFailure.create({ message: `injected fault at step "${step}"`, type: 'InjectedFault', nonRetryable: true });
+      throw ApplicationFailure.create({ message: `injected fault at step "${step}"`, type: FailureType.InjectedFault, nonRetryable: true });
     },
 
     /** fence / unfence / afterRestore of one side. A failed action throws (retryable: the policy decides). */
@@ -171,7 +172,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         const action = site[i.side][i.action];
         if (!action) return { ok: true, target: '-', durationMs: 0, detail: `no ${i.action} action configured for the ${i.side}`, attempt: attempt() };
         const r = await runAction(action, { signal });
-        if (!r.ok) throw ApplicationFailure.create({ message: `${i.action} of the ${i.side} of ${site.name} failed: ${r.target}: ${r.error}`, type: 'ActionFailed' });
+        if (!r.ok) throw ApplicationFailure.create({ message: `${i.action} of the ${i.side} of ${site.name} failed: ${r.target}: ${r.error}`, type: FailureType.ActionFailed });
         return { ok: true, target: r.target, durationMs: r.durationMs, detail: `${r.target} -> ${r.status ?? `exit ${r.exitCode}`} in ${r.durationMs} ms`, attempt: attempt() };
       });
     },
@@ -290,7 +291,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
           for (const [key, ref] of refs) {
             const want = await fromRepo.sha256Of(ref);
             const got = await sha256File(`${targetOf(site, 'drill', ref.asset)}/${ref.path}`);
-            if (want !== got) throw ApplicationFailure.create({ message: `drill copy of ${key}: SHA-256 ${got.slice(0, 12)} differs from the snapshot's ${want.slice(0, 12)}`, type: 'HealthCheckFailed', nonRetryable: true });
+            if (want !== got) throw ApplicationFailure.create({ message: `drill copy of ${key}: SHA-256 ${got.slice(0, 12)} differs from the snapshot's ${want.slice(0, 12)}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
             files.push(key);
           }
         }
@@ -318,7 +319,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         const site = sites.get(i.site);
         const on = await switcherOf(site).current();
         if (on !== i.expect && on !== 'unknown') {
-          throw ApplicationFailure.create({ message: `site ${site.name}: the switcher reports traffic on the ${on}, expected the ${i.expect}`, type: 'HealthCheckFailed', nonRetryable: true });
+          throw ApplicationFailure.create({ message: `site ${site.name}: the switcher reports traffic on the ${on}, expected the ${i.expect}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
         }
         const r = await runChecks(`traffic path of ${site.name}`, site.trafficChecks, site, i.expect, i.snapshots, signal);
         return { ...healthSummary(r), attempt: attempt() };

@@ -1,6 +1,7 @@
 /**
- * Error classes shared by every layer. Activities map `BadInputError` and `IntegrityError`
- * to non-retryable Temporal failures; everything else is retried.
+ * Error classes shared by every layer. Activities turn the ones in NON_RETRYABLE_TYPES
+ * (common/failure-types.ts, keyed by class name) into non-retryable Temporal failures;
+ * everything else is retried.
  */
 export class LeptonError extends Error {
   constructor(message: string, readonly code: string) {
@@ -43,8 +44,6 @@ export class SourceChangedError extends LeptonError {
     super(message, 'SOURCE_CHANGED');
   }
 }
-
-export const NON_RETRYABLE_CODES = ['BAD_INPUT', 'NOT_FOUND', 'INTEGRITY', 'SOURCE_CHANGED'] as const;
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -1,20 +1,19 @@
 import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 
-/** Failure types the activities raise for problems a retry cannot fix. */
-export const NON_RETRYABLE_TYPES = ['BadInputError', 'NotFoundError', 'IntegrityError', 'SourceChangedError'];
 
 /** Short steps: planning, committing, cleaning up. */
 export const shortStep: ActivityOptions = {
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
 /** Batches move data: long, heartbeating, resumable from their last heartbeat. */
 export const batchStep: ActivityOptions = {
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 20, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 };
 
 /** How many batches of one run are in flight at once (spread over every worker on the queue). */

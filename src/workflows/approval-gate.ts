@@ -3,6 +3,7 @@ import { formatDuration } from '../common/failover-report';
 import { ApprovalDecisionSchema, formatIssues } from './failover-inputs';
 import { approveUpdate, rejectUpdate, type ApprovalState } from './failover-messages';
 import type { Saga } from './saga';
+import { FailureType } from '../common/failure-types';
 
 export interface ApprovalPolicy {
   required: boolean;
@@ -38,16 +39,16 @@ export class ApprovalGate {
 
   private validate(approve: boolean, raw: unknown): void {
     const r = ApprovalDecisionSchema.safeParse(raw);
-    if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${approve ? 'approve' : 'reject'} update: ${formatIssues(r.error)}`, 'BadInputError');
+    if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${approve ? 'approve' : 'reject'} update: ${formatIssues(r.error)}`, FailureType.BadInput);
     const s = this.state;
     if (s.decision) {
-      throw ApplicationFailure.nonRetryable(`already ${s.decision.approved ? 'approved' : 'rejected'} by ${s.decision.operator} at ${s.decision.at}`, 'BadInputError');
+      throw ApplicationFailure.nonRetryable(`already ${s.decision.approved ? 'approved' : 'rejected'} by ${s.decision.operator} at ${s.decision.at}`, FailureType.BadInput);
     }
-    if (this.finished) throw ApplicationFailure.nonRetryable('the run is finishing; nothing left to decide', 'BadInputError');
-    if (s.phase === 'not-required') throw ApplicationFailure.nonRetryable('this run has no approval gate (not required by policy or input)', 'BadInputError');
-    if (s.phase === 'timed-out') throw ApplicationFailure.nonRetryable(`the approval gate timed out; policy "${s.onTimeout}" applied`, 'BadInputError');
+    if (this.finished) throw ApplicationFailure.nonRetryable('the run is finishing; nothing left to decide', FailureType.BadInput);
+    if (s.phase === 'not-required') throw ApplicationFailure.nonRetryable('this run has no approval gate (not required by policy or input)', FailureType.BadInput);
+    if (s.phase === 'timed-out') throw ApplicationFailure.nonRetryable(`the approval gate timed out; policy "${s.onTimeout}" applied`, FailureType.BadInput);
     if (approve && s.phase !== 'waiting') {
-      throw ApplicationFailure.nonRetryable(`not at the approval gate yet (step: ${this.currentStep()}); approve once the standby is verified`, 'BadInputError');
+      throw ApplicationFailure.nonRetryable(`not at the approval gate yet (step: ${this.currentStep()}); approve once the standby is verified`, FailureType.BadInput);
     }
   }
 
@@ -63,7 +64,7 @@ export class ApprovalGate {
   rejection(): ApplicationFailure | undefined {
     const d = this.state.decision;
     if (!d || d.approved) return undefined;
-    return ApplicationFailure.nonRetryable(`rejected by ${d.operator}${d.comment ? `: ${d.comment}` : ''}`, 'ApprovalRejected');
+    return ApplicationFailure.nonRetryable(`rejected by ${d.operator}${d.comment ? `: ${d.comment}` : ''}`, FailureType.ApprovalRejected);
   }
 
   /** The gate as a saga step ("approval"), or a skipped step when not required. */
@@ -89,7 +90,7 @@ export class ApprovalGate {
             s.phase = 'timed-out';
             this.onChange();
             const waited = formatDuration(policy.timeoutMs);
-            if (policy.onTimeout === 'abort') throw ApplicationFailure.nonRetryable(`no decision within ${waited}: aborted (approval.onTimeout: abort)`, 'ApprovalTimedOut');
+            if (policy.onTimeout === 'abort') throw ApplicationFailure.nonRetryable(`no decision within ${waited}: aborted (approval.onTimeout: abort)`, FailureType.ApprovalTimedOut);
             return `no decision within ${waited}: proceeding (approval.onTimeout: proceed)`;
           }
         }

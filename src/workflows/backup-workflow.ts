@@ -17,6 +17,7 @@ import { BackupInputSchema, formatIssues } from './inputs';
 import { progressQuery } from './messages';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
 import type { BackupResult, RunProgress } from './types';
+import { FailureType } from '../common/failure-types';
 
 const steps = proxyActivities<Activities>(shortStep);
 const batches = proxyActivities<Activities>(batchStep);
@@ -27,7 +28,7 @@ const batches = proxyActivities<Activities>(batchStep);
  */
 export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
   const parsed = BackupInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid backup input: ${formatIssues(parsed.error)}`, 'BadInputError');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid backup input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
   const input = parsed.data;
   const progress: RunProgress = { phase: 'planning', batches: 0, batchesDone: 0, bytesTotal: 0, bytesDone: 0 };
   setHandler(progressQuery, () => progress);

@@ -1,7 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { ActivityCancellationType, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { FailoverActivities } from '../activities/failover-activity-types';
-import { NON_RETRYABLE_TYPES } from './activity-options';
+import { NON_RETRYABLE_FAILOVER_TYPES } from '../common/failure-types';
 
 /**
  * Per-step timeouts and retry policies of the failover workflows. Every failover activity
@@ -9,13 +9,12 @@ import { NON_RETRYABLE_TYPES } from './activity-options';
  * heartbeat timeout (5 s) and the step is retried on another worker; a cancel reaches it at its
  * next heartbeat (the SDK throttles heartbeats to 80% of the timeout).
  */
-const NON_RETRYABLE = [...NON_RETRYABLE_TYPES, 'HealthCheckFailed', 'InjectedFault', 'WrongSide'];
 const retry = (maximumAttempts: number, initialInterval: Duration = '500ms', maximumInterval: Duration = '10s') => ({
   initialInterval,
   backoffCoefficient: 2,
   maximumInterval,
   maximumAttempts,
-  nonRetryableErrorTypes: NON_RETRYABLE,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILOVER_TYPES],
 });
 /**
  * A cancelled run waits for the step's activity to stop (it learns of the cancel at its next

@@ -4,13 +4,14 @@ import type { FailoverReport } from '../common/failover-report';
 import { shortStep } from './activity-options';
 import { formatIssues, ReportLookupSchema } from './failover-inputs';
 import type { SiteReadiness } from './failover-types';
+import { FailureType } from '../common/failure-types';
 
 const steps = proxyActivities<FailoverActivities>({ ...shortStep, startToCloseTimeout: '1 minute' });
 
 /** A stored failover/drill/failback report, so the CLI needs only Temporal access. Input: {"id": "..."} or {"site": "demo", "mode": "drill"}. */
 export async function failoverReportWorkflow(rawInput: unknown): Promise<FailoverReport | null> {
   const parsed = ReportLookupSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid report lookup: ${formatIssues(parsed.error)}`, 'BadInputError');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid report lookup: ${formatIssues(parsed.error)}`, FailureType.BadInput);
   return steps.loadReport(parsed.data);
 }
 

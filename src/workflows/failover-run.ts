@@ -19,6 +19,7 @@ import { Saga } from './saga';
 import { SA_KIND, SA_SITE, SA_SNAPSHOT } from './search-attribute-keys';
 import type { SelectedSnapshot } from './failover-types';
 import type { z } from 'zod';
+import { FailureType } from '../common/failure-types';
 
 export type RunKind = 'failover' | 'drill' | 'failback';
 
@@ -35,7 +36,7 @@ export interface RunOptions {
 /** Parse a workflow input or refuse it, naming the field. */
 export function parseInput<S extends z.ZodTypeAny>(schema: S, raw: unknown, what: string): z.output<S> {
   const r = schema.safeParse(raw ?? {});
-  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${what}: ${formatIssues(r.error)}`, 'BadInputError');
+  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${what}: ${formatIssues(r.error)}`, FailureType.BadInput);
   return r.data;
 }
 
@@ -58,7 +59,7 @@ export class FailoverRun {
     if (info.workflowId !== want) {
       throw ApplicationFailure.nonRetryable(
         `workflow id: a ${o.kind} of site ${o.site} must run with workflow id "${want}" (one per site: a second trigger joins the running one)`,
-        'BadInputError',
+        FailureType.BadInput,
       );
     }
     this.runShort = info.runId.slice(0, 8);
@@ -182,7 +183,7 @@ export class FailoverRun {
     this.gate.close();
     const cancelled = isCancellation(err) || CancellationScope.current().consideredCancelled;
     const type = (err as { type?: string } | undefined)?.type ?? (err as { cause?: { type?: string } } | undefined)?.cause?.type;
-    const approvalAbort = type === 'ApprovalRejected' || type === 'ApprovalTimedOut';
+    const approvalAbort = type === FailureType.ApprovalRejected || type === FailureType.ApprovalTimedOut;
     if (!cancelled && !approvalAbort) log.warn('failover step failed; compensating', { step: this.saga.current, error: failureText(err) });
     const allUndone = await this.saga.compensate();
     const outcome: Outcome = !allUndone ? 'failed' : cancelled || approvalAbort ? 'aborted' : 'compensated';
@@ -204,7 +205,7 @@ export class FailoverRun {
     this.saga.current = 'done';
     this.refresh();
     if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('cancelled by an operator');
-    const failureType = outcome === 'failed' ? 'FailoverFailed' : outcome === 'aborted' ? 'FailoverAborted' : 'FailoverCompensated';
+    const failureType = outcome === 'failed' ? FailureType.FailoverFailed : outcome === 'aborted' ? FailureType.FailoverAborted : FailureType.FailoverCompensated;
     throw ApplicationFailure.create({ message: summarise(this.saga.report), type: failureType, nonRetryable: true, details: [this.saga.report] });
   }
 }

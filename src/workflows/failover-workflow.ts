@@ -8,6 +8,7 @@ import { restoreWorkflow } from './restore-workflow';
 import type { ApprovalPolicy } from './approval-gate';
 import { fenceAt } from './fence-order';
 import { allSettledOrThrow, runUndos } from './saga';
+import { FailureType } from '../common/failure-types';
 
 /**
  * Failover of one site as a saga:
@@ -131,7 +132,7 @@ async function drillUnderSiteId(site: string, rawInput: unknown): Promise<Failov
     return await executeChild(failoverWorkflow, { workflowId, args: [rawInput], staticSummary: `drill of ${site} (started by ${workflowInfo().workflowId})` });
   } catch (e) {
     if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') {
-      throw ApplicationFailure.nonRetryable(`a drill of site ${site} is already running (${workflowId}); one drill per site at a time`, 'DrillAlreadyRunning');
+      throw ApplicationFailure.nonRetryable(`a drill of site ${site} is already running (${workflowId}); one drill per site at a time`, FailureType.DrillAlreadyRunning);
     }
     throw e;
   }
@@ -208,7 +209,7 @@ async function drillCleanup(run: FailoverRun): Promise<void> {
       if (failed.length) {
         // hand the failed ones back, so the compensation retries them and the outcome says "failed"
         for (const u of undos) if (failed.some((f) => f.name === u.name)) saga.onUndo(u.name, u.run);
-        throw ApplicationFailure.nonRetryable(`drill cleanup failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`, 'CleanupFailed');
+        throw ApplicationFailure.nonRetryable(`drill cleanup failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`, FailureType.CleanupFailed);
       }
       return done.map((c) => c.name).join(', ');
     },

@@ -5,6 +5,7 @@ import { shortStep } from './activity-options';
 import { humanBytes } from './format';
 import { formatIssues } from './inputs';
 import { SA_KIND } from './search-attribute-keys';
+import { FailureType } from '../common/failure-types';
 
 const act = proxyActivities<MaintenanceActivities>({ ...shortStep, startToCloseTimeout: '6 hours', heartbeatTimeout: '2 minutes' });
 
@@ -22,7 +23,7 @@ export const VerifyInputSchema = z.object({ readData: z.number().min(0).max(1).d
 
 function parse<S extends z.ZodTypeAny>(schema: S, raw: unknown): z.infer<S> {
   const r = schema.safeParse(raw ?? {});
-  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid input: ${formatIssues(r.error)}`, 'BadInputError');
+  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid input: ${formatIssues(r.error)}`, FailureType.BadInput);
   return r.data;
 }
 

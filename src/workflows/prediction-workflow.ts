@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { CollectOutput, PredictionActivities, PredictionSettings, ScoreOutput, StateHandle } from '../activities/prediction-activity-types';
 import type { LogCursor } from '../predict/log-counter';
-import { NON_RETRYABLE_TYPES } from './activity-options';
+import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 import { failoverWorkflowId } from './failover-inputs';
 import {
   addDuty,
@@ -64,8 +64,9 @@ import {
   type WarningRecord,
 } from './prediction-messages';
 import { SA_KIND, SA_SITE } from './search-attribute-keys';
+import { FailureType } from '../common/failure-types';
 
-const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
+const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] };
 const setup = proxyActivities<PredictionActivities>({ startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 10 } });
 /** Loop steps: a failed iteration is recorded and the next one tries again, so few retries here. */
 const loop = proxyActivities<PredictionActivities>({ startToCloseTimeout: '2 minutes', retry: { ...retry, maximumAttempts: 3 } });
@@ -177,12 +178,12 @@ export interface PredictionRunSummary {
  */
 export async function predictionWorkflow(rawInput: unknown): Promise<PredictionRunSummary> {
   const parsed = PredictionInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid prediction input: ${formatIssues(parsed.error)}`, 'BadInputError');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid prediction input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
   const input = parsed.data;
   const site = input.site;
   const info = workflowInfo();
   const carried = input.carry as Carry | undefined;
-  if (carried !== undefined && carried.v !== 1) throw ApplicationFailure.nonRetryable('carry: unknown version', 'BadInputError');
+  if (carried !== undefined && carried.v !== 1) throw ApplicationFailure.nonRetryable('carry: unknown version', FailureType.BadInput);
   const c: Carry = carried ? { ...freshCarry(Date.now()), ...carried } : freshCarry(Date.now());
   c.runs++;
   if (input.policy) c.overrides = mergePatches(c.overrides, input.policy);

@@ -7,6 +7,7 @@ import { formatIssues, RestoreInputSchema } from './inputs';
 import { progressQuery } from './messages';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
 import type { RestoreResult, RunProgress } from './types';
+import { FailureType } from '../common/failure-types';
 
 const steps = proxyActivities<Activities>(shortStep);
 const batches = proxyActivities<Activities>(batchStep);
@@ -18,7 +19,7 @@ const batches = proxyActivities<Activities>(batchStep);
  */
 export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult> {
   const parsed = RestoreInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid restore input: ${formatIssues(parsed.error)}`, 'BadInputError');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid restore input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
   const input = parsed.data;
   const progress: RunProgress = { phase: 'selecting', batches: 0, batchesDone: 0, bytesTotal: 0, bytesDone: 0 };
   setHandler(progressQuery, () => progress);

@@ -1,13 +1,14 @@
 import { ApplicationFailure, log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PredictionActivities, TrainOutput } from '../activities/prediction-activity-types';
-import { NON_RETRYABLE_TYPES } from './activity-options';
+import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 import { formatIssues, TrainingInputSchema } from './prediction-inputs';
 import { SA_KIND, SA_SITE } from './search-attribute-keys';
+import { FailureType } from '../common/failure-types';
 
 const acts = proxyActivities<PredictionActivities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '5 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
 });
 
 /**
@@ -17,7 +18,7 @@ const acts = proxyActivities<PredictionActivities>({
  */
 export async function trainingWorkflow(rawInput: unknown): Promise<TrainOutput & { summary: string }> {
   const parsed = TrainingInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid training input: ${formatIssues(parsed.error)}`, 'BadInputError');
+  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid training input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
   const input = parsed.data;
   upsertSearchAttributes([
     { key: SA_SITE, value: input.site },

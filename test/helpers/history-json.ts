@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { createRequire } from 'node:module';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 
@@ -9,7 +9,7 @@ import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
  * grpc), and protobufjs refuses types built by the other copy. So the proto package's copy parses.
  */
 type ProtoJson = { fromJson(type: unknown, json: unknown, opts: { ignoreUnknownFields: boolean }): unknown };
-const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [path.dirname(require.resolve('@temporalio/proto/package.json'))] })) as ProtoJson;
+const protojson = createRequire(require.resolve('@temporalio/proto/package.json'))('protobufjs/ext/protojson') as ProtoJson;
 const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
 
 export function historyFromCliJson(json: unknown): proto.temporal.api.history.v1.History {
