@@ -15,6 +15,8 @@ import { FailoverReportSchema, summarise, type FailoverReport } from '../common/
 import type { HealthCheck, Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
 import { TrafficRecords } from '../failover/traffic-record';
+import { sendWarning, warningEventSchema } from '../predict/sinks';
+import { resolvePredictionConfig } from '../predict/site-config';
 import { isFailoverSite } from '../failover/plan-sites';
 import { signedRecords } from '../engine/repo/signed-records';
 import { ReportLookupSchema } from '../workflows/failover-inputs';
@@ -82,6 +84,29 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
   const sites = new SiteCatalog(plan);
   const switchers = new Map<string, Switcher>();
   const traffic = new TrafficRecords(signedRecords(repo));
+
+  /** The report's missed objectives, to the sinks the site's prediction section names (webhook, Alertmanager). */
+  async function notifyObjectivesMissed(report: FailoverReport): Promise<void> {
+    const site = report.incident.site;
+    const entry = plan.sites.find((x) => x.name === site);
+    if (!entry?.prediction) return;
+    const { config } = resolvePredictionConfig(plan, site, undefined, plan.baseDir);
+    const event = warningEventSchema.parse({
+      site,
+      kind: 'raise',
+      level: 'high',
+      from: 'ok',
+      risk: 1,
+      reasons: report.warnings.slice(0, 20).map((w) => ({ source: report.incident.mode, detector: 'objectives', score: 1, message: w.slice(0, 500) })),
+      at: new Date().toISOString(),
+      workflowId: report.workflowId ?? report.id ?? 'unknown',
+      modelVersion: null,
+      actions: [`report ${report.id}`],
+      origin: 'objectives',
+    });
+    const results = await sendWarning(config.sinks, event, { log });
+    for (const r of results.filter((x) => !x.ok)) log.warn({ site, sink: r.sink, error: r.error }, 'objective warning not delivered');
+  }
   const log = logger().child({ component: 'failover' });
   const faultsAllowed = () => env.LEPTON_DR_ALLOW_FAULT_INJECTION === '1';
   const switcherOf = (site: Site): Switcher => {
@@ -347,7 +372,10 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
           const figures = { event: 'dr.failover_finished', site, mode, reportId: report.id, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, met: report.met };
           deps.metrics?.failoverFinished({ site, mode, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, at: Date.now() });
           log.info(figures, summarise(report));
-          if (report.warnings.length) log.warn({ ...figures, event: 'dr.objective_missed', warnings: report.warnings }, `site ${site}: ${report.warnings.join('; ')}`);
+          if (report.warnings.length) {
+            log.warn({ ...figures, event: 'dr.objective_missed', warnings: report.warnings }, `site ${site}: ${report.warnings.join('; ')}`);
+            if (report.met.rto === false || report.met.rpo === false) await notifyObjectivesMissed(report);
+          }
         }
         return { key };
       });

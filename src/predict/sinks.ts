@@ -17,6 +17,8 @@ import type { SinksSchema } from './site-config';
 export const PREDICTION_ALERT_NAME = 'LeptonDrPredictedRisk';
 export const PREDICTION_SOURCE_LABEL = 'lepton_dr_source';
 export const PREDICTION_SOURCE_VALUE = 'prediction';
+/** The Alertmanager alert of a drill or failover that missed its RTO/RPO objectives. */
+export const OBJECTIVE_ALERT_NAME = 'LeptonDrObjectiveMissed';
 
 export type SinksConfig = z.output<typeof SinksSchema>;
 
@@ -44,6 +46,8 @@ export const warningEventSchema = z
     workflowId: z.string().min(1),
     modelVersion: z.string().nullable(),
     actions: z.array(z.string().max(300)).max(20).default([]),
+    /** what raised it: the prediction loop (default) or a drill/failover that missed its objectives */
+    origin: z.enum(['prediction', 'objectives']).default('prediction'),
   })
   .strict();
 export type WarningEvent = z.infer<typeof warningEventSchema>;
@@ -62,6 +66,7 @@ const LEVEL_COLOR: Record<string, string> = { ok: '#2eb886', warn: '#daa038', hi
 export function headline(ev: WarningEvent): string {
   const top = ev.reasons[0];
   const why = top ? ` - ${top.message}` : '';
+  if (ev.origin === 'objectives') return `[${ev.level.toUpperCase()}] site ${ev.site}: ${ev.reasons.map((r) => r.message).join('; ')}`;
   if (ev.kind === 'resolved') return `[RESOLVED] site ${ev.site}: risk back to ${ev.risk.toFixed(2)} (was ${ev.from})`;
   const eta = top?.etaMs !== undefined ? ` (in ${fmtDuration(top.etaMs)})` : '';
   return `[${ev.level.toUpperCase()}] site ${ev.site}: risk ${ev.risk.toFixed(2)}${ev.kind === 'repeat' ? ' (still)' : ''}${why}${eta}`;
@@ -93,7 +98,8 @@ export function slackPayload(ev: WarningEvent): Record<string, unknown> {
 /** Alertmanager v2 alerts for an event: the current level firing (unless ok), the previous level ended. */
 export function alertmanagerAlerts(ev: WarningEvent, ttlMs: number, extraLabels: Record<string, string> = {}): Record<string, unknown>[] {
   const at = Date.parse(ev.at);
-  const labels = (level: string) => ({ ...extraLabels, alertname: PREDICTION_ALERT_NAME, dr_site: ev.site, severity: level, [PREDICTION_SOURCE_LABEL]: PREDICTION_SOURCE_VALUE });
+  const alertname = ev.origin === 'objectives' ? OBJECTIVE_ALERT_NAME : PREDICTION_ALERT_NAME;
+  const labels = (level: string) => ({ ...extraLabels, alertname, dr_site: ev.site, severity: level, [PREDICTION_SOURCE_LABEL]: PREDICTION_SOURCE_VALUE });
   const annotations = {
     summary: headline(ev),
     description: ev.reasons.map((r) => `${r.source}: ${r.message}`).join('\n'),

@@ -148,6 +148,7 @@ test('model versions sort by time', () => {
 });
 
 const ev: WarningEvent = {
+  origin: 'prediction',
   site: 'eu',
   kind: 'raise',
   level: 'high',
