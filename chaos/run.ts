@@ -8,7 +8,7 @@ import { Cluster } from './cluster';
 import { Ledger } from './ledger';
 import { openDirect } from './repo-access';
 import { Rng } from './rng';
-import { FakeClock } from './fake-clock';
+import { PruneClock } from './prune-clock';
 import { runScenario } from './runner';
 import { describeScenario, generateScenario } from './scenario';
 import { Source } from './sources';
@@ -51,7 +51,7 @@ export async function runChaos(o: ChaosOptions, print: (line: string) => void = 
   for (const s of sources.values()) s.create();
   const cluster = new Cluster({ dir, seed: o.seed, faultRate: o.faultRate, workers: 2, assets: names.map((n) => ({ name: n, source: path.join(dir, 'sources', n), keepLast: 3 })) });
   const restartIn = new Set([o.scenarios > 1 ? 1 + rng.int(0, o.scenarios - 2) : 0]);
-  const clock = new FakeClock();
+  const clock = new PruneClock();
   const seenTmp = new Set<string>();
   let scenarios = 0;
   log(`chaos: seed ${o.seed}, scale ${o.scale}, ${o.scenarios} scenarios, work folder ${dir}`);

@@ -7,7 +7,7 @@ import { selectKept } from '../src/engine/retention';
 import type { BackupResult, RestoreResult } from '../src/workflows/types';
 import { failureText } from '../test/helpers/failure-text';
 import type { Cluster } from './cluster';
-import type { FakeClock } from './fake-clock';
+import type { PruneClock } from './prune-clock';
 import type { Ledger } from './ledger';
 import type { Rng } from './rng';
 import { openDirect } from './repo-access';
@@ -22,7 +22,7 @@ export interface RunContext {
   cluster: Cluster;
   ledger: Ledger;
   sources: Map<string, Source>;
-  clock: FakeClock;
+  clock: PruneClock;
   workDir: string;
   seed: number;
   /** a workflow not done after this long is reported stuck and terminated */
@@ -118,7 +118,7 @@ async function prunePass(ctx: RunContext, scenario: number, p: PruneStep): Promi
     const r = await prune(repo, { graceMs: p.graceMs, minGraceMs: 0, now: ctx.clock.now() });
     ctx.ledger.counters.prunes++;
     ctx.ledger.counters.packsDeleted += r.deleted.length;
-    ctx.log(`  prune (clock +${p.advanceMs} ms, grace ${p.graceMs} ms${p.forget ? `, forget ${p.forget.asset} keepLast ${p.forget.keepLast}` : ''}): marked ${r.marked.length}, unmarked ${r.unmarked.length}, deleted ${r.deleted.length}`);
+    ctx.log(`  prune (after waiting up to ${p.advanceMs} ms, grace ${p.graceMs} ms${p.forget ? `, forget ${p.forget.asset} keepLast ${p.forget.keepLast}` : ''}): marked ${r.marked.length}, unmarked ${r.unmarked.length}, deleted ${r.deleted.length}`);
   } catch (e) {
     if (/no repository key/.test(String(e)) || /no repository at/.test(String(e))) return;
     ctx.ledger.find(scenario, 'prune-failed', `in-process prune: ${failureText(e).split('\n')[0].slice(0, 300)}`);

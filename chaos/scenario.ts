@@ -1,9 +1,9 @@
 import type { Rng } from './rng';
 
-/** One in-process prune by the harness: advance the fake clock, maybe forget first, then prune. */
+/** One in-process prune by the harness: let time pass (capped, real time), maybe forget first, then prune. */
 export interface PruneStep {
   delayMs: number;
-  /** the harness's prune clock jumps forward this much before this prune */
+  /** how long to let pass before this prune (PruneClock caps the real wait) */
   advanceMs: number;
   graceMs: number;
   /** forget by keepLast on this asset before pruning */

@@ -74,13 +74,8 @@ export function chooseOnTraining(scored: ScoredGrid, train: readonly number[], p
   return best;
 }
 
-export interface LocoFoldResult {
-  readonly heldOut: string;
-  readonly files: number;
-  readonly windows: number;
-  readonly choice: Choice;
-  /** Normalised score of the held-out category alone (null without windows). */
-  readonly heldOutScore: number | null;
+/** NAB's sums over a set of files, kept so sets combine as NAB combines files. */
+export interface ScoreTotals {
   readonly rawScore: number;
   readonly nullScore: number;
   readonly perfectScore: number;
@@ -89,16 +84,19 @@ export interface LocoFoldResult {
   readonly falseNegatives: number;
 }
 
-export interface LocoProfileResult {
+export interface LocoFoldResult extends ScoreTotals {
+  readonly heldOut: string;
+  readonly files: number;
+  readonly windows: number;
+  readonly choice: Choice;
+  /** Normalised score of the held-out category alone (null without windows). */
+  readonly heldOutScore: number | null;
+}
+
+export interface LocoProfileResult extends ScoreTotals {
   readonly profile: NabProfileName;
   /** The four held-out folds combined as NAB combines files. */
   readonly score: number;
-  readonly rawScore: number;
-  readonly nullScore: number;
-  readonly perfectScore: number;
-  readonly truePositives: number;
-  readonly falsePositives: number;
-  readonly falseNegatives: number;
   readonly precision: number;
   readonly recall: number;
   readonly folds: LocoFoldResult[];

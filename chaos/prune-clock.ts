@@ -4,10 +4,10 @@
  * is a real wait (capped: the harness's grace periods are seconds), never a jump ahead of the
  * workers, which would be clock skew beyond the protocol's margin rather than a race.
  */
-export class FakeClock {
+export class PruneClock {
   private static readonly MAX_WAIT_MS = 6000;
   async advance(ms: number): Promise<void> {
-    const wait = Math.min(ms, FakeClock.MAX_WAIT_MS);
+    const wait = Math.min(ms, PruneClock.MAX_WAIT_MS);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   now(): Date {
