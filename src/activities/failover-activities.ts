@@ -15,7 +15,7 @@ import { FailoverReportSchema, summarise, type FailoverReport } from '../common/
 import type { HealthCheck, Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
 import { TrafficRecords } from '../failover/traffic-record';
-import { sendWarning, warningEventSchema } from '../predict/sinks';
+import { sendWarning, warningEventSchema } from '../predict/sinks/warning-sinks';
 import { resolvePredictionConfig } from '../predict/site-config';
 import { isFailoverSite } from '../failover/plan-sites';
 import { signedRecords } from '../engine/repo/signed-records';

@@ -16,7 +16,7 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { CollectOutput, PredictionActivities, PredictionSettings, ScoreOutput, StateHandle } from '../activities/prediction-activity-types';
-import type { LogCursor } from '../predict/log-counter';
+import type { LogCursor } from '../predict/sources/log-counter';
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 import { failoverWorkflowId } from './failover-inputs';
 import {

@@ -1,5 +1,5 @@
 /** Contracts shared by the streaming detectors. */
-import type { Sample } from './series';
+import type { Sample } from '../series';
 
 /** Why a detector scored what it scored, for the last sample it saw. */
 export interface Explanation {

@@ -12,13 +12,13 @@
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { BadInputError } from '../common/errors';
-import { parseOrThrow } from '../common/zod-errors';
-import { parseTimestamp, readCsv } from './csv';
+import { BadInputError } from '../../common/errors';
+import { parseOrThrow } from '../../common/zod-errors';
+import { parseTimestamp, readCsv } from '../sources/csv';
 import { probationaryLength, scoreNab } from './nab';
 import type { NabOptions, NabProfileName, NabReport, NabSeries } from './nab';
-import { SeriesScorer } from './scorer';
-import type { SeriesScorerConfigInput } from './scorer';
+import { SeriesScorer } from '../detectors/scorer';
+import type { SeriesScorerConfigInput } from '../detectors/scorer';
 
 /** Options of the scorer for one labelled series of `rows` rows. */
 export interface EvalDetectorOptions {

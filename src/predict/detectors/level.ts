@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { Explanation, StreamingDetector, ValueView } from './detector';
 import { IDENTITY_VIEW, fmt } from './detector';
-import type { Sample } from './series';
+import type { Sample } from '../series';
 import { ExtremaTracker, RecordTracker, RobustEwma, extremaTrackerStateSchema, ratioScore, recordTrackerStateSchema, robustEwmaStateSchema } from './stats';
 
 export const levelConfigSchema = z

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { Explanation, StreamingDetector, ValueView } from './detector';
 import { IDENTITY_VIEW, fmt } from './detector';
-import type { Sample } from './series';
+import type { Sample } from '../series';
 import { RecordTracker, RobustEwma, detectPeriod, ratioScore, recordTrackerStateSchema, robustEwmaStateSchema } from './stats';
 
 export const seasonalConfigSchema = z

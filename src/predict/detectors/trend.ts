@@ -19,7 +19,7 @@
 import { z } from 'zod';
 import type { Explanation, StreamingDetector } from './detector';
 import { fmt, fmtDuration } from './detector';
-import type { Sample } from './series';
+import type { Sample } from '../series';
 
 export const trendConfigSchema = z
   .object({

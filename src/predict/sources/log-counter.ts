@@ -18,9 +18,9 @@
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { z } from 'zod';
-import { parseOrThrow } from '../common/zod-errors';
+import { parseOrThrow } from '../../common/zod-errors';
 import { parseTimestamp } from './csv';
-import type { Sample } from './series';
+import type { Sample } from '../series';
 
 export const logPatternSchema = z
   .object({

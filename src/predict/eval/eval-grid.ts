@@ -4,7 +4,7 @@
  * overridden; none depends on a file's name, length or labels. The first candidate is the
  * base itself, so ties keep the defaults.
  */
-import type { SeriesScorerConfigInput } from './scorer';
+import type { SeriesScorerConfigInput } from '../detectors/scorer';
 
 export interface GridCandidate {
   /** Short human-readable label, e.g. `seasonal=0.1 refractory=150`. */

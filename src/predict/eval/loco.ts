@@ -17,7 +17,7 @@
  * and normalised once, 100 * (sum raw - sum null) / (sum perfect - sum null). A category
  * without windows (artificialNoAnomaly) therefore counts only through its false positives.
  */
-import { BadInputError } from '../common/errors';
+import { BadInputError } from '../../common/errors';
 import { NAB_PROFILE_NAMES, scoreNab } from './nab';
 import type { NabProfileName, NabSeries } from './nab';
 

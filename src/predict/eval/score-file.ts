@@ -5,10 +5,10 @@
 import { createReadStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import { readCsvRows } from './csv';
+import { readCsvRows } from '../sources/csv';
 import { probationaryLength } from './nab';
-import { SeriesScorer } from './scorer';
-import type { SeriesScorerConfigInput } from './scorer';
+import { SeriesScorer } from '../detectors/scorer';
+import type { SeriesScorerConfigInput } from '../detectors/scorer';
 
 export interface ScoreCsvOptions {
   /** Scorer settings; `warmup` defaults to NAB's probationary length of the file (15 % of rows, at most 750). */

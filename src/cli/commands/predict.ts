@@ -7,17 +7,17 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
-import { BadInputError } from '../common/errors';
-import { parseOrThrow } from '../common/zod-errors';
-import { evaluateCorpus } from './evaluate';
-import { defaultGrid, singleCandidate } from './eval-grid';
-import { evaluateLoco } from './loco-eval';
-import type { LocoEvaluation } from './loco-eval';
-import { NAB_PROFILE_NAMES, summariseNab } from './nab';
-import type { NabProfileName } from './nab';
-import { scoreCsv } from './score-file';
-import { seriesScorerConfigSchema } from './scorer';
-import type { SeriesScorerConfigInput } from './scorer';
+import { BadInputError } from '../../common/errors';
+import { parseOrThrow } from '../../common/zod-errors';
+import { evaluateCorpus } from '../../predict/eval/evaluate';
+import { defaultGrid, singleCandidate } from '../../predict/eval/eval-grid';
+import { evaluateLoco } from '../../predict/eval/loco-eval';
+import type { LocoEvaluation } from '../../predict/eval/loco-eval';
+import { NAB_PROFILE_NAMES, summariseNab } from '../../predict/eval/nab';
+import type { NabProfileName } from '../../predict/eval/nab';
+import { scoreCsv } from '../../predict/eval/score-file';
+import { seriesScorerConfigSchema } from '../../predict/detectors/scorer';
+import type { SeriesScorerConfigInput } from '../../predict/detectors/scorer';
 
 function intArg(v: string): number {
   const n = Number(v);

@@ -11,7 +11,7 @@ import { loadLabelledCorpus, scoreCorpus } from './evaluate';
 import type { LabelledSeries } from './evaluate';
 import { defaultGrid } from './eval-grid';
 import type { GridCandidate } from './eval-grid';
-import type { SeriesScorerConfigInput } from './scorer';
+import type { SeriesScorerConfigInput } from '../detectors/scorer';
 
 export interface LocoEvaluationOptions {
   readonly dataDir: string;

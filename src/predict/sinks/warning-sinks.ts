@@ -10,9 +10,9 @@
  * them back to it (no feedback loop).
  */
 import { z } from 'zod';
-import type { Logger } from '../common/logger';
-import { fmtDuration } from './detector';
-import type { SinksSchema } from './site-config';
+import type { Logger } from '../../common/logger';
+import { fmtDuration } from '../detectors/detector';
+import type { SinksSchema } from '../site-config';
 
 export const PREDICTION_ALERT_NAME = 'LeptonDrPredictedRisk';
 export const PREDICTION_SOURCE_LABEL = 'lepton_dr_source';

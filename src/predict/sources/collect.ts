@@ -8,9 +8,9 @@ import { countLogMatches, EMPTY_LOG_CURSOR } from './log-counter';
 import type { LogCursor } from './log-counter';
 import { readCsv } from './csv';
 import { queryRange } from './prometheus';
-import type { Sample } from './series';
-import { logSeriesKey, querySeriesKey } from './site-config';
-import type { PredictionSiteConfig } from './site-config';
+import type { Sample } from '../series';
+import { logSeriesKey, querySeriesKey } from '../site-config';
+import type { PredictionSiteConfig } from '../site-config';
 
 export interface CollectRequest {
   config: PredictionSiteConfig;

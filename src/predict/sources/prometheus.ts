@@ -4,9 +4,9 @@
  * than `maxPointsPerRequest` points per series (Prometheus refuses more than 11,000).
  */
 import { z } from 'zod';
-import { BadInputError, LeptonError } from '../common/errors';
-import { formatZodError, parseOrThrow } from '../common/zod-errors';
-import type { Sample } from './series';
+import { BadInputError, LeptonError } from '../../common/errors';
+import { formatZodError, parseOrThrow } from '../../common/zod-errors';
+import type { Sample } from '../series';
 
 export const prometheusConfigSchema = z
   .object({
