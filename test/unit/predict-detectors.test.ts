@@ -8,7 +8,7 @@ import { calibrate, combine, decide } from '../../src/predict/detectors/combiner
 import { initialPredictorState, scoreBatch } from '../../src/predict/pipeline';
 import { trainModel } from '../../src/predict/train';
 import type { Sample } from '../../src/predict/series';
-import { gaussian, mulberry32 } from './predict/prng';
+import { gaussian, mulberry32 } from '../../src/predict/eval/prng';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;

@@ -7,7 +7,7 @@ import { scoreValues } from '../../src/predict/eval/evaluate';
 import type { LabelledSeries } from '../../src/predict/eval/evaluate';
 import type { NabSeries } from '../../src/predict/eval/nab';
 import type { GridCandidate } from '../../src/predict/eval/eval-grid';
-import { gaussian, mulberry32 } from './predict/prng';
+import { gaussian, mulberry32 } from '../../src/predict/eval/prng';
 
 const MIN = 60_000;
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);

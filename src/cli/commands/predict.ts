@@ -18,6 +18,7 @@ import type { NabProfileName } from '../../predict/eval/nab';
 import { scoreCsv } from '../../predict/eval/score-file';
 import { seriesScorerConfigSchema } from '../../predict/detectors/scorer';
 import type { SeriesScorerConfigInput } from '../../predict/detectors/scorer';
+import { predictForecastEvalCommand } from './predict-forecast';
 
 function intArg(v: string): number {
   const n = Number(v);
@@ -140,5 +141,5 @@ export function predictEvalCommand(): Command {
 
 /** `predict` with its subcommands. */
 export function predictCommand(): Command {
-  return new Command('predict').description('prediction: score series, evaluate detectors').addCommand(predictScoreCommand()).addCommand(predictEvalCommand());
+  return new Command('predict').description('prediction: score series, evaluate detectors and forecasts').addCommand(predictScoreCommand()).addCommand(predictEvalCommand()).addCommand(predictForecastEvalCommand());
 }

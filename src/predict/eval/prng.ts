@@ -1,4 +1,4 @@
-/** Seeded PRNG for deterministic test data (mulberry32) with Gaussian draws (Box-Muller). */
+/** Seeded PRNG for deterministic labelled data (tests, the forecast evaluation): mulberry32 with Gaussian draws (Box-Muller). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
