@@ -4,6 +4,9 @@ import { BadInputError } from '../common/errors';
 import { formatZodError } from '../common/zod-errors';
 import { DurationMsSchema } from '../common/schema-primitives';
 import { NameSchema, ScheduleSchema } from '../config/plan-schema';
+import { ActionSchema } from './action-schema';
+import { HealthCheckSchema, type HealthCheck } from './health-check-schema';
+import { CommandSpecSchema, HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs, type CommandSpec } from './schema-fields';
 import { unknownTemplateVariables } from './template';
 
 /**
@@ -14,100 +17,6 @@ import { unknownTemplateVariables } from './template';
 
 /** Milliseconds as a number, or a duration string ("500ms", "90s", "15m", "1h", "7d"). */
 export { DurationMsSchema };
-
-const HttpUrlSchema = z.string().refine((u) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(u).protocol);
-  } catch {
-    return false;
-  }
-}, 'must be an http:// or https:// URL');
-
-const HeadersSchema = z.record(z.string()).default({});
-const TimeoutMs = (dflt: number) => z.number().int().positive().max(3_600_000).default(dflt);
-const StatusSchema = z.number().int().min(100).max(599);
-
-/** A path inside a snapshot or restore target: relative, no "..". */
-const RelativePathSchema = z
-  .string()
-  .min(1)
-  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
-
-// ---------------------------------------------------------------- actions (fence, unfence)
-
-export const HttpActionSchema = z
-  .object({
-    type: z.literal('http'),
-    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-    url: HttpUrlSchema,
-    headers: HeadersSchema,
-    /** A string is sent as is; an object or array is sent as JSON. */
-    body: z.union([z.string(), z.record(z.unknown()), z.array(z.unknown())]).optional(),
-    /** Statuses that count as success; default: any 2xx. */
-    expectStatus: z.array(StatusSchema).min(1).optional(),
-    timeoutMs: TimeoutMs(10_000),
-  })
-  .strict();
-export type HttpAction = z.infer<typeof HttpActionSchema>;
-
-export const CommandActionSchema = z
-  .object({
-    type: z.literal('command'),
-    /** Program and arguments; run without a shell. */
-    argv: z.array(z.string()).min(1, 'must name the program to run').refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty'),
-    cwd: z.string().min(1).optional(),
-    /** Added to the worker's environment. */
-    env: z.record(z.string()).optional(),
-    timeoutMs: TimeoutMs(60_000),
-  })
-  .strict();
-export type CommandAction = z.infer<typeof CommandActionSchema>;
-
-const ACTION_TYPES = "must be an action with type 'http' ({type, method, url, body?, headers?, timeoutMs}) or 'command' ({type, argv, cwd?, timeoutMs})";
-export const ActionSchema = z.discriminatedUnion('type', [HttpActionSchema, CommandActionSchema], {
-  errorMap: (issue, ctx) => (issue.code === 'invalid_union_discriminator' ? { message: ACTION_TYPES } : { message: ctx.defaultError }),
-});
-export type Action = z.infer<typeof ActionSchema>;
-
-// ---------------------------------------------------------------- health checks
-
-/** "The body equals the hex SHA-256 of <path> of <asset> in the snapshot chosen for this failover." */
-export const SnapshotFileRefSchema = z
-  .object({
-    asset: NameSchema,
-    path: RelativePathSchema,
-  })
-  .strict();
-export type SnapshotFileRef = z.infer<typeof SnapshotFileRefSchema>;
-
-export const HealthCheckSchema = z
-  .object({
-    /** Shown in reports; defaults to the URL. */
-    name: z.string().min(1).max(100).optional(),
-    url: HttpUrlSchema,
-    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-    headers: HeadersSchema,
-    expectStatus: StatusSchema.default(200),
-    /** Body, trimmed, must equal this text. */
-    bodyEquals: z.string().optional(),
-    /** Body must contain this text. */
-    bodyContains: z.string().min(1).optional(),
-    /** Body, trimmed, must equal the hex SHA-256 of this file in the chosen snapshot. */
-    bodyEqualsSha256Of: SnapshotFileRefSchema.optional(),
-    /** One attempt's timeout. */
-    timeoutMs: TimeoutMs(2_000),
-    /** Keep retrying a failing check for this long before giving up. */
-    withinMs: z.number().int().nonnegative().max(3_600_000).default(30_000),
-    /** Pause between attempts. */
-    intervalMs: z.number().int().positive().max(600_000).default(500),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.bodyEquals !== undefined && c.bodyEqualsSha256Of) {
-      ctx.addIssue({ code: 'custom', path: ['bodyEqualsSha256Of'], message: 'give at most one of "bodyEquals" or "bodyEqualsSha256Of"' });
-    }
-  });
-export type HealthCheck = z.infer<typeof HealthCheckSchema>;
 
 // ---------------------------------------------------------------- sides
 
@@ -149,16 +58,6 @@ export const SIDES: readonly SideName[] = ['primary', 'standby'];
 
 /** Placeholders a switcher template may use. */
 export const SWITCHER_TEMPLATE_VARIABLES = ['side', 'upstream', 'primaryUpstream', 'standbyUpstream'] as const;
-
-export const CommandSpecSchema = z
-  .object({
-    argv: z.array(z.string()).min(1, 'must name the program to run').refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty'),
-    cwd: z.string().min(1).optional(),
-    env: z.record(z.string()).optional(),
-    timeoutMs: TimeoutMs(30_000),
-  })
-  .strict();
-export type CommandSpec = z.infer<typeof CommandSpecSchema>;
 
 export const HttpSwitcherSchema = z
   .object({
