@@ -7,7 +7,7 @@ import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import type { Repository } from '../engine/repo/repository';
 import { runAction } from '../failover/actions';
-import { createSwitcher } from '../failover/create-switcher';
+import { createSwitcher } from '../failover/switcher-kinds';
 import { describeHealthFailure, resolveHealthChecks, sha256File, waitUntilHealthy, type HealthReport } from '../failover/health';
 import { FailoverModeSchema, FailoverReportSchema, summarise, type FailoverReport } from '../common/failover-report';
 import type { HealthCheck } from '../failover/health-check-schema';
