@@ -1,3 +1,5 @@
+import { findSignedJson } from '../repo/json-documents';
+import { batchKey, partialKey, resultKey } from '../repo/layout';
 import { BadInputError, NotFoundError, SourceChangedError } from '../../common/errors';
 import { chunkSegments } from '../chunker/chunk-segments';
 import { joinFs } from '../fs/raw-path';
@@ -7,16 +9,7 @@ import type { Repository } from '../repo/repository';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { markedPacks } from '../maintenance/pack-safety';
 import { PackUploader } from './pack-uploader';
-import {
-  batchKey,
-  BatchResultSchema,
-  BatchSchema,
-  partialKey,
-  PartialSchema,
-  resultKey,
-  type BatchResult,
-  type WorkItem,
-} from './work-plan';
+import { BatchResultSchema, BatchSchema, PartialSchema, type BatchResult, type WorkItem } from './work-plan';
 
 export interface BatchProgress {
   /** items whose chunks are all durable in the repository: the resume cursor */
@@ -80,8 +73,8 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
   const items = batch.items;
   const chunks: string[][] = [];
   let start = 0;
-  if (o.resumeFrom && (await store.head(partialKey(o.backupId, o.batch)))) {
-    const partial = await readSignedJson(repo, partialKey(o.backupId, o.batch), PartialSchema);
+  const partial = o.resumeFrom ? await findSignedJson(repo, partialKey(o.backupId, o.batch), PartialSchema) : undefined;
+  if (partial) {
     chunks.push(...partial.chunks.slice(0, partial.itemsDone));
     start = chunks.length;
   }

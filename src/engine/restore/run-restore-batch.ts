@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { readSignedJson } from '../repo/signed-doc';
-import { packKey } from '../repo/layout';
+import { packKey, restoreBatchKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { joinFs, type FsPath } from '../fs/raw-path';
 import { toSeconds } from '../fs/mtimes';
 import { ownAndChmod, ownAndChmodSync } from './apply-metadata';
 import { planBatchRanges, type PackRange } from './fetch-ranges';
-import { restoreBatchKey, RestoreBatchSchema, type RestoreItem } from './restore-plan';
+import { RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
   /**
