@@ -55,7 +55,7 @@ export function formatLogLine(line: string, o: { color?: boolean } = {}): string
   const lvl = typeof rec.level === 'number' ? rec.level : 30;
   let level = (LEVELS[lvl] ?? String(lvl)).padEnd(5);
   if (o.color) level = `\x1b[${COLORS[lvl] ?? '0'}m${level}\x1b[0m`;
-  const component = typeof rec.component === 'string' ? rec.component : rec.sdk ? 'sdk' : typeof rec.name === 'string' ? rec.name : '';
+  const component = typeof rec.component === 'string' ? rec.component : rec.sdk ? 'sdk' : '';
   const fields = Object.entries(rec).filter(([k, v]) => !HIDDEN.has(k) && v !== undefined);
   const shown = fields.slice(0, MAX_FIELDS).map(([k, v]) => `${k}=${short(v)}`);
   if (fields.length > MAX_FIELDS) shown.push(`(+${fields.length - MAX_FIELDS})`);
