@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { spawnServer, type ServerProcess } from '../test/helpers/child';
 import type { Seaweed } from '../test/helpers/seaweed';
 import type { TemporalDev } from '../test/helpers/temporal';
@@ -21,6 +21,46 @@ import { WORKER_MAIN, workerEnv, workerStarted, writeBenchPlan } from './workflo
  * previous one exactly, as Alertmanager does when it re-notifies: the loop must count it as a
  * duplicate. At the end the loop's own counters must account for every delivery.
  */
+export interface WorkflowTaskStats {
+  completed: number;
+  failed: number;
+  timedOut: number;
+  signals: number;
+  /** started to completed */
+  durationMs: { p50: number; p99: number; max: number };
+  historyEvents: number;
+  historyBytes: number;
+}
+
+/** From one run's history: its workflow tasks (started -> completed) and signals. */
+export async function workflowTaskStats(handle: WorkflowHandle): Promise<WorkflowTaskStats> {
+  const evs = (await handle.fetchHistory()).events ?? [];
+  const startedAt = new Map<string, number>();
+  const durations: number[] = [];
+  let failed = 0;
+  let timedOut = 0;
+  let signals = 0;
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds) * 1000 + (t.nanos ?? 0) / 1e6 : NaN);
+  for (const e of evs) {
+    if (e.workflowTaskStartedEventAttributes) startedAt.set(String(e.eventId), ms(e.eventTime));
+    const done = e.workflowTaskCompletedEventAttributes;
+    if (done) durations.push(ms(e.eventTime) - (startedAt.get(String(done.startedEventId)) ?? NaN));
+    if (e.workflowTaskFailedEventAttributes) failed++;
+    if (e.workflowTaskTimedOutEventAttributes) timedOut++;
+    if (e.workflowExecutionSignaledEventAttributes) signals++;
+  }
+  const d = await handle.describe();
+  return {
+    completed: durations.length,
+    failed,
+    timedOut,
+    signals,
+    durationMs: { p50: percentile(durations, 50), p99: percentile(durations, 99), max: Math.max(...durations.filter(Number.isFinite)) },
+    historyEvents: evs.length,
+    historyBytes: d.raw.workflowExecutionInfo?.historySizeBytes ? Number(d.raw.workflowExecutionInfo.historySizeBytes) : NaN,
+  };
+}
+
 export interface AlertLoadRun {
   ratePerS: number;
   seconds: number;
@@ -35,8 +75,11 @@ export interface AlertLoadRun {
   /** send to response (the bridge answers after the signal is accepted by Temporal) */
   latencyMs: { p50: number; p99: number; max: number };
   repeats: number;
-  /** the loop's alertStats once it has them all (or at the deadline) */
-  loop: { received: number; duplicates: number; runs: number; iteration: number };
+  /** the loop's alertStats once it has them all (or at the deadline); null: it did not answer the status query */
+  loop: { received: number; duplicates: number; runs: number; iteration: number } | null;
+  loopError?: string;
+  /** workflow tasks of the loop's latest run: how long the worker took on them, how many failed or timed out */
+  tasks: WorkflowTaskStats;
   /** last answer to the loop holding every alert */
   drainMs: number;
   allReceived: boolean;
@@ -172,18 +215,24 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
     const spanMs = lastAnswer - t0;
 
     // every answered delivery is one alert in the loop (a repeat counts as received and duplicate)
-    let status: PredictionStatus | undefined;
+    let status: PredictionStatus | null = null;
+    let loopError: string | undefined;
     let allReceived = true;
     try {
       status = await until('the loop to hold every delivery', async () => {
         const st = await loop.query(predictionStatusQuery);
         return st.alertStats.received >= ok ? st : undefined;
       }, 120_000);
-    } catch {
+    } catch (e) {
       allReceived = false;
-      status = await loop.query(predictionStatusQuery);
+      loopError = (e as Error).message;
+      status = await loop.query(predictionStatusQuery).catch((q: Error) => {
+        loopError += `; status query: ${q.message}`;
+        return null;
+      });
     }
     const drainMs = performance.now() - lastAnswer;
+    const tasks = await workflowTaskStats(loop);
     await loop.terminate('load bench done');
     return {
       ratePerS: c.ratePerS,
@@ -196,9 +245,11 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
       achievedPerS: ok / (spanMs / 1000),
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies) },
       repeats,
-      loop: { received: status.alertStats.received, duplicates: status.alertStats.duplicates, runs: status.runs, iteration: status.iteration },
+      loop: status ? { received: status.alertStats.received, duplicates: status.alertStats.duplicates, runs: status.runs, iteration: status.iteration } : null,
+      ...(loopError ? { loopError } : {}),
+      tasks,
       drainMs,
-      allReceived: allReceived && status.alertStats.received === ok,
+      allReceived: allReceived && status?.alertStats.received === ok,
     };
   } finally {
     agent.destroy();

@@ -7,6 +7,7 @@ import { createFailoverActivities } from '../activities/failover-activities';
 import { createPredictionActivities } from '../activities/prediction-activities';
 import { ChunkPool } from '../engine/chunker/pool';
 import { BadInputError } from '../common/errors';
+import { deploymentOptionsFromEnv } from './deployment-options';
 import { DrMetrics, serveMetrics } from './dr-metrics';
 import { openRepository } from './open-repository';
 import { redactingActivityInterceptor } from './redacting-interceptor';
@@ -39,6 +40,8 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     installRuntimeLogger(log, portFrom(process.env.LEPTON_DR_SDK_METRICS_PORT, 'LEPTON_DR_SDK_METRICS_PORT'));
     runtimeInstalled = true;
   }
+  // refused before anything opens: a half-configured deployment must not poll as an unversioned worker
+  const deployment = deploymentOptionsFromEnv();
   const repo = await openRepository(o.plan);
   const metricsPort = o.metricsPort ?? portFrom(process.env.LEPTON_DR_METRICS_PORT, 'LEPTON_DR_METRICS_PORT');
   const metrics = metricsPort === undefined ? undefined : new DrMetrics();
@@ -55,6 +58,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     namespace: o.plan.temporal.namespace,
     taskQueue: o.plan.temporal.taskQueue,
     ...workflowSource(),
+    ...(deployment ? { workerDeploymentOptions: deployment } : {}),
     activities: {
       ...createActivities({ plan: o.plan, repo, pool, metrics }),
       ...createMaintenanceActivities({ plan: o.plan, repo, metrics }),
@@ -65,7 +69,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 4,
     shutdownGraceTime: '10s',
   });
-  log.info({ taskQueue: o.plan.temporal.taskQueue, address: o.plan.temporal.address, repository: repo.store.url }, 'worker started');
+  log.info({ taskQueue: o.plan.temporal.taskQueue, address: o.plan.temporal.address, repository: repo.store.url, ...(deployment ? { deployment: deployment.version, versioningBehavior: deployment.defaultVersioningBehavior } : {}) }, 'worker started');
   if (o.shutdown) void o.shutdown.then(() => worker.shutdown());
   try {
     await worker.run();
