@@ -60,13 +60,14 @@ export function formatTable(rows: TargetRow[], sections: SectionOutcome[]): stri
   return [...out, ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n');
 }
 
-export function writeResults(dir: string, results: unknown, startedAt: Date): { file: string; latest: string } {
+/** <name>-<time>.json and its copy latest.json ("bench"), or latest-<rest of name>.json for a partial run such as "bench-load". */
+export function writeResults(dir: string, results: unknown, startedAt: Date, name = 'bench'): { file: string; latest: string } {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `bench-${stamp}.json`);
+  const file = path.join(dir, `${name}-${stamp}.json`);
   const text = JSON.stringify(results, null, 2) + '\n';
   fs.writeFileSync(file, text);
-  const latest = path.join(dir, 'latest.json');
+  const latest = path.join(dir, name === 'bench' ? 'latest.json' : `latest-${name.replace(/^bench-/, '')}.json`);
   fs.writeFileSync(latest, text);
   return { file, latest };
 }

@@ -7,6 +7,7 @@ import { createMaintenanceActivities } from '../activities/maintenance-activitie
 import { createFailoverActivities } from '../activities/failover-activities';
 import { createPredictionActivities } from '../activities/prediction-activities';
 import { ChunkPool } from '../engine/chunker/pool';
+import { deploymentOptionsFromEnv } from './deployment-options';
 import { DrMetrics, serveMetrics } from './dr-metrics';
 import { openRepository } from './open-repository';
 import { redactingActivityInterceptor } from './redacting-interceptor';
@@ -34,6 +35,8 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     installRuntimeLogger(log, s.sdkMetricsPort === undefined ? undefined : { host: s.metricsHost, port: s.sdkMetricsPort });
     runtimeInstalled = true;
   }
+  // refused before anything opens: a half-configured deployment must not poll as an unversioned worker
+  const deployment = deploymentOptionsFromEnv();
   const repo = await openRepository(o.plan);
   const metrics = s.metricsPort === undefined ? undefined : new DrMetrics();
   const served = metrics && s.metricsPort !== undefined ? await serveMetrics(metrics.registry, s.metricsPort, s.metricsHost) : undefined;
@@ -49,6 +52,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     namespace: o.plan.temporal.namespace,
     taskQueue: o.plan.temporal.taskQueue,
     ...workflowSource(s.workflowBundle),
+    ...(deployment ? { workerDeploymentOptions: deployment } : {}),
     activities: {
       ...createActivities({ plan: o.plan, repo, pool, metrics }),
       ...createMaintenanceActivities({ plan: o.plan, repo, metrics }),
@@ -61,7 +65,14 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     shutdownGraceTime: s.shutdownGraceMs,
   });
   log.info(
-    { taskQueue: o.plan.temporal.taskQueue, namespace: o.plan.temporal.namespace, address: o.plan.temporal.address, security: describeSecurity(connectionOptions), repository: repo.store.url },
+    {
+      taskQueue: o.plan.temporal.taskQueue,
+      namespace: o.plan.temporal.namespace,
+      address: o.plan.temporal.address,
+      security: describeSecurity(connectionOptions),
+      repository: repo.store.url,
+      ...(deployment ? { deployment: deployment.version, versioningBehavior: deployment.defaultVersioningBehavior } : {}),
+    },
     'worker started',
   );
   if (o.shutdown) void o.shutdown.then(() => worker.shutdown());
