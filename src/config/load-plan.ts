@@ -55,7 +55,10 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
   plan.baseDir = base;
   if (plan.repository.keyFile) plan.repository.keyFile = path.resolve(base, plan.repository.keyFile);
   if (plan.repository.passwordFile) plan.repository.passwordFile = path.resolve(base, plan.repository.passwordFile);
-  for (const a of plan.assets) a.source = path.resolve(base, a.source);
+  for (const a of plan.assets) {
+    a.source = path.resolve(base, a.source);
+    for (const h of Object.values(a.hooks ?? {})) if (h.type === 'command' && h.cwd) h.cwd = path.resolve(base, h.cwd);
+  }
   return plan;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
+import { ActionSchema } from './action-schema';
 
 export { NameSchema };
 
@@ -35,6 +36,21 @@ export const RetentionSchema = z
   .strict();
 export type Retention = z.infer<typeof RetentionSchema>;
 
+/**
+ * Actions around an asset's runs, taken from the worker's plan only (a workflow names the asset,
+ * never the action). A failing preBackup aborts the backup; postBackup and postRestore always run
+ * and are told the outcome (success, failure or cancelled).
+ */
+export const AssetHooksSchema = z
+  .object({
+    preBackup: ActionSchema.optional(),
+    postBackup: ActionSchema.optional(),
+    postRestore: ActionSchema.optional(),
+  })
+  .strict();
+export type AssetHooks = z.infer<typeof AssetHooksSchema>;
+export type HookName = keyof AssetHooks;
+
 export const AssetSchema = z
   .object({
     name: NameSchema,
@@ -47,6 +63,7 @@ export const AssetSchema = z
     fullEvery: z.number().int().min(0).default(0),
     tags: z.array(z.string().min(1).max(64)).default([]),
     retention: RetentionSchema.optional(),
+    hooks: AssetHooksSchema.optional(),
   })
   .strict();
 export type Asset = z.infer<typeof AssetSchema>;
