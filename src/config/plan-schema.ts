@@ -68,6 +68,14 @@ export const AssetSchema = z
   .strict();
 export type Asset = z.infer<typeof AssetSchema>;
 
+/** Per-GiB monthly prices for `stats` cost estimates; a class applies to keys under its prefix ("data/", "index/"). */
+export const PricingSchema = z
+  .object({
+    storagePerGbMonth: z.number().min(0, 'must be a price (0 or more) per GiB-month'),
+    classes: z.record(z.string().min(1), z.number().min(0, 'must be a price (0 or more) per GiB-month')).optional(),
+  })
+  .strict();
+
 export const RepositorySchema = z
   .object({
     /** s3://bucket/prefix or file:///absolute/path */
@@ -87,6 +95,8 @@ export const RepositorySchema = z
     passwordFile: z.string().min(1).optional(),
     /** the smallest prune grace period accepted from any caller (backups running meanwhile rely on it) */
     pruneMinGraceHours: z.number().min(0).max(8760).default(1),
+    /** storage prices for the cost estimate of `lepton-dr stats` */
+    pricing: PricingSchema.optional(),
   })
   .strict();
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;
