@@ -14,7 +14,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'stream', 'net', 'http', 'https', 'worker_threads'], message: 'workflows must stay deterministic: no Node built-ins' },
-          { group: ['@aws-sdk/*', 'pino', '../engine/*', '../activities/*', '../predict/*', '../failover/*'], allowTypeImports: true, message: 'workflows import only @temporalio/workflow, messages, pure helpers and activity types' },
+          { group: ['@aws-sdk/*', 'pino', '../engine/*', '../activities/*', '../predict/*', '../predict/**', '../failover/*'], allowTypeImports: true, message: 'workflows import only @temporalio/workflow, messages, pure helpers and activity types' },
         ],
       }],
     },

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { evaluateLoco } from '../src/predict/loco-eval';
-import { singleCandidate } from '../src/predict/eval-grid';
-import { LevelDetector } from '../src/predict/level';
-import { SeasonalDetector } from '../src/predict/seasonal';
-import { TimeToLimitForecaster } from '../src/predict/trend';
-import { SeriesScorer } from '../src/predict/scorer';
+import { evaluateLoco } from '../src/predict/eval/loco-eval';
+import { singleCandidate } from '../src/predict/eval/eval-grid';
+import { LevelDetector } from '../src/predict/detectors/level';
+import { SeasonalDetector } from '../src/predict/detectors/seasonal';
+import { TimeToLimitForecaster } from '../src/predict/detectors/trend';
+import { SeriesScorer } from '../src/predict/detectors/scorer';
 import type { Sample } from '../src/predict/series';
 
 /**

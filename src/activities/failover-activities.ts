@@ -1,5 +1,4 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import fs from 'node:fs';
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
@@ -7,23 +6,25 @@ import { redactDeep } from '../common/secrets';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import type { Repository } from '../engine/repo/repository';
-import type { SnapshotManifest } from '../engine/repo/snapshot';
 import { runAction } from '../failover/actions';
-import { createSwitcher } from '../failover/create-switcher';
+import { createSwitcher } from '../failover/switcher-kinds';
 import { describeHealthFailure, resolveHealthChecks, sha256File, waitUntilHealthy, type HealthReport } from '../failover/health';
-import { FailoverReportSchema, summarise, type FailoverReport } from '../common/failover-report';
-import type { HealthCheck, Site } from '../failover/site-schema';
+import { FailoverModeSchema, FailoverReportSchema, summarise, type FailoverReport } from '../common/failover-report';
+import type { HealthCheck } from '../failover/health-check-schema';
+import type { Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
 import { TrafficRecords } from '../failover/traffic-record';
-import { sendWarning, warningEventSchema } from '../predict/sinks';
-import { resolvePredictionConfig } from '../predict/site-config';
+import { notifyObjectivesMissed } from '../failover/objective-warning';
+import { siteReadiness } from '../failover/readiness';
+import { FailoverReportStore } from '../failover/report-store';
+import { selectSnapshots } from '../failover/snapshot-selection';
 import { isFailoverSite } from '../failover/plan-sites';
 import { signedRecords } from '../engine/repo/signed-records';
 import { ReportLookupSchema } from '../workflows/failover-inputs';
-import type { ActionSummary, HealthSummary, ReadinessRun, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
+import type { ActionSummary, HealthSummary, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
 import { mapFailure } from './failure';
 import type { MetricsSink } from './metrics-sink';
-import { exists, preservedPath, removeRestoreLeftovers, SiteCatalog, targetOf, targetsOf } from './failover-site';
+import { cleanDrillTarget, discardPreserved, preserveTarget, putBackTarget, SiteCatalog, targetOf, targetsOf } from '../failover/site-targets';
 import { snapshotFileResolver } from './snapshot-file-hash';
 import { FailureType } from '../common/failure-types';
 
@@ -39,10 +40,6 @@ const Key = z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be letters, digits
 const Side = z.enum(['primary', 'standby']);
 const TargetSide = z.enum(['primary', 'standby', 'drill']);
 const Snapshots = z.array(z.object({ asset: z.string().min(1), id: z.string().regex(/^[0-9a-f]{32}$/) }).passthrough());
-
-export const REPORT_PREFIX = 'reports/failover/';
-const reportKey = (id: string) => `${REPORT_PREFIX}${id}.json`;
-const pointerKey = (site: string, mode: string, ok: boolean) => `${REPORT_PREFIX}sites/${site}/last${ok ? '-ok' : ''}-${mode}.json`;
 
 /** Heartbeat every second while `fn` runs, so a killed worker is noticed within the heartbeat timeout. */
 async function beating<T>(fn: () => Promise<T>): Promise<T> {
@@ -85,28 +82,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
   const switchers = new Map<string, Switcher>();
   const traffic = new TrafficRecords(signedRecords(repo));
 
-  /** The report's missed objectives, to the sinks the site's prediction section names (webhook, Alertmanager). */
-  async function notifyObjectivesMissed(report: FailoverReport): Promise<void> {
-    const site = report.incident.site;
-    const entry = plan.sites.find((x) => x.name === site);
-    if (!entry?.prediction) return;
-    const { config } = resolvePredictionConfig(plan, site, undefined, plan.baseDir);
-    const event = warningEventSchema.parse({
-      site,
-      kind: 'raise',
-      level: 'high',
-      from: 'ok',
-      risk: 1,
-      reasons: report.warnings.slice(0, 20).map((w) => ({ source: report.incident.mode, detector: 'objectives', score: 1, message: w.slice(0, 500) })),
-      at: new Date().toISOString(),
-      workflowId: report.workflowId ?? report.id ?? 'unknown',
-      modelVersion: null,
-      actions: [`report ${report.id}`],
-      origin: 'objectives',
-    });
-    const results = await sendWarning(config.sinks, event, { log });
-    for (const r of results.filter((x) => !x.ok)) log.warn({ site, sink: r.sink, error: r.error }, 'objective warning not delivered');
-  }
+  const reports = new FailoverReportStore(repo.store);
   const log = logger().child({ component: 'failover' });
   const faultsAllowed = () => env.LEPTON_DR_ALLOW_FAULT_INJECTION === '1';
   const switcherOf = (site: Site): Switcher => {
@@ -212,29 +188,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         );
         const site = sites.get(i.site);
         const assets = targetsOf(site, i.side).map((t) => t.asset);
-        const explicit = new Map<string, string>();
-        if (i.snapshot) {
-          const m = await repo.resolveSnapshot(undefined, { id: i.snapshot });
-          if (!assets.includes(m.asset)) throw new BadInputError(`snapshot: ${m.id.slice(0, 12)} is a snapshot of "${m.asset}", which the ${i.side} of ${site.name} does not restore (${assets.join(', ')})`);
-          explicit.set(m.asset, m.id);
-        }
-        for (const [asset, id] of Object.entries(i.snapshots ?? {})) {
-          if (!assets.includes(asset)) throw new BadInputError(`snapshots.${asset}: the ${i.side} of ${site.name} does not restore "${asset}" (${assets.join(', ')})`);
-          explicit.set(asset, id);
-        }
-        const out: SelectedSnapshot[] = [];
-        for (const asset of assets) {
-          const id = explicit.get(asset);
-          let m: SnapshotManifest;
-          if (id) {
-            m = await repo.resolveSnapshot(undefined, { id });
-            if (m.asset !== asset) throw new BadInputError(`snapshots.${asset}: snapshot ${m.id.slice(0, 12)} belongs to asset "${m.asset}"`);
-          } else {
-            m = await repo.resolveSnapshot(asset, i.before ? { before: new Date(i.before) } : { latest: true });
-          }
-          out.push({ asset, id: m.id, time: m.time, files: m.stats.files, bytes: m.stats.bytes });
-        }
-        return out;
+        return selectSnapshots(repo, assets, `the ${i.side} of ${site.name}`, i);
       });
     },
 
@@ -242,12 +196,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     async preserveTarget(raw: unknown): Promise<{ existed: boolean; detail: string }> {
       return mapFailure(async () => {
         const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key }).strict(), raw, 'preserve input');
-        const target = targetOf(sites.get(i.site), i.side, i.asset);
-        const prev = preservedPath(target, i.key);
-        if (exists(prev)) return { existed: true, detail: `${target} already kept aside` };
-        if (!exists(target)) return { existed: false, detail: `${target} did not exist` };
-        await fs.promises.rename(target, prev);
-        return { existed: true, detail: `${target} kept aside until the run ends` };
+        return preserveTarget(targetOf(sites.get(i.site), i.side, i.asset), i.key);
       });
     },
 
@@ -255,21 +204,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     async putBackTarget(raw: unknown): Promise<{ detail: string }> {
       return mapFailure(async () => {
         const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key, restorePrefix: Key, existed: z.boolean().optional() }).strict(), raw, 'put-back input');
-        const target = targetOf(sites.get(i.site), i.side, i.asset);
-        const prev = preservedPath(target, i.key);
-        const leftovers = await removeRestoreLeftovers(target, i.restorePrefix);
-        let detail: string;
-        if (exists(prev)) {
-          await fs.promises.rm(target, { recursive: true, force: true });
-          await fs.promises.rename(prev, target);
-          detail = `previous data of ${target} put back`;
-        } else if (i.existed === false) {
-          await fs.promises.rm(target, { recursive: true, force: true });
-          detail = `restored ${target} removed (it did not exist before)`;
-        } else {
-          detail = i.existed ? `previous data of ${target} already put back` : `${target} was never moved aside; left as is`;
-        }
-        if (leftovers.length) detail += `; removed ${leftovers.length} restore leftover(s)`;
+        const detail = await putBackTarget(targetOf(sites.get(i.site), i.side, i.asset), i.key, i.restorePrefix, i.existed);
         Context.current().log.info('target put back', { site: i.site, side: i.side, asset: i.asset, detail });
         return { detail };
       });
@@ -278,24 +213,14 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     /** After a successful run: drop the kept-aside previous data. */
     async discardPreserved(raw: unknown): Promise<void> {
       const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key }).strict(), raw, 'discard input');
-      await fs.promises.rm(preservedPath(targetOf(sites.get(i.site), i.side, i.asset), i.key), { recursive: true, force: true });
+      await discardPreserved(targetOf(sites.get(i.site), i.side, i.asset), i.key);
     },
 
     /** Remove a drill's copy of an asset and any restore leftovers next to it (before and after every drill). */
     async cleanDrill(raw: unknown): Promise<{ detail: string }> {
       return mapFailure(async () => {
         const i = parseOrThrow(z.object({ site: SiteName, asset: SiteName, restorePrefix: Key.optional() }).strict(), raw, 'drill cleanup input');
-        const site = sites.get(i.site);
-        const target = targetOf(site, 'drill', i.asset);
-        const had = exists(target);
-        const leftovers = i.restorePrefix ? await removeRestoreLeftovers(target, i.restorePrefix) : [];
-        await fs.promises.rm(target, { recursive: true, force: true });
-        try {
-          await fs.promises.rmdir(site.drill!.targetDir); // only when empty
-        } catch {
-          // other assets (or unrelated files) still there
-        }
-        return { detail: `${had ? `removed ${target}` : `${target} absent`}${leftovers.length ? `, ${leftovers.length} restore leftover(s)` : ''}` };
+        return { detail: await cleanDrillTarget(sites.get(i.site), i.asset, i.restorePrefix) };
       });
     },
 
@@ -355,26 +280,15 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     async writeReport(raw: unknown): Promise<{ key: string }> {
       return mapFailure(async () => {
         const report = redactDeep(parseOrThrow(z.object({ report: FailoverReportSchema }).strict(), raw, 'report').report);
-        if (!report.id) throw new BadInputError('report.id: is required');
-        const body = Buffer.from(`${JSON.stringify(report, null, 2)}\n`);
-        const key = reportKey(report.id);
-        await repo.store.put(key, body);
+        const key = await reports.write(report);
         const { site, mode } = report.incident;
         if (report.outcome !== 'running') {
-          await repo.store.put(pointerKey(site, mode, false), body);
-          const okKey = pointerKey(site, mode, true);
-          if (report.outcome === 'succeeded') await repo.store.put(okKey, body);
-          else if (await repo.store.head(okKey)) {
-            // a run that stored "succeeded" and was compensated afterwards must not stay the last success
-            const prev = JSON.parse((await repo.store.get(okKey)).toString('utf8')) as { id?: string };
-            if (prev.id === report.id) await repo.store.delete(okKey);
-          }
           const figures = { event: 'dr.failover_finished', site, mode, reportId: report.id, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, met: report.met };
           deps.metrics?.failoverFinished({ site, mode, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, at: Date.now() });
           log.info(figures, summarise(report));
           if (report.warnings.length) {
             log.warn({ ...figures, event: 'dr.objective_missed', warnings: report.warnings }, `site ${site}: ${report.warnings.join('; ')}`);
-            if (report.met.rto === false || report.met.rpo === false) await notifyObjectivesMissed(report);
+            if (report.met.rto === false || report.met.rpo === false) await notifyObjectivesMissed(plan, report, log);
           }
         }
         return { key };
@@ -385,15 +299,8 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     async loadReport(raw: unknown): Promise<FailoverReport | null> {
       return mapFailure(async () => {
         const q = parseOrThrow(ReportLookupSchema, raw, 'report lookup');
-        const read = async (key: string): Promise<FailoverReport | null> => {
-          if (!(await repo.store.head(key))) return null;
-          return FailoverReportSchema.parse(JSON.parse((await repo.store.get(key)).toString('utf8')));
-        };
-        if (q.id) return read(reportKey(q.id));
-        const modes = q.mode ? [q.mode] : (['planned', 'unplanned', 'drill', 'failback'] as const);
-        const found = (await Promise.all(modes.map((m) => read(pointerKey(q.site!, m, Boolean(q.successful)))))).filter((r): r is FailoverReport => r !== null);
-        found.sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
-        return found[0] ?? null;
+        if (q.id) return reports.byId(q.id);
+        return reports.newest(q.site!, q.mode ? [q.mode] : FailoverModeSchema.options, Boolean(q.successful));
       });
     },
 
@@ -403,13 +310,6 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         parseOrThrow(z.object({}).strict(), raw ?? {}, 'status input');
         const all = await repo.listSnapshots();
         const now = Date.now();
-        const run = (r: FailoverReport | null): ReadinessRun | undefined =>
-          r ? { id: r.id ?? r.incident.id, mode: r.incident.mode, outcome: r.outcome, ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}), rtoMs: r.rtoMs, rpoMs: r.rpoMs, met: r.met, summary: summarise(r) } : undefined;
-        const read = async (key: string): Promise<FailoverReport | null> => {
-          if (!(await repo.store.head(key))) return null;
-          const p = FailoverReportSchema.safeParse(JSON.parse((await repo.store.get(key)).toString('utf8')));
-          return p.success ? p.data : null;
-        };
         const out: SiteReadiness[] = [];
         for (const name of sites.names()) {
           let site: Site;
@@ -419,34 +319,12 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
             out.push({ site: name, error: (e as Error).message, snapshots: [] });
             continue;
           }
-          const [trafficOn, lastDrill, lastOkDrill, planned, unplanned] = await Promise.all([
+          const trafficOn = () =>
             switcherOf(site)
               .current()
               .catch(() => 'unknown' as const)
-              .then(async (reported) => (await traffic.resolve(name, reported)).side),
-            read(pointerKey(name, 'drill', false)),
-            read(pointerKey(name, 'drill', true)),
-            read(pointerKey(name, 'planned', false)),
-            read(pointerKey(name, 'unplanned', false)),
-          ]);
-          const lastFailover = [planned, unplanned].filter((r): r is FailoverReport => r !== null).sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0] ?? null;
-          const snapshots = site.standby.restore.map((r) => {
-            const newest = all.filter((s) => s.asset === r.asset).at(-1);
-            if (!newest) return { asset: r.asset };
-            const ageMs = Math.max(0, now - Date.parse(newest.time));
-            return { asset: r.asset, id: newest.id, time: newest.time, ageMs, rpoMet: ageMs <= site.objectives.rpoSeconds * 1000 };
-          });
-          const sched = site.drill?.schedule;
-          out.push({
-            site: name,
-            trafficOn,
-            objectives: site.objectives,
-            ...(run(lastDrill) ? { lastDrill: run(lastDrill) } : {}),
-            ...(run(lastOkDrill) ? { lastSuccessfulDrill: run(lastOkDrill) } : {}),
-            ...(run(lastFailover) ? { lastFailover: run(lastFailover) } : {}),
-            snapshots,
-            ...(sched ? { drillSchedule: sched.every ? `every ${sched.every}` : `cron ${sched.cron}` } : {}),
-          });
+              .then(async (reported) => (await traffic.resolve(name, reported)).side);
+          out.push(await siteReadiness(site, { reports, trafficOn, snapshots: all, now }));
         }
         // sites with only a prediction section: no failover readiness to measure, but a row all the same
         for (const entry of plan.sites) {

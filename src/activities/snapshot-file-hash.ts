@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { BadInputError, IntegrityError, NotFoundError } from '../common/errors';
 import type { Repository } from '../engine/repo/repository';
 import { restoredFilesResolver, snapshotFileKey, type ExpectedBodyResolver } from '../failover/health';
-import type { RestoreTarget, SnapshotFileRef } from '../failover/site-schema';
+import type { SnapshotFileRef } from '../failover/health-check-schema';
+import type { RestoreTarget } from '../failover/site-schema';
 
 /** Files up to this size are hashed from the repository; larger ones from the verified restored copy. */
 const MAX_HASH_FROM_REPO = 256 * 1024 * 1024;

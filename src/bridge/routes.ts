@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 
 import { formatZodError } from '../common/zod-errors';
 import type { Logger } from '../common/logger';
-import { PREDICTION_SOURCE_LABEL, PREDICTION_SOURCE_VALUE } from '../predict/sinks';
+import { PREDICTION_SOURCE_LABEL, PREDICTION_SOURCE_VALUE } from '../predict/sinks/warning-sinks';
 import { PushMetricsSchema, SiteName, predictionWorkflowId, type AlertSignal, type MonitoringAlert, type PushMetrics } from '../workflows/prediction-inputs';
 import { alertSignal, predictionStatusQuery, pushMetricsSignal, type PredictionStatus } from '../workflows/prediction-messages';
 import { AlertmanagerPayloadSchema } from './alertmanager-payload';

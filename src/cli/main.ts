@@ -14,7 +14,7 @@ import { failoverCommand } from './commands/failover';
 import { statusCommand } from './commands/status';
 import { bridgeCommand } from './commands/bridge';
 import { addPredictLoopCommands } from './commands/predict-loop';
-import { predictCommand } from '../predict/cli-commands';
+import { predictCommand } from './commands/predict';
 import { rootMessage } from './errors';
 
 const program = new Command('lepton-dr')

@@ -5,9 +5,51 @@ import { errorMessage } from '../common/errors';
 import { logger } from '../common/logger';
 import { runCommandAction, type ActionResult } from './actions';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
-import type { FileReloadSwitcherSpec, SideName, Site } from './site-schema';
-import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher } from './switcher';
+import { CommandSpecSchema, type CommandSpec } from './schema-fields';
+import type { SideName, Site } from './site-schema';
+import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher, type SwitcherKind } from './switcher';
 import { renderTemplate } from './template';
+
+export const FileReloadSwitcherSchema = z
+  .object({
+    type: z.literal('file-reload'),
+    /** Config file rendered for the active side (e.g. an nginx upstream.conf); replaced atomically. */
+    file: z.string().min(1),
+    /** Inline template, e.g. "upstream model { server {{upstream}}; }". */
+    template: z.string().min(1).optional(),
+    /** Or a template file. */
+    templateFile: z.string().min(1).optional(),
+    /** Optional config test run after writing and before reloading (e.g. nginx -t); failure rolls the file back. */
+    check: CommandSpecSchema.optional(),
+    /** Reload command (e.g. nginx -s reload). Failure rolls the file back. */
+    reload: CommandSpecSchema,
+    /** Records the active side; default "<file>.state.json". */
+    stateFile: z.string().min(1).optional(),
+  })
+  .strict();
+export type FileReloadSwitcherSpec = z.infer<typeof FileReloadSwitcherSchema>;
+
+
+export const fileReloadSwitcherKind: SwitcherKind<typeof FileReloadSwitcherSchema> = {
+  schema: FileReloadSwitcherSchema,
+  summary: "'file-reload' (rendered config file + reload command)",
+  refine(spec, issue) {
+    if (Boolean(spec.template) === Boolean(spec.templateFile)) issue(['template'], 'give exactly one of "template" or "templateFile"');
+  },
+  templates: (spec) => (spec.template ? [{ text: spec.template, path: ['template'] }] : []),
+  resolvePaths(spec, abs) {
+    const cmd = (c: CommandSpec | undefined) => (c && c.cwd ? { ...c, cwd: abs(c.cwd) } : c);
+    return {
+      ...spec,
+      file: abs(spec.file),
+      templateFile: spec.templateFile && abs(spec.templateFile),
+      stateFile: spec.stateFile && abs(spec.stateFile),
+      check: cmd(spec.check),
+      reload: cmd(spec.reload)!,
+    };
+  },
+  create: (spec, site) => new FileReloadSwitcher(spec, site),
+};
 
 /** What the state file records after a completed switch. */
 const StateSchema = z.object({

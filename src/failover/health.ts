@@ -4,7 +4,8 @@ import path from 'node:path';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { logger } from '../common/logger';
 import { describeFetchError } from './actions';
-import type { HealthCheck, RestoreTarget, SnapshotFileRef } from './site-schema';
+import type { HealthCheck, SnapshotFileRef } from './health-check-schema';
+import type { RestoreTarget } from './site-schema';
 
 /**
  * HTTP health checks: status + body expectations, each retried until it passes or its

@@ -1,8 +1,48 @@
 import { logger } from '../common/logger';
 import { runHttpAction } from './actions';
-import type { HttpSwitcherSpec, SideName, Site } from './site-schema';
-import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher } from './switcher';
+import { z } from 'zod';
+import { HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from './schema-fields';
+import type { SideName, Site } from './site-schema';
+import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher, type SwitcherKind } from './switcher';
 import { renderTemplate } from './template';
+
+export const HttpSwitcherSchema = z
+  .object({
+    type: z.literal('http'),
+    /** Admin API call that points the load balancer at a side. */
+    url: z.string().min(1),
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('PUT'),
+    headers: HeadersSchema,
+    /** Request body template, e.g. '{"server": "{{upstream}}", "side": "{{side}}"}'. The URL may use placeholders too. */
+    body: z.string().min(1),
+    expectStatus: z.array(StatusSchema).min(1).optional(),
+    timeoutMs: TimeoutMs(10_000),
+    /** How to read the active side back (current()); without it current() is "unknown". */
+    status: z
+      .object({
+        url: HttpUrlSchema,
+        headers: HeadersSchema,
+        /** Dot path into a JSON body (e.g. "active.server"); without it the whole trimmed body is compared. */
+        field: z.string().min(1).optional(),
+        timeoutMs: TimeoutMs(5_000),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type HttpSwitcherSpec = z.infer<typeof HttpSwitcherSchema>;
+
+
+export const httpSwitcherKind: SwitcherKind<typeof HttpSwitcherSchema> = {
+  schema: HttpSwitcherSchema,
+  summary: "'http' (load balancer admin API)",
+  templates: (spec) => [
+    { text: spec.body, path: ['body'] },
+    { text: spec.url, path: ['url'] },
+  ],
+  resolvePaths: (spec) => spec,
+  create: (spec, site) => new HttpSwitcher(spec, site),
+};
 
 /**
  * Moves traffic with one call to a load balancer's admin API (HAProxy Data Plane API, Envoy,

@@ -3,11 +3,13 @@
  * Workflow code must not import this barrel (it pulls in Node built-ins); `./report` alone is
  * pure (zod only) and safe for workflow code.
  */
+export * from './action-schema';
 export * from './actions';
 export * from './atomic-file';
-export * from './create-switcher';
+export * from './switcher-kinds';
 export * from './file-reload-switcher';
 export * from './health';
+export * from './health-check-schema';
 export * from './http-switcher';
 export * from '../common/failover-report';
 export * from './site-schema';

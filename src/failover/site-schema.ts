@@ -4,10 +4,10 @@ import { BadInputError } from '../common/errors';
 import { formatZodError } from '../common/zod-errors';
 import { DurationMsSchema } from '../common/schema-primitives';
 import { NameSchema, ScheduleSchema } from '../config/plan-schema';
+import { ActionSchema } from './action-schema';
+import { HealthCheckSchema, type HealthCheck } from './health-check-schema';
+import { SwitcherSchema, switcherKind, type SwitcherSpec } from './switcher-kinds';
 import { unknownTemplateVariables } from './template';
-import { ActionSchema, HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from '../config/action-schema';
-
-export { ActionSchema, CommandActionSchema, HttpActionSchema, type Action, type CommandAction, type HttpAction } from '../config/action-schema';
 
 /**
  * A failover site as written in the plan file (`sites:`). Everything a failover, drill or
@@ -17,52 +17,6 @@ export { ActionSchema, CommandActionSchema, HttpActionSchema, type Action, type 
 
 /** Milliseconds as a number, or a duration string ("500ms", "90s", "15m", "1h", "7d"). */
 export { DurationMsSchema };
-
-/** A path inside a snapshot or restore target: relative, no "..". */
-const RelativePathSchema = z
-  .string()
-  .min(1)
-  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
-
-// ---------------------------------------------------------------- health checks
-
-/** "The body equals the hex SHA-256 of <path> of <asset> in the snapshot chosen for this failover." */
-export const SnapshotFileRefSchema = z
-  .object({
-    asset: NameSchema,
-    path: RelativePathSchema,
-  })
-  .strict();
-export type SnapshotFileRef = z.infer<typeof SnapshotFileRefSchema>;
-
-export const HealthCheckSchema = z
-  .object({
-    /** Shown in reports; defaults to the URL. */
-    name: z.string().min(1).max(100).optional(),
-    url: HttpUrlSchema,
-    method: z.enum(['GET', 'HEAD', 'POST']).default('GET'),
-    headers: HeadersSchema,
-    expectStatus: StatusSchema.default(200),
-    /** Body, trimmed, must equal this text. */
-    bodyEquals: z.string().optional(),
-    /** Body must contain this text. */
-    bodyContains: z.string().min(1).optional(),
-    /** Body, trimmed, must equal the hex SHA-256 of this file in the chosen snapshot. */
-    bodyEqualsSha256Of: SnapshotFileRefSchema.optional(),
-    /** One attempt's timeout. */
-    timeoutMs: TimeoutMs(2_000),
-    /** Keep retrying a failing check for this long before giving up. */
-    withinMs: z.number().int().nonnegative().max(3_600_000).default(30_000),
-    /** Pause between attempts. */
-    intervalMs: z.number().int().positive().max(600_000).default(500),
-  })
-  .strict()
-  .superRefine((c, ctx) => {
-    if (c.bodyEquals !== undefined && c.bodyEqualsSha256Of) {
-      ctx.addIssue({ code: 'custom', path: ['bodyEqualsSha256Of'], message: 'give at most one of "bodyEquals" or "bodyEqualsSha256Of"' });
-    }
-  });
-export type HealthCheck = z.infer<typeof HealthCheckSchema>;
 
 // ---------------------------------------------------------------- sides
 
@@ -104,67 +58,6 @@ export const SIDES: readonly SideName[] = ['primary', 'standby'];
 
 /** Placeholders a switcher template may use. */
 export const SWITCHER_TEMPLATE_VARIABLES = ['side', 'upstream', 'primaryUpstream', 'standbyUpstream'] as const;
-
-export const CommandSpecSchema = z
-  .object({
-    argv: z.array(z.string()).min(1, 'must name the program to run').refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty'),
-    cwd: z.string().min(1).optional(),
-    env: z.record(z.string()).optional(),
-    timeoutMs: TimeoutMs(30_000),
-  })
-  .strict();
-export type CommandSpec = z.infer<typeof CommandSpecSchema>;
-
-export const HttpSwitcherSchema = z
-  .object({
-    type: z.literal('http'),
-    /** Admin API call that points the load balancer at a side. */
-    url: z.string().min(1),
-    method: z.enum(['POST', 'PUT', 'PATCH']).default('PUT'),
-    headers: HeadersSchema,
-    /** Request body template, e.g. '{"server": "{{upstream}}", "side": "{{side}}"}'. The URL may use placeholders too. */
-    body: z.string().min(1),
-    expectStatus: z.array(StatusSchema).min(1).optional(),
-    timeoutMs: TimeoutMs(10_000),
-    /** How to read the active side back (current()); without it current() is "unknown". */
-    status: z
-      .object({
-        url: HttpUrlSchema,
-        headers: HeadersSchema,
-        /** Dot path into a JSON body (e.g. "active.server"); without it the whole trimmed body is compared. */
-        field: z.string().min(1).optional(),
-        timeoutMs: TimeoutMs(5_000),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-export type HttpSwitcherSpec = z.infer<typeof HttpSwitcherSchema>;
-
-export const FileReloadSwitcherSchema = z
-  .object({
-    type: z.literal('file-reload'),
-    /** Config file rendered for the active side (e.g. an nginx upstream.conf); replaced atomically. */
-    file: z.string().min(1),
-    /** Inline template, e.g. "upstream model { server {{upstream}}; }". */
-    template: z.string().min(1).optional(),
-    /** Or a template file. */
-    templateFile: z.string().min(1).optional(),
-    /** Optional config test run after writing and before reloading (e.g. nginx -t); failure rolls the file back. */
-    check: CommandSpecSchema.optional(),
-    /** Reload command (e.g. nginx -s reload). Failure rolls the file back. */
-    reload: CommandSpecSchema,
-    /** Records the active side; default "<file>.state.json". */
-    stateFile: z.string().min(1).optional(),
-  })
-  .strict();
-export type FileReloadSwitcherSpec = z.infer<typeof FileReloadSwitcherSchema>;
-
-const SWITCHER_TYPES = "must be a switcher with type 'http' (load balancer admin API) or 'file-reload' (rendered config file + reload command)";
-export const SwitcherSchema = z.discriminatedUnion('type', [HttpSwitcherSchema, FileReloadSwitcherSchema], {
-  errorMap: (issue, ctx) => (issue.code === 'invalid_union_discriminator' ? { message: SWITCHER_TYPES } : { message: ctx.defaultError }),
-});
-export type SwitcherSpec = HttpSwitcherSpec | FileReloadSwitcherSpec;
 
 // ---------------------------------------------------------------- objectives, approval, drill
 
@@ -277,17 +170,10 @@ export const SiteSchema = z
     if (site.primary.upstream && site.primary.upstream === site.standby.upstream) {
       ctx.addIssue({ code: 'custom', path: ['standby', 'upstream'], message: 'must differ from primary.upstream' });
     }
-    const sw = site.switcher;
-    if (sw.type === 'file-reload' && Boolean(sw.template) === Boolean(sw.templateFile)) {
-      ctx.addIssue({ code: 'custom', path: ['switcher', 'template'], message: 'give exactly one of "template" or "templateFile"' });
-    }
-    const templates: [string, (string | number)[]][] =
-      sw.type === 'http'
-        ? [[sw.body, ['switcher', 'body']], [sw.url, ['switcher', 'url']]]
-        : sw.template
-          ? [[sw.template, ['switcher', 'template']]]
-          : [];
-    for (const [tpl, p] of templates) {
+    const kind = switcherKind(site.switcher);
+    kind.refine?.(site.switcher, (p, message) => ctx.addIssue({ code: 'custom', path: ['switcher', ...p], message }));
+    for (const t of kind.templates(site.switcher)) {
+      const [tpl, p] = [t.text, ['switcher', ...t.path]];
       const unknown = unknownTemplateVariables(tpl, SWITCHER_TEMPLATE_VARIABLES);
       if (unknown.length) {
         ctx.addIssue({ code: 'custom', path: p, message: `unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}; use ${SWITCHER_TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}` });
@@ -358,18 +244,7 @@ export function resolveSitePaths(site: Site, baseDir: string): Site {
     unfence: s.unfence && s.unfence.type === 'command' && s.unfence.cwd ? { ...s.unfence, cwd: abs(s.unfence.cwd) } : s.unfence,
     afterRestore: s.afterRestore && s.afterRestore.type === 'command' && s.afterRestore.cwd ? { ...s.afterRestore, cwd: abs(s.afterRestore.cwd) } : s.afterRestore,
   });
-  const cmd = (c: CommandSpec | undefined) => (c && c.cwd ? { ...c, cwd: abs(c.cwd) } : c);
-  let switcher: SwitcherSpec = site.switcher;
-  if (switcher.type === 'file-reload') {
-    switcher = {
-      ...switcher,
-      file: abs(switcher.file),
-      templateFile: switcher.templateFile && abs(switcher.templateFile),
-      stateFile: switcher.stateFile && abs(switcher.stateFile),
-      check: cmd(switcher.check),
-      reload: cmd(switcher.reload)!,
-    };
-  }
+  const switcher = switcherKind(site.switcher).resolvePaths(site.switcher, abs) as SwitcherSpec;
   return {
     ...site,
     primary: side(site.primary),

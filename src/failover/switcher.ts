@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import { LeptonError } from '../common/errors';
 import type { Site, SideName } from './site-schema';
+import type { SwitcherType } from './switcher-kinds';
 
 /**
  * A switcher moves the traffic entry point between the two sides of a site. switchTo('primary')
@@ -10,10 +12,29 @@ import type { Site, SideName } from './site-schema';
  * failed file-reload switch the previous config is put back first, so a retry starts clean.
  */
 export interface Switcher {
-  readonly kind: 'http' | 'file-reload';
+  readonly kind: SwitcherType;
   /** The side traffic is on, as far as the switcher can tell; 'unknown' when it cannot. */
   current(): Promise<SideName | 'unknown'>;
   switchTo(side: SideName): Promise<SwitchResult>;
+}
+
+/**
+ * One kind of switcher (`switcher.type` in the plan): its plan schema and all that differs by
+ * kind. A new kind is one file exporting its SwitcherKind plus one line in switcher-kinds.ts.
+ */
+export interface SwitcherKind<Schema extends z.AnyZodObject> {
+  /** A strict object whose `type` is the kind's literal name. */
+  schema: Schema;
+  /** How the refusal of an unknown type describes this kind: "'http' (load balancer admin API)". */
+  summary: string;
+  /** Checks across the spec's fields; `issue` refuses the field at `path` (below `switcher`). */
+  refine?(spec: z.output<Schema>, issue: (path: string[], message: string) => void): void;
+  /** The spec's template texts, checked for unknown placeholders and the upstreams they need. */
+  templates(spec: z.output<Schema>): { text: string; path: string[] }[];
+  /** The spec with its file-system paths resolved by `abs` (against the plan file's folder). */
+  resolvePaths(spec: z.output<Schema>, abs: (p: string) => string): z.output<Schema>;
+  /** Cheap: no I/O until current()/switchTo(). */
+  create(spec: z.output<Schema>, site: Pick<Site, 'name' | 'primary' | 'standby'>): Switcher;
 }
 
 export interface SwitchResult {

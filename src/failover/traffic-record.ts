@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { trafficRecordKey } from '../engine/repo/layout';
 import type { SideName } from './site-schema';
 
 /**
@@ -14,8 +15,6 @@ export interface RecordStore {
 
 const TrafficRecordSchema = z.object({ side: z.enum(['primary', 'standby']), at: z.string(), by: z.string() }).strict();
 export type TrafficRecord = z.infer<typeof TrafficRecordSchema>;
-
-export const trafficRecordKey = (site: string): string => `reports/failover/sites/${site}/traffic.json`;
 
 /**
  * Which side a site's traffic is on, as last moved by lepton-dr. Written after every successful

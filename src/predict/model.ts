@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { BadInputError, IntegrityError } from '../common/errors';
 import { formatZodError } from '../common/zod-errors';
-import { SeriesScorer, seriesScorerConfigSchema, seriesScorerStateSchema } from './scorer';
+import { SeriesScorer, seriesScorerConfigSchema, seriesScorerStateSchema } from './detectors/scorer';
 
 export const PREDICT_MODEL_KIND = 'lepton-dr.predict-model';
 export const PREDICT_MODEL_VERSION = 1;

@@ -11,14 +11,14 @@
  *   if (r.assessment.level !== 'ok') ...                  // warn / act, with r.assessment.reasons
  */
 import { z } from 'zod';
-import { combinerConfigSchema, mergeAssessments } from './combiner';
-import type { CombinerConfigInput, RiskAssessment } from './combiner';
+import { combinerConfigSchema, mergeAssessments } from './detectors/combiner';
+import type { CombinerConfigInput, RiskAssessment } from './detectors/combiner';
 import { cursorSchema } from './model';
 import type { Cursor, PredictModel } from './model';
-import { SeriesScorer, seriesScorerStateSchema } from './scorer';
+import { SeriesScorer, seriesScorerStateSchema } from './detectors/scorer';
 import { cleanSamples } from './series';
 import type { CleanReport, Sample } from './series';
-import type { Forecast } from './trend';
+import type { Forecast } from './detectors/trend';
 
 export const predictorStateSchema = z
   .object({

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
-import { mad, median } from './stats';
+import { mad, median } from './detectors/stats';
 
 /** One observation: epoch milliseconds and a value. */
 export interface Sample {

@@ -27,9 +27,9 @@ import { BadInputError } from '../common/errors';
 import { formatZodError } from '../common/zod-errors';
 import { NameSchema, ScheduleSchema, type Plan } from '../config/plan-schema';
 import { DecisionPolicySchema, DurationMs, type DecisionPolicy } from '../config/prediction-policy';
-import { DEFAULT_LOG_PATTERNS, logPatternSchema } from './log-counter';
-import { seriesScorerConfigSchema } from './scorer';
-import type { TrendConfigInput } from './trend';
+import { DEFAULT_LOG_PATTERNS, logPatternSchema } from './sources/log-counter';
+import { seriesScorerConfigSchema } from './detectors/scorer';
+import type { TrendConfigInput } from './detectors/trend';
 
 const HttpUrl = z.string().refine((u) => {
   try {

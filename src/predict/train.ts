@@ -10,16 +10,16 @@
  */
 import { z } from 'zod';
 import { parseOrThrow } from '../common/zod-errors';
-import { combinerConfigSchema } from './combiner';
+import { combinerConfigSchema } from './detectors/combiner';
 import { sealModel } from './model';
 import type { PredictModel, SeriesModel } from './model';
 import { preprocess } from './pipeline';
-import { SeriesScorer, seriesScorerConfigSchema } from './scorer';
-import type { SeriesScorerConfigInput } from './scorer';
+import { SeriesScorer, seriesScorerConfigSchema } from './detectors/scorer';
+import type { SeriesScorerConfigInput } from './detectors/scorer';
 import { fitNormaliser } from './series';
 import type { Sample } from './series';
-import { detectPeriod } from './stats';
-import { trendConfigSchema } from './trend';
+import { detectPeriod } from './detectors/stats';
+import { trendConfigSchema } from './detectors/trend';
 
 export const trainOptionsSchema = z
   .object({

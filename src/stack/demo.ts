@@ -8,16 +8,10 @@ import { LOCAL_STACK, stateDir as defaultStateDir } from '../config/local-stack'
 import { humanBytes } from '../workflows/format';
 import type { BackupInput, RestoreInput } from '../workflows/inputs';
 import type { BackupResult, RestoreResult } from '../workflows/types';
-import {
-  localStackEndpoints,
-  localStackPorts,
-  probeLocalStack,
-  startLocalStack,
-  startStandaloneWorker,
-  type LocalStack,
-  type LocalStackEndpoints,
-  type LocalStackPortOverrides,
-} from './local-stack';
+import { startLocalStack, type LocalStack } from './local-stack';
+import { localStackEndpoints, probeLocalStack, type LocalStackEndpoints } from './stack-endpoints';
+import { localStackPorts, type LocalStackPortOverrides } from './stack-ports';
+import { startStandaloneWorker } from './stack-workers';
 import { readLastLines } from './process';
 import { compareTrees, digestTree, ensureSampleAssets, type SampleAssetOptions } from './sample-assets';
 import type { WorkerSupervisor } from './worker-process';

@@ -10,7 +10,7 @@ import {
   restoredFilesResolver,
   waitUntilHealthy,
 } from '../../src/failover/health';
-import { HealthCheckSchema } from '../../src/failover/site-schema';
+import { HealthCheckSchema } from '../../src/failover/health-check-schema';
 import { startModelServerProcess, writeLinearModel, type ModelServerProcess } from '../helpers/model-server';
 import { freePort } from '../helpers/nginx';
 

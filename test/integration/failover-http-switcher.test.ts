@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { createSwitcher } from '../../src/failover/create-switcher';
-import { HttpSwitcher } from '../../src/failover/http-switcher';
-import { parseSite, type HttpSwitcherSpec, type Site } from '../../src/failover/site-schema';
+import { createSwitcher } from '../../src/failover/switcher-kinds';
+import { HttpSwitcher, type HttpSwitcherSpec } from '../../src/failover/http-switcher';
+import { parseSite, type Site } from '../../src/failover/site-schema';
 import { SwitchError } from '../../src/failover/switcher';
 import { freePort } from '../helpers/nginx';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { UPSTREAM_TEMPLATE } from '../../src/demo/nginx';
 import { FileReloadSwitcher } from '../../src/failover/file-reload-switcher';
-import { createSwitcher } from '../../src/failover/create-switcher';
+import { createSwitcher } from '../../src/failover/switcher-kinds';
 import { resolveHealthChecks, restoredFilesResolver, waitUntilHealthy } from '../../src/failover/health';
 import { parseSite, type Site } from '../../src/failover/site-schema';
 import { SwitchError } from '../../src/failover/switcher';

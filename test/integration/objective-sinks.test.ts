@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { OBJECTIVE_ALERT_NAME } from '../../src/predict/sinks';
+import { OBJECTIVE_ALERT_NAME } from '../../src/predict/sinks/warning-sinks';
 import { startAlertmanager, type Alertmanager } from '../helpers/alertmanager';
 import { backupDemo, extendPlan, runFailover, startDemo, type DemoSite } from '../helpers/failover-demo';
 import { startCaptureServer, waitFor, type CaptureServer } from '../helpers/predict';

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { evaluateCorpus } from '../../src/predict/evaluate';
-import { summariseNab } from '../../src/predict/nab';
-import { evaluateLoco } from '../../src/predict/loco-eval';
-import { singleCandidate } from '../../src/predict/eval-grid';
+import { evaluateCorpus } from '../../src/predict/eval/evaluate';
+import { summariseNab } from '../../src/predict/eval/nab';
+import { evaluateLoco } from '../../src/predict/eval/loco-eval';
+import { singleCandidate } from '../../src/predict/eval/eval-grid';
 
 /** The folder holding package.json above this file (works from any build output directory). */
 function projectRoot(): string {

@@ -9,7 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../src/common/search-attributes';
 import { LOCAL_STACK } from '../../src/config/local-stack';
 import { createS3Client } from '../../src/engine/store/s3-store';
-import { StackPortsBusyError, startLocalStack, type LocalStack, type LocalStackPortOverrides } from '../../src/stack/local-stack';
+import { StackPortsBusyError } from '../../src/stack/busy-ports';
+import { startLocalStack, type LocalStack } from '../../src/stack/local-stack';
+import type { LocalStackPortOverrides } from '../../src/stack/stack-ports';
 import { busyPorts, freePorts } from '../../src/stack/ports';
 import { seaweedPortsFrom } from '../../src/stack/seaweed';
 

@@ -6,7 +6,8 @@ import { after, before, test } from 'node:test';
 import { IntegrityError } from '../../src/common/errors';
 import { signedRecords } from '../../src/engine/repo/signed-records';
 import { FsStore } from '../../src/engine/store/fs-store';
-import { trafficRecordKey, TrafficRecords } from '../../src/failover/traffic-record';
+import { trafficRecordKey } from '../../src/engine/repo/layout';
+import { TrafficRecords } from '../../src/failover/traffic-record';
 
 let tmp: string;
 before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-traffic-'))));

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { SiteCatalog } from '../../src/activities/failover-site';
+import { SiteCatalog } from '../../src/failover/site-targets';
 import { loadPlanFile } from '../../src/config/load-plan';
 import { parsePlanSites } from '../../src/failover/plan-sites';
 

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { formatTimestamp, parseCsv, parseTimestamp } from '../../src/predict/csv';
-import { scoreCsv } from '../../src/predict/score-file';
-import { evaluateCorpus, scoreValues } from '../../src/predict/evaluate';
+import { formatTimestamp, parseCsv, parseTimestamp } from '../../src/predict/sources/csv';
+import { scoreCsv } from '../../src/predict/eval/score-file';
+import { evaluateCorpus, scoreValues } from '../../src/predict/eval/evaluate';
 
 test('timestamps: NAB, ISO and epoch forms', () => {
   assert.equal(parseTimestamp('2014-04-10 07:15:00'), Date.UTC(2014, 3, 10, 7, 15));

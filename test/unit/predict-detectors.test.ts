@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LevelDetector } from '../../src/predict/level';
-import { SeasonalDetector } from '../../src/predict/seasonal';
-import { TimeToLimitForecaster } from '../../src/predict/trend';
-import { SeriesScorer } from '../../src/predict/scorer';
-import { calibrate, combine, decide } from '../../src/predict/combiner';
+import { LevelDetector } from '../../src/predict/detectors/level';
+import { SeasonalDetector } from '../../src/predict/detectors/seasonal';
+import { TimeToLimitForecaster } from '../../src/predict/detectors/trend';
+import { SeriesScorer } from '../../src/predict/detectors/scorer';
+import { calibrate, combine, decide } from '../../src/predict/detectors/combiner';
 import { initialPredictorState, scoreBatch } from '../../src/predict/pipeline';
 import { trainModel } from '../../src/predict/train';
 import type { Sample } from '../../src/predict/series';
-import { gaussian, mulberry32 } from './predict/prng';
+import { gaussian, mulberry32 } from '../../src/predict/eval/prng';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;

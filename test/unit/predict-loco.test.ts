@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { categoryOf, chooseOnTraining, leaveOneCategoryOut, locoFolds } from '../../src/predict/loco';
-import type { ScoredGrid } from '../../src/predict/loco';
-import { evaluateLocoOn } from '../../src/predict/loco-eval';
-import { scoreValues } from '../../src/predict/evaluate';
-import type { LabelledSeries } from '../../src/predict/evaluate';
-import type { NabSeries } from '../../src/predict/nab';
-import type { GridCandidate } from '../../src/predict/eval-grid';
-import { gaussian, mulberry32 } from './predict/prng';
+import { categoryOf, chooseOnTraining, leaveOneCategoryOut, locoFolds } from '../../src/predict/eval/loco';
+import type { ScoredGrid } from '../../src/predict/eval/loco';
+import { evaluateLocoOn } from '../../src/predict/eval/loco-eval';
+import { scoreValues } from '../../src/predict/eval/evaluate';
+import type { LabelledSeries } from '../../src/predict/eval/evaluate';
+import type { NabSeries } from '../../src/predict/eval/nab';
+import type { GridCandidate } from '../../src/predict/eval/eval-grid';
+import { gaussian, mulberry32 } from '../../src/predict/eval/prng';
 
 const MIN = 60_000;
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);

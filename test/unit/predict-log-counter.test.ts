@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EMPTY_LOG_CURSOR, countLogMatches } from '../../src/predict/log-counter';
-import type { LogCounterConfig, LogCursor } from '../../src/predict/log-counter';
+import { EMPTY_LOG_CURSOR, countLogMatches } from '../../src/predict/sources/log-counter';
+import type { LogCounterConfig, LogCursor } from '../../src/predict/sources/log-counter';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);

@@ -4,7 +4,7 @@ import { AlertmanagerPayloadSchema } from '../../src/bridge/alertmanager-payload
 import { bearerMatches, loadToken } from '../../src/bridge/auth';
 import { renderMetrics } from '../../src/bridge/metrics';
 import { busyFraction, decisionPolicyOf, isModelVersion, limitsFor, logSeriesKey, modelVersionAt, parsePredictionConfig, querySeriesKey } from '../../src/predict';
-import { alertmanagerAlerts, headline, slackPayload, type WarningEvent } from '../../src/predict/sinks';
+import { alertmanagerAlerts, headline, slackPayload, type WarningEvent } from '../../src/predict/sinks/warning-sinks';
 import { addDuty, applyAlerts, combineRisk, cooldownSlot, decideStep, dutyFraction, EMPTY_ALERT_BOOK, INITIAL_WARNING_STATE, newDutyWindow, rerateAlerts, type WarningState } from '../../src/workflows/prediction-decide';
 import { applyPolicyPatch, DecisionPolicySchema, PolicyPatchSchema, type DecisionPolicy } from '../../src/workflows/prediction-inputs';
 import type { PredictionStatus } from '../../src/workflows/prediction-messages';

@@ -5,7 +5,7 @@ import { calibrateThreshold, snapPeriod, trainModel } from '../../src/predict/tr
 import { initialPredictorState, scoreBatch } from '../../src/predict/pipeline';
 import { BadInputError, IntegrityError } from '../../src/common/errors';
 import type { Sample } from '../../src/predict/series';
-import { gaussian, mulberry32 } from './predict/prng';
+import { gaussian, mulberry32 } from '../../src/predict/eval/prng';
 
 const MIN = 60_000;
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { probationaryLength, scaledSigmoid, scoreNab, windowRows } from '../../src/predict/nab';
-import type { NabSeries } from '../../src/predict/nab';
+import { probationaryLength, scaledSigmoid, scoreNab, windowRows } from '../../src/predict/eval/nab';
+import type { NabSeries } from '../../src/predict/eval/nab';
 
 const MIN = 60_000;
 /** A series of n rows one minute apart, scores given as {row: score}, windows as row ranges. */

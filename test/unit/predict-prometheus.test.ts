@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PrometheusError, queryRange, seriesId } from '../../src/predict/prometheus';
+import { PrometheusError, queryRange, seriesId } from '../../src/predict/sources/prometheus';
 import { BadInputError } from '../../src/common/errors';
 
 async function withServer(handler: (req: IncomingMessage, res: ServerResponse) => void, fn: (url: string) => Promise<void>): Promise<void> {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanSamples, denormalise, fitNormaliser, normalise, resample } from '../../src/predict/series';
 import { preprocess } from '../../src/predict/pipeline';
-import { detectPeriod } from '../../src/predict/stats';
+import { detectPeriod } from '../../src/predict/detectors/stats';
 import { BadInputError } from '../../src/common/errors';
 
 test('cleaning drops NaN/Inf, sorts out-of-order samples and keeps the last duplicate', () => {

@@ -5,7 +5,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import YAML from 'yaml';
 import { BadInputError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
-import { fmtDuration } from '../../predict/detector';
+import { fmtDuration } from '../../predict/detectors/detector';
 import type { TrainOutput } from '../../activities/prediction-activity-types';
 import { PolicyPatchSchema, PredictionInputSchema, predictionWorkflowId, SiteName, TrainingInputSchema, trainingWorkflowId, type PolicyPatchInput } from '../../workflows/prediction-inputs';
 import { pauseSignal, predictionStatusQuery, resumeSignal, retrainSignal, setPolicyUpdate, type PredictionStatus } from '../../workflows/prediction-messages';

@@ -16,3 +16,11 @@ export const pruneMarkKey = (pack: string): string => `${PRUNE_MARK_PREFIX}${pac
 export const packIdOf = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
 export const KEYS_PREFIX = 'keys/';
 export const keyObjectKey = (id: string): string => `${KEYS_PREFIX}${id}`;
+/** Failover, drill and failback reports (plain JSON), with per-site pointers to the last ones. */
+export const FAILOVER_REPORT_PREFIX = 'reports/failover/';
+export const failoverReportKey = (id: string): string => `${FAILOVER_REPORT_PREFIX}${id}.json`;
+const failoverSitePrefix = (site: string): string => `${FAILOVER_REPORT_PREFIX}sites/${site}/`;
+/** The last finished (or, with `successful`, last succeeded) report of a site's runs of one mode. */
+export const failoverPointerKey = (site: string, mode: string, successful: boolean): string => `${failoverSitePrefix(site)}last${successful ? '-ok' : ''}-${mode}.json`;
+/** Where the last switch recorded traffic to be (signed). */
+export const trafficRecordKey = (site: string): string => `${failoverSitePrefix(site)}traffic.json`;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { ArgvSchema, HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from './schema-fields';
+
+/** The fence, unfence and afterRestore actions of a site's side: one HTTP call or one command. */
+
+export const HttpActionSchema = z
+  .object({
+    type: z.literal('http'),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+    url: HttpUrlSchema,
+    headers: HeadersSchema,
+    /** A string is sent as is; an object or array is sent as JSON. */
+    body: z.union([z.string(), z.record(z.unknown()), z.array(z.unknown())]).optional(),
+    /** Statuses that count as success; default: any 2xx. */
+    expectStatus: z.array(StatusSchema).min(1).optional(),
+    timeoutMs: TimeoutMs(10_000),
+  })
+  .strict();
+export type HttpAction = z.infer<typeof HttpActionSchema>;
+
+export const CommandActionSchema = z
+  .object({
+    type: z.literal('command'),
+    argv: ArgvSchema,
+    cwd: z.string().min(1).optional(),
+    /** Added to the worker's environment. */
+    env: z.record(z.string()).optional(),
+    timeoutMs: TimeoutMs(60_000),
+  })
+  .strict();
+export type CommandAction = z.infer<typeof CommandActionSchema>;
+
+const ACTION_TYPES = "must be an action with type 'http' ({type, method, url, body?, headers?, timeoutMs}) or 'command' ({type, argv, cwd?, timeoutMs})";
+export const ActionSchema = z.discriminatedUnion('type', [HttpActionSchema, CommandActionSchema], {
+  errorMap: (issue, ctx) => (issue.code === 'invalid_union_discriminator' ? { message: ACTION_TYPES } : { message: ctx.defaultError }),
+});
+export type Action = z.infer<typeof ActionSchema>;
+

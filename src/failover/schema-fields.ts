@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Field schemas the site's parts share (actions, health checks, switchers). */
+
+export const HttpUrlSchema = z.string().refine((u) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(u).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+export const HeadersSchema = z.record(z.string()).default({});
+export const TimeoutMs = (dflt: number) => z.number().int().positive().max(3_600_000).default(dflt);
+export const StatusSchema = z.number().int().min(100).max(599);
+
+/** A path inside a snapshot or restore target: relative, no "..". */
+export const RelativePathSchema = z
+  .string()
+  .min(1)
+  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
+
+
+/** Program and arguments; run without a shell. */
+export const ArgvSchema = z.array(z.string()).min(1, 'must name the program to run').refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty');
+
+export const CommandSpecSchema = z
+  .object({
+    argv: ArgvSchema,
+    cwd: z.string().min(1).optional(),
+    env: z.record(z.string()).optional(),
+    timeoutMs: TimeoutMs(30_000),
+  })
+  .strict();
+export type CommandSpec = z.infer<typeof CommandSpecSchema>;

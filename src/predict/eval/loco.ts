@@ -1,0 +1,158 @@
+/**
+ * Leave-one-category-out (LOCO) evaluation: the score of a detector on series whose category it
+ * was never tuned on.
+ *
+ * Nouns:
+ * - category: the first path segment of a series' name (`realTraffic/speed_6005.csv` ->
+ *   `realTraffic`);
+ * - candidate: one detector configuration of a small grid; every candidate scores every series
+ *   on its own, causally, so a series' scores depend on that series and the candidate only;
+ * - fold: one category held out, the others train.
+ *
+ * Protocol, per profile and per fold: the candidate and the corpus-wide threshold are the pair
+ * that maximises the NAB score of the training categories (ties: the earlier candidate, then
+ * the higher threshold, as nab.ts); the held-out category is then scored at that pair. Nothing
+ * of the held-out series is read before that. The folds are combined the way NAB combines
+ * files: raw scores, null scores and perfect scores are summed over the four held-out folds
+ * and normalised once, 100 * (sum raw - sum null) / (sum perfect - sum null). A category
+ * without windows (artificialNoAnomaly) therefore counts only through its false positives.
+ */
+import { BadInputError } from '../../common/errors';
+import { NAB_PROFILE_NAMES, scoreNab } from './nab';
+import type { NabProfileName, NabSeries } from './nab';
+
+export function categoryOf(name: string): string {
+  const i = name.indexOf('/');
+  return i < 0 ? '' : name.slice(0, i);
+}
+
+export interface Fold {
+  readonly heldOut: string;
+  /** Indices of the training series. */
+  readonly train: readonly number[];
+  /** Indices of the held-out series. */
+  readonly test: readonly number[];
+}
+
+/** One fold per category, in name order; every series is held out in exactly one fold. */
+export function locoFolds(names: readonly string[]): Fold[] {
+  const cats = [...new Set(names.map(categoryOf))].sort();
+  if (cats.length < 2) throw new BadInputError(`leave-one-category-out needs at least two categories, found ${cats.length}`);
+  return cats.map((heldOut) => {
+    const train: number[] = [];
+    const test: number[] = [];
+    names.forEach((n, i) => (categoryOf(n) === heldOut ? test : train).push(i));
+    return { heldOut, train, test };
+  });
+}
+
+/** `scored[c][i]`: series i scored by candidate c (same series order for every candidate). */
+export type ScoredGrid = ReadonlyArray<readonly NabSeries[]>;
+
+export interface Choice {
+  readonly candidate: number;
+  readonly threshold: number;
+  /** Normalised NAB score of the training series at this choice. */
+  readonly trainScore: number;
+}
+
+/** Best (candidate, threshold) per profile on the series `train` (and on nothing else). */
+export function chooseOnTraining(scored: ScoredGrid, train: readonly number[], profiles: readonly NabProfileName[] = NAB_PROFILE_NAMES, probationPercent = 0.15): Record<NabProfileName, Choice> {
+  if (scored.length === 0) throw new BadInputError('no candidate configuration');
+  const best = {} as Record<NabProfileName, Choice>;
+  scored.forEach((series, candidate) => {
+    const r = scoreNab(
+      train.map((i) => series[i]!),
+      { profiles, probationPercent },
+    );
+    for (const p of profiles) {
+      const { score, threshold } = r.profiles[p];
+      const b = best[p];
+      if (!b || score > b.trainScore + 1e-9) best[p] = { candidate, threshold, trainScore: score };
+    }
+  });
+  return best;
+}
+
+/** NAB's sums over a set of files, kept so sets combine as NAB combines files. */
+export interface ScoreTotals {
+  readonly rawScore: number;
+  readonly nullScore: number;
+  readonly perfectScore: number;
+  readonly truePositives: number;
+  readonly falsePositives: number;
+  readonly falseNegatives: number;
+}
+
+export interface LocoFoldResult extends ScoreTotals {
+  readonly heldOut: string;
+  readonly files: number;
+  readonly windows: number;
+  readonly choice: Choice;
+  /** Normalised score of the held-out category alone (null without windows). */
+  readonly heldOutScore: number | null;
+}
+
+export interface LocoProfileResult extends ScoreTotals {
+  readonly profile: NabProfileName;
+  /** The four held-out folds combined as NAB combines files. */
+  readonly score: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly folds: LocoFoldResult[];
+}
+
+export type LocoReport = Record<NabProfileName, LocoProfileResult>;
+
+/** Runs the protocol over every fold and combines the held-out folds. */
+export function leaveOneCategoryOut(scored: ScoredGrid, profiles: readonly NabProfileName[] = NAB_PROFILE_NAMES, probationPercent = 0.15): LocoReport {
+  const names = (scored[0] ?? []).map((s) => s.name);
+  const folds = locoFolds(names);
+  const perProfile = new Map<NabProfileName, LocoFoldResult[]>(profiles.map((p) => [p, []]));
+  for (const fold of folds) {
+    const choices = chooseOnTraining(scored, fold.train, profiles, probationPercent);
+    for (const p of profiles) {
+      const choice = choices[p];
+      const test = fold.test.map((i) => scored[choice.candidate]![i]!);
+      const r = scoreNab(test, { profiles: [p], threshold: choice.threshold, probationPercent }).profiles[p];
+      perProfile.get(p)!.push({
+        heldOut: fold.heldOut,
+        files: test.length,
+        windows: r.windows,
+        choice,
+        heldOutScore: r.perfectScore > r.nullScore ? r.score : null,
+        rawScore: r.rawScore,
+        nullScore: r.nullScore,
+        perfectScore: r.perfectScore,
+        truePositives: r.truePositives,
+        falsePositives: r.falsePositives,
+        falseNegatives: r.falseNegatives,
+      });
+    }
+  }
+  const out = {} as LocoReport;
+  for (const p of profiles) {
+    const fr = perProfile.get(p)!;
+    const sum = (f: (x: LocoFoldResult) => number): number => fr.reduce((a, x) => a + f(x), 0);
+    const raw = sum((x) => x.rawScore);
+    const nul = sum((x) => x.nullScore);
+    const perfect = sum((x) => x.perfectScore);
+    const tp = sum((x) => x.truePositives);
+    const fp = sum((x) => x.falsePositives);
+    const fn = sum((x) => x.falseNegatives);
+    out[p] = {
+      profile: p,
+      score: perfect > nul ? (100 * (raw - nul)) / (perfect - nul) : 0,
+      rawScore: raw,
+      nullScore: nul,
+      perfectScore: perfect,
+      truePositives: tp,
+      falsePositives: fp,
+      falseNegatives: fn,
+      precision: tp + fp > 0 ? tp / (tp + fp) : 0,
+      recall: tp + fn > 0 ? tp / (tp + fn) : 0,
+      folds: fr,
+    };
+  }
+  return out;
+}

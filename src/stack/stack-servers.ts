@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { LOCAL_STACK } from '../config/local-stack';
+import { launchSeaweed, type SeaweedServer, type SeaweedServerOptions } from './seaweed';
+import { socketDir, stackLogFile, type LocalStackPaths } from './stack-paths';
+import type { LocalStackPorts } from './stack-ports';
+import { launchTemporal, type TemporalServer, type TemporalServerOptions } from './temporal-server';
+
+export interface StackServerSettings {
+  paths: LocalStackPaths;
+  ports: LocalStackPorts;
+  startTimeoutMs: number;
+  killOnSignal: boolean;
+}
+
+/** The Temporal dev server of the stack: its SQLite file in the state dir, the stack's ports. */
+function temporalOptions(s: StackServerSettings): TemporalServerOptions {
+  return {
+    port: s.ports.temporal,
+    httpPort: s.ports.temporalHttp,
+    metricsPort: s.ports.temporalMetrics,
+    uiPort: s.ports.temporalUi,
+    dbFile: s.paths.temporalDb,
+    logFile: stackLogFile(s.paths, 'temporal'),
+    cwd: path.dirname(s.paths.temporalDb),
+    startTimeoutMs: s.startTimeoutMs,
+    killOnSignal: s.killOnSignal,
+  };
+}
+
+/** `weed mini` of the stack: its data in the state dir, the stack's ports and local credentials. */
+function seaweedOptions(s: StackServerSettings): SeaweedServerOptions {
+  return {
+    ports: s.ports.seaweed,
+    dataDir: path.join(s.paths.seaweedDir, 'data'),
+    glogDir: path.join(s.paths.logDir, 'seaweedfs-glog'),
+    socketDir: socketDir(s.paths),
+    tmpDir: path.join(s.paths.seaweedDir, 'tmp'),
+    logFile: stackLogFile(s.paths, 'seaweedfs'),
+    accessKeyId: LOCAL_STACK.accessKeyId,
+    secretAccessKey: LOCAL_STACK.secretAccessKey,
+    bucket: LOCAL_STACK.bucket,
+    region: LOCAL_STACK.region,
+    startTimeoutMs: s.startTimeoutMs,
+    killOnSignal: s.killOnSignal,
+  };
+}
+
+export interface StackServerOptions {
+  temporal: TemporalServerOptions;
+  seaweed: SeaweedServerOptions;
+}
+
+/** Options of both servers, computed once so every (re)start uses the same state and ports. */
+export function stackServerOptions(s: StackServerSettings): StackServerOptions {
+  return { temporal: temporalOptions(s), seaweed: seaweedOptions(s) };
+}
+
+/**
+ * Starts both servers at once. If either fails (or interrupted() says so once both settled),
+ * stops the other and returns the failure instead of the servers.
+ */
+export async function launchStackServers(
+  o: StackServerOptions,
+  interrupted: () => boolean,
+): Promise<{ temporal: TemporalServer; seaweed: SeaweedServer } | { failure: unknown } | { interrupted: true }> {
+  const [tRes, sRes] = await Promise.allSettled([launchTemporal(o.temporal), launchSeaweed(o.seaweed)]);
+  if (tRes.status === 'fulfilled' && sRes.status === 'fulfilled' && !interrupted()) return { temporal: tRes.value, seaweed: sRes.value };
+  await Promise.all([tRes.status === 'fulfilled' ? tRes.value.stop() : undefined, sRes.status === 'fulfilled' ? sRes.value.stop() : undefined]);
+  if (interrupted()) return { interrupted: true };
+  return { failure: tRes.status === 'rejected' ? tRes.reason : (sRes as PromiseRejectedResult).reason };
+}
