@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
-import { ActionSchema } from '../failover/action-schema';
+import { ActionSchema } from './action-schema';
 
 export { NameSchema };
 
