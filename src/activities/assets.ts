@@ -24,5 +24,6 @@ export function resolveAsset(plan: Plan, input: BackupInput): Asset {
     tags: input.tags ?? known?.tags ?? [],
     schedule: known?.schedule,
     retention: known?.retention,
+    hooks: known?.hooks,
   };
 }

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import { prune, type PruneReport } from '../engine/maintenance/prune';
+import { repositoryStats, type RepositoryStats } from '../engine/maintenance/stats';
 import { verifyRepository, type VerifyReport } from '../engine/maintenance/verify';
+import { nameSchema } from '../common/schema-primitives';
 import type { Repository } from '../engine/repo/repository';
 import { selectKept } from '../engine/retention';
 import { mapFailure } from './failure';
@@ -17,6 +19,9 @@ export interface MaintenanceDeps {
 
 const PruneInput = z.object({ graceHours: z.number().min(0).max(24 * 365), dryRun: z.boolean() }).strict();
 const VerifyInput = z.object({ readData: z.number().min(0).max(1) }).strict();
+const StatsInput = z.object({ asset: nameSchema().optional() }).strict();
+/** Growth rows kept in a workflow result: the newest ones (a history is not a bulk store). */
+export const STATS_GROWTH_ROWS = 200;
 const ForgetInput = z.object({ asset: z.string().min(1).optional(), dryRun: z.boolean() }).strict();
 
 /** Repository maintenance: retention (forget), two-phase prune, verification. */
@@ -51,6 +56,18 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
         if (r.blocked) ctx.log.warn('prune deleted nothing', { reason: r.blocked });
         if (r.invalidSnapshots.length) ctx.log.warn('snapshots failed their signature; their data is kept', { invalid: r.invalidSnapshots.slice(0, 20) });
         return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length };
+      });
+    },
+
+    async repositoryStats(raw: unknown): Promise<RepositoryStats & { growthOmitted: number }> {
+      return mapFailure(async () => {
+        const { asset } = parseOrThrow(StatsInput, raw, 'stats input');
+        const ctx = Context.current();
+        const r = await repositoryStats(repo, { pricing: plan.repository.pricing, onProgress: (done, total) => ctx.heartbeat({ phase: 'snapshots', done, total }) });
+        const assets = asset ? r.assets.filter((a) => a.asset === asset) : r.assets;
+        const growth = asset ? r.growth.filter((g) => g.asset === asset) : r.growth;
+        const omitted = Math.max(0, growth.length - STATS_GROWTH_ROWS);
+        return { ...r, assets, growth: growth.slice(omitted), growthOmitted: omitted };
       });
     },
 

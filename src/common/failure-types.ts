@@ -9,6 +9,8 @@ export const FailureType = {
   NotFound: 'NotFoundError',
   Integrity: 'IntegrityError',
   SourceChanged: 'SourceChangedError',
+  // an asset's preBackup hook failed: the backup did not start
+  HookFailed: 'HookFailed',
   // failover steps
   HealthCheckFailed: 'HealthCheckFailed',
   WrongSide: 'WrongSide',

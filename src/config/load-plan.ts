@@ -61,7 +61,10 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
       if (v) t.tls[f] = path.resolve(base, v);
     }
   }
-  for (const a of plan.assets) a.source = path.resolve(base, a.source);
+  for (const a of plan.assets) {
+    a.source = path.resolve(base, a.source);
+    for (const h of Object.values(a.hooks ?? {})) if (h.type === 'command' && h.cwd) h.cwd = path.resolve(base, h.cwd);
+  }
   return plan;
 }
 

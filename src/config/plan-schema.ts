@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
+import { ActionSchema } from './action-schema';
 
 export { NameSchema };
 
@@ -35,6 +36,21 @@ export const RetentionSchema = z
   .strict();
 export type Retention = z.infer<typeof RetentionSchema>;
 
+/**
+ * Actions around an asset's runs, taken from the worker's plan only (a workflow names the asset,
+ * never the action). A failing preBackup aborts the backup; postBackup and postRestore always run
+ * and are told the outcome (success, failure or cancelled).
+ */
+export const AssetHooksSchema = z
+  .object({
+    preBackup: ActionSchema.optional(),
+    postBackup: ActionSchema.optional(),
+    postRestore: ActionSchema.optional(),
+  })
+  .strict();
+export type AssetHooks = z.infer<typeof AssetHooksSchema>;
+export type HookName = keyof AssetHooks;
+
 export const AssetSchema = z
   .object({
     name: NameSchema,
@@ -47,9 +63,18 @@ export const AssetSchema = z
     fullEvery: z.number().int().min(0).default(0),
     tags: z.array(z.string().min(1).max(64)).default([]),
     retention: RetentionSchema.optional(),
+    hooks: AssetHooksSchema.optional(),
   })
   .strict();
 export type Asset = z.infer<typeof AssetSchema>;
+
+/** Per-GiB monthly prices for `stats` cost estimates; a class applies to keys under its prefix ("data/", "index/"). */
+export const PricingSchema = z
+  .object({
+    storagePerGbMonth: z.number().min(0, 'must be a price (0 or more) per GiB-month'),
+    classes: z.record(z.string().min(1), z.number().min(0, 'must be a price (0 or more) per GiB-month')).optional(),
+  })
+  .strict();
 
 export const RepositorySchema = z
   .object({
@@ -70,6 +95,8 @@ export const RepositorySchema = z
     passwordFile: z.string().min(1).optional(),
     /** the smallest prune grace period accepted from any caller (backups running meanwhile rely on it) */
     pruneMinGraceHours: z.number().min(0).max(8760).default(1),
+    /** storage prices for the cost estimate of `lepton-dr stats` */
+    pricing: PricingSchema.optional(),
   })
   .strict();
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;

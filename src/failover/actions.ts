@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { errorMessage } from '../common/errors';
 import { logger } from '../common/logger';
 import { redact } from '../common/secrets';
-import type { Action, CommandAction, HttpAction } from './action-schema';
+import type { Action, CommandAction, HttpAction } from '../config/action-schema';
 
 /** Outcome of one fence/unfence/reload action. Never thrown: callers decide what a failure means. */
 export interface ActionResult {

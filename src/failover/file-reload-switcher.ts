@@ -5,7 +5,7 @@ import { errorMessage } from '../common/errors';
 import { logger } from '../common/logger';
 import { runCommandAction, type ActionResult } from './actions';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
-import { CommandSpecSchema, type CommandSpec } from './schema-fields';
+import { CommandSpecSchema, type CommandSpec } from '../config/schema-fields';
 import type { SideName, Site } from './site-schema';
 import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher, type SwitcherKind } from './switcher';
 import { renderTemplate } from './template';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NameSchema } from '../config/plan-schema';
-import { HeadersSchema, HttpUrlSchema, RelativePathSchema, StatusSchema, TimeoutMs } from './schema-fields';
+import { HeadersSchema, HttpUrlSchema, RelativePathSchema, StatusSchema, TimeoutMs } from '../config/schema-fields';
 
 /** "The body equals the hex SHA-256 of <path> of <asset> in the snapshot chosen for this failover." */
 export const SnapshotFileRefSchema = z

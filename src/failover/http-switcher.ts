@@ -1,7 +1,7 @@
 import { logger } from '../common/logger';
 import { runHttpAction } from './actions';
 import { z } from 'zod';
-import { HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from './schema-fields';
+import { HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from '../config/schema-fields';
 import type { SideName, Site } from './site-schema';
 import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher, type SwitcherKind } from './switcher';
 import { renderTemplate } from './template';

@@ -3,7 +3,7 @@
  * Workflow code must not import this barrel (it pulls in Node built-ins); `./report` alone is
  * pure (zod only) and safe for workflow code.
  */
-export * from './action-schema';
+export * from '../config/action-schema';
 export * from './actions';
 export * from './atomic-file';
 export * from './switcher-kinds';

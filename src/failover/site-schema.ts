@@ -4,7 +4,7 @@ import { BadInputError } from '../common/errors';
 import { formatZodError } from '../common/zod-errors';
 import { DurationMsSchema } from '../common/schema-primitives';
 import { NameSchema, ScheduleSchema } from '../config/plan-schema';
-import { ActionSchema } from './action-schema';
+import { ActionSchema } from '../config/action-schema';
 import { HealthCheckSchema, type HealthCheck } from './health-check-schema';
 import { SwitcherSchema, switcherKind, type SwitcherSpec } from './switcher-kinds';
 import { unknownTemplateVariables } from './template';

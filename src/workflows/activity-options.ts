@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 
 
@@ -18,3 +18,16 @@ export const batchStep: ActivityOptions = {
 
 /** How many batches of one run are in flight at once (spread over every worker on the queue). */
 export const BATCH_FAN_OUT = 4;
+
+/**
+ * Asset hooks: the action's own timeout (at most 1 h, from the worker's plan) ends it first; the
+ * heartbeat notices a lost worker. A hook that ran and failed is a result, not a retry: only a
+ * lost worker runs it again, so hooks should be idempotent. A cancelled run waits until its
+ * running hook has been stopped, so the post hook never overlaps the pre hook.
+ */
+export const hookStep: ActivityOptions = {
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  startToCloseTimeout: '65 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+};

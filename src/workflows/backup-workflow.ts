@@ -13,18 +13,21 @@ import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
 import { mapLimit } from '../common/map-limit';
 import { humanBytes } from './format';
-import { BackupInputSchema, formatIssues } from './inputs';
+import { BackupInputSchema, formatIssues, type BackupInput } from './inputs';
 import { progressQuery } from './messages';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
 import type { BackupResult, RunProgress } from './types';
 import { FailureType } from '../common/failure-types';
+import { outcomeOf, RunHooks } from './asset-hooks';
+import { failureText } from './failure-text';
 
 const steps = proxyActivities<Activities>(shortStep);
 const batches = proxyActivities<Activities>(batchStep);
 
 /**
- * Back up one asset set: scan and plan -> upload batches in parallel -> commit the signed
- * snapshot -> optional retention. Input from the UI: {"asset": "checkpoints"}.
+ * Back up one asset set: preBackup hook -> scan and plan -> upload batches in parallel -> commit
+ * the signed snapshot -> optional retention -> postBackup hook (always, told the outcome).
+ * Input from the UI: {"asset": "checkpoints"}.
  */
 export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
   const parsed = BackupInputSchema.safeParse(rawInput ?? {});
@@ -38,6 +41,25 @@ export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
   ]);
   setCurrentDetails(`backup of ${input.asset}: planning`);
 
+  const hooks = new RunHooks();
+  let result: BackupResult;
+  try {
+    await hooks.pre({ asset: input.asset, hook: 'preBackup' });
+    result = await backUp(input, progress);
+  } catch (err) {
+    await hooks.post({ asset: input.asset, hook: 'postBackup', outcome: outcomeOf(err), error: failureText(err).slice(0, 500) });
+    if (hooks.reports.length) setCurrentDetails(`backup of ${input.asset} ${outcomeOf(err) === 'cancelled' ? 'cancelled' : 'failed'}; hooks: ${hooks.describe()}`);
+    throw err;
+  }
+  await hooks.post({ asset: input.asset, hook: 'postBackup', outcome: 'success', snapshotId: result.id });
+  if (!hooks.reports.length) return result;
+  const summary = `${result.summary}; hooks: ${hooks.describe()}`;
+  setCurrentDetails(summary);
+  return { ...result, summary, hooks: hooks.reports };
+}
+
+/** Plan, upload, commit, retention; abandons the work list when anything fails. */
+async function backUp(input: BackupInput, progress: RunProgress): Promise<BackupResult> {
   const backupId = `${workflowInfo().workflowId}-${uuid4().slice(0, 8)}`;
   const snapshotId = uuid4().replace(/-/g, '');
   const plan = await steps.planBackup({ ...input, backupId, snapshotId });

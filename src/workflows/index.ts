@@ -1,7 +1,7 @@
 export { backupWorkflow } from './backup-workflow';
 export { restoreWorkflow } from './restore-workflow';
 export { listSnapshotsWorkflow } from './list-snapshots-workflow';
-export { pruneWorkflow, verifyWorkflow } from './maintenance-workflows';
+export { pruneWorkflow, statsWorkflow, verifyWorkflow } from './maintenance-workflows';
 export { failoverWorkflow } from './failover-workflow';
 export { failbackWorkflow } from './failback-workflow';
 export { failoverReportWorkflow, drStatusWorkflow } from './failover-report-workflow';

@@ -4,6 +4,8 @@ import type { MaintenanceActivities } from '../activities/maintenance-activity-t
 import { shortStep } from './activity-options';
 import { humanBytes } from './format';
 import { formatIssues } from './inputs';
+import { nameSchema } from '../common/schema-primitives';
+import { statsSummary } from './stats-summary';
 import { SA_KIND } from './search-attribute-keys';
 import { FailureType } from '../common/failure-types';
 
@@ -18,6 +20,8 @@ export const PruneInputSchema = z
     dryRun: z.boolean().default(false),
   })
   .strict();
+
+export const StatsInputSchema = z.object({ asset: nameSchema('must name an asset set').optional() }).strict();
 
 export const VerifyInputSchema = z.object({ readData: z.number().min(0).max(1).default(0.1) }).strict();
 
@@ -48,5 +52,18 @@ export async function verifyWorkflow(raw: unknown) {
   const summary = `${r.snapshots} snapshots, ${r.packs} packs, read ${r.packsRead} (${humanBytes(r.bytesRead)}): ${r.errors.length ? `${r.errors.length} ERRORS` : 'ok'}`;
   setCurrentDetails(summary);
   if (r.errors.length) throw ApplicationFailure.nonRetryable(`repository verification failed: ${r.errors.slice(0, 10).join('; ')}`, 'IntegrityError', r);
+  return { ...r, summary };
+}
+
+/**
+ * What the repository holds and costs: logical vs stored bytes, dedup and compression, objects
+ * per prefix, growth per snapshot, a monthly estimate from the plan's prices. Input: {} or {"asset": "checkpoints"}.
+ */
+export async function statsWorkflow(raw: unknown) {
+  const input = parse(StatsInputSchema, raw);
+  upsertSearchAttributes([{ key: SA_KIND, value: 'stats' }]);
+  const r = await act.repositoryStats(input);
+  const summary = statsSummary(r);
+  setCurrentDetails(summary);
   return { ...r, summary };
 }

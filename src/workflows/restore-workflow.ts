@@ -8,14 +8,16 @@ import { progressQuery } from './messages';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
 import type { RestoreResult, RunProgress } from './types';
 import { FailureType } from '../common/failure-types';
+import { outcomeOf, RunHooks } from './asset-hooks';
+import { failureText } from './failure-text';
 
 const steps = proxyActivities<Activities>(shortStep);
 const batches = proxyActivities<Activities>(batchStep);
 
 /**
  * Restore a snapshot: select -> write batches into a staging folder, every chunk verified ->
- * swap staging into the target. Any failure (or cancel) removes the staging folder; the
- * target is never half-written. Input from the UI: {"asset": "checkpoints", "target": "/srv/restore"}.
+ * swap staging into the target -> postRestore hook. Any failure (or cancel) removes the staging
+ * folder, the target is never half-written, and postRestore is told the outcome. Input from the UI: {"asset": "checkpoints", "target": "/srv/restore"}.
  */
 export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult> {
   const parsed = RestoreInputSchema.safeParse(rawInput ?? {});
@@ -25,9 +27,13 @@ export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult>
   setHandler(progressQuery, () => progress);
   upsertSearchAttributes([{ key: SA_KIND, value: 'restore' }, ...(input.asset ? [{ key: SA_ASSET, value: input.asset }] : [])]);
   const restoreId = `${workflowInfo().workflowId}-${uuid4().slice(0, 8)}`.replace(/[^a-zA-Z0-9._-]/g, '_');
+  // a failover, drill or failback runs its site's afterRestore instead (a drill must not reload production)
+  const hooks = workflowInfo().parent ? undefined : new RunHooks();
+  let asset = input.asset;
 
   try {
     const plan = await steps.planRestore({ ...input, restoreId });
+    asset = plan.asset;
     upsertSearchAttributes([
       { key: SA_ASSET, value: plan.asset },
       { key: SA_SNAPSHOT, value: plan.snapshotId },
@@ -45,12 +51,15 @@ export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult>
     const out = await steps.finishRestore({ restoreId });
     await steps.cleanupRestore({ restoreId });
     progress.phase = 'done';
-    const summary = `restored snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} (${plan.snapshotTime}) into ${out.target}: ${out.files} files, ${humanBytes(out.bytes)}, verified`;
+    await hooks?.post({ asset: plan.asset, hook: 'postRestore', outcome: 'success', snapshotId: plan.snapshotId, target: out.target });
+    const ran = hooks?.reports.length ? `; hooks: ${hooks.describe()}` : '';
+    const summary = `restored snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} (${plan.snapshotTime}) into ${out.target}: ${out.files} files, ${humanBytes(out.bytes)}, verified${ran}`;
     setCurrentDetails(summary);
-    return { snapshotId: plan.snapshotId, snapshotTime: plan.snapshotTime, asset: plan.asset, target: out.target, files: out.files, bytes: out.bytes, summary };
+    return { snapshotId: plan.snapshotId, snapshotTime: plan.snapshotTime, asset: plan.asset, target: out.target, files: out.files, bytes: out.bytes, summary, ...(ran ? { hooks: hooks?.reports } : {}) };
   } catch (err) {
     progress.phase = 'failed';
     await CancellationScope.nonCancellable(() => steps.abortRestore({ restoreId, target: input.target }));
+    if (asset) await hooks?.post({ asset, hook: 'postRestore', outcome: outcomeOf(err), target: input.target, error: failureText(err).slice(0, 500) });
     throw err;
   }
 }

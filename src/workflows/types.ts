@@ -1,5 +1,6 @@
 import type { PlanSummary } from '../engine/backup/plan-backup';
 import type { RestorePlanSummary } from '../engine/restore/plan-restore';
+import type { HookReport } from '../hooks/asset-hooks';
 
 /** Plain data exchanged between workflows and activities (no bytes, no secrets). */
 /** What the scan step returns: the engine's plan summary (references only). */
@@ -32,11 +33,15 @@ export interface RestoreResult {
   files: number;
   bytes: number;
   summary: string;
+  /** the asset's postRestore hook, when it has one */
+  hooks?: HookReport[];
 }
 
 export interface BackupResult extends SnapshotSummary {
   summary: string;
   pruned?: string[];
+  /** the asset's preBackup and postBackup hooks, when it has them (output truncated and redacted) */
+  hooks?: HookReport[];
 }
 
 export interface RunProgress {

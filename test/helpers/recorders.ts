@@ -55,3 +55,45 @@ export async function startBlindLb(): Promise<BlindLb> {
     });
   return lb;
 }
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** what `onRequest` returned, evaluated while the request was open */
+  seen?: unknown;
+}
+
+export interface HttpRecorder {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Any request is answered 200 and recorded; `onRequest` runs before the answer (to check the world at that moment). */
+export async function startHttpRecorder(onRequest?: (r: RecordedRequest) => Promise<unknown>): Promise<HttpRecorder> {
+  const rec: HttpRecorder = { url: '', requests: [], close: async () => undefined };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const r: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      void (onRequest ? onRequest(r) : Promise.resolve(undefined))
+        .then((seen) => (r.seen = seen), (e: Error) => (r.seen = `error: ${e.message}`))
+        .finally(() => {
+          rec.requests.push(r);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{}');
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  rec.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  rec.close = () =>
+    new Promise((r) => {
+      server.close(() => r());
+      server.closeAllConnections();
+    });
+  return rec;
+}

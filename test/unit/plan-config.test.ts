@@ -48,3 +48,31 @@ test('a bad plan names the file, the field and the reason', () => {
     assert.throws(() => loadPlanFile(f, {}), (e: Error) => e.message.includes(f) && re.test(e.message), `${text} -> ${re}`);
   }
 });
+
+test('asset hooks: command and HTTP actions, cwd relative to the plan, bad fields named', () => {
+  const f = writePlan(`
+repository: { url: s3://bucket/prefix }
+assets:
+  - name: checkpoints
+    source: ./models
+    hooks:
+      preBackup: { type: command, argv: [/usr/bin/trainerctl, flush], cwd: ./ops, timeoutMs: 30000 }
+      postBackup: { type: http, url: "http://127.0.0.1:9/resume", headers: { authorization: "Bearer \${TRAINER_TOKEN}" }, expectStatus: [200, 204] }
+`);
+  const p = loadPlanFile(f, { TRAINER_TOKEN: 'tok-123456' });
+  const hooks = p.assets[0].hooks!;
+  assert.equal(hooks.preBackup?.type === 'command' && hooks.preBackup.cwd, path.join(path.dirname(f), 'ops'));
+  assert.equal(hooks.postBackup?.type === 'http' && hooks.postBackup.headers.authorization, 'Bearer tok-123456');
+  assert.throws(
+    () => loadPlanFile(writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { preBackup: { type: command, argv: [x], timeoutMs: -1 } } }\n`)),
+    /assets\.0\.hooks\.preBackup\.timeoutMs: /,
+  );
+  assert.throws(
+    () => loadPlanFile(writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { preRestore: { type: command, argv: [x] } } }\n`)),
+    /assets\.0\.hooks: Unrecognized key\(s\) in object: 'preRestore'/,
+  );
+  assert.throws(
+    () => loadPlanFile(writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { postBackup: { type: shell, cmd: x } } }\n`)),
+    /assets\.0\.hooks\.postBackup\.type: must be an action with type 'http'/,
+  );
+});

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ArgvSchema, HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from './schema-fields';
 
-/** The fence, unfence and afterRestore actions of a site's side: one HTTP call or one command. */
+/** An action the worker runs: one HTTP call or one command (no shell). Sites fence, unfence and reload with them, assets use them as backup and restore hooks. */
 
 export const HttpActionSchema = z
   .object({

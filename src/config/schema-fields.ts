@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-/** Field schemas the site's parts share (actions, health checks, switchers). */
+/** Field schemas actions, health checks and switchers share. */
 
 export const HttpUrlSchema = z.string().refine((u) => {
   try {

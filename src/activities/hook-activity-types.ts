@@ -1,0 +1,2 @@
+/** Types only: what workflows may call through proxyActivities. */
+export type { HookActivities } from './hook-activities';
