@@ -12,8 +12,10 @@ import { cpuSecondsOf, peakRssOf } from './measure';
 
 /**
  * lepton-dr through Temporal: a dev server and one worker process (restarted when the
- * repository changes), workflows started by a client and timed from start to result.
+ * repository changes), workflows started by a client and timed from start to result. The
+ * repository is the headline configuration (encrypted, compression auto), like restic's default.
  */
+export const WORKFLOW_PASSWORD_ENV = 'LEPTON_BENCH_REPO_PASSWORD';
 export interface WorkflowTimed<T> {
   wallMs: number;
   /** CPU seconds the worker process used during the run */
@@ -99,12 +101,14 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packS
           pathStyle: true,
           keyFile: path.join(o.dir, `repository-${prefix}.key`),
           packSizeMiB: o.packSizeMiB,
+          passwordEnv: WORKFLOW_PASSWORD_ENV,
+          compression: 'auto',
         },
         temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: taskQueueOf(prefix) },
         assets: [],
       }),
     );
-    const env: NodeJS.ProcessEnv = { ...process.env, ...o.seaweed.env, LEPTON_DR_PLAN: planFile, LEPTON_DR_LOG_LEVEL: 'info', LEPTON_DR_WORKFLOW_BUNDLE: bundle };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...o.seaweed.env, LEPTON_DR_PLAN: planFile, LEPTON_DR_LOG_LEVEL: 'info', LEPTON_DR_WORKFLOW_BUNDLE: bundle, [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
     const w = spawnServer(process.execPath, [path.join(distRoot, 'src', 'worker', 'main.js'), '--plan', planFile], { logFile, env });
