@@ -106,6 +106,8 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packS
         },
         temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: taskQueueOf(prefix) },
         assets: [],
+        // the bench's data set and restore targets live in its temp folder
+        roots: { sources: [os.tmpdir()], targets: [os.tmpdir()] },
       }),
     );
     const env: NodeJS.ProcessEnv = { ...process.env, ...o.seaweed.env, LEPTON_DR_PLAN: planFile, LEPTON_DR_LOG_LEVEL: 'info', LEPTON_DR_WORKFLOW_BUNDLE: bundle, [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };

@@ -22,7 +22,26 @@ const KEEP_RAW = 0.97;
 const PROBE_BYTES = 64 * 1024;
 
 const compressAsync = promisify(zstdCompress);
-const levelParams = (level: number) => ({ params: { [constants.ZSTD_c_compressionLevel]: level } });
+// the size pledge lets zstd size its window and tables to the blob: a small file costs a small context
+const levelParams = (level: number, size: number) => ({ params: { [constants.ZSTD_c_compressionLevel]: level }, pledgedSrcSize: size });
+
+/**
+ * Compressions in flight at once: each holds a zstd context and its output, and libuv's pool
+ * has four threads; more would only queue while holding memory.
+ */
+const MAX_INFLIGHT = 4;
+let inflight = 0;
+const waiting: (() => void)[] = [];
+async function bounded<T>(f: () => Promise<T>): Promise<T> {
+  if (inflight >= MAX_INFLIGHT) await new Promise<void>((r) => waiting.push(r));
+  inflight++;
+  try {
+    return await f();
+  } finally {
+    inflight--;
+    waiting.shift()?.();
+  }
+}
 
 export interface PackedBlob {
   /** compressed bytes, or the plaintext itself when stored as is */
@@ -39,9 +58,9 @@ export async function compressBlob(plain: Buffer, mode: Compression): Promise<Pa
   if (plain.length > 2 * PROBE_BYTES) {
     const at = (plain.length - PROBE_BYTES) >> 1;
     const probe = plain.subarray(at, at + PROBE_BYTES);
-    if (!worthIt(zstdCompressSync(probe, levelParams(1)).length, probe.length)) return { data: plain };
+    if (!worthIt(zstdCompressSync(probe, levelParams(1, probe.length)).length, probe.length)) return { data: plain };
   }
-  const data = await compressAsync(plain, levelParams(LEVEL[mode]));
+  const data = await bounded(() => compressAsync(plain, levelParams(LEVEL[mode], plain.length)));
   return worthIt(data.length, plain.length) ? { data, rawLength: plain.length } : { data: plain };
 }
 
