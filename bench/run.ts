@@ -7,7 +7,8 @@ import { S3Store } from '../src/engine/store/s3-store';
 import { datasetSpec, generateDataset } from './dataset';
 import { CachePolicy, fmtMiB, fmtS, hasGnuTime } from './measure';
 import { buildRows, formatDetails, formatTable, writeResults, type TargetRow } from './report';
-import { resticBinary, resticVersion } from './restic';
+import { RESTIC_REFERENCE_VERSION, resticBinary, resticVersion, systemResticBinary } from './restic';
+import { rusticBinary } from './rustic';
 import { runSection, type SectionOutcome } from './sections';
 import { runSuite } from './suite';
 import { startWorkflowRig, type WorkflowRig } from './workflow';
@@ -15,8 +16,9 @@ import { startWorkflowRig, type WorkflowRig } from './workflow';
 /**
  * `npm run bench [-- --scale N] [--repeat N] [--no-workflow] [--profile] [--keep] [--out DIR]`
  *
- * Generates a synthetic AI asset set, then measures restic, lepton-dr engine-direct and
- * lepton-dr through Temporal workflows against one SeaweedFS: full backup, no-change re-run,
+ * Generates a synthetic AI asset set, then measures restic 0.18.1 (the reference; installed by
+ * scripts/bench-tools.sh with rustic), the distribution's restic and rustic when present,
+ * lepton-dr engine-direct and lepton-dr through Temporal workflows against one SeaweedFS: full backup, no-change re-run,
  * 1%-changed run, full restore, peak RSS, CPU time; plus the read+SHA-256 ceiling. Prints the
  * ratios against the targets and writes bench-results/bench-<timestamp>.json and latest.json.
  */
@@ -108,8 +110,10 @@ interface SuitePart {
 async function measuredSuite(args: Args, tmp: string, profileDir: string | undefined, log: (msg: string) => void): Promise<SuitePart> {
   const t0 = performance.now();
   const resticBin = resticBinary();
-  if (!resticBin) throw new Error('restic is not installed (apt-get install -y restic)');
+  if (!resticBin) throw new Error(`restic ${RESTIC_REFERENCE_VERSION} is not in the tools folder: run bash scripts/bench-tools.sh once`);
   const resticVer = resticVersion(resticBin);
+  const binaries = { restic: resticBin, systemRestic: systemResticBinary(), rustic: rusticBinary() };
+  if (!binaries.rustic) console.log('rustic is not in the tools folder (bash scripts/bench-tools.sh): its column is left out');
 
   let seaweed: Seaweed | undefined;
   let rig: WorkflowRig | undefined;
@@ -148,7 +152,7 @@ async function measuredSuite(args: Args, tmp: string, profileDir: string | undef
     }
     for (const c of storeCeil) log(`ceiling S3 ${c.op} ${c.objectMiB} MiB objects x${c.concurrency}: ${c.mibPerS.toFixed(0)} MiB/s`);
 
-    const suite = await runSuite({ seaweed, rig, cache, dataset: ds, spec, tmp, repeat: args.repeat, packSizeMiB: args.packSizeMiB, profileDir, log });
+    const suite = await runSuite({ seaweed, rig, cache, dataset: ds, spec, tmp, repeat: args.repeat, packSizeMiB: args.packSizeMiB, profileDir, log, binaries });
     if (rig) {
       await rig.stop();
       rig = undefined;
@@ -168,7 +172,7 @@ async function measuredSuite(args: Args, tmp: string, profileDir: string | undef
           rss: hasGnuTime ? '/usr/bin/time %M of the process' : '/proc/PID/status VmHWM polled every 20 ms',
           cpu: hasGnuTime ? '/usr/bin/time %U+%S' : 'not measured (no /usr/bin/time)',
         },
-        tools: { restic: resticVer, leptonPackSizeMiB: args.packSizeMiB },
+        tools: { restic: resticVer, ...suite.tools, leptonPackSizeMiB: args.packSizeMiB },
         dataset: { ...ds, spec },
         change: suite.change,
         ceiling,

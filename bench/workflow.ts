@@ -12,8 +12,10 @@ import { cpuSecondsOf, peakRssOf } from './measure';
 
 /**
  * lepton-dr through Temporal: a dev server and one worker process (restarted when the
- * repository changes), workflows started by a client and timed from start to result.
+ * repository changes), workflows started by a client and timed from start to result. The
+ * repository is the headline configuration (encrypted, compression auto), like restic's default.
  */
+export const WORKFLOW_PASSWORD_ENV = 'LEPTON_BENCH_REPO_PASSWORD';
 export interface WorkflowTimed<T> {
   wallMs: number;
   /** CPU seconds the worker process used during the run */
@@ -38,7 +40,18 @@ const distRoot = path.join(__dirname, '..');
 export const WORKER_MAIN = path.join(distRoot, 'src', 'worker', 'main.js');
 
 /** A plan for a bench worker: the repository at s3://bucket/<prefix>, the given task queue and assets. */
-export function writeBenchPlan(o: { seaweed: Seaweed; temporal: TemporalDev; dir: string; prefix: string; taskQueue: string; packSizeMiB: number; assets?: { name: string; source: string }[]; sites?: Record<string, unknown>[] }): string {
+export function writeBenchPlan(o: {
+  seaweed: Seaweed;
+  temporal: TemporalDev;
+  dir: string;
+  prefix: string;
+  taskQueue: string;
+  packSizeMiB: number;
+  assets?: { name: string; source: string }[];
+  sites?: Record<string, unknown>[];
+  /** the headline configuration: encrypted (password from WORKFLOW_PASSWORD_ENV), compression auto */
+  likeRestic?: boolean;
+}): string {
   const planFile = path.join(o.dir, `plan-${o.prefix}.yaml`);
   fs.writeFileSync(
     planFile,
@@ -51,10 +64,13 @@ export function writeBenchPlan(o: { seaweed: Seaweed; temporal: TemporalDev; dir
         pathStyle: true,
         keyFile: path.join(o.dir, `repository-${o.prefix}.key`),
         packSizeMiB: o.packSizeMiB,
+        ...(o.likeRestic ? { passwordEnv: WORKFLOW_PASSWORD_ENV, compression: 'auto' } : {}),
       },
       temporal: { address: o.temporal.address, namespace: o.temporal.namespace, taskQueue: o.taskQueue },
       assets: o.assets ?? [],
       ...(o.sites ? { sites: o.sites } : {}),
+      // the bench's data sets and restore targets live in its temp folder
+      ...(o.likeRestic ? { roots: { sources: [os.tmpdir()], targets: [os.tmpdir()] } } : {}),
     }),
   );
   return planFile;
@@ -130,8 +146,8 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packS
   const use = async (prefix: string) => {
     if (current === prefix && worker) return;
     await stopWorker();
-    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB });
-    const env = workerEnv(o.seaweed, planFile, bundle);
+    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB, likeRestic: true });
+    const env = { ...workerEnv(o.seaweed, planFile, bundle), [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
     const w = spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], { logFile, env });

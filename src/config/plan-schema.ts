@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
+import { CompressionSchema } from '../engine/repo/blob-compression';
 
 export { NameSchema };
 
@@ -90,6 +91,11 @@ export const RepositorySchema = z
     /** Name of an env var holding the key (hex); wins over keyFile. */
     keyEnv: z.string().min(1).optional(),
     packSizeMiB: z.number().int().min(4).max(128).default(32),
+    /**
+     * zstd per blob for what this plan writes: off, auto (skips incompressible blobs) or max.
+     * Unset: the repository's own setting (auto for a new repository, off for one made before).
+     */
+    compression: CompressionSchema.optional(),
     /** Encryption at rest: a new repository with a password is encrypted (AES-256-GCM per blob). */
     passwordEnv: z.string().min(1).optional(),
     passwordFile: z.string().min(1).optional(),

@@ -60,7 +60,8 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   for (const blob of encodeTreeBlobs(entries)) {
     const id = repo.codec.id(blob);
     treeIds.push(id);
-    if (up.add(id, 'tree', repo.codec.encode(blob))) await up.flush();
+    const sealed = await repo.sealBlob(blob);
+    if (up.add(id, 'tree', sealed.stored, sealed.rawLength)) await up.flush();
   }
   await up.flush();
   await up.drain();

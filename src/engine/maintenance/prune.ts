@@ -1,5 +1,5 @@
 import { BadInputError } from '../../common/errors';
-import { encodeIndexFile } from '../repo/chunk-index';
+import { encodeIndexFile, entryAt } from '../repo/chunk-index';
 import { DATA_PREFIX, INDEX_PREFIX, indexKey, packIdOf, packKey } from '../repo/layout';
 import { sha256hex, type PackEntry } from '../repo/pack';
 import type { Repository } from '../repo/repository';
@@ -55,7 +55,7 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
   const packBlobs = new Map<string, PackEntry[]>();
   for (const [id, loc] of index.entries()) {
     const l = packBlobs.get(loc.pack) ?? [];
-    l.push({ id, type: loc.type, offset: loc.offset, length: loc.length });
+    l.push(entryAt(id, loc));
     packBlobs.set(loc.pack, l);
   }
   const report: PruneReport = {
@@ -103,7 +103,7 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
   for (const [id, loc] of index.allEntries()) {
     if (gone.has(loc.pack)) continue;
     const l = kept.get(loc.pack) ?? [];
-    l.push({ id, type: loc.type, offset: loc.offset, length: loc.length });
+    l.push(entryAt(id, loc));
     kept.set(loc.pack, l);
   }
   const keep = [...kept.entries()].map(([id, entries]) => ({ id, entries }));
