@@ -181,6 +181,10 @@ test('volumes are declared named volumes or repository paths that exist; every n
     for (const { source } of secretRefs(s)) assert.ok(compose.secrets?.[source], `${name}: secret "${source}" is not declared under secrets:`);
   }
   for (const v of Object.keys(compose.volumes ?? {})) assert.ok(used.has(v), `volume "${v}" is declared but no service mounts it`);
+  // the bridge reads its token where the secret is mounted
+  const bridgeArgs = argv(services.bridge.command);
+  const tokenFile = bridgeArgs[bridgeArgs.indexOf('--token-file') + 1];
+  assert.ok(secretRefs(services.bridge).some((r) => r.target === tokenFile), `bridge --token-file ${tokenFile} is not a mounted secret`);
 });
 
 test('dependencies name existing services with conditions they can meet, and form no cycle', () => {
