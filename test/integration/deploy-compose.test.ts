@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import YAML from 'yaml';
+import { parseDurationMs } from '../../src/common/schema-primitives';
+import { SEARCH_ATTRIBUTE_TYPES } from '../../src/common/search-attributes';
 import { loadPlanFile } from '../../src/config/load-plan';
 import { TEMPORAL_ENV_NAMES } from '../../src/config/temporal-env';
 import { WORKER_ENV_NAMES, workerSettings } from '../../src/worker/worker-settings';
@@ -106,6 +108,23 @@ test('every service has a pinned, current image or a build from the repository',
   assert.equal(schemaJobs.length, 1, 'temporalio/server must depend on an admin-tools schema job with service_completed_successfully');
   assert.ok(argv(services[schemaJobs[0][0]].entrypoint).some((a) => a.endsWith('setup-schema.sh')));
   assert.ok(services.worker.build && services.bridge.build, 'the worker and the bridge are built from deploy/Dockerfile');
+  // the search attributes workflows set are registered before any worker starts
+  const registrar = Object.entries(services).find(([, s]) => argv(s.command).join(' ').includes('search-attribute create'));
+  assert.ok(registrar, 'no job registers the search attributes');
+  const [registrarName, registrarService] = registrar;
+  const script = argv(registrarService.command).join(' ');
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) assert.ok(script.includes(`${name}=${type}`), `search attribute ${name}=${type} is not registered`);
+  for (const app of ['worker', 'bridge']) {
+    assert.equal(dependsOn(services[app])[registrarName]?.condition, 'service_completed_successfully', `${app} must wait for ${registrarName}`);
+  }
+});
+
+test("the worker's graceful shutdown ends before Docker's SIGKILL", () => {
+  const w = services.worker as Service & { stop_grace_period?: string };
+  const grace = parseDurationMs(envOf(w).LEPTON_DR_SHUTDOWN_GRACE);
+  const kill = parseDurationMs(w.stop_grace_period ?? '10s');
+  assert.ok(grace !== undefined && kill !== undefined);
+  assert.ok(grace < kill, `LEPTON_DR_SHUTDOWN_GRACE (${grace} ms) must be shorter than stop_grace_period (${kill} ms)`);
 });
 
 test('ports publish on loopback only, once each, and every scrape or webhook target is a port its service listens on', () => {
@@ -162,6 +181,10 @@ test('volumes are declared named volumes or repository paths that exist; every n
     for (const { source } of secretRefs(s)) assert.ok(compose.secrets?.[source], `${name}: secret "${source}" is not declared under secrets:`);
   }
   for (const v of Object.keys(compose.volumes ?? {})) assert.ok(used.has(v), `volume "${v}" is declared but no service mounts it`);
+  // the bridge reads its token where the secret is mounted
+  const bridgeArgs = argv(services.bridge.command);
+  const tokenFile = bridgeArgs[bridgeArgs.indexOf('--token-file') + 1];
+  assert.ok(secretRefs(services.bridge).some((r) => r.target === tokenFile), `bridge --token-file ${tokenFile} is not a mounted secret`);
 });
 
 test('dependencies name existing services with conditions they can meet, and form no cycle', () => {
