@@ -283,6 +283,7 @@ const NOT_CONTAINER_SETTINGS: Record<string, string> = {
   LEPTON_DR_TOOLS_DIR: 'the local stack only (where scripts/install-tools.sh put temporal and weed)',
   PROMETHEUS_BIN: 'the prediction demo only',
   NGINX_BIN: 'the failover demo only',
+  PROMTOOL_BIN: 'predict forecast-eval only (an evaluation command, not a service)',
   LEPTON_DR_ALLOW_FAULT_INJECTION: 'tests and chaos runs only; stays unset in production',
   LOG_LEVEL: 'generic alias of LEPTON_DR_LOG_LEVEL',
 };
