@@ -8,7 +8,8 @@ import { stackBanner } from './stack-banner';
 import { localStackEndpoints, stackEnv, type LocalStackEndpoints } from './stack-endpoints';
 import { localStackPaths, makeStackDirs, rotateLog, stackLogFile, type LocalStackPaths } from './stack-paths';
 import { localStackPorts, type LocalStackPortOverrides, type LocalStackPorts } from './stack-ports';
-import { launchStackServers, stackServerOptions } from './stack-servers';
+import type { ServerRestartPolicy } from './server-supervisor';
+import { launchStackServers, stackServerOptions, SupervisedStackServers } from './stack-servers';
 import { StackSignals } from './stack-signals';
 import { removeStackStatus, writeStackStatus } from './stack-status';
 import { StackWorkers } from './stack-workers';
@@ -33,14 +34,20 @@ export interface LocalStackOptions {
   /** Extra environment of the worker. */
   workerEnv?: NodeJS.ProcessEnv;
   startTimeoutMs?: number;
+  /** How a server that died is restarted, and when the stack gives up on it (tests make it quick). */
+  serverRestart?: ServerRestartPolicy;
   log?: Logger;
 }
 
 export interface LocalStack extends LocalStackEndpoints {
   ports: LocalStackPorts;
   paths: LocalStackPaths;
-  temporal: TemporalServer;
-  seaweed: SeaweedServer;
+  /** The Temporal dev server running now (a new one after each restart). */
+  readonly temporal: TemporalServer;
+  /** The SeaweedFS server running now (a new one after each restart). */
+  readonly seaweed: SeaweedServer;
+  /** Set when the stack stopped because a server kept dying: the message that said so. */
+  readonly failure: string | undefined;
   worker: WorkerSupervisor | undefined;
   /** Variables for a process that should use this stack (credentials, endpoints, state dir). */
   env: Record<string, string>;
@@ -85,17 +92,30 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
   for (const n of ['temporal', 'seaweedfs', 'worker']) rotateLog(stackLogFile(paths, n));
   log.info({ state: paths.stateDir, logs: paths.logDir }, 'starting Temporal dev server and SeaweedFS');
-  const launched = await launchStackServers(stackServerOptions({ paths, ports, startTimeoutMs: o.startTimeoutMs ?? 90_000, killOnSignal }), () => signals.interrupted);
+  const serverOptions = stackServerOptions({ paths, ports, startTimeoutMs: o.startTimeoutMs ?? 90_000, killOnSignal });
+  const launched = await launchStackServers(serverOptions, () => signals.interrupted);
   if (!('temporal' in launched)) {
     signals.remove();
     if ('interrupted' in launched) throw new StackInterruptedError();
     throw launched.failure;
   }
-  const { temporal, seaweed } = launched;
-  log.info({ ms: Date.now() - t0, temporal: temporal.address, ui: temporal.uiUrl, s3: seaweed.endpoint }, 'servers ready');
+  log.info({ ms: Date.now() - t0, temporal: launched.temporal.address, ui: launched.temporal.uiUrl, s3: launched.seaweed.endpoint }, 'servers ready');
 
   let up = false;
   let stopping: Promise<void> | undefined;
+  let failure: string | undefined;
+  const servers = new SupervisedStackServers(launched, serverOptions, {
+    log,
+    policy: o.serverRestart,
+    onRestart: () => {
+      if (up && !stopping) writeStatus();
+    },
+    onGiveUp: (message) => {
+      failure = message;
+      log.error('stopping the local stack: it cannot run without that server');
+      void stop();
+    },
+  });
   const writeStatus = () =>
     writeStackStatus(paths.statusFile, {
       pid: process.pid,
@@ -103,10 +123,11 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       stateDir: paths.stateDir,
       endpoints: { temporalAddress: ep.temporalAddress, namespace: ep.namespace, uiUrl: ep.uiUrl, s3Endpoint: ep.s3Endpoint, bucket: ep.bucket, region: ep.region },
       children: [
-        { name: 'temporal', pid: temporal.server.pid, match: 'start-dev' },
-        { name: 'weed', pid: seaweed.server.pid, match: 'mini' },
+        { name: 'temporal', pid: servers.temporal.current.server.pid, match: 'start-dev' },
+        { name: 'weed', pid: servers.seaweed.current.server.pid, match: 'mini' },
         ...workers.all().flatMap((w) => (w.pid ? [{ name: 'worker', pid: w.pid, match: w.script }] : [])),
       ],
+      workers: workers.statuses(),
     });
   const workers = new StackWorkers({
     endpoints: ep,
@@ -114,7 +135,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     env: o.workerEnv,
     log,
     killOnSignal,
-    onSpawn: () => {
+    onChange: () => {
       if (up && !stopping) writeStatus();
     },
   });
@@ -126,9 +147,9 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
       const s0 = Date.now();
       await workers.stop();
       const workersMs = Date.now() - s0;
-      await Promise.all([temporal.stop(), seaweed.stop()]);
-      for (const [name, p] of [['Temporal', temporal.server], ['SeaweedFS', seaweed.server]] as const) {
-        if (p.exitStatus === 'signal SIGKILL' && !signals.forced) log.warn({ log: p.logFile }, `${name} did not stop within its grace time and was killed`);
+      await servers.stop();
+      for (const [name, p] of [['Temporal', servers.temporal.current.server], ['SeaweedFS', servers.seaweed.current.server]] as const) {
+        if (p.exitStatus === 'signal SIGKILL' && !signals.forced && !failure) log.warn({ log: p.logFile }, `${name} did not stop within its grace time and was killed`);
       }
       removeStackStatus(paths.statusFile);
       signals.remove();
@@ -147,8 +168,15 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     ...ep,
     ports,
     paths,
-    temporal,
-    seaweed,
+    get temporal() {
+      return servers.temporal.current;
+    },
+    get seaweed() {
+      return servers.seaweed.current;
+    },
+    get failure() {
+      return failure;
+    },
     worker: workers.main,
     env: stackEnv(ep),
     startWorker: (opts = {}) => {
@@ -164,7 +192,7 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     stopping: () => stopping !== undefined,
     stop: () => void stop(),
     killAll: () => {
-      for (const p of [...workers.all().map((w) => w.pid), temporal.server.pid, seaweed.server.pid]) if (p) killGroup(p, 'SIGKILL');
+      for (const p of [...workers.all().map((w) => w.pid), ...servers.pids()]) if (p) killGroup(p, 'SIGKILL');
     },
   });
   writeStatus();
