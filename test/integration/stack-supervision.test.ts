@@ -85,3 +85,23 @@ test('kill -9 of SeaweedFS: the stack says so, restarts it on the same data, and
   assert.equal(l.code, 0, l.err);
   assert.deepEqual((JSON.parse(l.out) as { snapshots: { asset: string }[] }).snapshots.map((x) => x.asset).sort(), ['after', 'after-s3', 'before'], 'the data written before the crash is still there');
 });
+
+test('a server the stack gives up on stops the stack, saying which server and why', async () => {
+  const state = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-giveup-'));
+  const own = capturedLog();
+  const s = await startLocalStack({ withWorker: false, ports: await freeStackPorts(), stateDir: state, banner: false, handleSignals: false, log: own.log, serverRestart: { maxQuickFailures: 1 } });
+  try {
+    const pid = s.temporal.server.pid;
+    process.kill(pid, 'SIGKILL');
+    await s.stopped;
+    assert.match(s.failure ?? '', /^Temporal dev server keeps dying \(1 times in a row within 10 s of starting; last was killed by SIGKILL \(up [\d.]+ s\)\); giving up\. Its log .*temporal\.log ends with:/);
+    assert.ok(own.lines.some((l) => l.level === 60 && l.msg === s.failure), 'logged as fatal');
+    assert.ok(own.lines.some((l) => l.msg === 'stopping the local stack: it cannot run without that server'));
+    assert.ok(!own.lines.some((l) => /did not stop within its grace time/.test(l.msg)), 'the killed server is not reported as a slow stop');
+    assert.notEqual(s.seaweed.server.exitStatus, undefined, 'the other server was stopped');
+    assert.ok(!fs.existsSync(s.paths.statusFile), 'nobody runs the stack now');
+  } finally {
+    await s.stop();
+    fs.rmSync(state, { recursive: true, force: true });
+  }
+});
