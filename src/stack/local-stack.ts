@@ -1,7 +1,6 @@
 import { logger, type Logger } from '../common/logger';
 import { loadPlanFile } from '../config/load-plan';
 import { stateDir as defaultStateDir } from '../config/local-stack';
-import { killGroup } from './process';
 import type { SeaweedServer } from './seaweed';
 import { claimStateDir } from './claim-state-dir';
 import { stackBanner } from './stack-banner';
@@ -9,10 +8,9 @@ import { localStackEndpoints, stackEnv, type LocalStackEndpoints } from './stack
 import { localStackPaths, makeStackDirs, rotateLog, stackLogFile, type LocalStackPaths } from './stack-paths';
 import { localStackPorts, type LocalStackPortOverrides, type LocalStackPorts } from './stack-ports';
 import type { ServerRestartPolicy } from './server-supervisor';
-import { launchStackServers, stackServerOptions, SupervisedStackServers } from './stack-servers';
+import { launchStackServers, stackServerOptions } from './stack-servers';
+import { StackRuntime } from './stack-runtime';
 import { StackSignals } from './stack-signals';
-import { removeStackStatus, writeStackStatus } from './stack-status';
-import { StackWorkers } from './stack-workers';
 import type { TemporalServer } from './temporal-server';
 import type { WorkerSupervisor } from './worker-process';
 
@@ -101,106 +99,39 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   }
   log.info({ ms: Date.now() - t0, temporal: launched.temporal.address, ui: launched.temporal.uiUrl, s3: launched.seaweed.endpoint }, 'servers ready');
 
-  let up = false;
-  let stopping: Promise<void> | undefined;
-  let failure: string | undefined;
-  const servers = new SupervisedStackServers(launched, serverOptions, {
-    log,
-    policy: o.serverRestart,
-    onRestart: () => {
-      if (up && !stopping) writeStatus();
-    },
-    onGiveUp: (message) => {
-      failure = message;
-      log.error('stopping the local stack: it cannot run without that server');
-      void stop();
-    },
-  });
-  const writeStatus = () =>
-    writeStackStatus(paths.statusFile, {
-      pid: process.pid,
-      startedAt: new Date(t0).toISOString(),
-      stateDir: paths.stateDir,
-      endpoints: { temporalAddress: ep.temporalAddress, namespace: ep.namespace, uiUrl: ep.uiUrl, s3Endpoint: ep.s3Endpoint, bucket: ep.bucket, region: ep.region },
-      children: [
-        { name: 'temporal', pid: servers.temporal.current.server.pid, match: 'start-dev' },
-        { name: 'weed', pid: servers.seaweed.current.server.pid, match: 'mini' },
-        ...workers.all().flatMap((w) => (w.pid ? [{ name: 'worker', pid: w.pid, match: w.script }] : [])),
-      ],
-      workers: workers.statuses(),
-    });
-  const workers = new StackWorkers({
-    endpoints: ep,
-    ports,
-    env: o.workerEnv,
-    log,
-    killOnSignal,
-    onChange: () => {
-      if (up && !stopping) writeStatus();
-    },
-  });
-
-  let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => (resolveStopped = r));
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      const s0 = Date.now();
-      await workers.stop();
-      const workersMs = Date.now() - s0;
-      await servers.stop();
-      for (const [name, p] of [['Temporal', servers.temporal.current.server], ['SeaweedFS', servers.seaweed.current.server]] as const) {
-        if (p.exitStatus === 'signal SIGKILL' && !signals.forced && !failure) log.warn({ log: p.logFile }, `${name} did not stop within its grace time and was killed`);
-      }
-      removeStackStatus(paths.statusFile);
-      signals.remove();
-      log.info({ ms: Date.now() - s0, workersMs, serversMs: Date.now() - s0 - workersMs }, 'local stack stopped');
-      resolveStopped();
-    })());
-
+  const rt = new StackRuntime({ startedAt: t0, paths, ports, endpoints: ep, servers: launched, serverOptions, serverRestart: o.serverRestart, workerEnv: o.workerEnv, signals, killOnSignal, log });
   try {
-    if (o.withWorker) workers.startMain(workerPlan);
+    if (o.withWorker) rt.workers.startMain(workerPlan);
   } catch (e) {
-    await stop();
+    await rt.stop();
     throw e;
   }
-
   const stack: LocalStack = {
     ...ep,
     ports,
     paths,
     get temporal() {
-      return servers.temporal.current;
+      return rt.servers.temporal.current;
     },
     get seaweed() {
-      return servers.seaweed.current;
+      return rt.servers.seaweed.current;
     },
     get failure() {
-      return failure;
+      return rt.failure;
     },
-    worker: workers.main,
+    worker: rt.workers.main,
     env: stackEnv(ep),
-    startWorker: (opts = {}) => {
-      const w = workers.startExtra(opts);
-      writeStatus();
-      return w;
-    },
-    stop,
-    stopped,
+    startWorker: (opts) => rt.startWorker(opts),
+    stop: () => rt.stop(),
+    stopped: rt.stopped,
   };
-  up = true;
-  signals.attach({
-    stopping: () => stopping !== undefined,
-    stop: () => void stop(),
-    killAll: () => {
-      for (const p of [...workers.all().map((w) => w.pid), ...servers.pids()]) if (p) killGroup(p, 'SIGKILL');
-    },
-  });
-  writeStatus();
+  signals.attach({ stopping: () => rt.isStopping(), stop: () => void rt.stop(), killAll: () => rt.killAll() });
+  rt.writeStatus();
   if (signals.interrupted) {
-    await stop();
+    await rt.stop();
     throw new StackInterruptedError();
   }
-  log.info({ ms: Date.now() - t0, ui: ep.uiUrl, temporal: ep.temporalAddress, s3: ep.s3Endpoint, logs: paths.logDir, worker: workers.main?.pid }, 'local stack ready');
+  log.info({ ms: Date.now() - t0, ui: ep.uiUrl, temporal: ep.temporalAddress, s3: ep.s3Endpoint, logs: paths.logDir, worker: rt.workers.main?.pid }, 'local stack ready');
   if (o.banner ?? true) process.stdout.write(stackBanner(stack));
   await o.onReady?.(stack);
   return stack;
