@@ -21,6 +21,7 @@ const program = new Command('lepton-dr')
   .description('Disaster recovery for AI infrastructure on Temporal: backup, restore, prediction, failover')
   .option('--plan <file>', 'DR plan file (default: $LEPTON_DR_PLAN, else the local stack)')
   .option('--json', 'machine-readable output')
+  .option('--no-wait-for-worker', 'fail at once, starting nothing, when no worker polls the task queue (default: warn within seconds and wait)')
   .showHelpAfterError();
 
 for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), pruneCommand(), verifyCommand(), statsCommand(), workerCommand()]) program.addCommand(c);

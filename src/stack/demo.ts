@@ -4,6 +4,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { startPredictionDemo, type PredictionDemo } from '../demo/prediction-demo';
 import YAML from 'yaml';
 import { logger, type Logger } from '../common/logger';
+import { livePollers } from '../common/task-queue-pollers';
 import { LOCAL_STACK, stateDir as defaultStateDir } from '../config/local-stack';
 import { humanBytes } from '../workflows/format';
 import type { BackupInput, RestoreInput } from '../workflows/inputs';
@@ -99,11 +100,8 @@ function stamp(d = new Date()): string {
 async function waitForPoller(connection: Connection, namespace: string, taskQueue: string, worker: WorkerSupervisor, timeoutMs: number, stop: Promise<never>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = await Promise.race([
-      connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: 1 }, taskQueueType: 1 }),
-      stop,
-    ]);
-    if ((r.pollers ?? []).length > 0 && worker.pid) return;
+    const p = await Promise.race([livePollers(connection, namespace, taskQueue), stop]);
+    if (p.workflow > 0 && p.activity > 0 && worker.pid) return;
     if (Date.now() > deadline) {
       throw new Error(`no worker polls task queue ${taskQueue} after ${timeoutMs / 1000} s; worker log ${worker.logFile}:\n${readLastLines(worker.logFile, 20)}`);
     }

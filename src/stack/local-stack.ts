@@ -1,17 +1,16 @@
 import { logger, type Logger } from '../common/logger';
 import { loadPlanFile } from '../config/load-plan';
 import { stateDir as defaultStateDir } from '../config/local-stack';
-import { killGroup } from './process';
 import type { SeaweedServer } from './seaweed';
 import { claimStateDir } from './claim-state-dir';
 import { stackBanner } from './stack-banner';
 import { localStackEndpoints, stackEnv, type LocalStackEndpoints } from './stack-endpoints';
 import { localStackPaths, makeStackDirs, rotateLog, stackLogFile, type LocalStackPaths } from './stack-paths';
 import { localStackPorts, type LocalStackPortOverrides, type LocalStackPorts } from './stack-ports';
+import type { ServerRestartPolicy } from './server-supervisor';
 import { launchStackServers, stackServerOptions } from './stack-servers';
+import { StackRuntime } from './stack-runtime';
 import { StackSignals } from './stack-signals';
-import { removeStackStatus, writeStackStatus } from './stack-status';
-import { StackWorkers } from './stack-workers';
 import type { TemporalServer } from './temporal-server';
 import type { WorkerSupervisor } from './worker-process';
 
@@ -33,14 +32,20 @@ export interface LocalStackOptions {
   /** Extra environment of the worker. */
   workerEnv?: NodeJS.ProcessEnv;
   startTimeoutMs?: number;
+  /** How a server that died is restarted, and when the stack gives up on it (tests make it quick). */
+  serverRestart?: ServerRestartPolicy;
   log?: Logger;
 }
 
 export interface LocalStack extends LocalStackEndpoints {
   ports: LocalStackPorts;
   paths: LocalStackPaths;
-  temporal: TemporalServer;
-  seaweed: SeaweedServer;
+  /** The Temporal dev server running now (a new one after each restart). */
+  readonly temporal: TemporalServer;
+  /** The SeaweedFS server running now (a new one after each restart). */
+  readonly seaweed: SeaweedServer;
+  /** Set when the stack stopped because a server kept dying: the message that said so. */
+  readonly failure: string | undefined;
   worker: WorkerSupervisor | undefined;
   /** Variables for a process that should use this stack (credentials, endpoints, state dir). */
   env: Record<string, string>;
@@ -85,94 +90,48 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
 
   for (const n of ['temporal', 'seaweedfs', 'worker']) rotateLog(stackLogFile(paths, n));
   log.info({ state: paths.stateDir, logs: paths.logDir }, 'starting Temporal dev server and SeaweedFS');
-  const launched = await launchStackServers(stackServerOptions({ paths, ports, startTimeoutMs: o.startTimeoutMs ?? 90_000, killOnSignal }), () => signals.interrupted);
+  const serverOptions = stackServerOptions({ paths, ports, startTimeoutMs: o.startTimeoutMs ?? 90_000, killOnSignal });
+  const launched = await launchStackServers(serverOptions, () => signals.interrupted);
   if (!('temporal' in launched)) {
     signals.remove();
     if ('interrupted' in launched) throw new StackInterruptedError();
     throw launched.failure;
   }
-  const { temporal, seaweed } = launched;
-  log.info({ ms: Date.now() - t0, temporal: temporal.address, ui: temporal.uiUrl, s3: seaweed.endpoint }, 'servers ready');
+  log.info({ ms: Date.now() - t0, temporal: launched.temporal.address, ui: launched.temporal.uiUrl, s3: launched.seaweed.endpoint }, 'servers ready');
 
-  let up = false;
-  let stopping: Promise<void> | undefined;
-  const writeStatus = () =>
-    writeStackStatus(paths.statusFile, {
-      pid: process.pid,
-      startedAt: new Date(t0).toISOString(),
-      stateDir: paths.stateDir,
-      endpoints: { temporalAddress: ep.temporalAddress, namespace: ep.namespace, uiUrl: ep.uiUrl, s3Endpoint: ep.s3Endpoint, bucket: ep.bucket, region: ep.region },
-      children: [
-        { name: 'temporal', pid: temporal.server.pid, match: 'start-dev' },
-        { name: 'weed', pid: seaweed.server.pid, match: 'mini' },
-        ...workers.all().flatMap((w) => (w.pid ? [{ name: 'worker', pid: w.pid, match: w.script }] : [])),
-      ],
-    });
-  const workers = new StackWorkers({
-    endpoints: ep,
-    ports,
-    env: o.workerEnv,
-    log,
-    killOnSignal,
-    onSpawn: () => {
-      if (up && !stopping) writeStatus();
-    },
-  });
-
-  let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => (resolveStopped = r));
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      const s0 = Date.now();
-      await workers.stop();
-      const workersMs = Date.now() - s0;
-      await Promise.all([temporal.stop(), seaweed.stop()]);
-      for (const [name, p] of [['Temporal', temporal.server], ['SeaweedFS', seaweed.server]] as const) {
-        if (p.exitStatus === 'signal SIGKILL' && !signals.forced) log.warn({ log: p.logFile }, `${name} did not stop within its grace time and was killed`);
-      }
-      removeStackStatus(paths.statusFile);
-      signals.remove();
-      log.info({ ms: Date.now() - s0, workersMs, serversMs: Date.now() - s0 - workersMs }, 'local stack stopped');
-      resolveStopped();
-    })());
-
+  const rt = new StackRuntime({ startedAt: t0, paths, ports, endpoints: ep, servers: launched, serverOptions, serverRestart: o.serverRestart, workerEnv: o.workerEnv, signals, killOnSignal, log });
   try {
-    if (o.withWorker) workers.startMain(workerPlan);
+    if (o.withWorker) rt.workers.startMain(workerPlan);
   } catch (e) {
-    await stop();
+    await rt.stop();
     throw e;
   }
-
   const stack: LocalStack = {
     ...ep,
     ports,
     paths,
-    temporal,
-    seaweed,
-    worker: workers.main,
+    get temporal() {
+      return rt.servers.temporal.current;
+    },
+    get seaweed() {
+      return rt.servers.seaweed.current;
+    },
+    get failure() {
+      return rt.failure;
+    },
+    worker: rt.workers.main,
     env: stackEnv(ep),
-    startWorker: (opts = {}) => {
-      const w = workers.startExtra(opts);
-      writeStatus();
-      return w;
-    },
-    stop,
-    stopped,
+    startWorker: (opts) => rt.startWorker(opts),
+    stop: () => rt.stop(),
+    stopped: rt.stopped,
   };
-  up = true;
-  signals.attach({
-    stopping: () => stopping !== undefined,
-    stop: () => void stop(),
-    killAll: () => {
-      for (const p of [...workers.all().map((w) => w.pid), temporal.server.pid, seaweed.server.pid]) if (p) killGroup(p, 'SIGKILL');
-    },
-  });
-  writeStatus();
+  signals.attach({ stopping: () => rt.isStopping(), stop: () => void rt.stop(), killAll: () => rt.killAll() });
+  rt.writeStatus();
   if (signals.interrupted) {
-    await stop();
+    await rt.stop();
     throw new StackInterruptedError();
   }
-  log.info({ ms: Date.now() - t0, ui: ep.uiUrl, temporal: ep.temporalAddress, s3: ep.s3Endpoint, logs: paths.logDir, worker: workers.main?.pid }, 'local stack ready');
+  log.info({ ms: Date.now() - t0, ui: ep.uiUrl, temporal: ep.temporalAddress, s3: ep.s3Endpoint, logs: paths.logDir, worker: rt.workers.main?.pid }, 'local stack ready');
   if (o.banner ?? true) process.stdout.write(stackBanner(stack));
   await o.onReady?.(stack);
   return stack;

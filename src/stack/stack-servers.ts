@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { LOCAL_STACK } from '../config/local-stack';
+import type { Logger } from '../common/logger';
 import { launchSeaweed, type SeaweedServer, type SeaweedServerOptions } from './seaweed';
 import { socketDir, stackLogFile, type LocalStackPaths } from './stack-paths';
 import type { LocalStackPorts } from './stack-ports';
+import { ServerSupervisor, type ServerRestartPolicy } from './server-supervisor';
 import { launchTemporal, type TemporalServer, type TemporalServerOptions } from './temporal-server';
 
 export interface StackServerSettings {
@@ -68,4 +70,39 @@ export async function launchStackServers(
   await Promise.all([tRes.status === 'fulfilled' ? tRes.value.stop() : undefined, sRes.status === 'fulfilled' ? sRes.value.stop() : undefined]);
   if (interrupted()) return { interrupted: true };
   return { failure: tRes.status === 'rejected' ? tRes.reason : (sRes as PromiseRejectedResult).reason };
+}
+
+/** Both servers of a running stack, each restarted with the same state whenever it dies. */
+export class SupervisedStackServers {
+  readonly temporal: ServerSupervisor<TemporalServer>;
+  readonly seaweed: ServerSupervisor<SeaweedServer>;
+
+  constructor(
+    first: { temporal: TemporalServer; seaweed: SeaweedServer },
+    o: StackServerOptions,
+    s: { log: Logger; policy?: ServerRestartPolicy; onRestart: () => void; onGiveUp: (message: string) => void },
+  ) {
+    const common = { ...s.policy, log: s.log, onRestart: s.onRestart, onGiveUp: s.onGiveUp };
+    this.temporal = new ServerSupervisor(first.temporal, {
+      ...common,
+      name: 'Temporal dev server',
+      keeps: `SQLite ${o.temporal.dbFile}, gRPC port ${o.temporal.port}`,
+      launch: () => launchTemporal(o.temporal),
+    });
+    this.seaweed = new ServerSupervisor(first.seaweed, {
+      ...common,
+      name: 'SeaweedFS',
+      keeps: `data ${o.seaweed.dataDir}, S3 port ${o.seaweed.ports.s3}`,
+      launch: () => launchSeaweed(o.seaweed),
+    });
+  }
+
+  /** pids of the servers running now. */
+  pids(): number[] {
+    return [this.temporal.current.server.pid, this.seaweed.current.server.pid];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.temporal.stop(), this.seaweed.stop()]);
+  }
 }

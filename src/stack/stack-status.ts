@@ -1,22 +1,33 @@
 import fs from 'node:fs';
-import type { LocalStackEndpoints } from './stack-endpoints';
+import { z } from 'zod';
+
+const WorkerExitSchema = z.object({ at: z.string(), exit: z.string(), upMs: z.number(), quick: z.boolean(), cause: z.string().optional() });
 
 /** <state>/run/stack.json: who runs the stack now, so a second `up` and the CLI can tell. */
-export interface StackStatus {
-  pid: number;
-  startedAt: string;
-  stateDir: string;
-  endpoints: Omit<LocalStackEndpoints, 'logDir' | 'stateDir'>;
+export const StackStatusSchema = z.object({
+  pid: z.number().int(),
+  startedAt: z.string(),
+  stateDir: z.string(),
+  endpoints: z.object({ temporalAddress: z.string(), namespace: z.string(), uiUrl: z.string(), s3Endpoint: z.string(), bucket: z.string(), region: z.string() }),
   /** Processes started by the stack; match is part of their command line (guards against reused pids). */
-  children: { name: string; pid: number; match: string }[];
-}
+  children: z.array(z.object({ name: z.string(), pid: z.number().int(), match: z.string() })),
+  /** The stack's supervised workers: where they log and how each last died (a start that failed says why). */
+  workers: z.array(z.object({ name: z.string(), log: z.string(), pid: z.number().int().optional(), restarts: z.number().int(), lastExit: WorkerExitSchema.optional() })).default([]),
+});
 
-export function readStackStatus(file: string): StackStatus | undefined {
+export type StackStatus = z.input<typeof StackStatusSchema>;
+export type StackWorkerStatus = z.output<typeof StackStatusSchema>['workers'][number];
+
+/** The status file, or undefined if there is none (or it is not one: then nobody can be said to run the stack). */
+export function readStackStatus(file: string): z.output<typeof StackStatusSchema> | undefined {
+  let raw: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as StackStatus;
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
+  const r = StackStatusSchema.safeParse(raw);
+  return r.success ? r.data : undefined;
 }
 
 export function writeStackStatus(file: string, status: StackStatus): void {

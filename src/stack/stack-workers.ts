@@ -3,6 +3,7 @@ import { localStackPorts, type LocalStackPorts } from './stack-ports';
 import { rotateLog, stackLogFile } from './stack-paths';
 import type { LocalStackEndpoints } from './stack-endpoints';
 import { workerEnvFor } from './worker-env';
+import type { StackWorkerStatus } from './stack-status';
 import { WorkerSupervisor } from './worker-process';
 
 export interface StackWorkersOptions {
@@ -12,27 +13,31 @@ export interface StackWorkersOptions {
   env?: NodeJS.ProcessEnv;
   log: Logger;
   killOnSignal: boolean;
-  /** After each (re)start of any worker. */
-  onSpawn?: () => void;
+  /** After each (re)start of any worker, and after each death. */
+  onChange?: () => void;
 }
 
 /** The supervised workers of one stack: the main one (`up`'s) and any started later. */
 export class StackWorkers {
   main: WorkerSupervisor | undefined;
   readonly extra: WorkerSupervisor[] = [];
+  private readonly names = new Map<WorkerSupervisor, string>();
 
   constructor(private readonly o: StackWorkersOptions) {}
 
   /** A supervisor (not started yet) logging to <logDir>/<logName>.log. */
   make(planFile: string | undefined, logName: string, env?: NodeJS.ProcessEnv): WorkerSupervisor {
-    return new WorkerSupervisor({
+    const w = new WorkerSupervisor({
       planFile,
       env: workerEnvFor(planFile, this.o.endpoints, this.o.ports, { ...this.o.env, ...env }, this.o.log),
       logFile: stackLogFile(this.o.endpoints, logName),
       log: this.o.log.child({ process: logName }),
       killOnSignal: this.o.killOnSignal,
-      onSpawn: () => this.o.onSpawn?.(),
+      onSpawn: () => this.o.onChange?.(),
+      onExit: () => this.o.onChange?.(),
     });
+    this.names.set(w, logName);
+    return w;
   }
 
   startMain(planFile: string | undefined): WorkerSupervisor {
@@ -53,6 +58,11 @@ export class StackWorkers {
 
   all(): WorkerSupervisor[] {
     return [...(this.main ? [this.main] : []), ...this.extra];
+  }
+
+  /** For the status file: each worker's log, pid and how it last died. */
+  statuses(): StackWorkerStatus[] {
+    return this.all().map((w) => ({ name: this.names.get(w) ?? 'worker', log: w.logFile, pid: w.pid, restarts: w.restarts, lastExit: w.lastExit }));
   }
 
   async stop(): Promise<void> {

@@ -24,6 +24,38 @@ export interface WorkerSupervisorOptions {
   killOnSignal?: boolean;
   /** Called after each (re)start with the new pid. */
   onSpawn?: (pid: number) => void;
+  /** Called each time the worker died (before the restart), with what lastExit says. */
+  onExit?: (exit: WorkerExit) => void;
+}
+
+/** How the worker last died: what the CLI shows when no worker polls. */
+export interface WorkerExit {
+  at: string;
+  /** e.g. "code 1", "signal SIGKILL". */
+  exit: string;
+  upMs: number;
+  /** Died before it counted as healthy: it could not start (or keeps crashing). */
+  quick: boolean;
+  /** The worker's own last error message from its log, if it logged one. */
+  cause: string | undefined;
+}
+
+/**
+ * The message of the last error (pino level >= 50) in a worker log's tail, else its last line:
+ * a worker that cannot start logs "worker failed: <why>" as its last words.
+ */
+export function causeFromLog(tail: string): string | undefined {
+  const lines = tail.split('\n').map((l) => l.trim()).filter(Boolean);
+  for (let i = lines.length - 1; i >= 0; i--) {
+    try {
+      const j = JSON.parse(lines[i]) as { level?: number; msg?: unknown };
+      if ((j.level ?? 0) >= 50 && typeof j.msg === 'string') return j.msg.slice(0, 400);
+    } catch {
+      // not a JSON log line
+    }
+  }
+  const last = lines.at(-1);
+  return last && last !== '(no log)' ? last.slice(0, 400) : undefined;
 }
 
 /**
@@ -36,6 +68,7 @@ export class WorkerSupervisor {
   private wake: AbortController | undefined;
   private loop: Promise<void> | undefined;
   private startCount = 0;
+  private lastExitSeen: WorkerExit | undefined;
   readonly script: string;
 
   constructor(private readonly o: WorkerSupervisorOptions) {
@@ -50,6 +83,11 @@ export class WorkerSupervisor {
   /** How many times the worker was started again after dying. */
   get restarts(): number {
     return Math.max(0, this.startCount - 1);
+  }
+
+  /** How the worker last died, if it did. */
+  get lastExit(): WorkerExit | undefined {
+    return this.lastExitSeen;
   }
 
   get logFile(): string {
@@ -85,13 +123,20 @@ export class WorkerSupervisor {
       if (this.stopping) break;
       const upMs = Date.now() - startedAt;
       backoff = upMs >= healthyAfter ? 1000 : Math.min(backoff * 2, maxBackoff);
-      const delay = upMs >= healthyAfter ? 1000 : backoff;
+      const quick = upMs < healthyAfter;
+      const delay = quick ? backoff : 1000;
       // A worker that dies at once usually says why in its last lines.
-      const tail = upMs < healthyAfter ? readLastLines(this.o.logFile, 5).split('\n').map((l) => l.slice(0, 400)).join('\n') : undefined;
-      this.o.log.warn(
-        { pid: this.current.pid, exit: this.current.exitStatus, upMs, restartInMs: delay, log: this.o.logFile, tail },
-        `worker exited (${this.current.exitStatus}); restarting in ${Math.round(delay / 1000)} s`,
-      );
+      const last = quick ? readLastLines(this.o.logFile, 5) : undefined;
+      const tail = last?.split('\n').map((l) => l.slice(0, 400)).join('\n');
+      const cause = last === undefined ? undefined : causeFromLog(last);
+      const exit = this.current.exitStatus ?? 'exited';
+      this.lastExitSeen = { at: new Date().toISOString(), exit, upMs, quick, cause };
+      this.o.onExit?.(this.lastExitSeen);
+      const why = quick ? `exited (${exit}) ${(upMs / 1000).toFixed(1)} s after its start${cause ? `: ${cause}` : ''}` : `exited (${exit})`;
+      const fields = { pid: this.current.pid, exit, upMs, restartInMs: delay, log: this.o.logFile, tail };
+      const msg = `worker ${why}; restarting in ${Math.round(delay / 1000)} s (log ${this.o.logFile})`;
+      if (quick) this.o.log.error(fields, msg);
+      else this.o.log.warn(fields, msg);
       this.wake = new AbortController();
       await sleep(delay, undefined, { signal: this.wake.signal }).catch(() => undefined);
     }

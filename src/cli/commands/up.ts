@@ -18,6 +18,8 @@ export function upCommand(): Command {
       try {
         const stack = await startLocalStack({ withWorker: o.worker, planFile: plan ? path.resolve(plan) : undefined });
         await stack.stopped;
+        // a server that kept dying stopped the stack; its message was logged when it gave up
+        if (stack.failure) process.exitCode = 1;
       } catch (e) {
         if (e instanceof StackInterruptedError) {
           process.exitCode = 130;
