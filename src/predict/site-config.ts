@@ -29,6 +29,7 @@ import { NameSchema, ScheduleSchema, type Plan } from '../config/plan-schema';
 import { DecisionPolicySchema, DurationMs, type DecisionPolicy } from '../config/prediction-policy';
 import { DEFAULT_LOG_PATTERNS, logPatternSchema } from './sources/log-counter';
 import { seriesScorerConfigSchema } from './detectors/scorer';
+import { LIMIT_FORECAST_SETTINGS } from './detectors/trend';
 import type { TrendConfigInput } from './detectors/trend';
 
 const HttpUrl = z.string().refine((u) => {
@@ -55,6 +56,7 @@ export type LimitConfig = z.output<typeof LimitSchema>;
 
 export function trendOf(l: LimitConfig, series: string): TrendConfigInput {
   return {
+    ...LIMIT_FORECAST_SETTINGS,
     limit: l.limit,
     direction: l.direction,
     leadTimeMs: Math.max(1, l.leadTime),

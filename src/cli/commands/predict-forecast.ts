@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { BadInputError } from '../../common/errors';
 import { parseDurationMs } from '../../common/schema-primitives';
+import { parseOrThrow } from '../../common/zod-errors';
+import { trendConfigSchema } from '../../predict/detectors/trend';
 import { fmtDuration } from '../../predict/detectors/detector';
 import { compareOnTraces, summariseComparison } from '../../predict/eval/forecast-eval';
 import type { ForecastEvalOptions, TraceComparison } from '../../predict/eval/forecast-eval';
@@ -37,6 +40,16 @@ export function forecastRows(rows: readonly TraceComparison[]): string[][] {
   ];
 }
 
+function trendSettings(json: string): ForecastEvalOptions['trend'] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new BadInputError('--trend: not JSON');
+  }
+  return parseOrThrow(trendConfigSchema.omit({ limit: true, leadTimeMs: true, windowPoints: true }).partial(), raw, '--trend') as ForecastEvalOptions['trend'];
+}
+
 export function predictForecastEvalCommand(): Command {
   return new Command('forecast-eval')
     .description('time-to-limit warnings on generated labelled traces: ours against Prometheus predict_linear (real Prometheus), at equal lead time')
@@ -45,10 +58,11 @@ export function predictForecastEvalCommand(): Command {
     .option('--step <duration>', 'sample (and evaluation) step', durationArg, 300_000)
     .option('--horizon <duration>', 'lead horizon: warn when the limit is this close (predict_linear extrapolates this far)', durationArg, 4 * 3600_000)
     .option('--window <duration>', 'fitted window, for both', durationArg, 12 * 3600_000)
+    .option('--trend <json>', 'our forecaster settings beyond limit, lead and window, as JSON (see TimeToLimitForecaster)')
     .option('--min-lead <duration>', 'goal: every filling trace warned at least this long before its limit', durationArg, 3600_000)
-    .action(async (opts: { seed: number; perFamily: number; step: number; horizon: number; window: number; minLead: number }, cmd: Command) => {
+    .action(async (opts: { seed: number; perFamily: number; step: number; horizon: number; window: number; trend?: string; minLead: number }, cmd: Command) => {
       const traces = generateTraces({ seed: opts.seed, stepMs: opts.step, perFamily: opts.perFamily });
-      const o: ForecastEvalOptions = { stepMs: opts.step, horizonMs: opts.horizon, windowMs: opts.window };
+      const o: ForecastEvalOptions = { stepMs: opts.step, horizonMs: opts.horizon, windowMs: opts.window, ...(opts.trend ? { trend: trendSettings(opts.trend) } : {}) };
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lepton-forecast-'));
       const prom = await prometheusWithTraces(dir, traces);
       try {

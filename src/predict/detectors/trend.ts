@@ -15,11 +15,17 @@
  *
  * urgency is 0.71 when eta equals the lead time and 0.5 at 1.25 x the lead time, so a clear
  * trend (confidence > 0.7) crosses the warning level (0.5) before eta falls below the lead time.
+ *
+ * Level shifts (`shiftPoints` samples in a row beyond the band on one side): towards the limit
+ * the history moves with the shift, away from it the window restarts; samples staying beyond the
+ * band on the safe side void the line's confidence. A seasonal forecast (seasonal-growth.ts) sees
+ * a daily cycle; the risk is the higher of the two. Measured by `lepton-dr predict forecast-eval`.
  */
 import { z } from 'zod';
 import type { Explanation, StreamingDetector } from './detector';
 import { fmt, fmtDuration } from './detector';
 import type { Sample } from '../series';
+import { SeasonalGrowth, seasonalGrowthStateSchema } from './seasonal-growth';
 
 export const trendConfigSchema = z
   .object({
@@ -33,6 +39,18 @@ export const trendConfigSchema = z
     minPoints: z.number().int().min(3).default(10),
     clip: z.number().positive().default(4),
     horizonSpans: z.number().positive().default(8),
+    /**
+     * A run of this many consecutive samples beyond the clip band, on the same side, is a level
+     * shift rather than noise: towards the limit (a dataset lands) the window's history moves by
+     * the shift, keeping the slope; away from it (a cleanup) the window restarts after the shift.
+     * 0: no shift handling (every sample is only winsorised).
+     */
+    shiftPoints: z.union([z.literal(0), z.number().int().min(2)]).default(0),
+    /** The period of a second, seasonal forecast (seasonal-growth.ts); the risk is the higher of the two. 0: none. */
+    seasonMs: z.number().nonnegative().default(0),
+    seasonBins: z.number().int().min(2).max(1440).default(48),
+    /** Period-over-period differences remembered by the growth estimate. */
+    seasonMemory: z.number().int().min(2).default(144),
     /** Name of the quantity in messages. */
     label: z.string().default('value'),
   })
@@ -40,11 +58,14 @@ export const trendConfigSchema = z
 export type TrendConfig = z.infer<typeof trendConfigSchema>;
 export type TrendConfigInput = z.input<typeof trendConfigSchema>;
 
+/** What a site's limits run with (site-config.ts) and `predict forecast-eval` measures; off in the bare schema. */
+export const LIMIT_FORECAST_SETTINGS = { shiftPoints: 6, seasonMs: 86_400_000 } as const satisfies Partial<TrendConfigInput>;
+
 export const trendStateSchema = z
   .object({
     times: z.array(z.number()),
     values: z.array(z.number()),
-    /** Samples seen in total. */
+    /** Samples in the window's history (seen in total, unless a level shift away from the limit restarted it). */
     count: z.number().int().nonnegative(),
     lastScore: z.number(),
     lastT: z.number().nullable(),
@@ -60,6 +81,9 @@ export const trendStateSchema = z
         sinceRebase: z.number().int().nonnegative(),
       })
       .strict(),
+    /** The current run of samples beyond the clip band (shift handling). */
+    run: z.object({ side: z.number().int().min(-1).max(1), times: z.array(z.number()), values: z.array(z.number()), residuals: z.array(z.number()) }).strict().optional(),
+    season: seasonalGrowthStateSchema.optional(),
   })
   .strict();
 export type TrendState = z.infer<typeof trendStateSchema>;
@@ -99,11 +123,16 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
   private svv = 0;
   private sinceRebase = 0;
   private readonly f = { a: 0, b: 0, sd: 0, sxx: 0, n: 0 };
+  private readonly season: SeasonalGrowth | null;
+  // the current run of samples beyond the clip band: side, and their times, unclipped values and residuals
+  private run: { side: number; times: number[]; values: number[]; residuals: number[] } = { side: 0, times: [], values: [], residuals: [] };
 
   constructor(config: TrendConfigInput) {
     this.config = trendConfigSchema.parse(config);
     this.times = new Float64Array(this.config.windowPoints);
     this.values = new Float64Array(this.config.windowPoints);
+    const c = this.config;
+    this.season = c.seasonMs ? new SeasonalGrowth(c.seasonMs, c.seasonBins, c.seasonMemory) : null;
   }
 
   private rebase(): void {
@@ -154,14 +183,20 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     const cfg = this.config;
     const w = cfg.windowPoints;
     if (Number.isNaN(this.ref)) this.ref = t;
+    this.season?.observe(t, v);
     // winsorise against the current fit
     if (this.count >= cfg.minPoints) {
       if (this.fit()) {
         const f = this.f;
         const pred = f.a + f.b * ((t - this.ref) / 3600_000);
         const band = cfg.clip * Math.max(f.sd, 1e-9 * (Math.abs(pred) + 1));
-        if (v > pred + band) v = pred + band;
-        else if (v < pred - band) v = pred - band;
+        const side = v > pred + band ? 1 : v < pred - band ? -1 : 0;
+        if (cfg.shiftPoints > 0 && this.trackRun(side, t, v, v - pred, cfg.shiftPoints)) {
+          this.afterShift(t);
+          return this.lastScore;
+        }
+        if (side > 0) v = pred + band;
+        else if (side < 0) v = pred - band;
       }
     }
     // slide the window
@@ -191,6 +226,52 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     return this.lastScore;
   }
 
+  /** Extends (or restarts) the run of out-of-band samples; true when it has become a level shift. */
+  private trackRun(side: number, t: number, v: number, residual: number, shiftPoints: number): boolean {
+    if (side === 0 && this.run.side === 0) return false;
+    if (side !== this.run.side) this.run = { side, times: [], values: [], residuals: [] };
+    if (side === 0) return false;
+    this.run.times.push(t);
+    this.run.values.push(v);
+    this.run.residuals.push(residual);
+    return this.run.times.length >= shiftPoints;
+  }
+
+  /** A level shift ends at t: towards the limit the history moves by the run's median residual (the run enters unclipped); away from it the window keeps only the run. */
+  private afterShift(t: number): void {
+    const run = this.run;
+    this.run = { side: 0, times: [], values: [], residuals: [] };
+    const w = this.config.windowPoints;
+    const n = Math.min(this.count, w);
+    const inWindow = run.times.length - 1; // the run's earlier samples, already in the window (clipped)
+    const keptTimes: number[] = [];
+    const keptValues: number[] = [];
+    const towards = (this.config.direction === 'up' ? 1 : -1) * run.side > 0;
+    const sorted = [...run.residuals].sort((a, b) => a - b);
+    const offset = sorted[Math.floor(sorted.length / 2)]!;
+    if (towards) {
+      this.season?.shift(offset);
+      for (let k = 0; k < n - inWindow; k++) {
+        const i = (this.head - n + k + w) % w;
+        keptTimes.push(this.times[i]!);
+        keptValues.push(this.values[i]! + offset);
+      }
+    }
+    keptTimes.push(...run.times);
+    keptValues.push(...run.values);
+    const start = Math.max(0, keptTimes.length - w);
+    for (let k = start; k < keptTimes.length; k++) {
+      this.times[(k - start) % w] = keptTimes[k]!;
+      this.values[(k - start) % w] = keptValues[k]!;
+    }
+    this.count = keptTimes.length - start;
+    this.head = this.count % w;
+    this.rebase();
+    this.lastT = t;
+    this.last = this.compute(t);
+    this.lastScore = this.last.risk;
+  }
+
   private compute(now: number): Forecast {
     const cfg = this.config;
     if (this.count < cfg.minPoints) return NO_FORECAST;
@@ -215,9 +296,20 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     const oldest = this.times[(this.head - f.n + w) % w]!;
     const span = Math.max(0, now - oldest);
     const horizon = etaMs === 0 ? 1 : Number.isFinite(etaMs) ? Math.min(1, (cfg.horizonSpans * span) / etaMs) : 0;
-    const confidence = gap <= 0 ? fill : fill * significance * horizon;
-    const urgency = Number.isFinite(etaMs) ? 1 / (1 + (etaMs / (1.25 * cfg.leadTimeMs)) ** 4) : 0;
-    const risk = Math.min(1, Math.max(0, confidence * urgency));
+    // samples staying beyond the band on the safe side (a cleanup under way) contradict the fitted trend
+    const receding = this.run.side * sign < 0 && this.run.times.length >= 2;
+    let confidence = gap <= 0 ? fill : receding ? 0 : fill * significance * horizon;
+    const urgency = (eta: number): number => (Number.isFinite(eta) ? 1 / (1 + (eta / (1.25 * cfg.leadTimeMs)) ** 4) : 0);
+    let risk = Math.min(1, Math.max(0, confidence * urgency(etaMs)));
+    if (this.season && gap > 0) {
+      const sf = this.season.forecast(now, cfg.limit, sign, 4 * cfg.leadTimeMs);
+      const seasonalRisk = sf.confidence * urgency(sf.etaMs);
+      if (seasonalRisk > risk) {
+        risk = Math.min(1, seasonalRisk);
+        etaMs = sf.etaMs;
+        confidence = sf.confidence;
+      }
+    }
     return { etaMs, confidence, risk, level, slopePerHour: f.b, forecast };
   }
 
@@ -271,6 +363,8 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
         svv: this.svv,
         sinceRebase: this.sinceRebase,
       },
+      ...(this.run.side !== 0 ? { run: { side: this.run.side, times: [...this.run.times], values: [...this.run.values], residuals: [...this.run.residuals] } } : {}),
+      ...(this.season ? { season: this.season.state() } : {}),
     };
   }
 
@@ -294,6 +388,8 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     d.stv = m.stv;
     d.svv = m.svv;
     d.sinceRebase = m.sinceRebase;
+    if (st.run) d.run = { side: st.run.side, times: [...st.run.times], values: [...st.run.values], residuals: [...st.run.residuals] };
+    if (d.season && st.season) d.season.restore(st.season);
     if (st.lastT !== null) d.last = d.compute(st.lastT);
     d.lastScore = st.lastScore;
     return d;

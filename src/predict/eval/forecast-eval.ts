@@ -5,19 +5,21 @@
  * Equal lead time: both are asked "will the limit be crossed within `horizonMs`?" at every step.
  * - predict_linear: `predict_linear(m[window], horizon) >= limit`, evaluated by the real
  *   Prometheus (query_range over the TSDB the traces were loaded into with promtool);
- * - ours: risk >= the warning level (0.5) with `leadTimeMs = horizonMs / 1.25`, since the
+ * - ours: the warning level the loop would raise from the forecaster's risk (its default policy:
+ *   threshold 0.5 with hysteresis), with `leadTimeMs = horizonMs / 1.25`, since the
  *   forecaster's urgency reaches 0.5 at 1.25 lead times (trend.ts): a confident forecast warns
  *   when the crossing is at most one horizon away, like predict_linear.
  * Both fit the same window of samples. Lead time and false alarms: forecast-score.ts.
  */
-import { TimeToLimitForecaster } from '../detectors/trend';
+import { DecisionPolicySchema } from '../../config/prediction-policy';
+import type { DecisionPolicy } from '../../config/prediction-policy';
+import { LIMIT_FORECAST_SETTINGS, TimeToLimitForecaster } from '../detectors/trend';
 import type { TrendConfigInput } from '../detectors/trend';
 import { queryRange } from '../sources/prometheus';
 import type { LabelledTrace } from './forecast-traces';
 import { scoreWarnings } from './forecast-score';
 import type { TraceScore, WarningPoint } from './forecast-score';
 
-export const WARN_LEVEL = 0.5;
 /** Name of the gauge the traces are written as (label `trace`). */
 export const TRACE_METRIC = 'lepton_forecast_trace';
 
@@ -26,7 +28,7 @@ export interface ForecastEvalOptions {
   horizonMs: number;
   /** The fitted window, for both. */
   windowMs: number;
-  /** Our forecaster's settings beyond limit, lead and window (generic: the same for every trace). */
+  /** Our forecaster's settings beyond limit, lead and window (generic: the same for every trace; default LIMIT_FORECAST_SETTINGS, what a site's limits run with). */
   trend?: Omit<TrendConfigInput, 'limit' | 'leadTimeMs' | 'windowPoints'>;
 }
 
@@ -38,13 +40,32 @@ export interface TraceComparison {
 }
 
 export function ourTrendConfig(trace: Pick<LabelledTrace, 'limit' | 'unit'>, o: ForecastEvalOptions): TrendConfigInput {
-  return { ...o.trend, limit: trace.limit, leadTimeMs: o.horizonMs / 1.25, windowPoints: Math.max(3, Math.round(o.windowMs / o.stepMs)), label: trace.unit };
+  return { ...LIMIT_FORECAST_SETTINGS, ...o.trend, limit: trace.limit, leadTimeMs: o.horizonMs / 1.25, windowPoints: Math.max(3, Math.round(o.windowMs / o.stepMs)), label: trace.unit };
+}
+
+/**
+ * The warning the loop raises from a risk series, with the loop's default policy: on after
+ * `raiseAfter` evaluations at or above the warning threshold, off after `clearAfter` below
+ * (threshold - hysteresis).
+ */
+export function warningsFromRisk(risks: readonly { t: number; risk: number }[], policy: Pick<DecisionPolicy, 'thresholds' | 'hysteresis' | 'raiseAfter' | 'clearAfter'> = DecisionPolicySchema.parse({})): WarningPoint[] {
+  let on = false;
+  let streak = 0;
+  return risks.map(({ t, risk }) => {
+    const flips = on ? risk < policy.thresholds.warn - policy.hysteresis : risk >= policy.thresholds.warn;
+    streak = flips ? streak + 1 : 0;
+    if (streak >= (on ? policy.clearAfter : policy.raiseAfter)) {
+      on = !on;
+      streak = 0;
+    }
+    return { t, on };
+  });
 }
 
 /** Our warnings at every sample time of the trace. */
 export function ourWarnings(trace: LabelledTrace, o: ForecastEvalOptions): WarningPoint[] {
   const f = new TimeToLimitForecaster(ourTrendConfig(trace, o));
-  return trace.samples.map((s) => ({ t: s.t, on: f.update(s) >= WARN_LEVEL }));
+  return warningsFromRisk(trace.samples.map((s) => ({ t: s.t, risk: f.update(s) })));
 }
 
 /** OpenMetrics text of the traces (one gauge, one series per trace, timestamps in seconds), for `promtool tsdb create-blocks-from openmetrics`. */
