@@ -38,7 +38,7 @@ const distRoot = path.join(__dirname, '..');
 export const WORKER_MAIN = path.join(distRoot, 'src', 'worker', 'main.js');
 
 /** A plan for a bench worker: the repository at s3://bucket/<prefix>, the given task queue and assets. */
-export function writeBenchPlan(o: { seaweed: Seaweed; temporal: TemporalDev; dir: string; prefix: string; taskQueue: string; packSizeMiB: number; assets?: { name: string; source: string }[]; sites?: Record<string, unknown>[] }): string {
+export function writeBenchPlan(o: { seaweed: Seaweed; temporal: TemporalDev; dir: string; prefix: string; taskQueue: string; packSizeMiB: number; assets?: { name: string; source: string }[]; sites?: Record<string, unknown>[]; roots?: { sources: string[]; targets: string[] } }): string {
   const planFile = path.join(o.dir, `plan-${o.prefix}.yaml`);
   fs.writeFileSync(
     planFile,
@@ -55,6 +55,7 @@ export function writeBenchPlan(o: { seaweed: Seaweed; temporal: TemporalDev; dir
       temporal: { address: o.temporal.address, namespace: o.temporal.namespace, taskQueue: o.taskQueue },
       assets: o.assets ?? [],
       ...(o.sites ? { sites: o.sites } : {}),
+      ...(o.roots ? { roots: o.roots } : {}),
     }),
   );
   return planFile;
@@ -96,7 +97,8 @@ export async function workflowBundle(dir: string): Promise<string> {
   return out;
 }
 
-export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packSizeMiB: number }): Promise<WorkflowRig> {
+/** `root`: the folder holding the sources backed up and the restore targets. */
+export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; root: string; packSizeMiB: number }): Promise<WorkflowRig> {
   const t0 = performance.now();
   fs.mkdirSync(o.dir, { recursive: true });
   const [temporal, bundle] = await Promise.all([startTemporal(), workflowBundle(o.dir)]);
@@ -130,7 +132,9 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packS
   const use = async (prefix: string) => {
     if (current === prefix && worker) return;
     await stopWorker();
-    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB });
+    // ad-hoc sources and restore targets are refused outside the plan's roots: the bench's temp folder
+    const roots = { sources: [o.root], targets: [o.root] };
+    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB, roots });
     const env = workerEnv(o.seaweed, planFile, bundle);
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
