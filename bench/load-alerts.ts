@@ -75,6 +75,8 @@ export interface AlertLoadRun {
   /** send to response (the bridge answers after the signal is accepted by Temporal) */
   latencyMs: { p50: number; p99: number; max: number };
   repeats: number;
+  /** answered repeats whose original was answered too: what the loop must count as duplicates */
+  expectedDuplicates: number;
   /** the loop's alertStats once it has them all (or at the deadline); null: it did not answer the status query */
   loop: { received: number; duplicates: number; runs: number; iteration: number } | null;
   loopError?: string;
@@ -180,6 +182,8 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
     let ok = 0;
     let errors = 0;
     let repeats = 0;
+    /** alert number -> deliveries of it answered 200 */
+    const answered = new Map<number, number>();
     let lastAnswer = 0;
     const pending: Promise<void>[] = [];
     const t0 = performance.now();
@@ -192,7 +196,8 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
         continue;
       }
       const repeat = i % repeatEvery === repeatEvery - 1;
-      const body = notification(repeat ? i - 1 : i, startsAt);
+      const alertNo = repeat ? i - 1 : i;
+      const body = notification(alertNo, startsAt);
       if (repeat) repeats++;
       inFlight++;
       sent++;
@@ -203,6 +208,7 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
           lastAnswer = performance.now();
           if (r.status === 200) {
             ok++;
+            answered.set(alertNo, (answered.get(alertNo) ?? 0) + 1);
             latencies.push(lastAnswer - s);
           } else {
             errors++;
@@ -213,6 +219,7 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
     }
     await Promise.all(pending);
     const spanMs = lastAnswer - t0;
+    const expectedDuplicates = [...answered.values()].reduce((n, k) => n + k - 1, 0);
 
     // every answered delivery is one alert in the loop (a repeat counts as received and duplicate)
     let status: PredictionStatus | null = null;
@@ -245,6 +252,7 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
       achievedPerS: ok / (spanMs / 1000),
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies) },
       repeats,
+      expectedDuplicates,
       loop: status ? { received: status.alertStats.received, duplicates: status.alertStats.duplicates, runs: status.runs, iteration: status.iteration } : null,
       ...(loopError ? { loopError } : {}),
       tasks,

@@ -129,7 +129,7 @@ async function measuredSuite(args: Args, tmp: string, profileDir: string | undef
     seaweed = await startSeaweed({ bucket: 'bench', accessKeyId: 'bench-key', secretAccessKey: 'bench-secret' });
     log(`SeaweedFS at ${seaweed.endpoint}`);
     if (args.workflow) {
-      rig = await startWorkflowRig({ seaweed, dir: path.join(tmp, 'workflow'), packSizeMiB: args.packSizeMiB });
+      rig = await startWorkflowRig({ seaweed, dir: path.join(tmp, 'workflow'), root: tmp, packSizeMiB: args.packSizeMiB });
       log(`Temporal at ${rig.temporal.address} in ${fmtS(rig.startupMs)}`);
     }
 

@@ -49,6 +49,7 @@ export function writeBenchPlan(o: {
   packSizeMiB: number;
   assets?: { name: string; source: string }[];
   sites?: Record<string, unknown>[];
+  roots?: { sources: string[]; targets: string[] };
   /** the headline configuration: encrypted (password from WORKFLOW_PASSWORD_ENV), compression auto */
   likeRestic?: boolean;
 }): string {
@@ -69,8 +70,7 @@ export function writeBenchPlan(o: {
       temporal: { address: o.temporal.address, namespace: o.temporal.namespace, taskQueue: o.taskQueue },
       assets: o.assets ?? [],
       ...(o.sites ? { sites: o.sites } : {}),
-      // the bench's data sets and restore targets live in its temp folder
-      ...(o.likeRestic ? { roots: { sources: [os.tmpdir()], targets: [os.tmpdir()] } } : {}),
+      ...(o.roots ? { roots: o.roots } : {}),
     }),
   );
   return planFile;
@@ -112,7 +112,8 @@ export async function workflowBundle(dir: string): Promise<string> {
   return out;
 }
 
-export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packSizeMiB: number }): Promise<WorkflowRig> {
+/** `root`: the folder holding the sources backed up and the restore targets. */
+export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; root: string; packSizeMiB: number }): Promise<WorkflowRig> {
   const t0 = performance.now();
   fs.mkdirSync(o.dir, { recursive: true });
   const [temporal, bundle] = await Promise.all([startTemporal(), workflowBundle(o.dir)]);
@@ -146,7 +147,9 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packS
   const use = async (prefix: string) => {
     if (current === prefix && worker) return;
     await stopWorker();
-    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB, likeRestic: true });
+    // ad-hoc sources and restore targets are refused outside the plan's roots: the bench's temp folder
+    const roots = { sources: [o.root], targets: [o.root] };
+    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB, roots, likeRestic: true });
     const env = { ...workerEnv(o.seaweed, planFile, bundle), [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
