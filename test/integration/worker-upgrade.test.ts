@@ -82,7 +82,7 @@ const taskBuilds = (evs: HistoryEvent[]): string[] => evs.flatMap((e) => (e.work
 const hasPatchMarker = (evs: HistoryEvent[]): boolean => evs.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
 const memoOf = async (h: WorkflowHandle, runId?: string): Promise<Record<string, unknown>> => ((await (runId ? h.client.getHandle(h.workflowId, runId) : h).describe()).memo ?? {}) as Record<string, unknown>;
 
-test('worker v1 -> v2 under Worker Versioning while a prediction loop runs and a failover waits for approval', { timeout: 180_000 }, async () => {
+test('worker v1 -> v2 under Worker Versioning while a prediction loop runs and a failover waits for approval', { timeout: 300_000 }, async () => {
   const client = stack.client;
   const v1 = startBuild('v1', path.join(DIST_ROOT, 'workflow-bundle.js'));
   await makeCurrent(client, 'v1');
@@ -113,12 +113,16 @@ test('worker v1 -> v2 under Worker Versioning while a prediction loop runs and a
   assert.ok(!hasPatchMarker(fEvents) && !('codeVersion' in (await memoOf(failover))), 'a workflow that started on v1 keeps the old path of the patch');
 
   // the loop keeps going on v2 and continues as new there; a run started on v2 takes the new path
-  const later = await waitFor('a run of the loop started on v2', async () => {
+  let seen = '';
+  const later = await waitFor(`a run of the loop started on v2 (${atUpgrade.runs} runs at the upgrade)`, async () => {
     const s = await loop.query(predictionStatusQuery);
-    if (s.runId === atUpgrade.runId || s.runIteration < 1) return undefined;
     const builds = taskBuilds(await events(loop, s.runId));
+    const pending = ((await loop.describe()).raw.pendingActivities ?? []).map((p) => `${p.activityType?.name} attempt ${p.attempt} state ${String(p.state)} on ${p.lastWorkerIdentity}`);
+    seen = `run ${s.runs} (${s.runId}) iteration ${s.iteration} (${s.runIteration} in this run), errors ${s.errors}, tasks by build ${builds.join(',')}, pending activities: ${pending.join('; ') || 'none'}`;
+    if (s.runId === atUpgrade.runId || s.runIteration < 1) return undefined;
     return builds[0] === 'v2' ? { s, builds } : undefined;
-  }, 60_000);
+    // longer than the loop activities' 2 min start-to-close: an activity task lost with v1 is retried within it
+  }, 150_000).catch((e: Error) => assert.fail(`${e.message}; last seen: ${seen}`));
   assert.ok(later.s.iteration > atUpgrade.iteration, `iterations ${atUpgrade.iteration} -> ${later.s.iteration}`);
   assert.equal(later.s.errors, atUpgrade.errors, `no failed iterations across the upgrade (last error: ${later.s.lastError})`);
   const oldRun = await events(loop, atUpgrade.runId);
