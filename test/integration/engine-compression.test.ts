@@ -9,7 +9,8 @@ import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { verifyRepository } from '../../src/engine/maintenance/verify';
 import type { BlobLocation } from '../../src/engine/repo/chunk-index';
-import { DATA_PREFIX } from '../../src/engine/repo/layout';
+import { prune } from '../../src/engine/maintenance/prune';
+import { DATA_PREFIX, snapshotKey } from '../../src/engine/repo/layout';
 import { readPackHeader } from '../../src/engine/repo/pack';
 import { Repository, type RepositoryOptions } from '../../src/engine/repo/repository';
 import type { SnapshotManifest } from '../../src/engine/repo/snapshot';
@@ -200,4 +201,24 @@ test('an index entry that misstates the plaintext length is caught (decompressed
   assert.throws(() => repo.checkBlob(id, stored, 'blob', loc.rawLength! - 1), (e: Error) => e instanceof IntegrityError && /decompress/.test(e.message));
   assert.throws(() => repo.checkBlob(id, stored, 'blob', loc.rawLength! + 1), (e: Error) => e instanceof IntegrityError && /decompresses to/.test(e.message));
   assert.throws(() => repo.checkBlob(id, stored, 'blob'), (e: Error) => e instanceof IntegrityError && /SHA-256/.test(e.message));
+});
+
+test('prune rewrites the index keeping each blob compression record: what it keeps still restores and verifies', async () => {
+  const a = path.join(tmp, 'prune-a');
+  const b = path.join(tmp, 'prune-b');
+  writeTextTree(a, 2, 2000);
+  writeTextTree(b, 3, 2500);
+  const repo = await Repository.open(new FsStore(path.join(tmp, 'prune-repo')), key, { create: true });
+  const old = await backupDirect(repo, { asset: 'p', source: a, strategy: 'incremental' }, pool);
+  const kept = await backupDirect(repo, { asset: 'q', source: b, strategy: 'incremental' }, pool);
+  await repo.store.delete(snapshotKey(old.id));
+  const now = Date.now();
+  await prune(repo, { graceMs: 0, minGraceMs: 0, now: new Date(now) });
+  const second = await prune(repo, { graceMs: 0, minGraceMs: 0, now: new Date(now + 1000) });
+  assert.ok(second.deleted.length >= 1, 'the forgotten snapshot packs are deleted (the index is rewritten)');
+  const reopened = await Repository.open(new FsStore(path.join(tmp, 'prune-repo')), key, {});
+  assert.ok((await fileLocations(reopened, kept, 'logs/run-0/train-0.log')).every((l) => l.rawLength !== undefined));
+  await restoreDirect(reopened, { snapshot: { id: kept.id }, target: path.join(tmp, 'prune-out') });
+  assert.deepEqual(describeTree(path.join(tmp, 'prune-out')), describeTree(b));
+  assert.deepEqual((await verifyRepository(reopened, { readData: 1 })).errors, []);
 });
