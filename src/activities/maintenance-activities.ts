@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
 import { parseOrThrow } from '../common/zod-errors';
+import { ForgetInputSchema, PruneRepositoryInputSchema, VerifyRepositoryInputSchema, type ForgetInput, type PruneRepositoryInput, type VerifyRepositoryInput } from '../contracts/maintenance-inputs';
 import type { Plan } from '../config/plan-schema';
 import { prune, type PruneReport } from '../engine/maintenance/prune';
 import { verifyRepository, type VerifyReport } from '../engine/maintenance/verify';
@@ -15,16 +15,13 @@ export interface MaintenanceDeps {
   metrics?: MetricsSink;
 }
 
-const PruneInput = z.object({ graceHours: z.number().min(0).max(24 * 365), dryRun: z.boolean() }).strict();
-const VerifyInput = z.object({ readData: z.number().min(0).max(1) }).strict();
-const ForgetInput = z.object({ asset: z.string().min(1).optional(), dryRun: z.boolean() }).strict();
 
 /** Repository maintenance: retention (forget), two-phase prune, verification. */
 export function createMaintenanceActivities({ plan, repo, metrics }: MaintenanceDeps) {
   return {
-    async forgetByRetention(raw: unknown): Promise<{ asset: string; kept: string[]; forgotten: string[] }[]> {
+    async forgetByRetention(raw: ForgetInput): Promise<{ asset: string; kept: string[]; forgotten: string[] }[]> {
       return mapFailure(async () => {
-        const input = parseOrThrow(ForgetInput, raw, 'forget input');
+        const input = parseOrThrow(ForgetInputSchema, raw, 'forget input');
         const assets = plan.assets.filter((a) => a.retention && (!input.asset || a.name === input.asset));
         const out = [];
         for (const a of assets) {
@@ -36,9 +33,9 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async pruneRepository(raw: unknown): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted'> & { marked: number; unmarked: number; deleted: number }> {
+    async pruneRepository(raw: PruneRepositoryInput): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted'> & { marked: number; unmarked: number; deleted: number }> {
       return mapFailure(async () => {
-        const input = parseOrThrow(PruneInput, raw, 'prune input');
+        const input = parseOrThrow(PruneRepositoryInputSchema, raw, 'prune input');
         const ctx = Context.current();
         const r = await prune(repo, {
           graceMs: input.graceHours * 3600_000,
@@ -54,9 +51,9 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async verifyRepository(raw: unknown): Promise<VerifyReport> {
+    async verifyRepository(raw: VerifyRepositoryInput): Promise<VerifyReport> {
       return mapFailure(async () => {
-        const input = parseOrThrow(VerifyInput, raw, 'verify input');
+        const input = parseOrThrow(VerifyRepositoryInputSchema, raw, 'verify input');
         const ctx = Context.current();
         const r = await verifyRepository(repo, { readData: input.readData, onProgress: (p) => ctx.heartbeat(p) });
         if (r.errors.length) ctx.log.warn('repository verification found errors', { errors: r.errors.slice(0, 20), count: r.errors.length });

@@ -12,11 +12,11 @@ import {
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
 import { mapLimit } from '../common/map-limit';
-import { humanBytes } from './format';
-import { BackupInputSchema, formatIssues } from './inputs';
-import { progressQuery } from './messages';
+import { humanBytes } from '../common/format';
+import { BackupInputSchema, formatIssues } from '../contracts/inputs';
+import { progressQuery } from '../contracts/messages';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
-import type { BackupResult, RunProgress } from './types';
+import type { BackupResult, RunProgress } from '../contracts/types';
 import { FailureType } from '../common/failure-types';
 
 const steps = proxyActivities<Activities>(shortStep);
