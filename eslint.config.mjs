@@ -22,7 +22,33 @@ export default tseslint.config(
   {
     files: ['src/engine/**/*.ts', 'src/predict/**/*.ts', 'src/failover/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@temporalio/*'], message: 'engine/predict/failover know nothing of Temporal' }] }],
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@temporalio/*'], message: 'engine/predict/failover know nothing of Temporal' },
+        { group: ['**/workflows/*', '**/activities/*'], message: 'the domain sits below workflows and activities: shared types live in src/contracts' },
+      ] }],
+    },
+  },
+  {
+    // contracts sit below workflows, activities and the faces, and are imported by workflow code
+    files: ['src/contracts/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'stream', 'net', 'http', 'https', 'worker_threads'], message: 'contracts are imported by workflow code: no Node built-ins' },
+          { group: ['**/workflows/*', '**/activities/*', '**/cli/*', '**/bridge/*', '**/worker/*', '**/stack/*'], message: 'contracts sit below workflows, activities and the faces' },
+          { group: ['**/engine/*', '**/engine/**', '**/predict/*', '**/failover/*'], allowTypeImports: true, message: 'contracts take only types from the domain' },
+        ],
+      }],
+    },
+  },
+  {
+    // activities and the faces (CLI, bridge) meet the workflows through src/contracts only
+    // (the prediction contracts still live in src/workflows/prediction-*.ts)
+    files: ['src/activities/**/*.ts', 'src/cli/**/*.ts', 'src/bridge/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['**/workflows/*', '!**/workflows/prediction-inputs', '!**/workflows/prediction-messages'], message: 'import workflow inputs, results and messages from src/contracts; start workflows by workflowRef' },
+      ] }],
     },
   },
 );

@@ -1,6 +1,6 @@
 import { stepDurations, type FailoverReport } from '../src/common/failover-report';
 import { triggerFailover } from '../src/cli/failover-trigger';
-import { approveUpdate, failoverStatusQuery } from '../src/workflows/failover-messages';
+import { approveUpdate, failoverStatusQuery } from '../src/contracts/failover-messages';
 import { backupDemo, extendPlan, outcomeOf, resetDemo, startDemo, waitFor, type DemoSite } from '../test/helpers/failover-demo';
 import { startLoad } from '../test/helpers/load';
 import { startStack } from '../test/helpers/stack';

@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { spawnServer, type ServerProcess } from '../test/helpers/child';
 import type { Seaweed } from '../test/helpers/seaweed';
 import { startTemporal, type TemporalDev } from '../test/helpers/temporal';
-import type { BackupResult, RestoreResult } from '../src/workflows/types';
+import type { BackupResult, RestoreResult } from '../src/contracts/types';
 import { cpuSecondsOf, peakRssOf } from './measure';
 
 /**

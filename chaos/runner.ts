@@ -4,7 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { prune } from '../src/engine/maintenance/prune';
 import { snapshotKey } from '../src/engine/repo/layout';
 import { selectKept } from '../src/engine/retention';
-import type { BackupResult, RestoreResult } from '../src/workflows/types';
+import type { BackupResult, RestoreResult } from '../src/contracts/types';
 import { failureText } from '../test/helpers/failure-text';
 import type { Cluster } from './cluster';
 import type { PruneClock } from './prune-clock';

@@ -1,6 +1,6 @@
 import { BadInputError, NotFoundError } from '../common/errors';
 import type { Asset, Plan } from '../config/plan-schema';
-import type { BackupInput } from '../workflows/inputs';
+import type { BackupInput } from '../contracts/inputs';
 import { pathPolicy } from './allowed-paths';
 
 /** The asset definition a backup runs with: the plan's, overridden by the run's input, or ad hoc (its source within the plan's roots). */

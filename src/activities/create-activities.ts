@@ -1,5 +1,4 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
-import { z } from 'zod';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import { cleanupBackup, commitBackup } from '../engine/backup/commit-backup';
@@ -12,8 +11,29 @@ import { abortRestore, cleanupRestore, finishRestore } from '../engine/restore/f
 import { planRestore } from '../engine/restore/plan-restore';
 import { runRestoreBatch, type RestoreProgress } from '../engine/restore/run-restore-batch';
 import { selectKept } from '../engine/retention';
-import { BackupInputSchema, RestoreInputSchema } from '../workflows/inputs';
-import type { BackupPlanRef, RestorePlanRef, SnapshotSummary } from '../workflows/types';
+import {
+  AbortRestoreInputSchema,
+  AssetRefSchema,
+  BackupIdSchema,
+  BatchRefSchema,
+  CommitInputSchema,
+  AssetFilterSchema,
+  PlanBackupInputSchema,
+  PlanRestoreInputSchema,
+  RestoreBatchRefSchema,
+  RestoreIdSchema,
+  type AbortRestoreInput,
+  type AssetRef,
+  type BackupIdInput,
+  type BatchRef,
+  type CommitInput,
+  type AssetFilter,
+  type PlanBackupInput,
+  type PlanRestoreInput,
+  type RestoreBatchRef,
+  type RestoreIdInput,
+} from '../contracts/activity-inputs';
+import type { BackupPlanRef, RestorePlanRef, SnapshotSummary } from '../contracts/types';
 import { checkRestoreTarget } from './allowed-paths';
 import { resolveAsset } from './assets';
 import { mapFailure } from './failure';
@@ -25,11 +45,6 @@ export interface ActivityDeps {
   pool: ChunkPool;
   metrics?: MetricsSink;
 }
-
-const Id = z.string().min(1).max(200).regex(/^[a-zA-Z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
-const SnapshotId = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters');
-const BatchRef = z.object({ backupId: Id, batch: z.number().int().min(0) }).strict();
-const RestoreBatchRef = z.object({ restoreId: Id, batch: z.number().int().min(0) }).strict();
 
 function summarise(m: SnapshotManifest): SnapshotSummary {
   return {
@@ -67,9 +82,9 @@ function resumeDetails(): { itemsDone: number; completed?: string } {
 export function createActivities(deps: ActivityDeps) {
   const { plan, repo, pool, metrics } = deps;
   return {
-    async planBackup(raw: unknown): Promise<BackupPlanRef> {
+    async planBackup(raw: PlanBackupInput): Promise<BackupPlanRef> {
       return mapFailure(async () => {
-        const input = parseOrThrow(BackupInputSchema.extend({ backupId: Id, snapshotId: SnapshotId }), raw, 'backup input');
+        const input = parseOrThrow(PlanBackupInputSchema, raw, 'backup input');
         const asset = resolveAsset(plan, input);
         const log = Context.current().log;
         log.info('planning backup', { asset: asset.name, source: asset.source, strategy: asset.strategy });
@@ -88,9 +103,9 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async backupBatch(raw: unknown): Promise<{ bytesRead: number; bytesUploaded: number }> {
+    async backupBatch(raw: BatchRef): Promise<{ bytesRead: number; bytesUploaded: number }> {
       return mapFailure(async () => {
-        const ref = parseOrThrow(BatchRef, raw, 'batch reference');
+        const ref = parseOrThrow(BatchRefSchema, raw, 'batch reference');
         const ctx = Context.current();
         const resumeFrom = resumeDetails().itemsDone;
         if (resumeFrom) ctx.log.info('resuming backup batch', { ...ref, resumeFrom });
@@ -105,9 +120,9 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async commitBackup(raw: unknown): Promise<SnapshotSummary> {
+    async commitBackup(raw: CommitInput): Promise<SnapshotSummary> {
       return mapFailure(async () => {
-        const { backupId, snapshotId } = parseOrThrow(z.object({ backupId: Id, snapshotId: SnapshotId.optional() }).strict(), raw, 'commit input');
+        const { backupId, snapshotId } = parseOrThrow(CommitInputSchema, raw, 'commit input');
         const m = await commitBackup(repo, backupId, { snapshotId });
         metrics?.backupCommitted({ asset: m.asset, files: m.stats.files, bytes: m.stats.bytes, bytesRead: m.stats.bytesRead, bytesUploaded: m.stats.bytesUploaded, startedAt: m.time, at: Date.now() });
         Context.current().log.info('snapshot committed', { snapshotId: m.id, asset: m.asset, bytesUploaded: m.stats.bytesUploaded });
@@ -115,14 +130,14 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async abandonBackup(raw: unknown): Promise<void> {
-      const { backupId } = parseOrThrow(z.object({ backupId: Id }).strict(), raw, 'abandon input');
+    async abandonBackup(raw: BackupIdInput): Promise<void> {
+      const { backupId } = parseOrThrow(BackupIdSchema, raw, 'abandon input');
       await cleanupBackup(repo, backupId);
     },
 
-    async applyRetention(raw: unknown): Promise<{ kept: string[]; forgotten: string[] }> {
+    async applyRetention(raw: AssetRef): Promise<{ kept: string[]; forgotten: string[] }> {
       return mapFailure(async () => {
-        const { asset } = parseOrThrow(z.object({ asset: Id }).strict(), raw, 'retention input');
+        const { asset } = parseOrThrow(AssetRefSchema, raw, 'retention input');
         const policy = plan.assets.find((a) => a.name === asset)?.retention;
         if (!policy) return { kept: [], forgotten: [] };
         const { keep, forget } = selectKept(await repo.listSnapshots({ asset }), policy);
@@ -132,18 +147,18 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async listSnapshots(raw: unknown): Promise<{ snapshots: SnapshotSummary[]; invalid: string[] }> {
+    async listSnapshots(raw: AssetFilter): Promise<{ snapshots: SnapshotSummary[]; invalid: string[] }> {
       return mapFailure(async () => {
-        const { asset } = parseOrThrow(z.object({ asset: Id.optional() }).strict(), raw, 'list input');
+        const { asset } = parseOrThrow(AssetFilterSchema, raw, 'list input');
         const invalid: string[] = [];
         const snaps = await repo.listSnapshots({ asset }, (id, err) => invalid.push(`${id}: ${err.message}`));
         return { snapshots: snaps.map(summarise), invalid };
       });
     },
 
-    async planRestore(raw: unknown): Promise<RestorePlanRef> {
+    async planRestore(raw: PlanRestoreInput): Promise<RestorePlanRef> {
       return mapFailure(async () => {
-        const input = parseOrThrow(RestoreInputSchema.innerType().innerType().extend({ restoreId: Id }), raw, 'restore input');
+        const input = parseOrThrow(PlanRestoreInputSchema, raw, 'restore input');
         checkRestoreTarget(plan, input.target);
         const snapshot =
           input.snapshot === 'latest' || input.snapshot === undefined
@@ -157,17 +172,17 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async restoreBatch(raw: unknown): Promise<RestoreProgress> {
+    async restoreBatch(raw: RestoreBatchRef): Promise<RestoreProgress> {
       return mapFailure(async () => {
-        const ref = parseOrThrow(RestoreBatchRef, raw, 'restore batch reference');
+        const ref = parseOrThrow(RestoreBatchRefSchema, raw, 'restore batch reference');
         const ctx = Context.current();
         return runRestoreBatch(repo, { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p) => ctx.heartbeat(p) });
       });
     },
 
-    async finishRestore(raw: unknown): Promise<{ target: string; files: number; bytes: number }> {
+    async finishRestore(raw: RestoreIdInput): Promise<{ target: string; files: number; bytes: number }> {
       return mapFailure(async () => {
-        const { restoreId } = parseOrThrow(z.object({ restoreId: Id }).strict(), raw, 'finish input');
+        const { restoreId } = parseOrThrow(RestoreIdSchema, raw, 'finish input');
         const out = await finishRestore(repo, restoreId);
         metrics?.restoreFinished({ files: out.files, bytes: out.bytes });
         Context.current().log.info('restore swapped into place', { ...out });
@@ -176,15 +191,15 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    async cleanupRestore(raw: unknown): Promise<void> {
+    async cleanupRestore(raw: RestoreIdInput): Promise<void> {
       return mapFailure(async () => {
-        const { restoreId } = parseOrThrow(z.object({ restoreId: Id }).strict(), raw, 'cleanup input');
+        const { restoreId } = parseOrThrow(RestoreIdSchema, raw, 'cleanup input');
         await cleanupRestore(repo, restoreId);
       });
     },
 
-    async abortRestore(raw: unknown): Promise<void> {
-      const { restoreId, target } = parseOrThrow(z.object({ restoreId: Id, target: z.string().optional() }).strict(), raw, 'abort input');
+    async abortRestore(raw: AbortRestoreInput): Promise<void> {
+      const { restoreId, target } = parseOrThrow(AbortRestoreInputSchema, raw, 'abort input');
       await abortRestore(repo, restoreId, undefined, target?.startsWith('/') ? target : undefined);
       Context.current().log.info('restore compensated: staging removed', { restoreId });
     },

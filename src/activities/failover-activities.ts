@@ -1,5 +1,4 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
 import { redactDeep } from '../common/secrets';
@@ -9,7 +8,7 @@ import type { Repository } from '../engine/repo/repository';
 import { runAction } from '../failover/actions';
 import { createSwitcher } from '../failover/switcher-kinds';
 import { describeHealthFailure, resolveHealthChecks, sha256File, waitUntilHealthy, type HealthReport } from '../failover/health';
-import { FailoverModeSchema, FailoverReportSchema, summarise, type FailoverReport } from '../common/failover-report';
+import { FailoverModeSchema, summarise, type FailoverReport } from '../common/failover-report';
 import type { HealthCheck } from '../failover/health-check-schema';
 import type { Site } from '../failover/site-schema';
 import type { Switcher } from '../failover/switcher';
@@ -20,8 +19,34 @@ import { FailoverReportStore } from '../failover/report-store';
 import { selectSnapshots } from '../failover/snapshot-selection';
 import { isFailoverSite } from '../failover/plan-sites';
 import { signedRecords } from '../engine/repo/signed-records';
-import { ReportLookupSchema } from '../workflows/failover-inputs';
-import type { ActionSummary, HealthSummary, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../workflows/failover-types';
+import {
+  DrillCleanupInputSchema,
+  FaultInputSchema,
+  IncidentInputSchema,
+  PreservedTargetInputSchema,
+  PutBackInputSchema,
+  SideActionInputSchema,
+  SnapshotSelectionInputSchema,
+  StatusInputSchema,
+  SwitchInputSchema,
+  TrafficCheckInputSchema,
+  VerifySideInputSchema,
+  WriteReportInputSchema,
+  type DrillCleanupInput,
+  type FaultInput,
+  type IncidentInput,
+  type PreservedTargetInput,
+  type PutBackInput,
+  type SideActionInput,
+  type SnapshotSelectionInput,
+  type StatusInput,
+  type SwitchInput,
+  type TrafficCheckInput,
+  type VerifySideInput,
+  type WriteReportInput,
+} from '../contracts/failover-activity-inputs';
+import { ReportLookupSchema, type ReportLookup } from '../contracts/failover-inputs';
+import type { ActionSummary, HealthSummary, SelectedSnapshot, SiteBrief, SiteReadiness, SwitchSummary } from '../contracts/failover-types';
 import { mapFailure } from './failure';
 import type { MetricsSink } from './metrics-sink';
 import { cleanDrillTarget, discardPreserved, preserveTarget, putBackTarget, SiteCatalog, targetOf, targetsOf } from '../failover/site-targets';
@@ -35,11 +60,6 @@ export interface FailoverActivityDeps {
   metrics?: MetricsSink;
 }
 
-const SiteName = z.string().min(1).max(64);
-const Key = z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be letters, digits, ".", "_" or "-"');
-const Side = z.enum(['primary', 'standby']);
-const TargetSide = z.enum(['primary', 'standby', 'drill']);
-const Snapshots = z.array(z.object({ asset: z.string().min(1), id: z.string().regex(/^[0-9a-f]{32}$/) }).passthrough());
 
 /** Heartbeat every second while `fn` runs, so a killed worker is noticed within the heartbeat timeout. */
 async function beating<T>(fn: () => Promise<T>): Promise<T> {
@@ -106,13 +126,9 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
 
   const activities = {
     /** Check the site and the trigger, and tell the workflow what it needs to know of the site. */
-    async openIncident(raw: unknown): Promise<SiteBrief> {
+    async openIncident(raw: IncidentInput): Promise<SiteBrief> {
       return mapFailure(async () => {
-        const i = parseOrThrow(
-          z.object({ site: SiteName, mode: z.enum(['planned', 'unplanned', 'drill', 'failback']), faultInjection: z.boolean(), force: z.boolean().optional(), from: z.enum(['standby', 'snapshot']).optional() }).strict(),
-          raw,
-          'incident',
-        );
+        const i = parseOrThrow(IncidentInputSchema, raw, 'incident');
         if (i.faultInjection && !faultsAllowed()) {
           throw new BadInputError('faultInjection: refused; this worker does not allow fault injection (start it with LEPTON_DR_ALLOW_FAULT_INJECTION=1, tests only)');
         }
@@ -157,18 +173,18 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** Tests: fail the step named. Refused unless the worker runs with LEPTON_DR_ALLOW_FAULT_INJECTION=1. */
-    async injectFault(raw: unknown): Promise<void> {
-      const { step } = parseOrThrow(z.object({ step: z.string().min(1).max(64) }).strict(), raw, 'fault');
+    async injectFault(raw: FaultInput): Promise<void> {
+      const { step } = parseOrThrow(FaultInputSchema, raw, 'fault');
       if (!faultsAllowed()) throw ApplicationFailure.create({ message: 'fault injection is not allowed on this worker', type: FailureType.BadInput, nonRetryable: true });
       Context.current().log.warn('injecting a fault', { step });
       throw ApplicationFailure.create({ message: `injected fault at step "${step}"`, type: FailureType.InjectedFault, nonRetryable: true });
     },
 
     /** fence / unfence / afterRestore of one side. A failed action throws (retryable: the policy decides). */
-    async sideAction(raw: unknown): Promise<ActionSummary & { attempt: number }> {
+    async sideAction(raw: SideActionInput): Promise<ActionSummary & { attempt: number }> {
       return mapFailure(async () => {
         const signal = Context.current().cancellationSignal;
-        const i = parseOrThrow(z.object({ site: SiteName, side: Side, action: z.enum(['fence', 'unfence', 'afterRestore']) }).strict(), raw, 'side action');
+        const i = parseOrThrow(SideActionInputSchema, raw, 'side action');
         const site = sites.get(i.site);
         const action = site[i.side][i.action];
         if (!action) return { ok: true, target: '-', durationMs: 0, detail: `no ${i.action} action configured for the ${i.side}`, attempt: attempt() };
@@ -179,13 +195,9 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** The snapshot per asset of a side's restore list: an id, the newest before a time, or the newest (verified signature). */
-    async selectSnapshots(raw: unknown): Promise<SelectedSnapshot[]> {
+    async selectSnapshots(raw: SnapshotSelectionInput): Promise<SelectedSnapshot[]> {
       return mapFailure(async () => {
-        const i = parseOrThrow(
-          z.object({ site: SiteName, side: Side, snapshot: z.string().optional(), snapshots: z.record(z.string()).optional(), before: z.string().datetime({ offset: true }).optional() }).strict(),
-          raw,
-          'snapshot selection',
-        );
+        const i = parseOrThrow(SnapshotSelectionInputSchema, raw, 'snapshot selection');
         const site = sites.get(i.site);
         const assets = targetsOf(site, i.side).map((t) => t.asset);
         return selectSnapshots(repo, assets, `the ${i.side} of ${site.name}`, i);
@@ -193,17 +205,17 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** Move a side's current data aside before a restore replaces it (idempotent). */
-    async preserveTarget(raw: unknown): Promise<{ existed: boolean; detail: string }> {
+    async preserveTarget(raw: PreservedTargetInput): Promise<{ existed: boolean; detail: string }> {
       return mapFailure(async () => {
-        const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key }).strict(), raw, 'preserve input');
+        const i = parseOrThrow(PreservedTargetInputSchema, raw, 'preserve input');
         return preserveTarget(targetOf(sites.get(i.site), i.side, i.asset), i.key);
       });
     },
 
     /** Compensation of a restore onto a live side: remove restore leftovers and put the previous data back. Idempotent. */
-    async putBackTarget(raw: unknown): Promise<{ detail: string }> {
+    async putBackTarget(raw: PutBackInput): Promise<{ detail: string }> {
       return mapFailure(async () => {
-        const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key, restorePrefix: Key, existed: z.boolean().optional() }).strict(), raw, 'put-back input');
+        const i = parseOrThrow(PutBackInputSchema, raw, 'put-back input');
         const detail = await putBackTarget(targetOf(sites.get(i.site), i.side, i.asset), i.key, i.restorePrefix, i.existed);
         Context.current().log.info('target put back', { site: i.site, side: i.side, asset: i.asset, detail });
         return { detail };
@@ -211,24 +223,24 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** After a successful run: drop the kept-aside previous data. */
-    async discardPreserved(raw: unknown): Promise<void> {
-      const i = parseOrThrow(z.object({ site: SiteName, side: Side, asset: SiteName, key: Key }).strict(), raw, 'discard input');
+    async discardPreserved(raw: PreservedTargetInput): Promise<void> {
+      const i = parseOrThrow(PreservedTargetInputSchema, raw, 'discard input');
       await discardPreserved(targetOf(sites.get(i.site), i.side, i.asset), i.key);
     },
 
     /** Remove a drill's copy of an asset and any restore leftovers next to it (before and after every drill). */
-    async cleanDrill(raw: unknown): Promise<{ detail: string }> {
+    async cleanDrill(raw: DrillCleanupInput): Promise<{ detail: string }> {
       return mapFailure(async () => {
-        const i = parseOrThrow(z.object({ site: SiteName, asset: SiteName, restorePrefix: Key.optional() }).strict(), raw, 'drill cleanup input');
+        const i = parseOrThrow(DrillCleanupInputSchema, raw, 'drill cleanup input');
         return { detail: await cleanDrillTarget(sites.get(i.site), i.asset, i.restorePrefix) };
       });
     },
 
     /** Health of a side (or the drill copy) serving the chosen snapshots; drills also compare the restored files' hashes. */
-    async verifySide(raw: unknown): Promise<HealthSummary & { attempt: number }> {
+    async verifySide(raw: VerifySideInput): Promise<HealthSummary & { attempt: number }> {
       return mapFailure(async () => {
         const signal = Context.current().cancellationSignal;
-        const i = parseOrThrow(z.object({ site: SiteName, side: TargetSide, snapshots: Snapshots }).strict(), raw, 'verify input');
+        const i = parseOrThrow(VerifySideInputSchema, raw, 'verify input');
         const site = sites.get(i.site);
         const files: string[] = [];
         if (i.side === 'drill') {
@@ -252,9 +264,9 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** Move traffic to a side (idempotent: already there is a no-op). */
-    async switchTraffic(raw: unknown): Promise<SwitchSummary & { attempt: number }> {
+    async switchTraffic(raw: SwitchInput): Promise<SwitchSummary & { attempt: number }> {
       return mapFailure(async () => {
-        const i = parseOrThrow(z.object({ site: SiteName, to: Side }).strict(), raw, 'switch input');
+        const i = parseOrThrow(SwitchInputSchema, raw, 'switch input');
         const r = await switcherOf(sites.get(i.site)).switchTo(i.to);
         await traffic.write(i.site, r.side, Context.current().info.workflowExecution?.workflowId ?? 'unknown', r.at);
         return { side: r.side, previous: r.previous, changed: r.changed, at: r.at, durationMs: r.durationMs, detail: r.detail, attempt: attempt() };
@@ -262,10 +274,10 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** Through the traffic entry point: the switcher reports `expect` and the trafficChecks pass. */
-    async checkTraffic(raw: unknown): Promise<HealthSummary & { attempt: number }> {
+    async checkTraffic(raw: TrafficCheckInput): Promise<HealthSummary & { attempt: number }> {
       return mapFailure(async () => {
         const signal = Context.current().cancellationSignal;
-        const i = parseOrThrow(z.object({ site: SiteName, expect: Side, snapshots: Snapshots }).strict(), raw, 'traffic check input');
+        const i = parseOrThrow(TrafficCheckInputSchema, raw, 'traffic check input');
         const site = sites.get(i.site);
         const on = await switcherOf(site).current();
         if (on !== i.expect && on !== 'unknown') {
@@ -277,9 +289,9 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** Store the report under reports/failover/<id>.json (overwritten as the run progresses) and the per-site pointers. */
-    async writeReport(raw: unknown): Promise<{ key: string }> {
+    async writeReport(raw: WriteReportInput): Promise<{ key: string }> {
       return mapFailure(async () => {
-        const report = redactDeep(parseOrThrow(z.object({ report: FailoverReportSchema }).strict(), raw, 'report').report);
+        const report = redactDeep(parseOrThrow(WriteReportInputSchema, raw, 'report').report);
         const key = await reports.write(report);
         const { site, mode } = report.incident;
         if (report.outcome !== 'running') {
@@ -296,7 +308,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** A report by id, or the newest (successful) one of a site. null when there is none. */
-    async loadReport(raw: unknown): Promise<FailoverReport | null> {
+    async loadReport(raw: ReportLookup): Promise<FailoverReport | null> {
       return mapFailure(async () => {
         const q = parseOrThrow(ReportLookupSchema, raw, 'report lookup');
         if (q.id) return reports.byId(q.id);
@@ -305,9 +317,9 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     },
 
     /** DR readiness of every site: traffic side, last drill and failover, newest snapshot per asset. */
-    async drStatus(raw: unknown): Promise<SiteReadiness[]> {
+    async drStatus(raw?: StatusInput): Promise<SiteReadiness[]> {
       return mapFailure(async () => {
-        parseOrThrow(z.object({}).strict(), raw ?? {}, 'status input');
+        parseOrThrow(StatusInputSchema, raw ?? {}, 'status input');
         const all = await repo.listSnapshots();
         const now = Date.now();
         const out: SiteReadiness[] = [];

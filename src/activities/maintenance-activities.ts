@@ -1,11 +1,20 @@
 import { Context } from '@temporalio/activity';
-import { z } from 'zod';
 import { parseOrThrow } from '../common/zod-errors';
+import {
+  ForgetInputSchema,
+  PruneRepositoryInputSchema,
+  STATS_GROWTH_ROWS,
+  StatsInputSchema,
+  VerifyRepositoryInputSchema,
+  type ForgetInput,
+  type PruneRepositoryInput,
+  type StatsInput,
+  type VerifyRepositoryInput,
+} from '../contracts/maintenance-inputs';
 import type { Plan } from '../config/plan-schema';
 import { prune, type PruneReport } from '../engine/maintenance/prune';
 import { repositoryStats, type RepositoryStats } from '../engine/maintenance/stats';
 import { verifyRepository, type VerifyReport } from '../engine/maintenance/verify';
-import { nameSchema } from '../common/schema-primitives';
 import type { Repository } from '../engine/repo/repository';
 import { selectKept } from '../engine/retention';
 import { mapFailure } from './failure';
@@ -17,19 +26,13 @@ export interface MaintenanceDeps {
   metrics?: MetricsSink;
 }
 
-const PruneInput = z.object({ graceHours: z.number().min(0).max(24 * 365), dryRun: z.boolean() }).strict();
-const VerifyInput = z.object({ readData: z.number().min(0).max(1) }).strict();
-const StatsInput = z.object({ asset: nameSchema().optional() }).strict();
-/** Growth rows kept in a workflow result: the newest ones (a history is not a bulk store). */
-export const STATS_GROWTH_ROWS = 200;
-const ForgetInput = z.object({ asset: z.string().min(1).optional(), dryRun: z.boolean() }).strict();
 
 /** Repository maintenance: retention (forget), two-phase prune, verification. */
 export function createMaintenanceActivities({ plan, repo, metrics }: MaintenanceDeps) {
   return {
-    async forgetByRetention(raw: unknown): Promise<{ asset: string; kept: string[]; forgotten: string[] }[]> {
+    async forgetByRetention(raw: ForgetInput): Promise<{ asset: string; kept: string[]; forgotten: string[] }[]> {
       return mapFailure(async () => {
-        const input = parseOrThrow(ForgetInput, raw, 'forget input');
+        const input = parseOrThrow(ForgetInputSchema, raw, 'forget input');
         const assets = plan.assets.filter((a) => a.retention && (!input.asset || a.name === input.asset));
         const out = [];
         for (const a of assets) {
@@ -41,9 +44,9 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async pruneRepository(raw: unknown): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted'> & { marked: number; unmarked: number; deleted: number }> {
+    async pruneRepository(raw: PruneRepositoryInput): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted'> & { marked: number; unmarked: number; deleted: number }> {
       return mapFailure(async () => {
-        const input = parseOrThrow(PruneInput, raw, 'prune input');
+        const input = parseOrThrow(PruneRepositoryInputSchema, raw, 'prune input');
         const ctx = Context.current();
         const r = await prune(repo, {
           graceMs: input.graceHours * 3600_000,
@@ -59,9 +62,9 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async repositoryStats(raw: unknown): Promise<RepositoryStats & { growthOmitted: number }> {
+    async repositoryStats(raw: StatsInput): Promise<RepositoryStats & { growthOmitted: number }> {
       return mapFailure(async () => {
-        const { asset } = parseOrThrow(StatsInput, raw, 'stats input');
+        const { asset } = parseOrThrow(StatsInputSchema, raw, 'stats input');
         const ctx = Context.current();
         const r = await repositoryStats(repo, { pricing: plan.repository.pricing, onProgress: (done, total) => ctx.heartbeat({ phase: 'snapshots', done, total }) });
         const assets = asset ? r.assets.filter((a) => a.asset === asset) : r.assets;
@@ -71,9 +74,9 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async verifyRepository(raw: unknown): Promise<VerifyReport> {
+    async verifyRepository(raw: VerifyRepositoryInput): Promise<VerifyReport> {
       return mapFailure(async () => {
-        const input = parseOrThrow(VerifyInput, raw, 'verify input');
+        const input = parseOrThrow(VerifyRepositoryInputSchema, raw, 'verify input');
         const ctx = Context.current();
         const r = await verifyRepository(repo, { readData: input.readData, onProgress: (p) => ctx.heartbeat(p) });
         if (r.errors.length) ctx.log.warn('repository verification found errors', { errors: r.errors.slice(0, 20), count: r.errors.length });

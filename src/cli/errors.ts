@@ -1,2 +1,2 @@
 /** The most specific message along a failure's cause chain (Temporal wraps activity errors twice). */
-export { failureText as rootMessage } from '../workflows/failure-text';
+export { failureText as rootMessage } from '../common/failure-text';

@@ -1,5 +1,5 @@
 import { formatDuration, summarise, type FailoverReport } from '../common/failover-report';
-import type { SiteReadiness } from '../workflows/failover-types';
+import type { SiteReadiness } from '../contracts/failover-types';
 import { table } from './output';
 
 const dur = (a: string, b?: string) => (b ? formatDuration(Date.parse(b) - Date.parse(a)) : '-');

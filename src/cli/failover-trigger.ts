@@ -8,7 +8,9 @@ import {
   FailoverInputSchema,
   type FailbackInput,
   type FailoverInput,
-} from '../workflows/failover-inputs';
+} from '../contracts/failover-inputs';
+import type { FailoverReport } from '../common/failover-report';
+import { workflowRef } from '../contracts/workflows';
 
 export interface Triggered {
   handle: WorkflowHandle;
@@ -31,16 +33,16 @@ export interface Triggered {
 export async function triggerFailover(client: Client, taskQueue: string, raw: FailoverInput): Promise<Triggered> {
   const input = parseOrThrow(FailoverInputSchema, raw, 'failover input');
   const workflowId = input.mode === 'drill' ? drillWorkflowId(input.site) : failoverWorkflowId(input.site);
-  return start(client, 'failoverWorkflow', taskQueue, workflowId, input, `${input.mode} ${input.mode === 'drill' ? 'drill' : 'failover'} of ${input.site} (${input.source})`);
+  return start(client, workflowRef('failoverWorkflow'), taskQueue, workflowId, input, `${input.mode} ${input.mode === 'drill' ? 'drill' : 'failover'} of ${input.site} (${input.source})`);
 }
 
 /** Start a failback of a site (same id as its failover: never both at once), or join the running run. */
 export async function triggerFailback(client: Client, taskQueue: string, raw: FailbackInput): Promise<Triggered> {
   const input = parseOrThrow(FailbackInputSchema, raw, 'failback input');
-  return start(client, 'failbackWorkflow', taskQueue, failoverWorkflowId(input.site), input, `failback of ${input.site} (${input.source})`);
+  return start(client, workflowRef('failbackWorkflow'), taskQueue, failoverWorkflowId(input.site), input, `failback of ${input.site} (${input.source})`);
 }
 
-async function start(client: Client, type: string, taskQueue: string, workflowId: string, input: unknown, summary: string): Promise<Triggered> {
+async function start<I>(client: Client, type: (input: I) => Promise<FailoverReport>, taskQueue: string, workflowId: string, input: I, summary: string): Promise<Triggered> {
   const triggerId = randomUUID();
   const handle = await client.workflow.start(type, {
     taskQueue,

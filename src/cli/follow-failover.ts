@@ -1,6 +1,6 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { FailoverReport } from '../common/failover-report';
-import { failoverStatusQuery, type FailoverStatus } from '../workflows/failover-messages';
+import { failoverStatusQuery, type FailoverStatus } from '../contracts/failover-messages';
 import { awaitWithBar } from './polled-bar';
 
 export interface FollowResult {

@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { humanBytes } from '../workflows/format';
-import { progressQuery } from '../workflows/messages';
-import type { RunProgress } from '../workflows/types';
+import { humanBytes } from '../common/format';
+import { progressQuery } from '../contracts/messages';
+import type { RunProgress } from '../contracts/types';
 import { awaitWithBar } from './polled-bar';
 
 /** Wait for a backup/restore run's result, drawing a progress bar from its `progress` query on a terminal. */

@@ -2,7 +2,7 @@ import type { ScheduleOptions, ScheduleSpec } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Plan } from '../config/plan-schema';
 import { parseSite } from '../failover/site-schema';
-import { drillWorkflowId } from '../workflows/failover-inputs';
+import { drillWorkflowId } from '../contracts/failover-inputs';
 import { trainingSchedules } from './training-schedules';
 
 /** Schedules this tool owns carry this memo, so `apply` can remove the ones a plan no longer names. */

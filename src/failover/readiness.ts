@@ -1,7 +1,7 @@
 import { summarise, type FailoverReport } from '../common/failover-report';
 import { newestFinished, type FailoverReportStore } from './report-store';
 import type { SideName, Site } from './site-schema';
-import type { ReadinessRun, SiteReadiness } from '../workflows/failover-types';
+import type { ReadinessRun, SiteReadiness } from '../contracts/failover-types';
 
 /** What readiness is measured from: the site's reports, where traffic is, and the repository's snapshots (oldest first). */
 export interface ReadinessSources {

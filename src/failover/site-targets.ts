@@ -4,7 +4,7 @@ import { BadInputError, NotFoundError } from '../common/errors';
 import type { Plan } from '../config/plan-schema';
 import { parsePlanSites } from './plan-sites';
 import { drillTargetDir, type RestoreTarget, type Site } from './site-schema';
-import type { TargetSide } from '../workflows/failover-types';
+import type { TargetSide } from '../contracts/failover-types';
 
 /**
  * The plan's failover sites, parsed once when the worker starts (a broken `sites:` entry stops

@@ -1,7 +1,7 @@
 import { BadInputError } from '../common/errors';
 import type { Repository } from '../engine/repo/repository';
 import type { SnapshotManifest } from '../engine/repo/snapshot';
-import type { SelectedSnapshot } from '../workflows/failover-types';
+import type { SelectedSnapshot } from '../contracts/failover-types';
 
 export interface SnapshotChoice {
   /** One snapshot id (any length the repository resolves): it picks the snapshot of its asset. */

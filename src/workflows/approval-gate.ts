@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
 import { formatDuration } from '../common/failover-report';
-import { ApprovalDecisionSchema, formatIssues } from './failover-inputs';
-import { approveUpdate, rejectUpdate, type ApprovalState } from './failover-messages';
+import { ApprovalDecisionSchema, formatIssues } from '../contracts/failover-inputs';
+import { approveUpdate, rejectUpdate, type ApprovalState } from '../contracts/failover-messages';
 import type { Saga } from './saga';
 import { FailureType } from '../common/failure-types';
 

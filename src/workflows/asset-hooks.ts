@@ -2,7 +2,7 @@ import { ApplicationFailure, CancellationScope, isCancellation, log, patched, pr
 import type { HookActivities } from '../activities/hook-activity-types';
 import type { HookEvent, HookOutcome, HookReport } from '../hooks/asset-hooks';
 import { FailureType } from '../common/failure-types';
-import { failureText } from './failure-text';
+import { failureText } from '../common/failure-text';
 import { hookStep } from './activity-options';
 
 const act = proxyActivities<HookActivities>(hookStep);

@@ -12,14 +12,14 @@ import {
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
 import { mapLimit } from '../common/map-limit';
-import { humanBytes } from './format';
-import { BackupInputSchema, formatIssues, type BackupInput } from './inputs';
-import { progressQuery } from './messages';
+import { humanBytes } from '../common/format';
+import { BackupInputSchema, formatIssues, type BackupInput } from '../contracts/inputs';
+import { progressQuery } from '../contracts/messages';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
-import type { BackupResult, RunProgress } from './types';
+import type { BackupResult, RunProgress } from '../contracts/types';
 import { FailureType } from '../common/failure-types';
 import { outcomeOf, RunHooks } from './asset-hooks';
-import { failureText } from './failure-text';
+import { failureText } from '../common/failure-text';
 
 const steps = proxyActivities<Activities>(shortStep);
 const batches = proxyActivities<Activities>(batchStep);

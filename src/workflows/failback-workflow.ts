@@ -1,10 +1,10 @@
 import { executeChild } from '@temporalio/workflow';
 import type { FailoverReport } from '../common/failover-report';
 import { backupWorkflow } from './backup-workflow';
-import { FailbackInputSchema, type FailbackParsedInput } from './failover-inputs';
+import { FailbackInputSchema, type FailbackParsedInput } from '../contracts/failover-inputs';
 import { bookkeeping, fenceRequired, health, switching, undo } from './failover-options';
 import { FailoverRun, parseInput } from './failover-run';
-import type { SelectedSnapshot, SiteBrief } from './failover-types';
+import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
 import { restoreWorkflow } from './restore-workflow';
 import { allSettledOrThrow } from './saga';
 

@@ -2,8 +2,8 @@ import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { FailoverActivities } from '../activities/failover-activity-types';
 import type { FailoverReport } from '../common/failover-report';
 import { shortStep } from './activity-options';
-import { formatIssues, ReportLookupSchema } from './failover-inputs';
-import type { SiteReadiness } from './failover-types';
+import { formatIssues, ReportLookupSchema } from '../contracts/failover-inputs';
+import type { SiteReadiness } from '../contracts/failover-types';
 import { FailureType } from '../common/failure-types';
 
 const steps = proxyActivities<FailoverActivities>({ ...shortStep, startToCloseTimeout: '1 minute' });

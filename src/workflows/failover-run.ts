@@ -11,13 +11,13 @@ import {
 } from '@temporalio/workflow';
 import { newReport, objectiveWarnings, summarise, withFigures, type FailoverMode, type FailoverReport, type Outcome } from '../common/failover-report';
 import { ApprovalGate } from './approval-gate';
-import { drillWorkflowId, failoverWorkflowId, formatIssues } from './failover-inputs';
-import { failoverStatusQuery } from './failover-messages';
+import { drillWorkflowId, failoverWorkflowId, formatIssues } from '../contracts/failover-inputs';
+import { failoverStatusQuery } from '../contracts/failover-messages';
 import { bookkeeping, faults } from './failover-options';
-import { failureText } from './failure-text';
+import { failureText } from '../common/failure-text';
 import { Saga } from './saga';
 import { SA_KIND, SA_SITE, SA_SNAPSHOT } from './search-attribute-keys';
-import type { SelectedSnapshot } from './failover-types';
+import type { SelectedSnapshot } from '../contracts/failover-types';
 import type { z } from 'zod';
 import { FailureType } from '../common/failure-types';
 

@@ -1,9 +1,9 @@
 import { ApplicationFailure, executeChild, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Compensation, FailoverReport } from '../common/failover-report';
-import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from './failover-inputs';
+import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from '../contracts/failover-inputs';
 import { bookkeeping, fenceBestEffort, fenceRequired, health, switching, undo, undoBestEffort } from './failover-options';
 import { FailoverRun, parseInput } from './failover-run';
-import type { SelectedSnapshot, SiteBrief } from './failover-types';
+import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
 import { restoreWorkflow } from './restore-workflow';
 import type { ApprovalPolicy } from './approval-gate';
 import { fenceAt } from './fence-order';

@@ -7,3 +7,9 @@ export { failbackWorkflow } from './failback-workflow';
 export { failoverReportWorkflow, drStatusWorkflow } from './failover-report-workflow';
 export { predictionWorkflow } from './prediction-workflow';
 export { trainingWorkflow } from './training-workflow';
+
+import type { WorkflowContracts } from '../contracts/workflows';
+import type * as registered from './index';
+/** Compile-time only: every contract names an exported workflow whose signature fits it. */
+type Fits<T extends WorkflowContracts> = T;
+export type WorkflowsFitTheirContracts = Fits<Pick<typeof registered, keyof WorkflowContracts>>;

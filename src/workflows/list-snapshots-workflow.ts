@@ -1,8 +1,8 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/activity-types';
 import { shortStep } from './activity-options';
-import { formatIssues, ListSnapshotsInputSchema } from './inputs';
-import type { SnapshotSummary } from './types';
+import { formatIssues, ListSnapshotsInputSchema } from '../contracts/inputs';
+import type { SnapshotSummary } from '../contracts/types';
 import { FailureType } from '../common/failure-types';
 
 const steps = proxyActivities<Activities>(shortStep);

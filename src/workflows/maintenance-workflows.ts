@@ -1,29 +1,15 @@
 import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { MaintenanceActivities } from '../activities/maintenance-activity-types';
 import { shortStep } from './activity-options';
-import { humanBytes } from './format';
-import { formatIssues } from './inputs';
-import { nameSchema } from '../common/schema-primitives';
+import { humanBytes } from '../common/format';
+import { formatIssues } from '../contracts/inputs';
+import { PruneInputSchema, StatsInputSchema, VerifyInputSchema } from '../contracts/maintenance-inputs';
 import { statsSummary } from './stats-summary';
 import { SA_KIND } from './search-attribute-keys';
 import { FailureType } from '../common/failure-types';
 
 const act = proxyActivities<MaintenanceActivities>({ ...shortStep, startToCloseTimeout: '6 hours', heartbeatTimeout: '2 minutes' });
-
-export const PruneInputSchema = z
-  .object({
-    /** apply every asset's retention policy (forget) before pruning */
-    forget: z.boolean().default(true),
-    /** hours a pack stays marked before deletion; protects backups running meanwhile */
-    graceHours: z.number().min(0).max(8760).default(24),
-    dryRun: z.boolean().default(false),
-  })
-  .strict();
-
-export const StatsInputSchema = z.object({ asset: nameSchema('must name an asset set').optional() }).strict();
-
-export const VerifyInputSchema = z.object({ readData: z.number().min(0).max(1).default(0.1) }).strict();
 
 function parse<S extends z.ZodTypeAny>(schema: S, raw: unknown): z.infer<S> {
   const r = schema.safeParse(raw ?? {});

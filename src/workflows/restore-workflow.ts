@@ -2,14 +2,14 @@ import { ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetai
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
 import { mapLimit } from '../common/map-limit';
-import { humanBytes } from './format';
-import { formatIssues, RestoreInputSchema } from './inputs';
-import { progressQuery } from './messages';
+import { humanBytes } from '../common/format';
+import { formatIssues, RestoreInputSchema } from '../contracts/inputs';
+import { progressQuery } from '../contracts/messages';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
-import type { RestoreResult, RunProgress } from './types';
+import type { RestoreResult, RunProgress } from '../contracts/types';
 import { FailureType } from '../common/failure-types';
 import { outcomeOf, RunHooks } from './asset-hooks';
-import { failureText } from './failure-text';
+import { failureText } from '../common/failure-text';
 
 const steps = proxyActivities<Activities>(shortStep);
 const batches = proxyActivities<Activities>(batchStep);

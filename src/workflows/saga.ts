@@ -1,6 +1,6 @@
 import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
 import type { Compensation, FailoverReport, Step } from '../common/failover-report';
-import { failureText } from './failure-text';
+import { failureText } from '../common/failure-text';
 
 export interface Undo {
   name: string;

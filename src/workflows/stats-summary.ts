@@ -1,5 +1,5 @@
 import type { RepositoryStats } from '../engine/maintenance/stats';
-import { humanBytes } from './format';
+import { humanBytes } from '../common/format';
 
 const x = (r: number) => `${r.toFixed(2)}x`;
 

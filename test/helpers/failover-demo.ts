@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { UPSTREAM_TEMPLATE } from '../../src/demo/nginx';
 import type { FailoverReport } from '../../src/common/failover-report';
 import { triggerFailback, triggerFailover } from '../../src/cli/failover-trigger';
-import type { FailbackInput, FailoverInput } from '../../src/workflows/failover-inputs';
+import type { FailbackInput, FailoverInput } from '../../src/contracts/failover-inputs';
 import { failureText } from './failure-text';
 import { startModelServerProcess, writeLinearModel, type ModelServerProcess } from './model-server';
 import { startTestNginx, type TestNginx } from './nginx';

@@ -13,7 +13,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { spawnSync } from 'node:child_process';
 import { findTool } from '../../src/stack/tools';
 import { triggerFailover } from '../../src/cli/failover-trigger';
-import { failoverStatusQuery, rejectUpdate } from '../../src/workflows/failover-messages';
+import { failoverStatusQuery, rejectUpdate } from '../../src/contracts/failover-messages';
 import { predictionStatusQuery, pushMetricsSignal } from '../../src/workflows/prediction-messages';
 import { backupDemo, extendPlan, outcomeOf, runFailover, startDemo, waitFor } from '../helpers/failover-demo';
 import { startStack } from '../helpers/stack';

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { triggerFailback, triggerFailover } from '../../src/cli/failover-trigger';
 import type { FailoverReport } from '../../src/common/failover-report';
-import { approveUpdate, failoverStatusQuery, rejectUpdate } from '../../src/workflows/failover-messages';
+import { approveUpdate, failoverStatusQuery, rejectUpdate } from '../../src/contracts/failover-messages';
 import { backupDemo, extendPlan, outcomeOf, resetDemo, runFailback, runFailover, startDemo, waitFor, type DemoSite } from '../helpers/failover-demo';
 import { callLog, startBlindLb, type BlindLb, type CallLog } from '../helpers/recorders';
 import { failureText } from '../helpers/failure-text';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { triggerFailover } from '../../src/cli/failover-trigger';
-import { approveUpdate, failoverStatusQuery } from '../../src/workflows/failover-messages';
+import { approveUpdate, failoverStatusQuery } from '../../src/contracts/failover-messages';
 import { backupDemo, extendPlan, modelStatus, outcomeOf, resetDemo, siblings, startDemo, text, waitFor, type DemoSite } from '../helpers/failover-demo';
 import { startStack, type TestStack } from '../helpers/stack';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { triggerFailover } from '../../src/cli/failover-trigger';
 import type { FailoverReport } from '../../src/common/failover-report';
-import { failoverStatusQuery, rejectUpdate } from '../../src/workflows/failover-messages';
+import { failoverStatusQuery, rejectUpdate } from '../../src/contracts/failover-messages';
 import { backupDemo, extendPlan, modelStatus, outcomeOf, resetDemo, runFailback, runFailover, siblings, startDemo, text, waitFor, type DemoSite } from '../helpers/failover-demo';
 import { startLoad } from '../helpers/load';
 import { startStack, type TestStack } from '../helpers/stack';

@@ -6,7 +6,7 @@ import { S3Client, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } fr
 import { failureText } from '../helpers/failure-text';
 import { startStack, type TestStack } from '../helpers/stack';
 import { writeRandomFile } from '../helpers/tree-fixture';
-import type { BackupResult } from '../../src/workflows/types';
+import type { BackupResult } from '../../src/contracts/types';
 
 let stack: TestStack;
 let src: string;

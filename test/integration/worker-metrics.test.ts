@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { freePorts } from '../../src/stack/ports';
-import type { BackupResult } from '../../src/workflows/types';
+import type { BackupResult } from '../../src/contracts/types';
 import { startStack, type TestStack } from '../helpers/stack';
 import { writeRandomFile } from '../helpers/tree-fixture';
 

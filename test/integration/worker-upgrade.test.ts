@@ -6,7 +6,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { triggerFailover } from '../../src/cli/failover-trigger';
-import { approveUpdate, failoverStatusQuery } from '../../src/workflows/failover-messages';
+import { approveUpdate, failoverStatusQuery } from '../../src/contracts/failover-messages';
 import { predictionStatusQuery } from '../../src/workflows/prediction-messages';
 import { backupDemo, extendPlan, outcomeOf, startDemo, waitFor, type DemoSite } from '../helpers/failover-demo';
 import type { ServerProcess } from '../helpers/child';

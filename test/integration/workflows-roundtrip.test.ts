@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { failureText } from '../helpers/failure-text';
 import { describeTree, makeAssetTree } from '../helpers/tree-fixture';
 import { startStack, type TestStack } from '../helpers/stack';
-import type { BackupResult, RestoreResult } from '../../src/workflows/types';
+import type { BackupResult, RestoreResult } from '../../src/contracts/types';
 
 let stack: TestStack;
 let src: string;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { drillScheduleId, desiredSchedules } from '../../src/cli/schedule-specs';
 import { PlanSchema } from '../../src/config/plan-schema';
 import { newReport, objectiveWarnings, stepDurations, withFigures } from '../../src/common/failover-report';
-import { ApprovalDecisionSchema, FailbackInputSchema, FailoverInputSchema, formatIssues, ReportLookupSchema } from '../../src/workflows/failover-inputs';
+import { ApprovalDecisionSchema, FailbackInputSchema, FailoverInputSchema, formatIssues, ReportLookupSchema } from '../../src/contracts/failover-inputs';
 
 const refusal = (schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, v: unknown): string => {
   const r = schema.safeParse(v);

@@ -4,8 +4,8 @@ import { DurationMsSchema, formatIssues, NameSchema } from '../../src/common/sch
 import { NameSchema as PlanName } from '../../src/config/plan-schema';
 import { DurationMs as PolicyDuration } from '../../src/config/prediction-policy';
 import { ApprovalSchema } from '../../src/failover/site-schema';
-import { FailoverInputSchema } from '../../src/workflows/failover-inputs';
-import { BackupInputSchema } from '../../src/workflows/inputs';
+import { FailoverInputSchema } from '../../src/contracts/failover-inputs';
+import { BackupInputSchema } from '../../src/contracts/inputs';
 import { PredictionInputSchema } from '../../src/workflows/prediction-inputs';
 
 test('one duration parser: what the plan accepts, a failover override accepts too ("1d")', () => {

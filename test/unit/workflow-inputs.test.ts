@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BackupInputSchema, formatIssues, RestoreInputSchema } from '../../src/workflows/inputs';
+import { BackupInputSchema, formatIssues, RestoreInputSchema } from '../../src/contracts/inputs';
 
 const issues = (r: { success: boolean; error?: Parameters<typeof formatIssues>[0] }) => (r.success ? '' : formatIssues(r.error as Parameters<typeof formatIssues>[0]));
 

@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
 import path from 'node:path';
 import { parseOrThrow } from '../../common/zod-errors';
-import { humanBytes } from '../../workflows/format';
-import { BackupInputSchema } from '../../workflows/inputs';
-import type { BackupResult } from '../../workflows/types';
+import { humanBytes } from '../../common/format';
+import { BackupInputSchema } from '../../contracts/inputs';
+import type { BackupResult } from '../../contracts/types';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { followRun } from '../follow-run';
 import { emit } from '../output';
+import { workflowRef } from '../../contracts/workflows';
 
 export function backupCommand(): Command {
   return new Command('backup')
@@ -34,7 +35,7 @@ export function backupCommand(): Command {
       const { plan, client, close } = await connect(g);
       try {
         const workflowId = `backup-${input.asset}-${timestampId()}`;
-        const handle = await client.workflow.start('backupWorkflow', {
+        const handle = await client.workflow.start(workflowRef('backupWorkflow'), {
           taskQueue: plan.temporal.taskQueue,
           workflowId,
           args: [input],

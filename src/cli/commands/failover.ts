@@ -2,15 +2,15 @@ import { Command, Option } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { BadInputError, NotFoundError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
-import type { FailoverReport } from '../../common/failover-report';
-import { ApprovalDecisionSchema, drillWorkflowId, FailbackInputSchema, FailoverInputSchema, failoverWorkflowId, ReportLookupSchema } from '../../workflows/failover-inputs';
-import { approveUpdate, failoverStatusQuery, rejectUpdate, type FailoverStatus } from '../../workflows/failover-messages';
+import { ApprovalDecisionSchema, drillWorkflowId, FailbackInputSchema, FailoverInputSchema, failoverWorkflowId, ReportLookupSchema } from '../../contracts/failover-inputs';
+import { approveUpdate, failoverStatusQuery, rejectUpdate, type FailoverStatus } from '../../contracts/failover-messages';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { rootMessage } from '../errors';
 import { triggerFailback, triggerFailover, type Triggered } from '../failover-trigger';
 import { renderReport } from '../failover-format';
 import { followFailover } from '../follow-failover';
 import { emit, table } from '../output';
+import { workflowRef } from '../../contracts/workflows';
 
 interface StartFlags {
   site: string;
@@ -197,7 +197,7 @@ export function failoverCommand(): Command {
       const lookup = parseOrThrow(ReportLookupSchema, { ...(id ? { id } : {}), ...(o.site ? { site: o.site } : {}), ...(o.mode ? { mode: o.mode } : {}), ...(o.successful ? { successful: true } : {}) }, 'report flags');
       const { plan, client, close } = await connect(g);
       try {
-        const r = (await client.workflow.execute('failoverReportWorkflow', { taskQueue: plan.temporal.taskQueue, workflowId: `failover-report-${timestampId()}-${process.pid}`, args: [lookup] })) as FailoverReport | null;
+        const r = await client.workflow.execute(workflowRef('failoverReportWorkflow'), { taskQueue: plan.temporal.taskQueue, workflowId: `failover-report-${timestampId()}-${process.pid}`, args: [lookup] });
         if (!r) throw new NotFoundError(`no report ${id ?? `for site ${o.site}`}`);
         emit(g.json, r, () => renderReport(r));
       } finally {

@@ -1,18 +1,19 @@
 import { Command } from 'commander';
 import { parseOrThrow } from '../../common/zod-errors';
-import { PruneInputSchema, VerifyInputSchema } from '../../workflows/maintenance-workflows';
+import { PruneInputSchema, VerifyInputSchema } from '../../contracts/maintenance-inputs';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { emit } from '../output';
+import { workflowRef } from '../../contracts/workflows';
 
-async function runMaintenance(g: GlobalOptions, type: string, prefix: string, input: unknown): Promise<void> {
+async function runMaintenance<I>(g: GlobalOptions, workflow: (input: I) => Promise<{ summary: string }>, prefix: string, input: I): Promise<void> {
   const { plan, client, close } = await connect(g);
   try {
-    const r = (await client.workflow.execute(type, {
+    const r = await client.workflow.execute(workflow, {
       taskQueue: plan.temporal.taskQueue,
       workflowId: `${prefix}-${timestampId()}`,
       args: [input],
       staticSummary: `${prefix} (cli)`,
-    })) as { summary: string };
+    });
     emit(g.json, r, () => r.summary);
   } finally {
     await close();
@@ -27,7 +28,7 @@ export function pruneCommand(): Command {
     .option('--no-forget', 'skip retention policies')
     .action(async (o: { graceHours: string; dryRun?: boolean; forget: boolean }, cmd: Command) => {
       const input = parseOrThrow(PruneInputSchema, { graceHours: Number(o.graceHours), dryRun: Boolean(o.dryRun), forget: o.forget }, 'prune flags');
-      await runMaintenance(cmd.optsWithGlobals<GlobalOptions>(), 'pruneWorkflow', 'prune', input);
+      await runMaintenance(cmd.optsWithGlobals<GlobalOptions>(), workflowRef('pruneWorkflow'), 'prune', input);
     });
 }
 
@@ -37,6 +38,6 @@ export function verifyCommand(): Command {
     .option('--read-data <fraction>', 'fraction of packs to download and check, 0..1', '0.1')
     .action(async (o: { readData: string }, cmd: Command) => {
       const input = parseOrThrow(VerifyInputSchema, { readData: Number(o.readData) }, 'verify flags');
-      await runMaintenance(cmd.optsWithGlobals<GlobalOptions>(), 'verifyWorkflow', 'verify', input);
+      await runMaintenance(cmd.optsWithGlobals<GlobalOptions>(), workflowRef('verifyWorkflow'), 'verify', input);
     });
 }

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import path from 'node:path';
 import { parseOrThrow } from '../../common/zod-errors';
-import { humanBytes } from '../../workflows/format';
-import { RestoreInputSchema } from '../../workflows/inputs';
-import type { RestoreResult } from '../../workflows/types';
+import { humanBytes } from '../../common/format';
+import { RestoreInputSchema } from '../../contracts/inputs';
+import type { RestoreResult } from '../../contracts/types';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { followRun } from '../follow-run';
 import { emit } from '../output';
+import { workflowRef } from '../../contracts/workflows';
 
 export function restoreCommand(): Command {
   return new Command('restore')
@@ -33,7 +34,7 @@ export function restoreCommand(): Command {
       const { plan, client, close } = await connect(g);
       try {
         const workflowId = `restore-${input.asset ?? input.snapshot}-${timestampId()}`;
-        const handle = await client.workflow.start('restoreWorkflow', {
+        const handle = await client.workflow.start(workflowRef('restoreWorkflow'), {
           taskQueue: plan.temporal.taskQueue,
           workflowId,
           args: [input],

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
 import { parseOrThrow } from '../../common/zod-errors';
-import { humanBytes } from '../../workflows/format';
-import { ListSnapshotsInputSchema } from '../../workflows/inputs';
-import type { SnapshotSummary } from '../../workflows/types';
+import { humanBytes } from '../../common/format';
+import { ListSnapshotsInputSchema } from '../../contracts/inputs';
+import type { SnapshotSummary } from '../../contracts/types';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
+import { workflowRef } from '../../contracts/workflows';
 
 export function snapshotsCommand(): Command {
   return new Command('snapshots')
@@ -15,7 +16,7 @@ export function snapshotsCommand(): Command {
       const input = parseOrThrow(ListSnapshotsInputSchema, o.asset ? { asset: o.asset } : {}, 'snapshots flags');
       const { plan, client, close } = await connect(g);
       try {
-        const r = (await client.workflow.execute('listSnapshotsWorkflow', {
+        const r = (await client.workflow.execute(workflowRef('listSnapshotsWorkflow'), {
           taskQueue: plan.temporal.taskQueue,
           workflowId: `snapshots-${timestampId()}-${process.pid}`,
           args: [input],

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { parseOrThrow } from '../../common/zod-errors';
 import type { RepositoryStats } from '../../engine/maintenance/stats';
-import { humanBytes } from '../../workflows/format';
-import { StatsInputSchema } from '../../workflows/maintenance-workflows';
+import { humanBytes } from '../../common/format';
+import { StatsInputSchema } from '../../contracts/maintenance-inputs';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
 

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import type { SiteReadiness } from '../../workflows/failover-types';
-import { drillWorkflowId, failoverWorkflowId } from '../../workflows/failover-inputs';
+import { drillWorkflowId, failoverWorkflowId } from '../../contracts/failover-inputs';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { renderReadiness, type LoopSummary } from '../failover-format';
 import { predictionStatusQuery } from '../../workflows/prediction-messages';
 import { predictionWorkflowId } from '../../workflows/prediction-inputs';
 import { emit } from '../output';
+import { workflowRef } from '../../contracts/workflows';
 
 /** `lepton-dr status`: DR readiness per site (last successful drill, measured RTO/RPO vs objectives, newest snapshot age). */
 export function statusCommand(): Command {
@@ -13,7 +13,7 @@ export function statusCommand(): Command {
     const g = c.optsWithGlobals<GlobalOptions>();
     const { plan, client, close } = await connect(g);
     try {
-      const sites = (await client.workflow.execute('drStatusWorkflow', { taskQueue: plan.temporal.taskQueue, workflowId: `dr-status-${timestampId()}-${process.pid}`, args: [] })) as SiteReadiness[];
+      const sites = await client.workflow.execute(workflowRef('drStatusWorkflow'), { taskQueue: plan.temporal.taskQueue, workflowId: `dr-status-${timestampId()}-${process.pid}`, args: [] });
       const running: Record<string, string> = {};
       for (const s of sites) {
         for (const id of [failoverWorkflowId(s.site), drillWorkflowId(s.site)]) {

@@ -34,13 +34,14 @@ export interface SiteBrief {
   trafficOn: SideName | 'unknown';
 }
 
-export interface SelectedSnapshot {
+/** A type, not an interface: activities take it where their schema lets other fields pass through. */
+export type SelectedSnapshot = {
   asset: string;
   id: string;
   time: string;
   files: number;
   bytes: number;
-}
+};
 
 export interface CheckSummary {
   name: string;
