@@ -55,17 +55,22 @@ async function main(): Promise<void> {
   try {
     const store = openStore(sw.repository('repo'), sw.env);
     const repo = await Repository.open(store, Buffer.alloc(32, 3), { create: true, packSize: 4 * MiB });
-    // 64 files of 16 KiB; each snapshot rewrites 4 of them (new chunks), round robin
+    // 64 files of 16 KiB; each snapshot rewrites 8 of them, picked by a seeded generator: a blob
+    // lives until its file is rewritten, so old packs end up mostly dead once retention forgets
     for (let i = 0; i < 64; i++) fs.writeFileSync(path.join(src, `f${i}.bin`), randomBytes(16 * 1024));
+    let seed = 12345;
+    const pick = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 8) % 64;
     const ids: string[] = [];
     const t0 = performance.now();
     for (let s = 0; s < n; s++) {
-      for (let k = 0; k < 4; k++) fs.writeFileSync(path.join(src, `f${(s * 4 + k) % 64}.bin`), randomBytes(16 * 1024));
+      if (s % 50 === 0) console.error(`backup ${s}/${n}`);
+      for (let k = 0; k < 8; k++) fs.writeFileSync(path.join(src, `f${pick()}.bin`), randomBytes(16 * 1024));
       ids.push((await backupDirect(repo, { asset: 'small', source: src, strategy: 'incremental' }, pool)).id);
     }
     const backupMs = Math.round(performance.now() - t0);
-    // forget two of every three snapshots, keep the newest
-    for (let s = 0; s < n - 1; s++) if (s % 3 !== 0) await store.delete(snapshotKey(ids[s]));
+    // retention: keep the last 10 and every 50th
+    const kept = ids.filter((_, s) => s >= n - 10 || s % 50 === 0);
+    for (const id of ids) if (!kept.includes(id)) await store.delete(snapshotKey(id));
     const before = await usage(store);
     const now = Date.now();
     const mark = await measured(() => prune(repo, { graceMs: HOUR, now: new Date(now), repackBelow: 0.2 }));
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           snapshots: n,
-          kept: Math.ceil((n - 1) / 3) + 1,
+          kept: kept.length,
           backupMs,
           before: { packs: before.packs, MiB: +(before.bytes / MiB).toFixed(2) },
           markAndRepack: { ms: mark.ms, peakRssMiB: mark.peakRssMiB, peakHeapMiB: mark.peakHeapMiB, baseRssMiB: mark.baseRssMiB, report: brief(mark.value) },
