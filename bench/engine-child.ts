@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { backupDirect, restoreDirect } from '../src/engine/direct';
+import type { Compression } from '../src/engine/repo/blob-compression';
 import { Repository } from '../src/engine/repo/repository';
 import { CountingStore } from '../src/engine/store/blob-store';
 import { S3Store } from '../src/engine/store/s3-store';
@@ -19,6 +20,8 @@ export interface EngineJob {
   keyHex: string;
   asset: string;
   packSizeMiB: number;
+  password?: string;
+  compression: Compression;
   source?: string;
   target?: string;
   resultFile: string;
@@ -48,7 +51,12 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: job.accessKeyId, secretAccessKey: job.secretAccessKey },
   });
   const store = new CountingStore(s3);
-  const repo = await Repository.open(store, Buffer.from(job.keyHex, 'hex'), { create: job.op === 'backup', packSize: job.packSizeMiB * 1024 * 1024 });
+  const repo = await Repository.open(store, Buffer.from(job.keyHex, 'hex'), {
+    create: job.op === 'backup',
+    packSize: job.packSizeMiB * 1024 * 1024,
+    password: job.password,
+    compression: job.compression,
+  });
   const openMs = performance.now() - t0;
   const out: EngineJobResult = { engineMs: 0, openMs, bytesPut: 0, objectsPut: 0, bytesGot: 0, maxRssKiB: 0 };
   if (job.op === 'backup') {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Compression } from '../src/engine/repo/blob-compression';
 import type { EngineJob, EngineJobResult } from './engine-child';
 import { check, runMeasured } from './measure';
 
@@ -13,6 +14,9 @@ export interface EngineTarget {
   accessKeyId: string;
   secretAccessKey: string;
   packSizeMiB: number;
+  /** set: an encrypted repository (like restic, which always encrypts) */
+  password?: string;
+  compression: Compression;
   asset: string;
   workDir: string;
   /** extra node flags for the child, e.g. --cpu-prof */
@@ -48,6 +52,8 @@ export class EngineDirect {
       keyHex: this.keyHex,
       asset: this.t.asset,
       packSizeMiB: this.t.packSizeMiB,
+      password: this.t.password,
+      compression: this.t.compression,
       resultFile,
     };
     const child = path.join(__dirname, 'engine-child.js');

@@ -169,3 +169,10 @@ export function median(values: number[]): number {
 export const fmtMiB = (b: number) => `${(b / MiB).toFixed(1)} MiB`;
 export const fmtS = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 export const mibPerS = (bytes: number, ms: number) => bytes / MiB / (ms / 1000);
+
+/** Nearest-rank percentile (p in 0..100) of the finite values; NaN when there are none. */
+export function percentile(values: number[], p: number): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  return v[Math.min(v.length - 1, Math.max(0, Math.ceil((p / 100) * v.length) - 1))];
+}

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fmtMiB, fmtS, median, mibPerS } from './measure';
 import type { SectionOutcome } from './sections';
-import type { SuiteResults } from './suite';
+import { RESTIC_REFERENCE_VERSION } from './restic';
+import type { ReferenceSamples, SuiteResults } from './suite';
 
 /** The ratio table against the targets, printed and written as JSON. */
 export interface TargetRow {
@@ -60,13 +61,14 @@ export function formatTable(rows: TargetRow[], sections: SectionOutcome[]): stri
   return [...out, ...(notes.length ? ['', 'notes:', ...notes] : [])].join('\n');
 }
 
-export function writeResults(dir: string, results: unknown, startedAt: Date): { file: string; latest: string } {
+/** <name>-<time>.json and its copy latest.json ("bench"), or latest-<rest of name>.json for a partial run such as "bench-load". */
+export function writeResults(dir: string, results: unknown, startedAt: Date, name = 'bench'): { file: string; latest: string } {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const file = path.join(dir, `bench-${stamp}.json`);
+  const file = path.join(dir, `${name}-${stamp}.json`);
   const text = JSON.stringify(results, null, 2) + '\n';
   fs.writeFileSync(file, text);
-  const latest = path.join(dir, 'latest.json');
+  const latest = path.join(dir, name === 'bench' ? 'latest.json' : `latest-${name.replace(/^bench-/, '')}.json`);
   fs.writeFileSync(latest, text);
   return { file, latest };
 }
@@ -85,38 +87,56 @@ export interface RowInputs {
 
 const med = <T>(xs: T[], f: (x: T) => number | undefined): number => median(xs.map((x) => f(x) ?? NaN));
 
+/** The four timed operations and peak RSS of one lepton-dr configuration against one reference. */
+function compareRows(prefix: string, D: SuiteResults['direct'], R: SuiteResults['restic'], limits: { full?: number; noChange?: number; restore?: number; rss?: number }): TargetRow[] {
+  const wall = (x: { wallMs: number }) => x.wallMs;
+  const refPeak = Math.max(...[...R.full, ...R.noChange, ...R.changed, ...R.restore].map((x) => x.maxRssKiB)) * 1024;
+  const oursPeak = Math.max(...[...D.full, ...D.noChange, ...D.changed, ...D.restore].map((x) => x.procMaxRssKiB)) * 1024;
+  const identical = D.restore.every((r) => r.verify?.identical);
+  return [
+    ratioRow(`${prefix}full backup time`, med(D.full, wall), med(R.full, wall), limits.full, fmtS),
+    ratioRow(`${prefix}no-change backup time`, med(D.noChange, wall), med(R.noChange, wall), limits.noChange, fmtS),
+    ratioRow(`${prefix}1%-changed backup time`, med(D.changed, wall), med(R.changed, wall), undefined, fmtS),
+    ratioRow(`${prefix}full restore time`, med(D.restore, wall), med(R.restore, wall), limits.restore, fmtS, identical ? undefined : 'ours NOT byte-identical, see JSON'),
+    ratioRow(`${prefix}peak RSS (max over runs)`, oursPeak, refPeak, limits.rss, fmtMiB),
+    ratioRow(`${prefix}bucket after the 3 backups`, med(D.changed, (x) => x.bucketBytes), med(R.changed, (x) => x.bucketBytes), undefined, fmtMiB),
+  ];
+}
+
 export function buildRows({ suite, datasetBytes, ceilingMiBps, storePutMiBps, storeGetMiBps }: RowInputs): TargetRow[] {
   const { restic: R, direct: D, workflow: W, change } = suite;
   const wall = (x: { wallMs: number }) => x.wallMs;
   const cpu = (x: { cpuS?: number }) => x.cpuS;
-  const resticPeak = Math.max(...[...R.full, ...R.noChange, ...R.changed, ...R.restore].map((x) => x.maxRssKiB)) * 1024;
-  const oursPeak = Math.max(...[...D.full, ...D.noChange, ...D.changed, ...D.restore].map((x) => x.procMaxRssKiB)) * 1024;
-  const identical = D.restore.every((r) => r.verify?.identical);
+  const identical = D.restore.every((r) => r.verify?.identical) && suite.fastest.direct.restore.every((r) => r.verify?.identical);
   const rcData = med(R.changed, (x) => x.dataAdded);
   const rcBucket = med(R.changed, (x) => x.bucketDelta);
   const dcStats = D.changed[0]?.snapshot?.stats;
+  const ref = `restic ${RESTIC_REFERENCE_VERSION}`;
+  // the headline: both encrypted, both compressing (restic's default auto); targets of issue 10
   const rows: TargetRow[] = [
-    ratioRow('full backup time', med(D.full, wall), med(R.full, wall), 0.8, fmtS),
-    ratioRow('no-change backup time', med(D.noChange, wall), med(R.noChange, wall), 1.0, fmtS),
-    ratioRow('1%-changed backup time', med(D.changed, wall), med(R.changed, wall), undefined, fmtS),
-    ratioRow('full restore time', med(D.restore, wall), med(R.restore, wall), 1.0, fmtS, identical ? undefined : 'ours NOT byte-identical, see JSON'),
-    ratioRow('peak RSS (max over runs)', oursPeak, resticPeak, 1.0, fmtMiB),
+    ...compareRows('', D, R, { full: 0.7, noChange: 0.8, restore: 0.8, rss: 1.0 }),
     ratioRow(
-      '1% change: uploaded / changed bytes',
-      med(D.changed, (x) => x.bytesPut),
+      '1% change: bucket growth / changed bytes',
+      med(D.changed, (x) => x.bucketDelta),
       change.changedBytes,
       1.1,
       fmtMiB,
-      `ours = every byte PUT (CountingStore): new chunk data ${dcStats ? fmtMiB(dcStats.bytesNew) : '?'}, the rest is tree, index and work-list objects; ` +
+      `ours: every byte PUT ${fmtMiB(med(D.changed, (x) => x.bytesPut))} (new chunk data ${dcStats ? fmtMiB(dcStats.bytesNew) : '?'} before compression; the rest is tree, index and work-list objects, some deleted after); ` +
         `restic data_added ${fmtMiB(rcData)} = ${(rcData / change.changedBytes).toFixed(2)}x (before compression), its bucket grew ${fmtMiB(rcBucket)} = ${(rcBucket / change.changedBytes).toFixed(2)}x`,
     ),
   ];
   if (W?.full.length && W.restore.length) {
+    const refPeak = Math.max(...[...R.full, ...R.noChange, ...R.changed, ...R.restore].map((x) => x.maxRssKiB)) * 1024;
+    rows.push(ratioRow('worker process peak RSS', W.workerPeakRssKiB * 1024, refPeak, 1.0, fmtMiB, `the Temporal worker over all its workflow runs, against ${ref}'s peak`));
     rows.push(ratioRow('workflow overhead: full backup', med(W.full, wall), med(D.full, (x) => x.engineMs), 1.15, fmtS, 'workflow start-to-result time / engine-direct time inside its process (neither pays node start-up)'));
     rows.push(ratioRow('workflow overhead: restore', med(W.restore, wall), med(D.restore, (x) => x.engineMs), 1.15, fmtS));
     rows.push(ratioRow('workflow overhead: no-change', med(W.noChange, wall), med(D.noChange, (x) => x.engineMs), undefined, fmtS));
     rows.push(ratioRow('workflow overhead: 1%-changed', med(W.changed, wall), med(D.changed, (x) => x.engineMs), undefined, fmtS));
   }
+  // each tool at its fastest: lepton-dr plain and uncompressed, restic --compression off (restic cannot turn encryption off)
+  rows.push(...compareRows('fastest: ', suite.fastest.direct, suite.fastest.restic, {}));
+  // further columns: lepton-dr's headline configuration against each tool's defaults
+  for (const o of suite.others) rows.push(...compareRows(`vs ${o.label}: `, D, o.samples, {}));
   const cpuS = (n: number) => `${n.toFixed(1)} s`;
   rows.push(ratioRow('CPU time, full backup', med(D.full, cpu), med(R.full, cpu), undefined, cpuS, 'user+sys of the process (SeaweedFS not included); less sensitive than wall time to other load on the machine'));
   rows.push(ratioRow('CPU time, restore', med(D.restore, cpu), med(R.restore, cpu), undefined, cpuS));
@@ -150,15 +170,24 @@ export function formatDetails(suite: SuiteResults): string {
     ]);
   };
   const none = () => undefined;
-  for (const [k, xs] of [['full', R.full], ['no-change', R.noChange], ['1%-changed', R.changed]] as const) add(`restic ${k}`, xs, none, (x) => x.cpuS, Math.max(...xs.map((x) => x.maxRssKiB)), (x) => x.dataAdded, (x) => x.bucketDelta);
-  add('restic restore', R.restore, none, (x) => x.cpuS, Math.max(...R.restore.map((x) => x.maxRssKiB)), none, none);
-  for (const [k, xs] of [['full', D.full], ['no-change', D.noChange], ['1%-changed', D.changed]] as const) add(`direct ${k}`, xs, (x) => x.engineMs, (x) => x.cpuS, Math.max(...xs.map((x) => x.procMaxRssKiB)), (x) => x.bytesPut, (x) => x.bucketDelta);
-  add('direct restore', D.restore, (x) => x.engineMs, (x) => x.cpuS, Math.max(...D.restore.map((x) => x.procMaxRssKiB)), none, none);
+  const ref = (name: string, T: ReferenceSamples['samples']) => {
+    for (const [k, xs] of [['full', T.full], ['no-change', T.noChange], ['1%-changed', T.changed]] as const) add(`${name} ${k}`, xs, none, (x) => x.cpuS, Math.max(...xs.map((x) => x.maxRssKiB)), (x) => x.dataAdded, (x) => x.bucketDelta);
+    add(`${name} restore`, T.restore, none, (x) => x.cpuS, Math.max(...T.restore.map((x) => x.maxRssKiB)), none, none);
+  };
+  const ours = (name: string, T: SuiteResults['direct']) => {
+    for (const [k, xs] of [['full', T.full], ['no-change', T.noChange], ['1%-changed', T.changed]] as const) add(`${name} ${k}`, xs, (x) => x.engineMs, (x) => x.cpuS, Math.max(...xs.map((x) => x.procMaxRssKiB)), (x) => x.bytesPut, (x) => x.bucketDelta);
+    add(`${name} restore`, T.restore, (x) => x.engineMs, (x) => x.cpuS, Math.max(...T.restore.map((x) => x.procMaxRssKiB)), none, none);
+  };
+  ref('restic', R);
+  ours('direct', D);
+  ref('restic --compression off', suite.fastest.restic);
+  ours('direct plain, off', suite.fastest.direct);
+  for (const o of suite.others) ref(o.label, o.samples);
   if (W) {
     for (const [k, xs] of [['full', W.full], ['no-change', W.noChange], ['1%-changed', W.changed]] as const) add(`workflow ${k}`, xs, none, (x) => x.workerCpuS, 0, (x) => x.bytesUploaded, (x) => x.bucketDelta);
     add('workflow restore', W.restore, none, (x) => x.workerCpuS, W.workerPeakRssKiB, none, none);
   }
   const widths = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));
   const text = out.map((r) => r.map((c, i) => (i ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')).join('\n');
-  return `${text}\n(workflow cpu = the worker process only; workflow peak RSS = the worker process, shown on its restore line)`;
+  return `${text}\n(restic = ${RESTIC_REFERENCE_VERSION}, defaults; direct = lepton-dr engine-direct, encrypted, compression auto; workflow = the same through Temporal, cpu = the worker process only, peak RSS = the worker process, shown on its restore line; "uploaded" = restic's data_added before compression, lepton-dr's bytes PUT)`;
 }

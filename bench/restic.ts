@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { check, runMeasured, type ProcResult } from './measure';
+import { toolsDir } from './tools-dir';
 
-/** restic (the Debian package) against an S3 endpoint, with its own cache folder. */
+/** restic against an S3 endpoint, with its own cache folder. */
 export interface ResticTarget {
   endpoint: string;
   bucket: string;
@@ -31,24 +33,49 @@ export interface ResticRun {
   load1: number;
 }
 
+/** The reference: restic 0.18.1 built into the tools folder by scripts/bench-tools.sh. */
+export const RESTIC_REFERENCE_VERSION = '0.18.1';
+
 export function resticBinary(): string | undefined {
+  const bin = path.join(toolsDir(), 'bin', 'restic');
+  return fs.existsSync(bin) && resticVersion(bin).startsWith(`restic ${RESTIC_REFERENCE_VERSION} `) ? bin : undefined;
+}
+
+/** The distribution's restic (Debian: 0.14), an optional second column; undefined when absent or the same binary. */
+export function systemResticBinary(): string | undefined {
   try {
-    return execFileSync('sh', ['-c', 'command -v restic'], { encoding: 'utf8' }).trim() || undefined;
+    const bin = execFileSync('sh', ['-c', 'command -v restic'], { encoding: 'utf8' }).trim();
+    return bin && bin !== resticBinary() ? bin : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** What the bench needs of a reference tool (restic, rustic): one repository, timed runs. */
+export interface ReferenceTool {
+  /** column label, e.g. "restic 0.18.1" */
+  readonly label: string;
+  /** restores recreate the absolute source path inside the target (restic does) */
+  readonly nestsSourcePath: boolean;
+  init(): Promise<void>;
+  backup(source: string): Promise<ResticBackup>;
+  restore(target: string): Promise<ResticRun>;
 }
 
 export function resticVersion(bin = 'restic'): string {
   return execFileSync(bin, ['version'], { encoding: 'utf8' }).trim();
 }
 
-export class Restic {
+export class Restic implements ReferenceTool {
   readonly env: NodeJS.ProcessEnv;
+  readonly nestsSourcePath = true;
 
   constructor(
     readonly t: ResticTarget,
-    readonly bin = 'restic',
+    readonly bin: string,
+    readonly label: string,
+    /** extra `backup` flags, e.g. --compression off for the fastest-settings rows */
+    readonly backupFlags: string[] = [],
   ) {
     fs.mkdirSync(t.cacheDir, { recursive: true });
     this.env = {
@@ -71,9 +98,9 @@ export class Restic {
     await this.run(['init'], 'init');
   }
 
-  /** `restic backup --json`, defaults otherwise (parent detection, compression=auto, cache). */
+  /** `restic backup --json`, defaults otherwise (parent detection, compression=auto, cache) unless backupFlags say. */
   async backup(source: string): Promise<ResticBackup> {
-    const r = await this.run(['backup', '--json', '--host', 'bench', source], 'backup');
+    const r = await this.run(['backup', '--json', '--host', 'bench', ...this.backupFlags, source], 'backup');
     const summary = r.stdout
       .split('\n')
       .filter((l) => l.includes('"message_type":"summary"'))

@@ -6,8 +6,9 @@ import { readHashCeiling, storeCeiling, type CeilingResult, type StoreCeilingRes
 import { S3Store } from '../src/engine/store/s3-store';
 import { datasetSpec, generateDataset } from './dataset';
 import { CachePolicy, fmtMiB, fmtS, hasGnuTime } from './measure';
-import { buildRows, formatDetails, formatTable, writeResults } from './report';
-import { resticBinary, resticVersion } from './restic';
+import { buildRows, formatDetails, formatTable, writeResults, type TargetRow } from './report';
+import { RESTIC_REFERENCE_VERSION, resticBinary, resticVersion, systemResticBinary } from './restic';
+import { rusticBinary } from './rustic';
 import { runSection, type SectionOutcome } from './sections';
 import { runSuite } from './suite';
 import { startWorkflowRig, type WorkflowRig } from './workflow';
@@ -15,8 +16,9 @@ import { startWorkflowRig, type WorkflowRig } from './workflow';
 /**
  * `npm run bench [-- --scale N] [--repeat N] [--no-workflow] [--profile] [--keep] [--out DIR]`
  *
- * Generates a synthetic AI asset set, then measures restic, lepton-dr engine-direct and
- * lepton-dr through Temporal workflows against one SeaweedFS: full backup, no-change re-run,
+ * Generates a synthetic AI asset set, then measures restic 0.18.1 (the reference; installed by
+ * scripts/bench-tools.sh with rustic), the distribution's restic and rustic when present,
+ * lepton-dr engine-direct and lepton-dr through Temporal workflows against one SeaweedFS: full backup, no-change re-run,
  * 1%-changed run, full restore, peak RSS, CPU time; plus the read+SHA-256 ceiling. Prints the
  * ratios against the targets and writes bench-results/bench-<timestamp>.json and latest.json.
  */
@@ -28,8 +30,18 @@ interface Args {
   profile: boolean;
   out?: string;
   packSizeMiB: number;
+  /** parts to run: the measured suite and the optional sections (default all) */
+  only: Set<Part>;
   rest: string[];
 }
+
+const PARTS = ['suite', 'predict', 'failover', 'load'] as const;
+type Part = (typeof PARTS)[number];
+const SECTIONS: [Exclude<Part, 'suite'>, string, string][] = [
+  ['predict', './predict', 'benchPredict'],
+  ['failover', './failover', 'benchFailover'],
+  ['load', './load', 'benchLoad'],
+];
 
 const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sections]
   --scale N          data set size factor (default 1: 3 x 200 MiB checkpoints, 20k small files, ~770 MiB)
@@ -37,11 +49,14 @@ const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sec
   --no-workflow      skip the Temporal measurements
   --profile          write V8 CPU profiles of the engine-direct runs next to the results
   --pack-size-mib N  pack size for lepton-dr (default 32, like the plan file's default)
+  --only P[,P]       run only these parts: suite (restic / engine / workflow), predict, failover, load
+                     (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
+                     --files N, --workers 1,2, --rate N, --seconds N)
   --keep             keep the temp folder (data set, logs)
   --out DIR          results folder (default <project>/bench-results)`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { scale: 1, repeat: 1, keep: false, workflow: true, profile: false, packSizeMiB: 32, rest: [] };
+  const a: Args = { scale: 1, repeat: 1, keep: false, workflow: true, profile: false, packSizeMiB: 32, only: new Set(PARTS), rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     const num = (name: string) => {
@@ -56,6 +71,12 @@ function parseArgs(argv: string[]): Args {
     else if (v === '--profile') a.profile = true;
     else if (v === '--pack-size-mib') a.packSizeMiB = num('--pack-size-mib');
     else if (v === '--out') a.out = argv[++i];
+    else if (v === '--only') {
+      const names = String(argv[++i]).split(',');
+      const bad = names.filter((n) => !(PARTS as readonly string[]).includes(n));
+      if (bad.length) throw new Error(`--only: unknown part ${bad.join(', ')} (parts: ${PARTS.join(', ')})`);
+      a.only = new Set(names as Part[]);
+    }
     else if (v === '--') {
       a.rest = argv.slice(i + 1);
       break;
@@ -75,19 +96,24 @@ function projectRoot(): string {
   return process.cwd();
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const startedAt = new Date();
-  const t0 = performance.now();
-  const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
-  const outDir = args.out ? path.resolve(args.out) : path.join(projectRoot(), 'bench-results');
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-bench-'));
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  const profileDir = args.profile ? path.join(outDir, `profiles-${stamp}`) : undefined;
+interface SuitePart {
+  rows: TargetRow[];
+  /** JSON fields of the measured suite */
+  json: Record<string, unknown>;
+  /** lines printed before the table and the details after it */
+  header: string;
+  details: string;
+  benchMs: number;
+}
 
+/** restic, engine-direct and workflows on the generated asset set, with the ceilings. */
+async function measuredSuite(args: Args, tmp: string, profileDir: string | undefined, log: (msg: string) => void): Promise<SuitePart> {
+  const t0 = performance.now();
   const resticBin = resticBinary();
-  if (!resticBin) throw new Error('restic is not installed (apt-get install -y restic)');
+  if (!resticBin) throw new Error(`restic ${RESTIC_REFERENCE_VERSION} is not in the tools folder: run bash scripts/bench-tools.sh once`);
   const resticVer = resticVersion(resticBin);
+  const binaries = { restic: resticBin, systemRestic: systemResticBinary(), rustic: rusticBinary() };
+  if (!binaries.rustic) console.log('rustic is not in the tools folder (bash scripts/bench-tools.sh): its column is left out');
 
   let seaweed: Seaweed | undefined;
   let rig: WorkflowRig | undefined;
@@ -126,21 +152,59 @@ async function main(): Promise<void> {
     }
     for (const c of storeCeil) log(`ceiling S3 ${c.op} ${c.objectMiB} MiB objects x${c.concurrency}: ${c.mibPerS.toFixed(0)} MiB/s`);
 
-    const suite = await runSuite({ seaweed, rig, cache, dataset: ds, spec, tmp, repeat: args.repeat, packSizeMiB: args.packSizeMiB, profileDir, log });
+    const suite = await runSuite({ seaweed, rig, cache, dataset: ds, spec, tmp, repeat: args.repeat, packSizeMiB: args.packSizeMiB, profileDir, log, binaries });
     if (rig) {
       await rig.stop();
       rig = undefined;
     }
     await seaweed.stop();
     seaweed = undefined;
-    const benchMs = performance.now() - t0;
+    const rows = buildRows({ suite, datasetBytes: ds.bytes, ceilingMiBps: ceiling[`${cache.mode}-${threads}`].mibPerS, storePutMiBps: storeCeil.find((c) => c.op === 'PUT')?.mibPerS, storeGetMiBps: storeCeil.find((c) => c.op === 'GET')?.mibPerS });
+    return {
+      rows,
+      benchMs: performance.now() - t0,
+      json: {
+        scale: args.scale,
+        repeat: args.repeat,
+        cacheMode: cache.mode,
+        measuring: {
+          wall: 'spawn to exit for restic and engine-direct (node start-up included); start to result for workflows',
+          rss: hasGnuTime ? '/usr/bin/time %M of the process' : '/proc/PID/status VmHWM polled every 20 ms',
+          cpu: hasGnuTime ? '/usr/bin/time %U+%S' : 'not measured (no /usr/bin/time)',
+        },
+        tools: { restic: resticVer, ...suite.tools, leptonPackSizeMiB: args.packSizeMiB },
+        dataset: { ...ds, spec },
+        change: suite.change,
+        ceiling,
+        storeCeiling: storeCeil,
+        runs: suite,
+        targets: rows,
+      },
+      header: `lepton-dr bench: scale ${args.scale}, ${ds.files} files, ${fmtMiB(ds.bytes)}, ${args.repeat} run(s) each (medians), ${os.cpus().length} cores, ${cache.mode} page cache, ${resticVer.split(' compiled')[0]}`,
+      details: formatDetails(suite),
+    };
+  } finally {
+    await rig?.stop().catch(() => undefined);
+    await seaweed?.stop().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const log = (msg: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
+  const outDir = args.out ? path.resolve(args.out) : path.join(projectRoot(), 'bench-results');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-bench-'));
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+  const profileDir = args.profile ? path.join(outDir, `profiles-${stamp}`) : undefined;
+  try {
+    const suite = args.only.has('suite') ? await measuredSuite(args, tmp, profileDir, log) : undefined;
 
     // optional sections contributed by other modules
     const sections: SectionOutcome[] = [];
-    for (const [name, mod, fn] of [
-      ['predict', './predict', 'benchPredict'],
-      ['failover', './failover', 'benchFailover'],
-    ] as const) {
+    for (const [name, mod, fn] of SECTIONS) {
+      if (!args.only.has(name)) continue;
       const dir = path.join(tmp, `section-${name}`);
       fs.mkdirSync(dir, { recursive: true });
       const s = await runSection(name, mod, fn, { scale: args.scale, tmpDir: dir, args: args.rest });
@@ -148,48 +212,31 @@ async function main(): Promise<void> {
       log(`section ${name}: ${s.status}${s.ms !== undefined ? ` in ${fmtS(s.ms)}` : ''}${s.error ? `\n${s.error}` : ''}`);
     }
 
-    const rows = buildRows({ suite, datasetBytes: ds.bytes, ceilingMiBps: ceiling[`${cache.mode}-${threads}`].mibPerS, storePutMiBps: storeCeil.find((c) => c.op === 'PUT')?.mibPerS, storeGetMiBps: storeCeil.find((c) => c.op === 'GET')?.mibPerS });
     const totalMs = performance.now() - t0;
     const results = {
       version: 1,
       startedAt: startedAt.toISOString(),
       totalMs,
-      benchMs,
-      scale: args.scale,
-      repeat: args.repeat,
+      parts: [...args.only],
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memBytes: os.totalmem(), node: process.version, kernel: os.release(), load1AtEnd: os.loadavg()[0] },
-      cacheMode: cache.mode,
-      measuring: {
-        wall: 'spawn to exit for restic and engine-direct (node start-up included); start to result for workflows',
-        rss: hasGnuTime ? '/usr/bin/time %M of the process' : '/proc/PID/status VmHWM polled every 20 ms',
-        cpu: hasGnuTime ? '/usr/bin/time %U+%S' : 'not measured (no /usr/bin/time)',
-      },
-      tools: { restic: resticVer, leptonPackSizeMiB: args.packSizeMiB },
-      dataset: { ...ds, spec },
-      change: suite.change,
-      ceiling,
-      storeCeiling: storeCeil,
-      runs: suite,
-      targets: rows,
+      ...(suite ? { benchMs: suite.benchMs, ...suite.json } : {}),
       sections,
       ...(profileDir ? { profileDir } : {}),
     };
-    const written = writeResults(outDir, results, startedAt);
+    const written = writeResults(outDir, results, startedAt, args.only.has('suite') ? 'bench' : `bench-${[...args.only].join('-')}`);
 
     console.log('');
-    console.log(
-      `lepton-dr bench: scale ${args.scale}, ${ds.files} files, ${fmtMiB(ds.bytes)}, ${args.repeat} run(s) each (medians), ${os.cpus().length} cores, ${cache.mode} page cache, ${resticVer.split(' compiled')[0]}`,
-    );
+    console.log(suite?.header ?? `lepton-dr bench: ${[...args.only].join(', ')}, ${os.cpus().length} cores`);
     console.log('');
-    console.log(formatTable(rows, sections));
-    console.log('');
-    console.log(formatDetails(suite));
+    console.log(formatTable(suite?.rows ?? [], sections));
+    if (suite) {
+      console.log('');
+      console.log(suite.details);
+    }
     console.log('');
     console.log(`bench took ${fmtS(totalMs)}; results in ${written.file} (and ${path.basename(written.latest)})`);
     if (profileDir) console.log(`CPU profiles of the engine-direct runs in ${profileDir}`);
   } finally {
-    await rig?.stop().catch(() => undefined);
-    await seaweed?.stop().catch(() => undefined);
     if (!args.keep) fs.rmSync(tmp, { recursive: true, force: true });
     else console.log(`kept ${tmp}`);
   }

@@ -5,12 +5,17 @@ import { bucketUsage } from './bucket';
 import { applyChange, type ChangeInfo, type DatasetInfo, type DatasetSpec } from './dataset';
 import { EngineDirect, type EngineRun } from './engine';
 import { type CachePolicy, fmtMiB, fmtS } from './measure';
-import { Restic, type ResticBackup, type ResticRun } from './restic';
+import type { Compression } from '../src/engine/repo/blob-compression';
+import { Restic, resticVersion, type ReferenceTool, type ResticBackup, type ResticRun } from './restic';
+import { Rustic, rusticVersion } from './rustic';
 import { compareTrees, describe, type TreeCheck } from './verify';
 import type { WorkflowRig } from './workflow';
 
 /**
- * The measured sequence. Every repetition has its own repositories (prefix "<tool>-<rep>"):
+ * The measured sequence. Every repetition has its own repositories (prefix "<tool>-<rep>"), for
+ * every column: restic 0.18.1 with its defaults and with --compression off, the distribution's
+ * restic and rustic when installed, lepton-dr encrypted with compression auto and plain
+ * without compression, and (optionally) lepton-dr through workflows:
  *   full backup -> no-change re-run  (all tools, all reps, interleaved)
  *   apply the ~1% change
  *   1%-changed run                   (all tools, all reps)
@@ -49,10 +54,25 @@ export interface ToolSamples<B, R> {
   restore: (R & { rep: number; verify?: TreeCheck })[];
 }
 
+/** A reference tool's samples under its column label (e.g. "restic 0.14.0", "rustic 0.11.4"). */
+export interface ReferenceSamples {
+  label: string;
+  samples: ToolSamples<ResticBackup, ResticRun>;
+}
+
 export interface SuiteResults {
+  /** like for like, the headline: restic 0.18.1 with its defaults (encrypted, compression auto) */
   restic: ToolSamples<ResticBackup, ResticRun>;
+  /** like for like: lepton-dr engine-direct, encrypted, compression auto */
   direct: ToolSamples<EngineRun, EngineRun>;
+  /** the same configuration as `direct`, through Temporal */
   workflow?: ToolSamples<WfBackup, WfRestore> & { workerPeakRssKiB: number };
+  /** each tool's fastest settings: restic --compression off (it always encrypts), lepton-dr plain and uncompressed */
+  fastest: { restic: ToolSamples<ResticBackup, ResticRun>; direct: ToolSamples<EngineRun, EngineRun> };
+  /** further columns with their defaults: the distribution's restic, rustic (when installed) */
+  others: ReferenceSamples[];
+  /** version line of every tool measured */
+  tools: Record<string, string>;
   change: ChangeInfo;
 }
 
@@ -67,36 +87,76 @@ export interface SuiteContext {
   packSizeMiB: number;
   profileDir?: string;
   log: (msg: string) => void;
+  /** restic 0.18.1 (the reference), and the optional further columns */
+  binaries: { restic: string; systemRestic?: string; rustic?: string };
 }
 
 const empty = <B, R>(): ToolSamples<B, R> => ({ full: [], noChange: [], changed: [], restore: [] });
+
+interface RefRun {
+  name: string;
+  prefix: string;
+  tool: ReferenceTool;
+  samples: ToolSamples<ResticBackup, ResticRun>;
+}
+
+interface OursRun {
+  name: string;
+  prefix: string;
+  engine: EngineDirect;
+  samples: ToolSamples<EngineRun, EngineRun>;
+}
 
 export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
   const sw = c.seaweed;
   const assets = c.dataset.root;
   const reps = Array.from({ length: c.repeat }, (_, i) => i);
-  const restics = reps.map(
-    (i) => new Restic({ endpoint: sw.endpoint, bucket: sw.bucket, prefix: `restic-${i}`, accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey, region: sw.region, cacheDir: path.join(c.tmp, `restic-cache-${i}`) }),
-  );
-  const directs = reps.map(
-    (i) =>
-      new EngineDirect({
-        endpoint: sw.endpoint,
-        region: sw.region,
-        bucket: sw.bucket,
-        prefix: `direct-${i}`,
-        accessKeyId: sw.accessKeyId,
-        secretAccessKey: sw.secretAccessKey,
-        packSizeMiB: c.packSizeMiB,
-        asset: 'bench',
-        workDir: path.join(c.tmp, `direct-${i}`),
-        nodeFlags: c.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${c.profileDir}`] : [],
-      }),
-  );
-  for (const r of restics) await r.init();
+  const target = (prefix: string) => ({ endpoint: sw.endpoint, bucket: sw.bucket, prefix, accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey, region: sw.region, cacheDir: path.join(c.tmp, `${prefix}-cache`) });
+  const tools: Record<string, string> = {};
+  const resticLabel = (bin: string) => {
+    const v = resticVersion(bin);
+    tools[bin] = v;
+    return v.split(' compiled')[0];
+  };
+  const refLabel = resticLabel(c.binaries.restic);
+  // per repetition: every tool and configuration on its own prefix
+  const refs = reps.map((i) => {
+    const list: RefRun[] = [
+      { name: refLabel, prefix: `restic-${i}`, tool: new Restic(target(`restic-${i}`), c.binaries.restic, refLabel), samples: empty() },
+      { name: `${refLabel} --compression off`, prefix: `restic-fast-${i}`, tool: new Restic(target(`restic-fast-${i}`), c.binaries.restic, refLabel, ['--compression', 'off']), samples: empty() },
+    ];
+    if (c.binaries.systemRestic) {
+      const label = resticLabel(c.binaries.systemRestic);
+      list.push({ name: label, prefix: `restic-system-${i}`, tool: new Restic(target(`restic-system-${i}`), c.binaries.systemRestic, label), samples: empty() });
+    }
+    if (c.binaries.rustic) {
+      const label = rusticVersion(c.binaries.rustic);
+      tools[c.binaries.rustic] = label;
+      list.push({ name: label, prefix: `rustic-${i}`, tool: new Rustic(target(`rustic-${i}`), c.binaries.rustic, label), samples: empty() });
+    }
+    return list;
+  });
+  const engine = (prefix: string, password: string | undefined, compression: Compression) =>
+    new EngineDirect({
+      endpoint: sw.endpoint,
+      region: sw.region,
+      bucket: sw.bucket,
+      prefix,
+      accessKeyId: sw.accessKeyId,
+      secretAccessKey: sw.secretAccessKey,
+      packSizeMiB: c.packSizeMiB,
+      password,
+      compression,
+      asset: 'bench',
+      workDir: path.join(c.tmp, prefix),
+      nodeFlags: c.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${c.profileDir}`] : [],
+    });
+  const ours = reps.map((i): OursRun[] => [
+    { name: 'engine-direct (encrypted, compression auto)', prefix: `direct-${i}`, engine: engine(`direct-${i}`, 'lepton-bench-password', 'auto'), samples: empty() },
+    { name: 'engine-direct (plain, compression off)', prefix: `direct-fast-${i}`, engine: engine(`direct-fast-${i}`, undefined, 'off'), samples: empty() },
+  ]);
+  for (const list of refs) for (const r of list) await r.tool.init();
 
-  const R = empty<ResticBackup, ResticRun>();
-  const D = empty<EngineRun, EngineRun>();
   const W = c.rig ? empty<WfBackup, WfRestore>() : undefined;
   const last = new Map<string, number>();
   const bucket = async <T>(prefix: string, rep: number, r: T): Promise<T & BucketInfo> => {
@@ -109,15 +169,18 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
 
   const backups = async (key: 'full' | 'noChange' | 'changed') => {
     for (const i of reps) {
-      c.cache.prepare();
-      const r = await bucket(`restic-${i}`, i, await restics[i].backup(assets));
-      R[key].push(r);
-      c.log(`restic ${key}${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}, data_added ${fmtMiB(r.dataAdded)}, bucket +${fmtMiB(r.bucketDelta)}`);
-
-      c.cache.prepare();
-      const d = await bucket(`direct-${i}`, i, await directs[i].backup(assets));
-      D[key].push(d);
-      c.log(`engine-direct ${key}${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`);
+      for (const ref of refs[i]) {
+        c.cache.prepare();
+        const r = await bucket(ref.prefix, i, await ref.tool.backup(assets));
+        ref.samples[key].push(r);
+        c.log(`${ref.name} ${key}${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}, data_added ${fmtMiB(r.dataAdded)}, bucket +${fmtMiB(r.bucketDelta)}`);
+      }
+      for (const o of ours[i]) {
+        c.cache.prepare();
+        const d = await bucket(o.prefix, i, await o.engine.backup(assets));
+        o.samples[key].push(d);
+        c.log(`${o.name} ${key}${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`);
+      }
 
       if (c.rig && W) {
         await c.rig.use(`workflow-${i}`);
@@ -144,20 +207,23 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
   const verdict = (v: TreeCheck) => (v.identical ? 'identical' : `NOT identical (${v.differences.slice(0, 3).join('; ')})`);
   for (const i of reps) {
     const target = path.join(c.tmp, `restore-${i}`);
-    c.cache.prepare();
-    const r = await restics[i].restore(target);
-    // restic recreates the absolute source path inside the target; checking one rep is enough
-    const rv = i === 0 ? compareTrees(expected, path.join(target, assets)) : undefined;
-    R.restore.push({ ...r, rep: i, ...(rv ? { verify: rv } : {}) });
-    fs.rmSync(target, { recursive: true, force: true });
-    c.log(`restic restore${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}${rv ? `, ${verdict(rv)}` : ''}`);
-
-    c.cache.prepare();
-    const d = await directs[i].restore(target);
-    const dv = compareTrees(expected, target);
-    D.restore.push({ ...d, rep: i, verify: dv });
-    fs.rmSync(target, { recursive: true, force: true });
-    c.log(`engine-direct restore${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`);
+    for (const ref of refs[i]) {
+      c.cache.prepare();
+      const r = await ref.tool.restore(target);
+      // restic recreates the absolute source path inside the target; checking one rep is enough
+      const rv = i === 0 ? compareTrees(expected, ref.tool.nestsSourcePath ? path.join(target, assets) : target) : undefined;
+      ref.samples.restore.push({ ...r, rep: i, ...(rv ? { verify: rv } : {}) });
+      fs.rmSync(target, { recursive: true, force: true });
+      c.log(`${ref.name} restore${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}${rv ? `, ${verdict(rv)}` : ''}`);
+    }
+    for (const o of ours[i]) {
+      c.cache.prepare();
+      const d = await o.engine.restore(target);
+      const dv = compareTrees(expected, target);
+      o.samples.restore.push({ ...d, rep: i, verify: dv });
+      fs.rmSync(target, { recursive: true, force: true });
+      c.log(`${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`);
+    }
 
     if (c.rig && W) {
       await c.rig.use(`workflow-${i}`);
@@ -169,5 +235,20 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
       c.log(`workflow restore${tag(i)}: ${fmtS(t.wallMs)}, worker cpu ${t.workerCpuS.toFixed(1)} s, ${verdict(wv)}`);
     }
   }
-  return { restic: R, direct: D, ...(W && c.rig ? { workflow: { ...W, workerPeakRssKiB: c.rig.workerPeakRssKiB() } } : {}), change };
+  // merge the repetitions of each column
+  const mergeRef = (k: number) => merge(refs.map((l) => l[k].samples));
+  const mergeOurs = (k: number) => merge(ours.map((l) => l[k].samples));
+  return {
+    restic: mergeRef(0),
+    direct: mergeOurs(0),
+    ...(W && c.rig ? { workflow: { ...W, workerPeakRssKiB: c.rig.workerPeakRssKiB() } } : {}),
+    fastest: { restic: mergeRef(1), direct: mergeOurs(1) },
+    others: refs[0].slice(2).map((r, k) => ({ label: r.name, samples: mergeRef(k + 2) })),
+    tools,
+    change,
+  };
+}
+
+function merge<B, R>(xs: ToolSamples<B, R>[]): ToolSamples<B, R> {
+  return { full: xs.flatMap((x) => x.full), noChange: xs.flatMap((x) => x.noChange), changed: xs.flatMap((x) => x.changed), restore: xs.flatMap((x) => x.restore) };
 }

@@ -12,8 +12,10 @@ import { cpuSecondsOf, peakRssOf } from './measure';
 
 /**
  * lepton-dr through Temporal: a dev server and one worker process (restarted when the
- * repository changes), workflows started by a client and timed from start to result.
+ * repository changes), workflows started by a client and timed from start to result. The
+ * repository is the headline configuration (encrypted, compression auto), like restic's default.
  */
+export const WORKFLOW_PASSWORD_ENV = 'LEPTON_BENCH_REPO_PASSWORD';
 export interface WorkflowTimed<T> {
   wallMs: number;
   /** CPU seconds the worker process used during the run */
@@ -35,9 +37,66 @@ export interface WorkflowRig {
 }
 
 const distRoot = path.join(__dirname, '..');
+export const WORKER_MAIN = path.join(distRoot, 'src', 'worker', 'main.js');
+
+/** A plan for a bench worker: the repository at s3://bucket/<prefix>, the given task queue and assets. */
+export function writeBenchPlan(o: {
+  seaweed: Seaweed;
+  temporal: TemporalDev;
+  dir: string;
+  prefix: string;
+  taskQueue: string;
+  packSizeMiB: number;
+  assets?: { name: string; source: string }[];
+  sites?: Record<string, unknown>[];
+  /** the headline configuration: encrypted (password from WORKFLOW_PASSWORD_ENV), compression auto */
+  likeRestic?: boolean;
+}): string {
+  const planFile = path.join(o.dir, `plan-${o.prefix}.yaml`);
+  fs.writeFileSync(
+    planFile,
+    YAML.stringify({
+      version: 1,
+      repository: {
+        url: `s3://${o.seaweed.bucket}/${o.prefix}`,
+        endpoint: o.seaweed.endpoint,
+        region: o.seaweed.region,
+        pathStyle: true,
+        keyFile: path.join(o.dir, `repository-${o.prefix}.key`),
+        packSizeMiB: o.packSizeMiB,
+        ...(o.likeRestic ? { passwordEnv: WORKFLOW_PASSWORD_ENV, compression: 'auto' } : {}),
+      },
+      temporal: { address: o.temporal.address, namespace: o.temporal.namespace, taskQueue: o.taskQueue },
+      assets: o.assets ?? [],
+      ...(o.sites ? { sites: o.sites } : {}),
+      // the bench's data sets and restore targets live in its temp folder
+      ...(o.likeRestic ? { roots: { sources: [os.tmpdir()], targets: [os.tmpdir()] } } : {}),
+    }),
+  );
+  return planFile;
+}
+
+/** The environment of a bench worker (or CLI) process: S3 credentials, the plan, the prebuilt bundle. */
+export const workerEnv = (seaweed: Seaweed, planFile: string, bundle?: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...seaweed.env,
+  LEPTON_DR_PLAN: planFile,
+  LEPTON_DR_LOG_LEVEL: 'info',
+  ...(bundle ? { LEPTON_DR_WORKFLOW_BUNDLE: bundle } : {}),
+});
+
+/** Resolves once the worker logging to logFile says it started (throws if it exits first). */
+export async function workerStarted(w: ServerProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fs.readFileSync(w.logFile, 'utf8').includes('"msg":"worker started"')) {
+    if (w.exitStatus !== undefined) throw new Error(`worker exited (${w.exitStatus}):\n${w.logTail()}`);
+    if (Date.now() > deadline) throw new Error(`worker not started after ${timeoutMs / 1000} s:\n${w.logTail()}`);
+    await sleep(100);
+  }
+}
 
 /** The prebuilt bundle next to this build when it is newer than the workflow code, else a fresh one in dir. */
-async function workflowBundle(dir: string): Promise<string> {
+export async function workflowBundle(dir: string): Promise<string> {
   const prebuilt = path.join(distRoot, 'workflow-bundle.js');
   const wfDir = path.join(distRoot, 'src', 'workflows');
   const newest = Math.max(...fs.readdirSync(wfDir).map((f) => fs.statSync(path.join(wfDir, f)).mtimeMs));
@@ -87,35 +146,14 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; packS
   const use = async (prefix: string) => {
     if (current === prefix && worker) return;
     await stopWorker();
-    const planFile = path.join(o.dir, `plan-${prefix}.yaml`);
-    fs.writeFileSync(
-      planFile,
-      YAML.stringify({
-        version: 1,
-        repository: {
-          url: `s3://${o.seaweed.bucket}/${prefix}`,
-          endpoint: o.seaweed.endpoint,
-          region: o.seaweed.region,
-          pathStyle: true,
-          keyFile: path.join(o.dir, `repository-${prefix}.key`),
-          packSizeMiB: o.packSizeMiB,
-        },
-        temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue: taskQueueOf(prefix) },
-        assets: [],
-      }),
-    );
-    const env: NodeJS.ProcessEnv = { ...process.env, ...o.seaweed.env, LEPTON_DR_PLAN: planFile, LEPTON_DR_LOG_LEVEL: 'info', LEPTON_DR_WORKFLOW_BUNDLE: bundle };
+    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB, likeRestic: true });
+    const env = { ...workerEnv(o.seaweed, planFile, bundle), [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
-    const w = spawnServer(process.execPath, [path.join(distRoot, 'src', 'worker', 'main.js'), '--plan', planFile], { logFile, env });
+    const w = spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], { logFile, env });
     worker = w;
     current = prefix;
-    const deadline = Date.now() + 60_000;
-    while (!fs.readFileSync(logFile, 'utf8').includes('"msg":"worker started"')) {
-      if (w.exitStatus !== undefined) throw new Error(`worker exited (${w.exitStatus}):\n${w.logTail()}`);
-      if (Date.now() > deadline) throw new Error(`worker not started after 60 s:\n${w.logTail()}`);
-      await sleep(100);
-    }
+    await workerStarted(w);
     // one round trip first: a worker's first workflow task creates its sandbox; a long-lived worker has that done
     await execute(taskQueueOf(prefix), 'listSnapshotsWorkflow', {});
   };

@@ -49,7 +49,7 @@ export interface PredictionActivityDeps {
   repo: Repository;
   /** The worker's connection: for the backup duty cycle (visibility). Without it P(B) is null. */
   connection?: ConnectionLike;
-  /** Values at most this big travel inline in the workflow history (default $LEPTON_DR_PREDICT_INLINE_BYTES or 8 KiB). */
+  /** Values at most this big travel inline in the workflow history (default 8 KiB; the worker passes LEPTON_DR_PREDICT_INLINE_BYTES). */
   inlineLimitBytes?: number;
 }
 
@@ -135,7 +135,7 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
   const { plan, repo } = deps;
   // models, predictor state and metric batches are sealed like the data in an encrypted repository
   const store = sealedStore(repo);
-  const inlineLimit = deps.inlineLimitBytes ?? (Number(process.env.LEPTON_DR_PREDICT_INLINE_BYTES) || 8 * 1024);
+  const inlineLimit = deps.inlineLimitBytes ?? 8 * 1024;
   const models = new ModelCache();
   const baseDir = plan.baseDir ?? process.cwd();
   const client = deps.connection ? new Client({ connection: deps.connection, namespace: plan.temporal.namespace }) : null;

@@ -6,6 +6,7 @@ import { rememberSecret, rememberSecretsIn } from '../common/secrets';
 import { formatZodError } from '../common/zod-errors';
 import { LOCAL_STACK, stateDir } from './local-stack';
 import { PlanSchema, type Plan } from './plan-schema';
+import { applyTemporalEnv } from './temporal-env';
 
 /** Replace ${VAR} and ${VAR:-default} in string values; a value taken from the environment is a secret (redacted everywhere). */
 function interpolate(value: unknown, env: NodeJS.ProcessEnv, where: string): unknown {
@@ -30,13 +31,10 @@ function interpolate(value: unknown, env: NodeJS.ProcessEnv, where: string): unk
 /** Environment overrides win over the file, so one plan serves dev, CI and production. */
 function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const repo = { ...((raw.repository as Record<string, unknown>) ?? {}) };
-  const temporal = { ...((raw.temporal as Record<string, unknown>) ?? {}) };
+  const temporal = applyTemporalEnv((raw.temporal as Record<string, unknown>) ?? {}, env);
   if (env.LEPTON_DR_REPOSITORY) repo.url = env.LEPTON_DR_REPOSITORY;
   if (env.LEPTON_DR_S3_ENDPOINT) repo.endpoint = env.LEPTON_DR_S3_ENDPOINT;
   if (env.LEPTON_DR_REPOSITORY_KEY_FILE) repo.keyFile = env.LEPTON_DR_REPOSITORY_KEY_FILE;
-  if (env.TEMPORAL_ADDRESS) temporal.address = env.TEMPORAL_ADDRESS;
-  if (env.TEMPORAL_NAMESPACE) temporal.namespace = env.TEMPORAL_NAMESPACE;
-  if (env.LEPTON_DR_TASK_QUEUE) temporal.taskQueue = env.LEPTON_DR_TASK_QUEUE;
   return { ...raw, repository: repo, temporal };
 }
 
@@ -55,6 +53,14 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
   plan.baseDir = base;
   if (plan.repository.keyFile) plan.repository.keyFile = path.resolve(base, plan.repository.keyFile);
   if (plan.repository.passwordFile) plan.repository.passwordFile = path.resolve(base, plan.repository.passwordFile);
+  const t = plan.temporal;
+  if (t.apiKeyFile) t.apiKeyFile = path.resolve(base, t.apiKeyFile);
+  if (typeof t.tls === 'object') {
+    for (const f of ['serverCaFile', 'clientCertFile', 'clientKeyFile'] as const) {
+      const v = t.tls[f];
+      if (v) t.tls[f] = path.resolve(base, v);
+    }
+  }
   for (const a of plan.assets) {
     a.source = path.resolve(base, a.source);
     for (const h of Object.values(a.hooks ?? {})) if (h.type === 'command' && h.cwd) h.cwd = path.resolve(base, h.cwd);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
+import { CompressionSchema } from '../engine/repo/blob-compression';
 
 export { NameSchema };
 
@@ -93,6 +94,11 @@ export const RepositorySchema = z
     /** Name of an env var holding the key (hex); wins over keyFile. */
     keyEnv: z.string().min(1).optional(),
     packSizeMiB: z.number().int().min(4).max(128).default(32),
+    /**
+     * zstd per blob for what this plan writes: off, auto (skips incompressible blobs) or max.
+     * Unset: the repository's own setting (auto for a new repository, off for one made before).
+     */
+    compression: CompressionSchema.optional(),
     /** Encryption at rest: a new repository with a password is encrypted (AES-256-GCM per blob). */
     passwordEnv: z.string().min(1).optional(),
     passwordFile: z.string().min(1).optional(),
@@ -106,13 +112,38 @@ export const RepositorySchema = z
   .strict();
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;
 
+/** TLS to the Temporal frontend: files are PEM; a client cert and key together make it mTLS. */
+export const TemporalTlsSchema = z
+  .object({
+    /** CA that signed the server's certificate (default: the system roots). */
+    serverCaFile: z.string().min(1).optional(),
+    clientCertFile: z.string().min(1).optional(),
+    clientKeyFile: z.string().min(1).optional(),
+    /** Name expected in the server's certificate when it differs from the address host. */
+    serverName: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.clientCertFile && !t.clientKeyFile) ctx.addIssue({ code: 'custom', path: ['clientKeyFile'], message: 'is required with clientCertFile (mTLS needs both)' });
+    if (t.clientKeyFile && !t.clientCertFile) ctx.addIssue({ code: 'custom', path: ['clientCertFile'], message: 'is required with clientKeyFile (mTLS needs both)' });
+  });
+export type TemporalTls = z.infer<typeof TemporalTlsSchema>;
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export const TemporalSchema = z
   .object({
     address: z.string().min(1).default('127.0.0.1:7233'),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('lepton-dr'),
+    /** false: plaintext; true: TLS with the system roots; an object: custom CA, mTLS, server name. Default: TLS when an API key is set. */
+    tls: z.union([z.boolean(), TemporalTlsSchema]).optional(),
+    /** Temporal Cloud style API key (sent as a bearer token): the name of the env var holding it, or a file. */
+    apiKeyEnv: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
+    apiKeyFile: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((t) => !(t.apiKeyEnv && t.apiKeyFile), { message: 'give at most one of "apiKeyEnv" or "apiKeyFile"', path: ['apiKeyFile'] });
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
 
 /**

@@ -29,13 +29,16 @@ export interface HookReport extends ActionResult {
 /** Enough output to see why a hook failed, small enough for a workflow history. */
 export const HOOK_OUTPUT_BYTES = 1024;
 
+/** What a hook command is told, as variables lepton-dr sets for it (it reads none of them). */
 export function hookEnv(e: HookEvent): Record<string, string> {
-  const env: Record<string, string> = { LEPTON_DR_HOOK: e.hook, LEPTON_DR_ASSET: e.asset };
-  if (e.outcome) env.LEPTON_DR_OUTCOME = e.outcome;
-  if (e.snapshotId) env.LEPTON_DR_SNAPSHOT_ID = e.snapshotId;
-  if (e.target) env.LEPTON_DR_TARGET = e.target;
-  if (e.error) env.LEPTON_DR_ERROR = e.error;
-  return env;
+  return {
+    LEPTON_DR_HOOK: e.hook,
+    LEPTON_DR_ASSET: e.asset,
+    ...(e.outcome ? { LEPTON_DR_OUTCOME: e.outcome } : {}),
+    ...(e.snapshotId ? { LEPTON_DR_SNAPSHOT_ID: e.snapshotId } : {}),
+    ...(e.target ? { LEPTON_DR_TARGET: e.target } : {}),
+    ...(e.error ? { LEPTON_DR_ERROR: e.error } : {}),
+  };
 }
 
 /** The asset's hook for `e`, or undefined when the plan defines none. Never throws for a failing hook. */

@@ -10,6 +10,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: Error) => {
-  logger().fatal({ err: e }, `worker failed: ${e.message}`);
+  try {
+    logger().fatal({ err: e }, `worker failed: ${e.message}`);
+  } catch {
+    process.stderr.write(`worker failed: ${e.message}\n`); // the logger's own settings are what failed
+  }
   process.exit(1);
 });

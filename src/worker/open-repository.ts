@@ -34,5 +34,10 @@ export async function openRepository(plan: Plan, env: NodeJS.ProcessEnv = proces
     if (e instanceof BadInputError && !fresh) throw new BadInputError(`${e.message}; the repository at ${store.url} exists, so its key is needed`);
     throw e;
   }
-  return Repository.open(store, key, { create: fresh, packSize: plan.repository.packSizeMiB * 1024 * 1024, password: loadPassword(plan, env) });
+  return Repository.open(store, key, {
+    create: fresh,
+    packSize: plan.repository.packSizeMiB * 1024 * 1024,
+    password: loadPassword(plan, env),
+    compression: plan.repository.compression,
+  });
 }

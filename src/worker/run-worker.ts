@@ -1,17 +1,19 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { logger } from '../common/logger';
 import type { Plan } from '../config/plan-schema';
+import { describeSecurity, temporalConnectionOptions } from '../config/temporal-connection';
 import { createActivities } from '../activities/create-activities';
 import { createMaintenanceActivities } from '../activities/maintenance-activities';
 import { createHookActivities } from '../activities/hook-activities';
 import { createFailoverActivities } from '../activities/failover-activities';
 import { createPredictionActivities } from '../activities/prediction-activities';
 import { ChunkPool } from '../engine/chunker/pool';
-import { BadInputError } from '../common/errors';
+import { deploymentOptionsFromEnv } from './deployment-options';
 import { DrMetrics, serveMetrics } from './dr-metrics';
 import { openRepository } from './open-repository';
 import { redactingActivityInterceptor } from './redacting-interceptor';
 import { installRuntimeLogger } from './runtime-logger';
+import { workerSettings, type WorkerSettings } from './worker-settings';
 import { workflowSource } from './workflow-source';
 
 let runtimeInstalled = false;
@@ -20,54 +22,61 @@ export interface RunWorkerOptions {
   plan: Plan;
   /** resolves when the worker should stop (default: SIGINT/SIGTERM) */
   shutdown?: Promise<void>;
-  maxConcurrentActivities?: number;
-  /** serve lepton-dr's Prometheus series on 127.0.0.1:<port>/metrics (default: $LEPTON_DR_METRICS_PORT, else none) */
-  metricsPort?: number;
+  /** over the environment's settings (src/worker/worker-settings.ts) */
+  settings?: Partial<WorkerSettings>;
 }
-
-const portFrom = (v: string | undefined, name: string): number | undefined => {
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new BadInputError(`${name}: "${v}" is not a port (0-65535)`);
-  return n;
-};
 
 /** Run a worker for backup/restore workflows and activities until shut down. */
 export async function runWorker(o: RunWorkerOptions): Promise<void> {
   const log = logger().child({ component: 'worker' });
+  const s: WorkerSettings = { ...workerSettings(), ...o.settings };
+  const connectionOptions = temporalConnectionOptions(o.plan.temporal);
   if (!runtimeInstalled) {
     // the SDK's own metrics (task latencies, poll counts) through the runtime's Prometheus exporter
-    installRuntimeLogger(log, portFrom(process.env.LEPTON_DR_SDK_METRICS_PORT, 'LEPTON_DR_SDK_METRICS_PORT'));
+    installRuntimeLogger(log, s.sdkMetricsPort === undefined ? undefined : { host: s.metricsHost, port: s.sdkMetricsPort });
     runtimeInstalled = true;
   }
+  // refused before anything opens: a half-configured deployment must not poll as an unversioned worker
+  const deployment = deploymentOptionsFromEnv();
   const repo = await openRepository(o.plan);
-  const metricsPort = o.metricsPort ?? portFrom(process.env.LEPTON_DR_METRICS_PORT, 'LEPTON_DR_METRICS_PORT');
-  const metrics = metricsPort === undefined ? undefined : new DrMetrics();
-  const served = metrics && metricsPort !== undefined ? await serveMetrics(metrics.registry, metricsPort) : undefined;
+  const metrics = s.metricsPort === undefined ? undefined : new DrMetrics();
+  const served = metrics && s.metricsPort !== undefined ? await serveMetrics(metrics.registry, s.metricsPort, s.metricsHost) : undefined;
   const refresh = async () => metrics?.refreshSnapshots(repo).catch((e: Error) => log.warn({ err: e.message }, 'metrics: cannot list snapshots'));
   await refresh();
   const refresher = metrics ? setInterval(() => void refresh(), 60_000) : undefined;
   refresher?.unref();
-  if (served) log.info({ port: served.port }, 'metrics on http://127.0.0.1:%d/metrics', served.port);
+  if (served) log.info({ port: served.port }, 'metrics on http://%s:%d/metrics', s.metricsHost, served.port);
   const pool = new ChunkPool();
-  const connection = await NativeConnection.connect({ address: o.plan.temporal.address });
+  const connection = await NativeConnection.connect(connectionOptions);
   const worker = await Worker.create({
     connection,
     namespace: o.plan.temporal.namespace,
     taskQueue: o.plan.temporal.taskQueue,
-    ...workflowSource(),
+    ...workflowSource(s.workflowBundle),
+    ...(deployment ? { workerDeploymentOptions: deployment } : {}),
     activities: {
       ...createActivities({ plan: o.plan, repo, pool, metrics }),
       ...createMaintenanceActivities({ plan: o.plan, repo, metrics }),
       ...createHookActivities({ plan: o.plan }),
       ...createFailoverActivities({ plan: o.plan, repo, metrics }),
-      ...createPredictionActivities({ plan: o.plan, repo, connection }),
+      ...createPredictionActivities({ plan: o.plan, repo, connection, inlineLimitBytes: s.predictInlineBytes }),
     },
     interceptors: { activity: [redactingActivityInterceptor] },
-    maxConcurrentActivityTaskExecutions: o.maxConcurrentActivities ?? 4,
-    shutdownGraceTime: '10s',
+    maxConcurrentActivityTaskExecutions: s.maxConcurrentActivities,
+    maxConcurrentWorkflowTaskExecutions: s.maxConcurrentWorkflowTasks,
+    shutdownGraceTime: s.shutdownGraceMs,
   });
-  log.info({ taskQueue: o.plan.temporal.taskQueue, address: o.plan.temporal.address, repository: repo.store.url }, 'worker started');
+  log.info(
+    {
+      taskQueue: o.plan.temporal.taskQueue,
+      namespace: o.plan.temporal.namespace,
+      address: o.plan.temporal.address,
+      security: describeSecurity(connectionOptions),
+      repository: repo.store.url,
+      ...(deployment ? { deployment: deployment.version, versioningBehavior: deployment.defaultVersioningBehavior } : {}),
+    },
+    'worker started',
+  );
   if (o.shutdown) void o.shutdown.then(() => worker.shutdown());
   try {
     await worker.run();

@@ -2,11 +2,11 @@ import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import type { Logger } from 'pino';
 
 /** Route the SDK's logs (core, worker, workflow and activity loggers) into pino, metadata intact. */
-export function installRuntimeLogger(log: Logger, sdkMetricsPort?: number): void {
+export function installRuntimeLogger(log: Logger, sdkMetrics?: { host: string; port: number }): void {
   const level = (process.env.LEPTON_DR_LOG_LEVEL ?? 'info').toUpperCase();
   const sdkLevel = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes(level) ? level : 'INFO') as 'INFO';
   Runtime.install({
-    ...(sdkMetricsPort !== undefined ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } } } : {}),
+    ...(sdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${sdkMetrics.host}:${sdkMetrics.port}` } } } } : {}),
     logger: new DefaultLogger(sdkLevel, (entry: LogEntry) => {
       const meta = { ...(entry.meta ?? {}), sdk: true };
       switch (entry.level) {

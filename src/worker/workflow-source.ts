@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The prebuilt workflow bundle (made by `npm run build`) when present, else bundle at start. */
-export function workflowSource(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
-  const bundle = process.env.LEPTON_DR_WORKFLOW_BUNDLE ?? path.join(__dirname, '..', '..', 'workflow-bundle.js');
-  if (fs.existsSync(bundle)) return { workflowBundle: { codePath: bundle } };
+/** The given prebuilt bundle, else the one `npm run build` made when present, else bundle at start. */
+export function workflowSource(bundle?: string): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  if (bundle) return { workflowBundle: { codePath: bundle } };
+  const built = path.join(__dirname, '..', '..', 'workflow-bundle.js');
+  if (fs.existsSync(built)) return { workflowBundle: { codePath: built } };
   return { workflowsPath: require.resolve('../workflows') };
 }

@@ -1,3 +1,4 @@
+import { planKey } from '../../src/engine/repo/layout';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +10,6 @@ import { DEFAULT_CHUNKER } from '../../src/engine/chunker/fastcdc';
 import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { commitBackup } from '../../src/engine/backup/commit-backup';
-import { planKey } from '../../src/engine/backup/work-plan';
 import { writeSignedJson } from '../../src/engine/repo/signed-doc';
 import { setExactMtimes } from '../../src/engine/fs/mtimes';
 import { readXattrs, writeXattrs } from '../../src/engine/fs/xattrs';

@@ -12,6 +12,6 @@ export function workerCommand(): Command {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const port = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new BadInputError(`--metrics-port: "${o.metricsPort}" is not a port (0-65535)`);
-      await runWorker({ plan: resolvePlan(g.plan), metricsPort: port });
+      await runWorker({ plan: resolvePlan(g.plan), settings: port === undefined ? {} : { metricsPort: port } });
     });
 }

@@ -2,13 +2,13 @@ import { IntegrityError } from '../../common/errors';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
 import { assertReferencesSafe, checkReferences, markedPacks } from '../maintenance/pack-safety';
-import { backupTmpPrefix, snapshotKey } from '../repo/layout';
+import { backupTmpPrefix, batchKey, planKey, resultKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
 import { encodeTreeBlobs, type TreeEntry } from '../repo/tree';
 import { assembleEntries } from './tree-entries';
 import { loadPlan } from './plan-backup';
 import { readSignedJson } from '../repo/signed-doc';
-import { batchKey, BatchResultSchema, BatchSchema, planKey, resultKey } from './work-plan';
+import { BatchResultSchema, BatchSchema } from './work-plan';
 
 export interface CommitOptions {
   /** the clock the prune-safety check reads (tests drive it) */
@@ -60,7 +60,8 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   for (const blob of encodeTreeBlobs(entries)) {
     const id = repo.codec.id(blob);
     treeIds.push(id);
-    if (up.add(id, 'tree', repo.codec.encode(blob))) await up.flush();
+    const sealed = await repo.sealBlob(blob);
+    if (up.add(id, 'tree', sealed.stored, sealed.rawLength)) await up.flush();
   }
   await up.flush();
   await up.drain();

@@ -38,10 +38,10 @@ export class PackUploader {
   }
 
   /** Add a blob; returns true when the current pack reached its size and should be flushed. */
-  add(id: string, type: BlobType, data: Buffer): boolean {
+  add(id: string, type: BlobType, data: Buffer, rawLength?: number): boolean {
     if (this.known(id)) return false;
     this.queued.add(id);
-    this.builder.add(id, type, data);
+    this.builder.add(id, type, data, rawLength);
     return this.builder.bytes >= this.packSize;
   }
 

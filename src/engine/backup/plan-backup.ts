@@ -1,13 +1,14 @@
+import { findSignedJson } from '../repo/json-documents';
 import os from 'node:os';
 import { NotFoundError } from '../../common/errors';
 import type { Repository } from '../repo/repository';
-import { snapshotKey } from '../repo/layout';
+import { batchKey, planKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
 import type { FileEntry, TreeEntry } from '../repo/tree';
 import { entryKey } from '../fs/raw-path';
 import { scanSource } from './scan';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
-import { batchKey, planKey, BackupPlanSchema, type BackupPlan, type WorkItem } from './work-plan';
+import { BackupPlanSchema, type BackupPlan, type WorkItem } from './work-plan';
 
 export type Strategy = 'full' | 'incremental' | 'differential';
 
@@ -87,8 +88,8 @@ function unchanged(prev: TreeEntry | undefined, cur: { size: number; mtimeNs: st
  * Idempotent: a second call with the same backupId returns the stored plan.
  */
 export async function planBackup(repo: Repository, o: PlanBackupOptions): Promise<PlanSummary> {
-  const existing = await repo.store.head(planKey(o.backupId));
-  if (existing) return summarise(await readSignedJson(repo, planKey(o.backupId), BackupPlanSchema));
+  const existing = await findSignedJson(repo, planKey(o.backupId), BackupPlanSchema);
+  if (existing) return summarise(existing);
 
   const { parent, parentFiles } = await loadParent(repo, o.asset, o.strategy);
 

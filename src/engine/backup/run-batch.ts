@@ -1,22 +1,15 @@
+import { findSignedJson } from '../repo/json-documents';
+import { batchKey, partialKey, resultKey } from '../repo/layout';
 import { BadInputError, NotFoundError, SourceChangedError } from '../../common/errors';
 import { chunkSegments } from '../chunker/chunk-segments';
 import { joinFs } from '../fs/raw-path';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import type { ChunkPool } from '../chunker/pool';
-import type { Repository } from '../repo/repository';
+import type { Repository, SealedBlob } from '../repo/repository';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { markedPacks } from '../maintenance/pack-safety';
 import { PackUploader } from './pack-uploader';
-import {
-  batchKey,
-  BatchResultSchema,
-  BatchSchema,
-  partialKey,
-  PartialSchema,
-  resultKey,
-  type BatchResult,
-  type WorkItem,
-} from './work-plan';
+import { BatchResultSchema, BatchSchema, PartialSchema, type BatchResult, type WorkItem } from './work-plan';
 
 export interface BatchProgress {
   /** items whose chunks are all durable in the repository: the resume cursor */
@@ -62,6 +55,26 @@ function groupTasks(repo: Repository, source: string, items: WorkItem[], from: n
 }
 
 /**
+ * Start compressing and sealing every chunk of a task result that is not stored yet, all at
+ * once: compression runs on libuv's thread pool, so the chunks of one task (at most TASK_BYTES)
+ * compress in parallel while the chunk workers read and hash the next task.
+ */
+function sealNewChunks(repo: Repository, up: PackUploader, data: Buffer, res: ChunkTaskResult): Map<string, Promise<SealedBlob>> {
+  const out = new Map<string, Promise<SealedBlob>>();
+  for (const r of res.results) {
+    if ('error' in r) continue;
+    for (const c of r.chunks) {
+      if (out.has(c.id) || up.known(c.id)) continue;
+      const p = repo.sealBlob(data.subarray(c.off, c.off + c.len));
+      // a batch that stops early (unreadable source) leaves some unawaited: no unhandled rejection
+      p.catch(() => undefined);
+      out.set(c.id, p);
+    }
+  }
+  return out;
+}
+
+/**
  * Read, chunk, deduplicate and upload one batch of the work list. Idempotent: a finished
  * batch returns its stored result; an interrupted one resumes after its last durable item.
  */
@@ -80,8 +93,8 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
   const items = batch.items;
   const chunks: string[][] = [];
   let start = 0;
-  if (o.resumeFrom && (await store.head(partialKey(o.backupId, o.batch)))) {
-    const partial = await readSignedJson(repo, partialKey(o.backupId, o.batch), PartialSchema);
+  const partial = o.resumeFrom ? await findSignedJson(repo, partialKey(o.backupId, o.batch), PartialSchema) : undefined;
+  if (partial) {
     chunks.push(...partial.chunks.slice(0, partial.itemsDone));
     start = chunks.length;
   }
@@ -112,6 +125,7 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
     const res = await (pending.shift() as Promise<ChunkTaskResult>);
     if (next < tasks.length) pending.push(run(tasks[next++].task));
     const data = Buffer.from(res.data);
+    const sealed = sealNewChunks(repo, up, data, res);
     for (let s = 0; s < res.results.length; s++) {
       const itemNo = tasks[t].first + s;
       const it = items[itemNo];
@@ -127,7 +141,8 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
         if (up.known(c.id)) continue;
         stats.chunksNew++;
         stats.bytesNew += c.len;
-        if (up.add(c.id, 'data', repo.codec.encode(data.subarray(c.off, c.off + c.len)))) {
+        const blob = await (sealed.get(c.id) as Promise<SealedBlob>);
+        if (up.add(c.id, 'data', blob.stored, blob.rawLength)) {
           // every earlier item is complete; this one too once its last chunk is in
           const last = c === r.chunks[r.chunks.length - 1];
           await up.flush(markDurable(last ? itemNo + 1 : itemNo));

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { backupTmpPrefix } from '../repo/layout';
 import { FileEntrySchema, RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
 /**
@@ -66,8 +65,3 @@ export const BatchResultSchema = z.object({
   }),
 });
 export type BatchResult = z.infer<typeof BatchResultSchema>;
-
-export const planKey = (backupId: string) => `${backupTmpPrefix(backupId)}plan.json`;
-export const batchKey = (backupId: string, n: number) => `${backupTmpPrefix(backupId)}batch-${String(n).padStart(5, '0')}.json`;
-export const resultKey = (backupId: string, n: number) => `${backupTmpPrefix(backupId)}result-${String(n).padStart(5, '0')}.json`;
-export const partialKey = (backupId: string, n: number) => `${backupTmpPrefix(backupId)}partial-${String(n).padStart(5, '0')}.json`;

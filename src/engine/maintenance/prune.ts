@@ -1,6 +1,6 @@
 import { BadInputError } from '../../common/errors';
 import { PackUploader } from '../backup/pack-uploader';
-import { encodeIndexFile, type ChunkIndex } from '../repo/chunk-index';
+import { encodeIndexFile, entryAt, type ChunkIndex } from '../repo/chunk-index';
 import { DATA_PREFIX, INDEX_PREFIX, indexKey, packIdOf, packKey } from '../repo/layout';
 import { sha256hex, type PackEntry } from '../repo/pack';
 import type { Repository } from '../repo/repository';
@@ -120,7 +120,7 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
   for (const [id, loc] of index.allEntries()) {
     if (gone.has(loc.pack)) continue;
     const l = kept.get(loc.pack) ?? [];
-    l.push({ id, type: loc.type, offset: loc.offset, length: loc.length });
+    l.push(entryAt(id, loc));
     kept.set(loc.pack, l);
   }
   const keep = [...kept.entries()].map(([id, entries]) => ({ id, entries }));
@@ -176,7 +176,7 @@ function keeperPacks(index: ChunkIndex, refs: ReadonlySet<string>, stored: Reado
 async function copyLiveBlobs(repo: Repository, index: ChunkIndex, refs: ReadonlySet<string>, packs: string[], avoid: ReadonlySet<string>): Promise<{ blobs: number; bytes: number; packs: Map<string, number> }> {
   const before = new Set(index.packs);
   const byPack = new Map<string, PackEntry[]>(packs.map((p) => [p, []]));
-  for (const [id, loc] of index.allEntries()) if (refs.has(id)) byPack.get(loc.pack)?.push({ id, type: loc.type, offset: loc.offset, length: loc.length });
+  for (const [id, loc] of index.allEntries()) if (refs.has(id)) byPack.get(loc.pack)?.push(entryAt(id, loc));
   const up = new PackUploader(repo.store, index, repo.packSize, 2, avoid);
   let blobs = 0;
   let bytes = 0;
@@ -184,11 +184,12 @@ async function copyLiveBlobs(repo: Repository, index: ChunkIndex, refs: Readonly
     const body = await repo.store.get(packKey(pack));
     for (const e of entries) {
       const data = Buffer.from(body.subarray(e.offset, e.offset + e.length));
-      repo.checkBlob(e.id, data, `repack: blob ${e.id.slice(0, 12)} in pack ${pack.slice(0, 12)}`);
+      repo.checkBlob(e.id, data, `repack: blob ${e.id.slice(0, 12)} in pack ${pack.slice(0, 12)}`, e.rawLength);
       if (up.known(e.id)) continue;
       blobs++;
       bytes += data.length;
-      if (up.add(e.id, e.type, data)) await up.flush();
+      // copied as stored (sealed, compressed or not): the new entry keeps its raw length
+      if (up.add(e.id, e.type, data, e.rawLength)) await up.flush();
     }
   }
   await up.flush();

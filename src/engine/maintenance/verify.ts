@@ -31,10 +31,10 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
   const stored = new Map((await repo.store.list(DATA_PREFIX)).map((x) => [packIdOf(x.key), x.size]));
   for (const pack of index.packs) if (!stored.has(pack)) errors.push(`pack ${pack} is indexed but missing from the store`);
   // what the index says about each pack, duplicates included: restore reads exactly these ranges
-  const indexed = new Map<string, { id: string; offset: number; length: number }[]>();
+  const indexed = new Map<string, { id: string; offset: number; length: number; rawLength?: number }[]>();
   for (const [id, loc] of index.allEntries()) {
     const l = indexed.get(loc.pack) ?? [];
-    l.push({ id, offset: loc.offset, length: loc.length });
+    l.push({ id, offset: loc.offset, length: loc.length, rawLength: loc.rawLength });
     indexed.set(loc.pack, l);
     const size = stored.get(loc.pack);
     if (size !== undefined && loc.offset + loc.length > size) errors.push(`index: blob ${id} lies beyond the end of pack ${loc.pack} (${loc.offset}+${loc.length} > ${size})`);
@@ -62,7 +62,7 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
     try {
       for (const b of readPackHeader(body, pack)) {
         try {
-          repo.checkBlob(b.id, body.subarray(b.offset, b.offset + b.length), `pack ${pack}: blob ${b.id}`);
+          repo.checkBlob(b.id, body.subarray(b.offset, b.offset + b.length), `pack ${pack}: blob ${b.id}`, b.rawLength);
         } catch (err) {
           errors.push((err as Error).message);
         }
@@ -72,7 +72,8 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
     }
     for (const e of indexed.get(pack) ?? []) {
       try {
-        repo.checkBlob(e.id, body.subarray(e.offset, e.offset + e.length), `index entry for blob ${e.id} (pack ${pack}, offset ${e.offset}, length ${e.length})`);
+        const raw = e.rawLength === undefined ? '' : `, compressed from ${e.rawLength}`;
+        repo.checkBlob(e.id, body.subarray(e.offset, e.offset + e.length), `index entry for blob ${e.id} (pack ${pack}, offset ${e.offset}, length ${e.length}${raw})`, e.rawLength);
       } catch (err) {
         errors.push(`${(err as Error).message}: the index disagrees with the pack`);
       }

@@ -3,13 +3,26 @@ import { IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import type { BlobStore } from '../store/blob-store';
 import { INDEX_PREFIX, indexKey } from './layout';
-import { sha256hex, type BlobType, type PackEntry } from './pack';
+import { BlobTupleSchema, fromBlobTuple, sha256hex, toBlobTuple, type BlobType, type PackEntry } from './pack';
 
 export interface BlobLocation {
   pack: string;
   type: BlobType;
   offset: number;
+  /** stored length */
   length: number;
+  /** plaintext length of a compressed blob; absent when stored as is */
+  rawLength?: number;
+}
+
+/** Plaintext bytes a stored blob holds (`sealOverhead`: the codec's per-blob overhead). */
+export function plainLength(loc: { length: number; rawLength?: number }, sealOverhead: number): number {
+  return loc.rawLength ?? loc.length - sealOverhead;
+}
+
+/** A location as the pack entry it came from (index rewrites keep the compression record). */
+export function entryAt(id: string, loc: BlobLocation): PackEntry {
+  return loc.rawLength === undefined ? { id, type: loc.type, offset: loc.offset, length: loc.length } : { id, type: loc.type, offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
 }
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -18,7 +31,7 @@ export const IndexFileSchema = z.object({
   packs: z.array(
     z.object({
       id: Hex64,
-      blobs: z.array(z.tuple([Hex64, z.enum(['data', 'tree']), z.number().int().min(0), z.number().int().min(0)])),
+      blobs: z.array(BlobTupleSchema),
     }),
   ),
 });
@@ -55,7 +68,8 @@ export class ChunkIndex {
   addPack(pack: string, entries: PackEntry[]): void {
     this.packs.add(pack);
     for (const e of entries) {
-      const loc = { pack, type: e.type, offset: e.offset, length: e.length };
+      const loc: BlobLocation = { pack, type: e.type, offset: e.offset, length: e.length };
+      if (e.rawLength !== undefined) loc.rawLength = e.rawLength;
       const cur = this.map.get(e.id);
       if (!cur) {
         this.map.set(e.id, loc);
@@ -72,7 +86,7 @@ export class ChunkIndex {
     }
   }
   addFile(f: IndexFile): void {
-    for (const p of f.packs) this.addPack(p.id, p.blobs.map(([id, type, offset, length]) => ({ id, type, offset, length })));
+    for (const p of f.packs) this.addPack(p.id, p.blobs.map(fromBlobTuple));
   }
   /** primary locations */
   entries(): IterableIterator<[string, BlobLocation]> {
@@ -86,7 +100,7 @@ export class ChunkIndex {
 }
 
 export function encodeIndexFile(packs: { id: string; entries: PackEntry[] }[]): Buffer {
-  const f: IndexFile = { v: 1, packs: packs.map((p) => ({ id: p.id, blobs: p.entries.map((e) => [e.id, e.type, e.offset, e.length]) })) };
+  const f: IndexFile = { v: 1, packs: packs.map((p) => ({ id: p.id, blobs: p.entries.map(toBlobTuple) })) };
   return Buffer.from(JSON.stringify(f));
 }
 

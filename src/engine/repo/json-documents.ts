@@ -1,12 +1,14 @@
 import type { z } from 'zod';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import type { BlobStore } from '../store/blob-store';
+import { readSignedJson, type SigningRepo } from './signed-doc';
 
 /**
  * Plain (unsigned) JSON documents in the repository's store: failover reports and their per-site
  * pointers. The one place that encodes them and reads them back against a schema, so no caller
  * parses stored bytes by hand (in the spirit of kopia's manifest manager). Documents other
- * workers act on are signed instead (signed-doc.ts).
+ * workers act on are signed instead (signed-doc.ts, read through findSignedJson when they may
+ * be missing).
  */
 export class JsonDocuments {
   constructor(private readonly store: BlobStore) {}
@@ -52,5 +54,15 @@ export class JsonDocuments {
     } catch {
       throw new IntegrityError(`${key}: not valid JSON`);
     }
+  }
+}
+
+/** A signed document that may not exist yet: undefined when missing, verified and parsed otherwise (no head-then-get). */
+export async function findSignedJson<S extends z.ZodTypeAny>(repo: SigningRepo, key: string, schema: S): Promise<z.infer<S> | undefined> {
+  try {
+    return await readSignedJson(repo, key, schema);
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
   }
 }

@@ -24,3 +24,14 @@ const failoverSitePrefix = (site: string): string => `${FAILOVER_REPORT_PREFIX}s
 export const failoverPointerKey = (site: string, mode: string, successful: boolean): string => `${failoverSitePrefix(site)}last${successful ? '-ok' : ''}-${mode}.json`;
 /** Where the last switch recorded traffic to be (signed). */
 export const trafficRecordKey = (site: string): string => `${failoverSitePrefix(site)}traffic.json`;
+/** A numbered work document (`batch-00042.json`) below a backup's or restore's tmp prefix. */
+const numberedKey = (prefix: string, what: string, n: number): string => `${prefix}${what}-${String(n).padStart(5, '0')}.json`;
+/** A backup's work documents (signed): its plan, the batches, their results and partial progress. */
+export const planKey = (backupId: string): string => `${backupTmpPrefix(backupId)}plan.json`;
+export const batchKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'batch', n);
+export const resultKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'result', n);
+export const partialKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'partial', n);
+/** A restore's work documents (signed): its plan, the batches and the done marker. */
+export const restorePlanKey = (id: string): string => `${restoreTmpPrefix(id)}plan.json`;
+export const restoreBatchKey = (id: string, n: number): string => numberedKey(restoreTmpPrefix(id), 'batch', n);
+export const restoreDoneKey = (id: string): string => `${restoreTmpPrefix(id)}done.json`;

@@ -6,6 +6,11 @@ import { IntegrityError } from '../../common/errors';
  * Pack layout: chunk bytes back to back, then a JSON header listing them, then the header's
  * length as a 4-byte big-endian integer and the magic "LDRP". The pack's name is the SHA-256
  * of all its bytes, so uploads are idempotent and a pack can be checked as a whole.
+ *
+ * A blob entry is [id, type, offset, length] for a blob stored as is, or [id, type, offset,
+ * length, rawLength] for one stored zstd-compressed (compressed before sealing), rawLength being
+ * its plaintext length. Packs and index objects written before compression existed only hold
+ * the four-field form, so they read back as uncompressed.
  */
 export const PACK_MAGIC = Buffer.from('LDRP');
 
@@ -15,12 +20,29 @@ export interface PackEntry {
   id: string;
   type: BlobType;
   offset: number;
+  /** stored length (what the pack holds for this blob) */
   length: number;
+  /** plaintext length when the blob is stored compressed; absent when stored as is */
+  rawLength?: number;
+}
+
+const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const Len = z.number().int().min(0);
+/** One blob entry of a pack header or an index object (see the layout above). */
+export const BlobTupleSchema = z.union([z.tuple([Hex64, z.enum(['data', 'tree']), Len, Len]), z.tuple([Hex64, z.enum(['data', 'tree']), Len, Len, Len])]);
+export type BlobTuple = z.infer<typeof BlobTupleSchema>;
+
+export function toBlobTuple(e: PackEntry): BlobTuple {
+  return e.rawLength === undefined ? [e.id, e.type, e.offset, e.length] : [e.id, e.type, e.offset, e.length, e.rawLength];
+}
+
+export function fromBlobTuple([id, type, offset, length, rawLength]: BlobTuple): PackEntry {
+  return rawLength === undefined ? { id, type, offset, length } : { id, type, offset, length, rawLength };
 }
 
 const HeaderSchema = z.object({
   v: z.literal(1),
-  blobs: z.array(z.tuple([z.string().regex(/^[0-9a-f]{64}$/), z.enum(['data', 'tree']), z.number().int().min(0), z.number().int().min(0)])),
+  blobs: z.array(BlobTupleSchema),
 });
 
 export class PackBuilder {
@@ -39,17 +61,18 @@ export class PackBuilder {
     return this.ids.has(id);
   }
 
-  add(id: string, type: BlobType, data: Buffer): void {
+  /** `rawLength`: the plaintext length when `data` is compressed */
+  add(id: string, type: BlobType, data: Buffer, rawLength?: number): void {
     if (this.ids.has(id)) return;
     this.ids.add(id);
-    this.entries.push({ id, type, offset: this.size, length: data.length });
+    this.entries.push(rawLength === undefined ? { id, type, offset: this.size, length: data.length } : { id, type, offset: this.size, length: data.length, rawLength });
     this.parts.push(data);
     this.size += data.length;
   }
 
   /** Seal into bytes and id; the builder is empty afterwards. */
   finish(): { id: string; body: Buffer; entries: PackEntry[] } {
-    const header = Buffer.from(JSON.stringify({ v: 1, blobs: this.entries.map((e) => [e.id, e.type, e.offset, e.length]) }));
+    const header = Buffer.from(JSON.stringify({ v: 1, blobs: this.entries.map(toBlobTuple) }));
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32BE(header.length, 0);
     PACK_MAGIC.copy(trailer, 4);
@@ -77,7 +100,7 @@ export function readPackHeader(body: Buffer, packId: string): PackEntry[] {
   }
   const r = HeaderSchema.safeParse(parsed);
   if (!r.success) throw new IntegrityError(`pack ${packId}: malformed header`);
-  return r.data.blobs.map(([id, type, offset, length]) => ({ id, type, offset, length }));
+  return r.data.blobs.map(fromBlobTuple);
 }
 
 export function sha256hex(data: Buffer): string {

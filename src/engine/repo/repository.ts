@@ -6,6 +6,7 @@ import type { BlobStore } from '../store/blob-store';
 import { ChunkIndex, loadIndexObjects, type BlobLocation } from './chunk-index';
 import { sign, verifySignature } from './keys';
 import { CONFIG_KEY, INDEX_PREFIX, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
+import { compressBlob, CompressionSchema, decompressBlob, type Compression } from './blob-compression';
 import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, plainCodec, type BlobCodec, type EncryptionConfig } from './blob-cipher';
 import { unlock, type Unlocked } from './key-store';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
@@ -17,6 +18,8 @@ const RepoConfigSchema = z.object({
   created: z.string(),
   chunker: z.object({ min: z.number().int().positive(), avg: z.number().int().positive(), max: z.number().int().positive() }),
   encryption: EncryptionConfigSchema.optional(),
+  /** the compression new writes use unless the caller says otherwise; absent (older repositories) = off */
+  compression: CompressionSchema.optional(),
 });
 type RepoConfig = z.infer<typeof RepoConfigSchema>;
 
@@ -26,6 +29,14 @@ export interface RepositoryOptions {
   create?: boolean;
   /** password of an encrypted repository; a new repository with a password is encrypted */
   password?: string;
+  /** compression of blobs this process writes; defaults to the repository's setting (`auto` for a new one) */
+  compression?: Compression;
+}
+
+/** A blob ready for a pack: stored bytes, and the plaintext length when they are compressed. */
+export interface SealedBlob {
+  stored: Buffer;
+  rawLength?: number;
 }
 
 export type SnapshotSelector = { id: string } | { latest: true } | { before: Date };
@@ -43,6 +54,8 @@ export class Repository {
     private cfg: RepoConfig,
     readonly packSize: number,
     readonly codec: BlobCodec,
+    /** what blobs written through this handle use */
+    readonly compression: Compression,
     /** the master key and the key that opened an encrypted repository */
     readonly unlocked?: Unlocked,
   ) {}
@@ -60,7 +73,13 @@ export class Repository {
     const head = await store.head(CONFIG_KEY);
     if (!head) {
       if (!opts.create) throw new NotFoundError(`no repository at ${store.url} (run a backup to create it)`);
-      const config: RepoConfig = { v: 1, id: randomBytes(16).toString('hex'), created: new Date().toISOString(), chunker: DEFAULT_CHUNKER };
+      const config: RepoConfig = {
+        v: 1,
+        id: randomBytes(16).toString('hex'),
+        created: new Date().toISOString(),
+        chunker: DEFAULT_CHUNKER,
+        compression: opts.compression ?? 'auto',
+      };
       if (opts.password) config.encryption = newEncryptionConfig(opts.password).config;
       try {
         await writeConfig(store, key, config, true);
@@ -81,7 +100,7 @@ export class Repository {
       unlocked = await unlock(store, key, config.encryption, opts.password);
       codec = encryptedCodec(unlocked.master);
     }
-    return new Repository(store, key, config, packSize, codec, unlocked);
+    return new Repository(store, key, config, packSize, codec, opts.compression ?? config.compression ?? 'off', unlocked);
   }
 
   /** Replace the encryption section of the signed config (key management drops the key it holds). */
@@ -124,16 +143,25 @@ export class Repository {
     }
   }
 
+  /** Compress (per the setting) then seal one plaintext blob for a pack; its id stays that of the plaintext. */
+  async sealBlob(plain: Buffer): Promise<SealedBlob> {
+    const packed = await compressBlob(plain, this.compression);
+    return { stored: this.codec.encode(packed.data), rawLength: packed.rawLength };
+  }
+
   /** Fetch one blob, decode it and check it against its id; IntegrityError names `what`. */
   async readBlob(id: string, loc: BlobLocation, what: string): Promise<Buffer> {
     const stored = await this.store.get(packKey(loc.pack), { start: loc.offset, length: loc.length });
     if (stored.length !== loc.length) throw new IntegrityError(`${what}: pack ${loc.pack.slice(0, 12)} is truncated`);
-    return this.checkBlob(id, stored, `${what}: chunk ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)}`);
+    return this.checkBlob(id, stored, `${what}: chunk ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)}`, loc.rawLength);
   }
 
-  /** Decode a stored blob and check its id (SHA-256, or keyed HMAC when encrypted). */
-  checkBlob(id: string, stored: Buffer, what: string): Buffer {
-    const plain = this.codec.decode(stored, what);
+  /**
+   * Decode a stored blob (open, then decompress to exactly `rawLength` bytes when it was stored
+   * compressed) and check its id (SHA-256, or keyed HMAC when encrypted).
+   */
+  checkBlob(id: string, stored: Buffer, what: string, rawLength?: number): Buffer {
+    const plain = decompressBlob(this.codec.decode(stored, what), rawLength, what);
     if (this.codec.id(plain) !== id) throw new IntegrityError(`${what} failed its ${this.codec.encrypted ? 'HMAC' : 'SHA-256'} check (stored data is corrupt)`);
     return plain;
   }

@@ -1,5 +1,5 @@
 import { IntegrityError } from '../../common/errors';
-import type { ChunkIndex } from '../repo/chunk-index';
+import { plainLength, type ChunkIndex } from '../repo/chunk-index';
 
 export interface BlobTarget {
   /** index of the file in the batch */
@@ -13,6 +13,8 @@ export interface RangeBlob {
   offset: number;
   storedLength: number;
   plainLength: number;
+  /** set when the blob is stored compressed (then equal to plainLength) */
+  rawLength?: number;
   /** every place in the batch's files that holds this blob's bytes */
   targets: BlobTarget[];
 }
@@ -44,7 +46,7 @@ export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverh
       if (!loc) throw new IntegrityError(`file "${f.path}": chunk ${id.slice(0, 12)} is not in the repository index (missing data)`);
       let b = blobs.get(id);
       if (!b) {
-        b = { id, pack: loc.pack, offset: loc.offset, storedLength: loc.length, plainLength: loc.length - sealOverhead, targets: [] };
+        b = { id, pack: loc.pack, offset: loc.offset, storedLength: loc.length, plainLength: plainLength(loc, sealOverhead), rawLength: loc.rawLength, targets: [] };
         blobs.set(id, b);
       }
       b.targets.push({ file: fi, fileOffset });
@@ -71,7 +73,7 @@ export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverh
         cur = { pack, start: b.offset, length: b.storedLength, blobs: [] };
         ranges.push(cur);
       }
-      cur.blobs.push({ id: b.id, offset: b.offset, storedLength: b.storedLength, plainLength: b.plainLength, targets: b.targets });
+      cur.blobs.push({ id: b.id, offset: b.offset, storedLength: b.storedLength, plainLength: b.plainLength, rawLength: b.rawLength, targets: b.targets });
     }
   }
   return ranges;

@@ -1,13 +1,14 @@
+import { findSignedJson } from '../repo/json-documents';
 import fs from 'node:fs';
 import path from 'node:path';
 import { IntegrityError } from '../../common/errors';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
-import { restoreTmpPrefix } from '../repo/layout';
+import { restoreDoneKey, restorePlanKey, restoreTmpPrefix } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { z } from 'zod';
 import { stagingFor } from './plan-restore';
 import { applyFinishMetadata } from './apply-metadata';
-import { restoreDoneKey, restorePlanKey, RestorePlanSchema } from './restore-plan';
+import { RestorePlanSchema } from './restore-plan';
 import { loadRestoreItems } from './restore-items';
 
 export interface RestoreOutcome {
@@ -29,9 +30,9 @@ const oldFor = (target: string, restoreId: string) => path.join(path.dirname(tar
  * Idempotent across crashes at any point of the swap.
  */
 export async function finishRestore(repo: Repository, restoreId: string): Promise<RestoreOutcome> {
-  if (!(await repo.store.head(restorePlanKey(restoreId))) && (await repo.store.head(restoreDoneKey(restoreId)))) {
-    const done = await readSignedJson(repo, restoreDoneKey(restoreId), DoneSchema);
-    return done.outcome;
+  if (!(await repo.store.head(restorePlanKey(restoreId)))) {
+    const done = await findSignedJson(repo, restoreDoneKey(restoreId), DoneSchema);
+    if (done) return done.outcome;
   }
   const plan = await readSignedJson(repo, restorePlanKey(restoreId), RestorePlanSchema);
   const outcome = { snapshotId: plan.snapshotId, target: plan.target, files: plan.files, bytes: plan.bytes };
@@ -65,8 +66,7 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
  * so nothing `.lepton-old-*` is left behind. Never touches a finished restore.
  */
 export async function abortRestore(repo: Repository, restoreId: string, staging?: string, target?: string): Promise<void> {
-  let plan: { staging: string; target: string } | undefined;
-  if (await repo.store.head(restorePlanKey(restoreId))) plan = await readSignedJson(repo, restorePlanKey(restoreId), RestorePlanSchema);
+  const plan: { staging: string; target: string } | undefined = await findSignedJson(repo, restorePlanKey(restoreId), RestorePlanSchema);
   const tg = plan?.target ?? target;
   const st = plan?.staging ?? staging ?? (tg ? stagingFor(tg, restoreId) : undefined);
   if (!(await repo.store.head(restoreDoneKey(restoreId)))) {

@@ -1,11 +1,13 @@
+import { findSignedJson } from '../repo/json-documents';
+import { restoreBatchKey, restorePlanKey } from '../repo/layout';
 import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { BadInputError } from '../../common/errors';
-import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
+import { writeSignedJson } from '../repo/signed-doc';
 import type { Repository, SnapshotSelector } from '../repo/repository';
 import type { FileEntry, TreeEntry } from '../repo/tree';
-import { restoreBatchKey, restorePlanKey, RestorePlanSchema, type RestoreItem, type RestorePlan } from './restore-plan';
+import { RestorePlanSchema, type RestoreItem, type RestorePlan } from './restore-plan';
 import { checkRestorePaths } from './safe-paths';
 import { joinFs } from '../fs/raw-path';
 import { isRoot, metadataWarnings } from './apply-metadata';
@@ -71,8 +73,8 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
   const target = resolveTarget(o.target);
   if (target === path.parse(target).root) throw new BadInputError('target: refusing to restore over the filesystem root');
   const key = restorePlanKey(o.restoreId);
-  if (await repo.store.head(key)) {
-    const p = await readSignedJson(repo, key, RestorePlanSchema);
+  const p = await findSignedJson(repo, key, RestorePlanSchema);
+  if (p) {
     const m = await repo.loadSnapshot(p.snapshotId);
     fs.mkdirSync(p.staging, { recursive: true });
     return { restoreId: p.restoreId, snapshotId: p.snapshotId, snapshotTime: m.time, asset: m.asset, target: p.target, staging: p.staging, batches: p.batches, files: p.files, bytes: p.bytes };

@@ -1,7 +1,8 @@
+import { restoreBatchKey } from '../repo/layout';
 import type { FileEntry } from '../repo/tree';
 import { readSignedJson } from '../repo/signed-doc';
 import type { Repository } from '../repo/repository';
-import { restoreBatchKey, RestoreBatchSchema, type RestoreItem, type RestorePlan } from './restore-plan';
+import { RestoreBatchSchema, type RestoreItem, type RestorePlan } from './restore-plan';
 
 const ref = (e: { path: string; rawPath?: string }) => (e.rawPath !== undefined ? { path: e.path, rawPath: e.rawPath } : { path: e.path });
 

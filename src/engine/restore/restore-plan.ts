@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { restoreTmpPrefix } from '../repo/layout';
 import { RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
 const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
@@ -38,7 +37,3 @@ export const RestorePlanSchema = z.object({
 export type RestorePlan = z.infer<typeof RestorePlanSchema>;
 
 export const RestoreBatchSchema = z.object({ v: z.literal(1), staging: z.string(), snapshotId: z.string(), items: z.array(RestoreItemSchema) });
-
-export const restorePlanKey = (id: string) => `${restoreTmpPrefix(id)}plan.json`;
-export const restoreBatchKey = (id: string, n: number) => `${restoreTmpPrefix(id)}batch-${String(n).padStart(5, '0')}.json`;
-export const restoreDoneKey = (id: string) => `${restoreTmpPrefix(id)}done.json`;

@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { readSignedJson } from '../repo/signed-doc';
-import { packKey } from '../repo/layout';
+import { packKey, restoreBatchKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { joinFs, type FsPath } from '../fs/raw-path';
 import { toSeconds } from '../fs/mtimes';
 import { ownAndChmod, ownAndChmodSync } from './apply-metadata';
+import { plainLength } from '../repo/chunk-index';
 import { planBatchRanges, type PackRange } from './fetch-ranges';
-import { restoreBatchKey, RestoreBatchSchema, type RestoreItem } from './restore-plan';
+import { RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
   /**
@@ -102,7 +103,7 @@ async function verifyFile(repo: Repository, abs: FsPath, item: RestoreItem): Pro
     let at = 0;
     for (const id of item.chunks) {
       const loc = index.get(id);
-      const len = (loc?.length ?? 0) - repo.codec.storedLength(0);
+      const len = loc ? plainLength(loc, repo.codec.storedLength(0)) : 0;
       const buf = Buffer.allocUnsafe(len);
       const { bytesRead } = await rh.read(buf, 0, len, at);
       if (bytesRead !== len || repo.codec.id(buf) !== id) throw new IntegrityError(`file "${item.path}": bytes on disk differ from the snapshot after writing`);
@@ -174,7 +175,7 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
       const data = await fetchRange(repo, r, items, todo);
       for (const b of r.blobs) {
         const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
-        const plain = repo.checkBlob(b.id, stored, `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`);
+        const plain = repo.checkBlob(b.id, stored, `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`, b.rawLength);
         for (const t of b.targets) {
           const f = todo[t.file];
           const item = items[f];
