@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { DEFAULT_REPACK_BELOW } from '../src/config/plan-schema';
 import { prune } from '../src/engine/maintenance/prune';
 import { snapshotKey } from '../src/engine/repo/layout';
 import { selectKept } from '../src/engine/retention';
@@ -115,10 +116,11 @@ async function prunePass(ctx: RunContext, scenario: number, p: PruneStep): Promi
       for (const id of ids) await repo.store.delete(snapshotKey(id));
       ctx.ledger.forget(ids);
     }
-    const r = await prune(repo, { graceMs: p.graceMs, minGraceMs: 0, now: ctx.clock.now() });
+    // with the plan's default repack, so repacking also races the backups
+    const r = await prune(repo, { graceMs: p.graceMs, minGraceMs: 0, now: ctx.clock.now(), repackBelow: DEFAULT_REPACK_BELOW });
     ctx.ledger.counters.prunes++;
     ctx.ledger.counters.packsDeleted += r.deleted.length;
-    ctx.log(`  prune (after waiting up to ${p.advanceMs} ms, grace ${p.graceMs} ms${p.forget ? `, forget ${p.forget.asset} keepLast ${p.forget.keepLast}` : ''}): marked ${r.marked.length}, unmarked ${r.unmarked.length}, deleted ${r.deleted.length}`);
+    ctx.log(`  prune (after waiting up to ${p.advanceMs} ms, grace ${p.graceMs} ms${p.forget ? `, forget ${p.forget.asset} keepLast ${p.forget.keepLast}` : ''}): marked ${r.marked.length}, unmarked ${r.unmarked.length}, deleted ${r.deleted.length}, repacked ${r.repacked.length}`);
   } catch (e) {
     if (/no repository key/.test(String(e)) || /no repository at/.test(String(e))) return;
     ctx.ledger.find(scenario, 'prune-failed', `in-process prune: ${failureText(e).split('\n')[0].slice(0, 300)}`);

@@ -44,7 +44,7 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async pruneRepository(raw: PruneRepositoryInput): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted'> & { marked: number; unmarked: number; deleted: number }> {
+    async pruneRepository(raw: PruneRepositoryInput): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted' | 'repacked'> & { marked: number; unmarked: number; deleted: number; repacked: number }> {
       return mapFailure(async () => {
         const input = parseOrThrow(PruneRepositoryInputSchema, raw, 'prune input');
         const ctx = Context.current();
@@ -52,13 +52,14 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
           graceMs: input.graceHours * 3600_000,
           minGraceMs: plan.repository.pruneMinGraceHours * 3600_000,
           dryRun: input.dryRun,
+          repackBelow: plan.repository.repackBelow,
           onProgress: (p) => ctx.heartbeat(p),
         });
-        ctx.log.info('prune finished', { marked: r.marked.length, deleted: r.deleted.length, bytesFreed: r.bytesFreed });
+        ctx.log.info('prune finished', { marked: r.marked.length, deleted: r.deleted.length, bytesFreed: r.bytesFreed, repacked: r.repacked.length, repackedBytes: r.repackedBytes });
         if (!input.dryRun) metrics?.pruneFinished({ bytesFreed: r.bytesFreed, packsDeleted: r.deleted.length, packsMarked: r.marked.length, blocked: Boolean(r.blocked) });
         if (r.blocked) ctx.log.warn('prune deleted nothing', { reason: r.blocked });
         if (r.invalidSnapshots.length) ctx.log.warn('snapshots failed their signature; their data is kept', { invalid: r.invalidSnapshots.slice(0, 20) });
-        return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length };
+        return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length, repacked: r.repacked.length };
       });
     },
 

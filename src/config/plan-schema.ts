@@ -77,6 +77,9 @@ export const PricingSchema = z
   })
   .strict();
 
+/** Prune repacks packs less live than this unless the plan says otherwise. */
+export const DEFAULT_REPACK_BELOW = 0.2;
+
 export const RepositorySchema = z
   .object({
     /** s3://bucket/prefix or file:///absolute/path */
@@ -101,6 +104,8 @@ export const RepositorySchema = z
     passwordFile: z.string().min(1).optional(),
     /** the smallest prune grace period accepted from any caller (backups running meanwhile rely on it) */
     pruneMinGraceHours: z.number().min(0).max(8760).default(1),
+    /** prune rewrites packs whose live fraction is below this (their live blobs are copied, the packs deleted after the grace); 0 = never */
+    repackBelow: z.number().min(0, 'must be a fraction from 0 to 1').max(1, 'must be a fraction from 0 to 1').default(DEFAULT_REPACK_BELOW),
     /** storage prices for the cost estimate of `lepton-dr stats` */
     pricing: PricingSchema.optional(),
   })

@@ -109,6 +109,7 @@ export async function startSeaweed(options: SeaweedOptions = {}): Promise<Seawee
       pathStyle: true,
       packSizeMiB: 32,
       pruneMinGraceHours: 1,
+      repackBelow: 0.2,
     }),
     // The data dir is thrown away, so there is nothing to shut down cleanly: SIGKILL saves ~1.2 s.
     stop: () =>

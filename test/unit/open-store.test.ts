@@ -7,7 +7,7 @@ import { FsStore } from '../../src/engine/store/fs-store';
 import { openStore, s3Credentials } from '../../src/engine/store/open-store';
 import { S3Store } from '../../src/engine/store/s3-store';
 
-const repo = (url: string, endpoint?: string): RepositoryConfig => ({ url, endpoint, region: 'us-east-1', pathStyle: true, packSizeMiB: 32, pruneMinGraceHours: 1 });
+const repo = (url: string, endpoint?: string): RepositoryConfig => ({ url, endpoint, region: 'us-east-1', pathStyle: true, packSizeMiB: 32, pruneMinGraceHours: 1, repackBelow: 0.2 });
 
 describe('openStore', () => {
   it('opens a FsStore for file:// urls', () => {

@@ -1,5 +1,6 @@
 import { BadInputError } from '../../common/errors';
-import { encodeIndexFile, entryAt } from '../repo/chunk-index';
+import { PackUploader } from '../backup/pack-uploader';
+import { encodeIndexFile, entryAt, type ChunkIndex } from '../repo/chunk-index';
 import { DATA_PREFIX, INDEX_PREFIX, indexKey, packIdOf, packKey } from '../repo/layout';
 import { sha256hex, type PackEntry } from '../repo/pack';
 import type { Repository } from '../repo/repository';
@@ -13,6 +14,8 @@ export interface PruneOptions {
   /** the smallest grace accepted (default MIN_GRACE_MS); a plan may lower it for tests */
   minGraceMs?: number;
   dryRun?: boolean;
+  /** repack: copy the live blobs out of packs whose live fraction is below this (0-1; default 0 = never), then condemn the packs */
+  repackBelow?: number;
   now?: Date;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
@@ -25,8 +28,13 @@ export interface PruneReport {
   unmarked: string[];
   deleted: string[];
   bytesFreed: number;
-  /** packs that hold both needed and unneeded blobs: kept whole (no repacking yet) */
+  /** packs that hold both needed and unneeded blobs and stay (above the repack threshold) */
   partlyUsed: number;
+  /** packs whose live blobs this run copied into new packs (marked now, deleted after the grace); a dry run lists the candidates */
+  repacked: string[];
+  /** blobs and stored bytes copied by the repack */
+  repackedBlobs: number;
+  repackedBytes: number;
   /** snapshots whose manifest failed its signature: their packs are kept */
   invalidSnapshots: string[];
   /** why nothing was deleted although packs were due */
@@ -36,7 +44,9 @@ export interface PruneReport {
 /**
  * Lock-free two-phase prune: phase 1 marks packs nothing references; a later run deletes packs
  * whose mark has passed its `deleteAfter` and that are still unreferenced, after first
- * rewriting the index without them. The order of reads is the protocol (README, design):
+ * rewriting the index without them. With `repackBelow`, phase 1 first copies the live blobs of
+ * sparse packs into new, indexed packs; the sparse packs then hold nothing that is not kept
+ * elsewhere and go the same two-phase way (marked now, deleted after the grace). The order of reads is the protocol (README, design):
  * marks, then in-progress work lists, then snapshots. A backup relies on a pack only after
  * recording the reference and checking the pack is not about to be deleted (pack-safety.ts),
  * so a reference recorded in time is always in what the deleting run reads.
@@ -52,12 +62,6 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
   const stored = new Map((await repo.store.list(DATA_PREFIX)).map((x) => [packIdOf(x.key), x.size]));
   const indexObjects = await repo.store.list(INDEX_PREFIX);
   const index = await repo.loadIndex(true);
-  const packBlobs = new Map<string, PackEntry[]>();
-  for (const [id, loc] of index.entries()) {
-    const l = packBlobs.get(loc.pack) ?? [];
-    l.push(entryAt(id, loc));
-    packBlobs.set(loc.pack, l);
-  }
   const report: PruneReport = {
     snapshots: refs.snapshots,
     packs: stored.size,
@@ -67,15 +71,28 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
     deleted: [],
     bytesFreed: 0,
     partlyUsed: 0,
+    repacked: [],
+    repackedBlobs: 0,
+    repackedBytes: 0,
     invalidSnapshots: refs.invalid,
     ...(refs.blocked ? { blocked: refs.blocked } : {}),
   };
+  const sparse = refs.blocked ? [] : sparsePacks(index, refs.refs, stored, marks, o.repackBelow ?? 0);
+  report.repacked = sparse;
+  if (!o.dryRun && sparse.length) {
+    const copied = await copyLiveBlobs(repo, index, refs.refs, sparse, new Set([...marks.keys(), ...sparse]));
+    report.repackedBlobs = copied.blobs;
+    report.repackedBytes = copied.bytes;
+    for (const [pack, size] of copied.packs) stored.set(pack, size);
+  }
+  // a pack is needed when it is the keeper of a referenced blob; the rest are unused
+  const needed = keeperPacks(index, refs.refs, stored, new Set([...marks.keys(), ...(o.dryRun ? [] : sparse)]));
   const unused = new Set<string>();
+  const liveBytes = liveBytesPerPack(index, refs.refs);
+  const blobBytes = liveBytesPerPack(index);
   for (const pack of stored.keys()) {
-    const blobs = packBlobs.get(pack) ?? [];
-    const used = blobs.filter((b) => refs.refs.has(b.id)).length;
-    if (used === 0) unused.add(pack);
-    else if (used < blobs.length) report.partlyUsed++;
+    if (!needed.has(pack)) unused.add(pack);
+    else if ((liveBytes.get(pack) ?? 0) < (blobBytes.get(pack) ?? 0)) report.partlyUsed++;
   }
   let done = 0;
   for (const [pack, mark] of marks) {
@@ -117,4 +134,67 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
   }
   await repo.loadIndex(true);
   return report;
+}
+
+/** Stored bytes of the (referenced) blobs in each pack; every copy counts: a copy elsewhere does not make this one dead. */
+function liveBytesPerPack(index: ChunkIndex, refs?: ReadonlySet<string>): Map<string, number> {
+  const live = new Map<string, number>();
+  for (const [id, loc] of index.allEntries()) if (!refs || refs.has(id)) live.set(loc.pack, (live.get(loc.pack) ?? 0) + loc.length);
+  return live;
+}
+
+/** Unmarked packs that hold live blobs, but less than `below` of their bytes; oldest name first. */
+function sparsePacks(index: ChunkIndex, refs: ReadonlySet<string>, stored: ReadonlyMap<string, number>, marks: ReadonlyMap<string, unknown>, below: number): string[] {
+  if (!(below > 0)) return [];
+  const live = liveBytesPerPack(index, refs);
+  return [...stored]
+    .filter(([pack, size]) => !marks.has(pack) && (live.get(pack) ?? 0) > 0 && (live.get(pack) ?? 0) < below * size)
+    .map(([pack]) => pack)
+    .sort();
+}
+
+/**
+ * The pack each referenced blob is kept in: a stored copy in a pack that is neither marked nor
+ * being repacked if there is one, else its stored copy with the lowest pack name. Every run
+ * chooses the same way, so a pack is deleted only while each blob it holds has a keeper elsewhere.
+ */
+function keeperPacks(index: ChunkIndex, refs: ReadonlySet<string>, stored: ReadonlyMap<string, number>, condemned: ReadonlySet<string>): Set<string> {
+  const needed = new Set<string>();
+  for (const id of refs) {
+    const packs = index.locations(id).map((l) => l.pack).filter((p) => stored.has(p)).sort();
+    const keeper = packs.find((p) => !condemned.has(p)) ?? packs[0];
+    if (keeper) needed.add(keeper);
+  }
+  return needed;
+}
+
+/**
+ * Copy the referenced blobs of `packs` that have no copy in a pack outside `avoid` into new
+ * packs, each followed by its index object (the uploader backups use), and return the new packs.
+ * Every blob is checked against its id first: a repack never copies corrupt data.
+ */
+async function copyLiveBlobs(repo: Repository, index: ChunkIndex, refs: ReadonlySet<string>, packs: string[], avoid: ReadonlySet<string>): Promise<{ blobs: number; bytes: number; packs: Map<string, number> }> {
+  const before = new Set(index.packs);
+  const byPack = new Map<string, PackEntry[]>(packs.map((p) => [p, []]));
+  for (const [id, loc] of index.allEntries()) if (refs.has(id)) byPack.get(loc.pack)?.push(entryAt(id, loc));
+  const up = new PackUploader(repo.store, index, repo.packSize, 2, avoid);
+  let blobs = 0;
+  let bytes = 0;
+  for (const [pack, entries] of byPack) {
+    const body = await repo.store.get(packKey(pack));
+    for (const e of entries) {
+      const data = Buffer.from(body.subarray(e.offset, e.offset + e.length));
+      repo.checkBlob(e.id, data, `repack: blob ${e.id.slice(0, 12)} in pack ${pack.slice(0, 12)}`, e.rawLength);
+      if (up.known(e.id)) continue;
+      blobs++;
+      bytes += data.length;
+      // copied as stored (sealed, compressed or not): the new entry keeps its raw length
+      if (up.add(e.id, e.type, data, e.rawLength)) await up.flush();
+    }
+  }
+  await up.flush();
+  await up.drain();
+  const created = new Map<string, number>();
+  for (const p of index.packs) if (!before.has(p)) created.set(p, (await repo.store.head(packKey(p)))?.size ?? 0);
+  return { blobs, bytes, packs: created };
 }

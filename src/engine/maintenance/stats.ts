@@ -1,4 +1,4 @@
-import type { BlobLocation } from '../repo/chunk-index';
+import { plainLength, type BlobLocation } from '../repo/chunk-index';
 import { DATA_PREFIX } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
@@ -6,10 +6,11 @@ import type { SnapshotManifest } from '../repo/snapshot';
 /**
  * What a repository holds and costs. Nouns:
  * - logical bytes: the sum of file sizes as the snapshots record them (what a restore writes);
- * - raw bytes: unique blob contents before compression (and encryption);
+ * - raw bytes: unique blob contents before compression and sealing (the index's raw length, else stored minus the codec's overhead);
  * - stored bytes: those blobs as they lie in packs (what the bucket bills for, headers aside);
  * - dedup ratio = logical bytes over all snapshots / raw bytes of the unique data blobs;
- * - compression ratio = raw / stored of the unique data blobs (1.0 while packs are not compressed).
+ * - compression ratio = raw / stored of the unique data blobs (1.0 for plain blobs stored as is;
+ *   an encrypted repository's sealing overhead shows as slightly below 1).
  * A blob counts as referenced when a snapshot's tree names it (the blob itself or a file chunk).
  */
 
@@ -79,8 +80,6 @@ export interface RepositoryStats {
 
 const GIB = 1024 ** 3;
 
-/** The length before compression: the index records it once packs are compressed; until then stored = raw. */
-const rawLengthOf = (loc: BlobLocation & { rawLength?: number }): number => loc.rawLength ?? loc.length;
 
 const prefixOf = (key: string): string => (key.includes('/') ? key.slice(0, key.indexOf('/') + 1) : key);
 
@@ -94,6 +93,8 @@ const ratio = (a: number, b: number): number => (b > 0 ? a / b : 1);
 
 class BlobSet {
   private readonly seen = new Set<string>();
+  /** the codec's per-blob overhead (sealing), to tell raw bytes of blobs stored uncompressed */
+  constructor(private readonly sealOverhead: number) {}
   readonly data: BlobTotals = { count: 0, rawBytes: 0, storedBytes: 0 };
   readonly tree: BlobTotals = { count: 0, rawBytes: 0, storedBytes: 0 };
   /** Adds the blob; returns its stored length when it is new to the set, else 0. */
@@ -102,7 +103,7 @@ class BlobSet {
     this.seen.add(id);
     const t = loc.type === 'tree' ? this.tree : this.data;
     t.count++;
-    t.rawBytes += rawLengthOf(loc);
+    t.rawBytes += plainLength(loc, this.sealOverhead);
     t.storedBytes += loc.length;
     return loc.length;
   }
@@ -115,7 +116,8 @@ class BlobSet {
 export async function repositoryStats(repo: Repository, o: { pricing?: Pricing; onProgress?: (done: number, total: number) => void } = {}): Promise<RepositoryStats> {
   const snapshots: SnapshotManifest[] = await repo.listSnapshots();
   const index = await repo.loadIndex(true);
-  const all = new BlobSet();
+  const overhead = repo.codec.storedLength(0);
+  const all = new BlobSet(overhead);
   const perAsset = new Map<string, { blobs: BlobSet; stats: AssetStats }>();
   const growth: SnapshotGrowth[] = [];
   let logicalAll = 0;
@@ -125,7 +127,7 @@ export async function repositoryStats(repo: Repository, o: { pricing?: Pricing; 
     const entries = await repo.loadTree(m);
     let logical = 0;
     let files = 0;
-    const a = perAsset.get(m.asset) ?? { blobs: new BlobSet(), stats: emptyAsset(m.asset) };
+    const a = perAsset.get(m.asset) ?? { blobs: new BlobSet(overhead), stats: emptyAsset(m.asset) };
     perAsset.set(m.asset, a);
     const row: SnapshotGrowth = { id: m.id, asset: m.asset, time: m.time, logicalBytes: 0, newBytes: 0, newDataBytes: 0 };
     const add = (id: string) => {
