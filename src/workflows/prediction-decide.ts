@@ -165,52 +165,85 @@ export function alertRiskOf(a: MonitoringAlert, p: DecisionPolicy): number {
 }
 
 /**
- * Applies a batch of alerts: a delivery seen before (same fingerprint, status and startsAt) is a
- * duplicate and changes nothing; firing adds or refreshes, resolved removes.
+ * An alert book with the index a signal needs to apply its alerts in place, in time proportional
+ * to the alerts it carries, never to the book: signals arrive at Alertmanager's rate, and one
+ * workflow task may hold thousands of them (copying the book per signal stalled the loop at
+ * 100 deliveries/s). `active` is kept oldest-received first, so eviction takes from the front.
  */
-export function applyAlerts(book: AlertBook, alerts: readonly MonitoringAlert[], now: number, p: DecisionPolicy): { book: AlertBook; applied: number; duplicates: number } {
-  const active = { ...book.active };
-  const seen = [...book.seen];
-  const seenSet = new Set(seen);
-  let applied = 0;
-  let duplicates = 0;
-  for (const a of alerts) {
-    const key = alertKey(a);
-    if (seenSet.has(key)) {
-      duplicates++;
-      continue;
+export class LiveAlertBook {
+  private readonly seenSet: Set<string>;
+  private activeCount: number;
+
+  constructor(readonly book: AlertBook) {
+    this.seenSet = new Set(book.seen);
+    const keys = Object.keys(book.active);
+    this.activeCount = keys.length;
+    // a book carried from before this order was kept: put it in order once (stable by receivedAt)
+    if (keys.some((k, i) => i > 0 && book.active[keys[i - 1]].receivedAt > book.active[k].receivedAt)) {
+      const sorted = [...keys].sort((x, y) => book.active[x].receivedAt - book.active[y].receivedAt);
+      const entries = sorted.map((k) => [k, book.active[k]] as const);
+      for (const k of keys) delete book.active[k];
+      for (const [k, v] of entries) book.active[k] = v;
     }
-    seenSet.add(key);
-    seen.push(key);
-    applied++;
-    if (a.status === 'resolved') {
+  }
+
+  /**
+   * Applies a batch of alerts: a delivery seen before (same fingerprint, status and startsAt) is a
+   * duplicate and changes nothing; firing adds or refreshes, resolved removes.
+   */
+  apply(alerts: readonly MonitoringAlert[], now: number, p: DecisionPolicy): { applied: number; duplicates: number } {
+    const b = this.book;
+    let applied = 0;
+    let duplicates = 0;
+    for (const a of alerts) {
+      const key = alertKey(a);
+      if (this.seenSet.has(key)) {
+        duplicates++;
+        continue;
+      }
+      this.seenSet.add(key);
+      b.seen.push(key);
+      applied++;
+      const held = b.active[a.fingerprint];
       // a resolution older than the firing we hold (a new startsAt) does not clear it
-      const held = active[a.fingerprint];
-      if (held && held.startsAt > a.startsAt) continue;
-      delete active[a.fingerprint];
-      continue;
+      if (a.status === 'resolved' && held && held.startsAt > a.startsAt) continue;
+      if (held) {
+        delete b.active[a.fingerprint];
+        this.activeCount--;
+      }
+      if (a.status === 'resolved') continue;
+      b.active[a.fingerprint] = {
+        fingerprint: a.fingerprint,
+        name: a.labels.alertname ?? a.fingerprint,
+        severity: a.labels.severity ?? '',
+        explicitRisk: explicitRiskOf(a),
+        risk: alertRiskOf(a, p),
+        startsAt: a.startsAt,
+        summary: (a.annotations.summary ?? a.annotations.description ?? a.labels.alertname ?? '').slice(0, 300),
+        receivedAt: now,
+      };
+      this.activeCount++;
     }
-    active[a.fingerprint] = {
-      fingerprint: a.fingerprint,
-      name: a.labels.alertname ?? a.fingerprint,
-      severity: a.labels.severity ?? '',
-      explicitRisk: explicitRiskOf(a),
-      risk: alertRiskOf(a, p),
-      startsAt: a.startsAt,
-      summary: (a.annotations.summary ?? a.annotations.description ?? a.labels.alertname ?? '').slice(0, 300),
-      receivedAt: now,
-    };
+    let over = this.activeCount - MAX_ACTIVE_ALERTS;
+    if (over > 0) {
+      for (const k in b.active) {
+        delete b.active[k];
+        this.activeCount--;
+        if (--over === 0) break;
+      }
+    }
+    const overSeen = b.seen.length - MAX_SEEN_ALERT_KEYS;
+    if (overSeen > 0) for (const k of b.seen.splice(0, overSeen)) this.seenSet.delete(k);
+    b.received += alerts.length;
+    b.duplicates += duplicates;
+    return { applied, duplicates };
   }
-  const keys = Object.keys(active);
-  if (keys.length > MAX_ACTIVE_ALERTS) {
-    keys.sort((x, y) => active[x].receivedAt - active[y].receivedAt);
-    for (const k of keys.slice(0, keys.length - MAX_ACTIVE_ALERTS)) delete active[k];
-  }
-  return {
-    book: { active, seen: seen.slice(-MAX_SEEN_ALERT_KEYS), received: book.received + alerts.length, duplicates: book.duplicates + duplicates },
-    applied,
-    duplicates,
-  };
+}
+
+/** `LiveAlertBook.apply` on a copy of the book: the pure form, for callers that keep books as values. */
+export function applyAlerts(book: AlertBook, alerts: readonly MonitoringAlert[], now: number, p: DecisionPolicy): { book: AlertBook; applied: number; duplicates: number } {
+  const copy: AlertBook = { ...book, active: { ...book.active }, seen: [...book.seen] };
+  return { book: copy, ...new LiveAlertBook(copy).apply(alerts, now, p) };
 }
 
 /** Re-rates active alerts after a policy change. */

@@ -17,7 +17,7 @@ import type { CollectOutput, PredictionActivities, PredictionSettings } from '..
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 import { failoverWorkflowId } from './failover-inputs';
 import { errText, iso, pushRecent, type Carry, type PushedSample } from './prediction-carry';
-import { addDuty, applyAlerts, combineRisk, cooldownSlot, decideStep, dutyFraction, newDutyWindow, rerateAlerts, type LoopReason } from './prediction-decide';
+import { addDuty, combineRisk, LiveAlertBook, cooldownSlot, decideStep, dutyFraction, newDutyWindow, rerateAlerts, type LoopReason } from './prediction-decide';
 import {
   AlertSignalSchema,
   applyPolicyPatch,
@@ -75,6 +75,8 @@ export class PredictionLoop {
   private policy: DecisionPolicy;
   private settings: PredictionSettings | null = null;
   private wake = false;
+  /** the alert index of `c.alerts`, rebuilt whenever the book is replaced (a re-rating, a new run) */
+  private liveAlerts?: LiveAlertBook;
   private runIteration = 0;
 
   constructor(
@@ -118,9 +120,8 @@ export class PredictionLoop {
       this.c.lastError = `alert refused: ${formatIssues(r.error)}`;
       return;
     }
-    const a = applyAlerts(this.c.alerts, r.data.alerts, Date.now(), this.policy);
-    this.c.alerts = a.book;
-    if (a.applied > 0) this.wake = true;
+    if (this.liveAlerts?.book !== this.c.alerts) this.liveAlerts = new LiveAlertBook(this.c.alerts);
+    if (this.liveAlerts.apply(r.data.alerts, Date.now(), this.policy).applied > 0) this.wake = true;
   }
 
   pause(raw: unknown): void {

@@ -5,7 +5,24 @@ import { bearerMatches, loadToken } from '../../src/bridge/auth';
 import { renderMetrics } from '../../src/bridge/metrics';
 import { busyFraction, decisionPolicyOf, isModelVersion, limitsFor, logSeriesKey, modelVersionAt, parsePredictionConfig, querySeriesKey } from '../../src/predict';
 import { alertmanagerAlerts, headline, slackPayload, type WarningEvent } from '../../src/predict/sinks/warning-sinks';
-import { addDuty, applyAlerts, combineRisk, cooldownSlot, decideStep, dutyFraction, EMPTY_ALERT_BOOK, INITIAL_WARNING_STATE, newDutyWindow, rerateAlerts, type WarningState } from '../../src/workflows/prediction-decide';
+import {
+  addDuty,
+  applyAlerts,
+  combineRisk,
+  cooldownSlot,
+  decideStep,
+  dutyFraction,
+  EMPTY_ALERT_BOOK,
+  INITIAL_WARNING_STATE,
+  LiveAlertBook,
+  MAX_ACTIVE_ALERTS,
+  MAX_SEEN_ALERT_KEYS,
+  newDutyWindow,
+  rerateAlerts,
+  type ActiveAlert,
+  type AlertBook,
+  type WarningState,
+} from '../../src/workflows/prediction-decide';
 import { applyPolicyPatch, DecisionPolicySchema, PolicyPatchSchema, type DecisionPolicy } from '../../src/workflows/prediction-inputs';
 import type { PredictionStatus } from '../../src/workflows/prediction-messages';
 import { desiredSchedules } from '../../src/cli/schedule-specs';
@@ -88,6 +105,47 @@ test('alerts: deduplicated by fingerprint, status and startsAt; resolved clears;
   const stale = applyAlerts(newer.book, [{ ...firing, status: 'resolved', startsAt: '2026-01-01T12:00:00Z' }], 5, p);
   assert.ok(stale.book.active.f1);
   assert.equal(stale.book.received, 6);
+});
+
+test('alerts: a signal applied to a full book touches only its own entries (the loop kept up at 100 deliveries/s)', () => {
+  const p = policy();
+  const alert = (i: number) => ({ status: 'firing' as const, fingerprint: `f${i}`, startsAt: '2026-01-01T00:00:00Z', labels: { alertname: `A${i % 7}`, severity: 'warning' }, annotations: {} });
+  const live = new LiveAlertBook({ active: {}, seen: [], received: 0, duplicates: 0 });
+  for (let i = 0; i < MAX_SEEN_ALERT_KEYS; i++) live.apply([alert(i)], i, p);
+  // the same deliveries through the pure form give the same book, in the same order
+  let pure: AlertBook = EMPTY_ALERT_BOOK;
+  for (let i = 0; i < MAX_SEEN_ALERT_KEYS; i++) pure = applyAlerts(pure, [alert(i)], i, p).book;
+  assert.deepEqual(Object.keys(live.book.active), Object.keys(pure.active));
+  assert.deepEqual(live.book, pure);
+
+  // count what one more signal reads of the book: a copy or a sort of it reads every entry
+  let reads = 0;
+  const counted = new Proxy(live.book.active, {
+    get: (t, k, r) => (reads++, Reflect.get(t, k, r)),
+    getOwnPropertyDescriptor: (t, k) => (reads++, Reflect.getOwnPropertyDescriptor(t, k)),
+  });
+  const book: AlertBook = Object.assign(live.book, { active: counted as Record<string, ActiveAlert> });
+  const again = new LiveAlertBook(book);
+  reads = 0;
+  const r = again.apply([alert(MAX_SEEN_ALERT_KEYS)], MAX_SEEN_ALERT_KEYS, p);
+  assert.equal(r.applied, 1);
+  assert.ok(reads <= 4, `one signal read ${reads} entries of a book of ${MAX_ACTIVE_ALERTS}`);
+  assert.equal(Object.keys(book.active).length, MAX_ACTIVE_ALERTS, 'the oldest alert was evicted');
+  assert.equal(book.active[`f${MAX_SEEN_ALERT_KEYS - MAX_ACTIVE_ALERTS}`], undefined);
+  assert.ok(book.active[`f${MAX_SEEN_ALERT_KEYS}`]);
+  assert.equal(book.seen.length, MAX_SEEN_ALERT_KEYS);
+  assert.equal(again.apply([alert(MAX_SEEN_ALERT_KEYS)], MAX_SEEN_ALERT_KEYS + 1, p).duplicates, 1);
+});
+
+test('alerts: a carried book out of received order is put in order once, so eviction takes the oldest', () => {
+  const p = policy();
+  const held = (fp: string, receivedAt: number): ActiveAlert => ({ fingerprint: fp, name: fp, severity: '', explicitRisk: null, risk: 0.5, startsAt: '2026-01-01T00:00:00Z', summary: '', receivedAt });
+  const active: Record<string, ActiveAlert> = {};
+  for (let i = 0; i < MAX_ACTIVE_ALERTS; i++) active[`f${i}`] = held(`f${i}`, i === 0 ? 10_000 : i);
+  const live = new LiveAlertBook({ active, seen: [], received: 0, duplicates: 0 });
+  live.apply([{ status: 'firing', fingerprint: 'new', startsAt: '2026-01-01T00:00:00Z', labels: {}, annotations: {} }], 20_000, p);
+  assert.ok(live.book.active.f0, 'f0 was refreshed last: it stays');
+  assert.equal(live.book.active.f1, undefined, 'f1 is the oldest: evicted');
 });
 
 test('duty cycles: sliding buckets and interval unions', () => {
