@@ -7,3 +7,4 @@ export { failbackWorkflow } from './failback-workflow';
 export { failoverReportWorkflow, drStatusWorkflow } from './failover-report-workflow';
 export { predictionWorkflow } from './prediction-workflow';
 export { trainingWorkflow } from './training-workflow';
+export { copyWorkflow } from './copy-workflow';
