@@ -7,8 +7,9 @@ import { ChunkPool } from '../../src/engine/chunker/pool';
 import { selectForCopy } from '../../src/engine/copy/copy-selection';
 import { copySnapshot } from '../../src/engine/copy/copy-snapshot';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
+import { writeMark } from '../../src/engine/maintenance/marks';
 import { verifyRepository } from '../../src/engine/maintenance/verify';
-import { DATA_PREFIX, SNAPSHOT_PREFIX } from '../../src/engine/repo/layout';
+import { DATA_PREFIX, packIdOf, SNAPSHOT_PREFIX, snapshotKey } from '../../src/engine/repo/layout';
 import { Repository, type RepositoryOptions } from '../../src/engine/repo/repository';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { HookStore } from '../helpers/hook-store';
@@ -104,6 +105,23 @@ test('an interrupted copy leaves no snapshot at the destination, and the retry d
   assert.ok(r.blobsCopied < r.blobs, 'blobs of the pack that landed are not sent again');
   assert.ok(dst.puts.length > before);
   const out = path.join(tmp, 'crash-out');
+  await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
+  assert.deepEqual(describeTree(out), describeTree(tree));
+});
+
+test('a copy never relies on destination packs a prune has marked: it writes the blobs again', async () => {
+  const tree = path.join(tmp, 'marked-src');
+  makeAssetTree(tree, { largeFiles: 1, largeSize: 2 * 1024 * 1024, smallFiles: 10, seed: 5 });
+  const src = await countingRepo('marked-a', Buffer.alloc(32, 1));
+  const dst = await countingRepo('marked-b', Buffer.alloc(32, 2));
+  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, pool);
+  await copySnapshot(src.repo, dst.repo, s.id);
+  // forgotten at the destination, and a prune marked every pack it held
+  await dst.store.delete(snapshotKey(s.id));
+  for (const o of await dst.store.list(DATA_PREFIX)) await writeMark(dst.store, packIdOf(o.key), Date.now(), 3600_000);
+  const r = await copySnapshot(src.repo, dst.repo, s.id);
+  assert.equal(r.blobsCopied, r.blobs, 'every blob is stored again outside the marked packs');
+  const out = path.join(tmp, 'marked-out');
   await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(tree));
 });
