@@ -8,6 +8,7 @@ import { restoreCommand } from './commands/restore';
 import { schedulesCommand } from './commands/schedules';
 import { snapshotsCommand } from './commands/snapshots';
 import { statsCommand } from './commands/stats';
+import { copyCommand } from './commands/copy';
 import { workerCommand } from './commands/worker';
 import { keyCommand } from './commands/key';
 import { failoverCommand } from './commands/failover';
@@ -24,7 +25,7 @@ const program = new Command('lepton-dr')
   .option('--no-wait-for-worker', 'fail at once, starting nothing, when no worker polls the task queue (default: warn within seconds and wait)')
   .showHelpAfterError();
 
-for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), pruneCommand(), verifyCommand(), statsCommand(), workerCommand()]) program.addCommand(c);
+for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), pruneCommand(), verifyCommand(), statsCommand(), copyCommand(), workerCommand()]) program.addCommand(c);
 program.addCommand(upCommand());
 program.addCommand(demoCommand());
 program.addCommand(failoverCommand());

@@ -53,6 +53,10 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
   plan.baseDir = base;
   if (plan.repository.keyFile) plan.repository.keyFile = path.resolve(base, plan.repository.keyFile);
   if (plan.repository.passwordFile) plan.repository.passwordFile = path.resolve(base, plan.repository.passwordFile);
+  for (const c of plan.copyTargets) {
+    if (c.keyFile) c.keyFile = path.resolve(base, c.keyFile);
+    if (c.passwordFile) c.passwordFile = path.resolve(base, c.passwordFile);
+  }
   const t = plan.temporal;
   if (t.apiKeyFile) t.apiKeyFile = path.resolve(base, t.apiKeyFile);
   if (typeof t.tls === 'object') {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
 import { CompressionSchema } from '../engine/repo/blob-compression';
@@ -112,6 +114,21 @@ export const RepositorySchema = z
   .strict();
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;
 
+/**
+ * A second repository `lepton-dr copy` writes to (another endpoint or region). Its S3
+ * credentials are named by environment variable (never written in the plan); unset, the
+ * standard SDK chain applies as for the main repository. Key and password as for it.
+ */
+export const CopyTargetSchema = RepositorySchema.extend({
+  name: NameSchema,
+  accessKeyIdEnv: z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name').optional(),
+  secretAccessKeyEnv: z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name').optional(),
+  sessionTokenEnv: z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name').optional(),
+})
+  .strict()
+  .refine((t) => Boolean(t.accessKeyIdEnv) === Boolean(t.secretAccessKeyEnv), { message: 'give both "accessKeyIdEnv" and "secretAccessKeyEnv", or neither', path: ['secretAccessKeyEnv'] });
+export type CopyTarget = z.infer<typeof CopyTargetSchema>;
+
 /** TLS to the Temporal frontend: files are PEM; a client cert and key together make it mTLS. */
 export const TemporalTlsSchema = z
   .object({
@@ -129,7 +146,6 @@ export const TemporalTlsSchema = z
   });
 export type TemporalTls = z.infer<typeof TemporalTlsSchema>;
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const TemporalSchema = z
   .object({
@@ -139,7 +155,7 @@ export const TemporalSchema = z
     /** false: plaintext; true: TLS with the system roots; an object: custom CA, mTLS, server name. Default: TLS when an API key is set. */
     tls: z.union([z.boolean(), TemporalTlsSchema]).optional(),
     /** Temporal Cloud style API key (sent as a bearer token): the name of the env var holding it, or a file. */
-    apiKeyEnv: z.string().regex(ENV_NAME, 'must be an environment variable name').optional(),
+    apiKeyEnv: z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name').optional(),
     apiKeyFile: z.string().min(1).optional(),
   })
   .strict()
@@ -163,6 +179,8 @@ export const PlanSchema = z
     repository: RepositorySchema,
     temporal: TemporalSchema.default({}),
     assets: z.array(AssetSchema).default([]),
+    /** second repositories snapshots are copied to (`lepton-dr copy --to <name>`) */
+    copyTargets: z.array(CopyTargetSchema).default([]),
     roots: RootsSchema.default({}),
     /** Sites (prediction and failover) are defined by their own modules' schemas; failover/plan-sites.ts parses them at load. */
     sites: z.array(z.record(z.unknown())).default([]),
@@ -175,6 +193,12 @@ export const PlanSchema = z
     p.assets.forEach((a, i) => {
       if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: ['assets', i, 'name'], message: `duplicate asset name "${a.name}"` });
       seen.add(a.name);
+    });
+    const targets = new Set<string>();
+    p.copyTargets.forEach((t, i) => {
+      if (targets.has(t.name)) ctx.addIssue({ code: 'custom', path: ['copyTargets', i, 'name'], message: `duplicate copy target name "${t.name}"` });
+      targets.add(t.name);
+      if (t.url === p.repository.url && t.endpoint === p.repository.endpoint) ctx.addIssue({ code: 'custom', path: ['copyTargets', i, 'url'], message: 'is the main repository itself' });
     });
   });
 export type Plan = z.infer<typeof PlanSchema>;

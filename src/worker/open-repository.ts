@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { BadInputError } from '../common/errors';
-import type { Plan } from '../config/plan-schema';
+import type { Plan, RepositoryConfig } from '../config/plan-schema';
 import { loadKey } from '../engine/repo/keys';
 import { Repository } from '../engine/repo/repository';
 import { CONFIG_KEY } from '../engine/repo/layout';
@@ -8,36 +8,41 @@ import { openStore } from '../engine/store/open-store';
 import { ensureBucket } from '../engine/store/s3-store';
 import { S3Store } from '../engine/store/s3-store';
 
-function loadPassword(plan: Plan, env: NodeJS.ProcessEnv): string | undefined {
-  const r = plan.repository;
+/** `field` names the config section in messages ("repository", "copyTargets.dr-east"). */
+function loadPassword(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string): string | undefined {
   if (r.passwordEnv) {
     const v = env[r.passwordEnv];
-    if (!v) throw new BadInputError(`repository.passwordEnv: environment variable ${r.passwordEnv} is not set`);
+    if (!v) throw new BadInputError(`${field}.passwordEnv: environment variable ${r.passwordEnv} is not set`);
     return v;
   }
   if (r.passwordFile) {
-    if (!fs.existsSync(r.passwordFile)) throw new BadInputError(`repository.passwordFile: ${r.passwordFile} does not exist`);
+    if (!fs.existsSync(r.passwordFile)) throw new BadInputError(`${field}.passwordFile: ${r.passwordFile} does not exist`);
     return fs.readFileSync(r.passwordFile, 'utf8').trim();
   }
   return undefined;
 }
 
-/** Open (creating on first use) the plan's repository; the key is only created with a new repository. */
-export async function openRepository(plan: Plan, env: NodeJS.ProcessEnv = process.env): Promise<Repository> {
-  const store = openStore(plan.repository, env);
+/** Open (creating on first use) a configured repository; the key is only created with a new repository. */
+export async function openConfiguredRepository(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string): Promise<Repository> {
+  const store = openStore(r, env);
   if (store instanceof S3Store) await ensureBucket(store.client, store.bucket);
   const fresh = !(await store.head(CONFIG_KEY));
   let key: Buffer;
   try {
-    key = loadKey(plan.repository, env, fresh);
+    key = loadKey(r, env, fresh);
   } catch (e) {
-    if (e instanceof BadInputError && !fresh) throw new BadInputError(`${e.message}; the repository at ${store.url} exists, so its key is needed`);
-    throw e;
+    if (!(e instanceof BadInputError)) throw e;
+    // loadKey names the main repository's section; a copy target's is another
+    const message = field === 'repository' ? e.message : e.message.replace(/^repository/, field);
+    throw new BadInputError(fresh ? message : `${message}; the repository at ${store.url} exists, so its key is needed`);
   }
   return Repository.open(store, key, {
     create: fresh,
-    packSize: plan.repository.packSizeMiB * 1024 * 1024,
-    password: loadPassword(plan, env),
-    compression: plan.repository.compression,
+    packSize: r.packSizeMiB * 1024 * 1024,
+    password: loadPassword(r, env, field),
+    compression: r.compression,
   });
 }
+
+/** Open (creating on first use) the plan's repository. */
+export const openRepository = (plan: Plan, env: NodeJS.ProcessEnv = process.env): Promise<Repository> => openConfiguredRepository(plan.repository, env, 'repository');

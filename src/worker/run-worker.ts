@@ -4,6 +4,7 @@ import type { Plan } from '../config/plan-schema';
 import { describeSecurity, temporalConnectionOptions } from '../config/temporal-connection';
 import { createActivities } from '../activities/create-activities';
 import { createMaintenanceActivities } from '../activities/maintenance-activities';
+import { createCopyActivities } from '../activities/copy-activities';
 import { createHookActivities } from '../activities/hook-activities';
 import { createFailoverActivities } from '../activities/failover-activities';
 import { createPredictionActivities } from '../activities/prediction-activities';
@@ -57,6 +58,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     activities: {
       ...createActivities({ plan: o.plan, repo, pool, metrics }),
       ...createMaintenanceActivities({ plan: o.plan, repo, metrics }),
+      ...createCopyActivities({ plan: o.plan, repo }),
       ...createHookActivities({ plan: o.plan }),
       ...createFailoverActivities({ plan: o.plan, repo, metrics }),
       ...createPredictionActivities({ plan: o.plan, repo, connection, inlineLimitBytes: s.predictInlineBytes }),

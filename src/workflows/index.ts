@@ -7,6 +7,7 @@ export { failbackWorkflow } from './failback-workflow';
 export { failoverReportWorkflow, drStatusWorkflow } from './failover-report-workflow';
 export { predictionWorkflow } from './prediction-workflow';
 export { trainingWorkflow } from './training-workflow';
+export { copyWorkflow } from './copy-workflow';
 
 import type { WorkflowContracts } from '../contracts/workflows';
 import type * as registered from './index';

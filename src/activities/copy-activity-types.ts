@@ -1,0 +1,2 @@
+/** Types only: what copyWorkflow may call through proxyActivities. */
+export type { CopyActivities } from './copy-activities';
