@@ -7,6 +7,7 @@ import { CONFIG_KEY } from '../engine/repo/layout';
 import { openStore } from '../engine/store/open-store';
 import { ensureBucket } from '../engine/store/s3-store';
 import { S3Store } from '../engine/store/s3-store';
+import { s3Credentials } from './s3-credentials';
 
 function loadPassword(plan: Plan, env: NodeJS.ProcessEnv): string | undefined {
   const r = plan.repository;
@@ -24,7 +25,7 @@ function loadPassword(plan: Plan, env: NodeJS.ProcessEnv): string | undefined {
 
 /** Open (creating on first use) the plan's repository; the key is only created with a new repository. */
 export async function openRepository(plan: Plan, env: NodeJS.ProcessEnv = process.env): Promise<Repository> {
-  const store = openStore(plan.repository, env);
+  const store = openStore(plan.repository, env, s3Credentials);
   if (store instanceof S3Store) await ensureBucket(store.client, store.bucket);
   const fresh = !(await store.head(CONFIG_KEY));
   let key: Buffer;

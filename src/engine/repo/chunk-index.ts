@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Sha256HexSchema } from '../../common/schema-primitives';
 import { IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import type { BlobStore } from '../store/blob-store';
@@ -12,13 +13,12 @@ export interface BlobLocation {
   length: number;
 }
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 export const IndexFileSchema = z.object({
   v: z.literal(1),
   packs: z.array(
     z.object({
-      id: Hex64,
-      blobs: z.array(z.tuple([Hex64, z.enum(['data', 'tree']), z.number().int().min(0), z.number().int().min(0)])),
+      id: Sha256HexSchema,
+      blobs: z.array(z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), z.number().int().min(0), z.number().int().min(0)])),
     }),
   ),
 });
