@@ -5,16 +5,16 @@ import { z } from 'zod';
  * https://prometheus.io/docs/alerting/latest/configuration/#webhook_config
  * Every field of the format is required; unknown extra fields are ignored (stripped).
  */
-const Labels = z.record(z.string(), z.string());
-const Time = z.string().datetime({ offset: true, message: 'must be an RFC 3339 time' });
+const LabelsSchema = z.record(z.string(), z.string());
+const TimeSchema = z.string().datetime({ offset: true, message: 'must be an RFC 3339 time' });
 
 export const AlertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved'], { errorMap: () => ({ message: "must be 'firing' or 'resolved'" }) }),
-  labels: Labels,
-  annotations: Labels,
-  startsAt: Time,
+  labels: LabelsSchema,
+  annotations: LabelsSchema,
+  startsAt: TimeSchema,
   /** "0001-01-01T00:00:00Z" while firing. */
-  endsAt: Time,
+  endsAt: TimeSchema,
   generatorURL: z.string(),
   fingerprint: z.string().min(1, 'must not be empty').max(128),
 });
@@ -26,9 +26,9 @@ export const AlertmanagerPayloadSchema = z.object({
   truncatedAlerts: z.number().int().nonnegative(),
   status: z.enum(['firing', 'resolved'], { errorMap: () => ({ message: "must be 'firing' or 'resolved'" }) }),
   receiver: z.string(),
-  groupLabels: Labels,
-  commonLabels: Labels,
-  commonAnnotations: Labels,
+  groupLabels: LabelsSchema,
+  commonLabels: LabelsSchema,
+  commonAnnotations: LabelsSchema,
   externalURL: z.string(),
   alerts: z.array(AlertmanagerAlertSchema).max(10_000),
 });

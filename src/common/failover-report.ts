@@ -11,7 +11,7 @@ import { z } from 'zod';
  *   RTO = time traffic is healthy on the standby - incident time
  */
 
-const IsoTime = z.string().datetime({ offset: true });
+const IsoTimeSchema = z.string().datetime({ offset: true });
 
 /** failback: traffic moves back from the standby to the recovered primary. */
 export const FailoverModeSchema = z.enum(['planned', 'unplanned', 'drill', 'failback']);
@@ -26,9 +26,9 @@ export const IncidentSchema = z
     /** Who opened it: "cli", "ui", "alertmanager", "prediction", "schedule"... */
     source: z.string().min(1),
     /** When the failover was opened. */
-    openedAt: IsoTime,
+    openedAt: IsoTimeSchema,
     /** When the failure began, if known and earlier (e.g. Alertmanager startsAt). RTO/RPO count from here. */
-    occurredAt: IsoTime.optional(),
+    occurredAt: IsoTimeSchema.optional(),
   })
   .strict();
 export type Incident = z.infer<typeof IncidentSchema>;
@@ -39,8 +39,8 @@ export type StepStatus = z.infer<typeof StepStatusSchema>;
 export const StepSchema = z
   .object({
     name: z.string().min(1),
-    startedAt: IsoTime,
-    endedAt: IsoTime.optional(),
+    startedAt: IsoTimeSchema,
+    endedAt: IsoTimeSchema.optional(),
     status: StepStatusSchema,
     attempts: z.number().int().nonnegative(),
     error: z.string().optional(),
@@ -55,8 +55,8 @@ export const CompensationSchema = z
     name: z.string().min(1),
     status: z.enum(['ok', 'failed', 'skipped']),
     error: z.string().optional(),
-    startedAt: IsoTime.optional(),
-    endedAt: IsoTime.optional(),
+    startedAt: IsoTimeSchema.optional(),
+    endedAt: IsoTimeSchema.optional(),
   })
   .strict();
 export type Compensation = z.infer<typeof CompensationSchema>;
@@ -64,7 +64,7 @@ export type Compensation = z.infer<typeof CompensationSchema>;
 export const SnapshotRefSchema = z
   .object({
     id: z.string().min(1),
-    time: IsoTime,
+    time: IsoTimeSchema,
     asset: z.string().optional(),
   })
   .strict();
@@ -101,8 +101,8 @@ export const FailoverReportSchema = z
     /** Every snapshot restored (one per asset). */
     snapshots: z.array(SnapshotRefSchema).default([]),
     /** When traffic (or, in a drill, the drill copy) was first healthy on the standby. */
-    healthyAt: IsoTime.optional(),
-    finishedAt: IsoTime.optional(),
+    healthyAt: IsoTimeSchema.optional(),
+    finishedAt: IsoTimeSchema.optional(),
     rpoMs: z.number().nullable(),
     rtoMs: z.number().nullable(),
     objectives: ReportObjectivesSchema,

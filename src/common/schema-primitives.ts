@@ -13,6 +13,9 @@ const NAME_RULE = 'must be letters, digits, ".", "_" or "-", starting with a let
 export const nameSchema = (required?: string) => z.string(required ? { required_error: required } : undefined).min(1).max(64).regex(NAME_PATTERN, NAME_RULE);
 export const NameSchema = nameSchema();
 
+/** A SHA-256 as 64 lower-case hex characters (ids of chunks, packs, trees). */
+export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/);
+
 const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** "500ms", "90s", "15m", "1h", "7d". */
 export const DURATION_PATTERN = /^(\d+)(ms|s|m|h|d)$/;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ArgvSchema, HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from './schema-fields';
+import { commandFields, HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from './schema-fields';
 
 /** An action the worker runs: one HTTP call or one command (no shell). Sites fence, unfence and reload with them, assets use them as backup and restore hooks. */
 
@@ -18,16 +18,7 @@ export const HttpActionSchema = z
   .strict();
 export type HttpAction = z.infer<typeof HttpActionSchema>;
 
-export const CommandActionSchema = z
-  .object({
-    type: z.literal('command'),
-    argv: ArgvSchema,
-    cwd: z.string().min(1).optional(),
-    /** Added to the worker's environment. */
-    env: z.record(z.string()).optional(),
-    timeoutMs: TimeoutMs(60_000),
-  })
-  .strict();
+export const CommandActionSchema = z.object({ type: z.literal('command'), ...commandFields(60_000) }).strict();
 export type CommandAction = z.infer<typeof CommandActionSchema>;
 
 const ACTION_TYPES = "must be an action with type 'http' ({type, method, url, body?, headers?, timeoutMs}) or 'command' ({type, argv, cwd?, timeoutMs})";

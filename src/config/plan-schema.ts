@@ -10,16 +10,16 @@ export { NameSchema };
 export const StrategySchema = z.enum(['full', 'incremental', 'differential']);
 export type Strategy = z.infer<typeof StrategySchema>;
 
-const DurationString = z
+const DurationStringSchema = z
   .string()
   .regex(DURATION_PATTERN, 'must be a duration like "90s", "15m", "1h" or "7d"');
 
 export const ScheduleSchema = z
   .object({
-    every: DurationString.optional(),
+    every: DurationStringSchema.optional(),
     cron: z.string().min(9).optional(),
     overlap: z.enum(['skip', 'buffer_one', 'buffer_all', 'cancel_other', 'terminate_other', 'allow_all']).default('skip'),
-    catchupWindow: DurationString.default('1h'),
+    catchupWindow: DurationStringSchema.default('1h'),
     paused: z.boolean().default(false),
   })
   .strict()

@@ -6,10 +6,10 @@ import { DurationMsSchema, formatIssues, nameSchema } from '../common/schema-pri
  * the workflow sandbox; the CLI, the bridge and the prediction loop validate with the same schemas.
  */
 
-const Name = nameSchema('is required (the site name from the plan)');
+const NameSchema = nameSchema('is required (the site name from the plan)');
 
-const IsoTime = z.string().datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-27T10:00:00Z' });
-const SnapshotId = z.string().regex(/^[0-9a-f]{4,32}$/, 'must be a snapshot id (4 to 32 hex characters)');
+const IsoTimeSchema = z.string().datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-27T10:00:00Z' });
+const SnapshotIdSchema = z.string().regex(/^[0-9a-f]{4,32}$/, 'must be a snapshot id (4 to 32 hex characters)');
 
 /** Milliseconds, or "500ms", "90s", "15m", "1h", "7d": the same durations the plan takes. */
 export const DurationMs = DurationMsSchema;
@@ -20,7 +20,7 @@ export const FAILBACK_STEPS = ['open-incident', 'backup-standby', 'select-snapsh
 export type StepName = (typeof FAILOVER_STEPS)[number] | (typeof FAILBACK_STEPS)[number];
 const ALL_STEPS = [...new Set<string>([...FAILOVER_STEPS, ...FAILBACK_STEPS])] as [StepName, ...StepName[]];
 
-const ApprovalOverride = z
+const ApprovalOverrideSchema = z
   .object({
     required: z.boolean().optional(),
     timeout: DurationMs.optional(),
@@ -29,26 +29,26 @@ const ApprovalOverride = z
   .strict();
 
 /** Tests only: honoured only when the worker runs with LEPTON_DR_ALLOW_FAULT_INJECTION=1. */
-const FaultInjection = z.object({ failAt: z.enum(ALL_STEPS) }).strict();
+const FaultInjectionSchema = z.object({ failAt: z.enum(ALL_STEPS) }).strict();
 
 const Common = {
-  site: Name,
+  site: NameSchema,
   reason: z.string().max(500).default(''),
   /** Who triggers it: "ui", "cli", "schedule", "alertmanager", "prediction"... */
   source: z.string().min(1).max(64).default('ui'),
   /** When the failure began, if earlier than now (e.g. Alertmanager startsAt): RTO/RPO count from it. */
-  occurredAt: IsoTime.optional(),
+  occurredAt: IsoTimeSchema.optional(),
   /** Restore this snapshot (its asset is inferred). */
-  snapshot: SnapshotId.optional(),
+  snapshot: SnapshotIdSchema.optional(),
   /** Per asset snapshot ids, for sites restoring several assets. */
-  snapshots: z.record(Name, SnapshotId).optional(),
+  snapshots: z.record(NameSchema, SnapshotIdSchema).optional(),
   /** Point in time: the newest snapshot taken at or before this time, per asset. */
-  before: IsoTime.optional(),
+  before: IsoTimeSchema.optional(),
   /** Override the site's approval policy for this run. */
-  approval: ApprovalOverride.optional(),
+  approval: ApprovalOverrideSchema.optional(),
   /** Skip the approval gate (same as approval.required = false). */
   skipApproval: z.boolean().optional(),
-  faultInjection: FaultInjection.optional(),
+  faultInjection: FaultInjectionSchema.optional(),
 };
 
 function noSnapshotAndBefore(v: { snapshot?: string; snapshots?: Record<string, string>; before?: string }, ctx: z.RefinementCtx): void {
@@ -94,7 +94,7 @@ export type ApprovalDecisionInput = z.input<typeof ApprovalDecisionSchema>;
 export const ReportLookupSchema = z
   .object({
     id: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a report id such as failover-eu-1a2b3c4d').optional(),
-    site: Name.optional(),
+    site: NameSchema.optional(),
     mode: z.enum(['planned', 'unplanned', 'drill', 'failback']).optional(),
     /** With site: the newest successful one instead of the newest. */
     successful: z.boolean().optional(),

@@ -1,3 +1,5 @@
+import type { SwitchResult } from '../failover/switcher';
+
 /** Plain data exchanged between the failover workflows and their activities (no bytes, no secrets). */
 export type SideName = 'primary' | 'standby';
 /** Where a restore goes: a live side, or the site's isolated drill target. */
@@ -67,14 +69,8 @@ export interface ActionSummary {
   detail: string;
 }
 
-export interface SwitchSummary {
-  side: SideName;
-  previous: SideName | 'unknown';
-  changed: boolean;
-  at: string;
-  durationMs: number;
-  detail: string;
-}
+/** What a switch did, as the switcher reports it. */
+export type SwitchSummary = SwitchResult;
 
 /** One site's DR readiness (lepton-dr status). */
 export interface SiteReadiness {

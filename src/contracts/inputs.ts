@@ -5,10 +5,10 @@ import { formatIssues, nameSchema } from '../common/schema-primitives';
  * Inputs of the workflows an operator starts from the Temporal UI, a Schedule or the CLI.
  * Pure zod, safe in the workflow sandbox. Everything is a reference: names, paths, ids.
  */
-const AssetName = nameSchema('is required (the asset set to back up, e.g. "checkpoints")');
+const AssetNameSchema = nameSchema('is required (the asset set to back up, e.g. "checkpoints")');
 
 /** Absolute and plain: no "." or ".." segments to hide where it points (the worker checks it against the plan's roots). */
-const AbsolutePath = z
+const AbsolutePathSchema = z
   .string()
   .min(1)
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
@@ -17,9 +17,9 @@ const AbsolutePath = z
 
 export const BackupInputSchema = z
   .object({
-    asset: AssetName,
+    asset: AssetNameSchema,
     /** ad-hoc backups (asset not in the plan file) name their source folder */
-    source: AbsolutePath.optional(),
+    source: AbsolutePathSchema.optional(),
     strategy: z.enum(['full', 'incremental', 'differential']).optional(),
     tags: z.array(z.string().min(1).max(64)).max(32).optional(),
     include: z.array(z.string().min(1)).optional(),
@@ -32,17 +32,17 @@ export const BackupInputSchema = z
   .strict();
 export type BackupInput = z.infer<typeof BackupInputSchema>;
 
-const SnapshotRef = z
+const SnapshotRefSchema = z
   .string()
   .refine((s) => s === 'latest' || /^[0-9a-f]{4,32}$/.test(s), 'must be "latest" or a snapshot id (4 to 32 hex characters)');
 
 export const RestoreInputSchema = z
   .object({
-    asset: AssetName.optional(),
-    snapshot: SnapshotRef.default('latest'),
+    asset: AssetNameSchema.optional(),
+    snapshot: SnapshotRefSchema.default('latest'),
     /** latest snapshot taken at or before this time (ISO 8601) */
     before: z.string().datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-27T10:00:00Z' }).optional(),
-    target: AbsolutePath,
+    target: AbsolutePathSchema,
     paths: z.array(z.string().min(1)).max(1000).optional(),
   })
   .strict()
@@ -50,7 +50,7 @@ export const RestoreInputSchema = z
   .refine((r) => !(r.before && r.snapshot !== 'latest'), { message: '"before" goes with snapshot "latest", not an id', path: ['before'] });
 export type RestoreInput = z.input<typeof RestoreInputSchema>;
 
-export const ListSnapshotsInputSchema = z.object({ asset: AssetName.optional() }).strict();
+export const ListSnapshotsInputSchema = z.object({ asset: AssetNameSchema.optional() }).strict();
 export type ListSnapshotsInput = z.infer<typeof ListSnapshotsInputSchema>;
 
 export { formatIssues };

@@ -2,7 +2,8 @@ import type { PlanSummary } from '../engine/backup/plan-backup';
 import type { RestorePlanSummary } from '../engine/restore/plan-restore';
 import type { HookReport } from '../hooks/asset-hooks';
 
-/** Plain data exchanged between workflows and activities (no bytes, no secrets). */
+// Plain data exchanged between the backup/restore workflows and their activities (no bytes, no secrets).
+
 /** What the scan step returns: the engine's plan summary (references only). */
 export type BackupPlanRef = PlanSummary;
 

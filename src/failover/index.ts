@@ -1,7 +1,7 @@
 /**
  * Failover library: Temporal-agnostic building blocks the failover activities call.
- * Workflow code must not import this barrel (it pulls in Node built-ins); `./report` alone is
- * pure (zod only) and safe for workflow code.
+ * Workflow code must not import this barrel (it pulls in Node built-ins); the report it
+ * re-exports (`src/common/failover-report.ts`) is pure (zod only) and is what workflow code imports.
  */
 export * from '../config/action-schema';
 export * from './actions';

@@ -7,6 +7,7 @@ import { CONFIG_KEY } from '../engine/repo/layout';
 import { openStore } from '../engine/store/open-store';
 import { ensureBucket } from '../engine/store/s3-store';
 import { S3Store } from '../engine/store/s3-store';
+import { s3Credentials } from './s3-credentials';
 
 /** `field` names the config section in messages ("repository", "copyTargets.dr-east"). */
 function loadPassword(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string): string | undefined {
@@ -24,7 +25,7 @@ function loadPassword(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string
 
 /** Open (creating on first use) a configured repository; the key is only created with a new repository. */
 export async function openConfiguredRepository(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string): Promise<Repository> {
-  const store = openStore(r, env);
+  const store = openStore(r, env, s3Credentials);
   if (store instanceof S3Store) await ensureBucket(store.client, store.bucket);
   const fresh = !(await store.head(CONFIG_KEY));
   let key: Buffer;

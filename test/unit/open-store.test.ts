@@ -4,7 +4,8 @@ import { BadInputError } from '../../src/common/errors';
 import { LOCAL_STACK } from '../../src/config/local-stack';
 import type { RepositoryConfig } from '../../src/config/plan-schema';
 import { FsStore } from '../../src/engine/store/fs-store';
-import { openStore, s3Credentials } from '../../src/engine/store/open-store';
+import { openStore } from '../../src/engine/store/open-store';
+import { s3Credentials } from '../../src/worker/s3-credentials';
 import { S3Store } from '../../src/engine/store/s3-store';
 
 const repo = (url: string, endpoint?: string): RepositoryConfig => ({ url, endpoint, region: 'us-east-1', pathStyle: true, packSizeMiB: 32, pruneMinGraceHours: 1, repackBelow: 0.2 });

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { Sha256HexSchema } from '../../common/schema-primitives';
 import { FileEntrySchema, RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
 /**
  * The work list of one backup, kept in the repository (not in workflow history) so any worker
  * on the task queue can pick up any batch. Every object is a signed document (repo/signed-doc.ts).
  */
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const WorkItemSchema = z.object({
   /** index into the plan's entries */
@@ -49,12 +49,12 @@ export type BackupPlan = z.infer<typeof BackupPlanSchema>;
 
 export const BatchSchema = z.object({ v: z.literal(1), source: z.string(), items: z.array(WorkItemSchema) });
 
-export const PartialSchema = z.object({ v: z.literal(1), itemsDone: z.number().int().min(0), chunks: z.array(z.array(Hex64)) });
+export const PartialSchema = z.object({ v: z.literal(1), itemsDone: z.number().int().min(0), chunks: z.array(z.array(Sha256HexSchema)) });
 
 export const BatchResultSchema = z.object({
   v: z.literal(1),
   /** chunk ids of each item, in the batch's item order */
-  chunks: z.array(z.array(Hex64)),
+  chunks: z.array(z.array(Sha256HexSchema)),
   stats: z.object({
     filesRead: z.number().int(),
     bytesRead: z.number().int(),

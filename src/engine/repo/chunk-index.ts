@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Sha256HexSchema } from '../../common/schema-primitives';
 import { IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import type { BlobStore } from '../store/blob-store';
@@ -25,12 +26,11 @@ export function entryAt(id: string, loc: BlobLocation): PackEntry {
   return loc.rawLength === undefined ? { id, type: loc.type, offset: loc.offset, length: loc.length } : { id, type: loc.type, offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
 }
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 export const IndexFileSchema = z.object({
   v: z.literal(1),
   packs: z.array(
     z.object({
-      id: Hex64,
+      id: Sha256HexSchema,
       blobs: z.array(BlobTupleSchema),
     }),
   ),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { IntegrityError } from '../../common/errors';
+import { Sha256HexSchema } from '../../common/schema-primitives';
 
 /**
  * Pack layout: chunk bytes back to back, then a JSON header listing them, then the header's
@@ -26,10 +27,9 @@ export interface PackEntry {
   rawLength?: number;
 }
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const Len = z.number().int().min(0);
 /** One blob entry of a pack header or an index object (see the layout above). */
-export const BlobTupleSchema = z.union([z.tuple([Hex64, z.enum(['data', 'tree']), Len, Len]), z.tuple([Hex64, z.enum(['data', 'tree']), Len, Len, Len])]);
+export const BlobTupleSchema = z.union([z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), Len, Len]), z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), Len, Len, Len])]);
 export type BlobTuple = z.infer<typeof BlobTupleSchema>;
 
 export function toBlobTuple(e: PackEntry): BlobTuple {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { Sha256HexSchema } from '../../common/schema-primitives';
 import { IntegrityError } from '../../common/errors';
 import { verifySignature, sign } from './keys';
 import { RootMetaSchema } from './tree';
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const SnapshotStatsSchema = z.object({
   files: z.number().int(),
@@ -37,14 +37,14 @@ export const SnapshotManifestSchema = z.object({
   parent: z.string().optional(),
   /** the full snapshot a differential or full chain hangs from (itself for a full) */
   fullBase: z.string().optional(),
-  tree: z.array(Hex64),
+  tree: z.array(Sha256HexSchema),
   /** mode, owner, mtime, xattrs of the source folder itself: applied to the restored root */
   root: RootMetaSchema.optional(),
   stats: SnapshotStatsSchema,
 });
 export type SnapshotManifest = z.infer<typeof SnapshotManifestSchema>;
 
-const Envelope = z.object({ body: z.string(), sig: z.string().regex(/^[0-9a-f]{64}$/) });
+const EnvelopeSchema = z.object({ body: z.string(), sig: z.string().regex(/^[0-9a-f]{64}$/) });
 
 /** The manifest travels as its exact JSON text plus an HMAC over that text. */
 export function encodeManifest(m: SnapshotManifest, key: Buffer): Buffer {
@@ -53,9 +53,9 @@ export function encodeManifest(m: SnapshotManifest, key: Buffer): Buffer {
 }
 
 export function decodeManifest(raw: Buffer, key: Buffer, name: string): SnapshotManifest {
-  let env: z.infer<typeof Envelope>;
+  let env: z.infer<typeof EnvelopeSchema>;
   try {
-    env = Envelope.parse(JSON.parse(raw.toString('utf8')));
+    env = EnvelopeSchema.parse(JSON.parse(raw.toString('utf8')));
   } catch {
     throw new IntegrityError(`snapshot ${name}: manifest is malformed`);
   }

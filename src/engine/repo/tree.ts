@@ -1,9 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 
-const Mode = z.number().int().min(0).max(0o7777);
-const Ns = z.string().regex(/^\d+$/);
-const Id = z.number().int().min(0);
+const ModeSchema = z.number().int().min(0).max(0o7777);
+const NsSchema = z.string().regex(/^\d+$/);
+const IdSchema = z.number().int().min(0);
 
 /**
  * Metadata every entry may carry. All optional so trees written before stay valid.
@@ -18,10 +18,10 @@ const Id = z.number().int().min(0);
 const Meta = {
   path: z.string().min(1),
   rawPath: z.string().optional(),
-  mode: Mode,
-  uid: Id.optional(),
-  gid: Id.optional(),
-  mtimeNs: Ns,
+  mode: ModeSchema,
+  uid: IdSchema.optional(),
+  gid: IdSchema.optional(),
+  mtimeNs: NsSchema,
   xattrs: z.record(z.string()).optional(),
 };
 
@@ -33,7 +33,7 @@ export const FileEntrySchema = z.object({
   ino: z.number().optional(),
   ctimeNs: z.string().optional(),
   /** files of one group are hard links to one inode; numbered in tree order from 0 */
-  linkGroup: Id.optional(),
+  linkGroup: IdSchema.optional(),
 });
 
 /** One node of a snapshot's file tree. */
@@ -49,15 +49,15 @@ export const TreeEntrySchema = z.discriminatedUnion('type', [
   }),
   /** never opened for reading; recreated with mknod */
   z.object({ type: z.literal('fifo'), ...Meta }),
-  z.object({ type: z.literal('chardev'), ...Meta, major: Id, minor: Id }),
-  z.object({ type: z.literal('blockdev'), ...Meta, major: Id, minor: Id }),
+  z.object({ type: z.literal('chardev'), ...Meta, major: IdSchema, minor: IdSchema }),
+  z.object({ type: z.literal('blockdev'), ...Meta, major: IdSchema, minor: IdSchema }),
 ]);
 export type TreeEntry = z.infer<typeof TreeEntrySchema>;
 export type FileEntry = Extract<TreeEntry, { type: 'file' }>;
 export type SpecialEntry = Extract<TreeEntry, { type: 'fifo' | 'chardev' | 'blockdev' }>;
 
-/** Mode, owner and mtime of the backed-up folder itself (snapshots before it lack it). */
-export const RootMetaSchema = z.object({ mode: Mode, uid: Id.optional(), gid: Id.optional(), mtimeNs: Ns, xattrs: z.record(z.string()).optional() });
+/** ModeSchema, owner and mtime of the backed-up folder itself (snapshots before it lack it). */
+export const RootMetaSchema = z.object({ mode: ModeSchema, uid: IdSchema.optional(), gid: IdSchema.optional(), mtimeNs: NsSchema, xattrs: z.record(z.string()).optional() });
 export type RootMeta = z.infer<typeof RootMetaSchema>;
 
 export const TreeBlobSchema = z.object({ v: z.literal(1), entries: z.array(TreeEntrySchema) });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { Sha256HexSchema } from '../../common/schema-primitives';
 import { RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
-const Hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 const PathRef = { path: z.string(), rawPath: z.string().optional() };
 
@@ -14,7 +14,7 @@ export const RestoreItemSchema = z.object({
   gid: z.number().int().optional(),
   mtimeNs: z.string(),
   xattrs: z.record(z.string()).optional(),
-  chunks: z.array(Hex64),
+  chunks: z.array(Sha256HexSchema),
 });
 export type RestoreItem = z.infer<typeof RestoreItemSchema>;
 
