@@ -29,3 +29,9 @@ export interface CopyStep {
   bytesUploaded: number;
   packsWritten: number;
 }
+
+export interface CopyResult {
+  target: string;
+  steps: CopyStep[];
+  summary: string;
+}

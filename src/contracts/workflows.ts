@@ -1,4 +1,5 @@
 import type { FailoverReport } from '../common/failover-report';
+import type { CopyInput, CopyResult } from './copy-inputs';
 import type { FailbackInput, FailoverInput, ReportLookup } from './failover-inputs';
 import type { SiteReadiness } from './failover-types';
 import type { BackupInput, ListSnapshotsInput, RestoreInput } from './inputs';
@@ -21,6 +22,7 @@ export interface WorkflowContracts {
   failbackWorkflow(input: FailbackInput): Promise<FailoverReport>;
   failoverReportWorkflow(input: ReportLookup): Promise<FailoverReport | null>;
   drStatusWorkflow(): Promise<SiteReadiness[]>;
+  copyWorkflow(input: CopyInput): Promise<CopyResult>;
 }
 export type WorkflowName = keyof WorkflowContracts;
 

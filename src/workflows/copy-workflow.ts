@@ -2,19 +2,13 @@ import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAtt
 import type { CopyActivities } from '../activities/copy-activity-types';
 import { FailureType } from '../common/failure-types';
 import { batchStep, shortStep } from './activity-options';
-import { CopyInputSchema, type CopyStep } from '../contracts/copy-inputs';
+import { CopyInputSchema, type CopyResult, type CopyStep } from '../contracts/copy-inputs';
 import { humanBytes } from './format';
 import { formatIssues } from './inputs';
 import { SA_KIND } from './search-attribute-keys';
 
 const pick = proxyActivities<CopyActivities>(shortStep);
 const move = proxyActivities<CopyActivities>({ ...batchStep, heartbeatTimeout: '2 minutes' });
-
-export interface CopyResult {
-  target: string;
-  steps: CopyStep[];
-  summary: string;
-}
 
 /**
  * Copy snapshots to a second repository (a copy target of the worker's plan), one snapshot per

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import YAML from 'yaml';
-import type { CopyResult } from '../../src/workflows/copy-workflow';
+import type { CopyResult } from '../../src/contracts/copy-inputs';
 import type { BackupResult } from '../../src/workflows/types';
 import { spawnServer, type ServerProcess } from '../helpers/child';
 import { failureText } from '../helpers/failure-text';

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { BadInputError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
-import { CopyInputSchema } from '../../contracts/copy-inputs';
-import type { CopyResult } from '../../workflows/copy-workflow';
+import { CopyInputSchema, type CopyResult } from '../../contracts/copy-inputs';
+import { workflowRef } from '../../contracts/workflows';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
 
@@ -39,12 +39,12 @@ export function copyCommand(): Command {
       const input = parseOrThrow(CopyInputSchema, copyInput(o), 'copy flags');
       const { plan, client, close } = await connect(g);
       try {
-        const r = (await client.workflow.execute('copyWorkflow', {
+        const r = await client.workflow.execute(workflowRef('copyWorkflow'), {
           taskQueue: plan.temporal.taskQueue,
           workflowId: `copy-${input.target}-${timestampId()}-${process.pid}`,
           args: [input],
           staticSummary: `copy to ${input.target} (cli)`,
-        })) as CopyResult;
+        });
         emit(g.json, r, () => render(r));
       } finally {
         await close();
