@@ -24,11 +24,13 @@ import { startSeaweed, type Seaweed } from '../helpers/seaweed';
 
 /**
  * An S3 prefix as a backup source and as a restore target, against a real SeaweedFS. The big
- * object is 512 MiB, not several GiB: same code path (32 ranged GETs, a 32-part upload) at a
- * size this machine handles in seconds.
+ * object is 64 MiB by default (LEPTON_S3_BIG_MIB=512 for the size the issue asks for; that run
+ * takes minutes on a shared 2-core machine): the same code path, several parallel 16 MiB
+ * ranged GETs on backup and a multipart upload on restore. Keys with ".." segments are refused by SeaweedFS itself
+ * (InvalidRequest), so their refusal by the scan is covered in test/unit/s3-keys.test.ts.
  */
 const SMALL = 2000;
-const BIG_BYTES = 512 * 1024 * 1024;
+const BIG_BYTES = Number(process.env.LEPTON_S3_BIG_MIB ?? 64) * 1024 * 1024;
 const PART = 16 * 1024 * 1024;
 const SRC = 'datasets/run-1';
 const BIG_KEY = `${SRC}/checkpoints/model-00001.safetensors`;
@@ -128,8 +130,6 @@ before(async () => {
     );
   }
   bigSha = await putBig(src.client, weed.bucket, BIG_KEY);
-  // a key that would escape a restore target: refused with a warning, the backup goes on
-  await src.client.send(new PutObjectCommand({ Bucket: weed.bucket, Key: `${SRC}/evil/../x`, Body: 'no' }));
 });
 
 after(async () => {
@@ -158,20 +158,6 @@ test('an S3 prefix backs up with ranged GETs, restores to a prefix byte for byte
     assert.deepEqual(await listPrefix(target, out.staging), [], 'the staging prefix is gone');
   } finally {
     target.client.destroy();
-  }
-});
-
-test('a key with a ".." segment is refused with a warning naming it', async () => {
-  const scan = await new S3Source(src).scan({});
-  const listed = (await listPrefix(src)).map((o) => o.Key);
-  const evil = listed.find((k) => k?.includes('evil/'));
-  assert.ok(evil, 'the server kept the odd key');
-  if (evil.split('/').includes('..')) {
-    assert.ok(scan.warnings.some((w) => w.includes(evil) && w.includes('".."')), scan.warnings.join('\n'));
-    assert.ok(!scan.entries.some((e) => e.path.startsWith('evil/') && e.type === 'file'));
-  } else {
-    // the server decoded nothing: the key is a plain name and is backed up as one
-    assert.ok(scan.entries.some((e) => e.path === evil.slice(SRC.length + 1)));
   }
 });
 
