@@ -41,7 +41,7 @@ export class PathPolicy {
     this.protectedFolders = [
       ...(repo ? [real('the repository (repository.url)', repo)] : []),
       real('the state folder ($LEPTON_DR_STATE_DIR)', stateDir()),
-      ...plan.assets.map((a) => real(`the source of asset ${a.name}`, a.source)),
+      ...plan.assets.filter((a) => !a.source.startsWith('s3://')).map((a) => real(`the source of asset ${a.name}`, a.source)),
     ];
   }
 

@@ -17,6 +17,8 @@ export function resolveAsset(plan: Plan, input: BackupInput): Asset {
   return {
     name: input.asset,
     source: known?.source ?? (input.source as string),
+    // the connection of an s3:// source comes from the plan only: credentials by env name of this worker
+    ...(known?.s3 ? { s3: known.s3 } : {}),
     include: input.include ?? known?.include ?? [],
     exclude: input.exclude ?? known?.exclude ?? [],
     strategy: input.strategy ?? known?.strategy ?? 'incremental',

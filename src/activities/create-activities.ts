@@ -93,6 +93,7 @@ export function createActivities(deps: ActivityDeps) {
           snapshotId: input.snapshotId,
           asset: asset.name,
           source: asset.source,
+          ...(asset.s3 ? { s3: asset.s3 } : {}),
           include: asset.include,
           exclude: asset.exclude,
           tags: asset.tags,

@@ -54,10 +54,34 @@ export const AssetHooksSchema = z
 export type AssetHooks = z.infer<typeof AssetHooksSchema>;
 export type HookName = keyof AssetHooks;
 
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable of the worker');
+
+/**
+ * Where an S3-prefix source (or restore target) lives. Credentials are named by environment
+ * variable of the worker, never given as values; without them the repository's rule applies
+ * (AWS_* variables, the SDK chain, the local stack's key).
+ */
+export const S3EndpointSchema = z
+  .object({
+    endpoint: z.string().url('must be an http(s) URL').optional(),
+    region: z.string().min(1).default('us-east-1'),
+    pathStyle: z.boolean().default(true),
+    accessKeyIdEnv: EnvName.optional(),
+    secretAccessKeyEnv: EnvName.optional(),
+    sessionTokenEnv: EnvName.optional(),
+  })
+  .strict()
+  .refine((c) => !c.accessKeyIdEnv === !c.secretAccessKeyEnv, { message: 'accessKeyIdEnv and secretAccessKeyEnv go together', path: ['secretAccessKeyEnv'] });
+export type S3Endpoint = z.infer<typeof S3EndpointSchema>;
+
+export const S3_SOURCE = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
+
 export const AssetSchema = z
   .object({
     name: NameSchema,
-    source: z.string().min(1, 'must be a directory path'),
+    source: z.string().min(1, 'must be a directory path or s3://bucket/prefix'),
+    /** connection of an s3:// source */
+    s3: S3EndpointSchema.optional(),
     include: z.array(z.string().min(1)).default([]),
     exclude: z.array(z.string().min(1)).default([]),
     schedule: ScheduleSchema.optional(),
@@ -68,7 +92,12 @@ export const AssetSchema = z
     retention: RetentionSchema.optional(),
     hooks: AssetHooksSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    const s3 = a.source.startsWith('s3://');
+    if (s3 && !S3_SOURCE.test(a.source)) ctx.addIssue({ code: 'custom', path: ['source'], message: 'must be s3://bucket[/prefix] with a valid bucket name' });
+    if (a.s3 && !s3) ctx.addIssue({ code: 'custom', path: ['s3'], message: 'only for a source of the form s3://bucket/prefix' });
+  });
 export type Asset = z.infer<typeof AssetSchema>;
 
 /** Per-GiB monthly prices for `stats` cost estimates; a class applies to keys under its prefix ("data/", "index/"). */

@@ -25,7 +25,7 @@ export async function backupDirect(
   try {
     const plan = await planBackup(repo, { ...o, backupId, snapshotId });
     const batches = Array.from({ length: plan.batches }, (_, i) => i);
-    await mapLimit(batches, 2, (batch) => runBackupBatch(repo, { backupId, batch, pool: ownPool }));
+    await mapLimit(batches, 2, (batch) => runBackupBatch(repo, { backupId, batch, pool: ownPool, reader: o.reader }));
     return await commitBackup(repo, backupId);
   } finally {
     if (!pool) await ownPool.close();

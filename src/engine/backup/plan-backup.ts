@@ -4,9 +4,12 @@ import { NotFoundError } from '../../common/errors';
 import type { Repository } from '../repo/repository';
 import { batchKey, planKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
-import type { FileEntry, TreeEntry } from '../repo/tree';
+import type { TreeEntry } from '../repo/tree';
 import { entryKey } from '../fs/raw-path';
-import { scanSource } from './scan';
+import type { S3Endpoint } from '../../config/plan-schema';
+import { unchanged } from '../source/change-key';
+import { openSource } from '../source/open-source';
+import type { BackupSource } from '../source/source';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { BackupPlanSchema, type BackupPlan, type WorkItem } from './work-plan';
 
@@ -16,7 +19,12 @@ export interface PlanBackupOptions {
   backupId: string;
   snapshotId: string;
   asset: string;
+  /** a folder path or s3://bucket/prefix */
   source: string;
+  /** connection of an s3:// source */
+  s3?: S3Endpoint;
+  /** the source already open (tests wrap its client); else opened from `source` and `s3` */
+  reader?: BackupSource;
   include?: string[];
   exclude?: string[];
   tags?: string[];
@@ -45,7 +53,11 @@ export interface PlanSummary {
   warningCount: number;
 }
 
-const itemPath = (e: { path: string; rawPath?: string }) => (e.rawPath !== undefined ? { path: e.path, rawPath: e.rawPath } : { path: e.path });
+const itemPath = (e: { path: string; rawPath?: string; etag?: string }) => ({
+  path: e.path,
+  ...(e.rawPath !== undefined ? { rawPath: e.rawPath } : {}),
+  ...(e.etag !== undefined ? { etag: e.etag } : {}),
+});
 
 /** Pick the snapshot whose metadata lets unchanged files skip reading. */
 /**
@@ -73,16 +85,6 @@ async function findParent(repo: Repository, asset: string, strategy: Strategy): 
   return pool[pool.length - 1];
 }
 
-function unchanged(prev: TreeEntry | undefined, cur: { size: number; mtimeNs: string; ino: number; ctimeNs: string }): prev is FileEntry {
-  return (
-    prev?.type === 'file' &&
-    prev.size === cur.size &&
-    prev.mtimeNs === cur.mtimeNs &&
-    prev.ino === cur.ino &&
-    prev.ctimeNs === cur.ctimeNs
-  );
-}
-
 /**
  * Scan the source, diff it against the parent and write the work list into the repository.
  * Idempotent: a second call with the same backupId returns the stored plan.
@@ -93,7 +95,13 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
 
   const { parent, parentFiles } = await loadParent(repo, o.asset, o.strategy);
 
-  const scan = await scanSource({ source: o.source, include: o.include, exclude: o.exclude });
+  const reader = o.reader ?? openSource(o.source, o.s3);
+  let scan;
+  try {
+    scan = await reader.scan({ include: o.include, exclude: o.exclude });
+  } finally {
+    if (!o.reader) reader.close?.();
+  }
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
   const batchFiles = o.batchFiles ?? 5000;
   // one section is one chunking task held in memory whole (read buffer, then pack parts): keep it at the task size
@@ -152,6 +160,7 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     snapshotId: o.snapshotId,
     asset: o.asset,
     source: o.source,
+    ...(o.s3 ? { s3: o.s3 } : {}),
     host: o.host ?? os.hostname(),
     tags: o.tags ?? [],
     strategy: o.strategy,
@@ -165,7 +174,7 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     root: scan.root,
     ...(scan.warnings.length ? { warnings: scan.warnings } : {}),
   };
-  for (let i = 0; i < batches.length; i++) await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, source: o.source, items: batches[i] });
+  for (let i = 0; i < batches.length; i++) await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, source: o.source, ...(o.s3 ? { s3: o.s3 } : {}), items: batches[i] });
   // the plan goes last: its presence means the work list is complete
   await writeSignedJson(repo, planKey(o.backupId), plan);
   return summarise(plan);

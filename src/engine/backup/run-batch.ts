@@ -1,8 +1,8 @@
 import { findSignedJson } from '../repo/json-documents';
 import { batchKey, partialKey, resultKey } from '../repo/layout';
 import { BadInputError, NotFoundError, SourceChangedError } from '../../common/errors';
-import { chunkSegments } from '../chunker/chunk-segments';
-import { joinFs } from '../fs/raw-path';
+import { openSource } from '../source/open-source';
+import type { BackupSource } from '../source/source';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import type { ChunkPool } from '../chunker/pool';
 import type { Repository, SealedBlob } from '../repo/repository';
@@ -25,6 +25,8 @@ export interface RunBatchOptions {
   /** cursor from a previous attempt's last heartbeat */
   resumeFrom?: number;
   pool?: ChunkPool;
+  /** the source already open (tests wrap its client); else opened from the batch */
+  reader?: BackupSource;
   onProgress?: (p: BatchProgress) => void;
   /** checked between tasks; throw to stop (cancellation) */
   checkpoint?: () => void;
@@ -33,7 +35,7 @@ export interface RunBatchOptions {
 const TASK_BYTES = 16 * 1024 * 1024;
 const TASK_ITEMS = 256;
 
-function groupTasks(repo: Repository, source: string, items: WorkItem[], from: number): { task: ChunkTask; first: number }[] {
+function groupTasks(repo: Repository, source: BackupSource, items: WorkItem[], from: number): { task: ChunkTask; first: number }[] {
   const task = (taskId: number, segments: ChunkTask['segments']): ChunkTask => ({ taskId, segments, params: repo.chunker, idKeyHex: repo.codec.idKeyHex });
   const out: { task: ChunkTask; first: number }[] = [];
   let segs: ChunkTask['segments'] = [];
@@ -47,7 +49,7 @@ function groupTasks(repo: Repository, source: string, items: WorkItem[], from: n
       bytes = 0;
       first = i;
     }
-    segs.push({ path: joinFs(source, it), start: it.start, end: it.end });
+    segs.push({ path: source.segmentPath(it), start: it.start, end: it.end });
     bytes += it.end - it.start;
   }
   if (segs.length) out.push({ task: task(out.length, segs), first });
@@ -98,6 +100,16 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
     chunks.push(...partial.chunks.slice(0, partial.itemsDone));
     start = chunks.length;
   }
+  const reader = o.reader ?? openSource(batch.source, batch.s3);
+  try {
+    return await chunkAndUpload(repo, o, reader, items, start, chunks);
+  } finally {
+    if (!o.reader) reader.close?.();
+  }
+}
+
+async function chunkAndUpload(repo: Repository, o: RunBatchOptions, reader: BackupSource, items: WorkItem[], start: number, chunks: string[][]): Promise<BatchResult['stats']> {
+  const store = repo.store;
   const index = await repo.loadIndex(true);
   const up = new PackUploader(store, index, repo.packSize, undefined, await markedPacks(repo, Date.now()));
   const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
@@ -112,8 +124,13 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
     report();
   };
 
-  const tasks = groupTasks(repo, batch.source, items, start);
-  const run = (t: ChunkTask): Promise<ChunkTaskResult> => (o.pool ? o.pool.run(t) : Promise.resolve(chunkSegments(t)));
+  const tasks = groupTasks(repo, reader, items, start);
+  const run = (t: ChunkTask): Promise<ChunkTaskResult> => {
+    const p = reader.chunk(t, o.pool);
+    // read-ahead of a batch that stops early: no unhandled rejection
+    p.catch(() => undefined);
+    return p;
+  };
   // one task per worker plus one ready: more read-ahead only holds memory, the uploads set the pace
   const window = (o.pool?.size ?? 1) + 1;
   const pending: Promise<ChunkTaskResult>[] = [];

@@ -4,8 +4,8 @@ import type { FileEntry, RootMeta, TreeEntry } from '../repo/tree';
 import { displayPath } from '../fs/raw-path';
 import { splitRdev } from '../fs/special-files';
 
-/** A file as the scan sees it: a tree entry without chunks, plus what change detection needs. */
-export type ScannedFile = Omit<FileEntry, 'chunks' | 'ino' | 'ctimeNs'> & { ino: number; ctimeNs: string };
+/** A file as a source's scan sees it: a tree entry without chunks; its change key is inode/ctime (folders) or ETag (S3). */
+export type ScannedFile = Omit<FileEntry, 'chunks'>;
 export type ScannedEntry = ScannedFile | Exclude<TreeEntry, { type: 'file' }>;
 
 /** Mode bits, owner and mtime of any inode. */

@@ -20,6 +20,7 @@ function fileEntry(e: PlanFile, chunks: string[]): TreeEntry {
     size: e.size,
     ...(e.ino !== undefined ? { ino: e.ino } : {}),
     ...(e.ctimeNs !== undefined ? { ctimeNs: e.ctimeNs } : {}),
+    ...(e.etag !== undefined ? { etag: e.etag } : {}),
     ...(e.linkGroup !== undefined ? { linkGroup: e.linkGroup } : {}),
     ...(e.xattrs !== undefined ? { xattrs: e.xattrs } : {}),
     chunks,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Sha256HexSchema } from '../../common/schema-primitives';
+import { S3EndpointSchema } from '../../config/plan-schema';
 import { FileEntrySchema, RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
 /**
@@ -18,11 +19,13 @@ export const WorkItemSchema = z.object({
   size: z.number().int().min(0),
   start: z.number().int().min(0),
   end: z.number().int().min(0),
+  /** S3 sources: the ETag the scan saw, so a batch reads that version or fails */
+  etag: z.string().optional(),
 });
 export type WorkItem = z.infer<typeof WorkItemSchema>;
 
 /** A file whose chunks the batches produce; `leader` (an entry index) when it is a later hard link of that entry. */
-const PendingFileSchema = FileEntrySchema.omit({ chunks: true }).extend({ ino: z.number(), ctimeNs: z.string(), pending: z.literal(true), leader: z.number().int().min(0).optional() });
+const PendingFileSchema = FileEntrySchema.omit({ chunks: true }).extend({ pending: z.literal(true), leader: z.number().int().min(0).optional() });
 
 export const BackupPlanSchema = z.object({
   v: z.literal(1),
@@ -30,6 +33,8 @@ export const BackupPlanSchema = z.object({
   snapshotId: z.string().regex(/^[0-9a-f]{32}$/),
   asset: z.string(),
   source: z.string(),
+  /** connection of an s3:// source (env names, never credentials) */
+  s3: S3EndpointSchema.optional(),
   host: z.string(),
   tags: z.array(z.string()),
   strategy: z.enum(['full', 'incremental', 'differential']),
@@ -47,7 +52,7 @@ export const BackupPlanSchema = z.object({
 });
 export type BackupPlan = z.infer<typeof BackupPlanSchema>;
 
-export const BatchSchema = z.object({ v: z.literal(1), source: z.string(), items: z.array(WorkItemSchema) });
+export const BatchSchema = z.object({ v: z.literal(1), source: z.string(), s3: S3EndpointSchema.optional(), items: z.array(WorkItemSchema) });
 
 export const PartialSchema = z.object({ v: z.literal(1), itemsDone: z.number().int().min(0), chunks: z.array(z.array(Sha256HexSchema)) });
 

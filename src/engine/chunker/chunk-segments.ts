@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import { showPath } from '../fs/raw-path';
-import type { ChunkTask, ChunkTaskResult, SegmentResult } from './chunk-task';
+import type { ChunkRef, ChunkTask, ChunkTaskResult, SegmentResult } from './chunk-task';
 import { makeCutter } from './fastcdc';
 
 /**
@@ -22,15 +22,7 @@ export function chunkSegments(task: ChunkTask): ChunkTaskResult {
       if (got !== want) {
         results.push({ error: `${showPath(seg.path)}: file changed during backup (expected ${want} bytes at ${seg.start}, read ${got})`, code: 'CHANGED' });
       } else {
-        const chunks = [];
-        for (let off = 0; off < want; ) {
-          const len = cutter.cut(buf, base + off, base + want);
-          const part = buf.subarray(base + off, base + off + len);
-          const id = (idKey ? createHmac('sha256', idKey) : createHash('sha256')).update(part).digest('hex');
-          chunks.push({ id, off: base + off, len });
-          off += len;
-        }
-        results.push({ chunks });
+        results.push({ chunks: cutRange(cutter, idKey, buf, base, want) });
       }
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -39,6 +31,35 @@ export function chunkSegments(task: ChunkTask): ChunkTaskResult {
     base += want;
   }
   return { taskId: task.taskId, data: buf.buffer as ArrayBuffer, results };
+}
+
+type Cutter = ReturnType<typeof makeCutter>;
+
+function cutRange(cutter: Cutter, idKey: Buffer | undefined, buf: Buffer, base: number, want: number): ChunkRef[] {
+  const chunks: ChunkRef[] = [];
+  for (let off = 0; off < want; ) {
+    const len = cutter.cut(buf, base + off, base + want);
+    const part = buf.subarray(base + off, base + off + len);
+    const id = (idKey ? createHmac('sha256', idKey) : createHash('sha256')).update(part).digest('hex');
+    chunks.push({ id, off: base + off, len });
+    off += len;
+  }
+  return chunks;
+}
+
+/** Chunk and hash segments whose bytes are already in `buf`, back to back (a source read them: S3). */
+export function chunkBuffer(task: ChunkTask, buf: Buffer): ChunkTaskResult {
+  const cutter = makeCutter(task.params);
+  const idKey = task.idKeyHex ? Buffer.from(task.idKeyHex, 'hex') : undefined;
+  const results: SegmentResult[] = [];
+  let base = 0;
+  for (const seg of task.segments) {
+    const want = seg.end - seg.start;
+    results.push({ chunks: cutRange(cutter, idKey, buf, base, want) });
+    base += want;
+  }
+  const data = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  return { taskId: task.taskId, data: data as ArrayBuffer, results };
 }
 
 function readRange(p: string | Uint8Array, start: number, buf: Buffer, at: number, want: number): number {

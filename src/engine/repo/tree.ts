@@ -32,6 +32,8 @@ export const FileEntrySchema = z.object({
   chunks: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
   ino: z.number().optional(),
   ctimeNs: z.string().optional(),
+  /** S3-prefix sources: the object's ETag, part of its change key (source/change-key.ts) */
+  etag: z.string().optional(),
   /** files of one group are hard links to one inode; numbered in tree order from 0 */
   linkGroup: IdSchema.optional(),
 });
