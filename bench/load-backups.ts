@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { spawnServer, type ServerProcess } from '../test/helpers/child';
 import type { Seaweed } from '../test/helpers/seaweed';
 import type { TemporalDev } from '../test/helpers/temporal';
-import type { BackupResult } from '../src/workflows/types';
+import type { BackupResult } from '../src/contracts/types';
 import { XorShift } from './dataset';
 import { MiB, percentile } from './measure';
 import { WORKER_MAIN, workerEnv, workerStarted, writeBenchPlan } from './workflow';

@@ -3,8 +3,8 @@ import type { CopyActivities } from '../activities/copy-activity-types';
 import { FailureType } from '../common/failure-types';
 import { batchStep, shortStep } from './activity-options';
 import { CopyInputSchema, type CopyResult, type CopyStep } from '../contracts/copy-inputs';
-import { humanBytes } from './format';
-import { formatIssues } from './inputs';
+import { humanBytes } from '../common/format';
+import { formatIssues } from '../contracts/inputs';
 import { SA_KIND } from './search-attribute-keys';
 
 const pick = proxyActivities<CopyActivities>(shortStep);

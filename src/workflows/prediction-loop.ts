@@ -15,7 +15,7 @@ import {
 import type { z } from 'zod';
 import type { CollectOutput, PredictionActivities, PredictionSettings } from '../activities/prediction-activity-types';
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
-import { failoverWorkflowId } from './failover-inputs';
+import { failoverWorkflowId } from '../contracts/failover-inputs';
 import { errText, iso, pushRecent, type Carry, type PushedSample } from './prediction-carry';
 import { addDuty, combineRisk, LiveAlertBook, cooldownSlot, decideStep, dutyFraction, newDutyWindow, rerateAlerts, type LoopReason } from './prediction-decide';
 import {

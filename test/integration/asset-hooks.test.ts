@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { openStore } from '../../src/engine/store/open-store';
 import type { BlobStore } from '../../src/engine/store/blob-store';
-import type { BackupResult, RestoreResult } from '../../src/workflows/types';
+import type { BackupResult, RestoreResult } from '../../src/contracts/types';
 import { failureText } from '../helpers/failure-text';
 import { startHttpRecorder, type HttpRecorder } from '../helpers/recorders';
 import { startStack, type TestStack } from '../helpers/stack';

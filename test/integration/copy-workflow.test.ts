@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import YAML from 'yaml';
 import type { CopyResult } from '../../src/contracts/copy-inputs';
-import type { BackupResult } from '../../src/workflows/types';
+import type { BackupResult } from '../../src/contracts/types';
 import { spawnServer, type ServerProcess } from '../helpers/child';
 import { failureText } from '../helpers/failure-text';
 import { startSeaweed, type Seaweed } from '../helpers/seaweed';

@@ -9,7 +9,7 @@ import type { RepositoryStats } from '../../src/engine/maintenance/stats';
 import { readPackHeader } from '../../src/engine/repo/pack';
 import type { BlobStore } from '../../src/engine/store/blob-store';
 import { openStore } from '../../src/engine/store/open-store';
-import type { BackupResult } from '../../src/workflows/types';
+import type { BackupResult } from '../../src/contracts/types';
 import { failureText } from '../helpers/failure-text';
 import { CLI_JS, startStack, type TestStack } from '../helpers/stack';
 

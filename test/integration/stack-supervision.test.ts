@@ -7,7 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startLocalStack, type LocalStack } from '../../src/stack/local-stack';
 import { localStackEndpoints } from '../../src/stack/stack-endpoints';
 import { localStackPorts } from '../../src/stack/stack-ports';
-import type { BackupResult } from '../../src/workflows/types';
+import type { BackupResult } from '../../src/contracts/types';
 import { capturedLog, freeStackPorts, runCli, waitFor, writeStackPlan } from '../helpers/local-stack';
 import { makeAssetTree } from '../helpers/tree-fixture';
 
