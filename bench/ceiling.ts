@@ -157,6 +157,12 @@ export async function storeCeiling(
     return b.length;
   });
   const get = await pump(async (i) => (await store.get(keys[i], { start: 0, length: size })).length);
-  const mk = (op: 'PUT' | 'GET', r: { bytes: number; ms: number }): StoreCeilingResult => ({ op, objectMiB: o.objectMiB, concurrency: o.concurrency, ...r, mibPerS: r.bytes / (1024 * 1024) / (r.ms / 1000) });
+  const mk = (op: 'PUT' | 'GET', r: { bytes: number; ms: number }): StoreCeilingResult => ({
+    op,
+    objectMiB: o.objectMiB,
+    concurrency: o.concurrency,
+    ...r,
+    mibPerS: r.bytes / (1024 * 1024) / (r.ms / 1000),
+  });
   return [mk('PUT', put), mk('GET', get)];
 }

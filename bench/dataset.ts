@@ -59,7 +59,7 @@ export function datasetSpec(scale = 1): DatasetSpec {
 export class XorShift {
   private x: number;
   constructor(seed: number) {
-    this.x = (seed >>> 0) || 0x9e3779b9;
+    this.x = seed >>> 0 || 0x9e3779b9;
   }
   next(): number {
     let x = this.x;
@@ -147,10 +147,16 @@ export function generateDataset(root: string, spec: DatasetSpec): DatasetInfo {
   }
 
   const configs: Record<string, string> = {
-    'configs/config.json': JSON.stringify({ architectures: ['LlamaForCausalLM'], hidden_size: 4096, num_hidden_layers: 32, vocab_size: 128256, torch_dtype: 'bfloat16' }, null, 2),
+    'configs/config.json': JSON.stringify(
+      { architectures: ['LlamaForCausalLM'], hidden_size: 4096, num_hidden_layers: 32, vocab_size: 128256, torch_dtype: 'bfloat16' },
+      null,
+      2,
+    ),
     'configs/generation_config.json': JSON.stringify({ temperature: 0.6, top_p: 0.9, max_new_tokens: 512 }, null, 2),
     'configs/train.yaml': 'lr: 3.0e-4\nbatch_size: 1024\nwarmup_steps: 2000\nseed: 42\n',
-    'checkpoints/model.safetensors.index.json': JSON.stringify({ weight_map: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`model.layers.${i % 32}.w${i}`, spec.checkpoints[i % 2].name])) }),
+    'checkpoints/model.safetensors.index.json': JSON.stringify({
+      weight_map: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`model.layers.${i % 32}.w${i}`, spec.checkpoints[i % 2].name])),
+    }),
   };
   // a tokenizer-like vocabulary: big text file, deterministic
   const vocab: string[] = [];

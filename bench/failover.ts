@@ -33,13 +33,17 @@ export async function benchFailover(ctx: Partial<BenchContext> = {}): Promise<Re
     const load = startLoad(`${demo.nginx.url}/predict?x=1,2,3`, { lanes: 4, ratePerLane: 100, maxMs: 120_000 });
     await new Promise((r) => setTimeout(r, 300));
     const t0 = performance.now();
-    const planned = await outcomeOf((await triggerFailover(stack.client, stack.taskQueue, { site: 'bench', mode: 'planned', skipApproval: true, source: 'bench' })).handle);
+    const planned = await outcomeOf(
+      (await triggerFailover(stack.client, stack.taskQueue, { site: 'bench', mode: 'planned', skipApproval: true, source: 'bench' })).handle,
+    );
     const wallMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 300));
     const stats = await load.stop();
     if (!planned.ok) throw new Error(`planned failover failed: ${planned.error}`);
     const r: FailoverReport = planned.report;
-    process.stderr.write(`failover steps: ${r.steps.map((s) => `${s.name} ${s.status} ${s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : '-'}ms`).join(', ')}\n`);
+    process.stderr.write(
+      `failover steps: ${r.steps.map((s) => `${s.name} ${s.status} ${s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : '-'}ms`).join(', ')}\n`,
+    );
     const steps = stepDurations(r);
     const rtoMs = r.rtoMs ?? NaN;
 
@@ -81,7 +85,13 @@ export async function benchFailover(ctx: Partial<BenchContext> = {}): Promise<Re
       { metric: '  validation through nginx', value: figures.validateMs, unit: 'ms' },
       { metric: 'switch step done after approval', value: switchAfterApprovalMs, unit: 'ms', target: '< 1000 ms', pass: switchAfterApprovalMs < 1000 },
       { metric: 'failed requests during a planned failover', value: stats.failed, unit: `of ${stats.requests}`, target: '0', pass: stats.failed === 0 },
-      { metric: 'orchestration overhead (RTO - restore)', value: figures.orchestrationOverheadMs, unit: 'ms', target: '< 5000 ms', pass: figures.orchestrationOverheadMs < 5000 },
+      {
+        metric: 'orchestration overhead (RTO - restore)',
+        value: figures.orchestrationOverheadMs,
+        unit: 'ms',
+        target: '< 5000 ms',
+        pass: figures.orchestrationOverheadMs < 5000,
+      },
     ];
     return Object.assign(figures, { rows });
   } finally {
@@ -93,7 +103,10 @@ export async function benchFailover(ctx: Partial<BenchContext> = {}): Promise<Re
 if (require.main === module) {
   benchFailover({ scale: Number(process.argv[2] ?? 1) }).then(
     (r) => {
-      for (const row of r.rows) process.stdout.write(`${row.metric.padEnd(50)} ${String(Math.round(Number(row.value))).padStart(8)} ${row.unit ?? ''}${row.target ? `  target ${row.target}: ${row.pass ? 'PASS' : 'MISS'}` : ''}\n`);
+      for (const row of r.rows)
+        process.stdout.write(
+          `${row.metric.padEnd(50)} ${String(Math.round(Number(row.value))).padStart(8)} ${row.unit ?? ''}${row.target ? `  target ${row.target}: ${row.pass ? 'PASS' : 'MISS'}` : ''}\n`,
+        );
       process.exit(0);
     },
     (e: unknown) => {

@@ -117,17 +117,36 @@ function notification(i: number, startsAt: string): string {
     commonLabels: labels,
     commonAnnotations: { summary: `load test alert ${i}` },
     externalURL: 'http://127.0.0.1:9093',
-    alerts: [{ status: 'firing', labels, annotations: { summary: `load test alert ${i}` }, startsAt, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://127.0.0.1:9090/graph', fingerprint: `load${String(i).padStart(8, '0')}` }],
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations: { summary: `load test alert ${i}` },
+        startsAt,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://127.0.0.1:9090/graph',
+        fingerprint: `load${String(i).padStart(8, '0')}`,
+      },
+    ],
   });
 }
 
 function post(url: URL, body: string, token: string, agent: http.Agent): Promise<{ status?: number; error?: string }> {
   return new Promise((resolve) => {
-    const req = http.request(url, { method: 'POST', agent, timeout: 30_000, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-      res.on('error', (e) => resolve({ error: e.message }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: 30_000,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode }));
+        res.on('error', (e) => resolve({ error: e.message }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (e) => resolve({ error: `${(e as NodeJS.ErrnoException).code ?? ''} ${e.message}` }));
     req.end(body);
@@ -149,18 +168,32 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
   const maxInFlight = c.maxInFlight ?? 500;
   const taskQueue = `lepton-load-${process.pid}-alerts`;
   const prediction = { interval: '30s', step: '1s', lag: 0, sinks: { log: true } };
-  const planFile = writeBenchPlan({ seaweed: c.seaweed, temporal: c.temporal, dir: c.dir, prefix: 'load-alerts', taskQueue, packSizeMiB: c.packSizeMiB, sites: [{ name: SITE, prediction }] });
+  const planFile = writeBenchPlan({
+    seaweed: c.seaweed,
+    temporal: c.temporal,
+    dir: c.dir,
+    prefix: 'load-alerts',
+    taskQueue,
+    packSizeMiB: c.packSizeMiB,
+    sites: [{ name: SITE, prediction }],
+  });
   const token = randomBytes(24).toString('hex');
   const procs: ServerProcess[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   try {
     const wlog = path.join(c.dir, 'worker-load-alerts.log');
     fs.writeFileSync(wlog, '');
-    const worker = spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], { logFile: wlog, env: { ...workerEnv(c.seaweed, planFile, c.bundle), LEPTON_DR_LOG_LEVEL: 'info' } });
+    const worker = spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], {
+      logFile: wlog,
+      env: { ...workerEnv(c.seaweed, planFile, c.bundle), LEPTON_DR_LOG_LEVEL: 'info' },
+    });
     procs.push(worker);
     await workerStarted(worker);
     const port = await freePort();
-    const bridge = spawnServer(process.execPath, [CLI_MAIN, '--plan', planFile, 'bridge', '--port', String(port)], { logFile: path.join(c.dir, 'bridge.log'), env: { ...workerEnv(c.seaweed, planFile), LEPTON_DR_BRIDGE_TOKEN: token, LEPTON_DR_LOG_LEVEL: 'warn' } });
+    const bridge = spawnServer(process.execPath, [CLI_MAIN, '--plan', planFile, 'bridge', '--port', String(port)], {
+      logFile: path.join(c.dir, 'bridge.log'),
+      env: { ...workerEnv(c.seaweed, planFile), LEPTON_DR_BRIDGE_TOKEN: token, LEPTON_DR_LOG_LEVEL: 'warn' },
+    });
     procs.push(bridge);
     const base = `http://127.0.0.1:${port}`;
     await until('the bridge', async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 30_000);
@@ -226,10 +259,14 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
     let loopError: string | undefined;
     let allReceived = true;
     try {
-      status = await until('the loop to hold every delivery', async () => {
-        const st = await loop.query(predictionStatusQuery);
-        return st.alertStats.received >= ok ? st : undefined;
-      }, 120_000);
+      status = await until(
+        'the loop to hold every delivery',
+        async () => {
+          const st = await loop.query(predictionStatusQuery);
+          return st.alertStats.received >= ok ? st : undefined;
+        },
+        120_000,
+      );
     } catch (e) {
       allReceived = false;
       loopError = (e as Error).message;

@@ -103,7 +103,9 @@ async function tallyHistory(client: Client, workflowId: string, t: Tally): Promi
       if (typeOf.get(String(started.scheduledEventId)) === 'backupBatch') bump(t.batches, who);
       if ((started.attempt ?? 1) > 1) {
         t.retries++;
-        const cause = started.lastFailure?.timeoutFailureInfo ? `${typeOf.get(String(started.scheduledEventId))}: timeout ${String(started.lastFailure.timeoutFailureInfo.timeoutType)}` : `${typeOf.get(String(started.scheduledEventId))}: ${started.lastFailure?.message ?? '?'}`;
+        const cause = started.lastFailure?.timeoutFailureInfo
+          ? `${typeOf.get(String(started.scheduledEventId))}: timeout ${String(started.lastFailure.timeoutFailureInfo.timeoutType)}`
+          : `${typeOf.get(String(started.scheduledEventId))}: ${started.lastFailure?.message ?? '?'}`;
         bump(t.retryCauses, cause.slice(0, 200));
       }
     }
@@ -114,7 +116,15 @@ async function tallyHistory(client: Client, workflowId: string, t: Tally): Promi
 export async function runBackupLoad(c: Ctx): Promise<BackupLoadRun> {
   const prefix = `load-${c.workers}w`;
   const taskQueue = `lepton-load-${process.pid}-${prefix}`;
-  const planFile = writeBenchPlan({ seaweed: c.seaweed, temporal: c.temporal, dir: c.dir, prefix, taskQueue, packSizeMiB: c.packSizeMiB, assets: c.assets.map((a) => ({ name: a.name, source: a.source })) });
+  const planFile = writeBenchPlan({
+    seaweed: c.seaweed,
+    temporal: c.temporal,
+    dir: c.dir,
+    prefix,
+    taskQueue,
+    packSizeMiB: c.packSizeMiB,
+    assets: c.assets.map((a) => ({ name: a.name, source: a.source })),
+  });
   const procs: ServerProcess[] = [];
   try {
     for (let i = 0; i < c.workers; i++) {
@@ -124,11 +134,24 @@ export async function runBackupLoad(c: Ctx): Promise<BackupLoadRun> {
     }
     await Promise.all(procs.map((w) => workerStarted(w)));
     // a worker's first workflow task creates its sandbox: a few round trips first, as a long-lived worker has them done
-    const warm = await Promise.all(Array.from({ length: 2 * c.workers }, (_, i) => c.client.workflow.execute('listSnapshotsWorkflow', { taskQueue, workflowId: `${prefix}-warm-${i}`, args: [{}] })));
+    const warm = await Promise.all(
+      Array.from({ length: 2 * c.workers }, (_, i) =>
+        c.client.workflow.execute('listSnapshotsWorkflow', { taskQueue, workflowId: `${prefix}-warm-${i}`, args: [{}] }),
+      ),
+    );
     c.log(`load: ${c.workers} worker(s) polling ${taskQueue} (${warm.length} warm-up round trips)`);
 
     const t0 = performance.now();
-    const handles = await Promise.all(c.assets.map((a) => c.client.workflow.start('backupWorkflow', { taskQueue, workflowId: `${prefix}-${a.name}`, args: [{ asset: a.name }], workflowExecutionTimeout: '30 minutes' })));
+    const handles = await Promise.all(
+      c.assets.map((a) =>
+        c.client.workflow.start('backupWorkflow', {
+          taskQueue,
+          workflowId: `${prefix}-${a.name}`,
+          args: [{ asset: a.name }],
+          workflowExecutionTimeout: '30 minutes',
+        }),
+      ),
+    );
     const results = await Promise.allSettled(handles.map((h) => h.result() as Promise<BackupResult>));
     const wallMs = performance.now() - t0;
 

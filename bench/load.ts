@@ -50,7 +50,8 @@ export function parseLoadArgs(args: string[]): LoadOptions {
     } else if (v === '--workers') {
       o.workers = String(args[++i]).split(',').map(Number);
       if (!o.workers.every((n) => Number.isInteger(n) && n > 0)) throw new Error('load: --workers needs a list of worker counts, e.g. 1,2');
-    } else throw new Error(`load: unknown argument ${v} (--backups N, --files N, --workers 1,2, --rate N, --seconds N, --pack-size-mib N, --skip backups|alerts)`);
+    } else
+      throw new Error(`load: unknown argument ${v} (--backups N, --files N, --workers 1,2, --rate N, --seconds N, --pack-size-mib N, --skip backups|alerts)`);
   }
   return o;
 }
@@ -87,14 +88,41 @@ export function loadRows(r: Omit<LoadResults, 'rows'>): BenchRow[] {
   const a = r.alerts;
   if (!a) return rows;
   const expectedDup = a.expectedDuplicates;
-  rows.push({ metric: `alerts ${a.ratePerS}/s for ${a.seconds} s: achieved rate`, value: a.achievedPerS.toFixed(1), unit: '/s', target: `>= ${(0.95 * a.ratePerS).toFixed(0)}/s`, pass: a.achievedPerS >= 0.95 * a.ratePerS });
+  rows.push({
+    metric: `alerts ${a.ratePerS}/s for ${a.seconds} s: achieved rate`,
+    value: a.achievedPerS.toFixed(1),
+    unit: '/s',
+    target: `>= ${(0.95 * a.ratePerS).toFixed(0)}/s`,
+    pass: a.achievedPerS >= 0.95 * a.ratePerS,
+  });
   rows.push({ metric: 'alerts: delivery latency p50 / p99', value: `${a.latencyMs.p50.toFixed(1)} / ${a.latencyMs.p99.toFixed(1)}`, unit: 'ms' });
-  rows.push({ metric: 'alerts: errors / not sent (generator cap)', value: `${a.errors} / ${a.notSent}`, unit: `of ${a.sent + a.notSent}`, target: '0 / 0', pass: a.errors === 0 && a.notSent === 0 });
-  rows.push({ metric: 'alerts: loop received / duplicates', value: a.loop ? `${a.loop.received} / ${a.loop.duplicates}` : `no answer (${a.loopError ?? '?'})`.slice(0, 80), unit: `of ${a.ok} answered, ${expectedDup} answered repeats`, target: 'all, = repeats', pass: a.allReceived && a.loop?.duplicates === expectedDup });
+  rows.push({
+    metric: 'alerts: errors / not sent (generator cap)',
+    value: `${a.errors} / ${a.notSent}`,
+    unit: `of ${a.sent + a.notSent}`,
+    target: '0 / 0',
+    pass: a.errors === 0 && a.notSent === 0,
+  });
+  rows.push({
+    metric: 'alerts: loop received / duplicates',
+    value: a.loop ? `${a.loop.received} / ${a.loop.duplicates}` : `no answer (${a.loopError ?? '?'})`.slice(0, 80),
+    unit: `of ${a.ok} answered, ${expectedDup} answered repeats`,
+    target: 'all, = repeats',
+    pass: a.allReceived && a.loop?.duplicates === expectedDup,
+  });
   if (a.loop) rows.push({ metric: 'alerts: loop runs (continue-as-new) / iterations', value: `${a.loop.runs} / ${a.loop.iteration}` });
   const t = a.tasks;
-  rows.push({ metric: 'alerts: loop workflow tasks (last run) p50 / p99 / max', value: `${ms(t.durationMs.p50)} / ${ms(t.durationMs.p99)} / ${ms(t.durationMs.max)}`, unit: `ms, ${t.completed} tasks, ${t.signals} signals` });
-  rows.push({ metric: 'alerts: loop workflow tasks failed / timed out', value: `${t.failed} / ${t.timedOut}`, target: '0 / 0', pass: t.failed === 0 && t.timedOut === 0 });
+  rows.push({
+    metric: 'alerts: loop workflow tasks (last run) p50 / p99 / max',
+    value: `${ms(t.durationMs.p50)} / ${ms(t.durationMs.p99)} / ${ms(t.durationMs.max)}`,
+    unit: `ms, ${t.completed} tasks, ${t.signals} signals`,
+  });
+  rows.push({
+    metric: 'alerts: loop workflow tasks failed / timed out',
+    value: `${t.failed} / ${t.timedOut}`,
+    target: '0 / 0',
+    pass: t.failed === 0 && t.timedOut === 0,
+  });
   rows.push({ metric: 'alerts: last answer to all in the loop', value: ms(a.drainMs), unit: 'ms' });
   return rows;
 }
@@ -115,10 +143,17 @@ export async function benchLoad(ctx: Partial<BenchContext> = {}): Promise<LoadRe
     for (const workers of o.skip.has('backups') ? [] : o.workers) {
       const b = await runBackupLoad({ seaweed, temporal, client, dir, bundle, assets, workers, packSizeMiB: o.packSizeMiB, log });
       backups.push(b);
-      log(`load: ${b.backups} backups on ${workers} worker(s) in ${fmtS(b.wallMs)}: ${b.backupsPerS.toFixed(2)}/s, ${b.mibPerS.toFixed(1)} MiB/s, p50 ${ms(b.latencyMs.p50)} ms, p99 ${ms(b.latencyMs.p99)} ms, failed ${b.failed}, retries ${b.retries}${b.retries ? ` (${JSON.stringify(b.retryCauses)})` : ''}, batches ${share(b.batchesByWorker)}`);
+      log(
+        `load: ${b.backups} backups on ${workers} worker(s) in ${fmtS(b.wallMs)}: ${b.backupsPerS.toFixed(2)}/s, ${b.mibPerS.toFixed(1)} MiB/s, p50 ${ms(b.latencyMs.p50)} ms, p99 ${ms(b.latencyMs.p99)} ms, failed ${b.failed}, retries ${b.retries}${b.retries ? ` (${JSON.stringify(b.retryCauses)})` : ''}, batches ${share(b.batchesByWorker)}`,
+      );
     }
-    const alerts = o.skip.has('alerts') ? undefined : await runAlertLoad({ seaweed, temporal, client, dir, bundle, packSizeMiB: o.packSizeMiB, ratePerS: o.ratePerS, seconds: o.seconds, log });
-    if (alerts) log(`load: ${alerts.ok} of ${alerts.sent} deliveries ok at ${alerts.achievedPerS.toFixed(1)}/s, p50 ${alerts.latencyMs.p50.toFixed(1)} ms, p99 ${alerts.latencyMs.p99.toFixed(1)} ms; loop ${alerts.loop ? `received ${alerts.loop.received}, duplicates ${alerts.loop.duplicates}` : `did not answer: ${alerts.loopError}`}; workflow tasks ${JSON.stringify(alerts.tasks)}`);
+    const alerts = o.skip.has('alerts')
+      ? undefined
+      : await runAlertLoad({ seaweed, temporal, client, dir, bundle, packSizeMiB: o.packSizeMiB, ratePerS: o.ratePerS, seconds: o.seconds, log });
+    if (alerts)
+      log(
+        `load: ${alerts.ok} of ${alerts.sent} deliveries ok at ${alerts.achievedPerS.toFixed(1)}/s, p50 ${alerts.latencyMs.p50.toFixed(1)} ms, p99 ${alerts.latencyMs.p99.toFixed(1)} ms; loop ${alerts.loop ? `received ${alerts.loop.received}, duplicates ${alerts.loop.duplicates}` : `did not answer: ${alerts.loopError}`}; workflow tasks ${JSON.stringify(alerts.tasks)}`,
+      );
     const partial = { options: o, assets: { count: assets.length, filesPerAsset: o.filesPerAsset, bytes: assetBytes }, backups, alerts };
     return { ...partial, rows: loadRows(partial) };
   } finally {

@@ -27,7 +27,17 @@ export async function benchPredictLoop(opts: { iterations?: number; intervalMs?:
   const stack = await startStack();
   try {
     const worker = stack.startWorker();
-    const demo = await startPredictionDemo({ stateDir: path.join(stack.dir, 'bench'), temporalClient: stack.client, taskQueue: stack.taskQueue, site: 'bench', stepMs: 1000, intervalMs: 1000, scrapeIntervalMs: 1000, historyMs: 30 * 60_000, stopLoopOnStop: true });
+    const demo = await startPredictionDemo({
+      stateDir: path.join(stack.dir, 'bench'),
+      temporalClient: stack.client,
+      taskQueue: stack.taskQueue,
+      site: 'bench',
+      stepMs: 1000,
+      intervalMs: 1000,
+      scrapeIntervalMs: 1000,
+      historyMs: 30 * 60_000,
+      stopLoopOnStop: true,
+    });
     try {
       // the demo's loop ran during setup; measure a dedicated run with a fixed number of iterations
       await stack.client.workflow.getHandle(demo.workflowId).terminate('bench: replaced by a measured run');
@@ -36,7 +46,14 @@ export async function benchPredictLoop(opts: { iterations?: number; intervalMs?:
       const handle = await stack.client.workflow.start('predictionWorkflow', {
         taskQueue: stack.taskQueue,
         workflowId: 'predict-bench-measured',
-        args: [{ site: 'bench', config: { ...(demo.config as Record<string, unknown>), interval: intervalMs }, maxIterations: iterations, maxIterationsPerRun: iterations + 1 }],
+        args: [
+          {
+            site: 'bench',
+            config: { ...(demo.config as Record<string, unknown>), interval: intervalMs },
+            maxIterations: iterations,
+            maxIterationsPerRun: iterations + 1,
+          },
+        ],
       });
       const summary = (await handle.result()) as PredictionRunSummary;
       const wallMs = performance.now() - t0;
@@ -52,9 +69,11 @@ export async function benchPredictLoop(opts: { iterations?: number; intervalMs?:
       for (const e of events) {
         const id = String(e.eventId);
         if (e.workflowTaskStartedEventAttributes) started.set(`wft-${id}`, ms(e));
-        if (e.workflowTaskCompletedEventAttributes) wftMs += ms(e) - (started.get(`wft-${String(e.workflowTaskCompletedEventAttributes.startedEventId)}`) ?? ms(e));
+        if (e.workflowTaskCompletedEventAttributes)
+          wftMs += ms(e) - (started.get(`wft-${String(e.workflowTaskCompletedEventAttributes.startedEventId)}`) ?? ms(e));
         if (e.activityTaskStartedEventAttributes) started.set(`act-${id}`, ms(e));
-        if (e.activityTaskCompletedEventAttributes) actMs += ms(e) - (started.get(`act-${String(e.activityTaskCompletedEventAttributes.startedEventId)}`) ?? ms(e));
+        if (e.activityTaskCompletedEventAttributes)
+          actMs += ms(e) - (started.get(`act-${String(e.activityTaskCompletedEventAttributes.startedEventId)}`) ?? ms(e));
       }
       const n = summary.iterations;
       return {

@@ -39,13 +39,28 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number
   const started = performance.now();
   try {
     const value = await fn();
-    return { value, ms: Math.round(performance.now() - started), peakRssMiB: +(rss / MiB).toFixed(1), peakHeapMiB: +(heap / MiB).toFixed(1), baseRssMiB: +(base.rss / MiB).toFixed(1) };
+    return {
+      value,
+      ms: Math.round(performance.now() - started),
+      peakRssMiB: +(rss / MiB).toFixed(1),
+      peakHeapMiB: +(heap / MiB).toFixed(1),
+      baseRssMiB: +(base.rss / MiB).toFixed(1),
+    };
   } finally {
     clearInterval(t);
   }
 }
 
-const brief = (r: PruneReport) => ({ snapshots: r.snapshots, packs: r.packs, repacked: r.repacked.length, repackedBlobs: r.repackedBlobs, repackedMiB: +(r.repackedBytes / MiB).toFixed(2), marked: r.marked.length, deleted: r.deleted.length, freedMiB: +(r.bytesFreed / MiB).toFixed(2) });
+const brief = (r: PruneReport) => ({
+  snapshots: r.snapshots,
+  packs: r.packs,
+  repacked: r.repacked.length,
+  repackedBlobs: r.repackedBlobs,
+  repackedMiB: +(r.repackedBytes / MiB).toFixed(2),
+  marked: r.marked.length,
+  deleted: r.deleted.length,
+  freedMiB: +(r.bytesFreed / MiB).toFixed(2),
+});
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 300);

@@ -51,7 +51,14 @@ export function formatTable(rows: TargetRow[], sections: SectionOutcome[]): stri
       continue;
     }
     for (const r of s.rows ?? []) {
-      body.push([`${s.name}: ${r.metric}`, `${r.value}${r.unit ? ` ${r.unit}` : ''}`, '-', '-', r.target ?? '-', r.pass === undefined ? 'info' : r.pass ? 'PASS' : 'MISS']);
+      body.push([
+        `${s.name}: ${r.metric}`,
+        `${r.value}${r.unit ? ` ${r.unit}` : ''}`,
+        '-',
+        '-',
+        r.target ?? '-',
+        r.pass === undefined ? 'info' : r.pass ? 'PASS' : 'MISS',
+      ]);
     }
   }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
@@ -88,7 +95,12 @@ export interface RowInputs {
 const med = <T>(xs: T[], f: (x: T) => number | undefined): number => median(xs.map((x) => f(x) ?? NaN));
 
 /** The four timed operations and peak RSS of one lepton-dr configuration against one reference. */
-function compareRows(prefix: string, D: SuiteResults['direct'], R: SuiteResults['restic'], limits: { full?: number; noChange?: number; restore?: number; rss?: number }): TargetRow[] {
+function compareRows(
+  prefix: string,
+  D: SuiteResults['direct'],
+  R: SuiteResults['restic'],
+  limits: { full?: number; noChange?: number; restore?: number; rss?: number },
+): TargetRow[] {
   const wall = (x: { wallMs: number }) => x.wallMs;
   const refPeak = Math.max(...[...R.full, ...R.noChange, ...R.changed, ...R.restore].map((x) => x.maxRssKiB)) * 1024;
   const oursPeak = Math.max(...[...D.full, ...D.noChange, ...D.changed, ...D.restore].map((x) => x.procMaxRssKiB)) * 1024;
@@ -97,9 +109,22 @@ function compareRows(prefix: string, D: SuiteResults['direct'], R: SuiteResults[
     ratioRow(`${prefix}full backup time`, med(D.full, wall), med(R.full, wall), limits.full, fmtS),
     ratioRow(`${prefix}no-change backup time`, med(D.noChange, wall), med(R.noChange, wall), limits.noChange, fmtS),
     ratioRow(`${prefix}1%-changed backup time`, med(D.changed, wall), med(R.changed, wall), undefined, fmtS),
-    ratioRow(`${prefix}full restore time`, med(D.restore, wall), med(R.restore, wall), limits.restore, fmtS, identical ? undefined : 'ours NOT byte-identical, see JSON'),
+    ratioRow(
+      `${prefix}full restore time`,
+      med(D.restore, wall),
+      med(R.restore, wall),
+      limits.restore,
+      fmtS,
+      identical ? undefined : 'ours NOT byte-identical, see JSON',
+    ),
     ratioRow(`${prefix}peak RSS (max over runs)`, oursPeak, refPeak, limits.rss, fmtMiB),
-    ratioRow(`${prefix}bucket after the 3 backups`, med(D.changed, (x) => x.bucketBytes), med(R.changed, (x) => x.bucketBytes), undefined, fmtMiB),
+    ratioRow(
+      `${prefix}bucket after the 3 backups`,
+      med(D.changed, (x) => x.bucketBytes),
+      med(R.changed, (x) => x.bucketBytes),
+      undefined,
+      fmtMiB,
+    ),
   ];
 }
 
@@ -127,23 +152,94 @@ export function buildRows({ suite, datasetBytes, ceilingMiBps, storePutMiBps, st
   ];
   if (W?.full.length && W.restore.length) {
     const refPeak = Math.max(...[...R.full, ...R.noChange, ...R.changed, ...R.restore].map((x) => x.maxRssKiB)) * 1024;
-    rows.push(ratioRow('worker process peak RSS', W.workerPeakRssKiB * 1024, refPeak, 1.0, fmtMiB, `the Temporal worker over all its workflow runs, against ${ref}'s peak`));
-    rows.push(ratioRow('workflow overhead: full backup', med(W.full, wall), med(D.full, (x) => x.engineMs), 1.15, fmtS, 'workflow start-to-result time / engine-direct time inside its process (neither pays node start-up)'));
-    rows.push(ratioRow('workflow overhead: restore', med(W.restore, wall), med(D.restore, (x) => x.engineMs), 1.15, fmtS));
-    rows.push(ratioRow('workflow overhead: no-change', med(W.noChange, wall), med(D.noChange, (x) => x.engineMs), undefined, fmtS));
-    rows.push(ratioRow('workflow overhead: 1%-changed', med(W.changed, wall), med(D.changed, (x) => x.engineMs), undefined, fmtS));
+    rows.push(
+      ratioRow(
+        'worker process peak RSS',
+        W.workerPeakRssKiB * 1024,
+        refPeak,
+        1.0,
+        fmtMiB,
+        `the Temporal worker over all its workflow runs, against ${ref}'s peak`,
+      ),
+    );
+    rows.push(
+      ratioRow(
+        'workflow overhead: full backup',
+        med(W.full, wall),
+        med(D.full, (x) => x.engineMs),
+        1.15,
+        fmtS,
+        'workflow start-to-result time / engine-direct time inside its process (neither pays node start-up)',
+      ),
+    );
+    rows.push(
+      ratioRow(
+        'workflow overhead: restore',
+        med(W.restore, wall),
+        med(D.restore, (x) => x.engineMs),
+        1.15,
+        fmtS,
+      ),
+    );
+    rows.push(
+      ratioRow(
+        'workflow overhead: no-change',
+        med(W.noChange, wall),
+        med(D.noChange, (x) => x.engineMs),
+        undefined,
+        fmtS,
+      ),
+    );
+    rows.push(
+      ratioRow(
+        'workflow overhead: 1%-changed',
+        med(W.changed, wall),
+        med(D.changed, (x) => x.engineMs),
+        undefined,
+        fmtS,
+      ),
+    );
   }
   // each tool at its fastest: lepton-dr plain and uncompressed, restic --compression off (restic cannot turn encryption off)
   rows.push(...compareRows('fastest: ', suite.fastest.direct, suite.fastest.restic, {}));
   // further columns: lepton-dr's headline configuration against each tool's defaults
   for (const o of suite.others) rows.push(...compareRows(`vs ${o.label}: `, D, o.samples, {}));
   const cpuS = (n: number) => `${n.toFixed(1)} s`;
-  rows.push(ratioRow('CPU time, full backup', med(D.full, cpu), med(R.full, cpu), undefined, cpuS, 'user+sys of the process (SeaweedFS not included); less sensitive than wall time to other load on the machine'));
+  rows.push(
+    ratioRow(
+      'CPU time, full backup',
+      med(D.full, cpu),
+      med(R.full, cpu),
+      undefined,
+      cpuS,
+      'user+sys of the process (SeaweedFS not included); less sensitive than wall time to other load on the machine',
+    ),
+  );
   rows.push(ratioRow('CPU time, restore', med(D.restore, cpu), med(R.restore, cpu), undefined, cpuS));
   const mbps = (n: number) => `${n.toFixed(0)} MiB/s`;
   rows.push(ratioRow('full backup throughput / read+SHA-256 ceiling', mibPerS(datasetBytes, med(D.full, wall)), ceilingMiBps, undefined, mbps));
-  if (storePutMiBps) rows.push(ratioRow('full backup throughput / S3 PUT ceiling', mibPerS(datasetBytes, med(D.full, wall)), storePutMiBps, undefined, mbps, 'PUT ceiling = 16 MiB objects x4, nothing else running; restic reaches ' + `${(mibPerS(datasetBytes, med(R.full, wall)) / storePutMiBps).toFixed(2)}x`));
-  if (storeGetMiBps) rows.push(ratioRow('full restore throughput / S3 GET ceiling', mibPerS(datasetBytes, med(D.restore, wall)), storeGetMiBps, undefined, mbps, `restic reaches ${(mibPerS(datasetBytes, med(R.restore, wall)) / storeGetMiBps).toFixed(2)}x`));
+  if (storePutMiBps)
+    rows.push(
+      ratioRow(
+        'full backup throughput / S3 PUT ceiling',
+        mibPerS(datasetBytes, med(D.full, wall)),
+        storePutMiBps,
+        undefined,
+        mbps,
+        'PUT ceiling = 16 MiB objects x4, nothing else running; restic reaches ' + `${(mibPerS(datasetBytes, med(R.full, wall)) / storePutMiBps).toFixed(2)}x`,
+      ),
+    );
+  if (storeGetMiBps)
+    rows.push(
+      ratioRow(
+        'full restore throughput / S3 GET ceiling',
+        mibPerS(datasetBytes, med(D.restore, wall)),
+        storeGetMiBps,
+        undefined,
+        mbps,
+        `restic reaches ${(mibPerS(datasetBytes, med(R.restore, wall)) / storeGetMiBps).toFixed(2)}x`,
+      ),
+    );
   rows.push(ratioRow('restore byte-identical (ours, every run)', identical ? 1 : 0, 1, undefined, (n) => (n ? 'yes' : 'no')));
   return rows;
 }
@@ -154,7 +250,15 @@ export function formatDetails(suite: SuiteResults): string {
   const out: string[][] = [['run', 'n', 'wall (median)', 'wall min..max', 'engine', 'cpu', 'peak RSS', 'uploaded', 'bucket +', 'load1']];
   const spread = (xs: { wallMs: number }[]) => `${fmtS(Math.min(...xs.map((x) => x.wallMs)))}..${fmtS(Math.max(...xs.map((x) => x.wallMs)))}`;
   const opt = (n: number, f: (n: number) => string) => (Number.isFinite(n) ? f(n) : '-');
-  const add = <T extends { wallMs: number; load1: number }>(name: string, xs: T[], engine: (x: T) => number | undefined, cpu: (x: T) => number | undefined, rssKiB: number, up: (x: T) => number | undefined, delta: (x: T) => number | undefined) => {
+  const add = <T extends { wallMs: number; load1: number }>(
+    name: string,
+    xs: T[],
+    engine: (x: T) => number | undefined,
+    cpu: (x: T) => number | undefined,
+    rssKiB: number,
+    up: (x: T) => number | undefined,
+    delta: (x: T) => number | undefined,
+  ) => {
     if (!xs.length) return;
     out.push([
       name,
@@ -171,12 +275,46 @@ export function formatDetails(suite: SuiteResults): string {
   };
   const none = () => undefined;
   const ref = (name: string, T: ReferenceSamples['samples']) => {
-    for (const [k, xs] of [['full', T.full], ['no-change', T.noChange], ['1%-changed', T.changed]] as const) add(`${name} ${k}`, xs, none, (x) => x.cpuS, Math.max(...xs.map((x) => x.maxRssKiB)), (x) => x.dataAdded, (x) => x.bucketDelta);
+    for (const [k, xs] of [
+      ['full', T.full],
+      ['no-change', T.noChange],
+      ['1%-changed', T.changed],
+    ] as const)
+      add(
+        `${name} ${k}`,
+        xs,
+        none,
+        (x) => x.cpuS,
+        Math.max(...xs.map((x) => x.maxRssKiB)),
+        (x) => x.dataAdded,
+        (x) => x.bucketDelta,
+      );
     add(`${name} restore`, T.restore, none, (x) => x.cpuS, Math.max(...T.restore.map((x) => x.maxRssKiB)), none, none);
   };
   const ours = (name: string, T: SuiteResults['direct']) => {
-    for (const [k, xs] of [['full', T.full], ['no-change', T.noChange], ['1%-changed', T.changed]] as const) add(`${name} ${k}`, xs, (x) => x.engineMs, (x) => x.cpuS, Math.max(...xs.map((x) => x.procMaxRssKiB)), (x) => x.bytesPut, (x) => x.bucketDelta);
-    add(`${name} restore`, T.restore, (x) => x.engineMs, (x) => x.cpuS, Math.max(...T.restore.map((x) => x.procMaxRssKiB)), none, none);
+    for (const [k, xs] of [
+      ['full', T.full],
+      ['no-change', T.noChange],
+      ['1%-changed', T.changed],
+    ] as const)
+      add(
+        `${name} ${k}`,
+        xs,
+        (x) => x.engineMs,
+        (x) => x.cpuS,
+        Math.max(...xs.map((x) => x.procMaxRssKiB)),
+        (x) => x.bytesPut,
+        (x) => x.bucketDelta,
+      );
+    add(
+      `${name} restore`,
+      T.restore,
+      (x) => x.engineMs,
+      (x) => x.cpuS,
+      Math.max(...T.restore.map((x) => x.procMaxRssKiB)),
+      none,
+      none,
+    );
   };
   ref('restic', R);
   ours('direct', D);
@@ -184,7 +322,20 @@ export function formatDetails(suite: SuiteResults): string {
   ours('direct plain, off', suite.fastest.direct);
   for (const o of suite.others) ref(o.label, o.samples);
   if (W) {
-    for (const [k, xs] of [['full', W.full], ['no-change', W.noChange], ['1%-changed', W.changed]] as const) add(`workflow ${k}`, xs, none, (x) => x.workerCpuS, 0, (x) => x.bytesUploaded, (x) => x.bucketDelta);
+    for (const [k, xs] of [
+      ['full', W.full],
+      ['no-change', W.noChange],
+      ['1%-changed', W.changed],
+    ] as const)
+      add(
+        `workflow ${k}`,
+        xs,
+        none,
+        (x) => x.workerCpuS,
+        0,
+        (x) => x.bytesUploaded,
+        (x) => x.bucketDelta,
+      );
     add('workflow restore', W.restore, none, (x) => x.workerCpuS, W.workerPeakRssKiB, none, none);
   }
   const widths = out[0].map((_, i) => Math.max(...out.map((r) => r[i].length)));

@@ -76,8 +76,7 @@ function parseArgs(argv: string[]): Args {
       const bad = names.filter((n) => !(PARTS as readonly string[]).includes(n));
       if (bad.length) throw new Error(`--only: unknown part ${bad.join(', ')} (parts: ${PARTS.join(', ')})`);
       a.only = new Set(names as Part[]);
-    }
-    else if (v === '--') {
+    } else if (v === '--') {
       a.rest = argv.slice(i + 1);
       break;
     } else if (v === '--help' || v === '-h') {
@@ -122,9 +121,13 @@ async function measuredSuite(args: Args, tmp: string, profileDir: string | undef
     const assets = path.join(tmp, 'assets');
     log(`generating the asset set (scale ${args.scale}) in ${assets}`);
     const ds = generateDataset(assets, spec);
-    log(`  ${ds.files} files, ${fmtMiB(ds.bytes)} (checkpoints ${fmtMiB(ds.checkpointBytes)}, small files ${fmtMiB(ds.smallBytes)}, configs ${fmtMiB(ds.configBytes)}) in ${fmtS(ds.generateMs)}`);
+    log(
+      `  ${ds.files} files, ${fmtMiB(ds.bytes)} (checkpoints ${fmtMiB(ds.checkpointBytes)}, small files ${fmtMiB(ds.smallBytes)}, configs ${fmtMiB(ds.configBytes)}) in ${fmtS(ds.generateMs)}`,
+    );
     const cache = new CachePolicy(assets);
-    log(`page cache: ${cache.mode === 'cold' ? 'dropped before every timed run (cold)' : 'cannot be dropped here; every timed run starts warm (source read just before)'}`);
+    log(
+      `page cache: ${cache.mode === 'cold' ? 'dropped before every timed run (cold)' : 'cannot be dropped here; every timed run starts warm (source read just before)'}`,
+    );
 
     seaweed = await startSeaweed({ bucket: 'bench', accessKeyId: 'bench-key', secretAccessKey: 'bench-secret' });
     log(`SeaweedFS at ${seaweed.endpoint}`);
@@ -143,7 +146,14 @@ async function measuredSuite(args: Args, tmp: string, profileDir: string | undef
     ceiling[`warm-${threads}`] = await readHashCeiling(assets, threads);
     for (const [k, c] of Object.entries(ceiling)) log(`ceiling read+SHA-256 ${k} thread(s): ${c.mibPerS.toFixed(0)} MiB/s (${fmtS(c.ms)})`);
     // the store's own ceiling, on a prefix of its own
-    const s3 = new S3Store({ endpoint: seaweed.endpoint, region: seaweed.region, bucket: seaweed.bucket, prefix: 'ceiling', forcePathStyle: true, credentials: { accessKeyId: seaweed.accessKeyId, secretAccessKey: seaweed.secretAccessKey } });
+    const s3 = new S3Store({
+      endpoint: seaweed.endpoint,
+      region: seaweed.region,
+      bucket: seaweed.bucket,
+      prefix: 'ceiling',
+      forcePathStyle: true,
+      credentials: { accessKeyId: seaweed.accessKeyId, secretAccessKey: seaweed.secretAccessKey },
+    });
     const storeCeil: StoreCeilingResult[] = [];
     try {
       storeCeil.push(...(await storeCeiling(s3, { totalMiB: Math.max(64, Math.round(256 * Math.min(1, args.scale))), objectMiB: 16, concurrency: 4 })));
@@ -152,14 +162,32 @@ async function measuredSuite(args: Args, tmp: string, profileDir: string | undef
     }
     for (const c of storeCeil) log(`ceiling S3 ${c.op} ${c.objectMiB} MiB objects x${c.concurrency}: ${c.mibPerS.toFixed(0)} MiB/s`);
 
-    const suite = await runSuite({ seaweed, rig, cache, dataset: ds, spec, tmp, repeat: args.repeat, packSizeMiB: args.packSizeMiB, profileDir, log, binaries });
+    const suite = await runSuite({
+      seaweed,
+      rig,
+      cache,
+      dataset: ds,
+      spec,
+      tmp,
+      repeat: args.repeat,
+      packSizeMiB: args.packSizeMiB,
+      profileDir,
+      log,
+      binaries,
+    });
     if (rig) {
       await rig.stop();
       rig = undefined;
     }
     await seaweed.stop();
     seaweed = undefined;
-    const rows = buildRows({ suite, datasetBytes: ds.bytes, ceilingMiBps: ceiling[`${cache.mode}-${threads}`].mibPerS, storePutMiBps: storeCeil.find((c) => c.op === 'PUT')?.mibPerS, storeGetMiBps: storeCeil.find((c) => c.op === 'GET')?.mibPerS });
+    const rows = buildRows({
+      suite,
+      datasetBytes: ds.bytes,
+      ceilingMiBps: ceiling[`${cache.mode}-${threads}`].mibPerS,
+      storePutMiBps: storeCeil.find((c) => c.op === 'PUT')?.mibPerS,
+      storeGetMiBps: storeCeil.find((c) => c.op === 'GET')?.mibPerS,
+    });
     return {
       rows,
       benchMs: performance.now() - t0,
@@ -218,7 +246,14 @@ async function main(): Promise<void> {
       startedAt: startedAt.toISOString(),
       totalMs,
       parts: [...args.only],
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memBytes: os.totalmem(), node: process.version, kernel: os.release(), load1AtEnd: os.loadavg()[0] },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model,
+        memBytes: os.totalmem(),
+        node: process.version,
+        kernel: os.release(),
+        load1AtEnd: os.loadavg()[0],
+      },
       ...(suite ? { benchMs: suite.benchMs, ...suite.json } : {}),
       sections,
       ...(profileDir ? { profileDir } : {}),

@@ -58,7 +58,9 @@ function rowsOf(result: unknown): BenchRow[] | undefined {
   const rows = (result as { rows?: unknown }).rows;
   if (Array.isArray(rows)) return rows.filter((r): r is BenchRow => typeof r === 'object' && r !== null && typeof (r as BenchRow).metric === 'string');
   const flat = Object.entries(result).filter((e): e is [string, number | string] => typeof e[1] === 'number' || typeof e[1] === 'string');
-  return flat.length ? flat.map(([metric, value]) => ({ metric, value: typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value })) : undefined;
+  return flat.length
+    ? flat.map(([metric, value]) => ({ metric, value: typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value }))
+    : undefined;
 }
 
 export async function runSection(name: string, modulePath: string, exportName: string, ctx: BenchContext): Promise<SectionOutcome> {

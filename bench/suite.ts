@@ -111,7 +111,15 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
   const sw = c.seaweed;
   const assets = c.dataset.root;
   const reps = Array.from({ length: c.repeat }, (_, i) => i);
-  const target = (prefix: string) => ({ endpoint: sw.endpoint, bucket: sw.bucket, prefix, accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey, region: sw.region, cacheDir: path.join(c.tmp, `${prefix}-cache`) });
+  const target = (prefix: string) => ({
+    endpoint: sw.endpoint,
+    bucket: sw.bucket,
+    prefix,
+    accessKeyId: sw.accessKeyId,
+    secretAccessKey: sw.secretAccessKey,
+    region: sw.region,
+    cacheDir: path.join(c.tmp, `${prefix}-cache`),
+  });
   const tools: Record<string, string> = {};
   const resticLabel = (bin: string) => {
     const v = resticVersion(bin);
@@ -123,11 +131,21 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
   const refs = reps.map((i) => {
     const list: RefRun[] = [
       { name: refLabel, prefix: `restic-${i}`, tool: new Restic(target(`restic-${i}`), c.binaries.restic, refLabel), samples: empty() },
-      { name: `${refLabel} --compression off`, prefix: `restic-fast-${i}`, tool: new Restic(target(`restic-fast-${i}`), c.binaries.restic, refLabel, ['--compression', 'off']), samples: empty() },
+      {
+        name: `${refLabel} --compression off`,
+        prefix: `restic-fast-${i}`,
+        tool: new Restic(target(`restic-fast-${i}`), c.binaries.restic, refLabel, ['--compression', 'off']),
+        samples: empty(),
+      },
     ];
     if (c.binaries.systemRestic) {
       const label = resticLabel(c.binaries.systemRestic);
-      list.push({ name: label, prefix: `restic-system-${i}`, tool: new Restic(target(`restic-system-${i}`), c.binaries.systemRestic, label), samples: empty() });
+      list.push({
+        name: label,
+        prefix: `restic-system-${i}`,
+        tool: new Restic(target(`restic-system-${i}`), c.binaries.systemRestic, label),
+        samples: empty(),
+      });
     }
     if (c.binaries.rustic) {
       const label = rusticVersion(c.binaries.rustic);
@@ -152,7 +170,12 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
       nodeFlags: c.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${c.profileDir}`] : [],
     });
   const ours = reps.map((i): OursRun[] => [
-    { name: 'engine-direct (encrypted, compression auto)', prefix: `direct-${i}`, engine: engine(`direct-${i}`, 'lepton-bench-password', 'auto'), samples: empty() },
+    {
+      name: 'engine-direct (encrypted, compression auto)',
+      prefix: `direct-${i}`,
+      engine: engine(`direct-${i}`, 'lepton-bench-password', 'auto'),
+      samples: empty(),
+    },
     { name: 'engine-direct (plain, compression off)', prefix: `direct-fast-${i}`, engine: engine(`direct-fast-${i}`, undefined, 'off'), samples: empty() },
   ]);
   for (const list of refs) for (const r of list) await r.tool.init();
@@ -173,13 +196,17 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
         c.cache.prepare();
         const r = await bucket(ref.prefix, i, await ref.tool.backup(assets));
         ref.samples[key].push(r);
-        c.log(`${ref.name} ${key}${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}, data_added ${fmtMiB(r.dataAdded)}, bucket +${fmtMiB(r.bucketDelta)}`);
+        c.log(
+          `${ref.name} ${key}${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}, data_added ${fmtMiB(r.dataAdded)}, bucket +${fmtMiB(r.bucketDelta)}`,
+        );
       }
       for (const o of ours[i]) {
         c.cache.prepare();
         const d = await bucket(o.prefix, i, await o.engine.backup(assets));
         o.samples[key].push(d);
-        c.log(`${o.name} ${key}${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`);
+        c.log(
+          `${o.name} ${key}${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`,
+        );
       }
 
       if (c.rig && W) {
@@ -187,9 +214,20 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
         c.cache.prepare();
         const t = await c.rig.backup(assets, 'bench');
         const s = t.result;
-        const w = await bucket(`workflow-${i}`, i, { wallMs: t.wallMs, workerCpuS: t.workerCpuS, load1: t.load1, snapshotId: s.id, bytesRead: s.bytesRead, bytesNew: s.bytesNew, bytesUploaded: s.bytesUploaded, filesUnchanged: s.filesUnchanged });
+        const w = await bucket(`workflow-${i}`, i, {
+          wallMs: t.wallMs,
+          workerCpuS: t.workerCpuS,
+          load1: t.load1,
+          snapshotId: s.id,
+          bytesRead: s.bytesRead,
+          bytesNew: s.bytesNew,
+          bytesUploaded: s.bytesUploaded,
+          filesUnchanged: s.filesUnchanged,
+        });
         W[key].push(w);
-        c.log(`workflow ${key}${tag(i)}: ${fmtS(w.wallMs)}, worker cpu ${w.workerCpuS.toFixed(1)} s, uploaded ${fmtMiB(w.bytesUploaded)}, bucket +${fmtMiB(w.bucketDelta)}`);
+        c.log(
+          `workflow ${key}${tag(i)}: ${fmtS(w.wallMs)}, worker cpu ${w.workerCpuS.toFixed(1)} s, uploaded ${fmtMiB(w.bytesUploaded)}, bucket +${fmtMiB(w.bucketDelta)}`,
+        );
       }
     }
   };
@@ -222,7 +260,9 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
       const dv = compareTrees(expected, target);
       o.samples.restore.push({ ...d, rep: i, verify: dv });
       fs.rmSync(target, { recursive: true, force: true });
-      c.log(`${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`);
+      c.log(
+        `${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`,
+      );
     }
 
     if (c.rig && W) {
@@ -250,5 +290,10 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
 }
 
 function merge<B, R>(xs: ToolSamples<B, R>[]): ToolSamples<B, R> {
-  return { full: xs.flatMap((x) => x.full), noChange: xs.flatMap((x) => x.noChange), changed: xs.flatMap((x) => x.changed), restore: xs.flatMap((x) => x.restore) };
+  return {
+    full: xs.flatMap((x) => x.full),
+    noChange: xs.flatMap((x) => x.noChange),
+    changed: xs.flatMap((x) => x.changed),
+    restore: xs.flatMap((x) => x.restore),
+  };
 }

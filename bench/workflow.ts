@@ -129,7 +129,12 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; root:
     const cpu0 = cpuSecondsOf(pid);
     const load1 = os.loadavg()[0];
     const s = performance.now();
-    const result = (await client.workflow.execute(type, { taskQueue, workflowId: `bench-${type}-${n++}`, args: [input], workflowExecutionTimeout: '1 hour' })) as T;
+    const result = (await client.workflow.execute(type, {
+      taskQueue,
+      workflowId: `bench-${type}-${n++}`,
+      args: [input],
+      workflowExecutionTimeout: '1 hour',
+    })) as T;
     const wallMs = performance.now() - s;
     peak = Math.max(peak, peakRssOf(pid));
     return { wallMs, workerCpuS: cpuSecondsOf(pid) - cpu0, load1, result };
@@ -149,7 +154,16 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; root:
     await stopWorker();
     // ad-hoc sources and restore targets are refused outside the plan's roots: the bench's temp folder
     const roots = { sources: [o.root], targets: [o.root] };
-    const planFile = writeBenchPlan({ seaweed: o.seaweed, temporal, dir: o.dir, prefix, taskQueue: taskQueueOf(prefix), packSizeMiB: o.packSizeMiB, roots, likeRestic: true });
+    const planFile = writeBenchPlan({
+      seaweed: o.seaweed,
+      temporal,
+      dir: o.dir,
+      prefix,
+      taskQueue: taskQueueOf(prefix),
+      packSizeMiB: o.packSizeMiB,
+      roots,
+      likeRestic: true,
+    });
     const env = { ...workerEnv(o.seaweed, planFile, bundle), [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');

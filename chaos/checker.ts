@@ -30,7 +30,11 @@ export async function checkRepository(repo: Repository, ledger: Ledger, scenario
     if (present.has(id)) continue;
     ledger.broken.add(id);
     const why = invalid.get(id) ?? 'manifest missing from snapshots/';
-    ledger.find(scenario, invalid.has(id) ? 'corrupt' : 'lost', `snapshot ${id.slice(0, 12)} of ${e.asset} (committed in scenario ${e.scenario} by ${e.workflowId}): ${why}`);
+    ledger.find(
+      scenario,
+      invalid.has(id) ? 'corrupt' : 'lost',
+      `snapshot ${id.slice(0, 12)} of ${e.asset} (committed in scenario ${e.scenario} by ${e.workflowId}): ${why}`,
+    );
   }
 
   const v = await verifyRepository(repo, { readData: 1 });
@@ -44,7 +48,11 @@ export async function checkRepository(repo: Repository, ledger: Ledger, scenario
     else if (!ledger.broken.has(m[1])) bySnapshot.set(m[1], [...(bySnapshot.get(m[1]) ?? []), err]);
   }
   for (const [id, errs] of bySnapshot) {
-    ledger.find(scenario, 'verify', `${errs.length} error(s) in snapshot ${id.slice(0, 12)}, first: ${errs[0].replace(/^snapshot [0-9a-f]{32}: /, '').slice(0, 200)}`);
+    ledger.find(
+      scenario,
+      'verify',
+      `${errs.length} error(s) in snapshot ${id.slice(0, 12)}, first: ${errs[0].replace(/^snapshot [0-9a-f]{32}: /, '').slice(0, 200)}`,
+    );
   }
 
   let checked = 0;

@@ -68,7 +68,15 @@ export class Cluster {
       this.planFile,
       YAML.stringify({
         version: 1,
-        repository: { url: `s3://${BUCKET}/${REPO_PREFIX}`, endpoint: this.proxy.endpoint, region: seaweed.region, pathStyle: true, keyFile: this.keyFile, packSizeMiB: 4, pruneMinGraceHours: 0 },
+        repository: {
+          url: `s3://${BUCKET}/${REPO_PREFIX}`,
+          endpoint: this.proxy.endpoint,
+          region: seaweed.region,
+          pathStyle: true,
+          keyFile: this.keyFile,
+          packSizeMiB: 4,
+          pruneMinGraceHours: 0,
+        },
         temporal: { address: this.temporal.address, namespace: 'default', taskQueue: this.taskQueue },
         // the harness's sources and restore targets all live in its work folder
         roots: { sources: [this.o.dir], targets: [this.o.dir] },
@@ -84,7 +92,15 @@ export class Cluster {
     for (let attempt = 1; ; attempt++) {
       const [port, httpPort, metricsPort] = this.ports;
       try {
-        this.temporal = await launchTemporal({ binary: findTool('temporal'), port, httpPort, metricsPort, dbFile: this.dbFile, logFile: path.join(this.o.dir, 'temporal.log'), cwd: this.o.dir });
+        this.temporal = await launchTemporal({
+          binary: findTool('temporal'),
+          port,
+          httpPort,
+          metricsPort,
+          dbFile: this.dbFile,
+          logFile: path.join(this.o.dir, 'temporal.log'),
+          cwd: this.o.dir,
+        });
         return;
       } catch (e) {
         if (attempt >= 4 || !PORT_CLASH_PATTERN.test(String(e))) throw e;

@@ -9,15 +9,7 @@ export interface Expected {
 }
 
 export type FindingKind =
-  | 'lost'
-  | 'corrupt'
-  | 'verify'
-  | 'bad-restore-reported-ok'
-  | 'tmp-leftover'
-  | 'backup-failed'
-  | 'restore-failed'
-  | 'prune-failed'
-  | 'stuck';
+  'lost' | 'corrupt' | 'verify' | 'bad-restore-reported-ok' | 'tmp-leftover' | 'backup-failed' | 'restore-failed' | 'prune-failed' | 'stuck';
 
 /** A finding of the harness, with the scenario it showed up in (replay: same --seed). */
 export interface Finding {

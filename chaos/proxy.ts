@@ -54,31 +54,28 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
   };
 
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, fault: FaultKind | undefined) => {
-    const upReq = http.request(
-      { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (upRes) => {
-        if (fault === 'resetAfter') {
-          upRes.resume();
+    const upReq = http.request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers, agent }, (upRes) => {
+      if (fault === 'resetAfter') {
+        upRes.resume();
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      if (fault === 'truncate') {
+        let sent = false;
+        upRes.once('data', (chunk: Buffer) => {
+          sent = true;
+          res.write(chunk.subarray(0, Math.floor(chunk.length / 2)));
+          upRes.destroy();
           req.socket.destroy();
-          return;
-        }
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        if (fault === 'truncate') {
-          let sent = false;
-          upRes.once('data', (chunk: Buffer) => {
-            sent = true;
-            res.write(chunk.subarray(0, Math.floor(chunk.length / 2)));
-            upRes.destroy();
-            req.socket.destroy();
-          });
-          upRes.once('end', () => {
-            if (!sent) res.end();
-          });
-          return;
-        }
-        upRes.pipe(res);
-      },
-    );
+        });
+        upRes.once('end', () => {
+          if (!sent) res.end();
+        });
+        return;
+      }
+      upRes.pipe(res);
+    });
     upReq.on('error', () => req.socket.destroy());
     req.pipe(upReq);
   };

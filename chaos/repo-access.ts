@@ -12,7 +12,10 @@ import { SlowStore } from './slow-store';
  * proxy), a fresh Repository (no index cached from an earlier look) each time.
  */
 export async function openDirect(seaweed: Seaweed, keyFile: string, latency?: Rng): Promise<Repository> {
-  const direct = openStore({ url: `s3://${BUCKET}/${REPO_PREFIX}`, endpoint: seaweed.endpoint, region: seaweed.region, pathStyle: true }, { ...process.env, ...seaweed.env });
+  const direct = openStore(
+    { url: `s3://${BUCKET}/${REPO_PREFIX}`, endpoint: seaweed.endpoint, region: seaweed.region, pathStyle: true },
+    { ...process.env, ...seaweed.env },
+  );
   const store = latency ? new SlowStore(direct, latency) : direct;
   if (!fs.existsSync(keyFile)) throw new Error(`no repository key at ${keyFile} yet (no backup ran?)`);
   return Repository.open(store, loadKey({ keyFile }), { packSize: 4 * 1024 * 1024 });

@@ -29,12 +29,19 @@ function reportTmp(ledger: Ledger, scenario: number, keys: string[]): void {
   const kinds = new Map<string, string[]>();
   for (const k of keys) {
     const parts = k.split('/');
-    const kind = `${parts.slice(0, 2).join('/')}/*/${parts.slice(3).join('/').replace(/[0-9]+/g, 'N')}`;
+    const kind = `${parts.slice(0, 2).join('/')}/*/${parts
+      .slice(3)
+      .join('/')
+      .replace(/[0-9]+/g, 'N')}`;
     kinds.set(kind, [...(kinds.get(kind) ?? []), parts[2]]);
   }
   for (const [kind, ids] of kinds) {
     const runs = [...new Set(ids)];
-    ledger.find(scenario, 'tmp-leftover', `${ids.length} new object(s) ${kind} left after every run ended (${runs.slice(0, 4).join(', ')}${runs.length > 4 ? ', ...' : ''})`);
+    ledger.find(
+      scenario,
+      'tmp-leftover',
+      `${ids.length} new object(s) ${kind} left after every run ended (${runs.slice(0, 4).join(', ')}${runs.length > 4 ? ', ...' : ''})`,
+    );
   }
 }
 
@@ -49,7 +56,13 @@ export async function runChaos(o: ChaosOptions, print: (line: string) => void = 
   const names = o.scale >= 2 ? ['alpha', 'beta', 'gamma'] : ['alpha', 'beta'];
   const sources = new Map(names.map((n) => [n, new Source(path.join(dir, 'sources', n), rng.fork(`source-${n}`), { scale: o.scale, sharedSeed })]));
   for (const s of sources.values()) s.create();
-  const cluster = new Cluster({ dir, seed: o.seed, faultRate: o.faultRate, workers: 2, assets: names.map((n) => ({ name: n, source: path.join(dir, 'sources', n), keepLast: 3 })) });
+  const cluster = new Cluster({
+    dir,
+    seed: o.seed,
+    faultRate: o.faultRate,
+    workers: 2,
+    assets: names.map((n) => ({ name: n, source: path.join(dir, 'sources', n), keepLast: 3 })),
+  });
   const restartIn = new Set([o.scenarios > 1 ? 1 + rng.int(0, o.scenarios - 2) : 0]);
   const clock = new PruneClock();
   const seenTmp = new Set<string>();
@@ -66,10 +79,16 @@ export async function runChaos(o: ChaosOptions, print: (line: string) => void = 
       await runScenario(ctx, s);
       const repo = await openDirect(cluster.seaweed, cluster.keyFile);
       const c = await checkRepository(repo, ledger, i, dir);
-      reportTmp(ledger, i, c.tmpLeftover.filter((k) => !seenTmp.has(k)));
+      reportTmp(
+        ledger,
+        i,
+        c.tmpLeftover.filter((k) => !seenTmp.has(k)),
+      );
       c.tmpLeftover.forEach((k) => seenTmp.add(k));
       ledger.tmpLeftover = c.tmpLeftover.length;
-      log(`  check: ${c.snapshotsInRepo} snapshots in the repository, ${c.checked} restored and compared, ${c.unreported} unreported, ${c.tmpLeftover.length} tmp objects`);
+      log(
+        `  check: ${c.snapshotsInRepo} snapshots in the repository, ${c.checked} restored and compared, ${c.unreported} unreported, ${c.tmpLeftover.length} tmp objects`,
+      );
       scenarios++;
     }
   } finally {
@@ -78,7 +97,13 @@ export async function runChaos(o: ChaosOptions, print: (line: string) => void = 
     ledger.proxyRequests = cluster.proxy?.requests() ?? 0;
     await cluster.stop().catch((e: Error) => log(`stopping the stack: ${e.message}`));
   }
-  const report = summarise(ledger, o, { scenarios, workerKills: cluster.kills, serverRestarts: cluster.serverRestarts, workerExits: cluster.unexpectedExits, seconds: (Date.now() - started) / 1000 });
+  const report = summarise(ledger, o, {
+    scenarios,
+    workerKills: cluster.kills,
+    serverRestarts: cluster.serverRestarts,
+    workerExits: cluster.unexpectedExits,
+    seconds: (Date.now() - started) / 1000,
+  });
   if (!o.keep && report.fatal === 0) fs.rmSync(dir, { recursive: true, force: true });
   return { report, table: formatTable(report, ledger), ledger, dir };
 }

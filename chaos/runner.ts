@@ -42,7 +42,13 @@ const pinned = new Set<string>();
  * whether data was lost.
  */
 export async function runScenario(ctx: RunContext, s: Scenario): Promise<void> {
-  for (const e of s.edits) ctx.log(`  edit ${e.asset}: ${ctx.sources.get(e.asset)?.mutate(e.edits, e.revert ? 'revertLarge' : undefined).join(', ')}`);
+  for (const e of s.edits)
+    ctx.log(
+      `  edit ${e.asset}: ${ctx.sources
+        .get(e.asset)
+        ?.mutate(e.edits, e.revert ? 'revertLarge' : undefined)
+        .join(', ')}`,
+    );
   const handles: WorkflowHandle[] = [];
   const tag = `s${ctx.seed}-${s.index}`;
   const restoreSnapshots = ctx.ledger.live();
@@ -86,15 +92,25 @@ async function backup(ctx: RunContext, scenario: number, asset: string, workflow
     ctx.ledger.counters.backupsOk++;
     ctx.ledger.committed(r.id, { asset, scenario, workflowId, state });
     ctx.log(`  ${workflowId}: snapshot ${r.id.slice(0, 12)} (${r.files} files, uploaded ${r.bytesUploaded} B)`);
-    if (Date.now() - t0 > 60_000) ctx.log(`  ${workflowId} took ${Math.round((Date.now() - t0) / 1000)} s: ${(await historyTrouble(h)).join('; ') || 'no activity timed out or failed'}`);
+    if (Date.now() - t0 > 60_000)
+      ctx.log(`  ${workflowId} took ${Math.round((Date.now() - t0) / 1000)} s: ${(await historyTrouble(h)).join('; ') || 'no activity timed out or failed'}`);
   } catch (e) {
     await ended(ctx, scenario, h, 'backup-failed', e);
   }
 }
 
 /** A run that failed or is still running past its budget (then terminated and reported stuck). */
-async function ended(ctx: RunContext, scenario: number, h: WorkflowHandle, kind: 'backup-failed' | 'restore-failed' | 'prune-failed', e: unknown): Promise<void> {
-  const running = await h.describe().then((d) => d.status.name === 'RUNNING', () => false);
+async function ended(
+  ctx: RunContext,
+  scenario: number,
+  h: WorkflowHandle,
+  kind: 'backup-failed' | 'restore-failed' | 'prune-failed',
+  e: unknown,
+): Promise<void> {
+  const running = await h.describe().then(
+    (d) => d.status.name === 'RUNNING',
+    () => false,
+  );
   if (running) {
     await h.terminate('chaos: over its time budget').catch(() => undefined);
     ctx.ledger.find(scenario, 'stuck', `${h.workflowId} still running after ${ctx.runBudgetMs} ms (terminated)`);
@@ -120,7 +136,9 @@ async function prunePass(ctx: RunContext, scenario: number, p: PruneStep): Promi
     const r = await prune(repo, { graceMs: p.graceMs, minGraceMs: 0, now: ctx.clock.now(), repackBelow: DEFAULT_REPACK_BELOW });
     ctx.ledger.counters.prunes++;
     ctx.ledger.counters.packsDeleted += r.deleted.length;
-    ctx.log(`  prune (after waiting up to ${p.advanceMs} ms, grace ${p.graceMs} ms${p.forget ? `, forget ${p.forget.asset} keepLast ${p.forget.keepLast}` : ''}): marked ${r.marked.length}, unmarked ${r.unmarked.length}, deleted ${r.deleted.length}, repacked ${r.repacked.length}`);
+    ctx.log(
+      `  prune (after waiting up to ${p.advanceMs} ms, grace ${p.graceMs} ms${p.forget ? `, forget ${p.forget.asset} keepLast ${p.forget.keepLast}` : ''}): marked ${r.marked.length}, unmarked ${r.unmarked.length}, deleted ${r.deleted.length}, repacked ${r.repacked.length}`,
+    );
   } catch (e) {
     if (/no repository key/.test(String(e)) || /no repository at/.test(String(e))) return;
     ctx.ledger.find(scenario, 'prune-failed', `in-process prune: ${failureText(e).split('\n')[0].slice(0, 300)}`);
@@ -141,7 +159,9 @@ async function pruneRun(ctx: RunContext, scenario: number, graceHours: number, w
     ctx.ledger.forget(r.forgotten.flatMap((f) => f.forgotten));
     ctx.ledger.counters.prunes++;
     ctx.ledger.counters.packsDeleted += r.prune.deleted;
-    ctx.log(`  ${workflowId} (graceHours ${graceHours}): forgot ${r.forgotten.flatMap((f) => f.forgotten).length}, marked ${r.prune.marked}, deleted ${r.prune.deleted}`);
+    ctx.log(
+      `  ${workflowId} (graceHours ${graceHours}): forgot ${r.forgotten.flatMap((f) => f.forgotten).length}, marked ${r.prune.marked}, deleted ${r.prune.deleted}`,
+    );
   } catch (e) {
     // the forget step may have run before the failure: learn what it forgot from the history
     ctx.ledger.forget(await forgottenFromHistory(h));
@@ -186,7 +206,12 @@ async function restore(ctx: RunContext, scenario: number, snapshotId: string, ki
     }
     const { diffs, mtimeDrift } = compareTreeState(exp.state, readTreeState(target));
     ctx.ledger.mtimeDrift += mtimeDrift;
-    if (diffs.length) ctx.ledger.find(scenario, 'bad-restore-reported-ok', `${workflowId} of snapshot ${snapshotId.slice(0, 12)} reported "${r.summary}" but: ${diffs.join('; ')}`);
+    if (diffs.length)
+      ctx.ledger.find(
+        scenario,
+        'bad-restore-reported-ok',
+        `${workflowId} of snapshot ${snapshotId.slice(0, 12)} reported "${r.summary}" but: ${diffs.join('; ')}`,
+      );
     ctx.log(`  ${workflowId}: restored ${snapshotId.slice(0, 12)}${diffs.length ? ` WRONG CONTENT (${diffs.length} diffs)` : ', identical'}`);
   } catch (e) {
     if (!ctx.ledger.forgotten.has(snapshotId)) await ended(ctx, scenario, h, 'restore-failed', e);
@@ -202,14 +227,22 @@ async function resumedElsewhere(h: WorkflowHandle): Promise<boolean> {
   try {
     const events = (await h.fetchHistory()).events ?? [];
     const batchIds = new Set(events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'restoreBatch').map((e) => String(e.eventId)));
-    return events.some((e) => batchIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) && (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+    return events.some(
+      (e) => batchIds.has(String(e.activityTaskStartedEventAttributes?.scheduledEventId)) && (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
+    );
   } catch {
     return false;
   }
 }
 
 /** Wait (up to waitMs) until a worker runs only batch activities of these runs, then kill -9 it. */
-async function killBatchWorker(ctx: RunContext, handles: WorkflowHandle[], targets: WorkflowHandle[] | 'all', batchType: string, waitMs: number): Promise<boolean> {
+async function killBatchWorker(
+  ctx: RunContext,
+  handles: WorkflowHandle[],
+  targets: WorkflowHandle[] | 'all',
+  batchType: string,
+  waitMs: number,
+): Promise<boolean> {
   const started = Date.now();
   const deadline = started + waitMs;
   const seen = new Set<string>();
@@ -224,7 +257,10 @@ async function killBatchWorker(ctx: RunContext, handles: WorkflowHandle[], targe
     const pid = pickBatchOnlyWorker(acts, ids, batchType, pids, ready);
     if (pid !== undefined) {
       const slot = pids.indexOf(pid);
-      const what = acts.filter((a) => a.pid === pid).map((a) => a.type).join(', ');
+      const what = acts
+        .filter((a) => a.pid === pid)
+        .map((a) => a.type)
+        .join(', ');
       if (!(await ctx.cluster.killWorker(pid))) return false;
       ctx.log(`  kill -9 worker ${slot} (pid ${pid}) while it runs ${what}`);
       // a short step may have been handed to it between the look and the kill

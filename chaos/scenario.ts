@@ -60,7 +60,8 @@ export function generateScenario(rng: Rng, index: number, o: GenerateOptions): S
     prunes.push({ delayMs: at + rng.int(300, 3000), advanceMs: 60_000, graceMs: 5000 });
   }
   const pruneWorkflows = rng.chance(0.3) ? [{ delayMs: rng.int(0, 5000), graceHours: rng.pick([0, 0.0005]) }] : [];
-  const restores = index === 0 ? [] : Array.from({ length: rng.int(1, 2) }, () => ({ delayMs: rng.int(0, 4000), pick: rng.int(0, 1e6), killBatchWorker: rng.chance(0.6) }));
+  const restores =
+    index === 0 ? [] : Array.from({ length: rng.int(1, 2) }, () => ({ delayMs: rng.int(0, 4000), pick: rng.int(0, 1e6), killBatchWorker: rng.chance(0.6) }));
   const kills = Array.from({ length: rng.int(0, 1) + (rng.chance(0.3 * o.scale) ? 1 : 0) }, () => ({ delayMs: rng.int(300, 5000) }));
   const serverRestart = o.restartIn.has(index) ? { delayMs: rng.int(1000, 5000), downMs: rng.int(500, 3000) } : undefined;
   return { index, edits, backups, prunes, pruneWorkflows, restores, kills, ...(serverRestart ? { serverRestart } : {}), ...(race ? { race } : {}) };

@@ -55,7 +55,8 @@ export class Source {
   private files(sub: string): string[] {
     const dir = path.join(this.root, sub);
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    return fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .map((n) => path.join(dir, n))
       .filter((p) => fs.lstatSync(p).isFile());
   }
@@ -64,11 +65,27 @@ export class Source {
   mutate(edits: number, forced?: 'revertLarge'): string[] {
     const did: string[] = [];
     for (let i = 0; i < edits; i++) {
-      const kind = forced ?? this.rng.pick(['editSmall', 'addSmall', 'deleteSmall', 'rewriteLarge', 'rewriteLarge', 'revertLarge', 'revertLarge', 'appendLarge', 'chmod', 'touch', 'symlink', 'mkdir'] as const);
+      const kind =
+        forced ??
+        this.rng.pick([
+          'editSmall',
+          'addSmall',
+          'deleteSmall',
+          'rewriteLarge',
+          'rewriteLarge',
+          'revertLarge',
+          'revertLarge',
+          'appendLarge',
+          'chmod',
+          'touch',
+          'symlink',
+          'mkdir',
+        ] as const);
       const small = this.files('data');
       const large = this.files('models');
       if (kind === 'editSmall' && small.length) this.writeSmall(this.rng.pick(small));
-      else if (kind === 'addSmall' || (kind === 'editSmall' && !small.length)) this.writeSmall(path.join(this.root, 'data', `shard-${this.rng.int(0, 3)}`, `n-${this.serial++}.json`));
+      else if (kind === 'addSmall' || (kind === 'editSmall' && !small.length))
+        this.writeSmall(path.join(this.root, 'data', `shard-${this.rng.int(0, 3)}`, `n-${this.serial++}.json`));
       else if (kind === 'deleteSmall' && small.length > 1) fs.rmSync(this.rng.pick(small));
       else if (kind === 'rewriteLarge' && large.length) this.writeLarge(this.rng.pick(large), this.rng.int(2 * MiB, 6 * MiB), this.rng.int(1, 1e9));
       // content of an older (maybe forgotten, maybe marked) snapshot comes back: dedup meets prune
@@ -80,7 +97,8 @@ export class Source {
       else if (kind === 'touch' && small.length) {
         const t = new Date(Date.UTC(2020, 0, 1) + this.rng.int(0, 1e9) * 100);
         fs.utimesSync(this.rng.pick(small), t, t);
-      } else if (kind === 'symlink') fs.symlinkSync(this.rng.pick(['../run.sh', 'missing-target', '/etc/hostname']), path.join(this.root, 'data', `link-${this.serial++}`));
+      } else if (kind === 'symlink')
+        fs.symlinkSync(this.rng.pick(['../run.sh', 'missing-target', '/etc/hostname']), path.join(this.root, 'data', `link-${this.serial++}`));
       else if (kind === 'mkdir') fs.mkdirSync(path.join(this.root, 'data', `dir-${this.serial++}`, 'deep'), { recursive: true });
       did.push(kind);
     }

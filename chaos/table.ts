@@ -17,7 +17,11 @@ export interface ChaosReport {
   seconds: number;
 }
 
-export function summarise(ledger: Ledger, o: ChaosOptions, extra: { scenarios: number; workerKills: number; serverRestarts: number; workerExits: number; seconds: number }): ChaosReport {
+export function summarise(
+  ledger: Ledger,
+  o: ChaosOptions,
+  extra: { scenarios: number; workerKills: number; serverRestarts: number; workerExits: number; seconds: number },
+): ChaosReport {
   return {
     options: o,
     ...extra,
@@ -37,7 +41,10 @@ export function formatTable(r: ChaosReport, ledger: Ledger): string {
   const faultTotal = random.reduce((n, k) => n + (ledger.faults[k] ?? 0), 0);
   const pct = ledger.proxyRequests ? ` = ${((100 * faultTotal) / ledger.proxyRequests).toFixed(1)} %` : '';
   const rows: [string, string][] = [
-    ['command', `npm run chaos -- --seed ${r.options.seed} --scale ${r.options.scale} --scenarios ${r.options.scenarios}${r.options.faultRate !== 0.1 ? ` --fault-rate ${r.options.faultRate}` : ''}`],
+    [
+      'command',
+      `npm run chaos -- --seed ${r.options.seed} --scale ${r.options.scale} --scenarios ${r.options.scenarios}${r.options.faultRate !== 0.1 ? ` --fault-rate ${r.options.faultRate}` : ''}`,
+    ],
     ['scenarios', String(r.scenarios)],
     ['proxy requests', String(ledger.proxyRequests)],
     ['faults injected', `${faultTotal}${pct} (${faults})`],
@@ -49,7 +56,10 @@ export function formatTable(r: ChaosReport, ledger: Ledger): string {
     ['snapshots committed', String(r.snapshotsCommitted)],
     ['snapshots forgotten', String(c.snapshotsForgotten)],
     ['prunes / packs deleted', `${c.prunes} / ${c.packsDeleted}`],
-    ['restores by workflow / ok', `${c.restoresByWorkflow} / ${c.restoresByWorkflowOk} (batch worker killed: ${c.restoreBatchKills}, resumed by a new attempt: ${c.restoresResumed})`],
+    [
+      'restores by workflow / ok',
+      `${c.restoresByWorkflow} / ${c.restoresByWorkflowOk} (batch worker killed: ${c.restoreBatchKills}, resumed by a new attempt: ${c.restoresResumed})`,
+    ],
     ['restores checked', String(c.restoresChecked)],
     ['snapshots lost', String(r.lost)],
     ['snapshots corrupt', String(r.corrupt)],

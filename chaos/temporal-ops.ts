@@ -66,7 +66,13 @@ export async function runningActivities(handles: WorkflowHandle[]): Promise<{ ac
         if (a.state !== STARTED) continue;
         const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity ?? '')?.[1]);
         const progress = decodeHeartbeat(a.heartbeatDetails?.payloads?.[0]?.data);
-        out.push({ workflowId: h.workflowId, activityId: a.activityId ?? '', type: a.activityType?.name ?? '?', pid: Number.isFinite(pid) ? pid : undefined, ...(progress ? { progress } : {}) });
+        out.push({
+          workflowId: h.workflowId,
+          activityId: a.activityId ?? '',
+          type: a.activityType?.name ?? '?',
+          pid: Number.isFinite(pid) ? pid : undefined,
+          ...(progress ? { progress } : {}),
+        });
       }
     } catch {
       open++; // server restarting: nothing known right now
@@ -80,7 +86,13 @@ export async function runningActivities(handles: WorkflowHandle[]): Promise<{ ac
  * (over every run): killing it costs one batch heartbeat timeout (20 s) instead of a short
  * step's 2 minutes.
  */
-export function pickBatchOnlyWorker(acts: RunningActivity[], targets: Set<string>, batchType: string, pids: number[], ready: (a: RunningActivity) => boolean = () => true): number | undefined {
+export function pickBatchOnlyWorker(
+  acts: RunningActivity[],
+  targets: Set<string>,
+  batchType: string,
+  pids: number[],
+  ready: (a: RunningActivity) => boolean = () => true,
+): number | undefined {
   for (const pid of pids) {
     const mine = acts.filter((a) => a.pid === pid);
     if (!mine.some((a) => a.type === batchType && targets.has(a.workflowId) && ready(a))) continue;
@@ -103,7 +115,10 @@ export async function failOrphanedShortSteps(client: Client, handles: WorkflowHa
   for (const a of acts) {
     if (a.pid !== deadPid || BATCH_TYPES.has(a.type)) continue;
     try {
-      await client.activity.fail({ workflowId: a.workflowId, activityId: a.activityId }, new Error(`chaos: worker ${deadPid} was killed while running ${a.type}`));
+      await client.activity.fail(
+        { workflowId: a.workflowId, activityId: a.activityId },
+        new Error(`chaos: worker ${deadPid} was killed while running ${a.type}`),
+      );
       out.push(`${a.type} of ${a.workflowId}`);
     } catch {
       // finished or retried meanwhile
@@ -116,7 +131,11 @@ export async function failOrphanedShortSteps(client: Client, handles: WorkflowHa
 export async function historyTrouble(h: WorkflowHandle): Promise<string[]> {
   try {
     const events = (await h.fetchHistory()).events ?? [];
-    const names = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?']));
+    const names = new Map(
+      events
+        .filter((e) => e.activityTaskScheduledEventAttributes)
+        .map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes?.activityType?.name ?? '?']),
+    );
     const out: string[] = [];
     for (const e of events) {
       const t = e.activityTaskTimedOutEventAttributes;

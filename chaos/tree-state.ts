@@ -28,7 +28,8 @@ export function readTreeState(root: string): TreeState {
       else if (st.isDirectory()) {
         out[r] = { type: 'dir', ...base };
         walk(abs, r);
-      } else if (st.isFile()) out[r] = { type: 'file', ...base, size: Number(st.size), sha256: createHash('sha256').update(fs.readFileSync(abs)).digest('hex') };
+      } else if (st.isFile())
+        out[r] = { type: 'file', ...base, size: Number(st.size), sha256: createHash('sha256').update(fs.readFileSync(abs)).digest('hex') };
       else out[r] = { type: 'other', ...base };
     }
   };
@@ -67,7 +68,8 @@ export function compareTreeState(expected: TreeState, actual: TreeState, limit =
       continue;
     }
     if (a.type !== e.type) add(`${p}: type ${a.type}, expected ${e.type}`);
-    else if (e.type === 'file' && (a.size !== e.size || a.sha256 !== e.sha256)) add(`${p}: content differs (size ${a.size}, expected ${e.size}${a.sha256 === e.sha256 ? '' : ', digest differs'})`);
+    else if (e.type === 'file' && (a.size !== e.size || a.sha256 !== e.sha256))
+      add(`${p}: content differs (size ${a.size}, expected ${e.size}${a.sha256 === e.sha256 ? '' : ', digest differs'})`);
     else if (e.type === 'symlink' && a.target !== e.target) add(`${p}: link target ${a.target}, expected ${e.target}`);
     if (a.mode !== e.mode) add(`${p}: mode ${a.mode.toString(8)}, expected ${e.mode.toString(8)}`);
     const dt = BigInt(a.mtimeNs) - BigInt(e.mtimeNs);

@@ -7,7 +7,10 @@ const { bundleWorkflowCode } = require('@temporalio/worker');
 
 (async () => {
   const out = path.join(__dirname, '..', 'dist', 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, '..', 'dist', 'src', 'workflows', 'index.js'), logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} } });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.join(__dirname, '..', 'dist', 'src', 'workflows', 'index.js'),
+    logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} },
+  });
   fs.writeFileSync(out, code);
 })().catch((e) => {
   console.error(e);

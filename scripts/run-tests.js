@@ -21,7 +21,10 @@ function collect(dir) {
   });
 }
 
-const files = dirs.flatMap((d) => collect(path.join(outDir, 'test', d))).filter((f) => !filter || f.includes(filter)).sort();
+const files = dirs
+  .flatMap((d) => collect(path.join(outDir, 'test', d)))
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);

@@ -50,7 +50,9 @@ export class PathPolicy {
     const p = realPath(source);
     if (this.declaredSources.some((d) => d.path === p)) return p;
     if (!this.sourceRoots.some((r) => isWithin(p, r.path))) {
-      throw new BadInputError(`${field}: ${source} is outside the plan's allowed roots for ad-hoc backup sources (roots.sources: ${this.list(this.sourceRoots)})`);
+      throw new BadInputError(
+        `${field}: ${source} is outside the plan's allowed roots for ad-hoc backup sources (roots.sources: ${this.list(this.sourceRoots)})`,
+      );
     }
     return p;
   }
@@ -62,7 +64,9 @@ export class PathPolicy {
     const declared = this.declaredTargets.some((d) => d.path === p);
     const roots = this.targetRoots.filter((r) => isWithin(p, r.path));
     if (!declared && roots.length === 0) {
-      throw new BadInputError(`${field}: ${target} is outside the plan's allowed roots for restore targets (roots.targets: ${this.list(this.targetRoots)}) and is no site's restore target`);
+      throw new BadInputError(
+        `${field}: ${target} is outside the plan's allowed roots for restore targets (roots.targets: ${this.list(this.targetRoots)}) and is no site's restore target`,
+      );
     }
     const me: NamedPath = { field, path: p };
     for (const f of this.protectedFolders) {

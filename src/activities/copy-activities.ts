@@ -17,7 +17,12 @@ export interface CopyDeps {
   openTarget?: (name: string) => Promise<Repository>;
 }
 
-const CopyOne = z.object({ target: nameSchema('must name a copy target of the plan (copyTargets)'), snapshot: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters') }).strict();
+const CopyOne = z
+  .object({
+    target: nameSchema('must name a copy target of the plan (copyTargets)'),
+    snapshot: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters'),
+  })
+  .strict();
 
 /** Copies to a second repository: choose the snapshots, then copy them one by one. */
 export function createCopyActivities({ plan, repo, openTarget }: CopyDeps) {
@@ -36,7 +41,11 @@ export function createCopyActivities({ plan, repo, openTarget }: CopyDeps) {
       return mapFailure(async () => {
         const input = parseOrThrow(CopyInputSchema, raw, 'copy input');
         const dst = await target(input.target);
-        const sel: CopySelection = Array.isArray(input.snapshots) ? { ids: input.snapshots } : input.snapshots === 'latest' ? { latest: true, asset: input.asset } : { allMissing: true, asset: input.asset };
+        const sel: CopySelection = Array.isArray(input.snapshots)
+          ? { ids: input.snapshots }
+          : input.snapshots === 'latest'
+            ? { latest: true, asset: input.asset }
+            : { allMissing: true, asset: input.asset };
         return selectForCopy(repo, dst, sel);
       });
     },

@@ -125,7 +125,15 @@ export function createActivities(deps: ActivityDeps) {
       return mapFailure(async () => {
         const { backupId, snapshotId } = parseOrThrow(CommitInputSchema, raw, 'commit input');
         const m = await commitBackup(repo, backupId, { snapshotId });
-        metrics?.backupCommitted({ asset: m.asset, files: m.stats.files, bytes: m.stats.bytes, bytesRead: m.stats.bytesRead, bytesUploaded: m.stats.bytesUploaded, startedAt: m.time, at: Date.now() });
+        metrics?.backupCommitted({
+          asset: m.asset,
+          files: m.stats.files,
+          bytes: m.stats.bytes,
+          bytesRead: m.stats.bytesRead,
+          bytesUploaded: m.stats.bytesUploaded,
+          startedAt: m.time,
+          at: Date.now(),
+        });
         Context.current().log.info('snapshot committed', { snapshotId: m.id, asset: m.asset, bytesUploaded: m.stats.bytesUploaded });
         return summarise(m);
       });
@@ -168,7 +176,8 @@ export function createActivities(deps: ActivityDeps) {
               : { latest: true as const }
             : { id: input.snapshot };
         const summary = await planRestore(repo, { restoreId: input.restoreId, asset: input.asset, snapshot, target: input.target, paths: input.paths });
-        if (summary.warnings?.length) Context.current().log.warn(`restore to ${summary.target}: metadata this worker cannot restore`, { warnings: summary.warnings });
+        if (summary.warnings?.length)
+          Context.current().log.warn(`restore to ${summary.target}: metadata this worker cannot restore`, { warnings: summary.warnings });
         return summary;
       });
     },

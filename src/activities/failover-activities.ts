@@ -60,7 +60,6 @@ export interface FailoverActivityDeps {
   metrics?: MetricsSink;
 }
 
-
 /** Heartbeat every second while `fn` runs, so a killed worker is noticed within the heartbeat timeout. */
 async function beating<T>(fn: () => Promise<T>): Promise<T> {
   const ctx = Context.current();
@@ -86,7 +85,13 @@ function healthSummary(r: HealthReport, filesVerified: string[] = []): HealthSum
     ok: r.ok,
     ...(r.healthyAt ? { healthyAt: r.healthyAt } : {}),
     durationMs: r.durationMs,
-    checks: r.results.map((c) => ({ name: c.name, ok: c.ok, attempts: c.attempts, durationMs: c.durationMs, ...(c.last.error ? { error: c.last.error } : {}) })),
+    checks: r.results.map((c) => ({
+      name: c.name,
+      ok: c.ok,
+      attempts: c.attempts,
+      durationMs: c.durationMs,
+      ...(c.last.error ? { error: c.last.error } : {}),
+    })),
     filesVerified,
   };
 }
@@ -115,12 +120,20 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
   };
 
   /** Run health checks with snapshot checksums resolved from the repository; throws HealthCheckFailed. */
-  async function runChecks(what: string, checks: HealthCheck[], site: Site, side: 'primary' | 'standby' | 'drill', snapshots: { asset: string; id: string }[], signal: AbortSignal): Promise<HealthReport> {
+  async function runChecks(
+    what: string,
+    checks: HealthCheck[],
+    site: Site,
+    side: 'primary' | 'standby' | 'drill',
+    snapshots: { asset: string; id: string }[],
+    signal: AbortSignal,
+  ): Promise<HealthReport> {
     const resolver = snapshotFileResolver(repo, snapshots, targetsOf(site, side));
     const resolved = await resolveHealthChecks(checks, resolver);
     const ctx = Context.current();
     const report = await waitUntilHealthy(resolved, { signal, onAttempt: (name, n, a) => ctx.heartbeat({ check: name, attempt: n, ok: a.ok }) });
-    if (!report.ok) throw ApplicationFailure.create({ message: `${what}: ${describeHealthFailure(report)}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
+    if (!report.ok)
+      throw ApplicationFailure.create({ message: `${what}: ${describeHealthFailure(report)}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
     return report;
   }
 
@@ -130,23 +143,34 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
       return mapFailure(async () => {
         const i = parseOrThrow(IncidentInputSchema, raw, 'incident');
         if (i.faultInjection && !faultsAllowed()) {
-          throw new BadInputError('faultInjection: refused; this worker does not allow fault injection (start it with LEPTON_DR_ALLOW_FAULT_INJECTION=1, tests only)');
+          throw new BadInputError(
+            'faultInjection: refused; this worker does not allow fault injection (start it with LEPTON_DR_ALLOW_FAULT_INJECTION=1, tests only)',
+          );
         }
         const site = sites.get(i.site);
         const trafficOn = (await traffic.resolve(site.name, await switcherOf(site).current())).side;
         if (i.mode === 'drill' && !site.drill) throw new BadInputError(`mode: site ${site.name} has no "drill" section (drill.targetDir) in the plan`);
         if (i.mode !== 'failback' && site.standby.restore.length === 0) throw new BadInputError(`site ${site.name}: standby.restore lists no asset to restore`);
         if ((i.mode === 'planned' || i.mode === 'unplanned') && trafficOn === 'standby') {
-          throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the standby; fail back first`, type: FailureType.WrongSide, nonRetryable: true });
+          throw ApplicationFailure.create({
+            message: `site ${site.name}: traffic is already on the standby; fail back first`,
+            type: FailureType.WrongSide,
+            nonRetryable: true,
+          });
         }
         if (i.mode === 'failback') {
           if (site.primary.restore.length === 0) throw new BadInputError(`site ${site.name}: primary.restore lists no asset to restore`);
           if (trafficOn === 'primary' && !i.force) {
-            throw ApplicationFailure.create({ message: `site ${site.name}: traffic is already on the primary; nothing to fail back (force: true to run anyway)`, type: FailureType.WrongSide, nonRetryable: true });
+            throw ApplicationFailure.create({
+              message: `site ${site.name}: traffic is already on the primary; nothing to fail back (force: true to run anyway)`,
+              type: FailureType.WrongSide,
+              nonRetryable: true,
+            });
           }
           const from = i.from ?? site.failback.from;
           const missing = site.primary.restore.filter((r) => !site.standby.restore.some((s) => s.asset === r.asset)).map((r) => r.asset);
-          if (from === 'standby' && missing.length) throw new BadInputError(`site ${site.name}: failback from the standby needs standby.restore entries for ${missing.join(', ')}`);
+          if (from === 'standby' && missing.length)
+            throw new BadInputError(`site ${site.name}: failback from the standby needs standby.restore entries for ${missing.join(', ')}`);
         }
         const side = (s: 'primary' | 'standby') => ({
           ...(site[s].upstream ? { upstream: site[s].upstream } : {}),
@@ -175,7 +199,8 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
     /** Tests: fail the step named. Refused unless the worker runs with LEPTON_DR_ALLOW_FAULT_INJECTION=1. */
     async injectFault(raw: FaultInput): Promise<void> {
       const { step } = parseOrThrow(FaultInputSchema, raw, 'fault');
-      if (!faultsAllowed()) throw ApplicationFailure.create({ message: 'fault injection is not allowed on this worker', type: FailureType.BadInput, nonRetryable: true });
+      if (!faultsAllowed())
+        throw ApplicationFailure.create({ message: 'fault injection is not allowed on this worker', type: FailureType.BadInput, nonRetryable: true });
       Context.current().log.warn('injecting a fault', { step });
       throw ApplicationFailure.create({ message: `injected fault at step "${step}"`, type: FailureType.InjectedFault, nonRetryable: true });
     },
@@ -189,8 +214,18 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         const action = site[i.side][i.action];
         if (!action) return { ok: true, target: '-', durationMs: 0, detail: `no ${i.action} action configured for the ${i.side}`, attempt: attempt() };
         const r = await runAction(action, { signal });
-        if (!r.ok) throw ApplicationFailure.create({ message: `${i.action} of the ${i.side} of ${site.name} failed: ${r.target}: ${r.error}`, type: FailureType.ActionFailed });
-        return { ok: true, target: r.target, durationMs: r.durationMs, detail: `${r.target} -> ${r.status ?? `exit ${r.exitCode}`} in ${r.durationMs} ms`, attempt: attempt() };
+        if (!r.ok)
+          throw ApplicationFailure.create({
+            message: `${i.action} of the ${i.side} of ${site.name} failed: ${r.target}: ${r.error}`,
+            type: FailureType.ActionFailed,
+          });
+        return {
+          ok: true,
+          target: r.target,
+          durationMs: r.durationMs,
+          detail: `${r.target} -> ${r.status ?? `exit ${r.exitCode}`} in ${r.durationMs} ms`,
+          attempt: attempt(),
+        };
       });
     },
 
@@ -253,7 +288,12 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
           for (const [key, ref] of refs) {
             const want = await fromRepo.sha256Of(ref);
             const got = await sha256File(`${targetOf(site, 'drill', ref.asset)}/${ref.path}`);
-            if (want !== got) throw ApplicationFailure.create({ message: `drill copy of ${key}: SHA-256 ${got.slice(0, 12)} differs from the snapshot's ${want.slice(0, 12)}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
+            if (want !== got)
+              throw ApplicationFailure.create({
+                message: `drill copy of ${key}: SHA-256 ${got.slice(0, 12)} differs from the snapshot's ${want.slice(0, 12)}`,
+                type: FailureType.HealthCheckFailed,
+                nonRetryable: true,
+              });
             files.push(key);
           }
         }
@@ -281,7 +321,11 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         const site = sites.get(i.site);
         const on = await switcherOf(site).current();
         if (on !== i.expect && on !== 'unknown') {
-          throw ApplicationFailure.create({ message: `site ${site.name}: the switcher reports traffic on the ${on}, expected the ${i.expect}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
+          throw ApplicationFailure.create({
+            message: `site ${site.name}: the switcher reports traffic on the ${on}, expected the ${i.expect}`,
+            type: FailureType.HealthCheckFailed,
+            nonRetryable: true,
+          });
         }
         const r = await runChecks(`traffic path of ${site.name}`, site.trafficChecks, site, i.expect, i.snapshots, signal);
         return { ...healthSummary(r), attempt: attempt() };
@@ -295,8 +339,26 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         const key = await reports.write(report);
         const { site, mode } = report.incident;
         if (report.outcome !== 'running') {
-          const figures = { event: 'dr.failover_finished', site, mode, reportId: report.id, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, met: report.met };
-          deps.metrics?.failoverFinished({ site, mode, outcome: report.outcome, rtoMs: report.rtoMs, rpoMs: report.rpoMs, objectives: report.objectives, at: Date.now() });
+          const figures = {
+            event: 'dr.failover_finished',
+            site,
+            mode,
+            reportId: report.id,
+            outcome: report.outcome,
+            rtoMs: report.rtoMs,
+            rpoMs: report.rpoMs,
+            objectives: report.objectives,
+            met: report.met,
+          };
+          deps.metrics?.failoverFinished({
+            site,
+            mode,
+            outcome: report.outcome,
+            rtoMs: report.rtoMs,
+            rpoMs: report.rpoMs,
+            objectives: report.objectives,
+            at: Date.now(),
+          });
           log.info(figures, summarise(report));
           if (report.warnings.length) {
             log.warn({ ...figures, event: 'dr.objective_missed', warnings: report.warnings }, `site ${site}: ${report.warnings.join('; ')}`);
@@ -340,7 +402,8 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
         }
         // sites with only a prediction section: no failover readiness to measure, but a row all the same
         for (const entry of plan.sites) {
-          if (typeof entry.name === 'string' && entry.prediction !== undefined && !isFailoverSite(entry)) out.push({ site: entry.name, predictionOnly: true, snapshots: [] });
+          if (typeof entry.name === 'string' && entry.prediction !== undefined && !isFailoverSite(entry))
+            out.push({ site: entry.name, predictionOnly: true, snapshots: [] });
         }
         return out;
       });

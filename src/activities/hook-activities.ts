@@ -15,8 +15,16 @@ const HookInput = z
     asset: nameSchema(),
     hook: z.enum(['preBackup', 'postBackup', 'postRestore']),
     outcome: z.enum(['success', 'failure', 'cancelled']).optional(),
-    snapshotId: z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters').optional(),
-    target: z.string().min(1).max(4096).refine((p) => p.startsWith('/'), 'must be an absolute path').optional(),
+    snapshotId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters')
+      .optional(),
+    target: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((p) => p.startsWith('/'), 'must be an absolute path')
+      .optional(),
     error: z.string().max(500).optional(),
   })
   .strict();
@@ -41,7 +49,16 @@ export function createHookActivities({ plan }: HookDeps) {
         clearInterval(beat);
       }
       if (!r) return null;
-      const fields = { hook: r.hook, asset: r.asset, outcome: e.outcome, target: r.target, status: r.status, exitCode: r.exitCode, durationMs: r.durationMs, output: r.outputTail };
+      const fields = {
+        hook: r.hook,
+        asset: r.asset,
+        outcome: e.outcome,
+        target: r.target,
+        status: r.status,
+        exitCode: r.exitCode,
+        durationMs: r.durationMs,
+        output: r.outputTail,
+      };
       if (r.ok) ctx.log.info(`${e.hook} hook of ${e.asset} succeeded`, fields);
       else ctx.log.warn(`${e.hook} hook of ${e.asset} failed: ${r.error}`, fields);
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`${e.hook} hook cancelled`);

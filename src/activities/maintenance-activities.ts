@@ -26,7 +26,6 @@ export interface MaintenanceDeps {
   metrics?: MetricsSink;
 }
 
-
 /** Repository maintenance: retention (forget), two-phase prune, verification. */
 export function createMaintenanceActivities({ plan, repo, metrics }: MaintenanceDeps) {
   return {
@@ -44,7 +43,9 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async pruneRepository(raw: PruneRepositoryInput): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted' | 'repacked'> & { marked: number; unmarked: number; deleted: number; repacked: number }> {
+    async pruneRepository(
+      raw: PruneRepositoryInput,
+    ): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted' | 'repacked'> & { marked: number; unmarked: number; deleted: number; repacked: number }> {
       return mapFailure(async () => {
         const input = parseOrThrow(PruneRepositoryInputSchema, raw, 'prune input');
         const ctx = Context.current();
@@ -55,8 +56,15 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
           repackBelow: plan.repository.repackBelow,
           onProgress: (p) => ctx.heartbeat(p),
         });
-        ctx.log.info('prune finished', { marked: r.marked.length, deleted: r.deleted.length, bytesFreed: r.bytesFreed, repacked: r.repacked.length, repackedBytes: r.repackedBytes });
-        if (!input.dryRun) metrics?.pruneFinished({ bytesFreed: r.bytesFreed, packsDeleted: r.deleted.length, packsMarked: r.marked.length, blocked: Boolean(r.blocked) });
+        ctx.log.info('prune finished', {
+          marked: r.marked.length,
+          deleted: r.deleted.length,
+          bytesFreed: r.bytesFreed,
+          repacked: r.repacked.length,
+          repackedBytes: r.repackedBytes,
+        });
+        if (!input.dryRun)
+          metrics?.pruneFinished({ bytesFreed: r.bytesFreed, packsDeleted: r.deleted.length, packsMarked: r.marked.length, blocked: Boolean(r.blocked) });
         if (r.blocked) ctx.log.warn('prune deleted nothing', { reason: r.blocked });
         if (r.invalidSnapshots.length) ctx.log.warn('snapshots failed their signature; their data is kept', { invalid: r.invalidSnapshots.slice(0, 20) });
         return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length, repacked: r.repacked.length };
@@ -67,7 +75,10 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       return mapFailure(async () => {
         const { asset } = parseOrThrow(StatsInputSchema, raw, 'stats input');
         const ctx = Context.current();
-        const r = await repositoryStats(repo, { pricing: plan.repository.pricing, onProgress: (done, total) => ctx.heartbeat({ phase: 'snapshots', done, total }) });
+        const r = await repositoryStats(repo, {
+          pricing: plan.repository.pricing,
+          onProgress: (done, total) => ctx.heartbeat({ phase: 'snapshots', done, total }),
+        });
         const assets = asset ? r.assets.filter((a) => a.asset === asset) : r.assets;
         const growth = asset ? r.growth.filter((g) => g.asset === asset) : r.growth;
         const omitted = Math.max(0, growth.length - STATS_GROWTH_ROWS);

@@ -7,5 +7,13 @@ export interface MetricsSink {
   restoreFinished(e: { files: number; bytes: number }): void;
   verifyFinished(e: { errors: number; packsRead: number; bytesRead: number; at: number }): void;
   pruneFinished(e: { bytesFreed: number; packsDeleted: number; packsMarked: number; blocked: boolean }): void;
-  failoverFinished(e: { site: string; mode: string; outcome: string; rtoMs: number | null; rpoMs: number | null; objectives: { rtoSeconds: number; rpoSeconds: number }; at: number }): void;
+  failoverFinished(e: {
+    site: string;
+    mode: string;
+    outcome: string;
+    rtoMs: number | null;
+    rpoMs: number | null;
+    objectives: { rtoSeconds: number; rpoSeconds: number };
+    at: number;
+  }): void;
 }

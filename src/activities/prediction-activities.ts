@@ -72,9 +72,7 @@ export const HandleSchema = z
   .refine((h) => (h.inline === undefined) !== (h.ref === undefined), { message: 'give exactly one of "inline" or "ref"' });
 export type Handle = z.infer<typeof HandleSchema>;
 
-export const StateHandleSchema = z
-  .object({ modelVersion: z.string().min(1), value: HandleSchema })
-  .strict();
+export const StateHandleSchema = z.object({ modelVersion: z.string().min(1), value: HandleSchema }).strict();
 export type StateHandle = z.infer<typeof StateHandleSchema>;
 
 export interface PredictionSettings {
@@ -141,7 +139,8 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
   const client = deps.connection ? new Client({ connection: deps.connection, namespace: plan.temporal.namespace }) : null;
   const log = logger().child({ component: 'prediction' });
 
-  const configOf = (site: string, inline: unknown): { config: PredictionSiteConfig; failoverCapable: boolean } => resolvePredictionConfig(plan, site, inline, baseDir);
+  const configOf = (site: string, inline: unknown): { config: PredictionSiteConfig; failoverCapable: boolean } =>
+    resolvePredictionConfig(plan, site, inline, baseDir);
 
   async function putHandle(site: string, what: 'state' | 'batch', gen: number, value: unknown): Promise<Handle> {
     const text = JSON.stringify(value);
@@ -201,7 +200,9 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
         const planAssets = plan.assets.map((a) => a.name);
         const unknown = config.policy.preemptiveBackup.assets.filter((a) => !planAssets.includes(a));
         if (unknown.length) {
-          throw new BadInputError(`prediction of site ${i.site}: policy.preemptiveBackup.assets: ${unknown.map((a) => `"${a}"`).join(', ')} not in the plan (assets: ${planAssets.join(', ') || 'none'})`);
+          throw new BadInputError(
+            `prediction of site ${i.site}: policy.preemptiveBackup.assets: ${unknown.map((a) => `"${a}"`).join(', ')} not in the plan (assets: ${planAssets.join(', ') || 'none'})`,
+          );
         }
         return {
           policy: decisionPolicyOf(config),
@@ -247,7 +248,15 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
         const batch = await putHandle(i.site, 'batch', i.gen, r.batch);
         const duty = await backupDuty(i.assets, i.dutyWindowMs, i.until);
         if (r.stats.errors.length) Context.current().log.warn('collection errors', { site: i.site, errors: r.stats.errors });
-        return { batch, logCursors: r.logCursors, points, series: Object.keys(r.batch).length, errors: r.stats.errors, backupDuty: duty, computeMs: performance.now() - t0 };
+        return {
+          batch,
+          logCursors: r.logCursors,
+          points,
+          series: Object.keys(r.batch).length,
+          errors: r.stats.errors,
+          backupDuty: duty,
+          computeMs: performance.now() - t0,
+        };
       });
     },
 
@@ -255,14 +264,32 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
     async scorePrediction(raw: unknown): Promise<ScoreOutput> {
       return mapFailure(async () => {
         const t0 = performance.now();
-        const i = parseOrThrow(z.object({ site: Site, gen: Gen, state: StateHandleSchema.nullable(), batch: HandleSchema, until: Millis }).strict(), raw, 'score input');
+        const i = parseOrThrow(
+          z.object({ site: Site, gen: Gen, state: StateHandleSchema.nullable(), batch: HandleSchema, until: Millis }).strict(),
+          raw,
+          'score input',
+        );
         const version = await latestModelVersion(store, i.site);
         if (!version) {
-          return { risk: 0, reasons: [], modelVersion: null, modelChanged: i.state !== null, state: null, stateBytes: 0, points: 0, series: 0, unknownSeries: [], forecasts: [], computeMs: performance.now() - t0 };
+          return {
+            risk: 0,
+            reasons: [],
+            modelVersion: null,
+            modelChanged: i.state !== null,
+            state: null,
+            stateBytes: 0,
+            points: 0,
+            series: 0,
+            unknownSeries: [],
+            forecasts: [],
+            computeMs: performance.now() - t0,
+          };
         }
         const model = await models.get(store, i.site, version);
         const changed = i.state?.modelVersion !== version;
-        const state: PredictorState = changed ? initialPredictorState(model) : parseOrThrow(predictorStateSchema, await getHandle(i.state!.value), 'predictor state');
+        const state: PredictorState = changed
+          ? initialPredictorState(model)
+          : parseOrThrow(predictorStateSchema, await getHandle(i.state!.value), 'predictor state');
         const batch = parseOrThrow(BatchSchema, await getHandle(i.batch), 'batch') as Record<string, Sample[]>;
         const r = scoreBatch(model, state, batch, { until: i.until });
         const value = await putHandle(i.site, 'state', i.gen, r.state);
@@ -274,7 +301,13 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
           .slice(0, 5);
         return {
           risk: r.assessment.risk,
-          reasons: r.assessment.reasons.map((x) => ({ source: x.series, detector: `${x.detector}/${x.feature}`, score: x.score, message: x.message, ...(x.etaMs !== undefined ? { etaMs: x.etaMs } : {}) })),
+          reasons: r.assessment.reasons.map((x) => ({
+            source: x.series,
+            detector: `${x.detector}/${x.feature}`,
+            score: x.score,
+            message: x.message,
+            ...(x.etaMs !== undefined ? { etaMs: x.etaMs } : {}),
+          })),
           modelVersion: version,
           modelChanged: changed,
           state: { modelVersion: version, value },
@@ -301,7 +334,11 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
     /** Train: fit a model on the site's history (Prometheus window and/or CSV) and store it as a new version. */
     async trainPredictionModel(raw: unknown): Promise<TrainOutput> {
       return mapFailure(async () => {
-        const i = parseOrThrow(z.object({ site: Site, config: Config, until: Millis, windowMs: z.number().int().positive().optional(), salt: z.string().min(1) }).strict(), raw, 'training input');
+        const i = parseOrThrow(
+          z.object({ site: Site, config: Config, until: Millis, windowMs: z.number().int().positive().optional(), salt: z.string().min(1) }).strict(),
+          raw,
+          'training input',
+        );
         const { config } = configOf(i.site, i.config);
         const ctx = Context.current();
         const windowMs = i.windowMs ?? config.training.window;
@@ -322,7 +359,15 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
         const saved = await saveModel(store, i.site, version, model);
         const pruned = await pruneModels(store, i.site, config.training.keepModels);
         ctx.log.info('model trained', { site: i.site, version, series: keys.length, points: h.sources.points, bytes: saved.bytes });
-        return { version, key: saved.key, bytes: saved.bytes, series: keys, points: h.sources.points, sources: { prometheusSeries: h.sources.prometheusSeries, csvFiles: h.sources.csvFiles }, pruned };
+        return {
+          version,
+          key: saved.key,
+          bytes: saved.bytes,
+          series: keys,
+          points: h.sources.points,
+          sources: { prometheusSeries: h.sources.prometheusSeries, csvFiles: h.sources.csvFiles },
+          pruned,
+        };
       });
     },
   };

@@ -15,7 +15,11 @@ const MAX_HASH_FROM_REPO = 256 * 1024 * 1024;
  * against the backup, not against the restore. Files above 256 MiB fall back to hashing the
  * restored copy, which the restore verified chunk by chunk.
  */
-export function snapshotFileResolver(repo: Repository, snapshots: readonly { asset: string; id: string }[], restored: readonly RestoreTarget[]): ExpectedBodyResolver {
+export function snapshotFileResolver(
+  repo: Repository,
+  snapshots: readonly { asset: string; id: string }[],
+  restored: readonly RestoreTarget[],
+): ExpectedBodyResolver {
   const memo = new Map<string, Promise<string>>();
   const fromDisk = restoredFilesResolver(restored);
   const hash = async (ref: SnapshotFileRef): Promise<string> => {

@@ -122,7 +122,12 @@ export async function handleAlertmanager(raw: unknown, ctx: RouteContext): Promi
     try {
       let workflowId = '';
       for (let i = 0; i < alerts.length; i += MAX_ALERTS_PER_SIGNAL) {
-        workflowId = await ctx.deliver.alerts(site, { alerts: alerts.slice(i, i + MAX_ALERTS_PER_SIGNAL), receiver: p.receiver.slice(0, 200), groupKey: p.groupKey.slice(0, 2000), externalURL: p.externalURL.slice(0, 2000) });
+        workflowId = await ctx.deliver.alerts(site, {
+          alerts: alerts.slice(i, i + MAX_ALERTS_PER_SIGNAL),
+          receiver: p.receiver.slice(0, 200),
+          groupKey: p.groupKey.slice(0, 2000),
+          externalURL: p.externalURL.slice(0, 2000),
+        });
       }
       delivered.push({ site, workflowId, alerts: alerts.length });
       ctx.seen.add(site);
@@ -170,4 +175,3 @@ export async function handleMetrics(ctx: RouteContext): Promise<Reply> {
   const statuses = await Promise.all(sites.map(async (site) => ({ site, status: await ctx.deliver.status(site) })));
   return { status: 200, body: renderMetrics(statuses, ctx.counters), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
 }
-

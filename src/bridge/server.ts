@@ -65,7 +65,10 @@ function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
 
 function send(res: http.ServerResponse, r: Reply): void {
   const text = typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
-  res.writeHead(r.status, { 'content-type': r.contentType ?? 'application/json', ...(r.status === 401 ? { 'www-authenticate': 'Bearer realm="lepton-dr"' } : {}) });
+  res.writeHead(r.status, {
+    'content-type': r.contentType ?? 'application/json',
+    ...(r.status === 401 ? { 'www-authenticate': 'Bearer realm="lepton-dr"' } : {}),
+  });
   res.end(text);
 }
 

@@ -61,5 +61,8 @@ function needsWorker(watch: WorkerWatch, wait: boolean): WorkflowClientIntercept
 }
 
 export function timestampId(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }

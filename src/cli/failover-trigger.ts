@@ -33,7 +33,14 @@ export interface Triggered {
 export async function triggerFailover(client: Client, taskQueue: string, raw: FailoverInput): Promise<Triggered> {
   const input = parseOrThrow(FailoverInputSchema, raw, 'failover input');
   const workflowId = input.mode === 'drill' ? drillWorkflowId(input.site) : failoverWorkflowId(input.site);
-  return start(client, workflowRef('failoverWorkflow'), taskQueue, workflowId, input, `${input.mode} ${input.mode === 'drill' ? 'drill' : 'failover'} of ${input.site} (${input.source})`);
+  return start(
+    client,
+    workflowRef('failoverWorkflow'),
+    taskQueue,
+    workflowId,
+    input,
+    `${input.mode} ${input.mode === 'drill' ? 'drill' : 'failover'} of ${input.site} (${input.source})`,
+  );
 }
 
 /** Start a failback of a site (same id as its failover: never both at once), or join the running run. */
@@ -42,7 +49,14 @@ export async function triggerFailback(client: Client, taskQueue: string, raw: Fa
   return start(client, workflowRef('failbackWorkflow'), taskQueue, failoverWorkflowId(input.site), input, `failback of ${input.site} (${input.source})`);
 }
 
-async function start<I>(client: Client, type: (input: I) => Promise<FailoverReport>, taskQueue: string, workflowId: string, input: I, summary: string): Promise<Triggered> {
+async function start<I>(
+  client: Client,
+  type: (input: I) => Promise<FailoverReport>,
+  taskQueue: string,
+  workflowId: string,
+  input: I,
+  summary: string,
+): Promise<Triggered> {
   const triggerId = randomUUID();
   const handle = await client.workflow.start(type, {
     taskQueue,

@@ -25,7 +25,18 @@ const program = new Command('lepton-dr')
   .option('--no-wait-for-worker', 'fail at once, starting nothing, when no worker polls the task queue (default: warn within seconds and wait)')
   .showHelpAfterError();
 
-for (const c of [backupCommand(), restoreCommand(), snapshotsCommand(), schedulesCommand(), pruneCommand(), verifyCommand(), statsCommand(), copyCommand(), workerCommand()]) program.addCommand(c);
+for (const c of [
+  backupCommand(),
+  restoreCommand(),
+  snapshotsCommand(),
+  schedulesCommand(),
+  pruneCommand(),
+  verifyCommand(),
+  statsCommand(),
+  copyCommand(),
+  workerCommand(),
+])
+  program.addCommand(c);
 program.addCommand(upCommand());
 program.addCommand(demoCommand());
 program.addCommand(failoverCommand());

@@ -10,8 +10,14 @@ export interface BarView {
  * Await a run's result while a progress bar on stderr follows a status query every 500 ms.
  * Query failures (run not picked up yet, or finished) just skip a frame.
  */
-export async function awaitWithBar<T, S>(result: Promise<T>, o: { format: string; query: () => Promise<S>; view: (s: S) => BarView; onStatus?: (s: S) => void }): Promise<T> {
-  const bar = new cliProgress.SingleBar({ format: o.format, hideCursor: true, stream: process.stderr, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+export async function awaitWithBar<T, S>(
+  result: Promise<T>,
+  o: { format: string; query: () => Promise<S>; view: (s: S) => BarView; onStatus?: (s: S) => void },
+): Promise<T> {
+  const bar = new cliProgress.SingleBar(
+    { format: o.format, hideCursor: true, stream: process.stderr, clearOnComplete: false },
+    cliProgress.Presets.shades_classic,
+  );
   let started = false;
   let finished = false;
   const poll = async () => {

@@ -6,7 +6,14 @@ import { trainingWorkflowId } from '../workflows/prediction-inputs';
 
 export const trainingScheduleId = (site: string) => `lepton-train-${site}`;
 
-const OVERLAP = { skip: 'SKIP', buffer_one: 'BUFFER_ONE', buffer_all: 'BUFFER_ALL', cancel_other: 'CANCEL_OTHER', terminate_other: 'TERMINATE_OTHER', allow_all: 'ALLOW_ALL' } as const;
+const OVERLAP = {
+  skip: 'SKIP',
+  buffer_one: 'BUFFER_ONE',
+  buffer_all: 'BUFFER_ALL',
+  cancel_other: 'CANCEL_OTHER',
+  terminate_other: 'TERMINATE_OTHER',
+  allow_all: 'ALLOW_ALL',
+} as const;
 
 /**
  * A training schedule per site with `prediction.training.schedule`: trainingWorkflow under

@@ -88,7 +88,9 @@ export class WorkerWatch {
       } catch (e) {
         if (this.stopped) return;
         if (said !== 'unreachable' && Date.now() - since >= grace) {
-          this.o.say(`cannot reach Temporal at ${this.o.address} (${errText(e)}); still waiting: is the local stack (\`lepton-dr up\`) or your Temporal server running?`);
+          this.o.say(
+            `cannot reach Temporal at ${this.o.address} (${errText(e)}); still waiting: is the local stack (\`lepton-dr up\`) or your Temporal server running?`,
+          );
           said = 'unreachable';
         }
       }

@@ -4,7 +4,10 @@
  * everything else is retried.
  */
 export class LeptonError extends Error {
-  constructor(message: string, readonly code: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }

@@ -184,7 +184,10 @@ export function oldestSnapshot(snapshots: readonly SnapshotRef[]): SnapshotRef |
 }
 
 /** Recompute snapshot, RPO, RTO and the objectives from the report's facts (returns a copy). */
-export function withFigures(report: FailoverReport, patch: Partial<Pick<FailoverReport, 'healthyAt' | 'finishedAt' | 'outcome' | 'snapshots'>> = {}): FailoverReport {
+export function withFigures(
+  report: FailoverReport,
+  patch: Partial<Pick<FailoverReport, 'healthyAt' | 'finishedAt' | 'outcome' | 'snapshots'>> = {},
+): FailoverReport {
   const r: FailoverReport = { ...report, ...patch };
   if (r.snapshots.length) r.snapshot = oldestSnapshot(r.snapshots);
   const f = computeRtoRpo({ incidentAt: incidentTime(r.incident), snapshotTime: r.snapshot?.time, healthyAt: r.healthyAt, objectives: r.objectives });
@@ -217,7 +220,9 @@ export function summarise(report: FailoverReport): string {
   const failed = report.steps.find((s) => s.status === 'failed');
   if (failed) parts[0] += ` at ${failed.name}${failed.error ? ` (${oneLine(failed.error, 80)})` : ''}`;
   if (report.snapshot) parts.push(`snapshot ${report.snapshot.id.slice(0, 12)}`);
-  parts.push(`${figure('RPO', report.rpoMs, report.objectives.rpoSeconds, report.met.rpo)}, ${figure('RTO', report.rtoMs, report.objectives.rtoSeconds, report.met.rto)}`);
+  parts.push(
+    `${figure('RPO', report.rpoMs, report.objectives.rpoSeconds, report.met.rpo)}, ${figure('RTO', report.rtoMs, report.objectives.rtoSeconds, report.met.rto)}`,
+  );
   const ok = report.steps.filter((s) => s.status === 'ok').length;
   let steps = `${ok}/${report.steps.length} steps ok`;
   if (report.compensations.length) {

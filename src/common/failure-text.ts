@@ -7,7 +7,8 @@ export function failureText(e: unknown): string {
     if (typeof err.message === 'string' && err.message) parts.push(err.message);
     cur = err.cause;
   }
-  const generic = /^(Workflow execution failed|Activity task failed|Child Workflow execution failed|Activity task timed out|Child Workflow execution timed out)$/;
+  const generic =
+    /^(Workflow execution failed|Activity task failed|Child Workflow execution failed|Activity task timed out|Child Workflow execution timed out)$/;
   const specific = parts.filter((p) => !generic.test(p));
   return specific[specific.length - 1] ?? parts[0] ?? String(e);
 }

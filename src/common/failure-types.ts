@@ -31,4 +31,9 @@ export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
 export const NON_RETRYABLE_TYPES: readonly FailureTypeName[] = [FailureType.BadInput, FailureType.NotFound, FailureType.Integrity, FailureType.SourceChanged];
 
 /** Failover steps add their own: a failed health check, traffic on the wrong side, an injected fault. */
-export const NON_RETRYABLE_FAILOVER_TYPES: readonly FailureTypeName[] = [...NON_RETRYABLE_TYPES, FailureType.HealthCheckFailed, FailureType.InjectedFault, FailureType.WrongSide];
+export const NON_RETRYABLE_FAILOVER_TYPES: readonly FailureTypeName[] = [
+  ...NON_RETRYABLE_TYPES,
+  FailureType.HealthCheckFailed,
+  FailureType.InjectedFault,
+  FailureType.WrongSide,
+];

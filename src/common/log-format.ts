@@ -9,7 +9,10 @@ import { formatIssues } from './schema-primitives';
 export type LogFormat = 'json' | 'pretty';
 
 const LogFormatEnvSchema = z.object({
-  LEPTON_DR_LOG_FORMAT: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['json', 'pretty'], { errorMap: () => ({ message: 'must be "json" or "pretty"' }) }).optional()),
+  LEPTON_DR_LOG_FORMAT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(['json', 'pretty'], { errorMap: () => ({ message: 'must be "json" or "pretty"' }) }).optional(),
+  ),
 });
 
 export function chooseLogFormat(env: NodeJS.ProcessEnv, isTTY: boolean): LogFormat {
@@ -28,7 +31,8 @@ const MAX_VALUE = 80;
 function short(v: unknown): string {
   let s: string;
   if (typeof v === 'string') s = /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
-  else if (v instanceof Object && 'message' in v && typeof (v as { message: unknown }).message === 'string') s = JSON.stringify((v as { message: string }).message);
+  else if (v instanceof Object && 'message' in v && typeof (v as { message: unknown }).message === 'string')
+    s = JSON.stringify((v as { message: string }).message);
   else s = JSON.stringify(v) ?? String(v);
   return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
 }
@@ -66,5 +70,14 @@ export function formatLogLine(line: string, o: { color?: boolean } = {}): string
 /** A pino destination that writes each (already redacted) JSON line as a human line. */
 export function prettyDestination(out: NodeJS.WritableStream & { isTTY?: boolean }): { write(chunk: string): boolean } {
   const color = Boolean(out.isTTY);
-  return { write: (chunk: string) => out.write(chunk.split('\n').filter(Boolean).map((l) => formatLogLine(l, { color })).join('')) };
+  return {
+    write: (chunk: string) =>
+      out.write(
+        chunk
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => formatLogLine(l, { color }))
+          .join(''),
+      ),
+  };
 }

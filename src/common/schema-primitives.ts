@@ -10,7 +10,12 @@ export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 const NAME_RULE = 'must be letters, digits, ".", "_" or "-", starting with a letter or digit';
 
 /** A name (1-64 characters); `required` is the message when it is missing. */
-export const nameSchema = (required?: string) => z.string(required ? { required_error: required } : undefined).min(1).max(64).regex(NAME_PATTERN, NAME_RULE);
+export const nameSchema = (required?: string) =>
+  z
+    .string(required ? { required_error: required } : undefined)
+    .min(1)
+    .max(64)
+    .regex(NAME_PATTERN, NAME_RULE);
 export const NameSchema = nameSchema();
 
 /** A SHA-256 as 64 lower-case hex characters (ids of chunks, packs, trees). */

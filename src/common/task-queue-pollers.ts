@@ -17,7 +17,12 @@ export interface TaskQueuePollers {
 }
 
 /** How many workers polled the queue's workflow and activity tasks lately (DescribeTaskQueue). */
-export async function livePollers(connection: Pick<Connection, 'workflowService'>, namespace: string, taskQueue: string, now = Date.now()): Promise<TaskQueuePollers> {
+export async function livePollers(
+  connection: Pick<Connection, 'workflowService'>,
+  namespace: string,
+  taskQueue: string,
+  now = Date.now(),
+): Promise<TaskQueuePollers> {
   const count = async (taskQueueType: number) => {
     const r = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue, kind: NORMAL }, taskQueueType });
     return (r.pollers ?? []).filter((p) => {

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { commandFields, HeadersSchema, HttpUrlSchema, StatusSchema, TimeoutMs } from './schema-fields';
 
-/** An action the worker runs: one HTTP call or one command (no shell). Sites fence, unfence and reload with them, assets use them as backup and restore hooks. */
+/**
+ * An action the worker runs: one HTTP call or one command (no shell). Sites fence, unfence and
+ * reload with them, assets use them as backup and restore hooks.
+ */
 
 export const HttpActionSchema = z
   .object({
@@ -26,4 +29,3 @@ export const ActionSchema = z.discriminatedUnion('type', [HttpActionSchema, Comm
   errorMap: (issue, ctx) => (issue.code === 'invalid_union_discriminator' ? { message: ACTION_TYPES } : { message: ctx.defaultError }),
 });
 export type Action = z.infer<typeof ActionSchema>;
-

@@ -10,9 +10,7 @@ export { NameSchema };
 export const StrategySchema = z.enum(['full', 'incremental', 'differential']);
 export type Strategy = z.infer<typeof StrategySchema>;
 
-const DurationStringSchema = z
-  .string()
-  .regex(DURATION_PATTERN, 'must be a duration like "90s", "15m", "1h" or "7d"');
+const DurationStringSchema = z.string().regex(DURATION_PATTERN, 'must be a duration like "90s", "15m", "1h" or "7d"');
 
 export const ScheduleSchema = z
   .object({
@@ -114,9 +112,7 @@ export const DEFAULT_REPACK_BELOW = 0.2;
 export const RepositorySchema = z
   .object({
     /** s3://bucket/prefix or file:///absolute/path */
-    url: z
-      .string()
-      .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?|file:\/\/\/.+)$/, 'must be "s3://bucket[/prefix]" or "file:///absolute/path"'),
+    url: z.string().regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?|file:\/\/\/.+)$/, 'must be "s3://bucket[/prefix]" or "file:///absolute/path"'),
     endpoint: z.string().url().optional(),
     region: z.string().min(1).default('us-east-1'),
     pathStyle: z.boolean().default(true),
@@ -155,7 +151,10 @@ export const CopyTargetSchema = RepositorySchema.extend({
   sessionTokenEnv: z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name').optional(),
 })
   .strict()
-  .refine((t) => Boolean(t.accessKeyIdEnv) === Boolean(t.secretAccessKeyEnv), { message: 'give both "accessKeyIdEnv" and "secretAccessKeyEnv", or neither', path: ['secretAccessKeyEnv'] });
+  .refine((t) => Boolean(t.accessKeyIdEnv) === Boolean(t.secretAccessKeyEnv), {
+    message: 'give both "accessKeyIdEnv" and "secretAccessKeyEnv", or neither',
+    path: ['secretAccessKeyEnv'],
+  });
 export type CopyTarget = z.infer<typeof CopyTargetSchema>;
 
 /** TLS to the Temporal frontend: files are PEM; a client cert and key together make it mTLS. */
@@ -170,11 +169,12 @@ export const TemporalTlsSchema = z
   })
   .strict()
   .superRefine((t, ctx) => {
-    if (t.clientCertFile && !t.clientKeyFile) ctx.addIssue({ code: 'custom', path: ['clientKeyFile'], message: 'is required with clientCertFile (mTLS needs both)' });
-    if (t.clientKeyFile && !t.clientCertFile) ctx.addIssue({ code: 'custom', path: ['clientCertFile'], message: 'is required with clientKeyFile (mTLS needs both)' });
+    if (t.clientCertFile && !t.clientKeyFile)
+      ctx.addIssue({ code: 'custom', path: ['clientKeyFile'], message: 'is required with clientCertFile (mTLS needs both)' });
+    if (t.clientKeyFile && !t.clientCertFile)
+      ctx.addIssue({ code: 'custom', path: ['clientCertFile'], message: 'is required with clientKeyFile (mTLS needs both)' });
   });
 export type TemporalTls = z.infer<typeof TemporalTlsSchema>;
-
 
 export const TemporalSchema = z
   .object({
@@ -227,7 +227,8 @@ export const PlanSchema = z
     p.copyTargets.forEach((t, i) => {
       if (targets.has(t.name)) ctx.addIssue({ code: 'custom', path: ['copyTargets', i, 'name'], message: `duplicate copy target name "${t.name}"` });
       targets.add(t.name);
-      if (t.url === p.repository.url && t.endpoint === p.repository.endpoint) ctx.addIssue({ code: 'custom', path: ['copyTargets', i, 'url'], message: 'is the main repository itself' });
+      if (t.url === p.repository.url && t.endpoint === p.repository.endpoint)
+        ctx.addIssue({ code: 'custom', path: ['copyTargets', i, 'url'], message: 'is the main repository itself' });
     });
   });
 export type Plan = z.infer<typeof PlanSchema>;

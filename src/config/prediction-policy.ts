@@ -30,7 +30,8 @@ const ThresholdsShape = {
 
 function orderedThresholds(t: { warn: number; high: number; critical: number }, ctx: z.RefinementCtx, path: (string | number)[]): void {
   if (!(t.warn < t.high)) ctx.addIssue({ code: 'custom', path: [...path, 'high'], message: `must be above thresholds.warn (${t.warn}), got ${t.high}` });
-  if (!(t.high < t.critical)) ctx.addIssue({ code: 'custom', path: [...path, 'critical'], message: `must be above thresholds.high (${t.high}), got ${t.critical}` });
+  if (!(t.high < t.critical))
+    ctx.addIssue({ code: 'custom', path: [...path, 'critical'], message: `must be above thresholds.high (${t.high}), got ${t.critical}` });
 }
 
 const PolicyShape = {

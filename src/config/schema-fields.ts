@@ -21,10 +21,12 @@ export const RelativePathSchema = z
   .min(1)
   .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a relative path without ".."');
 
-
 /** The fields of a command: program and arguments (run without a shell), folder, env added to the worker's, timeout. */
 export const commandFields = (timeoutMs: number) => ({
-  argv: z.array(z.string()).min(1, 'must name the program to run').refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty'),
+  argv: z
+    .array(z.string())
+    .min(1, 'must name the program to run')
+    .refine((a) => a.length === 0 || a[0].length > 0, 'argv[0] must not be empty'),
   cwd: z.string().min(1).optional(),
   env: z.record(z.string()).optional(),
   timeoutMs: TimeoutMs(timeoutMs),

@@ -51,7 +51,12 @@ export function temporalConnectionOptions(t: TemporalConfig, env: NodeJS.Process
       ...(t.tls.serverName ? { serverNameOverride: t.tls.serverName } : {}),
       ...(t.tls.serverCaFile ? { serverRootCACertificate: readFileField(t.tls.serverCaFile, 'temporal.tls.serverCaFile') } : {}),
       ...(t.tls.clientCertFile && t.tls.clientKeyFile
-        ? { clientCertPair: { crt: readFileField(t.tls.clientCertFile, 'temporal.tls.clientCertFile'), key: readFileField(t.tls.clientKeyFile, 'temporal.tls.clientKeyFile') } }
+        ? {
+            clientCertPair: {
+              crt: readFileField(t.tls.clientCertFile, 'temporal.tls.clientCertFile'),
+              key: readFileField(t.tls.clientKeyFile, 'temporal.tls.clientKeyFile'),
+            },
+          }
         : {}),
     };
   }

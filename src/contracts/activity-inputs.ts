@@ -6,7 +6,11 @@ import { BackupInputSchema, RestoreInputSchema } from './inputs';
  * activities parse with these schemas (a worker of another version may still send other data).
  */
 
-const IdSchema = z.string().min(1).max(200).regex(/^[a-zA-Z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
+const IdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[a-zA-Z0-9._-]+$/, 'must be letters, digits, ".", "_" or "-"');
 const SnapshotIdSchema = z.string().regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters');
 
 export const PlanBackupInputSchema = BackupInputSchema.extend({ backupId: IdSchema, snapshotId: SnapshotIdSchema });

@@ -12,11 +12,16 @@ export const SnapshotRefSchema = z.string().regex(/^[0-9a-f]{4,32}$/, 'must be a
 export const CopyInputSchema = z
   .object({
     target: nameSchema('must name a copy target of the plan (copyTargets)'),
-    snapshots: z.union([z.literal('latest'), z.literal('all-missing'), z.array(SnapshotRefSchema).min(1, 'must name at least one snapshot').max(1000)]).default('all-missing'),
+    snapshots: z
+      .union([z.literal('latest'), z.literal('all-missing'), z.array(SnapshotRefSchema).min(1, 'must name at least one snapshot').max(1000)])
+      .default('all-missing'),
     asset: nameSchema().optional(),
   })
   .strict()
-  .refine((i) => !(i.asset && Array.isArray(i.snapshots)), { message: 'is only for "latest" or "all-missing" (ids name snapshots of any asset)', path: ['asset'] });
+  .refine((i) => !(i.asset && Array.isArray(i.snapshots)), {
+    message: 'is only for "latest" or "all-missing" (ids name snapshots of any asset)',
+    path: ['asset'],
+  });
 export type CopyInput = z.infer<typeof CopyInputSchema>;
 
 /** One snapshot copied (or found already there): counts only, no data. */

@@ -13,7 +13,13 @@ const TargetSideSchema = z.enum(['primary', 'standby', 'drill']);
 const SnapshotsSchema = z.array(z.object({ asset: z.string().min(1), id: z.string().regex(/^[0-9a-f]{32}$/) }).passthrough());
 
 export const IncidentInputSchema = z
-  .object({ site: SiteNameSchema, mode: FailoverModeSchema, faultInjection: z.boolean(), force: z.boolean().optional(), from: z.enum(['standby', 'snapshot']).optional() })
+  .object({
+    site: SiteNameSchema,
+    mode: FailoverModeSchema,
+    faultInjection: z.boolean(),
+    force: z.boolean().optional(),
+    from: z.enum(['standby', 'snapshot']).optional(),
+  })
   .strict();
 export type IncidentInput = z.input<typeof IncidentInputSchema>;
 export const FaultInputSchema = z.object({ step: z.string().min(1).max(64) }).strict();
@@ -21,7 +27,13 @@ export type FaultInput = z.input<typeof FaultInputSchema>;
 export const SideActionInputSchema = z.object({ site: SiteNameSchema, side: SideSchema, action: z.enum(['fence', 'unfence', 'afterRestore']) }).strict();
 export type SideActionInput = z.input<typeof SideActionInputSchema>;
 export const SnapshotSelectionInputSchema = z
-  .object({ site: SiteNameSchema, side: SideSchema, snapshot: z.string().optional(), snapshots: z.record(z.string()).optional(), before: z.string().datetime({ offset: true }).optional() })
+  .object({
+    site: SiteNameSchema,
+    side: SideSchema,
+    snapshot: z.string().optional(),
+    snapshots: z.record(z.string()).optional(),
+    before: z.string().datetime({ offset: true }).optional(),
+  })
   .strict();
 export type SnapshotSelectionInput = z.input<typeof SnapshotSelectionInputSchema>;
 export const PreservedTargetInputSchema = z.object({ site: SiteNameSchema, side: SideSchema, asset: SiteNameSchema, key: KeySchema }).strict();

@@ -15,8 +15,32 @@ const SnapshotIdSchema = z.string().regex(/^[0-9a-f]{4,32}$/, 'must be a snapsho
 export const DurationMs = DurationMsSchema;
 
 /** Steps of failoverWorkflow and failbackWorkflow, in order; fault injection names one of them. */
-export const FAILOVER_STEPS = ['open-incident', 'fence', 'select-snapshot', 'restore', 'verify', 'approval', 'switch', 'validate', 'cleanup', 'report'] as const;
-export const FAILBACK_STEPS = ['open-incident', 'backup-standby', 'select-snapshot', 'restore', 'unfence', 'verify', 'approval', 'fence-standby', 'final-sync', 'switch', 'validate', 'report'] as const;
+export const FAILOVER_STEPS = [
+  'open-incident',
+  'fence',
+  'select-snapshot',
+  'restore',
+  'verify',
+  'approval',
+  'switch',
+  'validate',
+  'cleanup',
+  'report',
+] as const;
+export const FAILBACK_STEPS = [
+  'open-incident',
+  'backup-standby',
+  'select-snapshot',
+  'restore',
+  'unfence',
+  'verify',
+  'approval',
+  'fence-standby',
+  'final-sync',
+  'switch',
+  'validate',
+  'report',
+] as const;
 export type StepName = (typeof FAILOVER_STEPS)[number] | (typeof FAILBACK_STEPS)[number];
 const ALL_STEPS = [...new Set<string>([...FAILOVER_STEPS, ...FAILBACK_STEPS])] as [StepName, ...StepName[]];
 
@@ -93,7 +117,10 @@ export type ApprovalDecisionInput = z.input<typeof ApprovalDecisionSchema>;
 
 export const ReportLookupSchema = z
   .object({
-    id: z.string().regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a report id such as failover-eu-1a2b3c4d').optional(),
+    id: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]{1,200}$/, 'must be a report id such as failover-eu-1a2b3c4d')
+      .optional(),
     site: NameSchema.optional(),
     mode: z.enum(['planned', 'unplanned', 'drill', 'failback']).optional(),
     /** With site: the newest successful one instead of the newest. */

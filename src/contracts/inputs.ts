@@ -32,9 +32,7 @@ export const BackupInputSchema = z
   .strict();
 export type BackupInput = z.infer<typeof BackupInputSchema>;
 
-const SnapshotRefSchema = z
-  .string()
-  .refine((s) => s === 'latest' || /^[0-9a-f]{4,32}$/.test(s), 'must be "latest" or a snapshot id (4 to 32 hex characters)');
+const SnapshotRefSchema = z.string().refine((s) => s === 'latest' || /^[0-9a-f]{4,32}$/.test(s), 'must be "latest" or a snapshot id (4 to 32 hex characters)');
 
 export const RestoreInputSchema = z
   .object({

@@ -17,7 +17,15 @@ export type PruneInput = z.input<typeof PruneInputSchema>;
 export const VerifyInputSchema = z.object({ readData: z.number().min(0).max(1).default(0.1) }).strict();
 export type VerifyInput = z.input<typeof VerifyInputSchema>;
 
-export const PruneRepositoryInputSchema = z.object({ graceHours: z.number().min(0).max(24 * 365), dryRun: z.boolean() }).strict();
+export const PruneRepositoryInputSchema = z
+  .object({
+    graceHours: z
+      .number()
+      .min(0)
+      .max(24 * 365),
+    dryRun: z.boolean(),
+  })
+  .strict();
 export type PruneRepositoryInput = z.input<typeof PruneRepositoryInputSchema>;
 export const VerifyRepositoryInputSchema = z.object({ readData: z.number().min(0).max(1) }).strict();
 export type VerifyRepositoryInput = z.input<typeof VerifyRepositoryInputSchema>;

@@ -73,7 +73,11 @@ export async function startPredictionDemo(o: PredictionDemoOptions): Promise<Pre
   try {
     const endpoint: MetricsEndpoint = await startMetricsEndpoint({ site: sim });
     cleanups.push(() => endpoint.close());
-    const prom: PrometheusServer = await startPrometheus({ dir: path.join(dir, 'prometheus'), targets: [endpoint.target], scrapeIntervalMs: o.scrapeIntervalMs ?? Math.min(5000, stepMs) });
+    const prom: PrometheusServer = await startPrometheus({
+      dir: path.join(dir, 'prometheus'),
+      targets: [endpoint.target],
+      scrapeIntervalMs: o.scrapeIntervalMs ?? Math.min(5000, stepMs),
+    });
     cleanups.push(() => prom.stop());
     const now = Date.now();
     const csv = sim.writeHistoryCsv(path.join(dir, 'history'), now - (o.historyMs ?? 6 * 3600_000), now - 60_000, stepMs);
@@ -94,9 +98,17 @@ export async function startPredictionDemo(o: PredictionDemoOptions): Promise<Pre
       training: { window: '1h', csv: Object.entries(csv).map(([series, file]) => ({ series, file })) },
     };
     const client = o.temporalClient;
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     const trainInput: TrainingInput = { site, config: config as Record<string, unknown>, reason: 'demo' };
-    const model = (await client.workflow.execute('trainingWorkflow', { taskQueue: o.taskQueue, workflowId: `train-${site}-${stamp}`, args: [trainInput], staticSummary: `demo: training for ${site}` })) as TrainOutput;
+    const model = (await client.workflow.execute('trainingWorkflow', {
+      taskQueue: o.taskQueue,
+      workflowId: `train-${site}-${stamp}`,
+      args: [trainInput],
+      staticSummary: `demo: training for ${site}`,
+    })) as TrainOutput;
     log.info({ site, version: model.version, series: model.series }, 'demo model trained');
     const workflowId = predictionWorkflowId(site);
     const loopInput: PredictionInput = { site, config: config as Record<string, unknown> };
@@ -110,7 +122,10 @@ export async function startPredictionDemo(o: PredictionDemoOptions): Promise<Pre
     });
     if (o.stopLoopOnStop ?? true) {
       cleanups.push(async () => {
-        await client.workflow.getHandle(workflowId).terminate('prediction demo stopped').catch(() => undefined);
+        await client.workflow
+          .getHandle(workflowId)
+          .terminate('prediction demo stopped')
+          .catch(() => undefined);
       });
     }
     if (o.troubleAfterMs !== undefined) {

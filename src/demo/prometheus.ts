@@ -38,7 +38,9 @@ export interface PrometheusOptions {
 export function prometheusBinary(): string {
   const bin = process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus';
   if (!fs.existsSync(bin)) {
-    throw new Error(`prometheus not found at ${bin}: install it (DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus) or set PROMETHEUS_BIN`);
+    throw new Error(
+      `prometheus not found at ${bin}: install it (DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus) or set PROMETHEUS_BIN`,
+    );
   }
   return bin;
 }

@@ -112,10 +112,7 @@ export function describeFetchError(e: unknown): string {
  * output pipes open). SIGTERM on timeout, SIGKILL after a short grace. Output is streamed into a
  * bounded tail, so a chatty command cannot exhaust memory (execFile's maxBuffer would kill it).
  */
-export function runCommandAction(
-  action: Pick<CommandAction, 'argv' | 'cwd' | 'env' | 'timeoutMs'>,
-  opts: RunActionOptions = {},
-): Promise<ActionResult> {
+export function runCommandAction(action: Pick<CommandAction, 'argv' | 'cwd' | 'env' | 'timeoutMs'>, opts: RunActionOptions = {}): Promise<ActionResult> {
   const tailBytes = opts.tailBytes ?? DEFAULT_TAIL;
   const [file, ...args] = action.argv;
   const target = action.argv.join(' ');

@@ -29,7 +29,6 @@ export const FileReloadSwitcherSchema = z
   .strict();
 export type FileReloadSwitcherSpec = z.infer<typeof FileReloadSwitcherSchema>;
 
-
 export const fileReloadSwitcherKind: SwitcherKind<typeof FileReloadSwitcherSchema> = {
   schema: FileReloadSwitcherSchema,
   summary: "'file-reload' (rendered config file + reload command)",
@@ -131,7 +130,10 @@ export class FileReloadSwitcher implements Switcher {
     const state = await this.readState();
     const done = (changed: boolean, detail: string): SwitchResult => {
       const r: SwitchResult = { side, previous, changed, at: new Date().toISOString(), durationMs: Math.round(performance.now() - t0), detail };
-      this.log.info({ site: this.site.name, side, previous, changed, durationMs: r.durationMs }, changed ? 'traffic switched' : 'already on the requested side');
+      this.log.info(
+        { site: this.site.name, side, previous, changed, durationMs: r.durationMs },
+        changed ? 'traffic switched' : 'already on the requested side',
+      );
       return r;
     };
 

@@ -39,4 +39,3 @@ export const HealthCheckSchema = z
     }
   });
 export type HealthCheck = z.infer<typeof HealthCheckSchema>;
-

@@ -150,7 +150,8 @@ export async function probeOnce(c: ResolvedHealthCheck, signal?: AbortSignal): P
     const errors: string[] = [];
     if (res.status !== c.expectStatus) errors.push(`status ${res.status}, expected ${c.expectStatus}`);
     const trimmed = body.trim();
-    if (c.bodyEquals !== undefined && trimmed !== c.bodyEquals.trim()) errors.push(`body "${short(trimmed, 80)}" differs from expected "${short(c.bodyEquals.trim(), 80)}"`);
+    if (c.bodyEquals !== undefined && trimmed !== c.bodyEquals.trim())
+      errors.push(`body "${short(trimmed, 80)}" differs from expected "${short(c.bodyEquals.trim(), 80)}"`);
     if (c.bodyContains !== undefined && !body.includes(c.bodyContains)) errors.push(`body does not contain "${short(c.bodyContains, 80)}"`);
     return { ok: errors.length === 0, status: res.status, body: short(body), durationMs: ms(), error: errors.length ? errors.join('; ') : undefined };
   } catch (e) {
@@ -214,7 +215,14 @@ export async function waitUntilHealthy(checks: readonly ResolvedHealthCheck[], o
   const t0 = performance.now();
   const results = await Promise.all(checks.map((c) => waitForCheck(c, opts)));
   const ok = results.every((r) => r.ok);
-  const healthyAt = ok ? (results.length ? results.map((r) => r.healthyAt!).sort().at(-1) : startedAt.toISOString()) : undefined;
+  const healthyAt = ok
+    ? results.length
+      ? results
+          .map((r) => r.healthyAt!)
+          .sort()
+          .at(-1)
+      : startedAt.toISOString()
+    : undefined;
   const report: HealthReport = { ok, healthyAt, startedAt: startedAt.toISOString(), durationMs: Math.round(performance.now() - t0), results };
   const log = logger().child({ component: 'failover.health' });
   if (ok) log.info({ checks: results.length, durationMs: report.durationMs }, 'health checks passed');

@@ -32,7 +32,6 @@ export const HttpSwitcherSchema = z
   .strict();
 export type HttpSwitcherSpec = z.infer<typeof HttpSwitcherSchema>;
 
-
 export const httpSwitcherKind: SwitcherKind<typeof HttpSwitcherSchema> = {
   schema: HttpSwitcherSchema,
   summary: "'http' (load balancer admin API)",
@@ -63,7 +62,10 @@ export class HttpSwitcher implements Switcher {
   async current(): Promise<SideName | 'unknown'> {
     const st = this.spec.status;
     if (!st) return 'unknown';
-    const r = await runHttpAction({ method: 'GET', url: st.url, headers: st.headers, timeoutMs: st.timeoutMs, expectStatus: undefined }, { tailBytes: 64 * 1024 });
+    const r = await runHttpAction(
+      { method: 'GET', url: st.url, headers: st.headers, timeoutMs: st.timeoutMs, expectStatus: undefined },
+      { tailBytes: 64 * 1024 },
+    );
     if (!r.ok) {
       this.log.warn({ site: this.site.name, error: r.error }, 'cannot read the active side');
       return 'unknown';
@@ -96,7 +98,10 @@ export class HttpSwitcher implements Switcher {
         expectStatus: this.spec.expectStatus,
         timeoutMs: this.spec.timeoutMs,
       });
-      if (!r.ok) throw new SwitchError(`site ${this.site.name}: switch to ${side} via ${r.target} failed: ${r.error}${r.outputTail ? ` (${r.outputTail.slice(0, 200)})` : ''}`);
+      if (!r.ok)
+        throw new SwitchError(
+          `site ${this.site.name}: switch to ${side} via ${r.target} failed: ${r.error}${r.outputTail ? ` (${r.outputTail.slice(0, 200)})` : ''}`,
+        );
       if (this.spec.status) {
         const now = await this.current();
         if (now !== side) throw new SwitchError(`site ${this.site.name}: admin API accepted the switch to ${side} but reports "${now}"`);

@@ -13,7 +13,16 @@ export interface ReadinessSources {
 
 function readinessRun(r: FailoverReport | null): ReadinessRun | undefined {
   if (!r) return undefined;
-  return { id: r.id ?? r.incident.id, mode: r.incident.mode, outcome: r.outcome, ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}), rtoMs: r.rtoMs, rpoMs: r.rpoMs, met: r.met, summary: summarise(r) };
+  return {
+    id: r.id ?? r.incident.id,
+    mode: r.incident.mode,
+    outcome: r.outcome,
+    ...(r.finishedAt ? { finishedAt: r.finishedAt } : {}),
+    rtoMs: r.rtoMs,
+    rpoMs: r.rpoMs,
+    met: r.met,
+    summary: summarise(r),
+  };
 }
 
 /** One site's DR readiness: traffic side, last drill and failover, newest snapshot per asset against the RPO. A malformed report reads as none. */
@@ -26,7 +35,11 @@ export async function siteReadiness(site: Site, src: ReadinessSources): Promise<
     src.reports.last(name, 'planned', false, true),
     src.reports.last(name, 'unplanned', false, true),
   ]);
-  const runs = { lastDrill: readinessRun(lastDrill), lastSuccessfulDrill: readinessRun(lastOkDrill), lastFailover: readinessRun(newestFinished([planned, unplanned])) };
+  const runs = {
+    lastDrill: readinessRun(lastDrill),
+    lastSuccessfulDrill: readinessRun(lastOkDrill),
+    lastFailover: readinessRun(newestFinished([planned, unplanned])),
+  };
   const snapshots = site.standby.restore.map((r) => {
     const newest = src.snapshots.filter((s) => s.asset === r.asset).at(-1);
     if (!newest) return { asset: r.asset };

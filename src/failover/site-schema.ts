@@ -146,7 +146,8 @@ export const SiteSchema = z
     for (const side of SIDES) {
       const seen = new Set<string>();
       site[side].restore.forEach((r, i) => {
-        if (seen.has(r.asset)) ctx.addIssue({ code: 'custom', path: [side, 'restore', i, 'asset'], message: `asset "${r.asset}" is restored twice on the ${side}` });
+        if (seen.has(r.asset))
+          ctx.addIssue({ code: 'custom', path: [side, 'restore', i, 'asset'], message: `asset "${r.asset}" is restored twice on the ${side}` });
         seen.add(r.asset);
       });
     }
@@ -176,11 +177,16 @@ export const SiteSchema = z
       const [tpl, p] = [t.text, ['switcher', ...t.path]];
       const unknown = unknownTemplateVariables(tpl, SWITCHER_TEMPLATE_VARIABLES);
       if (unknown.length) {
-        ctx.addIssue({ code: 'custom', path: p, message: `unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}; use ${SWITCHER_TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: p,
+          message: `unknown placeholder(s) ${unknown.map((u) => `{{${u}}}`).join(', ')}; use ${SWITCHER_TEMPLATE_VARIABLES.map((v) => `{{${v}}}`).join(', ')}`,
+        });
       }
       if (/\{\{\s*(upstream|primaryUpstream|standbyUpstream)\s*\}\}/.test(tpl)) {
         for (const side of SIDES) {
-          if (!site[side].upstream) ctx.addIssue({ code: 'custom', path: [side, 'upstream'], message: `required: ${p.join('.')} uses an upstream placeholder` });
+          if (!site[side].upstream)
+            ctx.addIssue({ code: 'custom', path: [side, 'upstream'], message: `required: ${p.join('.')} uses an upstream placeholder` });
         }
       }
     }
@@ -242,7 +248,8 @@ export function resolveSitePaths(site: Site, baseDir: string): Site {
     restore: s.restore.map((r) => ({ ...r, targetDir: abs(r.targetDir) })),
     fence: s.fence && s.fence.type === 'command' && s.fence.cwd ? { ...s.fence, cwd: abs(s.fence.cwd) } : s.fence,
     unfence: s.unfence && s.unfence.type === 'command' && s.unfence.cwd ? { ...s.unfence, cwd: abs(s.unfence.cwd) } : s.unfence,
-    afterRestore: s.afterRestore && s.afterRestore.type === 'command' && s.afterRestore.cwd ? { ...s.afterRestore, cwd: abs(s.afterRestore.cwd) } : s.afterRestore,
+    afterRestore:
+      s.afterRestore && s.afterRestore.type === 'command' && s.afterRestore.cwd ? { ...s.afterRestore, cwd: abs(s.afterRestore.cwd) } : s.afterRestore,
   });
   const switcher = switcherKind(site.switcher).resolvePaths(site.switcher, abs) as SwitcherSpec;
   return {

@@ -17,11 +17,17 @@ export interface SnapshotChoice {
  * the newest (signatures verified by the repository). `where` names the side in refusals
  * ("the standby of eu").
  */
-export async function selectSnapshots(repo: Pick<Repository, 'resolveSnapshot'>, assets: readonly string[], where: string, choice: SnapshotChoice): Promise<SelectedSnapshot[]> {
+export async function selectSnapshots(
+  repo: Pick<Repository, 'resolveSnapshot'>,
+  assets: readonly string[],
+  where: string,
+  choice: SnapshotChoice,
+): Promise<SelectedSnapshot[]> {
   const explicit = new Map<string, string>();
   if (choice.snapshot) {
     const m = await repo.resolveSnapshot(undefined, { id: choice.snapshot });
-    if (!assets.includes(m.asset)) throw new BadInputError(`snapshot: ${m.id.slice(0, 12)} is a snapshot of "${m.asset}", which ${where} does not restore (${assets.join(', ')})`);
+    if (!assets.includes(m.asset))
+      throw new BadInputError(`snapshot: ${m.id.slice(0, 12)} is a snapshot of "${m.asset}", which ${where} does not restore (${assets.join(', ')})`);
     explicit.set(m.asset, m.id);
   }
   for (const [asset, id] of Object.entries(choice.snapshots ?? {})) {

@@ -24,7 +24,11 @@ export function unknownTemplateVariables(template: string, allowed: Iterable<str
 export function renderTemplate(template: string, vars: Readonly<Record<string, string>>, what = 'template'): string {
   const missing = unknownTemplateVariables(template, Object.keys(vars));
   if (missing.length) {
-    throw new BadInputError(`${what}: unknown placeholder(s) ${missing.map((m) => `{{${m}}}`).join(', ')}; known: ${Object.keys(vars).map((k) => `{{${k}}}`).join(', ')}`);
+    throw new BadInputError(
+      `${what}: unknown placeholder(s) ${missing.map((m) => `{{${m}}}`).join(', ')}; known: ${Object.keys(vars)
+        .map((k) => `{{${k}}}`)
+        .join(', ')}`,
+    );
   }
   return template.replace(PLACEHOLDER, (_m, name: string) => vars[name]);
 }

@@ -141,7 +141,12 @@ function forecastView(f: Forecast): SeriesOutcome['forecast'] {
  * combined assessment. Series of the model absent from the batch still advance (their buckets
  * become gaps). Pure: same inputs, same outputs.
  */
-export function scoreBatch(model: PredictModel, state: PredictorState, batch: Readonly<Record<string, readonly Sample[]>>, opts: ScoreBatchOptions): ScoreBatchResult {
+export function scoreBatch(
+  model: PredictModel,
+  state: PredictorState,
+  batch: Readonly<Record<string, readonly Sample[]>>,
+  opts: ScoreBatchOptions,
+): ScoreBatchResult {
   const st = predictorStateSchema.parse(state);
   const comb = combinerConfigSchema.parse(opts.combiner ?? {});
   const next: PredictorState = { version: 1, series: {} };

@@ -112,7 +112,10 @@ export const SinksSchema = z
     /** Structured log line per notification (pino, on the worker). */
     log: z.boolean().default(true),
     /** Generic webhook, Slack-compatible JSON ({text, attachments, lepton}). */
-    webhook: z.object({ url: HttpUrl, headers: z.record(z.string()).default({}), timeoutMs: z.number().int().positive().max(60_000).default(5000) }).strict().optional(),
+    webhook: z
+      .object({ url: HttpUrl, headers: z.record(z.string()).default({}), timeoutMs: z.number().int().positive().max(60_000).default(5000) })
+      .strict()
+      .optional(),
     /** Prometheus Alertmanager API v2 (POST /api/v2/alerts): warnings route like any other alert. */
     alertmanager: z
       .object({
@@ -147,7 +150,10 @@ export const TrainingConfigSchema = z
 
 const PolicyFields = z
   .object({
-    preemptiveBackup: z.object({ assets: z.array(NameSchema).default([]), cooldown: DurationMs.default('1h') }).strict().default({}),
+    preemptiveBackup: z
+      .object({ assets: z.array(NameSchema).default([]), cooldown: DurationMs.default('1h') })
+      .strict()
+      .default({}),
     failover: z.enum(['request', 'recommendOnly', 'off']).default('request'),
     failoverCooldown: DurationMs.default('1h'),
   })
@@ -170,7 +176,10 @@ export const PredictionSiteConfigSchema = z
     lag: DurationMs.optional(),
     /** How far back the first collection of a run looks. */
     backfill: DurationMs.default('15m'),
-    prometheus: z.object({ url: HttpUrl, timeoutMs: z.number().int().positive().default(10_000), headers: z.record(z.string()).default({}) }).strict().optional(),
+    prometheus: z
+      .object({ url: HttpUrl, timeoutMs: z.number().int().positive().default(10_000), headers: z.record(z.string()).default({}) })
+      .strict()
+      .optional(),
     queries: z.array(QuerySchema).default([]),
     logs: z.array(LogSourceSchema).default([]),
     pushed: z.array(PushedSeriesSchema).default([]),
@@ -225,11 +234,21 @@ export function decisionPolicyOf(c: PredictionSiteConfig, where = 'prediction'):
   });
   if (!r.success) {
     // name the fields as written in the plan
-    const rename: Record<string, string> = { cooldownMs: 'cooldown', repeatMs: 'repeat', intervalMs: 'interval', failoverCooldownMs: 'policy.failoverCooldown', alertRisk: 'alerts.severityRisk', alertDefaultRisk: 'alerts.defaultRisk' };
+    const rename: Record<string, string> = {
+      cooldownMs: 'cooldown',
+      repeatMs: 'repeat',
+      intervalMs: 'interval',
+      failoverCooldownMs: 'policy.failoverCooldown',
+      alertRisk: 'alerts.severityRisk',
+      alertDefaultRisk: 'alerts.defaultRisk',
+    };
     const msg = r.error.issues
       .map((i) => {
         const [head, ...rest] = i.path.map(String);
-        const field = head === 'preemptiveBackup' ? ['policy.preemptiveBackup', ...rest].join('.').replace('cooldownMs', 'cooldown') : [rename[head] ?? head, ...rest].join('.');
+        const field =
+          head === 'preemptiveBackup'
+            ? ['policy.preemptiveBackup', ...rest].join('.').replace('cooldownMs', 'cooldown')
+            : [rename[head] ?? head, ...rest].join('.');
         return `${where}.${field}: ${i.message}`;
       })
       .join('; ');
@@ -274,7 +293,11 @@ export function resolvePredictionConfig(plan: Plan, site: string, inline?: unkno
   const entry = i >= 0 ? plan.sites[i] : undefined;
   const failoverCapable = Boolean(entry && typeof entry.primary === 'object' && typeof entry.standby === 'object' && typeof entry.switcher === 'object');
   if (inline !== undefined) return { site, config: parsePredictionConfig(inline, `config of site ${site}`, baseDir), failoverCapable };
-  return { site, config: parsePredictionConfig(entry?.prediction ?? {}, i >= 0 ? `plan: sites.${i}.prediction` : `prediction of site ${site}`, baseDir), failoverCapable };
+  return {
+    site,
+    config: parsePredictionConfig(entry?.prediction ?? {}, i >= 0 ? `plan: sites.${i}.prediction` : `prediction of site ${site}`, baseDir),
+    failoverCapable,
+  };
 }
 
 /** `name` or `name{a="1",b="2"}` (labels sorted, __name__ dropped): the key of a Prometheus series. */

@@ -33,7 +33,10 @@ export const trainOptionsSchema = z
     /** Per-series limits for the time-to-limit forecaster. */
     limits: z.record(z.string(), trendConfigSchema).default({}),
     /** Longest season searched for (default 7 days). */
-    maxPeriodMs: z.number().positive().default(7 * 24 * 3600_000),
+    maxPeriodMs: z
+      .number()
+      .positive()
+      .default(7 * 24 * 3600_000),
     minPeriodSteps: z.number().int().min(2).default(4),
     /** Autocorrelation a season must reach. */
     minCorrelation: z.number().min(0).max(1).default(0.3),
@@ -52,7 +55,10 @@ export const trainOptionsSchema = z
           .object({
             /** Expected false warnings tolerated per `horizonMs` of normal data. */
             falseWarnings: z.number().positive().default(0.1),
-            horizonMs: z.number().positive().default(30 * 24 * 3600_000),
+            horizonMs: z
+              .number()
+              .positive()
+              .default(30 * 24 * 3600_000),
             /** A trained model never warns for a record beaten by less than 1/(1 - minThreshold) (0.3: by 43 %). */
             minThreshold: z.number().gt(0).lt(1).default(0.3),
             maxThreshold: z.number().gt(0).lt(1).default(0.6),
@@ -77,7 +83,11 @@ export type TrainOptions = z.input<typeof trainOptionsSchema>;
  *   x = m * ln(k * horizonPoints / (n * falseWarnings)).
  * Fewer than 5 exceedances: twice the largest u seen. Result within [floor, maxThreshold].
  */
-export function calibrateThreshold(raw: readonly number[], floor: number, budget: { falseWarnings: number; horizonPoints: number; maxThreshold: number }): number {
+export function calibrateThreshold(
+  raw: readonly number[],
+  floor: number,
+  budget: { falseWarnings: number; horizonPoints: number; maxThreshold: number },
+): number {
   const n = raw.length;
   const u = raw.filter((r) => r > 0 && r < 1).map((r) => -Math.log(1 - r));
   let x = 0;
@@ -122,7 +132,10 @@ export function trainSeries(samples: readonly Sample[], options: TrainOptions, l
   const maxPeriod = Math.max(o.minPeriodSteps + 1, Math.floor(o.maxPeriodMs / o.stepMs));
   // autocorrelation over at most the last 4 longest seasons (keeps training O(history))
   const tail = values.slice(-4 * maxPeriod);
-  const period = o.scorer.seasonal === false ? 0 : detectPeriod(tail, o.minPeriodSteps, Math.min(maxPeriod, Math.floor(tail.length / 2) - 1), o.minCorrelation, o.decorrelation);
+  const period =
+    o.scorer.seasonal === false
+      ? 0
+      : detectPeriod(tail, o.minPeriodSteps, Math.min(maxPeriod, Math.floor(tail.length / 2) - 1), o.minCorrelation, o.decorrelation);
   const snapped = snapPeriod(period, o.stepMs);
   const limit = limitKey !== undefined ? o.limits[limitKey] : undefined;
   const base = o.scorer;

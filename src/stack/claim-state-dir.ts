@@ -26,7 +26,12 @@ export async function claimStateDir(paths: LocalStackPaths, ports: LocalStackPor
   }
   const busy = await busyPorts(roles);
   if (busy.length) {
-    const temporalAnswers = busy.some((b) => b.port === ports.temporal) && (await temporalReady(ep.temporalAddress, ep.namespace).then(() => true, () => false));
+    const temporalAnswers =
+      busy.some((b) => b.port === ports.temporal) &&
+      (await temporalReady(ep.temporalAddress, ep.namespace).then(
+        () => true,
+        () => false,
+      ));
     throw new StackPortsBusyError(busyMessage(busy, undefined, temporalAnswers, ep.uiUrl), busy);
   }
 }

@@ -81,7 +81,7 @@ export function writeDemoPlan(file: string, ep: LocalStackEndpoints, sources: { 
     roots: { targets: ['restored'] },
   };
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const header = '# Written by `lepton-dr demo`: the local stack\'s repository and two sample asset sets.\n';
+  const header = "# Written by `lepton-dr demo`: the local stack's repository and two sample asset sets.\n";
   fs.writeFileSync(file, header + YAML.stringify(plan));
 }
 
@@ -93,17 +93,29 @@ class DemoInterrupted extends Error {
 }
 
 function stamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Waits until a worker polls the task queue, or fails with the worker's log after timeoutMs. */
-async function waitForPoller(connection: Connection, namespace: string, taskQueue: string, worker: WorkerSupervisor, timeoutMs: number, stop: Promise<never>): Promise<void> {
+async function waitForPoller(
+  connection: Connection,
+  namespace: string,
+  taskQueue: string,
+  worker: WorkerSupervisor,
+  timeoutMs: number,
+  stop: Promise<never>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const p = await Promise.race([livePollers(connection, namespace, taskQueue), stop]);
     if (p.workflow > 0 && p.activity > 0 && worker.pid) return;
     if (Date.now() > deadline) {
-      throw new Error(`no worker polls task queue ${taskQueue} after ${timeoutMs / 1000} s; worker log ${worker.logFile}:\n${readLastLines(worker.logFile, 20)}`);
+      throw new Error(
+        `no worker polls task queue ${taskQueue} after ${timeoutMs / 1000} s; worker log ${worker.logFile}:\n${readLastLines(worker.logFile, 20)}`,
+      );
     }
     await Promise.race([new Promise((res) => setTimeout(res, 250)), stop]);
   }
@@ -124,7 +136,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
 
   const tAssets = Date.now();
   const assets = ensureSampleAssets(path.join(demoDir, 'assets'), o.assets);
-  log.info({ models: assets.models, dataset: assets.dataset, ms: Date.now() - tAssets }, assets.generated ? 'sample assets generated' : 'sample assets already there');
+  log.info(
+    { models: assets.models, dataset: assets.dataset, ms: Date.now() - tAssets },
+    assets.generated ? 'sample assets generated' : 'sample assets already there',
+  );
   writeDemoPlan(planFile, localStackEndpoints(ports, state), assets);
 
   // Use the stack `lepton-dr up` runs, else start one. The demo's worker runs the demo plan on
@@ -182,7 +197,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
       out(`backup ${asset} (${source}) ...`);
       const b0 = Date.now();
       const bIn: BackupInput = { asset, reason: 'lepton-dr demo' };
-      const bh = await client.workflow.start('backupWorkflow', { taskQueue: LOCAL_STACK.demoTaskQueue, workflowId: backupWorkflowId, args: [bIn], workflowExecutionTimeout: '30 minutes' });
+      const bh = await client.workflow.start('backupWorkflow', {
+        taskQueue: LOCAL_STACK.demoTaskQueue,
+        workflowId: backupWorkflowId,
+        args: [bIn],
+        workflowExecutionTimeout: '30 minutes',
+      });
       const backup = await Promise.race([follow<BackupResult>(client, bh, `backup ${asset}`), interrupted]);
       const backupMs = Date.now() - b0;
       out(`  ${backup.summary} in ${(backupMs / 1000).toFixed(1)} s`);
@@ -190,7 +210,12 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
       out(`restore ${asset} (latest snapshot) into ${target} ...`);
       const r0 = Date.now();
       const rIn: RestoreInput = { asset, snapshot: 'latest', target };
-      const rh = await client.workflow.start('restoreWorkflow', { taskQueue: LOCAL_STACK.demoTaskQueue, workflowId: restoreWorkflowId, args: [rIn], workflowExecutionTimeout: '30 minutes' });
+      const rh = await client.workflow.start('restoreWorkflow', {
+        taskQueue: LOCAL_STACK.demoTaskQueue,
+        workflowId: restoreWorkflowId,
+        args: [rIn],
+        workflowExecutionTimeout: '30 minutes',
+      });
       const restore = await Promise.race([follow<RestoreResult>(client, rh, `restore ${asset}`), interrupted]);
       const restoreMs = Date.now() - r0;
       out(`  ${restore.summary} in ${(restoreMs / 1000).toFixed(1)} s`);
@@ -199,7 +224,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
       const dst = digestTree(target);
       const differences = compareTrees(src, dst);
       const verified = differences.length === 0 && src.digest === dst.digest;
-      out(`  verify: ${verified ? `identical, ${src.files} files, ${humanBytes(src.bytes)}, tree sha256 ${src.digest.slice(0, 16)}` : `DIFFERENT: ${differences.join('; ')}`}`);
+      out(
+        `  verify: ${verified ? `identical, ${src.files} files, ${humanBytes(src.bytes)}, tree sha256 ${src.digest.slice(0, 16)}` : `DIFFERENT: ${differences.join('; ')}`}`,
+      );
       reports.push({
         asset,
         source,

@@ -99,7 +99,19 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
   }
   log.info({ ms: Date.now() - t0, temporal: launched.temporal.address, ui: launched.temporal.uiUrl, s3: launched.seaweed.endpoint }, 'servers ready');
 
-  const rt = new StackRuntime({ startedAt: t0, paths, ports, endpoints: ep, servers: launched, serverOptions, serverRestart: o.serverRestart, workerEnv: o.workerEnv, signals, killOnSignal, log });
+  const rt = new StackRuntime({
+    startedAt: t0,
+    paths,
+    ports,
+    endpoints: ep,
+    servers: launched,
+    serverOptions,
+    serverRestart: o.serverRestart,
+    workerEnv: o.workerEnv,
+    signals,
+    killOnSignal,
+    log,
+  });
   try {
     if (o.withWorker) rt.workers.startMain(workerPlan);
   } catch (e) {
@@ -131,7 +143,10 @@ export async function startLocalStack(o: LocalStackOptions): Promise<LocalStack>
     await rt.stop();
     throw new StackInterruptedError();
   }
-  log.info({ ms: Date.now() - t0, ui: ep.uiUrl, temporal: ep.temporalAddress, s3: ep.s3Endpoint, logs: paths.logDir, worker: rt.workers.main?.pid }, 'local stack ready');
+  log.info(
+    { ms: Date.now() - t0, ui: ep.uiUrl, temporal: ep.temporalAddress, s3: ep.s3Endpoint, logs: paths.logDir, worker: rt.workers.main?.pid },
+    'local stack ready',
+  );
   if (o.banner ?? true) process.stdout.write(stackBanner(stack));
   await o.onReady?.(stack);
   return stack;

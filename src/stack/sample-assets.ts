@@ -55,7 +55,24 @@ function writeRandomFile(file: string, size: number, seed: number): void {
   }
 }
 
-const WORDS = ['model', 'gradient', 'token', 'layer', 'attention', 'vector', 'batch', 'epoch', 'loss', 'weight', 'shard', 'checkpoint', 'inference', 'latency', 'replica', 'failover'];
+const WORDS = [
+  'model',
+  'gradient',
+  'token',
+  'layer',
+  'attention',
+  'vector',
+  'batch',
+  'epoch',
+  'loss',
+  'weight',
+  'shard',
+  'checkpoint',
+  'inference',
+  'latency',
+  'replica',
+  'failover',
+];
 
 /** A JSONL chunk of pseudo text samples of about `size` bytes. */
 function textSamples(size: number, rnd: () => number): string {
@@ -102,7 +119,8 @@ function writeModels(root: string, o: Required<SampleAssetOptions>): void {
   fs.writeFileSync(path.join(root, 'tokenizer.json'), JSON.stringify({ version: '1.0', model: { type: 'BPE', vocab } }) + '\n');
   fs.writeFileSync(
     path.join(root, 'config.json'),
-    JSON.stringify({ architectures: ['LeptonDemoForCausalLM'], hidden_size: 1024, num_hidden_layers: 12, num_attention_heads: 16, vocab_size: 4000 }, null, 2) + '\n',
+    JSON.stringify({ architectures: ['LeptonDemoForCausalLM'], hidden_size: 1024, num_hidden_layers: 12, num_attention_heads: 16, vocab_size: 4000 }, null, 2) +
+      '\n',
   );
   fs.writeFileSync(path.join(cfg, 'train.yaml'), 'optimizer: adamw\nlr: 0.0003\nbatch_size: 64\nwarmup_steps: 500\nmax_steps: 20000\n');
   fs.writeFileSync(path.join(cfg, 'serving.yaml'), 'replicas: 2\nmax_batch_tokens: 8192\nhealth_path: /healthz\n');

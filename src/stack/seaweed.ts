@@ -20,7 +20,16 @@ export interface SeaweedPorts {
 }
 
 export const SEAWEED_PORT_NAMES: readonly (keyof SeaweedPorts)[] = [
-  'master', 'masterGrpc', 'volume', 'volumeGrpc', 'filer', 'filerGrpc', 's3', 's3Grpc', 'admin', 'adminGrpc',
+  'master',
+  'masterGrpc',
+  'volume',
+  'volumeGrpc',
+  'filer',
+  'filerGrpc',
+  's3',
+  's3Grpc',
+  'admin',
+  'adminGrpc',
 ];
 
 /** Ports from a list of SEAWEED_PORT_NAMES.length numbers (e.g. from freePorts). */

@@ -86,7 +86,10 @@ export class ServerSupervisor<T extends SupervisedServer> {
       const upMs = Date.now() - upSince;
       quick = upMs >= healthyAfter ? 0 : quick + 1;
       let last = `${describeExit(p.exitStatus)} (up ${(upMs / 1000).toFixed(1)} s)`;
-      this.o.log.error({ pid: p.pid, exit: p.exitStatus, upMs, log: p.logFile }, `${this.o.name} (pid ${p.pid}) ${last}; restarting it with the same state (${this.o.keeps})`);
+      this.o.log.error(
+        { pid: p.pid, exit: p.exitStatus, upMs, log: p.logFile },
+        `${this.o.name} (pid ${p.pid}) ${last}; restarting it with the same state (${this.o.keeps})`,
+      );
       for (;;) {
         if (quick >= maxQuick) return this.giveUp(quick, last, p.logFile);
         const delay = quick === 0 ? 0 : backoff;
@@ -105,7 +108,10 @@ export class ServerSupervisor<T extends SupervisedServer> {
           this.cur = next;
           this.restartCount++;
           upSince = Date.now();
-          this.o.log.info({ pid: next.server.pid, ms: upSince - t0, restarts: this.restartCount }, `${this.o.name} is back (pid ${next.server.pid}, healthy after ${upSince - t0} ms)`);
+          this.o.log.info(
+            { pid: next.server.pid, ms: upSince - t0, restarts: this.restartCount },
+            `${this.o.name} is back (pid ${next.server.pid}, healthy after ${upSince - t0} ms)`,
+          );
           this.o.onRestart?.(next);
           break;
         } catch (e) {
@@ -132,7 +138,10 @@ export class ServerSupervisor<T extends SupervisedServer> {
   async stop(graceMs?: number): Promise<void> {
     this.stopping = true;
     this.wake?.abort();
-    await this.launching?.then((s) => s.stop(0), () => undefined);
+    await this.launching?.then(
+      (s) => s.stop(0),
+      () => undefined,
+    );
     await this.cur.stop(graceMs);
     await this.loop;
   }

@@ -70,7 +70,14 @@ export class StackRuntime {
       pid: process.pid,
       startedAt: new Date(this.o.startedAt).toISOString(),
       stateDir: paths.stateDir,
-      endpoints: { temporalAddress: ep.temporalAddress, namespace: ep.namespace, uiUrl: ep.uiUrl, s3Endpoint: ep.s3Endpoint, bucket: ep.bucket, region: ep.region },
+      endpoints: {
+        temporalAddress: ep.temporalAddress,
+        namespace: ep.namespace,
+        uiUrl: ep.uiUrl,
+        s3Endpoint: ep.s3Endpoint,
+        bucket: ep.bucket,
+        region: ep.region,
+      },
       children: [
         { name: 'temporal', pid: this.servers.temporal.current.server.pid, match: 'start-dev' },
         { name: 'weed', pid: this.servers.seaweed.current.server.pid, match: 'mini' },
@@ -99,8 +106,12 @@ export class StackRuntime {
       await this.workers.stop();
       const workersMs = Date.now() - s0;
       await this.servers.stop();
-      for (const [name, p] of [['Temporal', this.servers.temporal.current.server], ['SeaweedFS', this.servers.seaweed.current.server]] as const) {
-        if (p.exitStatus === 'signal SIGKILL' && !this.o.signals.forced && !this.failure) log.warn({ log: p.logFile }, `${name} did not stop within its grace time and was killed`);
+      for (const [name, p] of [
+        ['Temporal', this.servers.temporal.current.server],
+        ['SeaweedFS', this.servers.seaweed.current.server],
+      ] as const) {
+        if (p.exitStatus === 'signal SIGKILL' && !this.o.signals.forced && !this.failure)
+          log.warn({ log: p.logFile }, `${name} did not stop within its grace time and was killed`);
       }
       removeStackStatus(this.o.paths.statusFile);
       this.o.signals.remove();

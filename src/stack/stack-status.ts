@@ -8,11 +8,20 @@ export const StackStatusSchema = z.object({
   pid: z.number().int(),
   startedAt: z.string(),
   stateDir: z.string(),
-  endpoints: z.object({ temporalAddress: z.string(), namespace: z.string(), uiUrl: z.string(), s3Endpoint: z.string(), bucket: z.string(), region: z.string() }),
+  endpoints: z.object({
+    temporalAddress: z.string(),
+    namespace: z.string(),
+    uiUrl: z.string(),
+    s3Endpoint: z.string(),
+    bucket: z.string(),
+    region: z.string(),
+  }),
   /** Processes started by the stack; match is part of their command line (guards against reused pids). */
   children: z.array(z.object({ name: z.string(), pid: z.number().int(), match: z.string() })),
   /** The stack's supervised workers: where they log and how each last died (a start that failed says why). */
-  workers: z.array(z.object({ name: z.string(), log: z.string(), pid: z.number().int().optional(), restarts: z.number().int(), lastExit: WorkerExitSchema.optional() })).default([]),
+  workers: z
+    .array(z.object({ name: z.string(), log: z.string(), pid: z.number().int().optional(), restarts: z.number().int(), lastExit: WorkerExitSchema.optional() }))
+    .default([]),
 });
 
 export type StackStatus = z.input<typeof StackStatusSchema>;

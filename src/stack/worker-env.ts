@@ -30,7 +30,10 @@ export function workerEnvFor(
   }
   const [host, port] = plan.temporal.address.split(/:(?=\d+$)/);
   if (!(isLocalHost(host) && Number(port) === ports.temporal)) {
-    log.warn({ plan: planFile, temporal: plan.temporal.address }, `the plan points the worker at Temporal ${plan.temporal.address}, not at this stack (${ep.temporalAddress})`);
+    log.warn(
+      { plan: planFile, temporal: plan.temporal.address },
+      `the plan points the worker at Temporal ${plan.temporal.address}, not at this stack (${ep.temporalAddress})`,
+    );
   }
   return localS3 ? { ...base, ...creds, ...extra } : base;
 }

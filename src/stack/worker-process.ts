@@ -45,7 +45,10 @@ export interface WorkerExit {
  * a worker that cannot start logs "worker failed: <why>" as its last words.
  */
 export function causeFromLog(tail: string): string | undefined {
-  const lines = tail.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = tail
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
       const j = JSON.parse(lines[i]) as { level?: number; msg?: unknown };
@@ -127,7 +130,10 @@ export class WorkerSupervisor {
       const delay = quick ? backoff : 1000;
       // A worker that dies at once usually says why in its last lines.
       const last = quick ? readLastLines(this.o.logFile, 5) : undefined;
-      const tail = last?.split('\n').map((l) => l.slice(0, 400)).join('\n');
+      const tail = last
+        ?.split('\n')
+        .map((l) => l.slice(0, 400))
+        .join('\n');
       const cause = last === undefined ? undefined : causeFromLog(last);
       const exit = this.current.exitStatus ?? 'exited';
       this.lastExitSeen = { at: new Date().toISOString(), exit, upMs, quick, cause };

@@ -18,14 +18,26 @@ import { formatZodError } from '../common/zod-errors';
  */
 const DeploymentEnvSchema = z
   .object({
-    LEPTON_DR_DEPLOYMENT_NAME: z.string().trim().min(1, 'must not be empty').max(200).regex(/^[^.]+$/, 'must not contain "." (Temporal joins name and build ID with it)').optional(),
+    LEPTON_DR_DEPLOYMENT_NAME: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200)
+      .regex(/^[^.]+$/, 'must not contain "." (Temporal joins name and build ID with it)')
+      .optional(),
     LEPTON_DR_BUILD_ID: z.string().trim().min(1, 'must not be empty').max(200).optional(),
-    LEPTON_DR_VERSIONING_BEHAVIOR: z.enum(['AUTO_UPGRADE', 'PINNED'], { errorMap: () => ({ message: 'must be AUTO_UPGRADE or PINNED' }) }).default('AUTO_UPGRADE'),
+    LEPTON_DR_VERSIONING_BEHAVIOR: z
+      .enum(['AUTO_UPGRADE', 'PINNED'], { errorMap: () => ({ message: 'must be AUTO_UPGRADE or PINNED' }) })
+      .default('AUTO_UPGRADE'),
   })
   .superRefine((e, ctx) => {
     if (Boolean(e.LEPTON_DR_DEPLOYMENT_NAME) !== Boolean(e.LEPTON_DR_BUILD_ID)) {
       const missing = e.LEPTON_DR_DEPLOYMENT_NAME ? 'LEPTON_DR_BUILD_ID' : 'LEPTON_DR_DEPLOYMENT_NAME';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'is required when the other of LEPTON_DR_DEPLOYMENT_NAME / LEPTON_DR_BUILD_ID is set (Worker Versioning needs both)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'is required when the other of LEPTON_DR_DEPLOYMENT_NAME / LEPTON_DR_BUILD_ID is set (Worker Versioning needs both)',
+      });
     }
   });
 

@@ -21,7 +21,9 @@ export class DrMetrics implements MetricsSink {
   private readonly backupBytes = this.g('lepton_dr_backup_bytes', 'Bytes in the newest snapshot this worker committed.', ['asset']);
   private readonly backupDuration = this.g('lepton_dr_backup_duration_seconds', 'Plan-to-commit time of the newest backup this worker committed.', ['asset']);
   private readonly backupLast = this.g('lepton_dr_backup_last_success_timestamp_seconds', 'When this worker last committed a backup of the asset.', ['asset']);
-  private readonly newest = this.g('lepton_dr_snapshot_newest_timestamp_seconds', 'Time of the newest verified snapshot of the asset in the repository.', ['asset']);
+  private readonly newest = this.g('lepton_dr_snapshot_newest_timestamp_seconds', 'Time of the newest verified snapshot of the asset in the repository.', [
+    'asset',
+  ]);
   private readonly snapshots = this.g('lepton_dr_snapshots', 'Verified snapshots of the asset in the repository.', ['asset']);
   private readonly restores = this.c('lepton_dr_restores_total', 'Restores swapped into place by this worker.');
   private readonly restoreBytes = this.c('lepton_dr_restore_bytes_total', 'Bytes restored by this worker.');
@@ -31,11 +33,19 @@ export class DrMetrics implements MetricsSink {
   private readonly pruneFreed = this.c('lepton_dr_prune_reclaimed_bytes_total', 'Bytes freed by prune.');
   private readonly prunePacks = this.c('lepton_dr_prune_deleted_packs_total', 'Packs deleted by prune.');
   private readonly pruneBlocked = this.g('lepton_dr_prune_blocked', '1 when the last prune deleted nothing because a snapshot could not be read.');
-  private readonly rto = this.g('lepton_dr_failover_rto_seconds', 'Measured RTO of the last finished run of the site and mode (drill, planned, unplanned, failback).', ['site', 'mode']);
+  private readonly rto = this.g(
+    'lepton_dr_failover_rto_seconds',
+    'Measured RTO of the last finished run of the site and mode (drill, planned, unplanned, failback).',
+    ['site', 'mode'],
+  );
   private readonly rpo = this.g('lepton_dr_failover_rpo_seconds', 'Measured RPO of the last finished run of the site and mode.', ['site', 'mode']);
   private readonly rtoObjective = this.g('lepton_dr_rto_objective_seconds', 'The site RTO objective.', ['site']);
   private readonly rpoObjective = this.g('lepton_dr_rpo_objective_seconds', 'The site RPO objective.', ['site']);
-  private readonly runLast = this.g('lepton_dr_failover_last_timestamp_seconds', 'When the last run of the site and mode finished, by outcome.', ['site', 'mode', 'outcome']);
+  private readonly runLast = this.g('lepton_dr_failover_last_timestamp_seconds', 'When the last run of the site and mode finished, by outcome.', [
+    'site',
+    'mode',
+    'outcome',
+  ]);
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'lepton_dr_worker_' });

@@ -25,7 +25,8 @@ function targetEnv(t: CopyTarget, env: NodeJS.ProcessEnv, field: string): NodeJS
 
 export function findCopyTarget(plan: Plan, name: string): CopyTarget {
   const t = plan.copyTargets.find((c) => c.name === name);
-  if (!t) throw new BadInputError(`target: "${name}" is not a copy target of the plan (copyTargets: ${plan.copyTargets.map((c) => c.name).join(', ') || 'none'})`);
+  if (!t)
+    throw new BadInputError(`target: "${name}" is not a copy target of the plan (copyTargets: ${plan.copyTargets.map((c) => c.name).join(', ') || 'none'})`);
   return t;
 }
 

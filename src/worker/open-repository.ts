@@ -46,4 +46,5 @@ export async function openConfiguredRepository(r: RepositoryConfig, env: NodeJS.
 }
 
 /** Open (creating on first use) the plan's repository. */
-export const openRepository = (plan: Plan, env: NodeJS.ProcessEnv = process.env): Promise<Repository> => openConfiguredRepository(plan.repository, env, 'repository');
+export const openRepository = (plan: Plan, env: NodeJS.ProcessEnv = process.env): Promise<Repository> =>
+  openConfiguredRepository(plan.repository, env, 'repository');

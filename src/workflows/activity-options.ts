@@ -1,7 +1,6 @@
 import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 
-
 /** Short steps: planning, committing, cleaning up. */
 export const shortStep: ActivityOptions = {
   startToCloseTimeout: '30 minutes',

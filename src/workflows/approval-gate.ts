@@ -42,13 +42,20 @@ export class ApprovalGate {
     if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${approve ? 'approve' : 'reject'} update: ${formatIssues(r.error)}`, FailureType.BadInput);
     const s = this.state;
     if (s.decision) {
-      throw ApplicationFailure.nonRetryable(`already ${s.decision.approved ? 'approved' : 'rejected'} by ${s.decision.operator} at ${s.decision.at}`, FailureType.BadInput);
+      throw ApplicationFailure.nonRetryable(
+        `already ${s.decision.approved ? 'approved' : 'rejected'} by ${s.decision.operator} at ${s.decision.at}`,
+        FailureType.BadInput,
+      );
     }
     if (this.finished) throw ApplicationFailure.nonRetryable('the run is finishing; nothing left to decide', FailureType.BadInput);
-    if (s.phase === 'not-required') throw ApplicationFailure.nonRetryable('this run has no approval gate (not required by policy or input)', FailureType.BadInput);
+    if (s.phase === 'not-required')
+      throw ApplicationFailure.nonRetryable('this run has no approval gate (not required by policy or input)', FailureType.BadInput);
     if (s.phase === 'timed-out') throw ApplicationFailure.nonRetryable(`the approval gate timed out; policy "${s.onTimeout}" applied`, FailureType.BadInput);
     if (approve && s.phase !== 'waiting') {
-      throw ApplicationFailure.nonRetryable(`not at the approval gate yet (step: ${this.currentStep()}); approve once the standby is verified`, FailureType.BadInput);
+      throw ApplicationFailure.nonRetryable(
+        `not at the approval gate yet (step: ${this.currentStep()}); approve once the standby is verified`,
+        FailureType.BadInput,
+      );
     }
   }
 
@@ -90,7 +97,8 @@ export class ApprovalGate {
             s.phase = 'timed-out';
             this.onChange();
             const waited = formatDuration(policy.timeoutMs);
-            if (policy.onTimeout === 'abort') throw ApplicationFailure.nonRetryable(`no decision within ${waited}: aborted (approval.onTimeout: abort)`, FailureType.ApprovalTimedOut);
+            if (policy.onTimeout === 'abort')
+              throw ApplicationFailure.nonRetryable(`no decision within ${waited}: aborted (approval.onTimeout: abort)`, FailureType.ApprovalTimedOut);
             return `no decision within ${waited}: proceeding (approval.onTimeout: proceed)`;
           }
         }

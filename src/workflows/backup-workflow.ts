@@ -48,7 +48,8 @@ export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
     result = await backUp(input, progress);
   } catch (err) {
     await hooks.post({ asset: input.asset, hook: 'postBackup', outcome: outcomeOf(err), error: failureText(err).slice(0, 500) });
-    if (hooks.reports.length) setCurrentDetails(`backup of ${input.asset} ${outcomeOf(err) === 'cancelled' ? 'cancelled' : 'failed'}; hooks: ${hooks.describe()}`);
+    if (hooks.reports.length)
+      setCurrentDetails(`backup of ${input.asset} ${outcomeOf(err) === 'cancelled' ? 'cancelled' : 'failed'}; hooks: ${hooks.describe()}`);
     throw err;
   }
   await hooks.post({ asset: input.asset, hook: 'postBackup', outcome: 'success', snapshotId: result.id });
@@ -70,11 +71,15 @@ async function backUp(input: BackupInput, progress: RunProgress): Promise<Backup
   setCurrentDetails(`backup of ${input.asset}: ${plan.filesToRead} of ${plan.files} files to read (${humanBytes(plan.bytesToRead)}), ${plan.batches} batches`);
 
   try {
-    await mapLimit(Array.from({ length: plan.batches }, (_, i) => i), BATCH_FAN_OUT, async (batch) => {
-      const r = await batches.backupBatch({ backupId, batch });
-      progress.batchesDone++;
-      progress.bytesDone += r.bytesRead;
-    });
+    await mapLimit(
+      Array.from({ length: plan.batches }, (_, i) => i),
+      BATCH_FAN_OUT,
+      async (batch) => {
+        const r = await batches.backupBatch({ backupId, batch });
+        progress.batchesDone++;
+        progress.bytesDone += r.bytesRead;
+      },
+    );
     progress.phase = 'committing';
     const snap = await steps.commitBackup({ backupId, snapshotId });
     upsertSearchAttributes([{ key: SA_SNAPSHOT, value: snap.id }]);

@@ -27,7 +27,15 @@ export const standbyAssetName = (site: string, asset: string): string => `${site
  */
 export async function failbackWorkflow(rawInput: unknown): Promise<FailoverReport> {
   const input: FailbackParsedInput = parseInput(FailbackInputSchema, rawInput, 'failback input');
-  const run = new FailoverRun({ kind: 'failback', site: input.site, mode: 'failback', reason: input.reason, source: input.source, occurredAt: input.occurredAt, failAt: input.faultInjection?.failAt });
+  const run = new FailoverRun({
+    kind: 'failback',
+    site: input.site,
+    mode: 'failback',
+    reason: input.reason,
+    source: input.source,
+    occurredAt: input.occurredAt,
+    failAt: input.faultInjection?.failAt,
+  });
   const { saga } = run;
   const site = input.site;
   try {
@@ -42,14 +50,20 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
 
     let snaps: SelectedSnapshot[];
     if (from === 'standby') {
-      snaps = await saga.step('backup-standby', () => backupStandby(run, brief), { detail: (s) => s.map((x) => `${x.asset} -> snapshot ${x.id.slice(0, 12)}`).join(', ') });
+      snaps = await saga.step('backup-standby', () => backupStandby(run, brief), {
+        detail: (s) => s.map((x) => `${x.asset} -> snapshot ${x.id.slice(0, 12)}`).join(', '),
+      });
       await run.fault('backup-standby');
       saga.skip('select-snapshot', "the standby's fresh backup is restored");
     } else {
       saga.skip('backup-standby', 'from: snapshot');
-      snaps = await saga.step('select-snapshot', () => bookkeeping.selectSnapshots({ site, side: 'primary', snapshot: input.snapshot, snapshots: input.snapshots, before: input.before }), {
-        detail: (s) => s.map((x) => `${x.asset} ${x.id.slice(0, 12)} (${x.time})`).join(', '),
-      });
+      snaps = await saga.step(
+        'select-snapshot',
+        () => bookkeeping.selectSnapshots({ site, side: 'primary', snapshot: input.snapshot, snapshots: input.snapshots, before: input.before }),
+        {
+          detail: (s) => s.map((x) => `${x.asset} ${x.id.slice(0, 12)} (${x.time})`).join(', '),
+        },
+      );
       await run.fault('select-snapshot');
     }
     run.recordSnapshots(snaps);
@@ -63,7 +77,9 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
     } else saga.skip('unfence', 'the site defines no primary.unfence action');
     await run.fault('unfence');
 
-    await saga.step('verify', () => health.verifySide({ site, side: 'primary', snapshots: snaps }), { detail: (h) => `${h.checks.length} check(s) passed in ${h.durationMs} ms` });
+    await saga.step('verify', () => health.verifySide({ site, side: 'primary', snapshots: snaps }), {
+      detail: (h) => `${h.checks.length} check(s) passed in ${h.durationMs} ms`,
+    });
     await run.fault('verify');
 
     await run.gate.pass(
@@ -85,14 +101,18 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
     } else saga.skip('fence-standby', 'the site defines no standby.fence action');
     await run.fault('fence-standby');
     if (from === 'standby') {
-      const finalSnaps = await saga.step('final-sync', () => finalSync(run, brief), { detail: (s) => s.map((x) => `${x.asset} -> snapshot ${x.id.slice(0, 12)}`).join(', ') });
+      const finalSnaps = await saga.step('final-sync', () => finalSync(run, brief), {
+        detail: (s) => s.map((x) => `${x.asset} -> snapshot ${x.id.slice(0, 12)}`).join(', '),
+      });
       run.recordSnapshots(finalSnaps);
       snaps = finalSnaps;
     } else saga.skip('final-sync', 'from: snapshot (the standby wrote nothing worth keeping)');
     await run.fault('final-sync');
 
     saga.onUndo('switch traffic back to the standby', () => undo.switchTraffic({ site, to: 'standby' }));
-    await saga.step('switch', () => switching.switchTraffic({ site, to: 'primary' }), { detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}` });
+    await saga.step('switch', () => switching.switchTraffic({ site, to: 'primary' }), {
+      detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}`,
+    });
     await run.fault('switch');
 
     const traffic = await saga.step('validate', () => health.checkTraffic({ site, expect: 'primary', snapshots: snaps }), {
@@ -144,8 +164,14 @@ async function finalSync(run: FailoverRun, brief: SiteBrief): Promise<SelectedSn
     snaps.map(async (s) => {
       const target = brief.primary.restore.find((r) => r.asset === s.asset)!.targetDir;
       const childId = run.childId('final-restore', s.asset);
-      saga.onUndo(`put back the primary's previous ${s.asset} (final sync)`, () => undo.putBackTarget({ site, side: 'primary', asset: s.asset, key: run.reportId, restorePrefix: childId }));
-      await executeChild(restoreWorkflow, { workflowId: childId, args: [{ snapshot: s.id, target }], staticSummary: `failback final sync of ${s.asset} onto the primary of ${site}` });
+      saga.onUndo(`put back the primary's previous ${s.asset} (final sync)`, () =>
+        undo.putBackTarget({ site, side: 'primary', asset: s.asset, key: run.reportId, restorePrefix: childId }),
+      );
+      await executeChild(restoreWorkflow, {
+        workflowId: childId,
+        args: [{ snapshot: s.id, target }],
+        staticSummary: `failback final sync of ${s.asset} onto the primary of ${site}`,
+      });
     }),
   );
   if (brief.primary.afterRestore) await bookkeeping.sideAction({ site, side: 'primary', action: 'afterRestore' });
@@ -156,7 +182,8 @@ async function finalSync(run: FailoverRun, brief: SiteBrief): Promise<SelectedSn
 async function restorePrimary(run: FailoverRun, brief: SiteBrief, snaps: SelectedSnapshot[]): Promise<string> {
   const { saga } = run;
   const site = brief.site;
-  if (brief.primary.afterRestore) saga.onUndo('reload the primary with its previous data', () => undo.sideAction({ site, side: 'primary', action: 'afterRestore' }));
+  if (brief.primary.afterRestore)
+    saga.onUndo('reload the primary with its previous data', () => undo.sideAction({ site, side: 'primary', action: 'afterRestore' }));
   const parts = await allSettledOrThrow(
     snaps.map(async (s) => {
       const target = brief.primary.restore.find((r) => r.asset === s.asset)!.targetDir;
@@ -167,7 +194,11 @@ async function restorePrimary(run: FailoverRun, brief: SiteBrief, snaps: Selecte
       );
       kept.existed = (await bookkeeping.preserveTarget({ site, side: 'primary', asset: s.asset, key: run.reportId })).existed;
       // by id, without the asset: a standby backup is an ad-hoc asset
-      const r = await executeChild(restoreWorkflow, { workflowId: childId, args: [{ snapshot: s.id, target }], staticSummary: `failback restore of ${s.asset} onto the primary of ${site}` });
+      const r = await executeChild(restoreWorkflow, {
+        workflowId: childId,
+        args: [{ snapshot: s.id, target }],
+        staticSummary: `failback restore of ${s.asset} onto the primary of ${site}`,
+      });
       return `${s.asset}: ${r.files} files, ${r.bytes} bytes -> ${r.target}`;
     }),
   );

@@ -74,7 +74,12 @@ export class FailoverRun {
       ...(o.occurredAt ? { occurredAt: o.occurredAt } : {}),
     };
     // Objectives are placeholders until open-incident reads the site.
-    const report: FailoverReport = { ...newReport(incident, { rtoSeconds: 1, rpoSeconds: 1 }), id: this.reportId, workflowId: info.workflowId, runId: info.runId };
+    const report: FailoverReport = {
+      ...newReport(incident, { rtoSeconds: 1, rpoSeconds: 1 }),
+      id: this.reportId,
+      workflowId: info.workflowId,
+      runId: info.runId,
+    };
     const refresh = () => this.refresh();
     this.saga = new Saga(report, refresh, () => {
       const error = this.gate.rejection();
@@ -152,15 +157,19 @@ export class FailoverRun {
 
   /** The report step: store the report as succeeded (its own step shown as ok). */
   async writeSucceeded(): Promise<void> {
-    await this.saga.step('report', async () => {
-      const finishedAt = new Date().toISOString();
-      const r = withFigures(this.saga.report, { outcome: 'succeeded', finishedAt });
-      r.warnings = [...new Set([...r.warnings, ...objectiveWarnings(r)])];
-      r.steps = r.steps.map((s) => (s.name === 'report' && s.status === 'running' ? { ...s, status: 'ok' as const, endedAt: finishedAt } : s));
-      const out = await bookkeeping.writeReport({ report: r });
-      this.saga.report = { ...this.saga.report, outcome: 'succeeded', finishedAt, warnings: r.warnings, rtoMs: r.rtoMs, rpoMs: r.rpoMs, met: r.met };
-      return out;
-    }, { detail: (o) => `stored as ${o.key}` });
+    await this.saga.step(
+      'report',
+      async () => {
+        const finishedAt = new Date().toISOString();
+        const r = withFigures(this.saga.report, { outcome: 'succeeded', finishedAt });
+        r.warnings = [...new Set([...r.warnings, ...objectiveWarnings(r)])];
+        r.steps = r.steps.map((s) => (s.name === 'report' && s.status === 'running' ? { ...s, status: 'ok' as const, endedAt: finishedAt } : s));
+        const out = await bookkeeping.writeReport({ report: r });
+        this.saga.report = { ...this.saga.report, outcome: 'succeeded', finishedAt, warnings: r.warnings, rtoMs: r.rtoMs, rpoMs: r.rpoMs, met: r.met };
+        return out;
+      },
+      { detail: (o) => `stored as ${o.key}` },
+    );
     await this.fault('report');
   }
 
@@ -190,7 +199,8 @@ export class FailoverRun {
     const r = withFigures(this.saga.report, { outcome, finishedAt: new Date().toISOString() });
     if (cancelled) r.warnings = [...r.warnings, 'cancelled by an operator'];
     const failedUndos = r.compensations.filter((c) => c.status === 'failed');
-    if (failedUndos.length) r.warnings = [...r.warnings, `compensation(s) failed, a human must look: ${failedUndos.map((c) => `${c.name}: ${c.error ?? '?'}`).join('; ')}`];
+    if (failedUndos.length)
+      r.warnings = [...r.warnings, `compensation(s) failed, a human must look: ${failedUndos.map((c) => `${c.name}: ${c.error ?? '?'}`).join('; ')}`];
     this.saga.report = r;
     await CancellationScope.nonCancellable(async () => {
       if (!this.siteKnown) return; // unknown site, refused trigger: nothing to report on
@@ -205,7 +215,8 @@ export class FailoverRun {
     this.saga.current = 'done';
     this.refresh();
     if (cancelled) throw isCancellation(err) ? err : new CancelledFailure('cancelled by an operator');
-    const failureType = outcome === 'failed' ? FailureType.FailoverFailed : outcome === 'aborted' ? FailureType.FailoverAborted : FailureType.FailoverCompensated;
+    const failureType =
+      outcome === 'failed' ? FailureType.FailoverFailed : outcome === 'aborted' ? FailureType.FailoverAborted : FailureType.FailoverCompensated;
     throw ApplicationFailure.create({ message: summarise(this.saga.report), type: failureType, nonRetryable: true, details: [this.saga.report] });
   }
 }

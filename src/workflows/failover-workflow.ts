@@ -76,7 +76,8 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
 
     // 5. verify the standby serves the snapshot's data
     const verified = await saga.step('verify', () => health.verifySide({ site, side: drill ? 'drill' : 'standby', snapshots: snaps }), {
-      detail: (h) => `${h.checks.length} check(s) passed in ${h.durationMs} ms${h.filesVerified.length ? `; files match the snapshot: ${h.filesVerified.join(', ')}` : ''}`,
+      detail: (h) =>
+        `${h.checks.length} check(s) passed in ${h.durationMs} ms${h.filesVerified.length ? `; files match the snapshot: ${h.filesVerified.join(', ')}` : ''}`,
     });
     await run.fault('verify');
 
@@ -96,7 +97,9 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
 
       // 7. switch traffic
       saga.onUndo('switch traffic back to the primary', () => undo.switchTraffic({ site, to: 'primary' }));
-      await saga.step('switch', () => switching.switchTraffic({ site, to: 'standby' }), { detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}` });
+      await saga.step('switch', () => switching.switchTraffic({ site, to: 'standby' }), {
+        detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}`,
+      });
       await run.fault('switch');
 
       // 8. validate through the traffic path
@@ -132,7 +135,10 @@ async function drillUnderSiteId(site: string, rawInput: unknown): Promise<Failov
     return await executeChild(failoverWorkflow, { workflowId, args: [rawInput], staticSummary: `drill of ${site} (started by ${workflowInfo().workflowId})` });
   } catch (e) {
     if ((e as Error).name === 'WorkflowExecutionAlreadyStartedError') {
-      throw ApplicationFailure.nonRetryable(`a drill of site ${site} is already running (${workflowId}); one drill per site at a time`, FailureType.DrillAlreadyRunning);
+      throw ApplicationFailure.nonRetryable(
+        `a drill of site ${site} is already running (${workflowId}); one drill per site at a time`,
+        FailureType.DrillAlreadyRunning,
+      );
     }
     throw e;
   }
@@ -148,7 +154,8 @@ async function fencePrimary(run: FailoverRun, mode: 'planned' | 'unplanned' | 'd
     if (brief.primary.unfence) saga.onUndo('unfence the primary', () => undo.sideAction({ site, side: 'primary', action: 'unfence' }));
     await saga.step('fence', () => fenceRequired.sideAction({ site, side: 'primary', action: 'fence' }), { detail: (a) => a.detail });
   } else {
-    if (brief.primary.unfence) saga.onUndo('unfence the primary', () => undoBestEffort.sideAction({ site, side: 'primary', action: 'unfence' }), { bestEffort: true });
+    if (brief.primary.unfence)
+      saga.onUndo('unfence the primary', () => undoBestEffort.sideAction({ site, side: 'primary', action: 'unfence' }), { bestEffort: true });
     await saga.tryStep('fence', () => fenceBestEffort.sideAction({ site, side: 'primary', action: 'fence' }), { detail: (a) => a.detail });
   }
   await run.fault('fence');
@@ -161,7 +168,8 @@ async function fencePrimary(run: FailoverRun, mode: 'planned' | 'unplanned' | 'd
 async function restoreStandby(run: FailoverRun, brief: SiteBrief, snaps: SelectedSnapshot[]): Promise<string> {
   const { saga } = run;
   const site = brief.site;
-  if (brief.standby.afterRestore) saga.onUndo('reload the standby with its previous data', () => undo.sideAction({ site, side: 'standby', action: 'afterRestore' }));
+  if (brief.standby.afterRestore)
+    saga.onUndo('reload the standby with its previous data', () => undo.sideAction({ site, side: 'standby', action: 'afterRestore' }));
   const parts = await allSettledOrThrow(
     snaps.map(async (s) => {
       const target = brief.standby.restore.find((r) => r.asset === s.asset)!.targetDir;
@@ -171,7 +179,11 @@ async function restoreStandby(run: FailoverRun, brief: SiteBrief, snaps: Selecte
         undo.putBackTarget({ site, side: 'standby', asset: s.asset, key: run.reportId, restorePrefix: childId, ...kept }),
       );
       kept.existed = (await bookkeeping.preserveTarget({ site, side: 'standby', asset: s.asset, key: run.reportId })).existed;
-      const r = await executeChild(restoreWorkflow, { workflowId: childId, args: [{ asset: s.asset, snapshot: s.id, target }], staticSummary: `failover restore of ${s.asset} onto the standby of ${site}` });
+      const r = await executeChild(restoreWorkflow, {
+        workflowId: childId,
+        args: [{ asset: s.asset, snapshot: s.id, target }],
+        staticSummary: `failover restore of ${s.asset} onto the standby of ${site}`,
+      });
       return `${s.asset}: ${r.files} files, ${r.bytes} bytes -> ${r.target}`;
     }),
   );
@@ -189,7 +201,11 @@ async function restoreDrill(run: FailoverRun, brief: SiteBrief, snaps: SelectedS
       saga.onUndo(`remove the drill copy of ${s.asset}`, () => undo.cleanDrill({ site, asset: s.asset, restorePrefix: childId }));
       await bookkeeping.cleanDrill({ site, asset: s.asset }); // a previous drill killed mid-way
       const target = brief.drill!.find((d) => d.asset === s.asset)!.targetDir;
-      const r = await executeChild(restoreWorkflow, { workflowId: childId, args: [{ asset: s.asset, snapshot: s.id, target }], staticSummary: `drill restore of ${s.asset} for ${site}` });
+      const r = await executeChild(restoreWorkflow, {
+        workflowId: childId,
+        args: [{ asset: s.asset, snapshot: s.id, target }],
+        staticSummary: `drill restore of ${s.asset} for ${site}`,
+      });
       return `${s.asset}: ${r.files} files, ${r.bytes} bytes -> ${r.target}`;
     }),
   );

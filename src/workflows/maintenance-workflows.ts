@@ -26,7 +26,9 @@ export async function pruneWorkflow(raw: unknown) {
   const blocked = r.blocked ? `; NOTHING DELETED: ${r.blocked}` : '';
   const invalid = r.invalidSnapshots.length ? `; ${r.invalidSnapshots.length} snapshot(s) failed their signature (data kept)` : '';
   // reports of workers from before repack lack its fields
-  const repacked = r.repacked ? `; ${input.dryRun ? 'would repack' : 'repacked'} ${r.repacked} sparse packs${input.dryRun ? '' : ` (copied ${humanBytes(r.repackedBytes)})`}` : '';
+  const repacked = r.repacked
+    ? `; ${input.dryRun ? 'would repack' : 'repacked'} ${r.repacked} sparse packs${input.dryRun ? '' : ` (copied ${humanBytes(r.repackedBytes)})`}`
+    : '';
   const summary = `${input.dryRun ? 'dry run: ' : ''}forgot ${forgotten.reduce((n, f) => n + f.forgotten.length, 0)} snapshots; marked ${r.marked}, deleted ${r.deleted} packs, freed ${humanBytes(r.bytesFreed)}${repacked}${invalid}${blocked}`;
   setCurrentDetails(summary);
   return { forgotten, prune: r, summary };

@@ -1,6 +1,14 @@
 import type { ScoreOutput, StateHandle } from '../activities/prediction-activity-types';
 import type { LogCursor } from '../predict/sources/log-counter';
-import { EMPTY_ALERT_BOOK, INITIAL_WARNING_STATE, newDutyWindow, type AlertBook, type DutyWindow, type LoopReason, type WarningState } from './prediction-decide';
+import {
+  EMPTY_ALERT_BOOK,
+  INITIAL_WARNING_STATE,
+  newDutyWindow,
+  type AlertBook,
+  type DutyWindow,
+  type LoopReason,
+  type WarningState,
+} from './prediction-decide';
 import type { DecisionPolicy, PolicyPatch } from './prediction-inputs';
 import type { ActionRecord, WarningRecord } from './prediction-messages';
 

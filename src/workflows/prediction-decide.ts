@@ -241,7 +241,12 @@ export class LiveAlertBook {
 }
 
 /** `LiveAlertBook.apply` on a copy of the book: the pure form, for callers that keep books as values. */
-export function applyAlerts(book: AlertBook, alerts: readonly MonitoringAlert[], now: number, p: DecisionPolicy): { book: AlertBook; applied: number; duplicates: number } {
+export function applyAlerts(
+  book: AlertBook,
+  alerts: readonly MonitoringAlert[],
+  now: number,
+  p: DecisionPolicy,
+): { book: AlertBook; applied: number; duplicates: number } {
   const copy: AlertBook = { ...book, active: { ...book.active }, seen: [...book.seen] };
   return { book: copy, ...new LiveAlertBook(copy).apply(alerts, now, p) };
 }
@@ -270,7 +275,12 @@ export function combineRisk(model: { risk: number; reasons: LoopReason[] }, book
   const reasons = [...model.reasons];
   for (const a of Object.values(book.active)) {
     risk = Math.max(risk, a.risk);
-    reasons.push({ source: `alert:${a.name}`, detector: 'alertmanager', score: a.risk, message: `${a.name}${a.severity ? ` (${a.severity})` : ''} firing since ${a.startsAt}${a.summary ? `: ${a.summary}` : ''}` });
+    reasons.push({
+      source: `alert:${a.name}`,
+      detector: 'alertmanager',
+      score: a.risk,
+      message: `${a.name}${a.severity ? ` (${a.severity})` : ''} firing since ${a.startsAt}${a.summary ? `: ${a.summary}` : ''}`,
+    });
   }
   reasons.sort((x, y) => y.score - x.score || x.source.localeCompare(y.source));
   return { risk, reasons: reasons.slice(0, maxReasons) };

@@ -74,7 +74,12 @@ function headerPaths(v: unknown, at: (string | number)[] = []): (string | number
  * them from the plan (sites[].prediction), where they are redacted.
  */
 const InlineConfigSchema = z.record(z.unknown()).superRefine((c, ctx) => {
-  for (const p of headerPaths(c)) ctx.addIssue({ code: 'custom', path: p, message: 'credentials are never taken from workflow input: put headers in the plan (sites[].prediction) on the worker' });
+  for (const p of headerPaths(c))
+    ctx.addIssue({
+      code: 'custom',
+      path: p,
+      message: 'credentials are never taken from workflow input: put headers in the plan (sites[].prediction) on the worker',
+    });
 });
 
 /**

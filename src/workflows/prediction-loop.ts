@@ -142,7 +142,13 @@ export class PredictionLoop {
   }
 
   status(): PredictionStatus {
-    return statusOf(this.c, { site: this.site, workflowId: this.info.workflowId, runId: this.info.runId, runIteration: this.runIteration, policy: this.policy });
+    return statusOf(this.c, {
+      site: this.site,
+      workflowId: this.info.workflowId,
+      runId: this.info.runId,
+      runIteration: this.runIteration,
+      policy: this.policy,
+    });
   }
 
   setPolicy(patch: unknown): DecisionPolicy {
@@ -162,7 +168,10 @@ export class PredictionLoop {
     if (!r.success) throw new Error(`invalid policy: ${formatIssues(r.error)}`);
     const settings = this.settings;
     const unknown = (r.data.preemptiveBackup?.assets ?? []).filter((a) => settings !== null && !settings.planAssets.includes(a));
-    if (unknown.length) throw new Error(`invalid policy: preemptiveBackup.assets: ${unknown.map((a) => `"${a}"`).join(', ')} not in the plan (assets: ${settings!.planAssets.join(', ') || 'none'})`);
+    if (unknown.length)
+      throw new Error(
+        `invalid policy: preemptiveBackup.assets: ${unknown.map((a) => `"${a}"`).join(', ')} not in the plan (assets: ${settings!.planAssets.join(', ') || 'none'})`,
+      );
     const merged = applyPolicyPatch(this.base, mergePatches(this.c.overrides, r.data));
     if (!merged.ok) throw new Error(`invalid policy: ${merged.error}`);
   }
@@ -193,7 +202,14 @@ export class PredictionLoop {
     }
     await condition(allHandlersFinished);
     const risk = combineRisk({ risk: c.modelRisk, reasons: c.modelReasons }, c.alerts).risk;
-    return { site: this.site, iterations: c.iteration, level: c.warning.level, risk, modelVersion: c.modelVersion, duty: { windowMs: c.duty.bucketMs * c.duty.buckets, backup: c.backupDuty, prediction: dutyFraction(c.duty, Date.now()) } };
+    return {
+      site: this.site,
+      iterations: c.iteration,
+      level: c.warning.level,
+      risk,
+      modelVersion: c.modelVersion,
+      duty: { windowMs: c.duty.bucketMs * c.duty.buckets, backup: c.backupDuty, prediction: dutyFraction(c.duty, Date.now()) },
+    };
   }
 
   private async loadSettings(): Promise<void> {
@@ -233,7 +249,17 @@ export class PredictionLoop {
     let computeMs = 0;
     let col: CollectOutput | null = null;
     try {
-      col = await loop.collectSignals({ site, ...this.cfg, gen: c.gen, since: c.since, until, logCursors: c.logCursors, pushed: taken, assets: s.assets, dutyWindowMs: s.dutyWindowMs });
+      col = await loop.collectSignals({
+        site,
+        ...this.cfg,
+        gen: c.gen,
+        since: c.since,
+        until,
+        logCursors: c.logCursors,
+        pushed: taken,
+        assets: s.assets,
+        dutyWindowMs: s.dutyWindowMs,
+      });
       computeMs += col.computeMs;
       const sc = await loop.scorePrediction({ site, gen: c.gen, state: c.state, batch: col.batch, until });
       computeMs += sc.computeMs;
@@ -266,7 +292,12 @@ export class PredictionLoop {
     if (d.backup) actions.push(...(await this.preemptiveBackups(now, combined.risk, top)));
     if (d.failover) actions.push(await this.requestFailover(now, combined.risk, top));
     if (d.notify) await this.notify(d.notify, now, combined.risk, combined.reasons, actions);
-    else if (s.sinks.alertmanager && c.warning.level !== 'ok' && c.warning.notified.level === c.warning.level && (c.lastAlertRefreshAt === null || now - c.lastAlertRefreshAt >= ALERT_REFRESH_MS)) {
+    else if (
+      s.sinks.alertmanager &&
+      c.warning.level !== 'ok' &&
+      c.warning.notified.level === c.warning.level &&
+      (c.lastAlertRefreshAt === null || now - c.lastAlertRefreshAt >= ALERT_REFRESH_MS)
+    ) {
       await this.notify({ kind: 'refresh', level: c.warning.level, from: c.warning.level }, now, combined.risk, combined.reasons, []);
     }
 
@@ -303,7 +334,12 @@ export class PredictionLoop {
 
   private async startTraining(reason: string): Promise<void> {
     const workflowId = trainingWorkflowId(this.site);
-    const r = await startChildOnce('trainingWorkflow', { workflowId, args: [{ site: this.site, ...this.cfg, reason: reason.slice(0, 200) }], parentClosePolicy: ParentClosePolicy.ABANDON, staticSummary: `training for ${this.site} (${reason})` });
+    const r = await startChildOnce('trainingWorkflow', {
+      workflowId,
+      args: [{ site: this.site, ...this.cfg, reason: reason.slice(0, 200) }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `training for ${this.site} (${reason})`,
+    });
     const detail = r.outcome === 'started' ? reason : r.outcome === 'joined' ? 'a training is already running' : r.error!;
     this.record({ at: iso(Date.now())!, kind: 'training', workflowId, outcome: r.outcome, detail });
   }
@@ -321,7 +357,12 @@ export class PredictionLoop {
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: `pre-emptive backup of ${asset} (site ${this.site} at risk ${risk.toFixed(2)})`,
       });
-      const detail = r.outcome === 'started' ? `backup of ${asset} started` : r.outcome === 'joined' ? `backup of ${asset} already started in this cooldown slot` : `backup of ${asset} not started: ${r.error}`;
+      const detail =
+        r.outcome === 'started'
+          ? `backup of ${asset} started`
+          : r.outcome === 'joined'
+            ? `backup of ${asset} already started in this cooldown slot`
+            : `backup of ${asset} not started: ${r.error}`;
       this.record({ at: iso(now)!, kind: 'preemptive-backup', workflowId, outcome: r.outcome, detail });
       log.info('pre-emptive backup', { site: this.site, asset, workflowId, outcome: r.outcome });
       done.push(`${detail} (${workflowId})`);
@@ -346,7 +387,12 @@ export class PredictionLoop {
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `failover of ${site} requested by prediction (approval required)`,
     });
-    const detail = r.outcome === 'started' ? `failover requested, waiting for approval (${workflowId})` : r.outcome === 'joined' ? `a failover of ${site} is already running (${workflowId})` : `failover not requested: ${r.error}`;
+    const detail =
+      r.outcome === 'started'
+        ? `failover requested, waiting for approval (${workflowId})`
+        : r.outcome === 'joined'
+          ? `a failover of ${site} is already running (${workflowId})`
+          : `failover not requested: ${r.error}`;
     this.record({ at: iso(now)!, kind: 'failover', workflowId, outcome: r.outcome, detail });
     log.warn('failover requested', { site, risk, workflowId, outcome: r.outcome });
     return detail;
@@ -381,6 +427,14 @@ export class PredictionLoop {
     if (this.s.sinks.alertmanager) c.lastAlertRefreshAt = event.level === 'ok' ? null : now;
     if (event.kind === 'refresh') return;
     c.warningsSent++;
-    c.recentWarnings = pushRecent(c.recentWarnings, { at: iso(now)!, kind: event.kind, level: event.level, from: event.from, risk, reasons: reasons.slice(0, 3).map((r) => `${r.source}: ${r.message}`), failed });
+    c.recentWarnings = pushRecent(c.recentWarnings, {
+      at: iso(now)!,
+      kind: event.kind,
+      level: event.level,
+      from: event.from,
+      risk,
+      reasons: reasons.slice(0, 3).map((r) => `${r.source}: ${r.message}`),
+      failed,
+    });
   }
 }

@@ -1,4 +1,13 @@
-import { ApplicationFailure, CancellationScope, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
 import { mapLimit } from '../common/map-limit';
@@ -42,11 +51,15 @@ export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult>
     progress.batches = plan.batches;
     progress.bytesTotal = plan.bytes;
     setCurrentDetails(`restoring snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} into ${plan.target}: ${plan.files} files, ${humanBytes(plan.bytes)}`);
-    await mapLimit(Array.from({ length: plan.batches }, (_, i) => i), BATCH_FAN_OUT, async (batch) => {
-      const r = await batches.restoreBatch({ restoreId, batch });
-      progress.batchesDone++;
-      progress.bytesDone += r.bytesDone;
-    });
+    await mapLimit(
+      Array.from({ length: plan.batches }, (_, i) => i),
+      BATCH_FAN_OUT,
+      async (batch) => {
+        const r = await batches.restoreBatch({ restoreId, batch });
+        progress.batchesDone++;
+        progress.bytesDone += r.bytesDone;
+      },
+    );
     progress.phase = 'swapping';
     const out = await steps.finishRestore({ restoreId });
     await steps.cleanupRestore({ restoreId });
@@ -55,7 +68,16 @@ export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult>
     const ran = hooks?.reports.length ? `; hooks: ${hooks.describe()}` : '';
     const summary = `restored snapshot ${plan.snapshotId.slice(0, 8)} of ${plan.asset} (${plan.snapshotTime}) into ${out.target}: ${out.files} files, ${humanBytes(out.bytes)}, verified${ran}`;
     setCurrentDetails(summary);
-    return { snapshotId: plan.snapshotId, snapshotTime: plan.snapshotTime, asset: plan.asset, target: out.target, files: out.files, bytes: out.bytes, summary, ...(ran ? { hooks: hooks?.reports } : {}) };
+    return {
+      snapshotId: plan.snapshotId,
+      snapshotTime: plan.snapshotTime,
+      asset: plan.asset,
+      target: out.target,
+      files: out.files,
+      bytes: out.bytes,
+      summary,
+      ...(ran ? { hooks: hooks?.reports } : {}),
+    };
   } catch (err) {
     progress.phase = 'failed';
     await CancellationScope.nonCancellable(() => steps.abortRestore({ restoreId, target: input.target }));

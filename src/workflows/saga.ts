@@ -39,7 +39,15 @@ export class Saga {
     const stop = this.abortRequested();
     if (stop) {
       const t = now();
-      this.report.steps.push({ name: stop.step, startedAt: t, endedAt: t, status: 'failed', attempts: 1, error: stop.error.message, detail: `before step ${name}` });
+      this.report.steps.push({
+        name: stop.step,
+        startedAt: t,
+        endedAt: t,
+        status: 'failed',
+        attempts: 1,
+        error: stop.error.message,
+        detail: `before step ${name}`,
+      });
       this.onChange();
       throw stop.error;
     }

@@ -25,17 +25,31 @@ export function alertmanagerBinary(): string {
   return bin;
 }
 
-export async function startAlertmanager(o: { dir: string; webhookUrl: string; token?: string; groupWait?: string; groupInterval?: string }): Promise<Alertmanager> {
+export async function startAlertmanager(o: {
+  dir: string;
+  webhookUrl: string;
+  token?: string;
+  groupWait?: string;
+  groupInterval?: string;
+}): Promise<Alertmanager> {
   fs.mkdirSync(o.dir, { recursive: true });
   const configFile = path.join(o.dir, 'alertmanager.yml');
   fs.writeFileSync(
     configFile,
     YAML.stringify({
-      route: { receiver: 'bridge', group_by: ['alertname', 'dr_site'], group_wait: o.groupWait ?? '1s', group_interval: o.groupInterval ?? '1s', repeat_interval: '1h' },
+      route: {
+        receiver: 'bridge',
+        group_by: ['alertname', 'dr_site'],
+        group_wait: o.groupWait ?? '1s',
+        group_interval: o.groupInterval ?? '1s',
+        repeat_interval: '1h',
+      },
       receivers: [
         {
           name: 'bridge',
-          webhook_configs: [{ url: o.webhookUrl, send_resolved: true, ...(o.token ? { http_config: { authorization: { type: 'Bearer', credentials: o.token } } } : {}) }],
+          webhook_configs: [
+            { url: o.webhookUrl, send_resolved: true, ...(o.token ? { http_config: { authorization: { type: 'Bearer', credentials: o.token } } } : {}) },
+          ],
         },
       ],
     }),
@@ -45,7 +59,13 @@ export async function startAlertmanager(o: { dir: string; webhookUrl: string; to
     const url = `http://127.0.0.1:${port}`;
     const proc = spawnServer(
       alertmanagerBinary(),
-      [`--config.file=${configFile}`, `--storage.path=${path.join(o.dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=', '--log.level=info'],
+      [
+        `--config.file=${configFile}`,
+        `--storage.path=${path.join(o.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--cluster.listen-address=',
+        '--log.level=info',
+      ],
       { logFile: path.join(o.dir, 'alertmanager.log'), cwd: o.dir },
     );
     try {

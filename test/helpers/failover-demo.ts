@@ -44,7 +44,11 @@ const V0 = [0.5, 0.5, 0.5];
 const V1 = [1, 2, 3];
 const V2 = [2, 3, 4];
 
-export function siteConfig(d: Pick<DemoSite, 'primary' | 'standby' | 'nginx' | 'primaryDir' | 'standbyDir' | 'drillDir'>, name: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function siteConfig(
+  d: Pick<DemoSite, 'primary' | 'standby' | 'nginx' | 'primaryDir' | 'standbyDir' | 'drillDir'>,
+  name: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   const check = (url: string, extra: Record<string, unknown> = {}) => ({ url, timeoutMs: 1000, withinMs: 5000, intervalMs: 20, ...extra });
   const action = (url: string) => ({ type: 'http', method: 'POST', url, timeoutMs: 2000 });
   const model = { asset: 'model', path: 'model.json' };
@@ -124,7 +128,11 @@ const post = async (url: string) => {
 
 /** Back up the primary's v1 model (the snapshot failovers restore), then make the primary serve v2. */
 export async function backupDemo(stack: TestStack, d: Omit<DemoSite, 'snapshotId'>): Promise<string> {
-  const r = (await stack.client.workflow.execute('backupWorkflow', { taskQueue: stack.taskQueue, workflowId: `backup-${d.name}`, args: [{ asset: 'model' }] })) as { id: string };
+  const r = (await stack.client.workflow.execute('backupWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `backup-${d.name}`,
+    args: [{ asset: 'model' }],
+  })) as { id: string };
   await setPrimaryModel(d, 'v2');
   return r.id;
 }

@@ -39,7 +39,13 @@ export async function waitFor<T>(what: string, f: () => T | undefined | Promise<
 export function writeStackPlan(file: string, ep: LocalStackEndpoints, o: { taskQueue: string; dir: string; endpoint?: string }): void {
   const plan = {
     version: 1,
-    repository: { url: 's3://lepton-dr/repo', endpoint: o.endpoint ?? ep.s3Endpoint, region: ep.region, pathStyle: true, keyFile: path.join(o.dir, 'repository.key') },
+    repository: {
+      url: 's3://lepton-dr/repo',
+      endpoint: o.endpoint ?? ep.s3Endpoint,
+      region: ep.region,
+      pathStyle: true,
+      keyFile: path.join(o.dir, 'repository.key'),
+    },
     temporal: { address: ep.temporalAddress, namespace: ep.namespace, taskQueue: o.taskQueue },
     roots: { sources: [o.dir], targets: [o.dir] },
   };

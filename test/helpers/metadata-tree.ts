@@ -37,7 +37,10 @@ export function userXattrsWork(dir: string): boolean {
 
 /** Set xattrs through python3 (bytes paths, independent of the tools the engine uses). */
 function setXattrs(items: [Buffer, string, Buffer][]): void {
-  py('import base64,os,sys\nfor l in sys.stdin.buffer:\n p,n,v=l.split()\n os.setxattr(base64.b64decode(p),base64.b64decode(n),base64.b64decode(v))\n', items.map(([p, n, v]) => `${b64(p)} ${b64(Buffer.from(n))} ${b64(v)}\n`).join(''));
+  py(
+    'import base64,os,sys\nfor l in sys.stdin.buffer:\n p,n,v=l.split()\n os.setxattr(base64.b64decode(p),base64.b64decode(n),base64.b64decode(v))\n',
+    items.map(([p, n, v]) => `${b64(p)} ${b64(Buffer.from(n))} ${b64(v)}\n`).join(''),
+  );
 }
 
 /** xattrs of many paths (not following symlinks): name -> hex value. */
@@ -46,12 +49,20 @@ function readXattrsPy(paths: Buffer[]): Record<string, string>[] {
     'import base64,json,os,sys\nfor l in sys.stdin.buffer:\n p=base64.b64decode(l.strip())\n print(json.dumps({n: os.getxattr(p,n,follow_symlinks=False).hex() for n in sorted(os.listxattr(p,follow_symlinks=False))}))\n',
     paths.map((p) => `${b64(p)}\n`).join(''),
   );
-  return out.toString('utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, string>);
+  return out
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, string>);
 }
 
 /** Exact nanosecond times without Node's double: python3 os.utime(ns=...). */
 function setNs(items: [Buffer, bigint][]): void {
-  py('import base64,os,sys\nfor l in sys.stdin.buffer:\n p,n=l.split()\n os.utime(base64.b64decode(p),ns=(int(n),int(n)),follow_symlinks=False)\n', items.map(([p, n]) => `${b64(p)} ${n}\n`).join(''));
+  py(
+    'import base64,os,sys\nfor l in sys.stdin.buffer:\n p,n=l.split()\n os.utime(base64.b64decode(p),ns=(int(n),int(n)),follow_symlinks=False)\n',
+    items.map(([p, n]) => `${b64(p)} ${n}\n`).join(''),
+  );
 }
 
 export function makeTortureTree(rootStr: string, o: { xattrs: boolean }): void {

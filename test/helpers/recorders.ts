@@ -80,7 +80,10 @@ export async function startHttpRecorder(onRequest?: (r: RecordedRequest) => Prom
     req.on('end', () => {
       const r: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
       void (onRequest ? onRequest(r) : Promise.resolve(undefined))
-        .then((seen) => (r.seen = seen), (e: Error) => (r.seen = `error: ${e.message}`))
+        .then(
+          (seen) => (r.seen = seen),
+          (e: Error) => (r.seen = `error: ${e.message}`),
+        )
         .finally(() => {
           rec.requests.push(r);
           res.writeHead(200, { 'content-type': 'application/json' });

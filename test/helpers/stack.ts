@@ -42,7 +42,15 @@ export async function startStack(o: StackOptions = {}): Promise<TestStack> {
     planFile,
     YAML.stringify({
       version: 1,
-      repository: { url: 's3://lepton-test/repo', endpoint: seaweed.endpoint, region: seaweed.region, pathStyle: true, keyFile: path.join(dir, 'repository.key'), packSizeMiB: o.packSizeMiB ?? 16, ...(o.pruneMinGraceHours !== undefined ? { pruneMinGraceHours: o.pruneMinGraceHours } : {}) },
+      repository: {
+        url: 's3://lepton-test/repo',
+        endpoint: seaweed.endpoint,
+        region: seaweed.region,
+        pathStyle: true,
+        keyFile: path.join(dir, 'repository.key'),
+        packSizeMiB: o.packSizeMiB ?? 16,
+        ...(o.pruneMinGraceHours !== undefined ? { pruneMinGraceHours: o.pruneMinGraceHours } : {}),
+      },
       temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue },
       assets: o.assets ?? [],
       // tests back up and restore ad hoc inside their temp folder

@@ -26,16 +26,38 @@ const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-no
 function leaf(dir: string, name: string, ca: { cert: string; key: string }, ext: string): void {
   fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
   openssl(dir, ['req', ...ecKey, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    '-extfile',
+    `${name}.ext`,
+  ]);
 }
 
 export function makePki(dir: string, serverName = 'temporal.lepton.test'): TestPki {
   fs.mkdirSync(dir, { recursive: true });
-  for (const ca of ['ca', 'stranger-ca']) openssl(dir, ['req', '-x509', ...ecKey, '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '2', '-subj', `/CN=lepton test ${ca}`]);
+  for (const ca of ['ca', 'stranger-ca'])
+    openssl(dir, ['req', '-x509', ...ecKey, '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-days', '2', '-subj', `/CN=lepton test ${ca}`]);
   const ca = { cert: 'ca.crt', key: 'ca.key' };
   leaf(dir, 'server', ca, `subjectAltName=DNS:${serverName}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
   leaf(dir, 'client', ca, 'subjectAltName=DNS:lepton-dr-worker\nextendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
-  leaf(dir, 'stranger', { cert: 'stranger-ca.crt', key: 'stranger-ca.key' }, 'subjectAltName=DNS:stranger\nextendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n');
+  leaf(
+    dir,
+    'stranger',
+    { cert: 'stranger-ca.crt', key: 'stranger-ca.key' },
+    'subjectAltName=DNS:stranger\nextendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n',
+  );
   const f = (n: string) => path.join(dir, n);
   return {
     dir,
@@ -103,7 +125,9 @@ http {
 }
 `,
   );
-  const server = spawnServer(findNginx(), ['-p', `${prefix}/`, '-c', conf, '-e', `${prefix}/logs/error.log`], { logFile: path.join(prefix, 'logs', 'stderr.log') });
+  const server = spawnServer(findNginx(), ['-p', `${prefix}/`, '-c', conf, '-e', `${prefix}/logs/error.log`], {
+    logFile: path.join(prefix, 'logs', 'stderr.log'),
+  });
   const accepts = (port: number) =>
     new Promise<void>((resolve, reject) => {
       const s = net.connect({ host: '127.0.0.1', port }, () => {

@@ -34,7 +34,8 @@ export function makeAssetTree(root: string, o: FixtureOptions = {}): void {
   fs.mkdirSync(path.join(root, 'dataset', 'shard-0'), { recursive: true });
   fs.mkdirSync(path.join(root, 'configs'), { recursive: true });
   fs.mkdirSync(path.join(root, 'empty-dir', 'nested-empty'), { recursive: true });
-  for (let i = 0; i < (o.largeFiles ?? 1); i++) writeRandomFile(path.join(root, 'checkpoints', `model-${i}.safetensors`), o.largeSize ?? 8 * 1024 * 1024, seed + i);
+  for (let i = 0; i < (o.largeFiles ?? 1); i++)
+    writeRandomFile(path.join(root, 'checkpoints', `model-${i}.safetensors`), o.largeSize ?? 8 * 1024 * 1024, seed + i);
   const small = o.smallFiles ?? 200;
   const fill = prng(seed + 1000);
   for (let i = 0; i < small; i++) {

@@ -40,10 +40,20 @@ async function main(): Promise<void> {
   const stack = await startStack({ packSizeMiB: 4, pruneMinGraceHours: 0 });
   address = stack.temporal.address;
   const demo = await startDemo(stack, { name: 'rec' });
-  extendPlan(stack, [{ name: 'model', source: demo.primaryDir }], [{ ...demo.config({ name: 'rec' }), prediction: { interval: '1s', step: '1s', lag: 0, pushed: [{ series: 'disk_used' }], sinks: { log: true }, policy: { failover: 'recommendOnly' } } }]);
+  extendPlan(
+    stack,
+    [{ name: 'model', source: demo.primaryDir }],
+    [
+      {
+        ...demo.config({ name: 'rec' }),
+        prediction: { interval: '1s', step: '1s', lag: 0, pushed: [{ series: 'disk_used' }], sinks: { log: true }, policy: { failover: 'recommendOnly' } },
+      },
+    ],
+  );
   stack.startWorker();
   try {
-    const start = (type: string, id: string, input: unknown) => stack.client.workflow.start(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input] });
+    const start = (type: string, id: string, input: unknown) =>
+      stack.client.workflow.start(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input] });
     const done = async (name: string, type: string, input: unknown) => {
       const h = await start(type, `rec-${name}`, input);
       await h.result();

@@ -28,7 +28,10 @@ before(async () => {
   const src = path.join(stack.dir, 'models');
   fs.mkdirSync(src);
   fs.writeFileSync(path.join(src, 'model.json'), '{"weights": [1, 2, 3]}\n');
-  addToPlan(stack, { assets: [{ name: 'models', source: src }], sites: [{ name: 'lab', prediction: { interval: '1s', step: '1s', lag: 0, sinks: { log: true } } }] });
+  addToPlan(stack, {
+    assets: [{ name: 'models', source: src }],
+    sites: [{ name: 'lab', prediction: { interval: '1s', step: '1s', lag: 0, sinks: { log: true } } }],
+  });
   const [metricsPort] = await freePorts(1);
   stack.env.LEPTON_DR_METRICS_PORT = String(metricsPort);
   stack.startWorker();
@@ -36,12 +39,26 @@ before(async () => {
   am = await startAlertmanager({ dir: path.join(stack.dir, 'alertmanager'), webhookUrl: `${bridge.url}/webhook/alertmanager`, token: TOKEN });
 
   // the shipped rule, with the objective shortened from 6 h to 2 s and the site label the bridge routes by
-  const shipped = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'deploy', 'prometheus', 'lepton-dr-rules.yml'), 'utf8')) as { groups: { rules: Record<string, unknown>[] }[] };
+  const shipped = YAML.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'deploy', 'prometheus', 'lepton-dr-rules.yml'), 'utf8')) as {
+    groups: { rules: Record<string, unknown>[] }[];
+  };
   const rule = shipped.groups[0].rules.find((r) => r.alert === 'LeptonDrSnapshotTooOld') as { expr: string; labels: Record<string, string> };
   assert.match(rule.expr, /> 6 \* 3600$/);
   const rulesFile = path.join(stack.dir, 'rules.yml');
-  fs.writeFileSync(rulesFile, YAML.stringify({ groups: [{ name: 'e2e', rules: [{ ...rule, expr: rule.expr.replace('> 6 * 3600', '> 2'), for: '0s', labels: { ...rule.labels, dr_site: 'lab' } }] }] }));
-  prom = await startPrometheus({ dir: path.join(stack.dir, 'prometheus'), targets: [`127.0.0.1:${metricsPort}`], jobName: 'lepton-dr-worker', scrapeIntervalMs: 1000, ruleFiles: [rulesFile], alertmanagers: [am.url.replace(/^http:\/\//, '')] });
+  fs.writeFileSync(
+    rulesFile,
+    YAML.stringify({
+      groups: [{ name: 'e2e', rules: [{ ...rule, expr: rule.expr.replace('> 6 * 3600', '> 2'), for: '0s', labels: { ...rule.labels, dr_site: 'lab' } }] }],
+    }),
+  );
+  prom = await startPrometheus({
+    dir: path.join(stack.dir, 'prometheus'),
+    targets: [`127.0.0.1:${metricsPort}`],
+    jobName: 'lepton-dr-worker',
+    scrapeIntervalMs: 1000,
+    ruleFiles: [rulesFile],
+    alertmanagers: [am.url.replace(/^http:\/\//, '')],
+  });
 });
 after(async () => {
   await prom?.stop();
@@ -61,7 +78,11 @@ test('a missed backup objective fires in Prometheus, goes through Alertmanager a
     60_000,
   );
   assert.equal(firing.labels.asset, 'models');
-  await waitFor('Alertmanager to hold it', async () => ((await am.alerts()).some((a) => a.labels.alertname === 'LeptonDrSnapshotTooOld') ? true : undefined), 30_000);
+  await waitFor(
+    'Alertmanager to hold it',
+    async () => ((await am.alerts()).some((a) => a.labels.alertname === 'LeptonDrSnapshotTooOld') ? true : undefined),
+    30_000,
+  );
   const loop = stack.client.workflow.getHandle('predict-lab');
   const alert = await waitFor(
     'the loop to receive it',

@@ -47,10 +47,13 @@ before(async () => {
       name: 'ordered',
       source: src('ordered'),
       hooks: {
-        preBackup: nodeHook(`${append(calls('ordered'), "'preBackup ' + (process.env.LEPTON_DR_OUTCOME ?? '-')")} require('fs').writeFileSync(${JSON.stringify(path.join(src('ordered'), 'flushed.txt'))}, 'flushed'); console.log('flushed with token=' + process.env.TOKEN);`, {
-          env: { TOKEN: '${HOOK_TOKEN}' },
-          timeoutMs: 20_000,
-        }),
+        preBackup: nodeHook(
+          `${append(calls('ordered'), "'preBackup ' + (process.env.LEPTON_DR_OUTCOME ?? '-')")} require('fs').writeFileSync(${JSON.stringify(path.join(src('ordered'), 'flushed.txt'))}, 'flushed'); console.log('flushed with token=' + process.env.TOKEN);`,
+          {
+            env: { TOKEN: '${HOOK_TOKEN}' },
+            timeoutMs: 20_000,
+          },
+        ),
         postBackup: { type: 'http', method: 'POST', url: `${recorder.url}/post-backup`, headers: { authorization: 'Bearer ${HOOK_TOKEN}' }, timeoutMs: 10_000 },
       },
     },
@@ -59,14 +62,19 @@ before(async () => {
       source: src('slowpre'),
       hooks: {
         preBackup: nodeHook('setTimeout(() => {}, 60000)', { timeoutMs: 500 }),
-        postBackup: nodeHook(append(calls('slowpre'), "'postBackup ' + process.env.LEPTON_DR_OUTCOME + ' ' + (process.env.LEPTON_DR_SNAPSHOT_ID ?? 'no-snapshot')")),
+        postBackup: nodeHook(
+          append(calls('slowpre'), "'postBackup ' + process.env.LEPTON_DR_OUTCOME + ' ' + (process.env.LEPTON_DR_SNAPSHOT_ID ?? 'no-snapshot')"),
+        ),
       },
     },
     {
       name: 'cancelme',
       source: src('cancelme'),
       hooks: {
-        preBackup: nodeHook(`require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'cancelme.pid'))}, String(process.pid)); ${append(calls('cancelme'), "'preBackup'")} setTimeout(() => {}, 120000)`, { timeoutMs: 300_000 }),
+        preBackup: nodeHook(
+          `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'cancelme.pid'))}, String(process.pid)); ${append(calls('cancelme'), "'preBackup'")} setTimeout(() => {}, 120000)`,
+          { timeoutMs: 300_000 },
+        ),
         postBackup: nodeHook(append(calls('cancelme'), "'postBackup ' + process.env.LEPTON_DR_OUTCOME")),
       },
     },
@@ -75,7 +83,12 @@ before(async () => {
       source: src('served'),
       hooks: {
         // a model server reloading: it reads what the restore put in place
-        postRestore: nodeHook(append(calls('served'), "'postRestore ' + process.env.LEPTON_DR_OUTCOME + ' ' + require('fs').readFileSync(process.env.LEPTON_DR_TARGET + '/model.txt', 'utf8')")),
+        postRestore: nodeHook(
+          append(
+            calls('served'),
+            "'postRestore ' + process.env.LEPTON_DR_OUTCOME + ' ' + require('fs').readFileSync(process.env.LEPTON_DR_TARGET + '/model.txt', 'utf8')",
+          ),
+        ),
       },
     },
   ];
@@ -92,7 +105,12 @@ after(async () => {
 
 const execute = async <T>(type: string, input: unknown, id: string): Promise<T> => {
   try {
-    return (await stack.client.workflow.execute(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input], workflowExecutionTimeout: '5 minutes' })) as T;
+    return (await stack.client.workflow.execute(type, {
+      taskQueue: stack.taskQueue,
+      workflowId: id,
+      args: [input],
+      workflowExecutionTimeout: '5 minutes',
+    })) as T;
   } catch (e) {
     (e as Error).message = failureText(e);
     throw e;
@@ -107,7 +125,13 @@ test('pre hook, backup, post hook run in that order; the post hook is told the c
   assert.equal(post.headers.authorization, `Bearer ${SECRET}`, 'the header reference was resolved on the worker');
   assert.deepEqual(JSON.parse(post.body), { hook: 'postBackup', asset: 'ordered', outcome: 'success', snapshotId: b.id });
   assert.equal(post.seen, true, 'the snapshot was in the bucket when the post hook ran');
-  assert.deepEqual(b.hooks?.map((h) => [h.hook, h.ok]), [['preBackup', true], ['postBackup', true]]);
+  assert.deepEqual(
+    b.hooks?.map((h) => [h.hook, h.ok]),
+    [
+      ['preBackup', true],
+      ['postBackup', true],
+    ],
+  );
   assert.match(b.hooks![0].outputTail, /flushed with token=\*\*\*/, 'hook output is in the result, redacted');
   assert.match(b.summary, /hooks: preBackup ok \(\d+ ms\), postBackup ok/);
   // what the pre hook flushed is in the snapshot: restore it
@@ -120,11 +144,17 @@ test('pre hook, backup, post hook run in that order; the post hook is told the c
 });
 
 test('a pre hook that times out fails the backup; the post hook still runs, told "failure"', async () => {
-  await assert.rejects(execute('backupWorkflow', { asset: 'slowpre' }, 'hooks-slowpre'), (e: Error) => /preBackup hook of slowpre failed .*timed out after 500 ms/.test(e.message));
+  await assert.rejects(execute('backupWorkflow', { asset: 'slowpre' }, 'hooks-slowpre'), (e: Error) =>
+    /preBackup hook of slowpre failed .*timed out after 500 ms/.test(e.message),
+  );
   assert.deepEqual(readCalls('slowpre'), ['postBackup failure no-snapshot']);
   assert.deepEqual((await store.list('snapshots/')).length, 1, 'only the snapshot of "ordered": none of slowpre');
   assert.deepEqual(await store.list('tmp/backups/'), [], 'nothing was planned');
-  assert.match(fs.readFileSync(path.join(dir, 'worker-0.log'), 'utf8'), /preBackup hook of slowpre failed: timed out after 500 ms/, 'the failure is in the worker log');
+  assert.match(
+    fs.readFileSync(path.join(dir, 'worker-0.log'), 'utf8'),
+    /preBackup hook of slowpre failed: timed out after 500 ms/,
+    'the failure is in the worker log',
+  );
 });
 
 test('a cancelled backup runs its post hook, told "cancelled"; the running pre hook is stopped', async () => {
@@ -146,7 +176,10 @@ test('postRestore runs after the swap (it sees the restored data), and after a f
   const r = await execute<RestoreResult>('restoreWorkflow', { asset: 'served', target }, 'hooks-served-restore');
   assert.equal(r.snapshotId, b.id);
   assert.deepEqual(readCalls('served'), ['postRestore success served v1']);
-  assert.deepEqual(r.hooks?.map((x) => [x.hook, x.ok]), [['postRestore', true]]);
+  assert.deepEqual(
+    r.hooks?.map((x) => [x.hook, x.ok]),
+    [['postRestore', true]],
+  );
   fs.writeFileSync(path.join(target, 'model.txt'), 'live model');
   await assert.rejects(execute('restoreWorkflow', { asset: 'served', snapshot: 'deadbeef', target }, 'hooks-served-bad'), /snapshot deadbeef does not exist/);
   assert.deepEqual(readCalls('served'), ['postRestore success served v1', 'postRestore failure live model']);

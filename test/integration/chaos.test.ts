@@ -15,15 +15,17 @@ const SEED = Number(process.env.LEPTON_DR_CHAOS_SEED ?? DEFAULT_OPTIONS.seed);
 let run: ChaosRun;
 const logFile = path.join(os.tmpdir(), `lepton-chaos-test-${process.pid}.log`);
 
-before(async () => {
-  if (!ENABLED) return;
-  const lines: string[] = [];
-  run = await runChaos({ ...DEFAULT_OPTIONS, seed: SEED }, (l) => lines.push(l));
-  fs.writeFileSync(logFile, `${lines.join('\n')}\n${run.table}\n`);
-}, { timeout: 240_000 });
+before(
+  async () => {
+    if (!ENABLED) return;
+    const lines: string[] = [];
+    run = await runChaos({ ...DEFAULT_OPTIONS, seed: SEED }, (l) => lines.push(l));
+    fs.writeFileSync(logFile, `${lines.join('\n')}\n${run.table}\n`);
+  },
+  { timeout: 240_000 },
+);
 
-const findings = (kinds: string[]) =>
-  run.ledger.findings.filter((f) => kinds.includes(f.kind)).map((f) => `[scenario ${f.scenario}] ${f.kind}: ${f.detail}`);
+const findings = (kinds: string[]) => run.ledger.findings.filter((f) => kinds.includes(f.kind)).map((f) => `[scenario ${f.scenario}] ${f.kind}: ${f.detail}`);
 
 const skip = ENABLED ? false : 'LEPTON_DR_CHAOS=0';
 

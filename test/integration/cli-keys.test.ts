@@ -15,13 +15,20 @@ before(() => {
   planFile = path.join(dir, 'plan.yaml');
   fs.writeFileSync(
     planFile,
-    YAML.stringify({ version: 1, repository: { url: pathToFileURL(path.join(dir, 'repo')).href, keyFile: path.join(dir, 'repo.key'), passwordEnv: 'REPO_PW' }, assets: [] }),
+    YAML.stringify({
+      version: 1,
+      repository: { url: pathToFileURL(path.join(dir, 'repo')).href, keyFile: path.join(dir, 'repo.key'), passwordEnv: 'REPO_PW' },
+      assets: [],
+    }),
   );
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const cli = (args: string[], env: Record<string, string>) => {
-  const r = spawnSync(process.execPath, [CLI_JS, '--plan', planFile, ...args], { env: { ...process.env, LEPTON_DR_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI_JS, '--plan', planFile, ...args], {
+    env: { ...process.env, LEPTON_DR_LOG_LEVEL: 'warn', ...env },
+    encoding: 'utf8',
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -29,7 +36,10 @@ test('key add, list, passwd and remove from the CLI; the old password stops work
   const pw1 = { REPO_PW: 'first password' };
   const list1 = cli(['--json', 'key', 'list'], pw1);
   assert.equal(list1.code, 0, list1.err);
-  assert.deepEqual(JSON.parse(list1.out).map((k: { id: string; current: boolean }) => [k.id, k.current]), [['config', true]]);
+  assert.deepEqual(
+    JSON.parse(list1.out).map((k: { id: string; current: boolean }) => [k.id, k.current]),
+    [['config', true]],
+  );
 
   const add = cli(['--json', 'key', 'add', '--new-password-env', 'NEW_PW', '--label', 'backup operator'], { ...pw1, NEW_PW: 'second password' });
   assert.equal(add.code, 0, add.err);

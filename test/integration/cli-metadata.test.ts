@@ -37,7 +37,9 @@ test('torture tree through the CLI, workflows and a worker: every entry restores
   const got = describeMeta(target, { xattrs });
   const diffs = [...new Set([...want.keys(), ...got.keys()])]
     .filter((k) => JSON.stringify(want.get(k)) !== JSON.stringify(got.get(k)))
-    .map((k) => `${Buffer.from(k, 'hex').toString('latin1') || '<root>'}:\n  source   ${JSON.stringify(want.get(k))}\n  restored ${JSON.stringify(got.get(k))}`);
+    .map(
+      (k) => `${Buffer.from(k, 'hex').toString('latin1') || '<root>'}:\n  source   ${JSON.stringify(want.get(k))}\n  restored ${JSON.stringify(got.get(k))}`,
+    );
   assert.deepEqual(diffs, []);
   assert.ok(want.size >= 20, `the tree has ${want.size} entries`);
 });

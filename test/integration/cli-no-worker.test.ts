@@ -36,7 +36,14 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const cliEnv = (plan: string): NodeJS.ProcessEnv => ({ ...process.env, LEPTON_DR_PLAN: plan, LEPTON_DR_STATE_DIR: dir, LEPTON_DR_LOG_LEVEL: 'warn', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' });
+const cliEnv = (plan: string): NodeJS.ProcessEnv => ({
+  ...process.env,
+  LEPTON_DR_PLAN: plan,
+  LEPTON_DR_STATE_DIR: dir,
+  LEPTON_DR_LOG_LEVEL: 'warn',
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+});
 
 /** No credentials anywhere: not in the environment, no shared files, no instance metadata. */
 const noCredentials: NodeJS.ProcessEnv = {
@@ -85,7 +92,9 @@ test('no worker polls: --no-wait-for-worker fails saying so and starts nothing; 
 
 test('a worker that cannot start (no S3 credentials for its plan): the stack prints the cause at once, and the CLI shows it with the log', async () => {
   const w = stack!.startWorker({ planFile: plans.bad, logName: 'worker-bad', env: noCredentials });
-  const line = await waitFor('the cause on the console', () => captured.lines.find((l) => /^worker exited \(code 1\) [\d.]+ s after its start: worker failed: /.test(l.msg)));
+  const line = await waitFor('the cause on the console', () =>
+    captured.lines.find((l) => /^worker exited \(code 1\) [\d.]+ s after its start: worker failed: /.test(l.msg)),
+  );
   assert.match(line.msg, /credentials/i, line.msg);
   assert.equal(line.level, 50, 'an error, not a warning');
   assert.ok(line.msg.includes(w.logFile), 'names the log');

@@ -22,7 +22,11 @@ after(async () => {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed CLI JSON; each test asserts its shape
 function cli(...args: string[]): { code: number; out: string; err: string; json: () => any } {
-  const r = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, ...args], { env: { ...stack.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, ...args], {
+    env: { ...stack.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, json: () => JSON.parse(r.stdout) };
 }
 
@@ -35,7 +39,10 @@ test('ad-hoc backup, snapshots and restore from the CLI (no storage credentials 
 
   const l = cli('--json', 'snapshots', '--asset', 'adhoc');
   assert.equal(l.code, 0, l.err);
-  assert.deepEqual(l.json().snapshots.map((s: { id: string }) => s.id), [snap.id]);
+  assert.deepEqual(
+    l.json().snapshots.map((s: { id: string }) => s.id),
+    [snap.id],
+  );
   const text = cli('snapshots');
   assert.match(text.out, new RegExp(snap.id.slice(0, 8)));
 

@@ -33,12 +33,28 @@ before(async () => {
   const plan = YAML.parse(fs.readFileSync(stack.planFile, 'utf8')) as Record<string, unknown>;
   plan.assets = [{ name: 'models', source: src }];
   plan.copyTargets = [
-    { name: 'east', url: 's3://dr-east/replica', endpoint: east.endpoint, region: east.region, pathStyle: true, keyFile: path.join(stack.dir, 'east.key'), passwordEnv: 'EAST_PASSWORD', accessKeyIdEnv: 'EAST_KEY_ID', secretAccessKeyEnv: 'EAST_SECRET', packSizeMiB: 4 },
+    {
+      name: 'east',
+      url: 's3://dr-east/replica',
+      endpoint: east.endpoint,
+      region: east.region,
+      pathStyle: true,
+      keyFile: path.join(stack.dir, 'east.key'),
+      passwordEnv: 'EAST_PASSWORD',
+      accessKeyIdEnv: 'EAST_KEY_ID',
+      secretAccessKeyEnv: 'EAST_SECRET',
+      packSizeMiB: 4,
+    },
   ];
   fs.writeFileSync(stack.planFile, YAML.stringify(plan));
   Object.assign(stack.env, { EAST_KEY_ID: east.accessKeyId, EAST_SECRET: east.secretAccessKey, EAST_PASSWORD });
   stack.startWorker();
-  s3east = new S3Client({ endpoint: east.endpoint, region: east.region, forcePathStyle: true, credentials: { accessKeyId: east.accessKeyId, secretAccessKey: east.secretAccessKey } });
+  s3east = new S3Client({
+    endpoint: east.endpoint,
+    region: east.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: east.accessKeyId, secretAccessKey: east.secretAccessKey },
+  });
 });
 after(async () => {
   s3east?.destroy();
@@ -93,24 +109,37 @@ test('after an incremental backup, copying every missing snapshot moves only the
   second = await run<BackupResult>('backupWorkflow', { asset: 'models' }, 'c-b2');
   const before = await eastObjects();
   const r = await run<CopyResult>('copyWorkflow', { target: 'east' }, 'c-c3');
-  assert.deepEqual(r.steps.map((s) => s.snapshot), [second.id]);
+  assert.deepEqual(
+    r.steps.map((s) => s.snapshot),
+    [second.id],
+  );
   const s = r.steps[0];
   assert.ok(s.blobsCopied > 0 && s.blobsCopied < s.blobs / 4, `only the new file's chunks (${s.blobsCopied} of ${s.blobs})`);
   assert.ok(s.bytesUploaded < 1.3 * 1024 * 1024, `about the new 1 MiB (${s.bytesUploaded} B)`);
   const now = await eastObjects();
   const added = [...now.keys()].filter((k) => !before.has(k));
-  assert.ok([...before].every(([k, e]) => now.get(k) === e), 'nothing already there was rewritten');
+  assert.ok(
+    [...before].every(([k, e]) => now.get(k) === e),
+    'nothing already there was rewritten',
+  );
   assert.equal(added.filter((k) => k.startsWith('replica/snapshots/')).length, 1);
   assert.ok(added.filter((k) => k.startsWith('replica/data/')).length <= 2, `one data pack and one tree pack at most: ${added.join(', ')}`);
 });
 
 test('a worker in the second region restores the copy: bytes and metadata equal the source', async () => {
-  const plan = YAML.parse(fs.readFileSync(stack.planFile, 'utf8')) as { repository: Record<string, unknown>; copyTargets: Record<string, unknown>[]; temporal: Record<string, unknown> };
+  const plan = YAML.parse(fs.readFileSync(stack.planFile, 'utf8')) as {
+    repository: Record<string, unknown>;
+    copyTargets: Record<string, unknown>[];
+    temporal: Record<string, unknown>;
+  };
   const { name: _n, accessKeyIdEnv: _a, secretAccessKeyEnv: _s, ...repository } = plan.copyTargets[0];
   const eastPlan = path.join(stack.dir, 'east-plan.yaml');
   const queue = `${stack.taskQueue}-east`;
   fs.writeFileSync(eastPlan, YAML.stringify({ ...plan, repository, copyTargets: [], temporal: { ...plan.temporal, taskQueue: queue } }));
-  eastWorker = spawnServer(process.execPath, [WORKER_JS, '--plan', eastPlan], { logFile: path.join(stack.dir, 'worker-east.log'), env: { ...stack.env, ...east.env, EAST_PASSWORD } });
+  eastWorker = spawnServer(process.execPath, [WORKER_JS, '--plan', eastPlan], {
+    logFile: path.join(stack.dir, 'worker-east.log'),
+    env: { ...stack.env, ...east.env, EAST_PASSWORD },
+  });
   const out = path.join(stack.dir, 'restored-east');
   await run('restoreWorkflow', { snapshot: second.id, target: out }, 'c-r-east', queue);
   assert.deepEqual(describeTree(out), describeTree(src));
@@ -123,8 +152,12 @@ test('a worker in the second region restores the copy: bytes and metadata equal 
 });
 
 test('copy input names a target and snapshots only, each refusal naming the field', async () => {
-  await assert.rejects(run('copyWorkflow', { target: 'nowhere' }, 'c-bad-1'), (e) => /target: "nowhere" is not a copy target of the plan \(copyTargets: east\)/.test(failureText(e)));
+  await assert.rejects(run('copyWorkflow', { target: 'nowhere' }, 'c-bad-1'), (e) =>
+    /target: "nowhere" is not a copy target of the plan \(copyTargets: east\)/.test(failureText(e)),
+  );
   await assert.rejects(run('copyWorkflow', { target: 'east', snapshots: ['zz'] }, 'c-bad-2'), (e) => /snapshots/.test(failureText(e)));
-  await assert.rejects(run('copyWorkflow', { target: 'east', endpoint: 'http://elsewhere' }, 'c-bad-3'), (e) => /Unrecognized key.*endpoint/.test(failureText(e)));
+  await assert.rejects(run('copyWorkflow', { target: 'east', endpoint: 'http://elsewhere' }, 'c-bad-3'), (e) =>
+    /Unrecognized key.*endpoint/.test(failureText(e)),
+  );
   await assert.rejects(run('copyWorkflow', { snapshots: 'latest' }, 'c-bad-4'), (e) => /target: must name a copy target/.test(failureText(e)));
 });

@@ -38,7 +38,11 @@ function killWorkerHard(): void {
 
 test('kill -9 the worker mid-backup and mid-restore: a new worker finishes both and the result verifies', async () => {
   stack.startWorker();
-  const backup = await stack.client.workflow.start('backupWorkflow', { taskQueue: stack.taskQueue, workflowId: 'crash-backup', args: [{ asset: 'crash', source: src }] });
+  const backup = await stack.client.workflow.start('backupWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: 'crash-backup',
+    args: [{ asset: 'crash', source: src }],
+  });
   await waitForHeartbeat(backup, 'backupBatch');
   killWorkerHard();
   stack.startWorker();
@@ -46,7 +50,11 @@ test('kill -9 the worker mid-backup and mid-restore: a new worker finishes both 
   assert.equal(b.files, 2000 + 3 + 6);
 
   const target = path.join(stack.dir, 'restored');
-  const restore = await stack.client.workflow.start('restoreWorkflow', { taskQueue: stack.taskQueue, workflowId: 'crash-restore', args: [{ asset: 'crash', target }] });
+  const restore = await stack.client.workflow.start('restoreWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: 'crash-restore',
+    args: [{ asset: 'crash', target }],
+  });
   await waitForHeartbeat(restore, 'restoreBatch');
   killWorkerHard();
   assert.equal(fs.existsSync(target), false, 'the target is not touched before the swap');
@@ -54,7 +62,11 @@ test('kill -9 the worker mid-backup and mid-restore: a new worker finishes both 
   const r = (await restore.result()) as RestoreResult;
   assert.equal(r.snapshotId, b.id);
   assert.deepEqual(describeTree(target), describeTree(src));
-  assert.deepEqual(fs.readdirSync(stack.dir).filter((n) => n.includes('lepton-')), [], 'no staging left');
+  assert.deepEqual(
+    fs.readdirSync(stack.dir).filter((n) => n.includes('lepton-')),
+    [],
+    'no staging left',
+  );
   const hist = await restore.fetchHistory();
   const retried = (hist.events ?? []).some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
   assert.ok(retried, 'the killed restore batch was retried on the new worker');

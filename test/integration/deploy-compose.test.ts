@@ -46,14 +46,20 @@ const services = compose.services;
 /** Compose interpolation with an empty shell: `${X:-d}` -> d, `${X:?msg}` -> a placeholder, `${X}` -> '', `$$` -> `$`. */
 function interpolate(v: string): string {
   return v
-    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}/g, (_m, _n: string, op: string | undefined, arg: string | undefined) => (op === '-' ? (arg ?? '') : op === '?' ? 'required' : ''))
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}/g, (_m, _n: string, op: string | undefined, arg: string | undefined) =>
+      op === '-' ? (arg ?? '') : op === '?' ? 'required' : '',
+    )
     .replace(/\$\$/g, '$');
 }
-const envOf = (s: Service): Record<string, string> => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v ?? ''))]));
+const envOf = (s: Service): Record<string, string> =>
+  Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, interpolate(String(v ?? ''))]));
 const argv = (v: string[] | string | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : v.split(/\s+/));
 const dependsOn = (s: Service): Record<string, { condition: string }> =>
   Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, { condition: 'service_started' }])) : (s.depends_on ?? {});
-const secretRefs = (s: Service) => (s.secrets ?? []).map((x) => (typeof x === 'string' ? { source: x, target: `/run/secrets/${x}` } : { source: x.source, target: x.target ?? `/run/secrets/${x.source}` }));
+const secretRefs = (s: Service) =>
+  (s.secrets ?? []).map((x) =>
+    typeof x === 'string' ? { source: x, target: `/run/secrets/${x}` } : { source: x.source, target: x.target ?? `/run/secrets/${x.source}` },
+  );
 
 /** "src:target[:mode]" with src a named volume or a host path (interpolated). */
 function parseVolume(v: string): { source: string; target: string; named: boolean } {
@@ -88,7 +94,10 @@ test('every service has a pinned, current image or a build from the repository',
     assert.ok(s.image || s.build, `${name}: neither image nor build`);
     if (s.build) {
       assert.ok(fs.existsSync(path.join(ROOT, s.build.context)), `${name}: build context ${s.build.context} does not exist`);
-      assert.ok(fs.existsSync(path.join(ROOT, s.build.context, s.build.dockerfile ?? 'Dockerfile')), `${name}: dockerfile ${s.build.dockerfile} does not exist`);
+      assert.ok(
+        fs.existsSync(path.join(ROOT, s.build.context, s.build.dockerfile ?? 'Dockerfile')),
+        `${name}: dockerfile ${s.build.dockerfile} does not exist`,
+      );
     }
     if (s.image) {
       const m = /^([a-z0-9./_-]+):([A-Za-z0-9._-]+)$/.exec(s.image);
@@ -99,12 +108,22 @@ test('every service has a pinned, current image or a build from the repository',
     }
   }
   const roles = (image: string) => Object.entries(services).filter(([, s]) => s.image?.startsWith(`${image}:`));
-  for (const image of ['temporalio/server', 'temporalio/admin-tools', 'temporalio/ui', 'postgres', 'chrislusf/seaweedfs', 'prom/prometheus', 'prom/alertmanager']) {
+  for (const image of [
+    'temporalio/server',
+    'temporalio/admin-tools',
+    'temporalio/ui',
+    'postgres',
+    'chrislusf/seaweedfs',
+    'prom/prometheus',
+    'prom/alertmanager',
+  ]) {
     assert.ok(roles(image).length > 0, `no ${image} service`);
   }
   // the Temporal server starts only after an admin-tools job set up its schema
   const [[, server]] = roles('temporalio/server');
-  const schemaJobs = Object.entries(dependsOn(server)).filter(([d, c]) => services[d]?.image?.startsWith('temporalio/admin-tools:') && c.condition === 'service_completed_successfully');
+  const schemaJobs = Object.entries(dependsOn(server)).filter(
+    ([d, c]) => services[d]?.image?.startsWith('temporalio/admin-tools:') && c.condition === 'service_completed_successfully',
+  );
   assert.equal(schemaJobs.length, 1, 'temporalio/server must depend on an admin-tools schema job with service_completed_successfully');
   assert.ok(argv(services[schemaJobs[0][0]].entrypoint).some((a) => a.endsWith('setup-schema.sh')));
   assert.ok(services.worker.build && services.bridge.build, 'the worker and the bridge are built from deploy/Dockerfile');
@@ -113,7 +132,8 @@ test('every service has a pinned, current image or a build from the repository',
   assert.ok(registrar, 'no job registers the search attributes');
   const [registrarName, registrarService] = registrar;
   const script = argv(registrarService.command).join(' ');
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES)) assert.ok(script.includes(`${name}=${type}`), `search attribute ${name}=${type} is not registered`);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTE_TYPES))
+    assert.ok(script.includes(`${name}=${type}`), `search attribute ${name}=${type} is not registered`);
   for (const app of ['worker', 'bridge']) {
     assert.equal(dependsOn(services[app])[registrarName]?.condition, 'service_completed_successfully', `${app} must wait for ${registrarName}`);
   }
@@ -149,7 +169,9 @@ test('ports publish on loopback only, once each, and every scrape or webhook tar
     for (const d of j.dns_sd_configs ?? []) for (const n of d.names) targets.push([j.job_name, `${n}:${d.port}`]);
   }
   for (const am of prom.alerting.alertmanagers) for (const sc of am.static_configs) for (const t of sc.targets) targets.push(['alerting', t]);
-  const am = YAML.parse(fs.readFileSync(path.join(ROOT, 'deploy/alertmanager/alertmanager.yml'), 'utf8')) as { receivers: { name: string; webhook_configs?: { url: string }[] }[] };
+  const am = YAML.parse(fs.readFileSync(path.join(ROOT, 'deploy/alertmanager/alertmanager.yml'), 'utf8')) as {
+    receivers: { name: string; webhook_configs?: { url: string }[] }[];
+  };
   const hooks = am.receivers.flatMap((r) => r.webhook_configs ?? []).map((w) => new URL(w.url));
   assert.ok(hooks.length > 0);
   for (const u of hooks) {
@@ -159,10 +181,20 @@ test('ports publish on loopback only, once each, and every scrape or webhook tar
   for (const [job, t] of targets) {
     const [host, port] = t.split(':');
     assert.ok(services[host], `${job}: target ${t} is not a service`);
-    assert.ok(listensOn(services[host]).has(Number(port)), `${job}: ${host} does not listen on ${port} (it listens on ${[...listensOn(services[host])].join(', ')})`);
+    assert.ok(
+      listensOn(services[host]).has(Number(port)),
+      `${job}: ${host} does not listen on ${port} (it listens on ${[...listensOn(services[host])].join(', ')})`,
+    );
   }
-  for (const job of ['worker', 'bridge']) assert.ok(targets.some(([, t]) => t.startsWith(`${job}:`)), `Prometheus does not scrape the ${job}`);
-  assert.ok(hooks.some((u) => u.hostname === 'bridge'), 'Alertmanager does not route to the bridge');
+  for (const job of ['worker', 'bridge'])
+    assert.ok(
+      targets.some(([, t]) => t.startsWith(`${job}:`)),
+      `Prometheus does not scrape the ${job}`,
+    );
+  assert.ok(
+    hooks.some((u) => u.hostname === 'bridge'),
+    'Alertmanager does not route to the bridge',
+  );
 });
 
 test('volumes are declared named volumes or repository paths that exist; every named volume is used', () => {
@@ -184,7 +216,10 @@ test('volumes are declared named volumes or repository paths that exist; every n
   // the bridge reads its token where the secret is mounted
   const bridgeArgs = argv(services.bridge.command);
   const tokenFile = bridgeArgs[bridgeArgs.indexOf('--token-file') + 1];
-  assert.ok(secretRefs(services.bridge).some((r) => r.target === tokenFile), `bridge --token-file ${tokenFile} is not a mounted secret`);
+  assert.ok(
+    secretRefs(services.bridge).some((r) => r.target === tokenFile),
+    `bridge --token-file ${tokenFile} is not a mounted secret`,
+  );
 });
 
 test('dependencies name existing services with conditions they can meet, and form no cycle', () => {
@@ -194,7 +229,8 @@ test('dependencies name existing services with conditions they can meet, and for
       assert.ok(d, `${name}: depends on unknown service "${dep}"`);
       assert.ok(['service_started', 'service_healthy', 'service_completed_successfully'].includes(condition), `${name} -> ${dep}: condition "${condition}"`);
       if (condition === 'service_healthy') assert.ok(d.healthcheck, `${name} waits for ${dep} to be healthy, but ${dep} has no healthcheck`);
-      if (condition === 'service_completed_successfully') assert.ok(!['always', 'unless-stopped'].includes(d.restart ?? ''), `${name} waits for ${dep} to complete, but ${dep} restarts forever`);
+      if (condition === 'service_completed_successfully')
+        assert.ok(!['always', 'unless-stopped'].includes(d.restart ?? ''), `${name} waits for ${dep} to complete, but ${dep} restarts forever`);
     }
   }
   const state = new Map<string, 'visiting' | 'done'>();
@@ -225,7 +261,10 @@ function stageContainerFiles(s: Service): string {
   }
   return root;
 }
-const configFlag = (s: Service) => argv(s.command).find((a) => a.startsWith('--config.file='))?.slice('--config.file='.length);
+const configFlag = (s: Service) =>
+  argv(s.command)
+    .find((a) => a.startsWith('--config.file='))
+    ?.slice('--config.file='.length);
 
 test('Prometheus and Alertmanager configs, as mounted, pass promtool and amtool (rules included)', () => {
   const prom = services.prometheus;
@@ -243,7 +282,9 @@ test('Prometheus and Alertmanager configs, as mounted, pass promtool and amtool 
     if (amCheck.error) throw new Error(`amtool is not installed (scripts/install-tools.sh installs prometheus-alertmanager): ${amCheck.error.message}`);
     assert.equal(amCheck.status, 0, amCheck.stdout + amCheck.stderr);
     // amtool does not open credentials files: check the webhook's token is mounted where the config reads it
-    const am = YAML.parse(fs.readFileSync(path.join(amRoot, amConf), 'utf8')) as { receivers: { webhook_configs?: { http_config?: { authorization?: { credentials_file?: string } } }[] }[] };
+    const am = YAML.parse(fs.readFileSync(path.join(amRoot, amConf), 'utf8')) as {
+      receivers: { webhook_configs?: { http_config?: { authorization?: { credentials_file?: string } } }[] }[];
+    };
     for (const w of am.receivers.flatMap((r) => r.webhook_configs ?? [])) {
       const f = w.http_config?.authorization?.credentials_file;
       assert.ok(f, 'the bridge refuses webhooks without its bearer token');
@@ -304,17 +345,26 @@ function planEnvNames(file: string): string[] {
 test('every environment variable the application reads is set for the worker and the bridge', () => {
   const read = envNamesReadBySource();
   // the scan itself must work: these are read in known places
-  for (const n of ['LEPTON_DR_PLAN', 'AWS_ACCESS_KEY_ID', 'LEPTON_DR_LOG_LEVEL', 'TEMPORAL_API_KEY', 'LEPTON_DR_SHUTDOWN_GRACE']) assert.ok(read.has(n), `scan missed ${n}`);
+  for (const n of ['LEPTON_DR_PLAN', 'AWS_ACCESS_KEY_ID', 'LEPTON_DR_LOG_LEVEL', 'TEMPORAL_API_KEY', 'LEPTON_DR_SHUTDOWN_GRACE'])
+    assert.ok(read.has(n), `scan missed ${n}`);
   for (const n of Object.keys(NOT_CONTAINER_SETTINGS)) assert.ok(read.has(n), `${n} is exempted but no longer read by src/: drop it from the list`);
   const planFile = path.join(ROOT, 'deploy/plan.yaml');
-  assert.ok((services.worker.volumes ?? []).some((v) => parseVolume(v).source === './deploy/plan.yaml' && envOf(services.worker).LEPTON_DR_PLAN === parseVolume(v).target));
+  assert.ok(
+    (services.worker.volumes ?? []).some(
+      (v) => parseVolume(v).source === './deploy/plan.yaml' && envOf(services.worker).LEPTON_DR_PLAN === parseVolume(v).target,
+    ),
+  );
   const fromPlan = planEnvNames(planFile);
   assert.ok(fromPlan.includes('LEPTON_DR_REPOSITORY_KEY'));
   const worker = envOf(services.worker);
   const bridge = envOf(services.bridge);
   const workerNeeds = [...read.keys(), ...fromPlan].filter((n) => !(n in NOT_CONTAINER_SETTINGS));
   const missingWorker = workerNeeds.filter((n) => !(n in worker));
-  assert.deepEqual(missingWorker, [], `not set for the worker in docker-compose.yml: ${missingWorker.map((n) => `${n} (read in ${read.get(n) ?? 'deploy/plan.yaml'})`).join(', ')}`);
+  assert.deepEqual(
+    missingWorker,
+    [],
+    `not set for the worker in docker-compose.yml: ${missingWorker.map((n) => `${n} (read in ${read.get(n) ?? 'deploy/plan.yaml'})`).join(', ')}`,
+  );
   // the bridge is a Temporal client over the same plan: everything but the worker's own settings and the repository key
   const repoKeys = fromPlan.filter((n) => /KEY|PASSWORD/.test(n) && !n.startsWith('TEMPORAL_'));
   const bridgeNeeds = workerNeeds.filter((n) => !(WORKER_ENV_NAMES as string[]).includes(n) && !repoKeys.includes(n));
@@ -328,7 +378,10 @@ test('every environment variable the application reads is set for the worker and
   const plan = loadPlanFile(planFile, { ...rest, LEPTON_DR_REPOSITORY_KEY: 'a'.repeat(64) });
   assert.equal(plan.temporal.address, 'temporal:7233');
   assert.equal(plan.temporal.tls, undefined, 'empty TEMPORAL_TLS_* values leave TLS off');
-  assert.ok(plan.assets.every((a) => (services.worker.volumes ?? []).some((v) => parseVolume(v).target === a.source)), 'every asset folder is mounted');
+  assert.ok(
+    plan.assets.every((a) => (services.worker.volumes ?? []).some((v) => parseVolume(v).target === a.source)),
+    'every asset folder is mounted',
+  );
 });
 
 test('deploy/Dockerfile builds the pinned Node 24, a prebuilt workflow bundle, and runs as a non-root user', () => {
@@ -337,21 +390,33 @@ test('deploy/Dockerfile builds the pinned Node 24, a prebuilt workflow bundle, a
   const froms = lines.filter((l) => /^FROM\s/i.test(l)).map((l) => l.split(/\s+/)[1]);
   const nodeVersion = /^NODE_VERSION=(\S+)$/m.exec(fs.readFileSync(path.join(ROOT, 'scripts/install-tools.sh'), 'utf8'))?.[1];
   assert.ok(nodeVersion?.startsWith('24.'), 'scripts/install-tools.sh pins Node 24');
-  for (const f of froms) assert.match(f, new RegExp(`^node:${String(nodeVersion).replace(/\./g, '\\.')}-`), `FROM ${f}: the Node the project pins (${nodeVersion})`);
+  for (const f of froms)
+    assert.match(f, new RegExp(`^node:${String(nodeVersion).replace(/\./g, '\\.')}-`), `FROM ${f}: the Node the project pins (${nodeVersion})`);
   const finalStage = text.slice(text.lastIndexOf('\nFROM '));
   const user = /^USER\s+(\S+)/m.exec(finalStage)?.[1];
   assert.ok(user && user !== 'root' && user !== '0', 'the final stage runs as a non-root user');
   assert.match(finalStage, /LEPTON_DR_WORKFLOW_BUNDLE=\/app\/dist\/workflow-bundle\.js/);
-  assert.match(fs.readFileSync(path.join(ROOT, 'scripts/bundle-workflows.js'), 'utf8'), /'dist', 'workflow-bundle\.js'/, 'the bundle the image points at is the one the build writes');
+  assert.match(
+    fs.readFileSync(path.join(ROOT, 'scripts/bundle-workflows.js'), 'utf8'),
+    /'dist', 'workflow-bundle\.js'/,
+    'the bundle the image points at is the one the build writes',
+  );
   assert.match(text, /scripts\/bundle-workflows\.js/);
   // every COPY from the build context exists and is not excluded by the dockerignore
-  const ignored = fs.readFileSync(path.join(ROOT, 'deploy/Dockerfile.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const ignored = fs
+    .readFileSync(path.join(ROOT, 'deploy/Dockerfile.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   for (const l of lines.filter((x) => /^COPY\s/i.test(x) && !/--from=/.test(x))) {
     const sources = l.trim().split(/\s+/).slice(1, -1);
     for (const s of sources) {
       assert.ok(fs.existsSync(path.join(ROOT, s)), `${l}: ${s} does not exist`);
       const top = s.split('/')[0];
-      assert.ok(!ignored.some((g) => (g.endsWith('*') ? top.startsWith(g.slice(0, -1)) : top === g)), `${l}: ${s} is excluded by deploy/Dockerfile.dockerignore`);
+      assert.ok(
+        !ignored.some((g) => (g.endsWith('*') ? top.startsWith(g.slice(0, -1)) : top === g)),
+        `${l}: ${s} is excluded by deploy/Dockerfile.dockerignore`,
+      );
     }
   }
   const imageTsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/tsconfig.image.json'), 'utf8')) as { include: string[] };

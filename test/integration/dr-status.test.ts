@@ -18,7 +18,11 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test('a site with only a prediction section gets a proper status row, with its loop', async () => {
   const repoDir = path.join(dir, 'repo');
   const plan = parsePlan(
-    { version: 1, repository: { url: pathToFileURL(repoDir).href, keyFile: path.join(dir, 'k') }, sites: [{ name: 'eu-west', prediction: { interval: '1m', pushed: [{ series: 'disk_used' }] } }] },
+    {
+      version: 1,
+      repository: { url: pathToFileURL(repoDir).href, keyFile: path.join(dir, 'k') },
+      sites: [{ name: 'eu-west', prediction: { interval: '1m', pushed: [{ series: 'disk_used' }] } }],
+    },
     path.join(dir, 'plan.yaml'),
   );
   const repo = await Repository.open(new FsStore(repoDir), Buffer.alloc(32, 1), { create: true });

@@ -37,7 +37,10 @@ function writeTextTree(root: string, files: number, linesEach: number): number {
   for (let f = 0; f < files; f++) {
     const dir = path.join(root, 'logs', `run-${f % 4}`);
     fs.mkdirSync(dir, { recursive: true });
-    const text = Array.from({ length: linesEach }, (_, i) => `epoch=${f} step=${i} loss=${(1 / (i + f + 1)).toFixed(6)} lr=0.0003 grad_norm=${(i % 13) / 7}\n`).join('');
+    const text = Array.from(
+      { length: linesEach },
+      (_, i) => `epoch=${f} step=${i} loss=${(1 / (i + f + 1)).toFixed(6)} lr=0.0003 grad_norm=${(i % 13) / 7}\n`,
+    ).join('');
     fs.writeFileSync(path.join(dir, `train-${f}.log`), text);
     bytes += text.length;
   }
@@ -77,7 +80,10 @@ test('a new repository compresses by default: text round-trips and its packs are
   const stored = await packBytes(repo);
   assert.ok(stored * 4 < raw, `packs ${stored} B for ${raw} B of text`);
   const locs = await fileLocations(repo, snap, 'logs/run-0/train-0.log');
-  assert.ok(locs.every((l) => l.rawLength !== undefined && l.length < l.rawLength), 'each text blob is stored compressed, its plaintext length recorded');
+  assert.ok(
+    locs.every((l) => l.rawLength !== undefined && l.length < l.rawLength),
+    'each text blob is stored compressed, its plaintext length recorded',
+  );
   // the pack header carries the same record as the index
   const pack = locs[0].pack;
   const body = await repo.store.get(`${DATA_PREFIX}${pack.slice(0, 2)}/${pack}`);
@@ -112,7 +118,10 @@ test('a mixed tree (weights and logs, max level) compresses only the blobs that 
   assert.ok((await fileLocations(repo, snap, 'ckpt/model.safetensors')).every((l) => l.rawLength === undefined));
   assert.ok((await fileLocations(repo, snap, 'logs/run-1/train-1.log')).every((l) => l.rawLength !== undefined));
   const halfLocs = await fileLocations(repo, snap, 'ckpt/half.bin');
-  assert.ok(halfLocs.some((l) => l.rawLength !== undefined) && halfLocs.some((l) => l.rawLength === undefined), 'the compressible head is compressed, the random tail is not');
+  assert.ok(
+    halfLocs.some((l) => l.rawLength !== undefined) && halfLocs.some((l) => l.rawLength === undefined),
+    'the compressible head is compressed, the random tail is not',
+  );
 });
 
 test('compression off stores every blob as is', async () => {
@@ -124,21 +133,31 @@ test('compression off stores every blob as is', async () => {
 
 test('encrypted and compressed: compressed before sealing (ciphertext does not compress), no plaintext in the store', async () => {
   const src = path.join(tmp, 'text-src');
-  const raw = Number(fs.readdirSync(path.join(src, 'logs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((s, e) => s + fs.statSync(path.join(e.parentPath, e.name)).size, 0));
+  const raw = Number(
+    fs
+      .readdirSync(path.join(src, 'logs'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .reduce((s, e) => s + fs.statSync(path.join(e.parentPath, e.name)).size, 0),
+  );
   const { repo, snap } = await backupAndRestore('enc', src, { password: 'pw' });
   assert.equal(repo.codec.encrypted, true);
   const stored = await packBytes(repo);
   assert.ok(stored * 4 < raw, `packs ${stored} B for ${raw} B of text`);
   const root = path.join(tmp, 'enc-repo', 'data');
   const needle = Buffer.from('grad_norm=');
-  const anyClear = fs.readdirSync(root, { recursive: true, withFileTypes: true }).some((e) => e.isFile() && fs.readFileSync(path.join(e.parentPath, e.name)).includes(needle));
+  const anyClear = fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
+    .some((e) => e.isFile() && fs.readFileSync(path.join(e.parentPath, e.name)).includes(needle));
   assert.equal(anyClear, false, 'no text in clear');
   assert.ok((await fileLocations(repo, snap, 'logs/run-2/train-2.log')).every((l) => l.rawLength !== undefined));
 });
 
 for (const kind of ['plain', 'encrypted'] as const) {
   test(`a ${kind} repository written before compression existed restores and verifies, and takes compressed snapshots after`, async () => {
-    const expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as { snapshots: Record<string, string>; files: Record<string, string> };
+    const expected = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'expected.json'), 'utf8')) as {
+      snapshots: Record<string, string>;
+      files: Record<string, string>;
+    };
     const root = path.join(tmp, `old-${kind}`);
     fs.cpSync(path.join(FIXTURE, kind), root, { recursive: true });
     const password = kind === 'encrypted' ? 'old format' : undefined;
@@ -150,7 +169,14 @@ for (const kind of ['plain', 'encrypted'] as const) {
 
     const check = async (r: Repository, target: string) => {
       await restoreDirect(r, { snapshot: { id: expected.snapshots[kind] }, target });
-      for (const [file, sha] of Object.entries(expected.files)) assert.equal(createHash('sha256').update(fs.readFileSync(path.join(target, file))).digest('hex'), sha, file);
+      for (const [file, sha] of Object.entries(expected.files))
+        assert.equal(
+          createHash('sha256')
+            .update(fs.readFileSync(path.join(target, file)))
+            .digest('hex'),
+          sha,
+          file,
+        );
     };
     await check(repo, path.join(tmp, `old-${kind}-out`));
 
@@ -179,7 +205,10 @@ test('a corrupted compressed blob is reported by verify and refused by restore',
   body[loc.offset + Math.floor(loc.length / 2)] ^= 0x55;
   fs.writeFileSync(packFile, body);
   const v = await verifyRepository(repo, { readData: 1 });
-  assert.ok(v.errors.some((e) => /decompress|SHA-256 check/.test(e)), v.errors.join('\n'));
+  assert.ok(
+    v.errors.some((e) => /decompress|SHA-256 check/.test(e)),
+    v.errors.join('\n'),
+  );
   await assert.rejects(
     restoreDirect(repo, { snapshot: { id: snap.id }, target: path.join(tmp, 'corrupt-out2') }),
     (e: Error) => e instanceof IntegrityError && e.message.includes('logs/run-1/train-1.log'),
@@ -198,9 +227,18 @@ test('an index entry that misstates the plaintext length is caught (decompressed
   assert.ok(entry && entry.type === 'file');
   const id = entry.chunks[0];
   assert.doesNotThrow(() => repo.checkBlob(id, stored, 'blob', loc.rawLength));
-  assert.throws(() => repo.checkBlob(id, stored, 'blob', loc.rawLength! - 1), (e: Error) => e instanceof IntegrityError && /decompress/.test(e.message));
-  assert.throws(() => repo.checkBlob(id, stored, 'blob', loc.rawLength! + 1), (e: Error) => e instanceof IntegrityError && /decompresses to/.test(e.message));
-  assert.throws(() => repo.checkBlob(id, stored, 'blob'), (e: Error) => e instanceof IntegrityError && /SHA-256/.test(e.message));
+  assert.throws(
+    () => repo.checkBlob(id, stored, 'blob', loc.rawLength! - 1),
+    (e: Error) => e instanceof IntegrityError && /decompress/.test(e.message),
+  );
+  assert.throws(
+    () => repo.checkBlob(id, stored, 'blob', loc.rawLength! + 1),
+    (e: Error) => e instanceof IntegrityError && /decompresses to/.test(e.message),
+  );
+  assert.throws(
+    () => repo.checkBlob(id, stored, 'blob'),
+    (e: Error) => e instanceof IntegrityError && /SHA-256/.test(e.message),
+  );
 });
 
 test('prune rewrites the index keeping each blob compression record: what it keeps still restores and verifies', async () => {

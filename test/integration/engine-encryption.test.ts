@@ -26,7 +26,9 @@ after(async () => {
 
 function grepStore(root: string, needle: Buffer): boolean {
   const walk = (d: string): boolean =>
-    fs.readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : fs.readFileSync(path.join(d, e.name)).includes(needle)));
+    fs
+      .readdirSync(d, { withFileTypes: true })
+      .some((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : fs.readFileSync(path.join(d, e.name)).includes(needle)));
   return walk(root);
 }
 
@@ -47,7 +49,10 @@ test('an encrypted repository round-trips, stores no plaintext, and needs its pa
   assert.deepEqual(describeTree(out), describeTree(src));
   assert.deepEqual((await verifyRepository(reopened, { readData: 1 })).errors, []);
 
-  await assert.rejects(Repository.open(new FsStore(root), key, { password: 'wrong' }), (e: Error) => e instanceof BadInputError && /password is wrong/.test(e.message));
+  await assert.rejects(
+    Repository.open(new FsStore(root), key, { password: 'wrong' }),
+    (e: Error) => e instanceof BadInputError && /password is wrong/.test(e.message),
+  );
   await assert.rejects(Repository.open(new FsStore(root), key, {}), /is encrypted: give its password/);
 
   // flip a byte of a sealed chunk: authentication fails, naming the file
@@ -60,5 +65,8 @@ test('an encrypted repository round-trips, stores no plaintext, and needs its pa
   const body = fs.readFileSync(packFile);
   body[loc.offset + 40] ^= 1;
   fs.writeFileSync(packFile, body);
-  await assert.rejects(restoreDirect(reopened, { snapshot: { id: s.id }, target: path.join(tmp, 'out2') }), (e: Error) => e instanceof IntegrityError && e.message.includes('checkpoints/model-0.safetensors'));
+  await assert.rejects(
+    restoreDirect(reopened, { snapshot: { id: s.id }, target: path.join(tmp, 'out2') }),
+    (e: Error) => e instanceof IntegrityError && e.message.includes('checkpoints/model-0.safetensors'),
+  );
 });

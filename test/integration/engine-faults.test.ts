@@ -53,7 +53,20 @@ async function craftSnapshot(repo: Repository, entries: TreeEntry[], data: Buffe
     tags: [],
     strategy: 'full',
     tree: trees.map((t) => sha256hex(t)),
-    stats: { files: 1, dirs: 0, symlinks: 0, bytes: data.length, filesRead: 0, bytesRead: 0, filesUnchanged: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0, skipped: 0 },
+    stats: {
+      files: 1,
+      dirs: 0,
+      symlinks: 0,
+      bytes: data.length,
+      filesRead: 0,
+      bytesRead: 0,
+      filesUnchanged: 0,
+      chunksNew: 0,
+      bytesNew: 0,
+      bytesUploaded: 0,
+      packsWritten: 0,
+      skipped: 0,
+    },
   };
   await repo.store.put(`snapshots/${m.id}`, encodeManifest(m, key));
   return m.id;
@@ -63,10 +76,16 @@ test('a path-escaping manifest is refused and nothing is written', async () => {
   const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-evil')), key, { create: true });
   const id = await craftSnapshot(repo, [{ type: 'file', path: '../escaped.txt', mode: 0o644, mtimeNs: '0', size: 0, chunks: [] }], Buffer.from('pwned'));
   const target = path.join(tmp, 'evil-target');
-  await assert.rejects(restoreDirect(repo, { snapshot: { id }, target }), (e: Error) => e instanceof BadInputError && /"\.\.\/escaped\.txt".*escapes the target/.test(e.message));
+  await assert.rejects(
+    restoreDirect(repo, { snapshot: { id }, target }),
+    (e: Error) => e instanceof BadInputError && /"\.\.\/escaped\.txt".*escapes the target/.test(e.message),
+  );
   assert.equal(fs.existsSync(path.join(tmp, 'escaped.txt')), false);
   assert.equal(fs.existsSync(target), false);
-  assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.includes('lepton-restore')), []);
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((n) => n.includes('lepton-restore')),
+    [],
+  );
 });
 
 test('a file that vanishes between scan and read fails the batch with its name', async () => {
@@ -77,7 +96,10 @@ test('a file that vanishes between scan and read fails the batch with its name',
   const repo = await Repository.open(new FsStore(path.join(tmp, 'repo-vanish')), key, { create: true });
   const plan = await planBackup(repo, { backupId: 'b1', snapshotId: 'a'.repeat(32), asset: 'v', source: src, strategy: 'incremental' });
   fs.rmSync(path.join(src, 'gone.bin'));
-  await assert.rejects(runBackupBatch(repo, { backupId: 'b1', batch: 0, pool }), (e: Error) => e instanceof SourceChangedError && e.message.includes('gone.bin'));
+  await assert.rejects(
+    runBackupBatch(repo, { backupId: 'b1', batch: 0, pool }),
+    (e: Error) => e instanceof SourceChangedError && e.message.includes('gone.bin'),
+  );
   assert.equal(plan.batches, 1);
   assert.deepEqual(await repo.listSnapshotIds(), [], 'no snapshot is committed');
 });
@@ -135,7 +157,10 @@ test('restore picks the latest snapshot before a given time', async () => {
   const r = await restoreDirect(repo, { asset: 'p', snapshot: { before: between }, target: out });
   assert.equal(r.snapshotId, s1.id);
   assert.equal(fs.readFileSync(path.join(out, 'v.txt'), 'utf8'), 'one');
-  await assert.rejects(restoreDirect(repo, { asset: 'p', snapshot: { before: new Date('2000-01-01') }, target: path.join(tmp, 'x') }), /no snapshot of asset "p" before 2000/);
+  await assert.rejects(
+    restoreDirect(repo, { asset: 'p', snapshot: { before: new Date('2000-01-01') }, target: path.join(tmp, 'x') }),
+    /no snapshot of asset "p" before 2000/,
+  );
 });
 
 test('restoring over an existing target replaces it atomically and keeps it on failure', async () => {
@@ -151,5 +176,8 @@ test('restoring over an existing target replaces it atomically and keeps it on f
   assert.deepEqual(fs.readdirSync(target), ['old.txt'], 'a failed restore leaves the old target as it was');
   await restoreDirect(repo, { snapshot: { id: s.id }, target });
   assert.deepEqual(fs.readdirSync(target), ['new.txt']);
-  assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.includes('lepton-')), []);
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((n) => n.includes('lepton-')),
+    [],
+  );
 });

@@ -71,9 +71,16 @@ test('engine round trip, incremental change detection, corruption and tamper', a
   body[loc.offset + 5] ^= 0xff;
   fs.writeFileSync(packFile, body);
   const out3 = path.join(tmp, 'out3');
-  await assert.rejects(restoreDirect(repo, { snapshot: { id: s2.id }, target: out3 }), (e: Error) => e instanceof IntegrityError && e.message.includes('checkpoints/model-0.safetensors'));
+  await assert.rejects(
+    restoreDirect(repo, { snapshot: { id: s2.id }, target: out3 }),
+    (e: Error) => e instanceof IntegrityError && e.message.includes('checkpoints/model-0.safetensors'),
+  );
   assert.equal(fs.existsSync(out3), false, 'nothing left at the target');
-  assert.deepEqual(fs.readdirSync(tmp).filter((n) => n.includes('lepton-restore')), [], 'staging removed');
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((n) => n.includes('lepton-restore')),
+    [],
+    'staging removed',
+  );
   // other files still restore
   await restoreDirect(repo, { snapshot: { id: s2.id }, target: out3, paths: ['configs'] });
   assert.equal(fs.readFileSync(path.join(out3, 'configs', 'train.yaml'), 'utf8'), 'lr: 0.001\nbatch: 64\n');

@@ -79,7 +79,10 @@ test('a backup that commits while prune reads work lists keeps every pack it ref
   await planBackup(f.repo, { backupId: 'b', snapshotId, asset: 'a', source: f.src, strategy: 'full' });
   await runBackupBatch(f.repo, { backupId: 'b', batch: 0, pool });
   // the backup commits (snapshot written, work list deleted) right when the prune lists work lists
-  f.hooks.hooks.list = once((p) => p.startsWith('tmp/backups'), async () => void (await commitBackup(f.repo, 'b')));
+  f.hooks.hooks.list = once(
+    (p) => p.startsWith('tmp/backups'),
+    async () => void (await commitBackup(f.repo, 'b')),
+  );
   await prune(f.pruneRepo, { graceMs: HOUR, now: new Date(f.t0 + 2 * HOUR) });
   f.hooks.hooks = {};
   await restoresIdentically(f.repo, snapshotId, f.src, path.join(f.root, 'out'));
@@ -93,7 +96,10 @@ test('a backup that deduplicates while a marked pack passes its grace never comm
   // the deleting prune runs after the batch has chosen what to reuse, before it records anything
   f.hooks.hooks.put = undefined;
   const batchStore = new HookStore(f.store, {
-    put: once((k) => k.startsWith('tmp/backups/c/partial-'), async () => void (await prune(f.pruneRepo, { graceMs: HOUR, now: new Date(f.t0 + 2 * HOUR) }))),
+    put: once(
+      (k) => k.startsWith('tmp/backups/c/partial-'),
+      async () => void (await prune(f.pruneRepo, { graceMs: HOUR, now: new Date(f.t0 + 2 * HOUR) })),
+    ),
   });
   const batchRepo = await Repository.open(batchStore, key, { packSize: 4 * 1024 * 1024 });
   await runBackupBatch(batchRepo, { backupId: 'c', batch: 0, pool });
@@ -114,7 +120,10 @@ test('commit refuses a snapshot whose data is gone or about to be deleted, and w
   const [pack] = await keysUnder(f.store, 'data/');
   // a prune condemned the pack an hour ago: its deletion time has passed
   await writeMark(f.store, pack.split('/').pop() as string, Date.now() - 2 * HOUR, HOUR);
-  await assert.rejects(commitBackup(f.repo, 'g'), (e: Error) => e instanceof IntegrityError && /withdrawn/.test(e.message) && /about to delete/.test(e.message));
+  await assert.rejects(
+    commitBackup(f.repo, 'g'),
+    (e: Error) => e instanceof IntegrityError && /withdrawn/.test(e.message) && /about to delete/.test(e.message),
+  );
   assert.deepEqual(await f.repo.listSnapshots(), [], 'no snapshot is left that would not restore');
   assert.deepEqual(await keysUnder(f.store, 'tmp/'), []);
 
@@ -179,7 +188,20 @@ test('a restore batch resumed with a different index writes every file whole (no
     tags: [],
     strategy: 'full',
     tree: treeIds,
-    stats: { files: 2, dirs: 0, symlinks: 0, bytes: a.length + b.length, filesRead: 2, bytesRead: 0, filesUnchanged: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0, skipped: 0 },
+    stats: {
+      files: 2,
+      dirs: 0,
+      symlinks: 0,
+      bytes: a.length + b.length,
+      filesRead: 2,
+      bytesRead: 0,
+      filesUnchanged: 0,
+      chunksNew: 0,
+      bytesNew: 0,
+      bytesUploaded: 0,
+      packsWritten: 0,
+      skipped: 0,
+    },
   };
   await f.store.put(snapshotKey(m.id), encodeManifest(m, key));
 
@@ -263,12 +285,18 @@ test('verify finds an index entry that disagrees with its pack', async () => {
   await writeIndexFile(f.store, packs);
   const repo = await Repository.open(f.store, key);
   const v = await verifyRepository(repo, { readData: 1 });
-  assert.ok(v.errors.some((e) => e.includes(`blob ${e1.id}`) && /index disagrees with the pack/.test(e)), v.errors.join('\n'));
+  assert.ok(
+    v.errors.some((e) => e.includes(`blob ${e1.id}`) && /index disagrees with the pack/.test(e)),
+    v.errors.join('\n'),
+  );
 });
 
 test('a password given for a repository created without one is refused', async () => {
   const f = await fresh('plain-password');
-  await assert.rejects(Repository.open(f.store, key, { password: 'secret' }), (e: Error) => e instanceof BadInputError && /created without encryption/.test(e.message));
+  await assert.rejects(
+    Repository.open(f.store, key, { password: 'secret' }),
+    (e: Error) => e instanceof BadInputError && /created without encryption/.test(e.message),
+  );
 });
 
 test('prune tolerates work lists vanishing while it reads them', async () => {
@@ -344,7 +372,10 @@ test('a swap whose done marker cannot be written is rolled back by the compensat
   await assert.rejects(finishRestore(repo, 'dm'), /S3 unavailable/);
   await abortRestore(repo, 'dm');
   assert.deepEqual(fs.readdirSync(target), ['old.txt']);
-  assert.deepEqual(fs.readdirSync(f.root).filter((n) => n.includes('lepton-')), []);
+  assert.deepEqual(
+    fs.readdirSync(f.root).filter((n) => n.includes('lepton-')),
+    [],
+  );
   assert.deepEqual(await keysUnder(f.store, 'tmp/'), []);
 });
 
@@ -372,7 +403,10 @@ test('the index keeps every copy of a chunk and picks the same primary whatever 
   two.addPack('2'.repeat(64), e);
   assert.equal(one.get(e[0].id)?.pack, '1'.repeat(64));
   assert.equal(two.get(e[0].id)?.pack, '1'.repeat(64));
-  assert.deepEqual(one.locations(e[0].id).map((l) => l.pack), ['1'.repeat(64), '2'.repeat(64)]);
+  assert.deepEqual(
+    one.locations(e[0].id).map((l) => l.pack),
+    ['1'.repeat(64), '2'.repeat(64)],
+  );
 });
 
 test('a snapshot forgotten, or an index rewritten, while a backup plans does not fail it', async () => {
@@ -381,7 +415,12 @@ test('a snapshot forgotten, or an index rewritten, while a backup plans does not
   const s1 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
   const s2 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, pool);
   // retention forgets s2 right after the listing: loading it finds nothing, the parent becomes s1
-  const hooks = new HookStore(f.store, { get: once((k) => k === snapshotKey(s2.id), () => f.store.delete(snapshotKey(s2.id))) });
+  const hooks = new HookStore(f.store, {
+    get: once(
+      (k) => k === snapshotKey(s2.id),
+      () => f.store.delete(snapshotKey(s2.id)),
+    ),
+  });
   const repo = await Repository.open(hooks, key);
   const plan = await planBackup(repo, { backupId: 'p', snapshotId: '5'.repeat(32), asset: 'a', source: f.src, strategy: 'incremental' });
   assert.equal(plan.parent, s1.id);

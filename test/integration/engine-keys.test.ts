@@ -29,10 +29,13 @@ test('passwords are added, changed and removed without touching the data', async
   const second = await addKey(first, 'second password', 'ops laptop');
   const viaSecond = await Repository.open(store, key, { password: 'second password' });
   assert.equal(viaSecond.unlocked?.keyId, second);
-  assert.deepEqual((await listKeys(viaSecond)).map((k) => [k.id, k.current, k.label]), [
-    [CONFIG_KEY_ID, false, undefined],
-    [second, true, 'ops laptop'],
-  ]);
+  assert.deepEqual(
+    (await listKeys(viaSecond)).map((k) => [k.id, k.current, k.label]),
+    [
+      [CONFIG_KEY_ID, false, undefined],
+      [second, true, 'ops laptop'],
+    ],
+  );
 
   // the key in use cannot be removed from under the caller; another one can
   await assert.rejects(removeKey(viaSecond, second), /opened the repository with/);
@@ -46,7 +49,11 @@ test('passwords are added, changed and removed without touching the data', async
   assert.equal(viaThird.unlocked?.keyId, added);
   await assert.rejects(removeKey(viaThird, added, true), /only key/);
 
-  assert.deepEqual((await store.list('data/')).map((o) => o.key), dataBefore, 'no pack was rewritten');
+  assert.deepEqual(
+    (await store.list('data/')).map((o) => o.key),
+    dataBefore,
+    'no pack was rewritten',
+  );
   const out = path.join(tmp, 'out');
   await restoreDirect(viaThird, { snapshot: { id: snap.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(src));

@@ -57,7 +57,10 @@ test('torture tree: owners, setuid, hard links, FIFO, device, non-UTF-8 names, n
   const tree = await repo.loadTree(s1);
   const linked = tree.filter((e) => e.type === 'file' && e.linkGroup !== undefined).map((e) => e.path);
   assert.deepEqual(linked, ['hardlinks/a.bin', 'hardlinks/b.bin', 'hardlinks/sub/c.bin']);
-  assert.ok(tree.some((e) => e.rawPath === BAD_NAME.toString('base64')), 'the exact bytes of a name that is not UTF-8 are stored');
+  assert.ok(
+    tree.some((e) => e.rawPath === BAD_NAME.toString('base64')),
+    'the exact bytes of a name that is not UTF-8 are stored',
+  );
   assert.ok(s1.stats.bytesRead < 300_000, `a hard-link group is read once (read ${s1.stats.bytesRead} bytes)`);
 
   const out = path.join(tmp, 'out');
@@ -161,7 +164,8 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
   fs.cpSync(repoDir, `${repoDir}-ro`, { recursive: true });
   const outParent = path.join(tmp, 'nonroot-out');
   fs.mkdirSync(outParent);
-  for (const d of [outParent, `${repoDir}-ro`]) for (const f of [d, ...fs.readdirSync(d, { recursive: true }).map((n) => path.join(d, String(n)))]) fs.chownSync(f, NOBODY, NOBODY);
+  for (const d of [outParent, `${repoDir}-ro`])
+    for (const f of [d, ...fs.readdirSync(d, { recursive: true }).map((n) => path.join(d, String(n)))]) fs.chownSync(f, NOBODY, NOBODY);
   const out = path.join(outParent, 'out');
   const r = runAs<{ warnings?: string[] }>(
     NOBODY,
@@ -177,7 +181,10 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
      return plan;`,
     { repoDir: `${repoDir}-ro`, key: key.toString('hex'), out },
   );
-  assert.ok(r.warnings?.some((w) => /setuid\/setgid bits dropped on 2 entries/.test(w)), JSON.stringify(r.warnings));
+  assert.ok(
+    r.warnings?.some((w) => /setuid\/setgid bits dropped on 2 entries/.test(w)),
+    JSON.stringify(r.warnings),
+  );
   const st = fs.statSync(path.join(out, 'suid'));
   assert.equal(st.mode & 0o7777, 0o755, 'a setuid bit is never given to the restoring user');
   assert.equal(st.uid, NOBODY);
@@ -185,14 +192,22 @@ test('restoring without root drops setuid/setgid, restores no owner, warns, and 
   assert.equal(fs.statSync(path.join(out, 'plain')).mode & 0o7777, 0o640);
   assert.equal(fs.readFileSync(path.join(out, 'plain'), 'utf8'), 'y');
   assert.equal(fs.statSync(path.join(out, 'readonly-with-xattr')).mode & 0o7777, 0o444);
-  if (xattrs) assert.equal(execFileSync('getfattr', ['--only-values', '-n', 'user.note', path.join(out, 'readonly-with-xattr')], { encoding: 'utf8' }), 'kept', 'a read-only file still gets its user xattrs without root');
+  if (xattrs)
+    assert.equal(
+      execFileSync('getfattr', ['--only-values', '-n', 'user.note', path.join(out, 'readonly-with-xattr')], { encoding: 'utf8' }),
+      'kept',
+      'a read-only file still gets its user xattrs without root',
+    );
 });
 
 test('a file replaced by a FIFO after the scan fails its read as changed instead of hanging the worker', () => {
   const fifo = path.join(tmp, 'became-a-fifo');
   execFileSync('mkfifo', [fifo]);
   const r = chunkSegments({ taskId: 0, segments: [{ path: fifo, start: 0, end: 10 }], params: DEFAULT_CHUNKER });
-  assert.deepEqual(r.results.map((x) => ('code' in x ? x.code : 'ok')), ['CHANGED']);
+  assert.deepEqual(
+    r.results.map((x) => ('code' in x ? x.code : 'ok')),
+    ['CHANGED'],
+  );
 });
 
 test('a snapshot in the older format (no owners, no root metadata) still restores, and root never makes its setuid file setuid-root', async () => {

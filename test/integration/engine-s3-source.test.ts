@@ -125,7 +125,7 @@ before(async () => {
   for (let i = 0; i < SMALL; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, SMALL - i) }, async (_, j) => {
-        const body = randomBytes(512 + ((i + j) * 37) % 8192);
+        const body = randomBytes(512 + (((i + j) * 37) % 8192));
         small.set(smallKey(i + j), body);
         await src.client.send(new PutObjectCommand({ Bucket: weed.bucket, Key: smallKey(i + j), Body: body }));
       }),
@@ -150,7 +150,10 @@ test('an S3 prefix backs up with ranged GETs, restores to a prefix byte for byte
   assert.equal(gets.keys.length, SMALL + BIG_BYTES / PART);
   assert.equal(gets.keys.filter((k) => k === BIG_KEY).length, BIG_BYTES / PART);
   const tree = await repo.loadTree(first);
-  assert.ok(tree.some((e) => e.type === 'dir' && e.path === '模型/权重'), 'folders come from "/"');
+  assert.ok(
+    tree.some((e) => e.type === 'dir' && e.path === '模型/权重'),
+    'folders come from "/"',
+  );
 
   const target = openS3Location(`s3://${weed.bucket}/restored/run-1`, conn(), env(), 'target');
   try {
@@ -194,8 +197,15 @@ test('a restore to a prefix that fails while staging leaves the target as it was
     for (const k of old) await target.client.send(new PutObjectCommand({ Bucket: weed.bucket, Key: prefix + k, Body: `old ${k}` }));
     const before = (await listPrefix(target)).map((o) => `${o.Key}@${o.ETag}`);
     failNth(target.client, 'PutObjectCommand', 500);
-    await assert.rejects(restoreToS3(repo, { asset: 'ds', snapshot: { latest: true }, target, restoreId: 'fail-1' }), /injected failure of PutObjectCommand #500/);
-    assert.deepEqual((await listPrefix(target)).map((o) => `${o.Key}@${o.ETag}`), before, 'target untouched');
+    await assert.rejects(
+      restoreToS3(repo, { asset: 'ds', snapshot: { latest: true }, target, restoreId: 'fail-1' }),
+      /injected failure of PutObjectCommand #500/,
+    );
+    assert.deepEqual(
+      (await listPrefix(target)).map((o) => `${o.Key}@${o.ETag}`),
+      before,
+      'target untouched',
+    );
     assert.deepEqual(await listPrefix(target, 'serving/.model-a.lepton-restore-fail-1/'), [], 'staging cleaned up');
 
     // the same restore without the fault publishes exactly the snapshot (old keys go)

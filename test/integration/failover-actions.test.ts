@@ -88,7 +88,13 @@ describe('fence and unfence actions', () => {
   });
 
   it('command actions: exit codes, output tail, cwd and env, no shell', async () => {
-    const ok = await runAction({ type: 'command', argv: [process.execPath, '-e', 'console.log(process.cwd(), process.env.FENCE_SITE, process.argv[1])', '$HOME;echo'], cwd: dir, env: { FENCE_SITE: 'eu' }, timeoutMs: 10_000 });
+    const ok = await runAction({
+      type: 'command',
+      argv: [process.execPath, '-e', 'console.log(process.cwd(), process.env.FENCE_SITE, process.argv[1])', '$HOME;echo'],
+      cwd: dir,
+      env: { FENCE_SITE: 'eu' },
+      timeoutMs: 10_000,
+    });
     assert.equal(ok.ok, true, ok.error);
     assert.equal(ok.exitCode, 0);
     // the argument reached the program verbatim: no shell expansion
@@ -104,7 +110,10 @@ describe('fence and unfence actions', () => {
     assert.equal(missing.ok, false);
     assert.match(missing.error!, /cannot run \/nonexistent\/fence-tool: .*ENOENT/);
 
-    const chatty = await runCommandAction({ argv: [process.execPath, '-e', 'for (let i = 0; i < 20000; i++) console.log("line " + i)'], timeoutMs: 10_000 }, { tailBytes: 100 });
+    const chatty = await runCommandAction(
+      { argv: [process.execPath, '-e', 'for (let i = 0; i < 20000; i++) console.log("line " + i)'], timeoutMs: 10_000 },
+      { tailBytes: 100 },
+    );
     assert.equal(chatty.ok, true);
     assert.ok(chatty.outputTail.length <= 100);
     assert.match(chatty.outputTail, /line 19999\n$/);

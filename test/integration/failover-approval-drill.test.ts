@@ -8,7 +8,19 @@ import { triggerFailover } from '../../src/cli/failover-trigger';
 import type { FailoverReport } from '../../src/common/failover-report';
 import type { SiteReadiness } from '../../src/contracts/failover-types';
 import { approveUpdate, failoverStatusQuery, rejectUpdate } from '../../src/contracts/failover-messages';
-import { backupDemo, extendPlan, modelStatus, outcomeOf, resetDemo, runFailover, siblings, startDemo, text, waitFor, type DemoSite } from '../helpers/failover-demo';
+import {
+  backupDemo,
+  extendPlan,
+  modelStatus,
+  outcomeOf,
+  resetDemo,
+  runFailover,
+  siblings,
+  startDemo,
+  text,
+  waitFor,
+  type DemoSite,
+} from '../helpers/failover-demo';
 import { failureText } from '../helpers/failure-text';
 import { startLoad } from '../helpers/load';
 import { CLI_JS, startStack, type TestStack } from '../helpers/stack';
@@ -26,7 +38,10 @@ before(async () => {
     [
       d.config({ drill: { targetDir: d.drillDir, schedule: { every: '24h' } } }),
       // a drill whose check never passes: it waits in "verify" until cancelled
-      d.config({ name: 'demo-stuck', drill: { targetDir: d.drillDir, health: [{ name: 'never', url: 'http://127.0.0.1:9/health', timeoutMs: 200, withinMs: 60_000, intervalMs: 100 }] } }),
+      d.config({
+        name: 'demo-stuck',
+        drill: { targetDir: d.drillDir, health: [{ name: 'never', url: 'http://127.0.0.1:9/health', timeoutMs: 200, withinMs: 60_000, intervalMs: 100 }] },
+      }),
     ],
   );
   stack.env.LEPTON_DR_ALLOW_FAULT_INJECTION = '1';
@@ -59,7 +74,10 @@ test('approve: invalid updates are refused by the validator, a valid one lets th
   await atGate(h);
   assert.match(await refusal(h.executeUpdate(approveUpdate, { args: [{ operator: '' }] })), /operator: must not be empty/);
   assert.match(await refusal(h.executeUpdate(approveUpdate, { args: [{ comment: 'who?' } as never] })), /operator: is required/);
-  assert.match(await refusal(h.executeUpdate(approveUpdate, { args: [{ operator: 'bob', role: 'admin' } as never] })), /Unrecognized key\(s\) in object: 'role'/);
+  assert.match(
+    await refusal(h.executeUpdate(approveUpdate, { args: [{ operator: 'bob', role: 'admin' } as never] })),
+    /Unrecognized key\(s\) in object: 'role'/,
+  );
   assert.equal((await h.query(failoverStatusQuery)).approval.phase, 'waiting', 'refused updates change nothing');
   const approvedAt = Date.now();
   const state = await h.executeUpdate(approveUpdate, { args: [{ operator: 'bob', comment: 'go' }] });
@@ -119,7 +137,18 @@ test('drill: never touches the traffic path, verifies the restored copy, cleans 
   const r = out.report;
   assert.deepEqual(
     r.steps.map((s) => `${s.name}:${s.status}`),
-    ['open-incident:ok', 'fence:skipped', 'select-snapshot:ok', 'restore:ok', 'verify:ok', 'approval:skipped', 'switch:skipped', 'validate:skipped', 'cleanup:ok', 'report:ok'],
+    [
+      'open-incident:ok',
+      'fence:skipped',
+      'select-snapshot:ok',
+      'restore:ok',
+      'verify:ok',
+      'approval:skipped',
+      'switch:skipped',
+      'validate:skipped',
+      'cleanup:ok',
+      'report:ok',
+    ],
   );
   assert.match(r.steps.find((s) => s.name === 'verify')!.detail ?? '', /files match the snapshot: model\/model\.json/);
   assert.ok(r.rtoMs !== null && r.rpoMs !== null);
@@ -136,7 +165,10 @@ test('drill: a failure and a cancellation both clean up', { timeout: 60_000 }, a
   await resetDemo(demo);
   const failed = await runFailover(stack, { site: 'demo', mode: 'drill', source: 'test', faultInjection: { failAt: 'verify' } });
   assert.equal(failed.report.outcome, 'compensated');
-  assert.deepEqual(failed.report.compensations.map((c) => `${c.name}:${c.status}`), ['remove the drill copy of model:ok']);
+  assert.deepEqual(
+    failed.report.compensations.map((c) => `${c.name}:${c.status}`),
+    ['remove the drill copy of model:ok'],
+  );
   assert.equal(fs.existsSync(demo.drillDir), false);
 
   const t = await triggerFailover(stack.client, stack.taskQueue, { site: 'demo-stuck', mode: 'drill', source: 'test' });
@@ -148,14 +180,20 @@ test('drill: a failure and a cancellation both clean up', { timeout: 60_000 }, a
   assert.equal(fs.existsSync(demo.drillDir), false, 'cancelled drill cleaned up');
   const s = await t.handle.query(failoverStatusQuery);
   assert.equal(s.report.outcome, 'aborted');
-  assert.deepEqual(s.report.compensations.map((c) => c.status), ['ok']);
+  assert.deepEqual(
+    s.report.compensations.map((c) => c.status),
+    ['ok'],
+  );
   assert.equal(fs.readFileSync(demo.nginx.paths.upstream, 'utf8').includes(`${demo.primary.port}`), true);
 });
 
 test('CLI: drill, report, status, schedules apply', { timeout: 90_000 }, async () => {
   await resetDemo(demo);
   const cli = (...args: string[]) => promisify(execFile)(process.execPath, [CLI_JS, ...args], { env: stack.env, timeout: 60_000 });
-  const drill = JSON.parse((await cli('--json', 'failover', 'start', '--site', 'demo', '--mode', 'drill', '--reason', 'cli drill')).stdout) as { ok: boolean; report: FailoverReport };
+  const drill = JSON.parse((await cli('--json', 'failover', 'start', '--site', 'demo', '--mode', 'drill', '--reason', 'cli drill')).stdout) as {
+    ok: boolean;
+    report: FailoverReport;
+  };
   assert.equal(drill.ok, true);
   const shown = (await cli('failover', 'report', drill.report.id!)).stdout;
   assert.match(shown, /drill demo: succeeded/);
@@ -176,9 +214,16 @@ test('CLI: drill, report, status, schedules apply', { timeout: 90_000 }, async (
 });
 
 test('refusals: unknown site, a workflow id other than failover-<site>, invalid input', { timeout: 60_000 }, async () => {
-  const run = (id: string, input: unknown) => stack.client.workflow.execute('failoverWorkflow', { taskQueue: stack.taskQueue, workflowId: id, args: [input] }).catch((e: Error) => failureText(e));
+  const run = (id: string, input: unknown) =>
+    stack.client.workflow.execute('failoverWorkflow', { taskQueue: stack.taskQueue, workflowId: id, args: [input] }).catch((e: Error) => failureText(e));
   assert.match(String(await run('failover-nope', { site: 'nope' })), /site: no site named "nope" in the plan \(sites: demo, demo-stuck\)/);
   assert.match(String(await run('my-own-id', { site: 'demo' })), /workflow id: a failover of site demo must run with workflow id "failover-demo"/);
-  assert.match(String(await run('failover-demo', { site: 'demo', mode: 'sideways' })), /invalid failover input: mode: must be 'planned', 'unplanned' or 'drill'/);
-  assert.match(String(await run('drill-demo', { site: 'demo', mode: 'drill', faultInjection: { failAt: 'restore' }, colour: 1 })), /Unrecognized key\(s\) in object: 'colour'/);
+  assert.match(
+    String(await run('failover-demo', { site: 'demo', mode: 'sideways' })),
+    /invalid failover input: mode: must be 'planned', 'unplanned' or 'drill'/,
+  );
+  assert.match(
+    String(await run('drill-demo', { site: 'demo', mode: 'drill', faultInjection: { failAt: 'restore' }, colour: 1 })),
+    /Unrecognized key\(s\) in object: 'colour'/,
+  );
 });

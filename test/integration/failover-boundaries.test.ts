@@ -38,10 +38,18 @@ before(async () => {
       // fence-first site, approval required (the helper's default)
       d.config({ name: 'gate', fencing: { at: 'start' }, primary: { ...primary, fence: rec.action('fence-primary'), unfence: rec.action('unfence-primary') } }),
       // an HTTP switcher without a status endpoint: current() is "unknown"
-      d.config({ name: 'blind', primary: primaryWithoutFence, trafficChecks: [], switcher: { type: 'http', url: `${lb.url}/lb`, method: 'PUT', body: '{"side": "{{side}}"}', timeoutMs: 2000 } }),
+      d.config({
+        name: 'blind',
+        primary: primaryWithoutFence,
+        trafficChecks: [],
+        switcher: { type: 'http', url: `${lb.url}/lb`, method: 'PUT', body: '{"side": "{{side}}"}', timeoutMs: 2000 },
+      }),
       d.config({ name: 'fb', standby: { ...standby, fence: rec.action('fence-standby'), unfence: rec.action('unfence-standby') } }),
       // a drill whose check never passes: it waits in "verify" until cancelled
-      d.config({ name: 'stuck', drill: { targetDir: d.drillDir, health: [{ name: 'never', url: 'http://127.0.0.1:9/health', timeoutMs: 200, withinMs: 60_000, intervalMs: 100 }] } }),
+      d.config({
+        name: 'stuck',
+        drill: { targetDir: d.drillDir, health: [{ name: 'never', url: 'http://127.0.0.1:9/health', timeoutMs: 200, withinMs: 60_000, intervalMs: 100 }] },
+      }),
     ],
   );
   stack.env.LEPTON_DR_ALLOW_FAULT_INJECTION = '1';
@@ -69,18 +77,32 @@ async function reset(): Promise<void> {
   for (const f of ['late.txt']) fs.rmSync(path.join(demo.primaryDir, f), { force: true });
 }
 
-test('approval required: the run waits at the gate with the standby restored and verified and the primary never fenced; approval fences, then switches', { timeout: 60_000 }, async () => {
-  await reset();
-  const t = await triggerFailover(stack.client, stack.taskQueue, { site: 'gate', mode: 'planned', source: 'prediction', reason: 'risk 0.93' });
-  const atTheGate = await atGate(t.handle);
-  assert.deepEqual(atTheGate, ['open-incident:ok', 'select-snapshot:ok', 'restore:ok', 'verify:ok', 'approval:running']);
-  assert.deepEqual(rec.calls(), [], 'no fence action ran before approval');
-  await t.handle.executeUpdate(approveUpdate, { args: [{ operator: 'bob' }] });
-  const out = await outcomeOf(t.handle);
-  assert.ok(out.ok, out.error);
-  assert.deepEqual(stepNames(out.report), ['open-incident:ok', 'select-snapshot:ok', 'restore:ok', 'verify:ok', 'approval:ok', 'fence:ok', 'switch:ok', 'validate:ok', 'report:ok']);
-  assert.deepEqual(rec.calls(), ['fence-primary']);
-});
+test(
+  'approval required: the run waits at the gate with the standby restored and verified and the primary never fenced; approval fences, then switches',
+  { timeout: 60_000 },
+  async () => {
+    await reset();
+    const t = await triggerFailover(stack.client, stack.taskQueue, { site: 'gate', mode: 'planned', source: 'prediction', reason: 'risk 0.93' });
+    const atTheGate = await atGate(t.handle);
+    assert.deepEqual(atTheGate, ['open-incident:ok', 'select-snapshot:ok', 'restore:ok', 'verify:ok', 'approval:running']);
+    assert.deepEqual(rec.calls(), [], 'no fence action ran before approval');
+    await t.handle.executeUpdate(approveUpdate, { args: [{ operator: 'bob' }] });
+    const out = await outcomeOf(t.handle);
+    assert.ok(out.ok, out.error);
+    assert.deepEqual(stepNames(out.report), [
+      'open-incident:ok',
+      'select-snapshot:ok',
+      'restore:ok',
+      'verify:ok',
+      'approval:ok',
+      'fence:ok',
+      'switch:ok',
+      'validate:ok',
+      'report:ok',
+    ]);
+    assert.deepEqual(rec.calls(), ['fence-primary']);
+  },
+);
 
 test('approval required, rejected: production is never fenced (nor unfenced)', { timeout: 60_000 }, async () => {
   await reset();
@@ -89,7 +111,11 @@ test('approval required, rejected: production is never fenced (nor unfenced)', {
   await t.handle.executeUpdate(rejectUpdate, { args: [{ operator: 'carol', comment: 'false positive' }] });
   const out = await outcomeOf(t.handle);
   assert.equal(out.report.outcome, 'aborted');
-  assert.equal(out.report.steps.some((s) => s.name === 'fence'), false, stepNames(out.report).join(' '));
+  assert.equal(
+    out.report.steps.some((s) => s.name === 'fence'),
+    false,
+    stepNames(out.report).join(' '),
+  );
   assert.deepEqual(rec.calls(), []);
 });
 
@@ -125,7 +151,15 @@ test('failback fences the standby after approval and carries its last writes ove
   assert.ok(fo.ok, fo.error);
   const t = await triggerFailback(stack.client, stack.taskQueue, { site: 'fb', source: 'test', reason: 'primary repaired' });
   const atTheGate = await atGate(t.handle);
-  assert.deepEqual(atTheGate, ['open-incident:ok', 'backup-standby:ok', 'select-snapshot:skipped', 'restore:ok', 'unfence:ok', 'verify:ok', 'approval:running']);
+  assert.deepEqual(atTheGate, [
+    'open-incident:ok',
+    'backup-standby:ok',
+    'select-snapshot:skipped',
+    'restore:ok',
+    'unfence:ok',
+    'verify:ok',
+    'approval:running',
+  ]);
   assert.deepEqual(rec.calls(), [], 'the live standby is not fenced before approval');
   // a writer on the live standby, after its first backup
   fs.writeFileSync(path.join(demo.standbyDir, 'late.txt'), 'written after the first backup\n');
@@ -150,42 +184,58 @@ test('failback fences the standby after approval and carries its last writes ove
   assert.equal(fs.readFileSync(path.join(demo.primaryDir, 'late.txt'), 'utf8'), 'written after the first backup\n', 'the late write reached the primary');
 });
 
-test('a failback failing after the standby was fenced unfences it again and puts the primary back (compensations registered before each action)', { timeout: 120_000 }, async () => {
-  await reset();
-  const fo = await runFailover(stack, { site: 'fb', mode: 'planned', skipApproval: true, source: 'test' });
-  assert.ok(fo.ok, fo.error);
-  rec.clear();
-  const before = fs.readFileSync(path.join(demo.primaryDir, 'model.json'), 'utf8');
-  const fb = await runFailback(stack, { site: 'fb', skipApproval: true, source: 'test', faultInjection: { failAt: 'final-sync' } });
-  assert.equal(fb.report.outcome, 'compensated', fb.error);
-  assert.deepEqual(
-    fb.report.compensations.map((c) => `${c.name}:${c.status}`),
-    [
-      "put back the primary's previous model (final sync):ok",
-      'unfence the standby:ok',
-      'fence the primary again:ok',
-      "put back the primary's previous model:ok",
-      'reload the primary with its previous data:ok',
-    ],
-  );
-  assert.deepEqual(rec.calls(), ['fence-standby', 'unfence-standby']);
-  assert.equal(fs.readFileSync(path.join(demo.primaryDir, 'model.json'), 'utf8'), before, "the primary's previous data is back");
-  assert.deepEqual(fs.readdirSync(path.dirname(demo.primaryDir)), ['model'], 'no restore leftovers next to the primary');
-});
+test(
+  'a failback failing after the standby was fenced unfences it again and puts the primary back (compensations registered before each action)',
+  { timeout: 120_000 },
+  async () => {
+    await reset();
+    const fo = await runFailover(stack, { site: 'fb', mode: 'planned', skipApproval: true, source: 'test' });
+    assert.ok(fo.ok, fo.error);
+    rec.clear();
+    const before = fs.readFileSync(path.join(demo.primaryDir, 'model.json'), 'utf8');
+    const fb = await runFailback(stack, { site: 'fb', skipApproval: true, source: 'test', faultInjection: { failAt: 'final-sync' } });
+    assert.equal(fb.report.outcome, 'compensated', fb.error);
+    assert.deepEqual(
+      fb.report.compensations.map((c) => `${c.name}:${c.status}`),
+      [
+        "put back the primary's previous model (final sync):ok",
+        'unfence the standby:ok',
+        'fence the primary again:ok',
+        "put back the primary's previous model:ok",
+        'reload the primary with its previous data:ok',
+      ],
+    );
+    assert.deepEqual(rec.calls(), ['fence-standby', 'unfence-standby']);
+    assert.equal(fs.readFileSync(path.join(demo.primaryDir, 'model.json'), 'utf8'), before, "the primary's previous data is back");
+    assert.deepEqual(fs.readdirSync(path.dirname(demo.primaryDir)), ['model'], 'no restore leftovers next to the primary');
+  },
+);
 
-test('one drill per site at a time: a scheduled drill (drill-<site>-<time>) is refused while a CLI drill of the site runs, and runs under drill-<site> otherwise', { timeout: 90_000 }, async () => {
-  await reset();
-  const cli = await triggerFailover(stack.client, stack.taskQueue, { site: 'stuck', mode: 'drill', source: 'cli' });
-  await waitFor('the drill to verify', async () => ((await cli.handle.query(failoverStatusQuery)).step === 'verify' ? true : undefined));
-  const scheduled = stack.client.workflow.execute('failoverWorkflow', { taskQueue: stack.taskQueue, workflowId: 'drill-stuck-2026-12-01T03:00:00Z', args: [{ site: 'stuck', mode: 'drill', source: 'schedule' }] });
-  await assert.rejects(scheduled, (e: Error) => /a drill of site stuck is already running \(drill-stuck\)/.test(failureText(e)));
-  await cli.handle.cancel();
-  await assert.rejects(cli.handle.result());
+test(
+  'one drill per site at a time: a scheduled drill (drill-<site>-<time>) is refused while a CLI drill of the site runs, and runs under drill-<site> otherwise',
+  { timeout: 90_000 },
+  async () => {
+    await reset();
+    const cli = await triggerFailover(stack.client, stack.taskQueue, { site: 'stuck', mode: 'drill', source: 'cli' });
+    await waitFor('the drill to verify', async () => ((await cli.handle.query(failoverStatusQuery)).step === 'verify' ? true : undefined));
+    const scheduled = stack.client.workflow.execute('failoverWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: 'drill-stuck-2026-12-01T03:00:00Z',
+      args: [{ site: 'stuck', mode: 'drill', source: 'schedule' }],
+    });
+    await assert.rejects(scheduled, (e: Error) => /a drill of site stuck is already running \(drill-stuck\)/.test(failureText(e)));
+    await cli.handle.cancel();
+    await assert.rejects(cli.handle.result());
 
-  const alone = (await stack.client.workflow.execute('failoverWorkflow', { taskQueue: stack.taskQueue, workflowId: 'drill-gate-2026-12-01T03:00:00Z', args: [{ site: 'gate', mode: 'drill', source: 'schedule' }] })) as FailoverReport;
-  assert.equal(alone.outcome, 'succeeded');
-  assert.equal(alone.workflowId, 'drill-gate', 'the drill ran under the site drill id');
-});
+    const alone = (await stack.client.workflow.execute('failoverWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: 'drill-gate-2026-12-01T03:00:00Z',
+      args: [{ site: 'gate', mode: 'drill', source: 'schedule' }],
+    })) as FailoverReport;
+    assert.equal(alone.outcome, 'succeeded');
+    assert.equal(alone.workflowId, 'drill-gate', 'the drill ran under the site drill id');
+  },
+);
 
 test('allowed roots: a UI start with a source or target the plan does not allow fails at once, naming the field', { timeout: 60_000 }, async () => {
   const start = (type: string, input: unknown, id: string) =>
@@ -193,8 +243,14 @@ test('allowed roots: a UI start with a source or target the plan does not allow 
       () => 'ran',
       (e: Error) => failureText(e),
     );
-  assert.match(await start('backupWorkflow', { asset: 'loot', source: '/etc' }, 'roots-1'), /source: \/etc is outside the plan's allowed roots for ad-hoc backup sources/);
-  assert.match(await start('restoreWorkflow', { asset: 'model', target: '/var/tmp/ldr-out' }, 'roots-2'), /target: \/var\/tmp\/ldr-out is outside the plan's allowed roots for restore targets/);
+  assert.match(
+    await start('backupWorkflow', { asset: 'loot', source: '/etc' }, 'roots-1'),
+    /source: \/etc is outside the plan's allowed roots for ad-hoc backup sources/,
+  );
+  assert.match(
+    await start('restoreWorkflow', { asset: 'model', target: '/var/tmp/ldr-out' }, 'roots-2'),
+    /target: \/var\/tmp\/ldr-out is outside the plan's allowed roots for restore targets/,
+  );
   assert.match(await start('restoreWorkflow', { asset: 'model', target: `${stack.dir}/../x` }, 'roots-3'), /target: must not contain "\." or "\.\." segments/);
   // inside the root, but over an asset's source (the demo primary's model folder lies inside it)
   assert.match(await start('restoreWorkflow', { asset: 'model', target: path.dirname(demo.primaryDir) }, 'roots-4'), /contains the source of asset model/);

@@ -15,11 +15,19 @@ before(async () => {
   const d = await startDemo(stack, { name: 'demo', weightsBytes: 160 * 1024 * 1024 });
   const slowReload = {
     type: 'command',
-    argv: [process.execPath, '-e', `setTimeout(() => fetch('${d.standby.url}/admin/reload', { method: 'POST' }).then((r) => process.exit(r.ok ? 0 : 1)), 3000)`],
+    argv: [
+      process.execPath,
+      '-e',
+      `setTimeout(() => fetch('${d.standby.url}/admin/reload', { method: 'POST' }).then((r) => process.exit(r.ok ? 0 : 1)), 3000)`,
+    ],
     timeoutMs: 15_000,
   };
   const base = d.config();
-  extendPlan(stack, [{ name: 'model', source: d.primaryDir }], [base, d.config({ name: 'demo-slow', standby: { ...(base.standby as object), afterRestore: slowReload } })]);
+  extendPlan(
+    stack,
+    [{ name: 'model', source: d.primaryDir }],
+    [base, d.config({ name: 'demo-slow', standby: { ...(base.standby as object), afterRestore: slowReload } })],
+  );
   stack.env.LEPTON_DR_ALLOW_FAULT_INJECTION = '1';
   stack.startWorker();
   demo = { ...d, snapshotId: await backupDemo(stack, d) };
@@ -68,23 +76,31 @@ test('kill -9 mid-restore: the new worker finishes the failover', { timeout: 180
   assert.ok(out.ok, out.error);
   assert.equal(await assertConsistent(true), 'finished');
   const hist = await child.fetchHistory();
-  assert.ok((hist.events ?? []).some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1), 'the killed batch was retried');
+  assert.ok(
+    (hist.events ?? []).some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1),
+    'the killed batch was retried',
+  );
 });
 
 test('kill -9 mid-compensation: the new worker completes the compensation', { timeout: 180_000 }, async () => {
   await resetDemo(demo);
-  const t = await triggerFailover(stack.client, stack.taskQueue, { site: 'demo-slow', mode: 'planned', skipApproval: true, source: 'test', faultInjection: { failAt: 'validate' } });
+  const t = await triggerFailover(stack.client, stack.taskQueue, {
+    site: 'demo-slow',
+    mode: 'planned',
+    skipApproval: true,
+    source: 'test',
+    faultInjection: { failAt: 'validate' },
+  });
   await waitFor('compensation', async () => ((await t.handle.query(failoverStatusQuery)).phase === 'compensating' ? true : undefined), 60_000);
   await waitFor('the slow reload of the standby', () => pendingActivity(t.handle, 'sideAction', false), 60_000);
   killWorkerHard();
   stack.startWorker();
   const out = await outcomeOf(t.handle);
   assert.equal(out.report.outcome, 'compensated', out.error);
-  assert.deepEqual(out.report.compensations.map((c) => `${c.name}:${c.status}`), [
-    'switch traffic back to the primary:ok',
-    "put back the standby's previous model:ok",
-    'reload the standby with its previous data:ok',
-  ]);
+  assert.deepEqual(
+    out.report.compensations.map((c) => `${c.name}:${c.status}`),
+    ['switch traffic back to the primary:ok', "put back the standby's previous model:ok", 'reload the standby with its previous data:ok'],
+  );
   assert.equal(await assertConsistent(false), 'compensated');
 });
 

@@ -3,13 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  describeHealthFailure,
-  mapResolver,
-  resolveHealthChecks,
-  restoredFilesResolver,
-  waitUntilHealthy,
-} from '../../src/failover/health';
+import { describeHealthFailure, mapResolver, resolveHealthChecks, restoredFilesResolver, waitUntilHealthy } from '../../src/failover/health';
 import { HealthCheckSchema } from '../../src/failover/health-check-schema';
 import { startModelServerProcess, writeLinearModel, type ModelServerProcess } from '../helpers/model-server';
 import { freePort } from '../helpers/nginx';
@@ -31,7 +25,15 @@ describe('health checks against a real model server', () => {
 
   it('retries until the standby serves the snapshot model, then reports when', async () => {
     const checks = await resolveHealthChecks(
-      [HealthCheckSchema.parse({ name: 'standby-model', url: `${server.url}/health`, bodyEqualsSha256Of: { asset: 'model', path: 'model.json' }, intervalMs: 50, withinMs: 5000 })],
+      [
+        HealthCheckSchema.parse({
+          name: 'standby-model',
+          url: `${server.url}/health`,
+          bodyEqualsSha256Of: { asset: 'model', path: 'model.json' },
+          intervalMs: 50,
+          withinMs: 5000,
+        }),
+      ],
       mapResolver({ 'model/model.json': 'A'.repeat(64) }),
     );
     assert.equal(checks[0].bodyEquals, 'a'.repeat(64));
@@ -44,7 +46,15 @@ describe('health checks against a real model server', () => {
     const onDisk = await (async () => {
       await new Promise((r) => setTimeout(r, 350));
       return resolveHealthChecks(
-        [HealthCheckSchema.parse({ name: 'standby-model', url: `${server.url}/health`, bodyEqualsSha256Of: { asset: 'model', path: 'model.json' }, intervalMs: 50, withinMs: 5000 })],
+        [
+          HealthCheckSchema.parse({
+            name: 'standby-model',
+            url: `${server.url}/health`,
+            bodyEqualsSha256Of: { asset: 'model', path: 'model.json' },
+            intervalMs: 50,
+            withinMs: 5000,
+          }),
+        ],
         restoredFilesResolver([{ asset: 'model', targetDir: path.join(dir, 'restored') }]),
       );
     })();
@@ -58,7 +68,10 @@ describe('health checks against a real model server', () => {
     const wrong = await waitUntilHealthy(checks, { withinMs: 200 });
     assert.equal(wrong.ok, false);
     assert.ok(wrong.results[0].attempts >= 2);
-    assert.match(describeHealthFailure(wrong), /1\/1 health check\(s\) failed: standby-model: body "[0-9a-f]{64}" differs from expected "a{64}" after \d+ attempt\(s\)/);
+    assert.match(
+      describeHealthFailure(wrong),
+      /1\/1 health check\(s\) failed: standby-model: body "[0-9a-f]{64}" differs from expected "a{64}" after \d+ attempt\(s\)/,
+    );
     assert.equal(wrong.healthyAt, undefined);
   });
 

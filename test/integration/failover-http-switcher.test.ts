@@ -101,7 +101,10 @@ describe('HTTP switcher against a fake load balancer admin API', () => {
   });
 
   it('reads the side by name too, and "unknown" for anything else', async () => {
-    const bySide = new HttpSwitcher({ ...(site.switcher as HttpSwitcherSpec), status: { url: `${lb.url}/lb/pools/model`, field: 'active.side', headers: {}, timeoutMs: 500 } }, site);
+    const bySide = new HttpSwitcher(
+      { ...(site.switcher as HttpSwitcherSpec), status: { url: `${lb.url}/lb/pools/model`, field: 'active.side', headers: {}, timeoutMs: 500 } },
+      site,
+    );
     assert.equal(await bySide.current(), 'primary');
     lb.active = { server: '10.9.9.9:1', side: 'elsewhere' };
     assert.equal(await createSwitcher(site).current(), 'unknown');
@@ -114,7 +117,10 @@ describe('HTTP switcher against a fake load balancer admin API', () => {
 
   it('fails with SwitchError when the admin API refuses', async () => {
     lb.mode = 'fail';
-    await assert.rejects(createSwitcher(site).switchTo('standby'), (e: unknown) => e instanceof SwitchError && /unexpected HTTP status 500/.test(e.message) && /backend pool locked/.test(e.message));
+    await assert.rejects(
+      createSwitcher(site).switchTo('standby'),
+      (e: unknown) => e instanceof SwitchError && /unexpected HTTP status 500/.test(e.message) && /backend pool locked/.test(e.message),
+    );
     assert.equal(lb.active.side, 'primary');
   });
 

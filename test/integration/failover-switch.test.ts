@@ -25,7 +25,6 @@ interface LoadStats {
   timeline: [number, string][];
 }
 
-
 /** A steady sequential request loop on loopback, bounded by count and time. */
 async function loadLoop(url: string, o: { keepAlive: boolean; maxRequests: number; maxMs: number; stop: () => boolean }): Promise<LoadStats> {
   const agent = new http.Agent({ keepAlive: o.keepAlive, maxSockets: 1 });
@@ -93,7 +92,9 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
         check: { argv: nginx.testArgv, timeoutMs: 10_000 },
         reload: { argv: nginx.reloadArgv, timeoutMs: 10_000 },
       },
-      trafficChecks: [{ name: 'entry-point', url: `${nginx.url}/health`, bodyEqualsSha256Of: { asset: 'model', path: 'model.json' }, intervalMs: 5, withinMs: 10_000 }],
+      trafficChecks: [
+        { name: 'entry-point', url: `${nginx.url}/health`, bodyEqualsSha256Of: { asset: 'model', path: 'model.json' }, intervalMs: 5, withinMs: 10_000 },
+      ],
       objectives: { rtoSeconds: 60, rpoSeconds: 3600 },
     });
   });
@@ -153,10 +154,7 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
     const t1 = performance.now();
     const back = await sw.switchTo('primary');
     const backSwitchedAt = performance.now();
-    const primaryTraffic = await resolveHealthChecks(
-      [{ ...site.trafficChecks[0], bodyEqualsSha256Of: undefined, bodyEquals: shaPrimary }],
-      undefined,
-    );
+    const primaryTraffic = await resolveHealthChecks([{ ...site.trafficChecks[0], bodyEqualsSha256Of: undefined, bodyEquals: shaPrimary }], undefined);
     const movedBack = await waitUntilHealthy(primaryTraffic);
     const movedBackAt = performance.now();
     assert.ok(movedBack.ok);
@@ -207,7 +205,10 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
       site,
     );
     const before = fs.readFileSync(nginx.paths.upstream, 'utf8');
-    await assert.rejects(bad.switchTo('standby'), (e: unknown) => e instanceof SwitchError && /config check failed/.test(e.message) && /previous file restored/.test(e.message));
+    await assert.rejects(
+      bad.switchTo('standby'),
+      (e: unknown) => e instanceof SwitchError && /config check failed/.test(e.message) && /previous file restored/.test(e.message),
+    );
     assert.equal(fs.readFileSync(nginx.paths.upstream, 'utf8'), before);
     assert.equal(await createSwitcher(site).current(), 'primary');
     const r = await fetch(`${nginx.url}/health`);
@@ -216,7 +217,10 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
 
   it('a failing reload command is rolled back too', async () => {
     const spec = site.switcher as Extract<Site['switcher'], { type: 'file-reload' }>;
-    const sw = new FileReloadSwitcher({ ...spec, check: undefined, reload: { argv: [process.execPath, '-e', 'process.stderr.write("boom"); process.exit(1)'], timeoutMs: 5000 } }, site);
+    const sw = new FileReloadSwitcher(
+      { ...spec, check: undefined, reload: { argv: [process.execPath, '-e', 'process.stderr.write("boom"); process.exit(1)'], timeoutMs: 5000 } },
+      site,
+    );
     const before = fs.readFileSync(nginx.paths.upstream, 'utf8');
     await assert.rejects(sw.switchTo('standby'), /reload failed .* exit code 1; previous file restored; output: boom/);
     assert.equal(fs.readFileSync(nginx.paths.upstream, 'utf8'), before);

@@ -21,7 +21,11 @@ before(async () => {
   planFile = path.join(dir, 'plan.yaml');
   fs.writeFileSync(
     planFile,
-    YAML.stringify({ version: 1, repository: { url: `file://${path.join(dir, 'repo')}`, keyFile: path.join(dir, 'repository.key') }, temporal: { address: temporal.address, taskQueue: `lepton-logtty-${process.pid}` } }),
+    YAML.stringify({
+      version: 1,
+      repository: { url: `file://${path.join(dir, 'repo')}`, keyFile: path.join(dir, 'repository.key') },
+      temporal: { address: temporal.address, taskQueue: `lepton-logtty-${process.pid}` },
+    }),
   );
 });
 
@@ -65,10 +69,16 @@ test('through a pipe the same run writes JSON lines; LEPTON_DR_LOG_FORMAT overri
   const piped = await run({});
   const lines = piped.trim().split('\n');
   const records = lines.map((l) => JSON.parse(l) as { msg: string; component?: string; level: number });
-  assert.ok(records.some((r) => r.msg === 'worker started' && r.component === 'worker' && r.level === 30), piped);
+  assert.ok(
+    records.some((r) => r.msg === 'worker started' && r.component === 'worker' && r.level === 30),
+    piped,
+  );
   assert.ok(records.some((r) => r.msg === 'worker stopped'));
   const forced = await run({ LEPTON_DR_LOG_FORMAT: 'pretty' });
   assert.match(forced, /^\d\d:\d\d:\d\d\.\d{3} INFO  worker worker started /m, 'pretty on request, without colour off a terminal');
   const json = await runInPty(cli(), { env: env({ LEPTON_DR_LOG_FORMAT: 'json' }), until: 'worker started' });
-  assert.ok(json.split('\n').some((l) => l.startsWith('{') && (JSON.parse(l) as { msg: string }).msg === 'worker started'), json);
+  assert.ok(
+    json.split('\n').some((l) => l.startsWith('{') && (JSON.parse(l) as { msg: string }).msg === 'worker started'),
+    json,
+  );
 });

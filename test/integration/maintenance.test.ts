@@ -17,10 +17,17 @@ before(async () => {
   stack = await startStack({ packSizeMiB: 4, pruneMinGraceHours: 0 });
   src = path.join(stack.dir, 'assets');
   fs.mkdirSync(src);
-  const plan = fs.readFileSync(stack.planFile, 'utf8').replace('assets: []', `assets:\n  - name: models\n    source: ${src}\n    retention:\n      keepLast: 1\n`);
+  const plan = fs
+    .readFileSync(stack.planFile, 'utf8')
+    .replace('assets: []', `assets:\n  - name: models\n    source: ${src}\n    retention:\n      keepLast: 1\n`);
   fs.writeFileSync(stack.planFile, plan);
   stack.startWorker();
-  s3 = new S3Client({ endpoint: stack.seaweed.endpoint, region: stack.seaweed.region, forcePathStyle: true, credentials: { accessKeyId: stack.seaweed.accessKeyId, secretAccessKey: stack.seaweed.secretAccessKey } });
+  s3 = new S3Client({
+    endpoint: stack.seaweed.endpoint,
+    region: stack.seaweed.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: stack.seaweed.accessKeyId, secretAccessKey: stack.seaweed.secretAccessKey },
+  });
 });
 after(async () => {
   s3?.destroy();

@@ -21,7 +21,17 @@ before(async () => {
   extendPlan(
     stack,
     [{ name: 'model', source: d.primaryDir }],
-    [d.config({ name: 'obj', objectives: { rtoSeconds: 600, rpoSeconds: 1 }, prediction: { interval: '1m', pushed: [{ series: 'disk_used' }], sinks: { log: true, webhook: { url: `${hook.url}/hook` }, alertmanager: { url: am.url } } } })],
+    [
+      d.config({
+        name: 'obj',
+        objectives: { rtoSeconds: 600, rpoSeconds: 1 },
+        prediction: {
+          interval: '1m',
+          pushed: [{ series: 'disk_used' }],
+          sinks: { log: true, webhook: { url: `${hook.url}/hook` }, alertmanager: { url: am.url } },
+        },
+      }),
+    ],
   );
   stack.startWorker();
   demo = { ...d, snapshotId: await backupDemo(stack, d) };

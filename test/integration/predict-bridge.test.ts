@@ -25,7 +25,13 @@ const site = { interval: '1s', step: '1s', lag: 0, cooldown: '1s', clearAfter: 1
 
 before(async () => {
   stack = await startStack();
-  bridge = await startBridge({ client: stack.client, taskQueue: stack.taskQueue, token: TOKEN, sites: ['edge', 'edge2', 'quiet'], metricsSites: ['edge', 'edge2'] });
+  bridge = await startBridge({
+    client: stack.client,
+    taskQueue: stack.taskQueue,
+    token: TOKEN,
+    sites: ['edge', 'edge2', 'quiet'],
+    metricsSites: ['edge', 'edge2'],
+  });
   am = await startAlertmanager({ dir: path.join(stack.dir, 'alertmanager'), webhookUrl: `${bridge.url}/webhook/alertmanager`, token: TOKEN });
   addToPlan(stack, {
     sites: [
@@ -43,7 +49,11 @@ after(async () => {
 });
 
 const post = (p: string, body: unknown, token: string | null = TOKEN) =>
-  fetch(`${bridge.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token !== null ? { authorization: `Bearer ${token}` } : {}) }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  fetch(`${bridge.url}${p}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token !== null ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 function payload(alerts: Record<string, unknown>[], status = 'firing'): Record<string, unknown> {
   return {
@@ -72,7 +82,11 @@ const alert = (o: Record<string, unknown> = {}) => ({
 });
 
 async function notStarted(site: string): Promise<void> {
-  await assert.rejects(stack.client.workflow.getHandle(`predict-${site}`).describe(), (e: unknown) => e instanceof WorkflowNotFoundError, `predict-${site} must not exist`);
+  await assert.rejects(
+    stack.client.workflow.getHandle(`predict-${site}`).describe(),
+    (e: unknown) => e instanceof WorkflowNotFoundError,
+    `predict-${site} must not exist`,
+  );
 }
 
 test('missing or wrong tokens get 401 and signal nothing', { timeout: 30_000 }, async () => {
@@ -121,77 +135,109 @@ test('malformed bodies get 400 with the reason and signal nothing', { timeout: 3
   assert.equal(bridge.counters.webhooks.invalid, cases.length);
 });
 
-test('Alertmanager fires to the bridge: the loop starts, warns, ignores its own alert; duplicates are idempotent; resolved clears', { timeout: 90_000 }, async () => {
-  const t0 = Date.now();
-  const startsAt = new Date().toISOString();
-  await am.post([{ labels: { alertname: 'DiskFailing', dr_site: 'edge', severity: 'critical', device: 'sda' }, annotations: { summary: 'SMART errors on sda' }, startsAt }]);
-  const h = stack.client.workflow.getHandle('predict-edge');
-  const firing = await waitFor(
-    'the alert in the loop',
-    async () => {
-      const s = await h.query(predictionStatusQuery);
-      return s.alerts.length === 1 && s.level === 'high' ? s : undefined;
-    },
-    30_000,
-    200,
-  );
-  console.log(`  Alertmanager -> bridge -> loop warning in ${Date.now() - t0} ms`);
-  assert.equal(firing.alerts[0].name, 'DiskFailing');
-  assert.equal(firing.risk, 0.9);
-  assert.ok(firing.reasons.some((r) => r.source === 'alert:DiskFailing' && /SMART errors on sda/.test(r.message)));
-  const fp = firing.alerts[0].fingerprint;
+test(
+  'Alertmanager fires to the bridge: the loop starts, warns, ignores its own alert; duplicates are idempotent; resolved clears',
+  { timeout: 90_000 },
+  async () => {
+    const t0 = Date.now();
+    const startsAt = new Date().toISOString();
+    await am.post([
+      { labels: { alertname: 'DiskFailing', dr_site: 'edge', severity: 'critical', device: 'sda' }, annotations: { summary: 'SMART errors on sda' }, startsAt },
+    ]);
+    const h = stack.client.workflow.getHandle('predict-edge');
+    const firing = await waitFor(
+      'the alert in the loop',
+      async () => {
+        const s = await h.query(predictionStatusQuery);
+        return s.alerts.length === 1 && s.level === 'high' ? s : undefined;
+      },
+      30_000,
+      200,
+    );
+    console.log(`  Alertmanager -> bridge -> loop warning in ${Date.now() - t0} ms`);
+    assert.equal(firing.alerts[0].name, 'DiskFailing');
+    assert.equal(firing.risk, 0.9);
+    assert.ok(firing.reasons.some((r) => r.source === 'alert:DiskFailing' && /SMART errors on sda/.test(r.message)));
+    const fp = firing.alerts[0].fingerprint;
 
-  // the loop's Alertmanager sink: its alert is in Alertmanager, routed back to the bridge and ignored there
-  const own = await waitFor('the prediction alert in Alertmanager', async () => {
-    const a = await am.alerts('alertname="LeptonDrPredictedRisk"');
-    return a.length ? a : undefined;
-  });
-  assert.equal(own[0].labels.dr_site, 'edge');
-  assert.equal(own[0].labels.severity, 'high');
-  assert.equal(own[0].labels.lepton_dr_source, 'prediction');
-  await waitFor('the bridge to skip the loop alert', async () => ((bridge.counters.alerts.skipped ?? 0) >= 1 ? true : undefined), 20_000);
-  let s = await h.query(predictionStatusQuery);
-  assert.equal(s.alerts.length, 1, 'the loop never holds its own alert');
+    // the loop's Alertmanager sink: its alert is in Alertmanager, routed back to the bridge and ignored there
+    const own = await waitFor('the prediction alert in Alertmanager', async () => {
+      const a = await am.alerts('alertname="LeptonDrPredictedRisk"');
+      return a.length ? a : undefined;
+    });
+    assert.equal(own[0].labels.dr_site, 'edge');
+    assert.equal(own[0].labels.severity, 'high');
+    assert.equal(own[0].labels.lepton_dr_source, 'prediction');
+    await waitFor('the bridge to skip the loop alert', async () => ((bridge.counters.alerts.skipped ?? 0) >= 1 ? true : undefined), 20_000);
+    let s = await h.query(predictionStatusQuery);
+    assert.equal(s.alerts.length, 1, 'the loop never holds its own alert');
 
-  // a duplicate delivery (Alertmanager retrying) changes nothing
-  const dup = payload([alert({ labels: { alertname: 'DiskFailing', dr_site: 'edge', severity: 'critical', device: 'sda' }, fingerprint: fp, startsAt })]);
-  const before = s.alertStats;
-  for (let i = 0; i < 2; i++) {
-    const r = await post('/webhook/alertmanager', dup);
-    assert.equal(r.status, 200);
-    const j = (await r.json()) as { delivered: { site: string; alerts: number }[] };
-    assert.deepEqual(j.delivered.map((d) => d.site), ['edge']);
-  }
-  s = await waitFor('the duplicates counted', async () => {
-    const x = await h.query(predictionStatusQuery);
-    return x.alertStats.duplicates >= before.duplicates + 2 ? x : undefined;
-  });
-  assert.equal(s.alerts.length, 1);
-  assert.equal(s.warningsSent, 1, 'one warning notification');
-
-  // resolved: Alertmanager sends the resolution, the loop clears and ends its own alert
-  await am.post([{ labels: { alertname: 'DiskFailing', dr_site: 'edge', severity: 'critical', device: 'sda' }, annotations: { summary: 'SMART errors on sda' }, startsAt, endsAt: new Date().toISOString() }]);
-  s = await waitFor(
-    'the resolution',
-    async () => {
+    // a duplicate delivery (Alertmanager retrying) changes nothing
+    const dup = payload([alert({ labels: { alertname: 'DiskFailing', dr_site: 'edge', severity: 'critical', device: 'sda' }, fingerprint: fp, startsAt })]);
+    const before = s.alertStats;
+    for (let i = 0; i < 2; i++) {
+      const r = await post('/webhook/alertmanager', dup);
+      assert.equal(r.status, 200);
+      const j = (await r.json()) as { delivered: { site: string; alerts: number }[] };
+      assert.deepEqual(
+        j.delivered.map((d) => d.site),
+        ['edge'],
+      );
+    }
+    s = await waitFor('the duplicates counted', async () => {
       const x = await h.query(predictionStatusQuery);
-      return x.alerts.length === 0 && x.level === 'ok' && x.recentWarnings.some((w) => w.kind === 'resolved') ? x : undefined;
-    },
-    30_000,
-    200,
-  );
-  assert.equal(s.risk, 0);
-  assert.deepEqual(s.recentWarnings.map((w) => `${w.kind}:${w.level}`), ['raise:high', 'resolved:ok']);
-  await waitFor('the prediction alert to end in Alertmanager', async () => ((await am.alerts('alertname="LeptonDrPredictedRisk"')).every((a) => a.status.state !== 'active' || Date.parse(a.endsAt) <= Date.now()) ? true : undefined), 20_000);
-  // a late duplicate of the firing does not bring it back
-  assert.equal((await post('/webhook/alertmanager', dup)).status, 200);
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.equal((await h.query(predictionStatusQuery)).alerts.length, 0);
-});
+      return x.alertStats.duplicates >= before.duplicates + 2 ? x : undefined;
+    });
+    assert.equal(s.alerts.length, 1);
+    assert.equal(s.warningsSent, 1, 'one warning notification');
+
+    // resolved: Alertmanager sends the resolution, the loop clears and ends its own alert
+    await am.post([
+      {
+        labels: { alertname: 'DiskFailing', dr_site: 'edge', severity: 'critical', device: 'sda' },
+        annotations: { summary: 'SMART errors on sda' },
+        startsAt,
+        endsAt: new Date().toISOString(),
+      },
+    ]);
+    s = await waitFor(
+      'the resolution',
+      async () => {
+        const x = await h.query(predictionStatusQuery);
+        return x.alerts.length === 0 && x.level === 'ok' && x.recentWarnings.some((w) => w.kind === 'resolved') ? x : undefined;
+      },
+      30_000,
+      200,
+    );
+    assert.equal(s.risk, 0);
+    assert.deepEqual(
+      s.recentWarnings.map((w) => `${w.kind}:${w.level}`),
+      ['raise:high', 'resolved:ok'],
+    );
+    await waitFor(
+      'the prediction alert to end in Alertmanager',
+      async () =>
+        (await am.alerts('alertname="LeptonDrPredictedRisk"')).every((a) => a.status.state !== 'active' || Date.parse(a.endsAt) <= Date.now())
+          ? true
+          : undefined,
+      20_000,
+    );
+    // a late duplicate of the firing does not bring it back
+    assert.equal((await post('/webhook/alertmanager', dup)).status, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await h.query(predictionStatusQuery)).alerts.length, 0);
+  },
+);
 
 test('pushed metrics start the loop by signal-with-start; /metrics exposes risk, level and duty cycles', { timeout: 60_000 }, async () => {
   const now = Date.now();
-  const r = await post('/metrics/push', { site: 'edge2', samples: [{ series: 'queue_depth', t: now - 2000, v: 3 }, { series: 'queue_depth', v: 4 }] });
+  const r = await post('/metrics/push', {
+    site: 'edge2',
+    samples: [
+      { series: 'queue_depth', t: now - 2000, v: 3 },
+      { series: 'queue_depth', v: 4 },
+    ],
+  });
   assert.equal(r.status, 202);
   assert.deepEqual(await r.json(), { workflowId: 'predict-edge2', samples: 2 });
   const h = stack.client.workflow.getHandle('predict-edge2');
@@ -220,7 +266,11 @@ test('pushed metrics start the loop by signal-with-start; /metrics exposes risk,
 });
 
 test('lepton-dr bridge: refuses to run without a token; serves with one and stops on SIGTERM', { timeout: 30_000 }, async () => {
-  const run = (env: NodeJS.ProcessEnv) => spawn(process.execPath, [CLI_JS, '--plan', stack.planFile, '--json', 'bridge', '--port', '0', '--token-env', 'BRIDGE_TEST_TOKEN'], { env: { ...stack.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (env: NodeJS.ProcessEnv) =>
+    spawn(process.execPath, [CLI_JS, '--plan', stack.planFile, '--json', 'bridge', '--port', '0', '--token-env', 'BRIDGE_TEST_TOKEN'], {
+      env: { ...stack.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const noToken = run({});
   let err = '';
   noToken.stderr.on('data', (c: Buffer) => (err += c.toString()));

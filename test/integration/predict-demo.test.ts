@@ -34,7 +34,16 @@ after(async () => {
 
 test('startPredictionDemo: Prometheus -> loop; the trouble knob raises a warning and a pre-emptive backup', { timeout: 110_000 }, async () => {
   const t0 = Date.now();
-  demo = await startPredictionDemo({ stateDir: stack.dir, temporalClient: stack.client, taskQueue: stack.taskQueue, assets: ['demo-models'], stepMs: 1000, intervalMs: 1000, scrapeIntervalMs: 1000, historyMs: 30 * 60_000 });
+  demo = await startPredictionDemo({
+    stateDir: stack.dir,
+    temporalClient: stack.client,
+    taskQueue: stack.taskQueue,
+    assets: ['demo-models'],
+    stepMs: 1000,
+    intervalMs: 1000,
+    scrapeIntervalMs: 1000,
+    historyMs: 30 * 60_000,
+  });
   assert.deepEqual(demo.model.series, ['disk_used', 'error_rate', 'gpu_temp']);
   const h = stack.client.workflow.getHandle(demo.workflowId);
   const calm = await waitFor(
@@ -46,7 +55,9 @@ test('startPredictionDemo: Prometheus -> loop; the trouble knob raises a warning
     40_000,
     250,
   );
-  console.log(`  demo up in ${Date.now() - t0} ms: model ${calm.modelVersion}, risk ${calm.risk.toFixed(3)}, level ${calm.level}, last iteration ${calm.lastIterationMs?.toFixed(1)} ms`);
+  console.log(
+    `  demo up in ${Date.now() - t0} ms: model ${calm.modelVersion}, risk ${calm.risk.toFixed(3)}, level ${calm.level}, last iteration ${calm.lastIterationMs?.toFixed(1)} ms`,
+  );
   assert.equal(calm.modelVersion, demo.model.version);
   assert.equal(calm.lastError, null);
   assert.deepEqual(calm.unknownSeries, []);
@@ -56,7 +67,9 @@ test('startPredictionDemo: Prometheus -> loop; the trouble knob raises a warning
   assert.match(calm.stateRef ?? '', /^predict\/demo\/work\/state-\d+\.json$/);
   const events = (await h.fetchHistory()).events ?? [];
   const largest = Math.max(...events.map((e) => JSON.stringify(e).length));
-  console.log(`  predictor state ${calm.stateBytes} bytes (by reference); largest history event ${largest} bytes; ${events.length} events after ${calm.iteration} iterations`);
+  console.log(
+    `  predictor state ${calm.stateBytes} bytes (by reference); largest history event ${largest} bytes; ${events.length} events after ${calm.iteration} iterations`,
+  );
   assert.ok(largest < 16 * 1024, `largest event ${largest} bytes`);
 
   const t1 = Date.now();
@@ -70,7 +83,9 @@ test('startPredictionDemo: Prometheus -> loop; the trouble knob raises a warning
     60_000,
     250,
   );
-  console.log(`  trouble -> ${hot.level} (risk ${hot.risk.toFixed(3)}) and backup in ${Date.now() - t1} ms; reasons: ${hot.reasons.map((r) => r.source).join(', ')}`);
+  console.log(
+    `  trouble -> ${hot.level} (risk ${hot.risk.toFixed(3)}) and backup in ${Date.now() - t1} ms; reasons: ${hot.reasons.map((r) => r.source).join(', ')}`,
+  );
   assert.ok(hot.level === 'high' || hot.level === 'critical');
   assert.ok(hot.reasons.length > 0);
   const b = hot.recentActions.find((a) => a.kind === 'preemptive-backup')!;

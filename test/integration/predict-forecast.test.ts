@@ -38,19 +38,23 @@ test('Prometheus serves the promtool-loaded traces: predict_linear fires on a fi
   assert.deepEqual(scoreWarnings(await predictLinearWarnings(prom.url, flat, O), flat.crossAt, O.horizonMs), { leadMs: null, falseAlarms: 0, episodes: 0 });
 });
 
-test('ours warns at least 1 h before the limit on every filling trace, never on a stable week, with fewer false alarms than predict_linear', { timeout: 60_000 }, async () => {
-  const rows = await compareOnTraces(prom.url, traces, O);
-  assert.equal(rows.length, traces.length);
-  for (const r of rows) {
-    if (r.crossAt !== null) assert.ok(r.ours.leadMs !== null && r.ours.leadMs >= HOUR, `${r.trace}: our lead ${r.ours.leadMs}`);
-    else assert.equal(r.ours.falseAlarms, 0, `${r.trace}: our false alarms on a stable week`);
-  }
-  const g = summariseComparison(rows);
-  assert.equal(g.ours.missed, 0);
-  assert.equal(g.ours.stableFalseAlarms, 0);
-  assert.ok(g.predictLinear.falseAlarms > 0, 'the set has traces predict_linear gets wrong');
-  assert.ok(g.ours.falseAlarms < g.predictLinear.falseAlarms, `false alarms: ours ${g.ours.falseAlarms}, predict_linear ${g.predictLinear.falseAlarms}`);
-  // ours is the forecaster the loop runs: the same warnings from the trace alone
-  const stable = traces.find((t) => t.family === 'stable-daily')!;
-  assert.ok(ourWarnings(stable, O).every((p) => !p.on));
-});
+test(
+  'ours warns at least 1 h before the limit on every filling trace, never on a stable week, with fewer false alarms than predict_linear',
+  { timeout: 60_000 },
+  async () => {
+    const rows = await compareOnTraces(prom.url, traces, O);
+    assert.equal(rows.length, traces.length);
+    for (const r of rows) {
+      if (r.crossAt !== null) assert.ok(r.ours.leadMs !== null && r.ours.leadMs >= HOUR, `${r.trace}: our lead ${r.ours.leadMs}`);
+      else assert.equal(r.ours.falseAlarms, 0, `${r.trace}: our false alarms on a stable week`);
+    }
+    const g = summariseComparison(rows);
+    assert.equal(g.ours.missed, 0);
+    assert.equal(g.ours.stableFalseAlarms, 0);
+    assert.ok(g.predictLinear.falseAlarms > 0, 'the set has traces predict_linear gets wrong');
+    assert.ok(g.ours.falseAlarms < g.predictLinear.falseAlarms, `false alarms: ours ${g.ours.falseAlarms}, predict_linear ${g.predictLinear.falseAlarms}`);
+    // ours is the forecaster the loop runs: the same warnings from the trace alone
+    const stable = traces.find((t) => t.family === 'stable-daily')!;
+    assert.ok(ourWarnings(stable, O).every((p) => !p.on));
+  },
+);

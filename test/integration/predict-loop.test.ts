@@ -76,7 +76,11 @@ let backupId: string;
 
 test('training stores a versioned model; pushed metrics raise a warning and exactly one pre-emptive backup', { timeout: 90_000 }, async () => {
   const t0 = Date.now();
-  const trained = (await stack.client.workflow.execute('trainingWorkflow', { taskQueue: stack.taskQueue, workflowId: 'train-lab', args: [{ site: 'lab' }] })) as TrainOutput;
+  const trained = (await stack.client.workflow.execute('trainingWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: 'train-lab',
+    args: [{ site: 'lab' }],
+  })) as TrainOutput;
   assert.match(trained.version, /^v\d{8}T\d{9}Z-[0-9a-f]{8}$/);
   assert.deepEqual(trained.series, ['disk_used']);
   assert.equal(trained.key, `models/lab/${trained.version}.json`);
@@ -94,7 +98,10 @@ test('training stores a versioned model; pushed metrics raise a warning and exac
     return (x.level === 'high' || x.level === 'critical') && x.recentWarnings.length > 0 ? x : undefined;
   });
   assert.ok(s.risk >= 0.8, `risk ${s.risk}`);
-  assert.ok(s.reasons.some((r) => r.source === 'disk_used' && /limit|0\.9/.test(r.message)), JSON.stringify(s.reasons));
+  assert.ok(
+    s.reasons.some((r) => r.source === 'disk_used' && /limit|0\.9/.test(r.message)),
+    JSON.stringify(s.reasons),
+  );
   const started = s.recentActions.filter((a) => a.kind === 'preemptive-backup');
   assert.equal(started.length, 1);
   assert.equal(started[0].outcome, 'started');
@@ -120,7 +127,9 @@ test('training stores a versioned model; pushed metrics raise a warning and exac
   const backup = stack.client.workflow.getHandle(backupId);
   const r = (await backup.result()) as { files: number };
   assert.equal(r.files, 20);
-  console.log(`  trained, warned and backed up in ${Date.now() - t0} ms; risk ${s.risk.toFixed(3)} level ${s.level}; P(W) ${s.duty.prediction.toFixed(5)} P(B) ${s.duty.backup}`);
+  console.log(
+    `  trained, warned and backed up in ${Date.now() - t0} ms; risk ${s.risk.toFixed(3)} level ${s.level}; P(W) ${s.duty.prediction.toFixed(5)} P(B) ${s.duty.backup}`,
+  );
 });
 
 test('a fresh loop in the same cooldown slot joins the backup instead of starting another', { timeout: 60_000 }, async () => {
@@ -158,7 +167,17 @@ test('the loop survives a worker killed with SIGKILL and keeps its state', { tim
   process.kill(-w.pid, 'SIGKILL');
   await w.exited;
   // messages sent while no worker runs are kept by the server
-  await lab.signal(alertSignal, { alerts: [{ status: 'firing', fingerprint: 'kill-1', startsAt: new Date().toISOString(), labels: { alertname: 'NodeDown', severity: 'warning', dr_site: 'lab' }, annotations: { summary: 'node gone' } }] });
+  await lab.signal(alertSignal, {
+    alerts: [
+      {
+        status: 'firing',
+        fingerprint: 'kill-1',
+        startsAt: new Date().toISOString(),
+        labels: { alertname: 'NodeDown', severity: 'warning', dr_site: 'lab' },
+        annotations: { summary: 'node gone' },
+      },
+    ],
+  });
   await lab.signal(retrainSignal, { reason: 'after the kill' });
   stack.startWorker();
   const s = await waitFor(
@@ -190,7 +209,8 @@ function cli(...args: string[]): { code: number; out: string; err: string; json:
 
 test('the CLI: predict status, pause, resume, policy, start (joins)', { timeout: 90_000 }, async () => {
   const help = cli('predict', '--help');
-  for (const sub of ['score', 'eval', 'start', 'status', 'pause', 'resume', 'retrain', 'train', 'policy', 'stop']) assert.match(help.out, new RegExp(`^  ${sub}`, 'm'));
+  for (const sub of ['score', 'eval', 'start', 'status', 'pause', 'resume', 'retrain', 'train', 'policy', 'stop'])
+    assert.match(help.out, new RegExp(`^  ${sub}`, 'm'));
   const st = cli('--json', 'predict', 'status', '--site', 'lab');
   assert.equal(st.code, 0, st.err);
   assert.equal(st.json().site, 'lab');
@@ -222,8 +242,18 @@ test('the CLI: predict status, pause, resume, policy, start (joins)', { timeout:
 });
 
 test('continue-as-new carries the state; setPolicy applies valid updates and refuses invalid ones naming the field', { timeout: 90_000 }, async () => {
-  const h = await stack.client.workflow.start('predictionWorkflow', { taskQueue: stack.taskQueue, workflowId: 'predict-lab-can', args: [{ site: 'lab-can', maxIterationsPerRun: 3 }] });
-  const firing = { status: 'firing' as const, fingerprint: 'fp-1', startsAt: '2026-01-01T00:00:00Z', labels: { alertname: 'GpuHot', severity: 'warning' }, annotations: { summary: 'GPU 0 at 91C' } };
+  const h = await stack.client.workflow.start('predictionWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: 'predict-lab-can',
+    args: [{ site: 'lab-can', maxIterationsPerRun: 3 }],
+  });
+  const firing = {
+    status: 'firing' as const,
+    fingerprint: 'fp-1',
+    startsAt: '2026-01-01T00:00:00Z',
+    labels: { alertname: 'GpuHot', severity: 'warning' },
+    annotations: { summary: 'GPU 0 at 91C' },
+  };
   await h.signal(alertSignal, { alerts: [firing] });
   const first = await waitFor('the alert to raise a warning', async () => {
     const x = await status(h);
@@ -237,10 +267,16 @@ test('continue-as-new carries the state; setPolicy applies valid updates and ref
   assert.equal(p.thresholds.warn, 0.4);
   assert.equal(p.cooldownMs, 300_000);
   assert.match(await refusal(h.executeUpdate(setPolicyUpdate, { args: [{ thresholds: { warn: 1.5 } }] })), /thresholds\.warn: must be between 0 and 1/);
-  assert.match(await refusal(h.executeUpdate(setPolicyUpdate, { args: [{ thresholds: { high: 0.3 } }] })), /thresholds\.high: must be above thresholds\.warn \(0\.4\)/);
+  assert.match(
+    await refusal(h.executeUpdate(setPolicyUpdate, { args: [{ thresholds: { high: 0.3 } }] })),
+    /thresholds\.high: must be above thresholds\.warn \(0\.4\)/,
+  );
   assert.match(await refusal(h.executeUpdate(setPolicyUpdate, { args: [{ intervalMs: 'soon' } as never] })), /intervalMs: must be milliseconds or a duration/);
   assert.match(await refusal(h.executeUpdate(setPolicyUpdate, { args: [{ bogus: 1 } as never] })), /Unrecognized key\(s\) in object: 'bogus'/);
-  assert.match(await refusal(h.executeUpdate(setPolicyUpdate, { args: [{ alertRisk: { warning: 0.95 }, failover: 'maybe' } as never] })), /failover: must be 'request', 'recommendOnly' or 'off'/);
+  assert.match(
+    await refusal(h.executeUpdate(setPolicyUpdate, { args: [{ alertRisk: { warning: 0.95 }, failover: 'maybe' } as never] })),
+    /failover: must be 'request', 'recommendOnly' or 'off'/,
+  );
   await h.executeUpdate(setPolicyUpdate, { args: [{ alertRisk: { warning: 0.85, critical: 0.97 } }] });
 
   // force several continue-as-new
@@ -254,7 +290,10 @@ test('continue-as-new carries the state; setPolicy applies valid updates and ref
   );
   assert.notEqual(later.runId, firstRun);
   assert.ok(later.iteration >= 6);
-  assert.ok(later.alerts.some((a) => a.fingerprint === 'fp-1'), 'the firing alert is carried');
+  assert.ok(
+    later.alerts.some((a) => a.fingerprint === 'fp-1'),
+    'the firing alert is carried',
+  );
   assert.equal(later.policy.thresholds.warn, 0.4, 'the update is carried');
   assert.equal(later.policy.cooldownMs, 300_000);
   assert.equal(later.risk, 0.85, 'the alert is re-rated with the new policy');
@@ -282,8 +321,16 @@ test('continue-as-new carries the state; setPolicy applies valid updates and ref
 });
 
 test('a bad input fails the run with the field named', { timeout: 30_000 }, async () => {
-  const h = await stack.client.workflow.start('predictionWorkflow', { taskQueue: stack.taskQueue, workflowId: 'predict-bad', args: [{ site: 'x', maxIterationsPerRun: 0 }] });
+  const h = await stack.client.workflow.start('predictionWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: 'predict-bad',
+    args: [{ site: 'x', maxIterationsPerRun: 0 }],
+  });
   await assert.rejects(h.result(), (e: unknown) => /maxIterationsPerRun: Number must be greater than or equal to 1/.test(failureText(e)));
-  const bad = await stack.client.workflow.start('predictionWorkflow', { taskQueue: stack.taskQueue, workflowId: 'predict-bad-config', args: [{ site: 'inline', config: { thresholds: { warn: 0.9, high: 0.8, critical: 0.95 } } }] });
+  const bad = await stack.client.workflow.start('predictionWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: 'predict-bad-config',
+    args: [{ site: 'inline', config: { thresholds: { warn: 0.9, high: 0.8, critical: 0.95 } } }],
+  });
   await assert.rejects(bad.result(), (e: unknown) => /thresholds\.high: must be above thresholds\.warn/.test(failureText(e)));
 });

@@ -72,10 +72,17 @@ test('NAB subset, leave one category out: four folds, held-out figures above the
     ['base', singleCandidate()],
   ] as const) {
     const r = await evaluateLoco({ ...opts, ...(grid ? { grid } : {}) });
-    t.diagnostic(`${name}: ${Object.values(r.loco).map((p) => `${p.profile} ${p.score.toFixed(2)}`).join(', ')}`);
+    t.diagnostic(
+      `${name}: ${Object.values(r.loco)
+        .map((p) => `${p.profile} ${p.score.toFixed(2)}`)
+        .join(', ')}`,
+    );
     for (const [profile, floor] of Object.entries(LOCO_FLOORS[name])) {
       const p = r.loco[profile as keyof typeof LOCO_FLOORS.grid];
-      assert.deepEqual(p.folds.map((f) => f.heldOut), ['artificialNoAnomaly', 'artificialWithAnomaly', 'realAWSCloudwatch', 'realTraffic']);
+      assert.deepEqual(
+        p.folds.map((f) => f.heldOut),
+        ['artificialNoAnomaly', 'artificialWithAnomaly', 'realAWSCloudwatch', 'realTraffic'],
+      );
       assert.equal(p.truePositives + p.falseNegatives, 50);
       assert.ok(p.score >= floor, `${name} ${profile}: ${p.score.toFixed(2)} < ${floor}`);
       assert.ok(p.score <= r.inSample[p.profile].result.score + 1e-9, 'held out above in-sample');

@@ -81,10 +81,24 @@ test('log sources count pattern matches per step from a cursor, under log_<patte
   fs.appendFileSync(log, 'NVRM: Xid (PCI:0000:3b:00): 48, DBE\n');
   const second = await collectSamples({ config, since: t, until: t + 2000, logCursors: first.logCursors });
   // lines without timestamps count in the interval open when they are read: the second Xid is in the still open t+2s
-  assert.deepEqual(second.batch['log_gpu_xid{source="kern"}'].map((s) => s.v), [1, 0]);
-  assert.deepEqual(second.batch['log_gpu_xid{source="kern"}'].map((s) => s.t), [t, t + 1000]);
-  assert.deepEqual(second.batch['log_oom_kill{source="kern"}'].map((s) => s.v), [1, 0]);
+  assert.deepEqual(
+    second.batch['log_gpu_xid{source="kern"}'].map((s) => s.v),
+    [1, 0],
+  );
+  assert.deepEqual(
+    second.batch['log_gpu_xid{source="kern"}'].map((s) => s.t),
+    [t, t + 1000],
+  );
+  assert.deepEqual(
+    second.batch['log_oom_kill{source="kern"}'].map((s) => s.v),
+    [1, 0],
+  );
   assert.equal(second.stats.logMatches, 1);
   const h = await trainingHistory(config, t, 60_000);
-  assert.deepEqual(Object.keys(h.history).sort(), ['log_ecc_error{source="kern"}', 'log_gpu_xid{source="kern"}', 'log_io_error{source="kern"}', 'log_oom_kill{source="kern"}']);
+  assert.deepEqual(Object.keys(h.history).sort(), [
+    'log_ecc_error{source="kern"}',
+    'log_gpu_xid{source="kern"}',
+    'log_io_error{source="kern"}',
+    'log_oom_kill{source="kern"}',
+  ]);
 });

@@ -16,10 +16,14 @@ const BUNDLE = path.join(__dirname, '..', '..', 'workflow-bundle.js');
 
 test('every recorded workflow history replays against the current workflow code', { timeout: 120_000 }, async () => {
   const ids = JSON.parse(fs.readFileSync(path.join(DIR, 'workflow-ids.json'), 'utf8')) as Record<string, string>;
-  const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort();
+  const files = fs
+    .readdirSync(DIR)
+    .filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json')
+    .sort();
   assert.ok(files.length >= 10, `histories recorded (${files.length})`);
   const names = new Set(files.map((f) => f.replace(/\.json$/, '')));
-  for (const must of ['backup', 'restore', 'prune', 'verify', 'prediction-first-run', 'failover-at-approval', 'drill']) assert.ok(names.has(must), `a ${must} history`);
+  for (const must of ['backup', 'restore', 'prune', 'verify', 'prediction-first-run', 'failover-at-approval', 'drill'])
+    assert.ok(names.has(must), `a ${must} history`);
   const histories = files.map((f) => {
     const name = f.replace(/\.json$/, '');
     assert.ok(ids[name], `${name}: its workflow id is recorded`);

@@ -27,14 +27,20 @@ const backups: Record<string, BackupResult> = {};
 
 const execute = async <T>(type: string, input: unknown, id: string): Promise<T> => {
   try {
-    return (await stack.client.workflow.execute(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input], workflowExecutionTimeout: '5 minutes' })) as T;
+    return (await stack.client.workflow.execute(type, {
+      taskQueue: stack.taskQueue,
+      workflowId: id,
+      args: [input],
+      workflowExecutionTimeout: '5 minutes',
+    })) as T;
   } catch (e) {
     (e as Error).message = failureText(e);
     throw e;
   }
 };
 
-const priceOf = (key: string) => (key.startsWith('data/') ? PRICING.classes['data/'] : key.startsWith('snapshots/') ? PRICING.classes['snapshots/'] : PRICING.storagePerGbMonth);
+const priceOf = (key: string) =>
+  key.startsWith('data/') ? PRICING.classes['data/'] : key.startsWith('snapshots/') ? PRICING.classes['snapshots/'] : PRICING.storagePerGbMonth;
 
 /** Unique blobs in the packs, from their headers: id -> stored length. */
 async function packBlobs(): Promise<Map<string, { length: number; type: string }>> {
@@ -92,9 +98,19 @@ test('stats: logical and stored bytes, dedup, objects and cost equal what the bu
   const blobs = await packBlobs();
   const inPacks = (type: string) => [...blobs.values()].filter((b) => b.type === type);
   assert.equal(s.data.count, inPacks('data').length);
-  assert.equal(s.data.storedBytes, inPacks('data').reduce((n, b) => n + b.length, 0));
-  assert.equal(s.tree.storedBytes, inPacks('tree').reduce((n, b) => n + b.length, 0));
-  assert.equal(s.referencedPackBytes, [...blobs.values()].reduce((n, b) => n + b.length, 0), 'every stored blob is referenced');
+  assert.equal(
+    s.data.storedBytes,
+    inPacks('data').reduce((n, b) => n + b.length, 0),
+  );
+  assert.equal(
+    s.tree.storedBytes,
+    inPacks('tree').reduce((n, b) => n + b.length, 0),
+  );
+  assert.equal(
+    s.referencedPackBytes,
+    [...blobs.values()].reduce((n, b) => n + b.length, 0),
+    'every stored blob is referenced',
+  );
   const listing = await store.list('');
   const byPrefix: Record<string, { objects: number; bytes: number }> = {};
   for (const o of listing) {
@@ -108,7 +124,10 @@ test('stats: logical and stored bytes, dedup, objects and cost equal what the bu
   const dataBytes = listing.filter((o) => o.key.startsWith('data/')).reduce((n, o) => n + o.size, 0);
   assert.equal(s.totalPackBytes, dataBytes);
   assert.ok(s.referencedPackBytes < s.totalPackBytes, 'pack headers are not blob bytes');
-  assert.equal(s.totalBytes, listing.reduce((n, o) => n + o.size, 0));
+  assert.equal(
+    s.totalBytes,
+    listing.reduce((n, o) => n + o.size, 0),
+  );
   const cost = listing.reduce((n, o) => n + (o.size / GIB) * priceOf(o.key), 0);
   assert.ok(Math.abs(s.monthlyCost! - cost) < 1e-12, `cost ${s.monthlyCost} vs ${cost}`);
 
@@ -122,36 +141,57 @@ test('stats: logical and stored bytes, dedup, objects and cost equal what the bu
   assert.ok(Math.abs(beta.monthlyCost! - ((beta.data.storedBytes + beta.tree.storedBytes) / GIB) * PRICING.classes['data/']) < 1e-12);
 
   // growth: what each snapshot added
-  assert.deepEqual(s.growth.map((g) => [g.id, g.newDataBytes]), [
-    [backups.a1.id, MiB + 5],
-    [backups.a2.id, 0],
-    [backups.a3.id, MiB / 2],
-    [backups.b1.id, 0],
-  ]);
-  assert.equal(s.growth.reduce((n, g) => n + g.newBytes, 0), s.referencedPackBytes);
+  assert.deepEqual(
+    s.growth.map((g) => [g.id, g.newDataBytes]),
+    [
+      [backups.a1.id, MiB + 5],
+      [backups.a2.id, 0],
+      [backups.a3.id, MiB / 2],
+      [backups.b1.id, 0],
+    ],
+  );
+  assert.equal(
+    s.growth.reduce((n, g) => n + g.newBytes, 0),
+    s.referencedPackBytes,
+  );
   assert.match(s.summary, /^4 snapshots of 2 assets: .* dedup \d+\.\d\dx, compression 1\.00x; \d+ objects, .*; ~0\.\d{4}\/month$/);
 });
 
-test('stats after a forget: the forgotten snapshot\'s own blobs are no longer referenced, the packs still hold them', async () => {
+test("stats after a forget: the forgotten snapshot's own blobs are no longer referenced, the packs still hold them", async () => {
   const before = await execute<RepositoryStats>('statsWorkflow', {}, 'stats-2');
   await store.delete(`snapshots/${backups.b1.id}`);
-  const r = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, '--json', 'stats'], { env: { ...stack.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, '--json', 'stats'], {
+    env: { ...stack.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   const s = JSON.parse(r.stdout) as RepositoryStats;
   assert.equal(s.snapshots, 3);
-  assert.deepEqual(s.assets.map((a) => a.asset), ['alpha']);
+  assert.deepEqual(
+    s.assets.map((a) => a.asset),
+    ['alpha'],
+  );
   assert.equal(s.totalPackBytes, before.totalPackBytes, 'nothing pruned');
   assert.equal(s.data.rawBytes, before.data.rawBytes, "beta's data is alpha's too");
   const blobs = await packBlobs();
-  const betaTree = (before.growth.find((g) => g.id === backups.b1.id)?.newBytes ?? -1);
+  const betaTree = before.growth.find((g) => g.id === backups.b1.id)?.newBytes ?? -1;
   assert.ok(betaTree > 0, "beta's tree blob was new");
   assert.equal(s.referencedPackBytes, before.referencedPackBytes - betaTree);
   assert.ok(s.referencedPackBytes < [...blobs.values()].reduce((n, b) => n + b.length, 0));
-  const text = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, 'stats', '--asset', 'alpha'], { env: stack.env, encoding: 'utf8', timeout: 120_000 });
+  const text = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, 'stats', '--asset', 'alpha'], {
+    env: stack.env,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /ASSET +SNAPSHOTS .*\nalpha +3 /);
   assert.match(text.stdout, /data\/ +\d+ /);
-  const bad = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, 'stats', '--asset', '../x'], { env: stack.env, encoding: 'utf8', timeout: 60_000 });
+  const bad = spawnSync(process.execPath, [CLI_JS, '--plan', stack.planFile, 'stats', '--asset', '../x'], {
+    env: stack.env,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /asset: must be letters/);
 });

@@ -31,14 +31,22 @@ before(async () => {
   const standby = base.standby as Record<string, unknown>;
   const [standbyCheck] = standby.health as Record<string, unknown>[];
   // prints its argv (the token) and fails
-  const leakyFence = { type: 'command', argv: [process.execPath, '-e', "console.log('fencing with', process.argv.slice(1).join(' ')); process.exit(3)", '--', '--token', '${FENCE_TOKEN}'], timeoutMs: 5000 };
+  const leakyFence = {
+    type: 'command',
+    argv: [process.execPath, '-e', "console.log('fencing with', process.argv.slice(1).join(' ')); process.exit(3)", '--', '--token', '${FENCE_TOKEN}'],
+    timeoutMs: 5000,
+  };
   extendPlan(
     stack,
     [{ name: 'model', source: d.primaryDir }],
     [
       d.config({
         fencing: { at: 'start' },
-        primary: { ...primary, fence: leakyFence, unfence: { type: 'http', method: 'POST', url: `${d.primary.url}/admin/unfence`, headers: { 'x-api-key': LITERAL_HEADER }, timeoutMs: 2000 } },
+        primary: {
+          ...primary,
+          fence: leakyFence,
+          unfence: { type: 'http', method: 'POST', url: `${d.primary.url}/admin/unfence`, headers: { 'x-api-key': LITERAL_HEADER }, timeoutMs: 2000 },
+        },
         standby: { ...standby, health: [{ ...standbyCheck, headers: { authorization: 'Bearer ${HEALTH_TOKEN}' } }] },
         // the prediction loop's webhook credentials live in the plan, on the worker
         prediction: {
@@ -70,38 +78,57 @@ function leaks(text: string): string[] {
   return needles.filter((n) => text.includes(n) || decoded.some((d) => d.includes(n)));
 }
 
-test('backup, restore, drill, the prediction loop and a failover with a failing fence action leave no secret in histories, logs or the repository', { timeout: 180_000 }, async () => {
-  await resetDemo(demo);
-  await stack.client.workflow.execute('restoreWorkflow', { taskQueue: stack.taskQueue, workflowId: 'scan-restore', args: [{ asset: 'model', target: path.join(stack.dir, 'restored') }] });
-  await stack.client.workflow.execute('predictionWorkflow', { taskQueue: stack.taskQueue, workflowId: 'predict-demo', args: [{ site: 'demo', maxIterations: 2 }] });
-  const drill = await runFailover(stack, { site: 'demo', mode: 'drill', source: 'test' });
-  assert.ok(drill.ok, drill.error);
-  const failover = await runFailover(stack, { site: 'demo', mode: 'unplanned', skipApproval: true, source: 'test' });
-  assert.ok(failover.ok, failover.error);
-  const fence = failover.report.steps.find((s) => s.name === 'fence')!;
-  assert.equal(fence.status, 'skipped');
-  assert.match(fence.detail ?? '', /--token \*\*\*: exit code 3/, 'the failing action is still named, its secret redacted');
+test(
+  'backup, restore, drill, the prediction loop and a failover with a failing fence action leave no secret in histories, logs or the repository',
+  { timeout: 180_000 },
+  async () => {
+    await resetDemo(demo);
+    await stack.client.workflow.execute('restoreWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: 'scan-restore',
+      args: [{ asset: 'model', target: path.join(stack.dir, 'restored') }],
+    });
+    await stack.client.workflow.execute('predictionWorkflow', {
+      taskQueue: stack.taskQueue,
+      workflowId: 'predict-demo',
+      args: [{ site: 'demo', maxIterations: 2 }],
+    });
+    const drill = await runFailover(stack, { site: 'demo', mode: 'drill', source: 'test' });
+    assert.ok(drill.ok, drill.error);
+    const failover = await runFailover(stack, { site: 'demo', mode: 'unplanned', skipApproval: true, source: 'test' });
+    assert.ok(failover.ok, failover.error);
+    const fence = failover.report.steps.find((s) => s.name === 'fence')!;
+    assert.equal(fence.status, 'skipped');
+    assert.match(fence.detail ?? '', /--token \*\*\*: exit code 3/, 'the failing action is still named, its secret redacted');
 
-  // every workflow history, as the Temporal CLI shows it
-  const temporal = findTool('temporal');
-  const ids: { id: string; run: string }[] = [];
-  for await (const w of stack.client.workflow.list()) ids.push({ id: w.workflowId, run: w.runId });
-  assert.ok(ids.length >= 4, `workflows: ${ids.map((w) => w.id).join(', ')}`);
-  for (const w of ids) {
-    const { stdout } = await promisify(execFile)(temporal, ['workflow', 'show', '--address', stack.temporal.address, '--namespace', stack.temporal.namespace, '-w', w.id, '-r', w.run, '--output', 'json'], { maxBuffer: 64 << 20 });
-    assert.ok(stdout.length > 100, `history of ${w.id}`);
-    assert.deepEqual(leaks(stdout), [], `history of ${w.id}`);
-  }
+    // every workflow history, as the Temporal CLI shows it
+    const temporal = findTool('temporal');
+    const ids: { id: string; run: string }[] = [];
+    for await (const w of stack.client.workflow.list()) ids.push({ id: w.workflowId, run: w.runId });
+    assert.ok(ids.length >= 4, `workflows: ${ids.map((w) => w.id).join(', ')}`);
+    for (const w of ids) {
+      const { stdout } = await promisify(execFile)(
+        temporal,
+        ['workflow', 'show', '--address', stack.temporal.address, '--namespace', stack.temporal.namespace, '-w', w.id, '-r', w.run, '--output', 'json'],
+        { maxBuffer: 64 << 20 },
+      );
+      assert.ok(stdout.length > 100, `history of ${w.id}`);
+      assert.deepEqual(leaks(stdout), [], `history of ${w.id}`);
+    }
 
-  // the worker's log (info level: action results, activity failures, SDK warnings)
-  const log = fs.readFileSync(stack.workers[0].logFile, 'utf8');
-  assert.match(log, /action failed/);
-  assert.deepEqual(leaks(log), [], 'worker log');
+    // the worker's log (info level: action results, activity failures, SDK warnings)
+    const log = fs.readFileSync(stack.workers[0].logFile, 'utf8');
+    assert.match(log, /action failed/);
+    assert.deepEqual(leaks(log), [], 'worker log');
 
-  // every object in the repository
-  const plan = YAML.parse(fs.readFileSync(stack.planFile, 'utf8')) as Plan;
-  const store = openStore(plan.repository, stack.env);
-  const objects = await store.list('');
-  assert.ok(objects.some((o) => o.key.startsWith('reports/failover/')), 'reports are stored');
-  for (const o of objects) assert.deepEqual(leaks((await store.get(o.key)).toString('latin1')), [], o.key);
-});
+    // every object in the repository
+    const plan = YAML.parse(fs.readFileSync(stack.planFile, 'utf8')) as Plan;
+    const store = openStore(plan.repository, stack.env);
+    const objects = await store.list('');
+    assert.ok(
+      objects.some((o) => o.key.startsWith('reports/failover/')),
+      'reports are stored',
+    );
+    for (const o of objects) assert.deepEqual(leaks((await store.get(o.key)).toString('latin1')), [], o.key);
+  },
+);

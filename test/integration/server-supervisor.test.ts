@@ -39,8 +39,15 @@ test('a server that keeps dying right after its start is given up on, with how i
   assert.match(message, /Broken server keeps dying \(3 times in a row within 10 s of starting; last exited with code 3 \(up \d+\.\d s\)\)/);
   assert.match(message, /giving up/);
   assert.match(message, /database disk image is malformed/, 'the end of its log says why');
-  assert.ok(lines.some((l) => l.level === 60 && l.msg === message), 'logged as fatal');
-  assert.equal(lines.filter((l) => /^Broken server \(pid \d+\) exited with code 3 \(up \d+\.\d s\); restarting it with the same state \(data \/nowhere\)/.test(l.msg)).length, 3);
+  assert.ok(
+    lines.some((l) => l.level === 60 && l.msg === message),
+    'logged as fatal',
+  );
+  assert.equal(
+    lines.filter((l) => /^Broken server \(pid \d+\) exited with code 3 \(up \d+\.\d s\); restarting it with the same state \(data \/nowhere\)/.test(l.msg))
+      .length,
+    3,
+  );
 });
 
 test('a restart that fails counts as a quick death; a healthy restart is reported as back', async () => {

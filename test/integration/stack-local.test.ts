@@ -34,7 +34,8 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const allPorts = (s: LocalStack) => [s.ports.temporal, s.ports.temporalHttp, s.ports.temporalMetrics, s.ports.temporalUi, ...Object.values(s.ports.seaweed)].map((port) => ({ port }));
+const allPorts = (s: LocalStack) =>
+  [s.ports.temporal, s.ports.temporalHttp, s.ports.temporalMetrics, s.ports.temporalUi, ...Object.values(s.ports.seaweed)].map((port) => ({ port }));
 
 function s3(s: LocalStack) {
   return createS3Client({

@@ -26,7 +26,14 @@ before(async () => {
   planFile = path.join(dir, 'plan.yaml');
   writeStackPlan(planFile, localStackEndpoints(localStackPorts(ports), dir), { taskQueue: `supervise-${process.pid}`, dir });
   stack = await startLocalStack({ withWorker: true, ports, stateDir: dir, banner: false, handleSignals: false, log: captured.log, planFile });
-  cliEnv = { ...process.env, LEPTON_DR_PLAN: planFile, LEPTON_DR_STATE_DIR: dir, LEPTON_DR_LOG_LEVEL: 'warn', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+  cliEnv = {
+    ...process.env,
+    LEPTON_DR_PLAN: planFile,
+    LEPTON_DR_STATE_DIR: dir,
+    LEPTON_DR_LOG_LEVEL: 'warn',
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+  };
 });
 
 after(async () => {
@@ -40,7 +47,11 @@ test('kill -9 of the Temporal dev server: the stack says so, restarts it on the 
   const s = stack!;
   const connection = await Connection.connect({ address: s.temporalAddress });
   const client = new Client({ connection, namespace: s.namespace });
-  const before = await client.workflow.start('backupWorkflow', { taskQueue: `supervise-${process.pid}`, workflowId: 'supervise-before', args: [{ asset: 'before', source: src }] });
+  const before = await client.workflow.start('backupWorkflow', {
+    taskQueue: `supervise-${process.pid}`,
+    workflowId: 'supervise-before',
+    args: [{ asset: 'before', source: src }],
+  });
   await connection.close();
 
   const pid = s.temporal.server.pid;
@@ -76,26 +87,47 @@ test('kill -9 of SeaweedFS: the stack says so, restarts it on the same data, and
   const s = stack!;
   const pid = s.seaweed.server.pid;
   process.kill(pid, 'SIGKILL');
-  await waitFor('the death logged', logged(new RegExp(`SeaweedFS \\(pid ${pid}\\) was killed by SIGKILL.*restarting it with the same state \\(data .*S3 port \\d+\\)`)));
+  await waitFor(
+    'the death logged',
+    logged(new RegExp(`SeaweedFS \\(pid ${pid}\\) was killed by SIGKILL.*restarting it with the same state \\(data .*S3 port \\d+\\)`)),
+  );
   await waitFor('the return logged', logged(/SeaweedFS is back \(pid \d+/));
   assert.notEqual(s.seaweed.server.pid, pid);
   const b = await runCli(['--json', 'backup', '--asset', 'after-s3', '--source', src], cliEnv);
   assert.equal(b.code, 0, b.err);
   const l = await runCli(['--json', 'snapshots'], cliEnv);
   assert.equal(l.code, 0, l.err);
-  assert.deepEqual((JSON.parse(l.out) as { snapshots: { asset: string }[] }).snapshots.map((x) => x.asset).sort(), ['after', 'after-s3', 'before'], 'the data written before the crash is still there');
+  assert.deepEqual(
+    (JSON.parse(l.out) as { snapshots: { asset: string }[] }).snapshots.map((x) => x.asset).sort(),
+    ['after', 'after-s3', 'before'],
+    'the data written before the crash is still there',
+  );
 });
 
 test('a server the stack gives up on stops the stack, saying which server and why', async () => {
   const state = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-giveup-'));
   const own = capturedLog();
-  const s = await startLocalStack({ withWorker: false, ports: await freeStackPorts(), stateDir: state, banner: false, handleSignals: false, log: own.log, serverRestart: { maxQuickFailures: 1 } });
+  const s = await startLocalStack({
+    withWorker: false,
+    ports: await freeStackPorts(),
+    stateDir: state,
+    banner: false,
+    handleSignals: false,
+    log: own.log,
+    serverRestart: { maxQuickFailures: 1 },
+  });
   try {
     const pid = s.temporal.server.pid;
     process.kill(pid, 'SIGKILL');
     await s.stopped;
-    assert.match(s.failure ?? '', /^Temporal dev server keeps dying \(1 times in a row within 10 s of starting; last was killed by SIGKILL \(up [\d.]+ s\)\); giving up\. Its log .*temporal\.log ends with:/);
-    assert.ok(own.lines.some((l) => l.level === 60 && l.msg === s.failure), 'logged as fatal');
+    assert.match(
+      s.failure ?? '',
+      /^Temporal dev server keeps dying \(1 times in a row within 10 s of starting; last was killed by SIGKILL \(up [\d.]+ s\)\); giving up\. Its log .*temporal\.log ends with:/,
+    );
+    assert.ok(
+      own.lines.some((l) => l.level === 60 && l.msg === s.failure),
+      'logged as fatal',
+    );
     assert.ok(own.lines.some((l) => l.msg === 'stopping the local stack: it cannot run without that server'));
     assert.ok(!own.lines.some((l) => /did not stop within its grace time/.test(l.msg)), 'the killed server is not reported as a slow stop');
     assert.notEqual(s.seaweed.server.exitStatus, undefined, 'the other server was stopped');

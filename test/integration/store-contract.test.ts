@@ -94,7 +94,10 @@ function storeContract(name: string, open: () => Promise<Opened>): void {
       await mapLimit(keys, 16, (k) => store.put(k, Buffer.from(k)));
       const listed = await store.list('many/');
       assert.equal(listed.length, MANY);
-      assert.deepEqual(listed.map((o) => o.key), keys);
+      assert.deepEqual(
+        listed.map((o) => o.key),
+        keys,
+      );
       assert.ok(listed.every((o) => o.size === 9));
     });
 
@@ -105,9 +108,7 @@ function storeContract(name: string, open: () => Promise<Opened>): void {
     });
 
     it('lets exactly one of concurrent create-only puts win', async () => {
-      const results = await Promise.allSettled(
-        [1, 2, 3, 4].map((i) => store.put('co/race', Buffer.from(`writer-${i}`), { createOnly: true })),
-      );
+      const results = await Promise.allSettled([1, 2, 3, 4].map((i) => store.put('co/race', Buffer.from(`writer-${i}`), { createOnly: true })));
       const won = results.filter((r) => r.status === 'fulfilled');
       assert.equal(won.length, 1, JSON.stringify(results));
       for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof AlreadyExistsError, String(r.reason));

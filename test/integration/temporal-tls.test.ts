@@ -42,7 +42,14 @@ after(async () => {
 
 function writePlan(name: string, temporalSection: Record<string, unknown>): string {
   const f = path.join(dir, name);
-  fs.writeFileSync(f, YAML.stringify({ version: 1, repository: { url: `file://${path.join(dir, 'repo')}`, keyFile: path.join(dir, 'repository.key') }, temporal: temporalSection }));
+  fs.writeFileSync(
+    f,
+    YAML.stringify({
+      version: 1,
+      repository: { url: `file://${path.join(dir, 'repo')}`, keyFile: path.join(dir, 'repository.key') },
+      temporal: temporalSection,
+    }),
+  );
   return f;
 }
 
@@ -88,7 +95,9 @@ test('without a client certificate, with a stranger CA, or without the server na
   const base = { address: proxy.mtlsAddress, namespace: 'default', taskQueue: 'q' };
   const withTls = (tls: Record<string, string>) => temporalConnectionOptions({ ...base, tls });
   // control: the full settings connect
-  const ok = await NativeConnection.connect(withTls({ serverCaFile: pki.caCert, clientCertFile: pki.clientCert, clientKeyFile: pki.clientKey, serverName: pki.serverName }));
+  const ok = await NativeConnection.connect(
+    withTls({ serverCaFile: pki.caCert, clientCertFile: pki.clientCert, clientKeyFile: pki.clientKey, serverName: pki.serverName }),
+  );
   await ok.close();
   await refused(withTls({ serverCaFile: pki.caCert, serverName: pki.serverName }));
   await refused(withTls({ serverCaFile: pki.caCert, clientCertFile: pki.strangerCert, clientKeyFile: pki.strangerKey, serverName: pki.serverName }));

@@ -28,7 +28,8 @@ after(async () => {
   await stack?.stop();
 });
 
-const run = async <T>(type: string, input: unknown, id: string): Promise<T> => (await stack.client.workflow.execute(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input] })) as T;
+const run = async <T>(type: string, input: unknown, id: string): Promise<T> =>
+  (await stack.client.workflow.execute(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input] })) as T;
 
 function sample(text: string, name: string, labels = ''): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `) || (labels === '' && l.startsWith(`${name} `)));
@@ -45,7 +46,11 @@ test('the worker exports backup, RPO-age and verify series that Prometheus can s
   assert.equal(sample(text, 'lepton_dr_backups_total', '{asset="models"}'), 1);
   assert.ok((sample(text, 'lepton_dr_backup_uploaded_bytes_total', '{asset="models"}') ?? 0) >= 2 * 1024 * 1024);
   assert.equal(sample(text, 'lepton_dr_backup_files', '{asset="models"}'), 1);
-  assert.equal(sample(text, 'lepton_dr_snapshot_newest_timestamp_seconds', '{asset="models"}'), Date.parse(b.time) / 1000, 'RPO age counts from the snapshot time');
+  assert.equal(
+    sample(text, 'lepton_dr_snapshot_newest_timestamp_seconds', '{asset="models"}'),
+    Date.parse(b.time) / 1000,
+    'RPO age counts from the snapshot time',
+  );
   assert.equal(sample(text, 'lepton_dr_verify_errors'), 0);
   assert.ok((sample(text, 'lepton_dr_verify_last_run_timestamp_seconds') ?? 0) > Date.now() / 1000 - 120);
   assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);

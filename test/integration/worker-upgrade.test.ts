@@ -50,9 +50,17 @@ before(async () => {
   extendPlan(
     stack,
     [{ name: 'model', source: d.primaryDir }],
-    [d.config({ approval: { required: true, timeout: '10m', onTimeout: 'abort' }, prediction: { interval: '1s', step: '1s', lag: 0, sinks: { log: true }, policy: { failover: 'recommendOnly' } } })],
+    [
+      d.config({
+        approval: { required: true, timeout: '10m', onTimeout: 'abort' },
+        prediction: { interval: '1s', step: '1s', lag: 0, sinks: { log: true }, policy: { failover: 'recommendOnly' } },
+      }),
+    ],
   );
-  [v2Bundle, v2UnpatchedBundle] = await Promise.all([bundleWith('v2-patched-interceptors.js', path.join(stack.dir, 'v2-bundle.js')), bundleWith('v2-unpatched-interceptors.js', path.join(stack.dir, 'v2-unpatched-bundle.js'))]);
+  [v2Bundle, v2UnpatchedBundle] = await Promise.all([
+    bundleWith('v2-patched-interceptors.js', path.join(stack.dir, 'v2-bundle.js')),
+    bundleWith('v2-unpatched-interceptors.js', path.join(stack.dir, 'v2-unpatched-bundle.js')),
+  ]);
   demo = { ...d, snapshotId: '' };
 });
 after(async () => {
@@ -61,26 +69,43 @@ after(async () => {
 });
 
 function startBuild(buildId: string, bundle: string): ServerProcess {
-  Object.assign(stack.env, { LEPTON_DR_WORKFLOW_BUNDLE: bundle, LEPTON_DR_DEPLOYMENT_NAME: DEPLOYMENT, LEPTON_DR_BUILD_ID: buildId, LEPTON_DR_LOG_LEVEL: 'info' });
+  Object.assign(stack.env, {
+    LEPTON_DR_WORKFLOW_BUNDLE: bundle,
+    LEPTON_DR_DEPLOYMENT_NAME: DEPLOYMENT,
+    LEPTON_DR_BUILD_ID: buildId,
+    LEPTON_DR_LOG_LEVEL: 'info',
+  });
   return stack.startWorker();
 }
 
 /** `temporal worker deployment set-current-version`, once the build's worker has polled (the version exists then). */
 async function makeCurrent(client: Client, buildId: string): Promise<void> {
-  await waitFor(`build ${buildId} to become current`, async () => {
-    await client.workflowService.setWorkerDeploymentCurrentVersion({ namespace: stack.temporal.namespace, deploymentName: DEPLOYMENT, buildId, identity: 'upgrade-test' });
-    const d = await client.workflowService.describeWorkerDeployment({ namespace: stack.temporal.namespace, deploymentName: DEPLOYMENT });
-    return d.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId === buildId ? true : undefined;
-  }, 30_000);
+  await waitFor(
+    `build ${buildId} to become current`,
+    async () => {
+      await client.workflowService.setWorkerDeploymentCurrentVersion({
+        namespace: stack.temporal.namespace,
+        deploymentName: DEPLOYMENT,
+        buildId,
+        identity: 'upgrade-test',
+      });
+      const d = await client.workflowService.describeWorkerDeployment({ namespace: stack.temporal.namespace, deploymentName: DEPLOYMENT });
+      return d.workerDeploymentInfo?.routingConfig?.currentDeploymentVersion?.buildId === buildId ? true : undefined;
+    },
+    30_000,
+  );
 }
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const events = async (h: WorkflowHandle, runId?: string): Promise<HistoryEvent[]> => (await (runId ? h.client.getHandle(h.workflowId, runId) : h).fetchHistory()).events ?? [];
+const events = async (h: WorkflowHandle, runId?: string): Promise<HistoryEvent[]> =>
+  (await (runId ? h.client.getHandle(h.workflowId, runId) : h).fetchHistory()).events ?? [];
 /** Build ID of every completed workflow task, in order. */
-const taskBuilds = (evs: HistoryEvent[]): string[] => evs.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.deploymentVersion?.buildId ?? '(unversioned)'] : []));
+const taskBuilds = (evs: HistoryEvent[]): string[] =>
+  evs.flatMap((e) => (e.workflowTaskCompletedEventAttributes ? [e.workflowTaskCompletedEventAttributes.deploymentVersion?.buildId ?? '(unversioned)'] : []));
 /** The workflows use no other patch, so a patch marker is V2_PATCH's. */
 const hasPatchMarker = (evs: HistoryEvent[]): boolean => evs.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
-const memoOf = async (h: WorkflowHandle, runId?: string): Promise<Record<string, unknown>> => ((await (runId ? h.client.getHandle(h.workflowId, runId) : h).describe()).memo ?? {}) as Record<string, unknown>;
+const memoOf = async (h: WorkflowHandle, runId?: string): Promise<Record<string, unknown>> =>
+  ((await (runId ? h.client.getHandle(h.workflowId, runId) : h).describe()).memo ?? {}) as Record<string, unknown>;
 
 test('worker v1 -> v2 under Worker Versioning while a prediction loop runs and a failover waits for approval', { timeout: 300_000 }, async () => {
   const client = stack.client;
@@ -88,7 +113,11 @@ test('worker v1 -> v2 under Worker Versioning while a prediction loop runs and a
   await makeCurrent(client, 'v1');
   demo.snapshotId = await backupDemo(stack, demo);
 
-  const loop = await client.workflow.start('predictionWorkflow', { taskQueue: stack.taskQueue, workflowId: `predict-${SITE}`, args: [{ site: SITE, maxIterationsPerRun: 3 }] });
+  const loop = await client.workflow.start('predictionWorkflow', {
+    taskQueue: stack.taskQueue,
+    workflowId: `predict-${SITE}`,
+    args: [{ site: SITE, maxIterationsPerRun: 3 }],
+  });
   await waitFor('the loop on v1', async () => ((await loop.query(predictionStatusQuery)).iteration >= 1 ? true : undefined));
   const failover = (await triggerFailover(client, stack.taskQueue, { site: SITE, mode: 'planned', source: 'upgrade-test' })).handle;
   await waitFor('the approval gate', async () => ((await failover.query(failoverStatusQuery)).approval.phase === 'waiting' ? true : undefined), 60_000);
@@ -114,29 +143,41 @@ test('worker v1 -> v2 under Worker Versioning while a prediction loop runs and a
 
   // the loop keeps going on v2 and continues as new there; a run started on v2 takes the new path
   let seen = '';
-  const later = await waitFor(`a run of the loop started on v2 (${atUpgrade.runs} runs at the upgrade)`, async () => {
-    const s = await loop.query(predictionStatusQuery);
-    const builds = taskBuilds(await events(loop, s.runId));
-    const pending = ((await loop.describe()).raw.pendingActivities ?? []).map((p) => `${p.activityType?.name} attempt ${p.attempt} state ${String(p.state)} on ${p.lastWorkerIdentity}`);
-    seen = `run ${s.runs} (${s.runId}) iteration ${s.iteration} (${s.runIteration} in this run), errors ${s.errors}, tasks by build ${builds.join(',')}, pending activities: ${pending.join('; ') || 'none'}`;
-    if (s.runId === atUpgrade.runId || s.runIteration < 1) return undefined;
-    return builds[0] === 'v2' ? { s, builds } : undefined;
-    // longer than the loop activities' 2 min start-to-close: an activity task lost with v1 is retried within it
-  }, 150_000).catch((e: Error) => assert.fail(`${e.message}; last seen: ${seen}`));
+  const later = await waitFor(
+    `a run of the loop started on v2 (${atUpgrade.runs} runs at the upgrade)`,
+    async () => {
+      const s = await loop.query(predictionStatusQuery);
+      const builds = taskBuilds(await events(loop, s.runId));
+      const pending = ((await loop.describe()).raw.pendingActivities ?? []).map(
+        (p) => `${p.activityType?.name} attempt ${p.attempt} state ${String(p.state)} on ${p.lastWorkerIdentity}`,
+      );
+      seen = `run ${s.runs} (${s.runId}) iteration ${s.iteration} (${s.runIteration} in this run), errors ${s.errors}, tasks by build ${builds.join(',')}, pending activities: ${pending.join('; ') || 'none'}`;
+      if (s.runId === atUpgrade.runId || s.runIteration < 1) return undefined;
+      return builds[0] === 'v2' ? { s, builds } : undefined;
+      // longer than the loop activities' 2 min start-to-close: an activity task lost with v1 is retried within it
+    },
+    150_000,
+  ).catch((e: Error) => assert.fail(`${e.message}; last seen: ${seen}`));
   assert.ok(later.s.iteration > atUpgrade.iteration, `iterations ${atUpgrade.iteration} -> ${later.s.iteration}`);
   assert.equal(later.s.errors, atUpgrade.errors, `no failed iterations across the upgrade (last error: ${later.s.lastError})`);
   const oldRun = await events(loop, atUpgrade.runId);
   assert.equal(taskBuilds(oldRun)[0], 'v1');
   assert.ok(!hasPatchMarker(oldRun));
   const newRun = await events(loop, later.s.runId);
-  assert.ok(later.builds.every((b) => b === 'v2'), `the new run ran on v2 only (${later.builds.join(',')})`);
+  assert.ok(
+    later.builds.every((b) => b === 'v2'),
+    `the new run ran on v2 only (${later.builds.join(',')})`,
+  );
   assert.ok(hasPatchMarker(newRun), 'the new run recorded the patch marker');
   assert.deepEqual(await memoOf(loop, later.s.runId), V2_MEMO);
   await loop.terminate('test over');
 
   // without patched(), v2 could not have taken over: the failover's v1 history does not replay
   const history = await failover.fetchHistory();
-  await assert.rejects(Worker.runReplayHistory({ workflowBundle: { codePath: v2UnpatchedBundle } }, history, failover.workflowId), (e: unknown) => (e as Error).name === 'DeterminismViolationError');
+  await assert.rejects(
+    Worker.runReplayHistory({ workflowBundle: { codePath: v2UnpatchedBundle } }, history, failover.workflowId),
+    (e: unknown) => (e as Error).name === 'DeterminismViolationError',
+  );
   await Worker.runReplayHistory({ workflowBundle: { codePath: v2Bundle } }, history, failover.workflowId);
   await v2.stop(10_000);
 });

@@ -38,7 +38,14 @@ after(async () => {
 });
 
 function brief(site: string, approval: SiteBrief['approval']): SiteBrief {
-  const side = (dir: string) => ({ upstream: `127.0.0.1:${dir === 'p' ? 1 : 2}`, restore: [{ asset: 'model', targetDir: `/srv/${dir}/model` }], health: 1, fence: true, unfence: true, afterRestore: true });
+  const side = (dir: string) => ({
+    upstream: `127.0.0.1:${dir === 'p' ? 1 : 2}`,
+    restore: [{ asset: 'model', targetDir: `/srv/${dir}/model` }],
+    health: 1,
+    fence: true,
+    unfence: true,
+    afterRestore: true,
+  });
   return {
     site,
     objectives: { rtoSeconds: 600, rpoSeconds: 3600 },
@@ -60,11 +67,21 @@ function mocks(site: SiteBrief, fail?: string) {
     calls.push(what);
     if (what === fail) throw ApplicationFailure.create({ message: `mock: ${what} failed`, type: FailureType.HealthCheckFailed, nonRetryable: true });
   };
-  const health = { ok: true, durationMs: 1, checks: [{ name: 'c', ok: true, attempts: 1, durationMs: 1 }], filesVerified: [], attempt: 1, healthyAt: new Date().toISOString() };
+  const health = {
+    ok: true,
+    durationMs: 1,
+    checks: [{ name: 'c', ok: true, attempts: 1, durationMs: 1 }],
+    filesVerified: [],
+    attempt: 1,
+    healthyAt: new Date().toISOString(),
+  };
   const activities = {
     openIncident: async () => (log('openIncident'), site),
     injectFault: async () => log('injectFault'),
-    sideAction: async (i: { side: string; action: string }) => (log(`sideAction ${i.side} ${i.action}`), { ok: true, target: '-', durationMs: 1, detail: 'mock', attempt: 1 }),
+    sideAction: async (i: { side: string; action: string }) => (
+      log(`sideAction ${i.side} ${i.action}`),
+      { ok: true, target: '-', durationMs: 1, detail: 'mock', attempt: 1 }
+    ),
     selectSnapshots: async () => (log('selectSnapshots'), [SNAP]),
     preserveTarget: async () => (log('preserveTarget'), { existed: true, detail: 'kept aside' }),
     putBackTarget: async () => (log('putBackTarget'), { detail: 'put back' }),
@@ -79,7 +96,17 @@ function mocks(site: SiteBrief, fail?: string) {
     writeReport: async (i: { report: FailoverReport }) => (reports.push(i.report), { key: `reports/failover/${i.report.id}.json` }),
     planRestore: async (i: { restoreId: string; target: string }) => {
       log('planRestore');
-      return { restoreId: i.restoreId, snapshotId: SNAP.id, snapshotTime: SNAP.time, asset: 'model', target: i.target, staging: `${i.target}.staging`, batches: 1, files: 1, bytes: 10 };
+      return {
+        restoreId: i.restoreId,
+        snapshotId: SNAP.id,
+        snapshotTime: SNAP.time,
+        asset: 'model',
+        target: i.target,
+        staging: `${i.target}.staging`,
+        batches: 1,
+        files: 1,
+        bytes: 10,
+      };
     },
     restoreBatch: async () => (log('restoreBatch'), { completed: '', itemsDone: 1, bytesDone: 10 }),
     finishRestore: async () => (log('finishRestore'), { target: '/srv/s/model', files: 1, bytes: 10 }),
@@ -91,12 +118,22 @@ function mocks(site: SiteBrief, fail?: string) {
 
 async function withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
   const taskQueue = `mocked-${process.pid}-${++queue}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, namespace: temporal.namespace, taskQueue, workflowBundle: { codePath: BUNDLE }, activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: temporal.namespace,
+    taskQueue,
+    workflowBundle: { codePath: BUNDLE },
+    activities,
+  });
   return worker.runUntil(fn(taskQueue));
 }
 
 function failoverOf(taskQueue: string, site: string) {
-  return env.client.workflow.execute(workflowRef('failoverWorkflow'), { taskQueue, workflowId: failoverWorkflowId(site), args: [{ site, mode: 'planned', source: 'test', reason: 'mocked' }] });
+  return env.client.workflow.execute(workflowRef('failoverWorkflow'), {
+    taskQueue,
+    workflowId: failoverWorkflowId(site),
+    args: [{ site, mode: 'planned', source: 'test', reason: 'mocked' }],
+  });
 }
 
 async function failure(p: Promise<unknown>): Promise<{ type?: string; report: FailoverReport }> {
@@ -116,14 +153,16 @@ test('a failed traffic check compensates in reverse order of the actions: switch
   assert.equal(f.type, FailureType.FailoverCompensated);
   assert.equal(f.report.outcome, 'compensated');
   const actions = m.calls.slice(0, m.calls.indexOf('checkTraffic') + 1);
-  assert.deepEqual(actions.filter((c) => /sideAction|switchTraffic|preserveTarget|checkTraffic/.test(c)), [
-    'sideAction primary fence',
-    'preserveTarget',
+  assert.deepEqual(
+    actions.filter((c) => /sideAction|switchTraffic|preserveTarget|checkTraffic/.test(c)),
+    ['sideAction primary fence', 'preserveTarget', 'sideAction standby afterRestore', 'switchTraffic standby', 'checkTraffic'],
+  );
+  assert.deepEqual(m.calls.slice(m.calls.indexOf('checkTraffic') + 1), [
+    'switchTraffic primary',
+    'putBackTarget',
     'sideAction standby afterRestore',
-    'switchTraffic standby',
-    'checkTraffic',
+    'sideAction primary unfence',
   ]);
-  assert.deepEqual(m.calls.slice(m.calls.indexOf('checkTraffic') + 1), ['switchTraffic primary', 'putBackTarget', 'sideAction standby afterRestore', 'sideAction primary unfence']);
   assert.deepEqual(
     f.report.compensations.map((c) => [c.name, c.status]),
     [

@@ -22,7 +22,12 @@ after(async () => {
 
 const run = async <T>(type: string, input: unknown, id: string): Promise<T> => {
   try {
-    return (await stack.client.workflow.execute(type, { taskQueue: stack.taskQueue, workflowId: id, args: [input], workflowExecutionTimeout: '10 minutes' })) as T;
+    return (await stack.client.workflow.execute(type, {
+      taskQueue: stack.taskQueue,
+      workflowId: id,
+      args: [input],
+      workflowExecutionTimeout: '10 minutes',
+    })) as T;
   } catch (e) {
     (e as Error).message = failureText(e);
     throw e;
@@ -38,7 +43,11 @@ test('backup then restore through the workflows reproduces bytes and metadata', 
   const r = await run<RestoreResult>('restoreWorkflow', { asset: 'demo', snapshot: 'latest', target }, 'rt-restore-1');
   assert.equal(r.snapshotId, b.id);
   assert.deepEqual(describeTree(target), describeTree(src));
-  assert.deepEqual(fs.readdirSync(stack.dir).filter((n) => n.includes('lepton-')), [], 'no staging or old folders left');
+  assert.deepEqual(
+    fs.readdirSync(stack.dir).filter((n) => n.includes('lepton-')),
+    [],
+    'no staging or old folders left',
+  );
 });
 
 test('incremental: a 1% change uploads about that much and reads only the changed file', async () => {
@@ -75,11 +84,20 @@ test('bad input fails at once, naming the field', async () => {
   await assert.rejects(run('backupWorkflow', { asset: '../etc' }, 'bad-1'), (e) => /asset: must be letters/.test(failureText(e)));
   await assert.rejects(run('backupWorkflow', {}, 'bad-2'), (e) => /asset: is required/.test(failureText(e)));
   await assert.rejects(run('backupWorkflow', { asset: 'nope' }, 'bad-3'), (e) => /unknown asset "nope"/.test(failureText(e)));
-  await assert.rejects(run('restoreWorkflow', { asset: 'demo', target: 'relative/dir' }, 'bad-4'), (e) => /target: must be an absolute path/.test(failureText(e)));
+  await assert.rejects(run('restoreWorkflow', { asset: 'demo', target: 'relative/dir' }, 'bad-4'), (e) =>
+    /target: must be an absolute path/.test(failureText(e)),
+  );
   const target = path.join(stack.dir, 'never');
   await assert.rejects(run('restoreWorkflow', { snapshot: 'deadbeef', target }, 'bad-5'), (e) => /snapshot deadbeef does not exist/.test(failureText(e)));
-  await assert.rejects(run('backupWorkflow', { asset: 'ghost', source: '/does/not/exist' }, 'bad-6'), (e) => /source: \/does\/not\/exist is outside the plan's allowed roots/.test(failureText(e)));
-  await assert.rejects(run('backupWorkflow', { asset: 'ghost', source: path.join(stack.dir, 'does-not-exist') }, 'bad-7'), (e) => /does not exist/.test(failureText(e)));
+  await assert.rejects(run('backupWorkflow', { asset: 'ghost', source: '/does/not/exist' }, 'bad-6'), (e) =>
+    /source: \/does\/not\/exist is outside the plan's allowed roots/.test(failureText(e)),
+  );
+  await assert.rejects(run('backupWorkflow', { asset: 'ghost', source: path.join(stack.dir, 'does-not-exist') }, 'bad-7'), (e) =>
+    /does not exist/.test(failureText(e)),
+  );
   assert.equal(fs.existsSync(target), false);
-  assert.deepEqual(fs.readdirSync(stack.dir).filter((n) => n.includes('lepton-')), []);
+  assert.deepEqual(
+    fs.readdirSync(stack.dir).filter((n) => n.includes('lepton-')),
+    [],
+  );
 });

@@ -61,27 +61,57 @@ describe('allowed roots: what a workflow starter may make a worker read or repla
   });
 
   it('a target outside the roots is refused, naming the field and the rule', () => {
-    assert.match(refused(() => policy.checkTarget('/etc/x')), /^target: \/etc\/x is outside the plan's allowed roots for restore targets \(roots\.targets: .*\) and is no site's restore target/);
-    assert.match(refused(() => policy.checkTarget('/')), /refusing to restore onto the root folder/);
+    assert.match(
+      refused(() => policy.checkTarget('/etc/x')),
+      /^target: \/etc\/x is outside the plan's allowed roots for restore targets \(roots\.targets: .*\) and is no site's restore target/,
+    );
+    assert.match(
+      refused(() => policy.checkTarget('/')),
+      /refusing to restore onto the root folder/,
+    );
   });
 
   it('a symlink or ".." cannot hide a target outside the roots', () => {
     fs.symlinkSync('/tmp', path.join(dir, 'link'));
-    assert.match(refused(() => policy.checkTarget(path.join(dir, 'link', 'x'))), /outside the plan's allowed roots/);
-    assert.match(refused(() => policy.checkTarget(path.join(dir, 'restored', '..', '..', 'x'))), /outside the plan's allowed roots/);
+    assert.match(
+      refused(() => policy.checkTarget(path.join(dir, 'link', 'x'))),
+      /outside the plan's allowed roots/,
+    );
+    assert.match(
+      refused(() => policy.checkTarget(path.join(dir, 'restored', '..', '..', 'x'))),
+      /outside the plan's allowed roots/,
+    );
   });
 
   it('a target never contains or lies inside the repository, the state folder or an asset source', () => {
-    assert.match(refused(() => policy.checkTarget(dir)), /target \(.*\) contains the repository \(repository\.url\).*: a restore replaces its target, so it may not replace the repository/);
-    assert.match(refused(() => policy.checkTarget(path.join(dir, 'repo', 'x'))), /lies inside the repository \(repository\.url\)/);
-    assert.match(refused(() => policy.checkTarget(path.join(dir, 'state', 'keys'))), /lies inside the state folder/);
-    assert.match(refused(() => policy.checkTarget(path.join(dir, 'data', 'sub'))), /lies inside the source of asset data/);
+    assert.match(
+      refused(() => policy.checkTarget(dir)),
+      /target \(.*\) contains the repository \(repository\.url\).*: a restore replaces its target, so it may not replace the repository/,
+    );
+    assert.match(
+      refused(() => policy.checkTarget(path.join(dir, 'repo', 'x'))),
+      /lies inside the repository \(repository\.url\)/,
+    );
+    assert.match(
+      refused(() => policy.checkTarget(path.join(dir, 'state', 'keys'))),
+      /lies inside the state folder/,
+    );
+    assert.match(
+      refused(() => policy.checkTarget(path.join(dir, 'data', 'sub'))),
+      /lies inside the source of asset data/,
+    );
   });
 
   it('ad-hoc backup sources lie under roots.sources (or are a standby target, for failback)', () => {
     policy.checkSource(path.join(dir, 'incoming', 'scratch'));
     policy.checkSource(path.join(dir, 'standby', 'data'));
-    assert.match(refused(() => policy.checkSource('/root/.ssh')), /^source: \/root\/\.ssh is outside the plan's allowed roots for ad-hoc backup sources \(roots\.sources: .*incoming\)/);
-    assert.match(refused(() => policy.checkSource(path.join(dir, 'elsewhere'))), /outside the plan's allowed roots/);
+    assert.match(
+      refused(() => policy.checkSource('/root/.ssh')),
+      /^source: \/root\/\.ssh is outside the plan's allowed roots for ad-hoc backup sources \(roots\.sources: .*incoming\)/,
+    );
+    assert.match(
+      refused(() => policy.checkSource(path.join(dir, 'elsewhere'))),
+      /outside the plan's allowed roots/,
+    );
   });
 });

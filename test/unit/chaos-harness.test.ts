@@ -6,7 +6,8 @@ import { generateScenario } from '../../chaos/scenario';
 import { pickBatchOnlyWorker } from '../../chaos/temporal-ops';
 import { compareTreeState, type TreeState } from '../../chaos/tree-state';
 
-const gen = (seed: number, index: number) => generateScenario(new Rng(seed).fork(`scenario-${index}`), index, { scale: 1, assets: ['alpha', 'beta'], restartIn: new Set([1]) });
+const gen = (seed: number, index: number) =>
+  generateScenario(new Rng(seed).fork(`scenario-${index}`), index, { scale: 1, assets: ['alpha', 'beta'], restartIn: new Set([1]) });
 
 describe('chaos harness: replay', () => {
   it('the same seed draws the same scenarios; another seed draws others', () => {
@@ -28,18 +29,36 @@ describe('chaos harness: replay', () => {
   });
 
   it('parses its command line and refuses nonsense', () => {
-    assert.deepEqual(parseArgs(['--seed', '9', '--scale', '2', '--scenarios', '4', '--repeat', '3']), { seed: 9, scale: 2, scenarios: 4, keep: false, faultRate: 0.1, repeat: 3 });
+    assert.deepEqual(parseArgs(['--seed', '9', '--scale', '2', '--scenarios', '4', '--repeat', '3']), {
+      seed: 9,
+      scale: 2,
+      scenarios: 4,
+      keep: false,
+      faultRate: 0.1,
+      repeat: 3,
+    });
     assert.throws(() => parseArgs(['--scenarios', '0']), /--scenarios: expected a number >= 1/);
     assert.throws(() => parseArgs(['--bogus']), /unknown argument --bogus/);
   });
 });
 
 describe('chaos harness: what counts as a wrong restore', () => {
-  const file = (over: Partial<TreeState[string]> = {}): TreeState[string] => ({ type: 'file', mode: 0o644, mtimeNs: '1700000000123456789', size: 3, sha256: 'a'.repeat(64), ...over });
+  const file = (over: Partial<TreeState[string]> = {}): TreeState[string] => ({
+    type: 'file',
+    mode: 0o644,
+    mtimeNs: '1700000000123456789',
+    size: 3,
+    sha256: 'a'.repeat(64),
+    ...over,
+  });
 
   it('bytes, mode, mtime beyond the tolerance, link targets, missing and extra entries', () => {
     const exp: TreeState = { f: file(), l: { type: 'symlink', mode: 0o777, mtimeNs: '1', target: 'f' }, gone: file() };
-    const got: TreeState = { f: file({ sha256: 'b'.repeat(64), mode: 0o600, mtimeNs: '1700000000123556789' }), l: { type: 'symlink', mode: 0o777, mtimeNs: '5', target: 'g' }, extra: file() };
+    const got: TreeState = {
+      f: file({ sha256: 'b'.repeat(64), mode: 0o600, mtimeNs: '1700000000123556789' }),
+      l: { type: 'symlink', mode: 0o777, mtimeNs: '5', target: 'g' },
+      extra: file(),
+    };
     const { diffs } = compareTreeState(exp, got);
     assert.deepEqual(diffs, [
       'f: content differs (size 3, expected 3, digest differs)',

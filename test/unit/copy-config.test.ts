@@ -17,7 +17,9 @@ function writePlan(text: string): string {
 const BASE = 'repository: { url: s3://main/repo, keyFile: main.key }\n';
 
 test('copy targets load with the repository defaults; key and password files resolve against the plan folder', () => {
-  const f = writePlan(`${BASE}copyTargets:\n  - { name: east, url: s3://east/replica, endpoint: http://127.0.0.1:9100, keyFile: keys/east.key, passwordFile: east.pw, accessKeyIdEnv: EAST_ID, secretAccessKeyEnv: EAST_SECRET }\n`);
+  const f = writePlan(
+    `${BASE}copyTargets:\n  - { name: east, url: s3://east/replica, endpoint: http://127.0.0.1:9100, keyFile: keys/east.key, passwordFile: east.pw, accessKeyIdEnv: EAST_ID, secretAccessKeyEnv: EAST_SECRET }\n`,
+  );
   const p = loadPlanFile(f, {});
   const t = p.copyTargets[0];
   assert.equal(t.keyFile, path.join(path.dirname(f), 'keys/east.key'));
@@ -31,7 +33,10 @@ test('a bad copy target names the field', () => {
   const cases: [string, RegExp][] = [
     ['copyTargets: [{ name: east, url: ftp://x }]', /copyTargets\.0\.url: must be "s3:\/\/bucket/],
     ['copyTargets: [{ name: east, url: s3://east/r, accessKeyIdEnv: EAST_ID }]', /copyTargets\.0\.secretAccessKeyEnv: give both/],
-    ['copyTargets: [{ name: east, url: s3://east/r, accessKeyIdEnv: "not a name", secretAccessKeyEnv: S }]', /copyTargets\.0\.accessKeyIdEnv: must be an environment variable name/],
+    [
+      'copyTargets: [{ name: east, url: s3://east/r, accessKeyIdEnv: "not a name", secretAccessKeyEnv: S }]',
+      /copyTargets\.0\.accessKeyIdEnv: must be an environment variable name/,
+    ],
     ['copyTargets: [{ name: east, url: s3://east/r }, { name: east, url: s3://west/r }]', /copyTargets\.1\.name: duplicate copy target name "east"/],
     ['copyTargets: [{ name: self, url: s3://main/repo }]', /copyTargets\.0\.url: is the main repository itself/],
     ['copyTargets: [{ name: east, url: s3://east/r, secretAccessKey: plain }]', /copyTargets\.0: Unrecognized key\(s\) in object: 'secretAccessKey'/],
@@ -40,7 +45,10 @@ test('a bad copy target names the field', () => {
 });
 
 test('opening a copy target refuses an unknown name and unset credential variables, naming the field', async () => {
-  const p = loadPlanFile(writePlan(`${BASE}copyTargets: [{ name: east, url: s3://east/r, keyEnv: EAST_KEY, accessKeyIdEnv: EAST_ID, secretAccessKeyEnv: EAST_SECRET }]\n`), {});
+  const p = loadPlanFile(
+    writePlan(`${BASE}copyTargets: [{ name: east, url: s3://east/r, keyEnv: EAST_KEY, accessKeyIdEnv: EAST_ID, secretAccessKeyEnv: EAST_SECRET }]\n`),
+    {},
+  );
   await assert.rejects(openCopyTarget(p, 'west', {}), /target: "west" is not a copy target of the plan \(copyTargets: east\)/);
   await assert.rejects(openCopyTarget(p, 'east', { EAST_SECRET: 's' }), /copyTargets\.east\.accessKeyIdEnv: environment variable EAST_ID is not set/);
 });

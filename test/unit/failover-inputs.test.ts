@@ -21,11 +21,17 @@ describe('failover workflow inputs', () => {
     assert.match(refusal(FailoverInputSchema, { site: 'eu', mode: 'maybe' }), /^mode: must be 'planned', 'unplanned' or 'drill'/);
     assert.match(refusal(FailoverInputSchema, { site: 'eu', snapshot: 'latest!' }), /^snapshot: must be a snapshot id/);
     assert.match(refusal(FailoverInputSchema, { site: 'eu', before: 'yesterday' }), /^before: must be an ISO 8601 time/);
-    assert.match(refusal(FailoverInputSchema, { site: 'eu', snapshot: 'abcd', before: '2026-01-01T00:00:00Z' }), /^before: give "before" or a snapshot id, not both/);
+    assert.match(
+      refusal(FailoverInputSchema, { site: 'eu', snapshot: 'abcd', before: '2026-01-01T00:00:00Z' }),
+      /^before: give "before" or a snapshot id, not both/,
+    );
     assert.match(refusal(FailoverInputSchema, { site: 'eu', approval: { timeout: '15 minutes' } }), /^approval\.timeout: must be milliseconds or a duration/);
     assert.match(refusal(FailoverInputSchema, { site: 'eu', faultInjection: { failAt: 'lunch' } }), /^faultInjection\.failAt: Invalid enum value/);
     assert.match(refusal(FailoverInputSchema, { site: 'eu', colour: 'red' }), /Unrecognized key\(s\) in object: 'colour'/);
-    assert.match(refusal(FailbackInputSchema, { site: 'eu', from: 'standby', snapshot: 'abcd' }), /^from: a snapshot or "before" only goes with from: "snapshot"/);
+    assert.match(
+      refusal(FailbackInputSchema, { site: 'eu', from: 'standby', snapshot: 'abcd' }),
+      /^from: a snapshot or "before" only goes with from: "snapshot"/,
+    );
   });
 
   it('approval timeouts accept durations', () => {
@@ -59,7 +65,10 @@ describe('drill schedules', () => {
 
   it('one drill schedule per site with drill.schedule, next to the backup schedules', () => {
     const specs = desiredSchedules(plan([site({ targetDir: '/srv/drill', schedule: { cron: '0 3 * * 1' } }), { ...site(undefined), name: 'us' }]));
-    assert.deepEqual(specs.map((s) => s.scheduleId), ['lepton-backup-model', drillScheduleId('eu')]);
+    assert.deepEqual(
+      specs.map((s) => s.scheduleId),
+      ['lepton-backup-model', drillScheduleId('eu')],
+    );
     const drill = specs[1];
     assert.equal(drill.action.type, 'startWorkflow');
     const a = drill.action as { workflowType: string; workflowId: string; args: unknown[] };
@@ -70,7 +79,10 @@ describe('drill schedules', () => {
   });
 
   it('an invalid site with a drill schedule is refused by name', () => {
-    assert.throws(() => desiredSchedules(plan([{ ...site({ targetDir: '/d', schedule: { every: '1d' } }), objectives: undefined }])), /sites\.0: objectives: Required/);
+    assert.throws(
+      () => desiredSchedules(plan([{ ...site({ targetDir: '/d', schedule: { every: '1d' } }), objectives: undefined }])),
+      /sites\.0: objectives: Required/,
+    );
   });
 });
 

@@ -116,7 +116,10 @@ describe('failover report: summary', () => {
           { name: 'fence-primary', startedAt: incident.openedAt, status: 'ok', attempts: 1 },
           { name: 'restore-standby', startedAt: incident.openedAt, status: 'failed', attempts: 3, error: 'connect ECONNREFUSED\n 127.0.0.1:8333' },
         ],
-        compensations: [{ name: 'unfence-primary', status: 'ok' }, { name: 'remove-staging', status: 'failed', error: 'EBUSY' }],
+        compensations: [
+          { name: 'unfence-primary', status: 'ok' },
+          { name: 'remove-staging', status: 'failed', error: 'EBUSY' },
+        ],
         snapshots: [{ id: 'abc', time: '2025-01-01T10:00:00.000Z' }],
       },
       { outcome: 'failed' },

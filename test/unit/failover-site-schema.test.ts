@@ -92,7 +92,10 @@ describe('failover site schema', () => {
   });
 
   it('refuses an unknown action or switcher type with the choices', () => {
-    assert.match(refusal(edit((s) => (s.primary.fence = { type: 'ssh', host: 'x' }))), /primary\.fence\.type: must be an action with type 'http' .* or 'command'/);
+    assert.match(
+      refusal(edit((s) => (s.primary.fence = { type: 'ssh', host: 'x' }))),
+      /primary\.fence\.type: must be an action with type 'http' .* or 'command'/,
+    );
     assert.match(refusal(edit((s) => (s.switcher = { type: 'dns' }))), /switcher\.type: must be a switcher with type 'http' .* or 'file-reload'/);
     assert.match(refusal(edit((s) => (s.primary.fence = { type: 'command', argv: [] }))), /primary\.fence\.argv: must name the program to run/);
     assert.match(refusal(edit((s) => (s.primary.fence = { type: 'http', url: 'ftp://x/y' }))), /primary\.fence\.url: must be an http:\/\/ or https:\/\/ URL/);
@@ -109,16 +112,25 @@ describe('failover site schema', () => {
     assert.match(m, /standby\.health\.0\.bodyEqualsSha256Of\.asset: asset "dataset" is not in standby\.restore \(model\)/);
     const t = refusal(edit((s) => (s.trafficChecks = [{ url: 'http://127.0.0.1:8080/health', bodyEqualsSha256Of: { asset: 'other', path: 'm' } }])));
     assert.match(t, /trafficChecks\.0\.bodyEqualsSha256Of\.asset/);
-    assert.match(refusal(edit((s) => (s.standby.health[0].bodyEqualsSha256Of.path = '../etc/passwd'))), /bodyEqualsSha256Of\.path: must be a relative path without "\.\."/);
+    assert.match(
+      refusal(edit((s) => (s.standby.health[0].bodyEqualsSha256Of.path = '../etc/passwd'))),
+      /bodyEqualsSha256Of\.path: must be a relative path without "\.\."/,
+    );
   });
 
   it('refuses duplicate restore targets and identical upstreams', () => {
-    assert.match(refusal(edit((s) => s.standby.restore.push({ asset: 'model', targetDir: '/x' }))), /standby\.restore\.1\.asset: asset "model" is restored twice/);
+    assert.match(
+      refusal(edit((s) => s.standby.restore.push({ asset: 'model', targetDir: '/x' }))),
+      /standby\.restore\.1\.asset: asset "model" is restored twice/,
+    );
     assert.match(refusal(edit((s) => (s.standby.upstream = '127.0.0.1:9101'))), /standby\.upstream: must differ from primary\.upstream/);
   });
 
   it('checks switcher templates', () => {
-    assert.match(refusal(edit((s) => (s.switcher.template = 'server {{upstreem}};'))), /switcher\.template: unknown placeholder\(s\) \{\{upstreem\}\}; use \{\{side\}\}/);
+    assert.match(
+      refusal(edit((s) => (s.switcher.template = 'server {{upstreem}};'))),
+      /switcher\.template: unknown placeholder\(s\) \{\{upstreem\}\}; use \{\{side\}\}/,
+    );
     assert.match(refusal(edit((s) => delete s.primary.upstream)), /primary\.upstream: required: switcher\.template uses an upstream placeholder/);
     assert.match(refusal(edit((s) => (s.switcher.templateFile = 'x.tpl'))), /switcher\.template: give exactly one of "template" or "templateFile"/);
     assert.match(refusal(edit((s) => delete s.switcher.reload)), /switcher\.reload: Required/);
@@ -129,7 +141,10 @@ describe('failover site schema', () => {
   });
 
   it('checks restore assets against the plan and site names for duplicates', () => {
-    assert.throws(() => parseSite(site(), { assets: ['weights'], where: 'p' }), /invalid p: standby\.restore\.0\.asset: "model" is not an asset of the plan \(weights\)/);
+    assert.throws(
+      () => parseSite(site(), { assets: ['weights'], where: 'p' }),
+      /invalid p: standby\.restore\.0\.asset: "model" is not an asset of the plan \(weights\)/,
+    );
     assert.throws(() => parseSites([site(), site()], { where: 'plan.yaml' }), /plan\.yaml: sites\.1\.name: duplicate site name "eu"/);
     const sites = parseSites([site()]);
     assert.equal(findSite(sites, 'eu').name, 'eu');
@@ -137,7 +152,10 @@ describe('failover site schema', () => {
   });
 
   it('resolves relative paths against the plan directory', () => {
-    const s = parseSite(edit((x) => (x.drill = { targetDir: 'drill' })), { baseDir: '/etc/lepton' });
+    const s = parseSite(
+      edit((x) => (x.drill = { targetDir: 'drill' })),
+      { baseDir: '/etc/lepton' },
+    );
     assert.equal(s.standby.restore[0].targetDir, '/etc/lepton/standby/model');
     assert.equal(s.switcher.type === 'file-reload' && s.switcher.file, '/etc/lepton/upstream.conf');
     assert.equal(drillTargetDir(s, 'model'), '/etc/lepton/drill/model');

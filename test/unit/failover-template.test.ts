@@ -24,7 +24,12 @@ describe('failover templates', () => {
 
   it('switcher variables come from the sides', () => {
     const sides = { primary: { upstream: '10.0.0.1:80', restore: [], health: [] }, standby: { upstream: '10.0.0.2:80', restore: [], health: [] } };
-    assert.deepEqual(switcherVariables(sides, 'standby'), { side: 'standby', upstream: '10.0.0.2:80', primaryUpstream: '10.0.0.1:80', standbyUpstream: '10.0.0.2:80' });
+    assert.deepEqual(switcherVariables(sides, 'standby'), {
+      side: 'standby',
+      upstream: '10.0.0.2:80',
+      primaryUpstream: '10.0.0.1:80',
+      standbyUpstream: '10.0.0.2:80',
+    });
     const body = renderTemplate('{"server":"{{upstream}}","side":"{{side}}"}', switcherVariables(sides, 'primary'));
     assert.deepEqual(JSON.parse(body), { server: '10.0.0.1:80', side: 'primary' });
   });

@@ -14,7 +14,10 @@ function randomBuf(size: number, seed: number): Buffer {
 test('chunks respect min and max and cover the input exactly', () => {
   const buf = randomBuf(64 * MiB, 3);
   const lens = chunkLengths(buf);
-  assert.equal(lens.reduce((a, b) => a + b, 0), buf.length);
+  assert.equal(
+    lens.reduce((a, b) => a + b, 0),
+    buf.length,
+  );
   lens.slice(0, -1).forEach((l) => assert.ok(l >= DEFAULT_CHUNKER.min && l <= DEFAULT_CHUNKER.max, `chunk of ${l}`));
   const avg = buf.length / lens.length;
   assert.ok(avg > 0.75 * MiB && avg < 2.5 * MiB, `average chunk ${avg}`);

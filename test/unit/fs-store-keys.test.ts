@@ -26,7 +26,12 @@ describe('store key validation', () => {
 
   it('rejects negative or fractional byte ranges', () => {
     assert.doesNotThrow(() => assertValidRange({ start: 0, length: 0 }));
-    for (const r of [{ start: -1, length: 1 }, { start: 0, length: -1 }, { start: 0.5, length: 1 }, { start: 0, length: Infinity }]) {
+    for (const r of [
+      { start: -1, length: 1 },
+      { start: 0, length: -1 },
+      { start: 0.5, length: 1 },
+      { start: 0, length: Infinity },
+    ]) {
       assert.throws(() => assertValidRange(r), BadInputError, JSON.stringify(r));
     }
   });

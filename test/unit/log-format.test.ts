@@ -9,9 +9,15 @@ test('a pino line reads as time, level, component, message and a few fields', ()
     formatLogLine(line({ component: 'stack', ui: 'http://127.0.0.1:8233', worker: 4242, msg: 'local stack ready' })),
     '12:04:05.123 INFO  stack  local stack ready  ui=http://127.0.0.1:8233 worker=4242\n',
   );
-  assert.equal(formatLogLine(line({ level: 40, component: 'worker', msg: 'metrics: cannot list snapshots', err: 'connection refused' })), '12:04:05.123 WARN  worker metrics: cannot list snapshots  err="connection refused"\n');
+  assert.equal(
+    formatLogLine(line({ level: 40, component: 'worker', msg: 'metrics: cannot list snapshots', err: 'connection refused' })),
+    '12:04:05.123 WARN  worker metrics: cannot list snapshots  err="connection refused"\n',
+  );
   assert.equal(formatLogLine(line({ level: 50, sdk: true, msg: 'x' })), '12:04:05.123 ERROR sdk    x\n');
-  assert.equal(formatLogLine(line({ level: 60, msg: 'worker failed', err: { type: 'Error', message: 'no plan', stack: 'Error: no plan\n    at ...' } })), '12:04:05.123 FATAL        worker failed  err="no plan"\n');
+  assert.equal(
+    formatLogLine(line({ level: 60, msg: 'worker failed', err: { type: 'Error', message: 'no plan', stack: 'Error: no plan\n    at ...' } })),
+    '12:04:05.123 FATAL        worker failed  err="no plan"\n',
+  );
 });
 
 test('long values are cut and extra fields counted, so a line stays short', () => {

@@ -41,11 +41,7 @@ test('device numbers split like glibc major()/minor()', () => {
 });
 
 test('getfattr dumps parse: octal-escaped names, base64 and text values', () => {
-  const dump = Buffer.concat([
-    L('# file: /src/a\\134b \xff\\012x\n'),
-    L('user.one=0sAAH/\nuser.two="text"\n\n'),
-    L('# file: /src\nuser.root=0s\n\n'),
-  ]);
+  const dump = Buffer.concat([L('# file: /src/a\\134b \xff\\012x\n'), L('user.one=0sAAH/\nuser.two="text"\n\n'), L('# file: /src\nuser.root=0s\n\n')]);
   const m = parseXattrDump(dump);
   assert.deepEqual(m.get(L('/src/a\\b \xff\nx').toString('latin1')), { 'user.one': 'AAH/', 'user.two': Buffer.from('text').toString('base64') });
   assert.deepEqual(m.get('/src'), { 'user.root': '' });
@@ -64,7 +60,11 @@ test('without root, setuid/setgid are dropped and the plan says so', () => {
   assert.match(w[0], /setuid\/setgid bits dropped on 1 entries \(first: suid\)/);
   assert.deepEqual(metadataWarnings(entries, true), []);
   const old: TreeEntry[] = [{ type: 'file', path: 'old-suid', mode: 0o4755, mtimeNs: '0', size: 0, chunks: [] }];
-  assert.match(metadataWarnings(old, true)[0], /no owner recorded \(older snapshot\): setuid\/setgid bits dropped on 1 entries/, 'root never makes an ownerless setuid file setuid-root');
+  assert.match(
+    metadataWarnings(old, true)[0],
+    /no owner recorded \(older snapshot\): setuid\/setgid bits dropped on 1 entries/,
+    'root never makes an ownerless setuid file setuid-root',
+  );
 });
 
 test('a hard-link group is read once: later members share the leader chunks, metadata stays their own', () => {
@@ -85,11 +85,23 @@ test('a hard-link group is read once: later members share the leader chunks, met
       ['c', [ID('c')]],
     ],
   );
-  assert.deepEqual(Object.keys(out[0]), ['type', 'path', 'mode', 'uid', 'gid', 'mtimeNs', 'size', 'ino', 'ctimeNs', 'linkGroup', 'chunks'], 'one key order, so equal trees encode equal');
+  assert.deepEqual(
+    Object.keys(out[0]),
+    ['type', 'path', 'mode', 'uid', 'gid', 'mtimeNs', 'size', 'ino', 'ctimeNs', 'linkGroup', 'chunks'],
+    'one key order, so equal trees encode equal',
+  );
 });
 
 test('restore writes the first kept member of each group and links the others', () => {
-  const f = (path: string, linkGroup?: number): FileEntry => ({ type: 'file', path, mode: 0o644, mtimeNs: '0', size: 1, chunks: [ID('a')], ...(linkGroup !== undefined ? { linkGroup } : {}) });
+  const f = (path: string, linkGroup?: number): FileEntry => ({
+    type: 'file',
+    path,
+    mode: 0o644,
+    mtimeNs: '0',
+    size: 1,
+    chunks: [ID('a')],
+    ...(linkGroup !== undefined ? { linkGroup } : {}),
+  });
   const { writes, hardlinks } = splitHardLinks([f('x', 0), f('y'), f('z', 0), f('w', 1)]);
   assert.deepEqual(
     writes.map((e) => e.path),
@@ -99,7 +111,15 @@ test('restore writes the first kept member of each group and links the others', 
 });
 
 test('raw name bytes must match the path they claim, and count for duplicates', () => {
-  const raw = (path: string, bytes: Buffer): TreeEntry => ({ type: 'file', path, rawPath: bytes.toString('base64'), mode: 0o644, mtimeNs: '0', size: 0, chunks: [] });
+  const raw = (path: string, bytes: Buffer): TreeEntry => ({
+    type: 'file',
+    path,
+    rawPath: bytes.toString('base64'),
+    mode: 0o644,
+    mtimeNs: '0',
+    size: 0,
+    chunks: [],
+  });
   const plain = (path: string): TreeEntry => ({ type: 'file', path, mode: 0o644, mtimeNs: '0', size: 0, chunks: [] });
   checkRestorePaths([raw('x\\xff', L('x\xff')), plain('x\\xff')], 's');
   for (const [entries, why] of [

@@ -8,7 +8,15 @@ import { openStore } from '../../src/engine/store/open-store';
 import { s3Credentials } from '../../src/worker/s3-credentials';
 import { S3Store } from '../../src/engine/store/s3-store';
 
-const repo = (url: string, endpoint?: string): RepositoryConfig => ({ url, endpoint, region: 'us-east-1', pathStyle: true, packSizeMiB: 32, pruneMinGraceHours: 1, repackBelow: 0.2 });
+const repo = (url: string, endpoint?: string): RepositoryConfig => ({
+  url,
+  endpoint,
+  region: 'us-east-1',
+  pathStyle: true,
+  packSizeMiB: 32,
+  pruneMinGraceHours: 1,
+  repackBelow: 0.2,
+});
 
 describe('openStore', () => {
   it('opens a FsStore for file:// urls', () => {

@@ -45,7 +45,11 @@ test('a bad plan names the file, the field and the reason', () => {
   ];
   for (const [text, re] of cases) {
     const f = writePlan(text);
-    assert.throws(() => loadPlanFile(f, {}), (e: Error) => e.message.includes(f) && re.test(e.message), `${text} -> ${re}`);
+    assert.throws(
+      () => loadPlanFile(f, {}),
+      (e: Error) => e.message.includes(f) && re.test(e.message),
+      `${text} -> ${re}`,
+    );
   }
 });
 
@@ -64,15 +68,24 @@ assets:
   assert.equal(hooks.preBackup?.type === 'command' && hooks.preBackup.cwd, path.join(path.dirname(f), 'ops'));
   assert.equal(hooks.postBackup?.type === 'http' && hooks.postBackup.headers.authorization, 'Bearer tok-123456');
   assert.throws(
-    () => loadPlanFile(writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { preBackup: { type: command, argv: [x], timeoutMs: -1 } } }\n`)),
+    () =>
+      loadPlanFile(
+        writePlan(
+          `repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { preBackup: { type: command, argv: [x], timeoutMs: -1 } } }\n`,
+        ),
+      ),
     /assets\.0\.hooks\.preBackup\.timeoutMs: /,
   );
   assert.throws(
-    () => loadPlanFile(writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { preRestore: { type: command, argv: [x] } } }\n`)),
+    () =>
+      loadPlanFile(
+        writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { preRestore: { type: command, argv: [x] } } }\n`),
+      ),
     /assets\.0\.hooks: Unrecognized key\(s\) in object: 'preRestore'/,
   );
   assert.throws(
-    () => loadPlanFile(writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { postBackup: { type: shell, cmd: x } } }\n`)),
+    () =>
+      loadPlanFile(writePlan(`repository: { url: s3://bucket/prefix }\nassets:\n  - { name: a, source: ., hooks: { postBackup: { type: shell, cmd: x } } }\n`)),
     /assets\.0\.hooks\.postBackup\.type: must be an action with type 'http'/,
   );
 });

@@ -22,7 +22,15 @@ function planFile(site: Record<string, unknown> = {}, extra: Record<string, unkn
   };
   fs.writeFileSync(
     f,
-    YAML.stringify({ repository: { url: `file://${dir}/repo` }, assets: [{ name: 'model', source: 'primary/model' }], sites: [{ ...base, ...site }, { name: 'predict-only', prediction: {} }], ...extra }),
+    YAML.stringify({
+      repository: { url: `file://${dir}/repo` },
+      assets: [{ name: 'model', source: 'primary/model' }],
+      sites: [
+        { ...base, ...site },
+        { name: 'predict-only', prediction: {} },
+      ],
+      ...extra,
+    }),
   );
   return f;
 }
@@ -62,12 +70,21 @@ describe('sites are parsed once, at plan load, with overlap checks', () => {
   });
 
   it('a drill target that contains the primary is refused, naming both fields', () => {
-    assert.match(refusal(planFile({ drill: { targetDir: '.' } })), /sites\.0\.drill\.targetDir \(.*\) contains sites\.0\.primary\.restore\.0\.targetDir \(.*primary\/model\): a drill's cleanup deletes its target/);
+    assert.match(
+      refusal(planFile({ drill: { targetDir: '.' } })),
+      /sites\.0\.drill\.targetDir \(.*\) contains sites\.0\.primary\.restore\.0\.targetDir \(.*primary\/model\): a drill's cleanup deletes its target/,
+    );
   });
 
   it('a drill target inside an asset source or the repository is refused', () => {
-    assert.match(refusal(planFile({ drill: { targetDir: 'primary/model/drill' } })), /sites\.0\.drill\.targetDir .* lies inside sites\.0\.primary\.restore\.0\.targetDir/);
-    assert.match(refusal(planFile({ primary: { restore: [] }, drill: { targetDir: 'primary/model/drill' } })), /sites\.0\.drill\.targetDir .* lies inside assets\.0\.source/);
+    assert.match(
+      refusal(planFile({ drill: { targetDir: 'primary/model/drill' } })),
+      /sites\.0\.drill\.targetDir .* lies inside sites\.0\.primary\.restore\.0\.targetDir/,
+    );
+    assert.match(
+      refusal(planFile({ primary: { restore: [] }, drill: { targetDir: 'primary/model/drill' } })),
+      /sites\.0\.drill\.targetDir .* lies inside assets\.0\.source/,
+    );
     assert.match(refusal(planFile({ drill: { targetDir: 'repo/drill' } })), /sites\.0\.drill\.targetDir .* lies inside repository\.url/);
   });
 
@@ -79,7 +96,10 @@ describe('sites are parsed once, at plan load, with overlap checks', () => {
   });
 
   it('primary equal to standby is refused', () => {
-    assert.match(refusal(planFile({ standby: { restore: [{ asset: 'model', targetDir: './primary/model/' }] } })), /sites\.0\.standby\.restore\.0\.targetDir .* is the same folder as sites\.0\.primary\.restore\.0\.targetDir .*: the primary and the standby must not share folders/);
+    assert.match(
+      refusal(planFile({ standby: { restore: [{ asset: 'model', targetDir: './primary/model/' }] } })),
+      /sites\.0\.standby\.restore\.0\.targetDir .* is the same folder as sites\.0\.primary\.restore\.0\.targetDir .*: the primary and the standby must not share folders/,
+    );
   });
 
   it('duplicate site names are refused', () => {

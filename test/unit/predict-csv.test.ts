@@ -43,7 +43,10 @@ test('scoreCsv writes timestamp,value,anomaly_score causally and equals scoreVal
     assert.equal(summary.rows, 1000);
     assert.equal(summary.warmup, 150);
     const scores = text.slice(1).map((l) => Number(l.split(',')[2]));
-    assert.ok(scores.slice(0, 150).every((s) => s === 0), 'nothing during the warm-up');
+    assert.ok(
+      scores.slice(0, 150).every((s) => s === 0),
+      'nothing during the warm-up',
+    );
     assert.ok(scores[800]! >= 0.5, `the jump is flagged: ${scores[800]}`);
     // causal: scoring a prefix gives the same scores
     const c = readFileSync(file, 'utf8').trim().split('\n');

@@ -43,11 +43,14 @@ test('disk fill through the trained pipeline: warning with eta and forecast in t
   const noise = gaussian(mulberry32(11));
   const disk = (i: number): Sample => ({ t: i * MIN, v: 60 + (2 * i) / 60 + 0.2 * noise() });
   const history = Array.from({ length: 6 * 60 }, (_, i) => disk(i));
-  const model = trainModel({ disk: history }, {
-    stepMs: MIN,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    limits: { disk: { limit: 95, leadTimeMs: 4 * HOUR, label: 'disk used %' } },
-  });
+  const model = trainModel(
+    { disk: history },
+    {
+      stepMs: MIN,
+      createdAt: '2024-01-01T00:00:00.000Z',
+      limits: { disk: { limit: 95, leadTimeMs: 4 * HOUR, label: 'disk used %' } },
+    },
+  );
   let state = initialPredictorState(model);
   let warnedAt: number | null = null;
   for (let h = 6; h < 18 && warnedAt === null; h++) {
@@ -162,7 +165,12 @@ test('restoring a corrupted state is refused', () => {
   assert.throws(() => LevelDetector.restore({}, { ...st, extra: 1 }));
   const s = new SeasonalDetector({ period: 4 }).state();
   assert.throws(() => SeasonalDetector.restore({}, { ...s, profile: [1, 2] }), RangeError);
-  assert.throws(() => TimeToLimitForecaster.restore({ limit: 1, windowPoints: 3 }, { times: [1, 2, 3, 4], values: [1, 2, 3, 4], count: 4, lastScore: 0, lastT: 4, sums: { ref: 1, st: 0, sv: 0, stt: 0, stv: 0, svv: 0, sinceRebase: 0 } }));
+  assert.throws(() =>
+    TimeToLimitForecaster.restore(
+      { limit: 1, windowPoints: 3 },
+      { times: [1, 2, 3, 4], values: [1, 2, 3, 4], count: 4, lastScore: 0, lastT: 4, sums: { ref: 1, st: 0, sv: 0, stt: 0, stv: 0, svv: 0, sinceRebase: 0 } },
+    ),
+  );
 });
 
 test('non-finite values leave the detectors unchanged', () => {

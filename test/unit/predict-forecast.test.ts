@@ -22,7 +22,10 @@ test('scoreWarnings: lead is the episode that holds until the crossing; episodes
 
 test("warningsFromRisk follows the loop's default policy: on at 0.5, off after two evaluations below 0.4", () => {
   const risks = [0.2, 0.55, 0.45, 0.39, 0.45, 0.3, 0.3, 0.6].map((risk, t) => ({ t, risk }));
-  assert.deepEqual(warningsFromRisk(risks).map((p) => p.on), [false, true, true, true, true, true, false, true]);
+  assert.deepEqual(
+    warningsFromRisk(risks).map((p) => p.on),
+    [false, true, true, true, true, true, false, true],
+  );
 });
 
 test('generated traces are reproducible and labelled by their first sample at the limit', () => {
@@ -63,7 +66,10 @@ test('a forecaster restored mid-run (seasonal history included) continues exactl
   const first = new TimeToLimitForecaster(cfg);
   tr.samples.slice(0, cut).forEach((s) => first.update(s));
   const resumed = TimeToLimitForecaster.restore(cfg, JSON.parse(JSON.stringify(first.state())));
-  assert.deepEqual(tr.samples.slice(cut).map((s) => resumed.update(s)), wholeRisks.slice(cut));
+  assert.deepEqual(
+    tr.samples.slice(cut).map((s) => resumed.update(s)),
+    wholeRisks.slice(cut),
+  );
 });
 
 test('a disk that fills faster by day is warned about before its daily peak reaches the limit', () => {

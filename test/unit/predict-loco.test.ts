@@ -37,7 +37,10 @@ test('categories are the first path segment; folds partition the series and neve
   assert.equal(categoryOf('realTraffic/speed.csv'), 'realTraffic');
   assert.equal(categoryOf('flat.csv'), '');
   const folds = locoFolds(NAMES);
-  assert.deepEqual(folds.map((f) => f.heldOut), ['a', 'b', 'c']);
+  assert.deepEqual(
+    folds.map((f) => f.heldOut),
+    ['a', 'b', 'c'],
+  );
   const seen = new Array<number>(NAMES.length).fill(0);
   for (const f of folds) {
     for (const i of f.test) {

@@ -31,7 +31,10 @@ const series = (samples: Record<string, Array<{ t: number; v: number }>>, name: 
 test('counts matches per interval from line timestamps, emitting closed intervals with zeros', async () => {
   const { dir, path, cfg } = setup();
   try {
-    writeFileSync(path, line(T0 + 1000, 'NVRM: Xid 79 GPU fell off the bus') + line(T0 + 2000, 'kernel: out of memory: Killed process 42') + line(T0 + 3000, 'ok'));
+    writeFileSync(
+      path,
+      line(T0 + 1000, 'NVRM: Xid 79 GPU fell off the bus') + line(T0 + 2000, 'kernel: out of memory: Killed process 42') + line(T0 + 3000, 'ok'),
+    );
     appendFileSync(path, line(T0 + 2 * MIN + 5, 'NVRM: Xid 48') + line(T0 + 2 * MIN + 6, 'NVRM: Xid 48'));
     appendFileSync(path, `${ts(T0 + 3 * MIN)} NVRM: Xid 13 (partial`); // incomplete last line
     const r1 = await countLogMatches(cfg, { ...EMPTY_LOG_CURSOR, openStart: T0 }, T0 + 3 * MIN + 10);

@@ -3,7 +3,16 @@ import { test } from 'node:test';
 import { AlertmanagerPayloadSchema } from '../../src/bridge/alertmanager-payload';
 import { bearerMatches, loadToken } from '../../src/bridge/auth';
 import { renderMetrics } from '../../src/bridge/metrics';
-import { busyFraction, decisionPolicyOf, isModelVersion, limitsFor, logSeriesKey, modelVersionAt, parsePredictionConfig, querySeriesKey } from '../../src/predict';
+import {
+  busyFraction,
+  decisionPolicyOf,
+  isModelVersion,
+  limitsFor,
+  logSeriesKey,
+  modelVersionAt,
+  parsePredictionConfig,
+  querySeriesKey,
+} from '../../src/predict';
 import { alertmanagerAlerts, headline, slackPayload, type WarningEvent } from '../../src/predict/sinks/warning-sinks';
 import {
   addDuty,
@@ -84,7 +93,13 @@ test('repeat re-notifies a persisting level; actions respect their cooldowns and
 
 test('alerts: deduplicated by fingerprint, status and startsAt; resolved clears; dr_risk and severity rate them', () => {
   const p = policy();
-  const firing = { status: 'firing' as const, fingerprint: 'f1', startsAt: '2026-01-01T00:00:00Z', labels: { alertname: 'DiskFailing', severity: 'critical' }, annotations: { summary: 'smart' } };
+  const firing = {
+    status: 'firing' as const,
+    fingerprint: 'f1',
+    startsAt: '2026-01-01T00:00:00Z',
+    labels: { alertname: 'DiskFailing', severity: 'critical' },
+    annotations: { summary: 'smart' },
+  };
   let a = applyAlerts(EMPTY_ALERT_BOOK, [firing, firing], 1, p);
   assert.equal(a.applied, 1);
   assert.equal(a.duplicates, 1);
@@ -93,7 +108,10 @@ test('alerts: deduplicated by fingerprint, status and startsAt; resolved clears;
   assert.equal(a.book.active.f2.risk, 0.42);
   const c = combineRisk({ risk: 0.3, reasons: [{ source: 'disk', detector: 'trend', score: 0.3, message: 'm' }] }, a.book);
   assert.equal(c.risk, 0.9);
-  assert.deepEqual(c.reasons.map((x) => x.source), ['alert:DiskFailing', 'alert:X', 'disk']);
+  assert.deepEqual(
+    c.reasons.map((x) => x.source),
+    ['alert:DiskFailing', 'alert:X', 'disk'],
+  );
   // re-rating after a policy change keeps explicit risks
   const rr = rerateAlerts(a.book, policy({ alertRisk: { critical: 0.99 } }));
   assert.equal(rr.active.f1.risk, 0.99);
@@ -109,7 +127,13 @@ test('alerts: deduplicated by fingerprint, status and startsAt; resolved clears;
 
 test('alerts: a signal applied to a full book touches only its own entries (the loop kept up at 100 deliveries/s)', () => {
   const p = policy();
-  const alert = (i: number) => ({ status: 'firing' as const, fingerprint: `f${i}`, startsAt: '2026-01-01T00:00:00Z', labels: { alertname: `A${i % 7}`, severity: 'warning' }, annotations: {} });
+  const alert = (i: number) => ({
+    status: 'firing' as const,
+    fingerprint: `f${i}`,
+    startsAt: '2026-01-01T00:00:00Z',
+    labels: { alertname: `A${i % 7}`, severity: 'warning' },
+    annotations: {},
+  });
   const live = new LiveAlertBook({ active: {}, seen: [], received: 0, duplicates: 0 });
   for (let i = 0; i < MAX_SEEN_ALERT_KEYS; i++) live.apply([alert(i)], i, p);
   // the same deliveries through the pure form give the same book, in the same order
@@ -139,7 +163,16 @@ test('alerts: a signal applied to a full book touches only its own entries (the 
 
 test('alerts: a carried book out of received order is put in order once, so eviction takes the oldest', () => {
   const p = policy();
-  const held = (fp: string, receivedAt: number): ActiveAlert => ({ fingerprint: fp, name: fp, severity: '', explicitRisk: null, risk: 0.5, startsAt: '2026-01-01T00:00:00Z', summary: '', receivedAt });
+  const held = (fp: string, receivedAt: number): ActiveAlert => ({
+    fingerprint: fp,
+    name: fp,
+    severity: '',
+    explicitRisk: null,
+    risk: 0.5,
+    startsAt: '2026-01-01T00:00:00Z',
+    summary: '',
+    receivedAt,
+  });
   const active: Record<string, ActiveAlert> = {};
   for (let i = 0; i < MAX_ACTIVE_ALERTS; i++) active[`f${i}`] = held(`f${i}`, i === 0 ? 10_000 : i);
   const live = new LiveAlertBook({ active, seen: [], received: 0, duplicates: 0 });
@@ -156,7 +189,18 @@ test('duty cycles: sliding buckets and interval unions', () => {
   assert.equal(dutyFraction(w, 60_000), 1000 / 60_000);
   assert.equal(dutyFraction(w, 75_000), 500 / 60_000, 'the first bucket left the window');
   assert.equal(dutyFraction(w, 500_000), 0);
-  assert.equal(busyFraction([{ start: 0, end: 10 }, { start: 5, end: 20 }, { start: 30, end: null }], 0, 40), 30 / 40);
+  assert.equal(
+    busyFraction(
+      [
+        { start: 0, end: 10 },
+        { start: 5, end: 20 },
+        { start: 30, end: null },
+      ],
+      0,
+      40,
+    ),
+    30 / 40,
+  );
   assert.equal(busyFraction([{ start: -100, end: 5 }], 0, 10), 0.5);
 });
 
@@ -179,7 +223,11 @@ test('policy patches are validated field by field and keep thresholds ordered', 
 });
 
 test('site config: defaults, named errors, series keys and limits', () => {
-  const c = parsePredictionConfig({ prometheus: { url: 'http://127.0.0.1:9090' }, queries: [{ name: 'disk', query: 'up', limit: { limit: 0.9, leadTime: '2h' } }], pushed: [{ series: 'q', limit: { limit: 5, direction: 'down' } }] });
+  const c = parsePredictionConfig({
+    prometheus: { url: 'http://127.0.0.1:9090' },
+    queries: [{ name: 'disk', query: 'up', limit: { limit: 0.9, leadTime: '2h' } }],
+    pushed: [{ series: 'q', limit: { limit: 5, direction: 'down' } }],
+  });
   assert.equal(c.interval, 60_000);
   assert.equal(c.step, 60_000);
   const p = decisionPolicyOf(c);
@@ -190,9 +238,18 @@ test('site config: defaults, named errors, series keys and limits', () => {
   assert.equal(querySeriesKey('disk', { __name__: 'x', host: 'a', dev: 'b' }), 'disk{dev="b",host="a"}');
   assert.equal(querySeriesKey('disk', {}), 'disk');
   assert.equal(logSeriesKey('kern', 'gpu_xid'), 'log_gpu_xid{source="kern"}');
-  assert.throws(() => parsePredictionConfig({ queries: [{ name: 'a', query: 'up' }] }, 'plan: sites.0.prediction'), /invalid plan: sites\.0\.prediction: prometheus: is required when "queries" are given/);
-  assert.throws(() => parsePredictionConfig({ thresholds: { warn: 0.9, high: 0.8, critical: 0.95 } }, 'p'), /invalid p\.thresholds\.high: must be above thresholds\.warn/);
-  assert.throws(() => parsePredictionConfig({ policy: { preemptiveBackup: { cooldown: '1x' } } }, 'p'), /policy\.preemptiveBackup\.cooldown: must be milliseconds/);
+  assert.throws(
+    () => parsePredictionConfig({ queries: [{ name: 'a', query: 'up' }] }, 'plan: sites.0.prediction'),
+    /invalid plan: sites\.0\.prediction: prometheus: is required when "queries" are given/,
+  );
+  assert.throws(
+    () => parsePredictionConfig({ thresholds: { warn: 0.9, high: 0.8, critical: 0.95 } }, 'p'),
+    /invalid p\.thresholds\.high: must be above thresholds\.warn/,
+  );
+  assert.throws(
+    () => parsePredictionConfig({ policy: { preemptiveBackup: { cooldown: '1x' } } }, 'p'),
+    /policy\.preemptiveBackup\.cooldown: must be milliseconds/,
+  );
   assert.throws(() => parsePredictionConfig({ sinks: { webhook: { url: 'ftp://x' } } }, 'p'), /sinks\.webhook\.url: must be an http/);
   assert.throws(() => parsePredictionConfig({ tresholds: {} }, 'p'), /Unrecognized key\(s\) in object: 'tresholds'/);
 });
@@ -233,7 +290,10 @@ test('sinks: Slack-compatible webhook body and Alertmanager v2 alerts', () => {
   assert.equal(a[1].labels.severity, 'warn');
   assert.equal(a[1].endsAt, ev.at, 'the previous level ends now');
   const resolved = alertmanagerAlerts({ ...ev, kind: 'resolved', level: 'ok', from: 'high' }, 900_000) as { labels: Record<string, string>; endsAt: string }[];
-  assert.deepEqual(resolved.map((x) => [x.labels.severity, x.endsAt]), [['high', ev.at]]);
+  assert.deepEqual(
+    resolved.map((x) => [x.labels.severity, x.endsAt]),
+    [['high', ev.at]],
+  );
 });
 
 test('bridge: bearer tokens compare in constant time; tokens must be long; payload v4 parses', () => {
@@ -272,8 +332,27 @@ test('bridge: bearer tokens compare in constant time; tokens must be long; paylo
 });
 
 test('bridge /metrics renders the Prometheus text format', () => {
-  const st = { risk: 0.5, modelRisk: 0.25, level: 'warn', paused: false, duty: { windowMs: 3_600_000, backup: null, prediction: 0.001 }, warningsSent: 3, suppressed: 1, iteration: 9, errors: 0, alerts: [], alertStats: { received: 1, duplicates: 0 }, lastIterationMs: 12 } as unknown as PredictionStatus;
-  const text = renderMetrics([{ site: 'a"b', status: st }, { site: 'down', status: null }], { webhooks: { ok: 2 }, alerts: {}, pushes: {} });
+  const st = {
+    risk: 0.5,
+    modelRisk: 0.25,
+    level: 'warn',
+    paused: false,
+    duty: { windowMs: 3_600_000, backup: null, prediction: 0.001 },
+    warningsSent: 3,
+    suppressed: 1,
+    iteration: 9,
+    errors: 0,
+    alerts: [],
+    alertStats: { received: 1, duplicates: 0 },
+    lastIterationMs: 12,
+  } as unknown as PredictionStatus;
+  const text = renderMetrics(
+    [
+      { site: 'a"b', status: st },
+      { site: 'down', status: null },
+    ],
+    { webhooks: { ok: 2 }, alerts: {}, pushes: {} },
+  );
   assert.match(text, /^lepton_dr_prediction_up\{site="a\\"b"\} 1$/m);
   assert.match(text, /^lepton_dr_prediction_up\{site="down"\} 0$/m);
   assert.match(text, /^lepton_dr_prediction_level\{site="a\\"b"\} 1$/m);
@@ -286,10 +365,16 @@ test('bridge /metrics renders the Prometheus text format', () => {
 test('a training schedule per site with prediction.training.schedule', () => {
   const plan = PlanSchema.parse({
     repository: { url: 'file:///tmp/r' },
-    sites: [{ name: 'eu', prediction: { training: { schedule: { every: '24h' } } } }, { name: 'us', prediction: {} }],
+    sites: [
+      { name: 'eu', prediction: { training: { schedule: { every: '24h' } } } },
+      { name: 'us', prediction: {} },
+    ],
   });
   const s = desiredSchedules(plan).filter((x) => x.scheduleId.startsWith('lepton-train-'));
-  assert.deepEqual(s.map((x) => x.scheduleId), ['lepton-train-eu']);
+  assert.deepEqual(
+    s.map((x) => x.scheduleId),
+    ['lepton-train-eu'],
+  );
   const action = s[0].action as { workflowType: string; workflowId: string; args: unknown[] };
   assert.equal(action.workflowType, 'trainingWorkflow');
   assert.equal(action.workflowId, 'train-eu');

@@ -48,7 +48,11 @@ test('a loaded model scores exactly like the trained one', () => {
   const model = trainModel(history(2, 3 * 288), OPTS);
   const loaded = loadModel(serialiseModel(model));
   const next = history(3, 4 * 288);
-  const shift = (s: Sample[]) => s.filter((x) => Number.isFinite(x.v)).slice(0, 288).map((x) => ({ t: x.t + 3 * 288 * 5 * MIN, v: x.v }));
+  const shift = (s: Sample[]) =>
+    s
+      .filter((x) => Number.isFinite(x.v))
+      .slice(0, 288)
+      .map((x) => ({ t: x.t + 3 * 288 * 5 * MIN, v: x.v }));
   const batch = { cpu: shift(next.cpu!), disk: shift(next.disk!) };
   const until = 4 * 288 * 5 * MIN;
   const a = scoreBatch(model, initialPredictorState(model), batch, { until });
@@ -71,7 +75,10 @@ test('a corrupted or foreign artefact is refused', () => {
   // schema violations are named
   const bad = JSON.parse(text) as Record<string, unknown>;
   bad.stepMs = -1;
-  assert.throws(() => loadModel(bad), (e: Error) => e instanceof BadInputError && /stepMs/.test(e.message));
+  assert.throws(
+    () => loadModel(bad),
+    (e: Error) => e instanceof BadInputError && /stepMs/.test(e.message),
+  );
   // other kinds and versions
   assert.throws(() => loadModel({ ...model, kind: 'something-else' }), /kind/);
   assert.throws(() => loadModel({ ...model, version: 2 }), /version 2 is not supported/);

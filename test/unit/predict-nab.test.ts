@@ -19,7 +19,13 @@ test('scaled sigmoid and probation follow NAB', () => {
   assert.equal(scaledSigmoid(3.01), -1);
   assert.equal(probationaryLength(20), 3); // floor(0.15 * 20)
   assert.equal(probationaryLength(10_000), 750); // capped at 0.15 * 5000
-  assert.deepEqual(windowRows([0, 1, 2, 3, 4, 5].map((i) => i * MIN), [[1.5 * MIN, 4 * MIN]]), [{ start: 2, end: 4 }]);
+  assert.deepEqual(
+    windowRows(
+      [0, 1, 2, 3, 4, 5].map((i) => i * MIN),
+      [[1.5 * MIN, 4 * MIN]],
+    ),
+    [{ start: 2, end: 4 }],
+  );
 });
 
 test('a detection at the left edge of a window is worth exactly tpWeight', () => {
@@ -88,7 +94,12 @@ test('the threshold is one for the corpus, the best per profile', () => {
 });
 
 test('a window entirely inside probation is not scored', () => {
-  const r = scoreNab([series('a', 20, {}, [[0, 2], [10, 14]])]);
+  const r = scoreNab([
+    series('a', 20, {}, [
+      [0, 2],
+      [10, 14],
+    ]),
+  ]);
   assert.equal(r.windows, 1);
   assert.equal(r.profiles.standard.nullScore, -1);
   assert.equal(r.profiles.standard.perfectScore, 1);

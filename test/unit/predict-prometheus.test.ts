@@ -47,7 +47,10 @@ test('query_range: samples per series, long ranges split, special values kept', 
       });
     },
     async (url) => {
-      const series = await queryRange({ url, headers: { 'X-Scope-OrgID': 'tenant' }, maxPointsPerRequest: 3 }, { query: 'node_load1', start: 0, end: 300_000, stepMs: 60_000 });
+      const series = await queryRange(
+        { url, headers: { 'X-Scope-OrgID': 'tenant' }, maxPointsPerRequest: 3 },
+        { query: 'node_load1', start: 0, end: 300_000, stepMs: 60_000 },
+      );
       assert.equal(calls.length, 2, 'split into requests of at most 3 points');
       assert.equal(calls[0]!.get('step'), '60s');
       assert.deepEqual(

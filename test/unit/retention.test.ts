@@ -13,7 +13,20 @@ const snap = (id: string, time: string, tags: string[] = []): SnapshotManifest =
   tags,
   strategy: 'incremental',
   tree: [],
-  stats: { files: 0, dirs: 0, symlinks: 0, bytes: 0, filesRead: 0, bytesRead: 0, filesUnchanged: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0, skipped: 0 },
+  stats: {
+    files: 0,
+    dirs: 0,
+    symlinks: 0,
+    bytes: 0,
+    filesRead: 0,
+    bytesRead: 0,
+    filesUnchanged: 0,
+    chunksNew: 0,
+    bytesNew: 0,
+    bytesUploaded: 0,
+    packsWritten: 0,
+    skipped: 0,
+  },
 });
 
 const snaps = [

@@ -23,6 +23,9 @@ for (const [name, entries, why] of [
   ['write through a symlink', [link('a', '/etc'), file('a/passwd')], /below a symlink/],
 ] as const) {
   test(`refuses ${name}`, () => {
-    assert.throws(() => checkRestorePaths(entries as unknown as TreeEntry[], 'snap1'), (e: Error) => e instanceof BadInputError && why.test(e.message) && e.message.includes('snap1'));
+    assert.throws(
+      () => checkRestorePaths(entries as unknown as TreeEntry[], 'snap1'),
+      (e: Error) => e instanceof BadInputError && why.test(e.message) && e.message.includes('snap1'),
+    );
   });
 }

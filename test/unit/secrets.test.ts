@@ -17,7 +17,14 @@ describe('secrets never leave the plan', () => {
 
   it('values from ${VAR}, header values and secret-named keys are redacted; defaults are not secrets', () => {
     parsePlan(plan, 'plan.yaml', { NS: 'namespace-from-env' });
-    rememberSecretsIn({ sites: [{ switcher: { headers: { authorization: 'Bearer literal-header-value' } }, prediction: { prometheus: { apiToken: 'marked-secret-value', url: 'http://p' } } }] });
+    rememberSecretsIn({
+      sites: [
+        {
+          switcher: { headers: { authorization: 'Bearer literal-header-value' } },
+          prediction: { prometheus: { apiToken: 'marked-secret-value', url: 'http://p' } },
+        },
+      ],
+    });
     assert.equal(redact('ns namespace-from-env, auth Bearer literal-header-value, marked-secret-value, http://p'), 'ns ***, auth ***, ***, http://p');
     assert.equal(redact('endpoint http://127.0.0.1:9000'), 'endpoint http://127.0.0.1:9000');
     assert.deepEqual(redactDeep({ a: ['x namespace-from-env'], n: 1 }), { a: ['x ***'], n: 1 });
@@ -30,7 +37,11 @@ describe('secrets never leave the plan', () => {
 
   it('a failing command action names its target with the secret redacted, output included', async () => {
     parsePlan({ ...plan, temporal: { namespace: '${FENCE_TOKEN}' } }, 'plan.yaml', { FENCE_TOKEN: 'tok-123456' });
-    const r = await runAction({ type: 'command', argv: [process.execPath, '-e', 'console.log(process.argv[2]); process.exit(2)', '--', '--token', 'tok-123456'], timeoutMs: 10_000 });
+    const r = await runAction({
+      type: 'command',
+      argv: [process.execPath, '-e', 'console.log(process.argv[2]); process.exit(2)', '--', '--token', 'tok-123456'],
+      timeoutMs: 10_000,
+    });
     assert.equal(r.ok, false);
     assert.match(r.target, / --token \*\*\*$/);
     assert.doesNotMatch(`${r.target} ${r.outputTail} ${r.error}`, /tok-123456/);
@@ -46,7 +57,10 @@ describe('secrets never leave the plan', () => {
 
   it('the prediction loop refuses credentials in its workflow input', () => {
     for (const schema of [PredictionInputSchema, TrainingInputSchema]) {
-      const r = schema.safeParse({ site: 'eu', config: { prometheus: { url: 'http://p', headers: { authorization: 'x' } }, sinks: { webhook: { url: 'http://w', headers: {} } } } });
+      const r = schema.safeParse({
+        site: 'eu',
+        config: { prometheus: { url: 'http://p', headers: { authorization: 'x' } }, sinks: { webhook: { url: 'http://w', headers: {} } } },
+      });
       assert.equal(r.success, false);
       const text = formatIssues(r.error!);
       assert.match(text, /config\.prometheus\.headers: credentials are never taken from workflow input/);

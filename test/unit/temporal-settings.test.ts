@@ -15,8 +15,16 @@ const plan = (temporal: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
 for (const f of ['ca.pem', 'client.pem', 'client.key']) fs.writeFileSync(path.join(dir, f), `${f} contents`);
 
 test('plan tls: paths resolve against the plan file and are read into the connection options', () => {
-  const p = plan({ address: 'temporal.example:7233', tls: { serverCaFile: 'ca.pem', clientCertFile: 'client.pem', clientKeyFile: 'client.key', serverName: 'temporal.internal' } });
-  assert.deepEqual(p.temporal.tls, { serverCaFile: path.join(dir, 'ca.pem'), clientCertFile: path.join(dir, 'client.pem'), clientKeyFile: path.join(dir, 'client.key'), serverName: 'temporal.internal' });
+  const p = plan({
+    address: 'temporal.example:7233',
+    tls: { serverCaFile: 'ca.pem', clientCertFile: 'client.pem', clientKeyFile: 'client.key', serverName: 'temporal.internal' },
+  });
+  assert.deepEqual(p.temporal.tls, {
+    serverCaFile: path.join(dir, 'ca.pem'),
+    clientCertFile: path.join(dir, 'client.pem'),
+    clientKeyFile: path.join(dir, 'client.key'),
+    serverName: 'temporal.internal',
+  });
   const o = temporalConnectionOptions(p.temporal, {});
   assert.equal(o.address, 'temporal.example:7233');
   assert.ok(typeof o.tls === 'object');
@@ -58,7 +66,11 @@ test('an API key turns TLS on, is read from the environment or a file, and is re
   fs.writeFileSync(path.join(dir, 'api.key'), 'file-api-key-0c4b2f\n');
   const fromFile = temporalConnectionOptions(plan({ apiKeyFile: 'api.key' }).temporal, {});
   assert.equal(fromFile.apiKey, 'file-api-key-0c4b2f');
-  assert.equal(temporalConnectionOptions(plan({ apiKeyFile: 'api.key', tls: false }).temporal, {}).tls, false, 'explicit tls: false wins (a plaintext proxy in front)');
+  assert.equal(
+    temporalConnectionOptions(plan({ apiKeyFile: 'api.key', tls: false }).temporal, {}).tls,
+    false,
+    'explicit tls: false wins (a plaintext proxy in front)',
+  );
 });
 
 test('bad TLS and API key settings are refused naming the field', () => {
@@ -68,8 +80,14 @@ test('bad TLS and API key settings are refused naming the field', () => {
   assert.throws(() => plan({ tls: { serverCa: 'ca.pem' } }), /temporal\.tls/);
   assert.throws(() => plan({ apiKeyEnv: 'K', apiKeyFile: 'f' }), /temporal\.apiKeyFile: give at most one/);
   assert.throws(() => plan({ apiKeyEnv: 'not a name' }), /temporal\.apiKeyEnv: must be an environment variable name/);
-  assert.throws(() => temporalConnectionOptions(plan({ tls: { serverCaFile: 'missing.pem' } }).temporal, {}), /temporal\.tls\.serverCaFile: cannot read .*missing\.pem \(ENOENT\)/);
-  assert.throws(() => temporalConnectionOptions(plan({ apiKeyEnv: 'LDR_NO_SUCH_KEY' }).temporal, {}), /temporal\.apiKeyEnv: environment variable LDR_NO_SUCH_KEY is not set/);
+  assert.throws(
+    () => temporalConnectionOptions(plan({ tls: { serverCaFile: 'missing.pem' } }).temporal, {}),
+    /temporal\.tls\.serverCaFile: cannot read .*missing\.pem \(ENOENT\)/,
+  );
+  assert.throws(
+    () => temporalConnectionOptions(plan({ apiKeyEnv: 'LDR_NO_SUCH_KEY' }).temporal, {}),
+    /temporal\.apiKeyEnv: environment variable LDR_NO_SUCH_KEY is not set/,
+  );
   fs.writeFileSync(path.join(dir, 'empty.key'), '\n');
   assert.throws(() => temporalConnectionOptions(plan({ apiKeyFile: 'empty.key' }).temporal, {}), /temporal\.apiKeyFile: .*empty/);
 });
@@ -87,7 +105,14 @@ test('worker settings: defaults, values from the environment, refusals naming th
     LEPTON_DR_SDK_METRICS_PORT: '',
     LEPTON_DR_METRICS_HOST: '0.0.0.0',
   });
-  assert.deepEqual(s, { maxConcurrentActivities: 16, maxConcurrentWorkflowTasks: 8, shutdownGraceMs: 120_000, workflowBundle: bundle, metricsPort: 9464, metricsHost: '0.0.0.0' });
+  assert.deepEqual(s, {
+    maxConcurrentActivities: 16,
+    maxConcurrentWorkflowTasks: 8,
+    shutdownGraceMs: 120_000,
+    workflowBundle: bundle,
+    metricsPort: 9464,
+    metricsHost: '0.0.0.0',
+  });
   assert.throws(() => workerSettings({ LEPTON_DR_MAX_CONCURRENT_ACTIVITIES: '0' }), /LEPTON_DR_MAX_CONCURRENT_ACTIVITIES: must be at least 1/);
   assert.throws(() => workerSettings({ LEPTON_DR_MAX_CONCURRENT_WORKFLOW_TASKS: '1' }), /LEPTON_DR_MAX_CONCURRENT_WORKFLOW_TASKS: must be at least 2/);
   assert.throws(() => workerSettings({ LEPTON_DR_MAX_CONCURRENT_ACTIVITIES: 'four' }), /LEPTON_DR_MAX_CONCURRENT_ACTIVITIES: must be a whole number/);

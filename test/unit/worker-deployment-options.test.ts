@@ -14,13 +14,24 @@ test('a deployment name and build ID turn Worker Versioning on, AUTO_UPGRADE unl
     useWorkerVersioning: true,
     defaultVersioningBehavior: 'AUTO_UPGRADE',
   });
-  assert.equal(deploymentOptionsFromEnv({ LEPTON_DR_DEPLOYMENT_NAME: 'lepton-dr', LEPTON_DR_BUILD_ID: '2', LEPTON_DR_VERSIONING_BEHAVIOR: 'PINNED' })?.defaultVersioningBehavior, 'PINNED');
+  assert.equal(
+    deploymentOptionsFromEnv({ LEPTON_DR_DEPLOYMENT_NAME: 'lepton-dr', LEPTON_DR_BUILD_ID: '2', LEPTON_DR_VERSIONING_BEHAVIOR: 'PINNED' })
+      ?.defaultVersioningBehavior,
+    'PINNED',
+  );
 });
 
 test('half a deployment, a bad name or behaviour is refused naming the variable', () => {
-  const refused = (env: NodeJS.ProcessEnv, re: RegExp) => assert.throws(() => deploymentOptionsFromEnv(env), (e: unknown) => e instanceof BadInputError && re.test(e.message));
+  const refused = (env: NodeJS.ProcessEnv, re: RegExp) =>
+    assert.throws(
+      () => deploymentOptionsFromEnv(env),
+      (e: unknown) => e instanceof BadInputError && re.test(e.message),
+    );
   refused({ LEPTON_DR_DEPLOYMENT_NAME: 'lepton-dr' }, /LEPTON_DR_BUILD_ID: is required when/);
   refused({ LEPTON_DR_BUILD_ID: 'v2' }, /LEPTON_DR_DEPLOYMENT_NAME: is required when/);
   refused({ LEPTON_DR_DEPLOYMENT_NAME: 'lepton.dr', LEPTON_DR_BUILD_ID: 'v2' }, /LEPTON_DR_DEPLOYMENT_NAME: must not contain "\."/);
-  refused({ LEPTON_DR_DEPLOYMENT_NAME: 'lepton-dr', LEPTON_DR_BUILD_ID: 'v2', LEPTON_DR_VERSIONING_BEHAVIOR: 'sticky' }, /LEPTON_DR_VERSIONING_BEHAVIOR: must be AUTO_UPGRADE or PINNED/);
+  refused(
+    { LEPTON_DR_DEPLOYMENT_NAME: 'lepton-dr', LEPTON_DR_BUILD_ID: 'v2', LEPTON_DR_VERSIONING_BEHAVIOR: 'sticky' },
+    /LEPTON_DR_VERSIONING_BEHAVIOR: must be AUTO_UPGRADE or PINNED/,
+  );
 });

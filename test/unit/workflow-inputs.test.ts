@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BackupInputSchema, formatIssues, RestoreInputSchema } from '../../src/contracts/inputs';
 
-const issues = (r: { success: boolean; error?: Parameters<typeof formatIssues>[0] }) => (r.success ? '' : formatIssues(r.error as Parameters<typeof formatIssues>[0]));
+const issues = (r: { success: boolean; error?: Parameters<typeof formatIssues>[0] }) =>
+  r.success ? '' : formatIssues(r.error as Parameters<typeof formatIssues>[0]);
 
 test('the documented UI inputs are accepted', () => {
   assert.ok(BackupInputSchema.safeParse({ asset: 'checkpoints' }).success);

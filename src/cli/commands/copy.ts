@@ -23,7 +23,8 @@ function copyInput(o: CopyFlags): unknown {
 
 function render(r: CopyResult): string {
   const rows = [['SNAPSHOT', 'ASSET', 'COPIED', 'BLOBS', 'MOVED', 'WRITTEN']];
-  for (const s of r.steps) rows.push([s.snapshot.slice(0, 8), s.asset, s.copied ? 'yes' : 'already there', String(s.blobs), String(s.blobsCopied), `${s.bytesUploaded} B`]);
+  for (const s of r.steps)
+    rows.push([s.snapshot.slice(0, 8), s.asset, s.copied ? 'yes' : 'already there', String(s.blobs), String(s.blobsCopied), `${s.bytesUploaded} B`]);
   return r.steps.length ? `${r.summary}\n\n${table(rows)}` : r.summary;
 }
 

@@ -2,7 +2,14 @@ import { Command, Option } from 'commander';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { BadInputError, NotFoundError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
-import { ApprovalDecisionSchema, drillWorkflowId, FailbackInputSchema, FailoverInputSchema, failoverWorkflowId, ReportLookupSchema } from '../../contracts/failover-inputs';
+import {
+  ApprovalDecisionSchema,
+  drillWorkflowId,
+  FailbackInputSchema,
+  FailoverInputSchema,
+  failoverWorkflowId,
+  ReportLookupSchema,
+} from '../../contracts/failover-inputs';
 import { approveUpdate, failoverStatusQuery, rejectUpdate, type FailoverStatus } from '../../contracts/failover-messages';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { rootMessage } from '../errors';
@@ -32,7 +39,12 @@ const isoFlag = (v: string | undefined, flag: string): string | undefined => {
 
 async function finish(g: GlobalOptions, t: Triggered, site: string, wait: boolean): Promise<void> {
   if (t.joined) process.stderr.write(`a ${t.workflowType} of ${site} is already running (${t.workflowId} ${t.runId}): joined it\n`);
-  if (!wait) return emit(g.json, { workflowId: t.workflowId, runId: t.runId, joined: t.joined }, () => `${t.joined ? 'joined' : 'started'} ${t.workflowId} (${t.runId})`);
+  if (!wait)
+    return emit(
+      g.json,
+      { workflowId: t.workflowId, runId: t.runId, joined: t.joined },
+      () => `${t.joined ? 'joined' : 'started'} ${t.workflowId} (${t.runId})`,
+    );
   const r = await followFailover(t.handle, !g.json && process.stderr.isTTY, site);
   if (g.json) emit(true, { ok: r.ok, error: r.error, report: r.report }, () => '');
   else emit(false, null, () => (r.report ? renderReport(r.report) : (r.error ?? 'finished')));
@@ -70,7 +82,11 @@ export function failoverCommand(): Command {
     .command('start')
     .description('start a failover or drill of a site (joins the running one of that site, if any)')
     .requiredOption('--site <name>', 'site from the plan')
-    .addOption(new Option('--mode <mode>', 'planned (graceful), unplanned (primary down) or drill (isolated, never switches)').choices(['planned', 'unplanned', 'drill']).default('planned'))
+    .addOption(
+      new Option('--mode <mode>', 'planned (graceful), unplanned (primary down) or drill (isolated, never switches)')
+        .choices(['planned', 'unplanned', 'drill'])
+        .default('planned'),
+    )
     .option('--snapshot <id>', 'restore this snapshot (default: the newest verified one)')
     .option('--before <time>', 'point in time: the newest snapshot taken at or before this time')
     .option('--reason <text>', 'why (shown in the report)')
@@ -142,7 +158,7 @@ export function failoverCommand(): Command {
 
   cmd
     .command('status')
-    .description('current step, steps so far and approval state of the site\'s failover (or drill)')
+    .description("current step, steps so far and approval state of the site's failover (or drill)")
     .requiredOption('--site <name>', 'site from the plan')
     .option('--drill', 'the drill run instead')
     .action(async (o: { site: string; drill?: boolean }, c: Command) => {
@@ -154,7 +170,9 @@ export function failoverCommand(): Command {
         try {
           d = await h.describe();
         } catch {
-          throw new NotFoundError(`no ${o.drill ? 'drill' : 'failover'} of site ${o.site} has run (${o.drill ? drillWorkflowId(o.site) : failoverWorkflowId(o.site)})`);
+          throw new NotFoundError(
+            `no ${o.drill ? 'drill' : 'failover'} of site ${o.site} has run (${o.drill ? drillWorkflowId(o.site) : failoverWorkflowId(o.site)})`,
+          );
         }
         const s: FailoverStatus = await h.query(failoverStatusQuery);
         emit(g.json, { status: d.status.name, type: d.type, ...s }, () =>
@@ -194,10 +212,18 @@ export function failoverCommand(): Command {
     .option('--successful', 'with --site: the newest successful one')
     .action(async (id: string | undefined, o: { site?: string; mode?: string; successful?: boolean }, c: Command) => {
       const g = c.optsWithGlobals<GlobalOptions>();
-      const lookup = parseOrThrow(ReportLookupSchema, { ...(id ? { id } : {}), ...(o.site ? { site: o.site } : {}), ...(o.mode ? { mode: o.mode } : {}), ...(o.successful ? { successful: true } : {}) }, 'report flags');
+      const lookup = parseOrThrow(
+        ReportLookupSchema,
+        { ...(id ? { id } : {}), ...(o.site ? { site: o.site } : {}), ...(o.mode ? { mode: o.mode } : {}), ...(o.successful ? { successful: true } : {}) },
+        'report flags',
+      );
       const { plan, client, close } = await connect(g);
       try {
-        const r = await client.workflow.execute(workflowRef('failoverReportWorkflow'), { taskQueue: plan.temporal.taskQueue, workflowId: `failover-report-${timestampId()}-${process.pid}`, args: [lookup] });
+        const r = await client.workflow.execute(workflowRef('failoverReportWorkflow'), {
+          taskQueue: plan.temporal.taskQueue,
+          workflowId: `failover-report-${timestampId()}-${process.pid}`,
+          args: [lookup],
+        });
         if (!r) throw new NotFoundError(`no report ${id ?? `for site ${o.site}`}`);
         emit(g.json, r, () => renderReport(r));
       } finally {

@@ -52,14 +52,21 @@ export function keyCommand(): Command {
     .action(async (_o: unknown, cmd: Command) => {
       const { g, repo } = await open(cmd);
       const keys = await listKeys(repo);
-      emit(g.json, keys, () => table([['', 'ID', 'CREATED', 'HOST', 'LABEL'], ...keys.map((k) => [k.current ? '*' : '', k.id, k.created ?? '(repository creation)', k.host ?? '', k.label ?? ''])]));
+      emit(g.json, keys, () =>
+        table([
+          ['', 'ID', 'CREATED', 'HOST', 'LABEL'],
+          ...keys.map((k) => [k.current ? '*' : '', k.id, k.created ?? '(repository creation)', k.host ?? '', k.label ?? '']),
+        ]),
+      );
     });
-  withNewPassword(key.command('add').description('add a password (a new key wrapping the same master key)')).action(async (o: NewPasswordFlags, cmd: Command) => {
-    const pw = newPassword(o);
-    const { g, repo } = await open(cmd);
-    const id = await addKey(repo, pw, o.label);
-    emit(g.json, { added: id }, () => `added key ${id}`);
-  });
+  withNewPassword(key.command('add').description('add a password (a new key wrapping the same master key)')).action(
+    async (o: NewPasswordFlags, cmd: Command) => {
+      const pw = newPassword(o);
+      const { g, repo } = await open(cmd);
+      const id = await addKey(repo, pw, o.label);
+      emit(g.json, { added: id }, () => `added key ${id}`);
+    },
+  );
   key
     .command('remove <id>')
     .description('remove a key (not the last one, not the one the plan password opens)')
@@ -69,11 +76,13 @@ export function keyCommand(): Command {
       await removeKey(repo, id);
       emit(g.json, { removed: id }, () => `removed key ${id}`);
     });
-  withNewPassword(key.command('passwd').description('replace the plan password by a new one (then update the plan password source)')).action(async (o: NewPasswordFlags, cmd: Command) => {
-    const pw = newPassword(o);
-    const { g, repo } = await open(cmd);
-    const r = await changePassword(repo, pw, o.label);
-    emit(g.json, r, () => `added key ${r.added}, removed key ${r.removed}: point repository.passwordEnv/passwordFile at the new password now`);
-  });
+  withNewPassword(key.command('passwd').description('replace the plan password by a new one (then update the plan password source)')).action(
+    async (o: NewPasswordFlags, cmd: Command) => {
+      const pw = newPassword(o);
+      const { g, repo } = await open(cmd);
+      const r = await changePassword(repo, pw, o.label);
+      emit(g.json, r, () => `added key ${r.added}, removed key ${r.removed}: point repository.passwordEnv/passwordFile at the new password now`);
+    },
+  );
   return key;
 }

@@ -36,7 +36,14 @@ const lead = (ms: number | null): string => (ms === null ? '-' : ms === 0 ? 'non
 export function forecastRows(rows: readonly TraceComparison[]): string[][] {
   return [
     ['trace', 'reaches limit', 'our lead', 'our FA', 'predict_linear lead', 'predict_linear FA'],
-    ...rows.map((r) => [r.trace, r.crossAt === null ? 'never' : new Date(r.crossAt).toISOString().slice(0, 16), lead(r.ours.leadMs), String(r.ours.falseAlarms), lead(r.predictLinear.leadMs), String(r.predictLinear.falseAlarms)]),
+    ...rows.map((r) => [
+      r.trace,
+      r.crossAt === null ? 'never' : new Date(r.crossAt).toISOString().slice(0, 16),
+      lead(r.ours.leadMs),
+      String(r.ours.falseAlarms),
+      lead(r.predictLinear.leadMs),
+      String(r.predictLinear.falseAlarms),
+    ]),
   ];
 }
 
@@ -62,14 +69,21 @@ export function predictForecastEvalCommand(): Command {
     .option('--min-lead <duration>', 'goal: every filling trace warned at least this long before its limit', durationArg, 3600_000)
     .action(async (opts: { seed: number; perFamily: number; step: number; horizon: number; window: number; trend?: string; minLead: number }, cmd: Command) => {
       const traces = generateTraces({ seed: opts.seed, stepMs: opts.step, perFamily: opts.perFamily });
-      const o: ForecastEvalOptions = { stepMs: opts.step, horizonMs: opts.horizon, windowMs: opts.window, ...(opts.trend ? { trend: trendSettings(opts.trend) } : {}) };
+      const o: ForecastEvalOptions = {
+        stepMs: opts.step,
+        horizonMs: opts.horizon,
+        windowMs: opts.window,
+        ...(opts.trend ? { trend: trendSettings(opts.trend) } : {}),
+      };
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lepton-forecast-'));
       const prom = await prometheusWithTraces(dir, traces);
       try {
         const rows = await compareOnTraces(prom.url, traces, o);
         const goals = summariseComparison(rows, opts.minLead);
         if ((cmd.optsWithGlobals() as { json?: boolean }).json) {
-          process.stdout.write(`${JSON.stringify({ seed: opts.seed, stepMs: opts.step, horizonMs: opts.horizon, windowMs: opts.window, rows, goals }, null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ seed: opts.seed, stepMs: opts.step, horizonMs: opts.horizon, windowMs: opts.window, rows, goals }, null, 2)}\n`,
+          );
           return;
         }
         const total = (g: typeof goals.ours): string =>

@@ -7,7 +7,15 @@ import { BadInputError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
 import { fmtDuration } from '../../predict/detectors/detector';
 import type { TrainOutput } from '../../activities/prediction-activity-types';
-import { PolicyPatchSchema, PredictionInputSchema, predictionWorkflowId, SiteName, TrainingInputSchema, trainingWorkflowId, type PolicyPatchInput } from '../../workflows/prediction-inputs';
+import {
+  PolicyPatchSchema,
+  PredictionInputSchema,
+  predictionWorkflowId,
+  SiteName,
+  TrainingInputSchema,
+  trainingWorkflowId,
+  type PolicyPatchInput,
+} from '../../workflows/prediction-inputs';
 import { pauseSignal, predictionStatusQuery, resumeSignal, retrainSignal, setPolicyUpdate, type PredictionStatus } from '../../workflows/prediction-messages';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
@@ -60,13 +68,32 @@ export function formatStatus(s: PredictionStatus): string {
     `  thresholds warn ${s.policy.thresholds.warn} high ${s.policy.thresholds.high} critical ${s.policy.thresholds.critical}, hysteresis ${s.policy.hysteresis}, cooldown ${fmtDuration(s.policy.cooldownMs)}, interval ${fmtDuration(s.policy.intervalMs)}, failover ${s.policy.failover}`,
   ];
   if (s.reasons.length) lines.push('  reasons:', ...s.reasons.map((r) => `    ${r.score.toFixed(2)}  ${r.source} (${r.detector}): ${r.message}`));
-  if (s.forecasts.length) lines.push('  forecasts:', ...s.forecasts.map((f) => `    ${f.series}: limit in ${f.etaMs === null ? 'never' : fmtDuration(f.etaMs)} (confidence ${f.confidence.toFixed(2)})`));
-  if (s.alerts.length) lines.push('  firing alerts:', ...s.alerts.map((a) => `    ${a.name}${a.severity ? ` (${a.severity})` : ''} since ${a.startsAt}: ${a.summary}`));
+  if (s.forecasts.length)
+    lines.push(
+      '  forecasts:',
+      ...s.forecasts.map((f) => `    ${f.series}: limit in ${f.etaMs === null ? 'never' : fmtDuration(f.etaMs)} (confidence ${f.confidence.toFixed(2)})`),
+    );
+  if (s.alerts.length)
+    lines.push('  firing alerts:', ...s.alerts.map((a) => `    ${a.name}${a.severity ? ` (${a.severity})` : ''} since ${a.startsAt}: ${a.summary}`));
   if (s.recentWarnings.length) {
     lines.push(`  warnings (${s.warningsSent} sent, ${s.suppressed} held back by the cooldown):`);
-    lines.push(table(s.recentWarnings.slice(-10).map((w) => ['   ', w.at, w.kind, `${w.from}->${w.level}`, w.risk.toFixed(2), w.failed.length ? `FAILED ${w.failed.join('; ')}` : w.reasons[0] ?? ''])));
+    lines.push(
+      table(
+        s.recentWarnings
+          .slice(-10)
+          .map((w) => [
+            '   ',
+            w.at,
+            w.kind,
+            `${w.from}->${w.level}`,
+            w.risk.toFixed(2),
+            w.failed.length ? `FAILED ${w.failed.join('; ')}` : (w.reasons[0] ?? ''),
+          ]),
+      ),
+    );
   }
-  if (s.recentActions.length) lines.push('  actions:', table(s.recentActions.slice(-10).map((a) => ['   ', a.at, a.kind, a.outcome, a.workflowId ?? '', a.detail])));
+  if (s.recentActions.length)
+    lines.push('  actions:', table(s.recentActions.slice(-10).map((a) => ['   ', a.at, a.kind, a.outcome, a.workflowId ?? '', a.detail])));
   if (s.lastError) lines.push(`  last error (${s.errors} failed iterations): ${s.lastError}`);
   return lines.join('\n');
 }
@@ -88,7 +115,11 @@ export function addPredictLoopCommands(predict: Command): Command {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const input = parseOrThrow(
           PredictionInputSchema,
-          { site: site(o.site), ...(o.config ? { config: readConfig(o.config) } : {}), ...(o.iterationsPerRun !== undefined ? { maxIterationsPerRun: o.iterationsPerRun } : {}) },
+          {
+            site: site(o.site),
+            ...(o.config ? { config: readConfig(o.config) } : {}),
+            ...(o.iterationsPerRun !== undefined ? { maxIterationsPerRun: o.iterationsPerRun } : {}),
+          },
           'predict start flags',
         );
         const { plan, client, close } = await connect(g);
@@ -103,7 +134,11 @@ export function addPredictLoopCommands(predict: Command): Command {
           });
           const d = await h.describe();
           const joined = d.runId !== h.firstExecutionRunId || d.startTime.getTime() < Date.now() - 10_000;
-          emit(g.json, { workflowId, runId: d.runId, joined }, () => `${joined ? 'already running' : 'started'}: ${workflowId} (lepton-dr predict status --site ${input.site})`);
+          emit(
+            g.json,
+            { workflowId, runId: d.runId, joined },
+            () => `${joined ? 'already running' : 'started'}: ${workflowId} (lepton-dr predict status --site ${input.site})`,
+          );
         } finally {
           await close();
         }
@@ -164,7 +199,12 @@ export function addPredictLoopCommands(predict: Command): Command {
         const { plan, client, close } = await connect(g);
         try {
           const workflowId = `${trainingWorkflowId(input.site)}-${timestampId()}`;
-          const h = await client.workflow.start('trainingWorkflow', { taskQueue: plan.temporal.taskQueue, workflowId, args: [input], staticSummary: `training for ${input.site} (cli)` });
+          const h = await client.workflow.start('trainingWorkflow', {
+            taskQueue: plan.temporal.taskQueue,
+            workflowId,
+            args: [input],
+            staticSummary: `training for ${input.site} (cli)`,
+          });
           if (!o.wait) return emit(g.json, { workflowId }, () => `started ${workflowId}`);
           const r = (await h.result()) as TrainOutput & { summary: string };
           emit(g.json, { workflowId, ...r }, () => `${r.summary}\n  stored as ${r.key}${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`);
@@ -186,34 +226,53 @@ export function addPredictLoopCommands(predict: Command): Command {
       .option('--interval <duration>', 'loop period (e.g. 60s)')
       .addOption(new Option('--failover <mode>', 'at the critical level').choices(['request', 'recommendOnly', 'off']))
       .option('--set <json>', 'any policy fields as JSON, e.g. {"preemptiveBackup": {"assets": ["models"]}}')
-      .action(async (o: { site: string; warn?: number; high?: number; critical?: number; hysteresis?: number; cooldown?: string; interval?: string; failover?: string; set?: string }, cmd: Command) => {
-        const g = cmd.optsWithGlobals<GlobalOptions>();
-        let extra: Record<string, unknown> = {};
-        if (o.set) {
-          try {
-            extra = JSON.parse(o.set) as Record<string, unknown>;
-          } catch {
-            throw new BadInputError('--set: not JSON');
+      .action(
+        async (
+          o: {
+            site: string;
+            warn?: number;
+            high?: number;
+            critical?: number;
+            hysteresis?: number;
+            cooldown?: string;
+            interval?: string;
+            failover?: string;
+            set?: string;
+          },
+          cmd: Command,
+        ) => {
+          const g = cmd.optsWithGlobals<GlobalOptions>();
+          let extra: Record<string, unknown> = {};
+          if (o.set) {
+            try {
+              extra = JSON.parse(o.set) as Record<string, unknown>;
+            } catch {
+              throw new BadInputError('--set: not JSON');
+            }
           }
-        }
-        const thresholds = { ...(o.warn !== undefined ? { warn: o.warn } : {}), ...(o.high !== undefined ? { high: o.high } : {}), ...(o.critical !== undefined ? { critical: o.critical } : {}) };
-        const patch = {
-          ...extra,
-          ...(Object.keys(thresholds).length ? { thresholds: { ...((extra.thresholds as object) ?? {}), ...thresholds } } : {}),
-          ...(o.hysteresis !== undefined ? { hysteresis: o.hysteresis } : {}),
-          ...(o.cooldown ? { cooldownMs: o.cooldown } : {}),
-          ...(o.interval ? { intervalMs: o.interval } : {}),
-          ...(o.failover ? { failover: o.failover } : {}),
-        };
-        parseOrThrow(PolicyPatchSchema, patch, 'policy');
-        const { client, close } = await connect(g);
-        try {
-          const p = await client.workflow.getHandle(predictionWorkflowId(site(o.site))).executeUpdate(setPolicyUpdate, { args: [patch as PolicyPatchInput] });
-          emit(g.json, p, () => `policy of ${o.site}: ${JSON.stringify(p)}`);
-        } finally {
-          await close();
-        }
-      }),
+          const thresholds = {
+            ...(o.warn !== undefined ? { warn: o.warn } : {}),
+            ...(o.high !== undefined ? { high: o.high } : {}),
+            ...(o.critical !== undefined ? { critical: o.critical } : {}),
+          };
+          const patch = {
+            ...extra,
+            ...(Object.keys(thresholds).length ? { thresholds: { ...((extra.thresholds as object) ?? {}), ...thresholds } } : {}),
+            ...(o.hysteresis !== undefined ? { hysteresis: o.hysteresis } : {}),
+            ...(o.cooldown ? { cooldownMs: o.cooldown } : {}),
+            ...(o.interval ? { intervalMs: o.interval } : {}),
+            ...(o.failover ? { failover: o.failover } : {}),
+          };
+          parseOrThrow(PolicyPatchSchema, patch, 'policy');
+          const { client, close } = await connect(g);
+          try {
+            const p = await client.workflow.getHandle(predictionWorkflowId(site(o.site))).executeUpdate(setPolicyUpdate, { args: [patch as PolicyPatchInput] });
+            emit(g.json, p, () => `policy of ${o.site}: ${JSON.stringify(p)}`);
+          } finally {
+            await close();
+          }
+        },
+      ),
   );
 
   predict.addCommand(

@@ -62,14 +62,20 @@ export function predictScoreCommand(): Command {
         ws.end();
         await once(ws, 'finish');
         const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
-        process.stderr.write(json ? `${JSON.stringify(summary)}\n` : `${summary.rows} rows scored (warm-up ${summary.warmup}), ${summary.alarms} at or above 0.5, max ${summary.maxScore.toFixed(3)} -> ${opts.out}\n`);
+        process.stderr.write(
+          json
+            ? `${JSON.stringify(summary)}\n`
+            : `${summary.rows} rows scored (warm-up ${summary.warmup}), ${summary.alarms} at or above 0.5, max ${summary.maxScore.toFixed(3)} -> ${opts.out}\n`,
+        );
       }
     });
 }
 
 function fixedThresholdLines(r: Awaited<ReturnType<typeof evaluateCorpus>>): string[] {
   const s = summariseNab(r.report);
-  const lines = [`${r.files.length} series, ${r.report.rows} rows, ${r.report.windows} windows, ${Math.round(r.rowsPerSecond)} rows/s (one configuration, fixed threshold)`];
+  const lines = [
+    `${r.files.length} series, ${r.report.rows} rows, ${r.report.windows} windows, ${Math.round(r.rowsPerSecond)} rows/s (one configuration, fixed threshold)`,
+  ];
   lines.push('profile              score   threshold  precision  recall  tp  fp  fn  lead(min before window end)');
   for (const [name, v] of Object.entries(s)) {
     lines.push(
@@ -84,20 +90,26 @@ function row(name: string, score: number, precision: number, recall: number, tp:
 }
 
 function locoLines(r: LocoEvaluation): string[] {
-  const lines = [`${r.files.length} series, ${r.rows} rows, ${r.windows} windows, ${r.candidates.length} candidate configurations, ${Math.round(r.rowsPerSecond)} rows/s`];
+  const lines = [
+    `${r.files.length} series, ${r.rows} rows, ${r.windows} windows, ${r.candidates.length} candidate configurations, ${Math.round(r.rowsPerSecond)} rows/s`,
+  ];
   lines.push('', 'leave-one-category-out (headline: configuration and threshold chosen on three categories, scored on the fourth)');
   lines.push('profile               score  precision  recall   tp   fp   fn');
   for (const p of Object.values(r.loco)) lines.push(row(p.profile, p.score, p.precision, p.recall, p.truePositives, p.falsePositives, p.falseNegatives));
   for (const p of Object.values(r.loco)) {
     for (const f of p.folds) {
       const held = f.heldOutScore === null ? `raw ${f.rawScore.toFixed(2)} (no windows)` : f.heldOutScore.toFixed(2);
-      lines.push(`  ${p.profile} held out ${f.heldOut}: ${r.candidates[f.choice.candidate]!.label}, threshold ${f.choice.threshold.toFixed(4)}, train ${f.choice.trainScore.toFixed(2)}, held-out ${held}`);
+      lines.push(
+        `  ${p.profile} held out ${f.heldOut}: ${r.candidates[f.choice.candidate]!.label}, threshold ${f.choice.threshold.toFixed(4)}, train ${f.choice.trainScore.toFixed(2)}, held-out ${held}`,
+      );
     }
   }
   lines.push('', 'in-sample (secondary: configuration and threshold chosen on the very series they score)');
   lines.push('profile               score  precision  recall   tp   fp   fn');
   for (const [name, { choice, result: x }] of Object.entries(r.inSample)) {
-    lines.push(`${row(name, x.score, x.precision, x.recall, x.truePositives, x.falsePositives, x.falseNegatives)}  ${r.candidates[choice.candidate]!.label}, threshold ${choice.threshold.toFixed(4)}`);
+    lines.push(
+      `${row(name, x.score, x.precision, x.recall, x.truePositives, x.falsePositives, x.falseNegatives)}  ${r.candidates[choice.candidate]!.label}, threshold ${choice.threshold.toFixed(4)}`,
+    );
   }
   return lines;
 }
@@ -113,33 +125,51 @@ export function predictEvalCommand(): Command {
     .option('--profile <name>', `one profile (${NAB_PROFILE_NAMES.join(', ')})`)
     .option('--config <json>', 'base scorer configuration as JSON (see SeriesScorer)')
     .option('--windows-detail', 'with --json and --threshold: include every window result')
-    .action(async (opts: { data: string; windows: string; filter?: string; grid: string; threshold?: number; profile?: string; config?: string; windowsDetail?: boolean }, cmd: Command) => {
-      if (opts.profile && !NAB_PROFILE_NAMES.includes(opts.profile as NabProfileName)) throw new BadInputError(`unknown profile ${opts.profile}`);
-      if (opts.grid !== 'default' && opts.grid !== 'base') throw new BadInputError(`unknown grid ${opts.grid} (default or base)`);
-      const scorer = scorerConfig(opts.config, undefined);
-      const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
-      const common = { dataDir: opts.data, windowsFile: opts.windows, ...(opts.filter ? { filter: opts.filter } : {}), ...(opts.profile ? { profiles: [opts.profile as NabProfileName] } : {}) };
-      if (opts.threshold !== undefined) {
-        const r = await evaluateCorpus({ ...common, scorer, threshold: opts.threshold });
+    .action(
+      async (
+        opts: { data: string; windows: string; filter?: string; grid: string; threshold?: number; profile?: string; config?: string; windowsDetail?: boolean },
+        cmd: Command,
+      ) => {
+        if (opts.profile && !NAB_PROFILE_NAMES.includes(opts.profile as NabProfileName)) throw new BadInputError(`unknown profile ${opts.profile}`);
+        if (opts.grid !== 'default' && opts.grid !== 'base') throw new BadInputError(`unknown grid ${opts.grid} (default or base)`);
+        const scorer = scorerConfig(opts.config, undefined);
+        const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
+        const common = {
+          dataDir: opts.data,
+          windowsFile: opts.windows,
+          ...(opts.filter ? { filter: opts.filter } : {}),
+          ...(opts.profile ? { profiles: [opts.profile as NabProfileName] } : {}),
+        };
+        if (opts.threshold !== undefined) {
+          const r = await evaluateCorpus({ ...common, scorer, threshold: opts.threshold });
+          if (json) {
+            const profiles = Object.fromEntries(
+              Object.entries(r.report.profiles).map(([k, p]) => [k, opts.windowsDetail ? p : { ...p, windowResults: undefined, perSeries: undefined }]),
+            );
+            process.stdout.write(
+              `${JSON.stringify({ files: r.files.length, rows: r.report.rows, windows: r.report.windows, rowsPerSecond: Math.round(r.rowsPerSecond), profiles }, null, 2)}\n`,
+            );
+          } else process.stdout.write(`${fixedThresholdLines(r).join('\n')}\n`);
+          return;
+        }
+        const r = await evaluateLoco({ ...common, grid: opts.grid === 'base' ? singleCandidate(scorer) : defaultGrid(scorer) });
         if (json) {
-          const profiles = Object.fromEntries(
-            Object.entries(r.report.profiles).map(([k, p]) => [k, opts.windowsDetail ? p : { ...p, windowResults: undefined, perSeries: undefined }]),
+          const inSample = Object.fromEntries(
+            Object.entries(r.inSample).map(([k, v]) => [k, { choice: v.choice, ...v.result, windowResults: undefined, perSeries: undefined }]),
           );
-          process.stdout.write(`${JSON.stringify({ files: r.files.length, rows: r.report.rows, windows: r.report.windows, rowsPerSecond: Math.round(r.rowsPerSecond), profiles }, null, 2)}\n`);
-        } else process.stdout.write(`${fixedThresholdLines(r).join('\n')}\n`);
-        return;
-      }
-      const r = await evaluateLoco({ ...common, grid: opts.grid === 'base' ? singleCandidate(scorer) : defaultGrid(scorer) });
-      if (json) {
-        const inSample = Object.fromEntries(Object.entries(r.inSample).map(([k, v]) => [k, { choice: v.choice, ...v.result, windowResults: undefined, perSeries: undefined }]));
-        process.stdout.write(
-          `${JSON.stringify({ files: r.files.length, rows: r.rows, windows: r.windows, rowsPerSecond: Math.round(r.rowsPerSecond), candidates: r.candidates.map((c) => c.label), leaveOneCategoryOut: r.loco, inSample }, null, 2)}\n`,
-        );
-      } else process.stdout.write(`${locoLines(r).join('\n')}\n`);
-    });
+          process.stdout.write(
+            `${JSON.stringify({ files: r.files.length, rows: r.rows, windows: r.windows, rowsPerSecond: Math.round(r.rowsPerSecond), candidates: r.candidates.map((c) => c.label), leaveOneCategoryOut: r.loco, inSample }, null, 2)}\n`,
+          );
+        } else process.stdout.write(`${locoLines(r).join('\n')}\n`);
+      },
+    );
 }
 
 /** `predict` with its subcommands. */
 export function predictCommand(): Command {
-  return new Command('predict').description('prediction: score series, evaluate detectors and forecasts').addCommand(predictScoreCommand()).addCommand(predictEvalCommand()).addCommand(predictForecastEvalCommand());
+  return new Command('predict')
+    .description('prediction: score series, evaluate detectors and forecasts')
+    .addCommand(predictScoreCommand())
+    .addCommand(predictEvalCommand())
+    .addCommand(predictForecastEvalCommand());
 }

@@ -19,7 +19,16 @@ export async function applySchedules(client: Client, plan: Plan): Promise<ApplyR
     const handle = client.schedule.getHandle(s.scheduleId);
     try {
       await handle.describe();
-      await handle.update((prev) => ({ ...prev, spec: s.spec, action: s.action, policies: s.policies, state: { ...prev.state, paused: s.state?.paused ?? false, note: s.state?.note } }) as never);
+      await handle.update(
+        (prev) =>
+          ({
+            ...prev,
+            spec: s.spec,
+            action: s.action,
+            policies: s.policies,
+            state: { ...prev.state, paused: s.state?.paused ?? false, note: s.state?.note },
+          }) as never,
+      );
       out.updated.push(s.scheduleId);
     } catch (e) {
       if (!(e instanceof ScheduleNotFoundError)) throw e;
@@ -62,7 +71,9 @@ export function schedulesCommand(): Command {
         const rows: { id: string; workflowType?: string; spec: string; paused: boolean; next?: string; managed: boolean }[] = [];
         for await (const s of client.schedule.list()) {
           const d = await client.schedule.getHandle(s.scheduleId).describe();
-          const spec = [...(d.spec.intervals ?? []).map((i) => `every ${Number(i.every) / 1000}s`), ...(d.spec.calendars?.length ? ['calendar'] : [])].join(', ');
+          const spec = [...(d.spec.intervals ?? []).map((i) => `every ${Number(i.every) / 1000}s`), ...(d.spec.calendars?.length ? ['calendar'] : [])].join(
+            ', ',
+          );
           rows.push({
             id: s.scheduleId,
             workflowType: d.action.type === 'startWorkflow' ? d.action.workflowType : undefined,
@@ -73,7 +84,12 @@ export function schedulesCommand(): Command {
           });
         }
         rows.sort((a, b) => a.id.localeCompare(b.id));
-        emit(g.json, rows, () => table([['ID', 'WORKFLOW', 'SPEC', 'PAUSED', 'NEXT RUN'], ...rows.map((r) => [r.id, r.workflowType ?? '-', r.spec || '-', String(r.paused), r.next ?? '-'])]));
+        emit(g.json, rows, () =>
+          table([
+            ['ID', 'WORKFLOW', 'SPEC', 'PAUSED', 'NEXT RUN'],
+            ...rows.map((r) => [r.id, r.workflowType ?? '-', r.spec || '-', String(r.paused), r.next ?? '-']),
+          ]),
+        );
       } finally {
         await close();
       }

@@ -24,7 +24,8 @@ export function snapshotsCommand(): Command {
         })) as { snapshots: SnapshotSummary[]; invalid: string[] };
         emit(g.json, r, () => {
           const rows = [['ID', 'TIME', 'ASSET', 'STRATEGY', 'FILES', 'SIZE', 'UPLOADED', 'TAGS']];
-          for (const s of r.snapshots) rows.push([s.id.slice(0, 8), s.time, s.asset, s.strategy, String(s.files), humanBytes(s.bytes), humanBytes(s.bytesUploaded), s.tags.join(',')]);
+          for (const s of r.snapshots)
+            rows.push([s.id.slice(0, 8), s.time, s.asset, s.strategy, String(s.files), humanBytes(s.bytes), humanBytes(s.bytesUploaded), s.tags.join(',')]);
           const warn = r.invalid.map((i) => `WARNING: refused snapshot ${i}`).join('\n');
           return [table(rows), `${r.snapshots.length} snapshots`, warn].filter(Boolean).join('\n');
         });

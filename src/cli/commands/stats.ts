@@ -13,7 +13,16 @@ const cost = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
 function render(r: StatsResult): string {
   const assets = [['ASSET', 'SNAPSHOTS', 'LATEST', 'ALL SNAPSHOTS', 'STORED', 'DEDUP', 'COMPRESSION', 'COST/MONTH']];
   for (const a of r.assets) {
-    assets.push([a.asset, String(a.snapshots), humanBytes(a.latest?.logicalBytes ?? 0), humanBytes(a.logicalBytesAll), humanBytes(a.data.storedBytes + a.tree.storedBytes), `${a.dedupRatio.toFixed(2)}x`, `${a.compressionRatio.toFixed(2)}x`, cost(a.monthlyCost)]);
+    assets.push([
+      a.asset,
+      String(a.snapshots),
+      humanBytes(a.latest?.logicalBytes ?? 0),
+      humanBytes(a.logicalBytesAll),
+      humanBytes(a.data.storedBytes + a.tree.storedBytes),
+      `${a.dedupRatio.toFixed(2)}x`,
+      `${a.compressionRatio.toFixed(2)}x`,
+      cost(a.monthlyCost),
+    ]);
   }
   const prefixes = [['PREFIX', 'OBJECTS', 'BYTES', 'COST/MONTH']];
   for (const [p, s] of Object.entries(r.objects)) prefixes.push([p, String(s.objects), humanBytes(s.bytes), cost(s.monthlyCost)]);

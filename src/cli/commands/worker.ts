@@ -11,7 +11,8 @@ export function workerCommand(): Command {
     .action(async (o: { metricsPort?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const port = o.metricsPort === undefined ? undefined : Number(o.metricsPort);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new BadInputError(`--metrics-port: "${o.metricsPort}" is not a port (0-65535)`);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535))
+        throw new BadInputError(`--metrics-port: "${o.metricsPort}" is not a port (0-65535)`);
       await runWorker({ plan: resolvePlan(g.plan), settings: port === undefined ? {} : { metricsPort: port } });
     });
 }

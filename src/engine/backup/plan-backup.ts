@@ -174,7 +174,8 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     root: scan.root,
     ...(scan.warnings.length ? { warnings: scan.warnings } : {}),
   };
-  for (let i = 0; i < batches.length; i++) await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, source: o.source, ...(o.s3 ? { s3: o.s3 } : {}), items: batches[i] });
+  for (let i = 0; i < batches.length; i++)
+    await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, source: o.source, ...(o.s3 ? { s3: o.s3 } : {}), items: batches[i] });
   // the plan goes last: its presence means the work list is complete
   await writeSignedJson(repo, planKey(o.backupId), plan);
   return summarise(plan);
@@ -203,5 +204,17 @@ function summarise(p: BackupPlan): PlanSummary {
       bytesToRead += e.size;
     }
   }
-  return { backupId: p.backupId, snapshotId: p.snapshotId, parent: p.parent, strategy: p.strategy, batches: p.batches, files, bytes, filesToRead, bytesToRead, warnings: (p.warnings ?? []).slice(0, 100), warningCount: p.warnings?.length ?? 0 };
+  return {
+    backupId: p.backupId,
+    snapshotId: p.snapshotId,
+    parent: p.parent,
+    strategy: p.strategy,
+    batches: p.batches,
+    files,
+    bytes,
+    filesToRead,
+    bytesToRead,
+    warnings: (p.warnings ?? []).slice(0, 100),
+    warningCount: p.warnings?.length ?? 0,
+  };
 }

@@ -108,7 +108,14 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
   }
 }
 
-async function chunkAndUpload(repo: Repository, o: RunBatchOptions, reader: BackupSource, items: WorkItem[], start: number, chunks: string[][]): Promise<BatchResult['stats']> {
+async function chunkAndUpload(
+  repo: Repository,
+  o: RunBatchOptions,
+  reader: BackupSource,
+  items: WorkItem[],
+  start: number,
+  chunks: string[][],
+): Promise<BatchResult['stats']> {
   const store = repo.store;
   const index = await repo.loadIndex(true);
   const up = new PackUploader(store, index, repo.packSize, undefined, await markedPacks(repo, Date.now()));
@@ -148,7 +155,8 @@ async function chunkAndUpload(repo: Repository, o: RunBatchOptions, reader: Back
       const it = items[itemNo];
       const r = res.results[s];
       if ('error' in r) {
-        if (r.code === 'CHANGED' || r.code === 'ENOENT') throw new SourceChangedError(`source file ${it.path} changed or vanished during the backup: ${r.error}`);
+        if (r.code === 'CHANGED' || r.code === 'ENOENT')
+          throw new SourceChangedError(`source file ${it.path} changed or vanished during the backup: ${r.error}`);
         throw new BadInputError(`source file ${it.path} cannot be read: ${r.error}`);
       }
       const ids: string[] = [];

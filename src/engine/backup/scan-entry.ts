@@ -24,7 +24,9 @@ export function entryFromStats(s: fs.BigIntStats, at: { path: string; rawPath?: 
   if (s.isDirectory()) return { type: 'dir', ...common };
   if (s.isSymbolicLink()) {
     const t = readLink();
-    return isUtf8(t) ? { type: 'symlink', ...common, target: t.toString('utf8') } : { type: 'symlink', ...common, target: displayPath(t), rawTarget: t.toString('base64') };
+    return isUtf8(t)
+      ? { type: 'symlink', ...common, target: t.toString('utf8') }
+      : { type: 'symlink', ...common, target: displayPath(t), rawTarget: t.toString('base64') };
   }
   if (s.isFIFO()) return { type: 'fifo', ...common };
   if (s.isCharacterDevice()) return { type: 'chardev', ...common, ...splitRdev(s.rdev) };

@@ -85,7 +85,9 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
       let e: ScannedEntry | 'skip';
       try {
         s = fs.lstatSync(abs, { bigint: true });
-        e = entryFromStats(s, relOf.raw ? { path: rel, rawPath: relOf.raw.toString('base64') } : { path: rel }, () => fs.readlinkSync(abs, { encoding: 'buffer' }));
+        e = entryFromStats(s, relOf.raw ? { path: rel, rawPath: relOf.raw.toString('base64') } : { path: rel }, () =>
+          fs.readlinkSync(abs, { encoding: 'buffer' }),
+        );
       } catch (err) {
         warnings.push(`${rel}: vanished or unreadable during the scan, not backed up (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
         continue;

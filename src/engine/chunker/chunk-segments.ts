@@ -37,7 +37,7 @@ type Cutter = ReturnType<typeof makeCutter>;
 
 function cutRange(cutter: Cutter, idKey: Buffer | undefined, buf: Buffer, base: number, want: number): ChunkRef[] {
   const chunks: ChunkRef[] = [];
-  for (let off = 0; off < want; ) {
+  for (let off = 0; off < want;) {
     const len = cutter.cut(buf, base + off, base + want);
     const part = buf.subarray(base + off, base + off + len);
     const id = (idKey ? createHmac('sha256', idKey) : createHash('sha256')).update(part).digest('hex');
@@ -58,7 +58,8 @@ export function chunkBuffer(task: ChunkTask, buf: Buffer): ChunkTaskResult {
     results.push({ chunks: cutRange(cutter, idKey, buf, base, want) });
     base += want;
   }
-  const data = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  const data =
+    buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   return { taskId: task.taskId, data: data as ArrayBuffer, results };
 }
 

@@ -65,7 +65,7 @@ export function makeCutter(p: ChunkerParams = DEFAULT_CHUNKER): Cutter {
 export function chunkLengths(buf: Uint8Array, p: ChunkerParams = DEFAULT_CHUNKER): number[] {
   const c = makeCutter(p);
   const out: number[] = [];
-  for (let off = 0; off < buf.length; ) {
+  for (let off = 0; off < buf.length;) {
     const n = c.cut(buf, off, buf.length);
     out.push(n);
     off += n;

@@ -135,7 +135,10 @@ async function copyInto({ src, dst, m, entries, chunks, up, clock, group, packsB
   await up.flush();
   await up.drain();
 
-  await verifyNewPacks(dst, [...dstIndex.packs].filter((p) => !packsBefore.has(p)));
+  await verifyNewPacks(
+    dst,
+    [...dstIndex.packs].filter((p) => !packsBefore.has(p)),
+  );
   const manifest: SnapshotManifest = { ...m, tree: treeIds };
   await dst.writeSnapshot(manifest);
   const blobs = new Set(treeIds);
@@ -146,7 +149,15 @@ async function copyInto({ src, dst, m, entries, chunks, up, clock, group, packsB
     assertReferencesSafe(`copy of snapshot ${id}: withdrawn at the destination, run the copy again`, check);
   }
   report();
-  return { snapshot: id, asset: m.asset, copied: true, blobs: chunks.length, blobsCopied: copied, bytesUploaded: up.bytesUploaded, packsWritten: up.packsWritten };
+  return {
+    snapshot: id,
+    asset: m.asset,
+    copied: true,
+    blobs: chunks.length,
+    blobsCopied: copied,
+    bytesUploaded: up.bytesUploaded,
+    packsWritten: up.packsWritten,
+  };
 }
 
 /** Read back every pack this copy wrote: its name is the SHA-256 of its bytes. */

@@ -56,7 +56,11 @@ export async function checkReferences(repo: Repository, blobs: Iterable<string>,
     else condemned++;
   }
   if (!unsafe.length) return { unsafe };
-  const parts = [missing && `${missing} not in the index`, gone && `${gone} in packs that no longer exist`, condemned && `${condemned} only in packs a prune is about to delete`].filter(Boolean);
+  const parts = [
+    missing && `${missing} not in the index`,
+    gone && `${gone} in packs that no longer exist`,
+    condemned && `${condemned} only in packs a prune is about to delete`,
+  ].filter(Boolean);
   return { unsafe, reason: `${unsafe.length} blob(s) are not safely stored: ${parts.join(', ')}` };
 }
 

@@ -54,7 +54,9 @@ export interface PruneReport {
 export async function prune(repo: Repository, o: PruneOptions): Promise<PruneReport> {
   const minGrace = o.minGraceMs ?? MIN_GRACE_MS;
   if (!(o.graceMs >= minGrace)) {
-    throw new BadInputError(`graceHours: must be at least ${minGrace / 3600_000} h (repository.pruneMinGraceHours): backups running meanwhile rely on the grace period`);
+    throw new BadInputError(
+      `graceHours: must be at least ${minGrace / 3600_000} h (repository.pruneMinGraceHours): backups running meanwhile rely on the grace period`,
+    );
   }
   const now = (o.now ?? new Date()).getTime();
   const marks = await readMarks(repo.store, now);
@@ -144,7 +146,13 @@ function liveBytesPerPack(index: ChunkIndex, refs?: ReadonlySet<string>): Map<st
 }
 
 /** Unmarked packs that hold live blobs, but less than `below` of their bytes; oldest name first. */
-function sparsePacks(index: ChunkIndex, refs: ReadonlySet<string>, stored: ReadonlyMap<string, number>, marks: ReadonlyMap<string, unknown>, below: number): string[] {
+function sparsePacks(
+  index: ChunkIndex,
+  refs: ReadonlySet<string>,
+  stored: ReadonlyMap<string, number>,
+  marks: ReadonlyMap<string, unknown>,
+  below: number,
+): string[] {
   if (!(below > 0)) return [];
   const live = liveBytesPerPack(index, refs);
   return [...stored]
@@ -161,7 +169,11 @@ function sparsePacks(index: ChunkIndex, refs: ReadonlySet<string>, stored: Reado
 function keeperPacks(index: ChunkIndex, refs: ReadonlySet<string>, stored: ReadonlyMap<string, number>, condemned: ReadonlySet<string>): Set<string> {
   const needed = new Set<string>();
   for (const id of refs) {
-    const packs = index.locations(id).map((l) => l.pack).filter((p) => stored.has(p)).sort();
+    const packs = index
+      .locations(id)
+      .map((l) => l.pack)
+      .filter((p) => stored.has(p))
+      .sort();
     const keeper = packs.find((p) => !condemned.has(p)) ?? packs[0];
     if (keeper) needed.add(keeper);
   }
@@ -173,7 +185,13 @@ function keeperPacks(index: ChunkIndex, refs: ReadonlySet<string>, stored: Reado
  * packs, each followed by its index object (the uploader backups use), and return the new packs.
  * Every blob is checked against its id first: a repack never copies corrupt data.
  */
-async function copyLiveBlobs(repo: Repository, index: ChunkIndex, refs: ReadonlySet<string>, packs: string[], avoid: ReadonlySet<string>): Promise<{ blobs: number; bytes: number; packs: Map<string, number> }> {
+async function copyLiveBlobs(
+  repo: Repository,
+  index: ChunkIndex,
+  refs: ReadonlySet<string>,
+  packs: string[],
+  avoid: ReadonlySet<string>,
+): Promise<{ blobs: number; bytes: number; packs: Map<string, number> }> {
   const before = new Set(index.packs);
   const byPack = new Map<string, PackEntry[]>(packs.map((p) => [p, []]));
   for (const [id, loc] of index.allEntries()) if (refs.has(id)) byPack.get(loc.pack)?.push(entryAt(id, loc));

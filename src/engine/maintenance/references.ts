@@ -97,6 +97,7 @@ export async function collectReferences(repo: Repository, onSnapshot?: (done: nu
       blockers.push(`snapshot ${id}: tree cannot be read (${errorMessage(e)})`);
     }
   }
-  if (blockers.length) out.blocked = `${blockers.slice(0, 5).join('; ')}${blockers.length > 5 ? ` (and ${blockers.length - 5} more)` : ''}: nothing is deleted until they are repaired or forgotten`;
+  if (blockers.length)
+    out.blocked = `${blockers.slice(0, 5).join('; ')}${blockers.length > 5 ? ` (and ${blockers.length - 5} more)` : ''}: nothing is deleted until they are repaired or forgotten`;
   return out;
 }

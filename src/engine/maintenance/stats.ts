@@ -80,7 +80,6 @@ export interface RepositoryStats {
 
 const GIB = 1024 ** 3;
 
-
 const prefixOf = (key: string): string => (key.includes('/') ? key.slice(0, key.indexOf('/') + 1) : key);
 
 export function priceOf(pricing: Pricing, key: string): number {
@@ -113,7 +112,10 @@ class BlobSet {
  * Read every snapshot's tree once, oldest first, and the bucket's listing. Blobs a snapshot
  * names that the index lacks (a broken repository: verify reports them) are left out.
  */
-export async function repositoryStats(repo: Repository, o: { pricing?: Pricing; onProgress?: (done: number, total: number) => void } = {}): Promise<RepositoryStats> {
+export async function repositoryStats(
+  repo: Repository,
+  o: { pricing?: Pricing; onProgress?: (done: number, total: number) => void } = {},
+): Promise<RepositoryStats> {
   const snapshots: SnapshotManifest[] = await repo.listSnapshots();
   const index = await repo.loadIndex(true);
   const overhead = repo.codec.storedLength(0);
@@ -194,5 +196,13 @@ export async function repositoryStats(repo: Repository, o: { pricing?: Pricing; 
 }
 
 function emptyAsset(asset: string): AssetStats {
-  return { asset, snapshots: 0, logicalBytesAll: 0, data: { count: 0, rawBytes: 0, storedBytes: 0 }, tree: { count: 0, rawBytes: 0, storedBytes: 0 }, dedupRatio: 1, compressionRatio: 1 };
+  return {
+    asset,
+    snapshots: 0,
+    logicalBytesAll: 0,
+    data: { count: 0, rawBytes: 0, storedBytes: 0 },
+    tree: { count: 0, rawBytes: 0, storedBytes: 0 },
+    dedupRatio: 1,
+    compressionRatio: 1,
+  };
 }

@@ -37,7 +37,8 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
     l.push({ id, offset: loc.offset, length: loc.length, rawLength: loc.rawLength });
     indexed.set(loc.pack, l);
     const size = stored.get(loc.pack);
-    if (size !== undefined && loc.offset + loc.length > size) errors.push(`index: blob ${id} lies beyond the end of pack ${loc.pack} (${loc.offset}+${loc.length} > ${size})`);
+    if (size !== undefined && loc.offset + loc.length > size)
+      errors.push(`index: blob ${id} lies beyond the end of pack ${loc.pack} (${loc.offset}+${loc.length} > ${size})`);
   }
   let done = 0;
   for (const s of snapshots) {
@@ -73,7 +74,12 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
     for (const e of indexed.get(pack) ?? []) {
       try {
         const raw = e.rawLength === undefined ? '' : `, compressed from ${e.rawLength}`;
-        repo.checkBlob(e.id, body.subarray(e.offset, e.offset + e.length), `index entry for blob ${e.id} (pack ${pack}, offset ${e.offset}, length ${e.length}${raw})`, e.rawLength);
+        repo.checkBlob(
+          e.id,
+          body.subarray(e.offset, e.offset + e.length),
+          `index entry for blob ${e.id} (pack ${pack}, offset ${e.offset}, length ${e.length}${raw})`,
+          e.rawLength,
+        );
       } catch (err) {
         errors.push(`${(err as Error).message}: the index disagrees with the pack`);
       }

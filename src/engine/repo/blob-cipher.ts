@@ -10,7 +10,13 @@ import { BadInputError, IntegrityError } from '../../common/errors';
  */
 export const SEAL_OVERHEAD = 12 + 16;
 
-export const KdfSchema = z.object({ name: z.literal('scrypt'), salt: z.string().regex(/^[0-9a-f]{32,}$/), N: z.number().int(), r: z.number().int(), p: z.number().int() });
+export const KdfSchema = z.object({
+  name: z.literal('scrypt'),
+  salt: z.string().regex(/^[0-9a-f]{32,}$/),
+  N: z.number().int(),
+  r: z.number().int(),
+  p: z.number().int(),
+});
 /** The master key sealed under a key derived from one password. */
 export const WrappedKeySchema = z.object({
   kdf: KdfSchema,
@@ -23,7 +29,10 @@ export const EncryptionConfigSchema = z.object({
   algo: z.literal('aes-256-gcm'),
   kdf: KdfSchema,
   /** the key the repository was created with; absent once it was removed (keys/ then holds the others) */
-  wrappedKey: z.string().regex(/^[0-9a-f]+$/).optional(),
+  wrappedKey: z
+    .string()
+    .regex(/^[0-9a-f]+$/)
+    .optional(),
 });
 export type EncryptionConfig = z.infer<typeof EncryptionConfigSchema>;
 

@@ -73,6 +73,7 @@ export function decompressBlob(data: Buffer, rawLength: number | undefined, what
   } catch (e) {
     throw new IntegrityError(`${what}: does not decompress (stored data is corrupt): ${(e as Error).message}`);
   }
-  if (plain.length !== rawLength) throw new IntegrityError(`${what}: decompresses to ${plain.length} bytes, the index says ${rawLength} (stored data is corrupt)`);
+  if (plain.length !== rawLength)
+    throw new IntegrityError(`${what}: decompresses to ${plain.length} bytes, the index says ${rawLength} (stored data is corrupt)`);
   return plain;
 }

@@ -23,7 +23,9 @@ export function plainLength(loc: { length: number; rawLength?: number }, sealOve
 
 /** A location as the pack entry it came from (index rewrites keep the compression record). */
 export function entryAt(id: string, loc: BlobLocation): PackEntry {
-  return loc.rawLength === undefined ? { id, type: loc.type, offset: loc.offset, length: loc.length } : { id, type: loc.type, offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
+  return loc.rawLength === undefined
+    ? { id, type: loc.type, offset: loc.offset, length: loc.length }
+    : { id, type: loc.type, offset: loc.offset, length: loc.length, rawLength: loc.rawLength };
 }
 
 export const IndexFileSchema = z.object({

@@ -85,7 +85,10 @@ function unlockedOf(repo: KeyedRepo): Unlocked & { enc: EncryptionConfig } {
 export async function listKeys(repo: KeyedRepo): Promise<(KeyInfo & { current: boolean })[]> {
   const { keyId, enc } = unlockedOf(repo);
   const objects = await keyObjects(repo);
-  const infos: KeyInfo[] = [...(enc.wrappedKey ? [{ id: CONFIG_KEY_ID }] : []), ...objects.map(({ id, created, host, label }) => ({ id, created, host, ...(label ? { label } : {}) }))];
+  const infos: KeyInfo[] = [
+    ...(enc.wrappedKey ? [{ id: CONFIG_KEY_ID }] : []),
+    ...objects.map(({ id, created, host, label }) => ({ id, created, host, ...(label ? { label } : {}) })),
+  ];
   return infos.map((k) => ({ ...k, current: k.id === keyId }));
 }
 
@@ -103,7 +106,8 @@ export async function removeKey(repo: KeyedRepo, id: string, allowCurrent = fals
   const { keyId, enc } = unlockedOf(repo);
   const ids = candidates(enc, await keyObjects(repo)).map((c) => c.id);
   if (!ids.includes(id)) throw new NotFoundError(`key ${id} does not exist (keys: ${ids.join(', ')})`);
-  if (id === keyId && !allowCurrent) throw new BadInputError(`key ${id} is the one this command opened the repository with: open with another key's password to remove it, or use "key passwd"`);
+  if (id === keyId && !allowCurrent)
+    throw new BadInputError(`key ${id} is the one this command opened the repository with: open with another key's password to remove it, or use "key passwd"`);
   if (ids.length === 1) throw new BadInputError(`key ${id} is the repository's only key: removing it would make the data unreadable`);
   if (id === CONFIG_KEY_ID) {
     const { wrappedKey: _dropped, ...rest } = enc;

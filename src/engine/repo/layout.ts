@@ -21,7 +21,8 @@ export const FAILOVER_REPORT_PREFIX = 'reports/failover/';
 export const failoverReportKey = (id: string): string => `${FAILOVER_REPORT_PREFIX}${id}.json`;
 const failoverSitePrefix = (site: string): string => `${FAILOVER_REPORT_PREFIX}sites/${site}/`;
 /** The last finished (or, with `successful`, last succeeded) report of a site's runs of one mode. */
-export const failoverPointerKey = (site: string, mode: string, successful: boolean): string => `${failoverSitePrefix(site)}last${successful ? '-ok' : ''}-${mode}.json`;
+export const failoverPointerKey = (site: string, mode: string, successful: boolean): string =>
+  `${failoverSitePrefix(site)}last${successful ? '-ok' : ''}-${mode}.json`;
 /** Where the last switch recorded traffic to be (signed). */
 export const trafficRecordKey = (site: string): string => `${failoverSitePrefix(site)}traffic.json`;
 /** A numbered work document (`batch-00042.json`) below a backup's or restore's tmp prefix. */

@@ -29,7 +29,10 @@ export interface PackEntry {
 
 const Len = z.number().int().min(0);
 /** One blob entry of a pack header or an index object (see the layout above). */
-export const BlobTupleSchema = z.union([z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), Len, Len]), z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), Len, Len, Len])]);
+export const BlobTupleSchema = z.union([
+  z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), Len, Len]),
+  z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), Len, Len, Len]),
+]);
 export type BlobTuple = z.infer<typeof BlobTupleSchema>;
 
 export function toBlobTuple(e: PackEntry): BlobTuple {
@@ -65,7 +68,9 @@ export class PackBuilder {
   add(id: string, type: BlobType, data: Buffer, rawLength?: number): void {
     if (this.ids.has(id)) return;
     this.ids.add(id);
-    this.entries.push(rawLength === undefined ? { id, type, offset: this.size, length: data.length } : { id, type, offset: this.size, length: data.length, rawLength });
+    this.entries.push(
+      rawLength === undefined ? { id, type, offset: this.size, length: data.length } : { id, type, offset: this.size, length: data.length, rawLength },
+    );
     this.parts.push(data);
     this.size += data.length;
   }

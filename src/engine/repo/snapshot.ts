@@ -4,7 +4,6 @@ import { IntegrityError } from '../../common/errors';
 import { verifySignature, sign } from './keys';
 import { RootMetaSchema } from './tree';
 
-
 export const SnapshotStatsSchema = z.object({
   files: z.number().int(),
   dirs: z.number().int(),

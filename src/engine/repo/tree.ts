@@ -59,7 +59,13 @@ export type FileEntry = Extract<TreeEntry, { type: 'file' }>;
 export type SpecialEntry = Extract<TreeEntry, { type: 'fifo' | 'chardev' | 'blockdev' }>;
 
 /** ModeSchema, owner and mtime of the backed-up folder itself (snapshots before it lack it). */
-export const RootMetaSchema = z.object({ mode: ModeSchema, uid: IdSchema.optional(), gid: IdSchema.optional(), mtimeNs: NsSchema, xattrs: z.record(z.string()).optional() });
+export const RootMetaSchema = z.object({
+  mode: ModeSchema,
+  uid: IdSchema.optional(),
+  gid: IdSchema.optional(),
+  mtimeNs: NsSchema,
+  xattrs: z.record(z.string()).optional(),
+});
 export type RootMeta = z.infer<typeof RootMetaSchema>;
 
 export const TreeBlobSchema = z.object({ v: z.literal(1), entries: z.array(TreeEntrySchema) });

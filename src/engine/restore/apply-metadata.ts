@@ -33,7 +33,10 @@ export function restoredMode(mode: number, ownerRestored: boolean): number {
 export function metadataWarnings(entries: TreeEntry[], asRoot: boolean): string[] {
   const out: string[] = [];
   const suid = entries.filter((e) => e.mode & 0o6000 && !(asRoot && hasOwner(e)));
-  if (suid.length) out.push(`${asRoot ? 'no owner recorded (older snapshot)' : 'not running as root'}: setuid/setgid bits dropped on ${suid.length} entries (first: ${suid[0].path})`);
+  if (suid.length)
+    out.push(
+      `${asRoot ? 'no owner recorded (older snapshot)' : 'not running as root'}: setuid/setgid bits dropped on ${suid.length} entries (first: ${suid[0].path})`,
+    );
   if (asRoot) return out;
   if (entries.some(hasOwner)) out.push('not running as root: owners (uid/gid) are not restored');
   const devs = entries.filter((e) => e.type === 'chardev' || e.type === 'blockdev');

@@ -46,7 +46,15 @@ export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverh
       if (!loc) throw new IntegrityError(`file "${f.path}": chunk ${id.slice(0, 12)} is not in the repository index (missing data)`);
       let b = blobs.get(id);
       if (!b) {
-        b = { id, pack: loc.pack, offset: loc.offset, storedLength: loc.length, plainLength: plainLength(loc, sealOverhead), rawLength: loc.rawLength, targets: [] };
+        b = {
+          id,
+          pack: loc.pack,
+          offset: loc.offset,
+          storedLength: loc.length,
+          plainLength: plainLength(loc, sealOverhead),
+          rawLength: loc.rawLength,
+          targets: [],
+        };
         blobs.set(id, b);
       }
       b.targets.push({ file: fi, fileOffset });

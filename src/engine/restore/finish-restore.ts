@@ -20,7 +20,11 @@ export interface RestoreOutcome {
   warnings?: string[];
 }
 
-const DoneSchema = z.object({ v: z.literal(1), at: z.string(), outcome: z.object({ snapshotId: z.string(), target: z.string(), files: z.number(), bytes: z.number() }) });
+const DoneSchema = z.object({
+  v: z.literal(1),
+  at: z.string(),
+  outcome: z.object({ snapshotId: z.string(), target: z.string(), files: z.number(), bytes: z.number() }),
+});
 
 const oldFor = (target: string, restoreId: string) => path.join(path.dirname(target), `.${path.basename(target)}.lepton-old-${restoreId}`);
 

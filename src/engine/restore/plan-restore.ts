@@ -77,7 +77,17 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
   if (p) {
     const m = await repo.loadSnapshot(p.snapshotId);
     fs.mkdirSync(p.staging, { recursive: true });
-    return { restoreId: p.restoreId, snapshotId: p.snapshotId, snapshotTime: m.time, asset: m.asset, target: p.target, staging: p.staging, batches: p.batches, files: p.files, bytes: p.bytes };
+    return {
+      restoreId: p.restoreId,
+      snapshotId: p.snapshotId,
+      snapshotTime: m.time,
+      asset: m.asset,
+      target: p.target,
+      staging: p.staging,
+      batches: p.batches,
+      files: p.files,
+      bytes: p.bytes,
+    };
   }
   const m = await repo.resolveSnapshot(o.asset, o.snapshot);
   if (o.asset && m.asset !== o.asset) throw new BadInputError(`snapshot ${m.id} belongs to asset "${m.asset}", not "${o.asset}"`);
@@ -131,5 +141,16 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
   };
   await writeSignedJson(repo, key, plan);
   const warnings = metadataWarnings(entries, isRoot());
-  return { restoreId: o.restoreId, snapshotId: m.id, snapshotTime: m.time, asset: m.asset, target, staging, batches: batches.length, files: files.length, bytes, ...(warnings.length ? { warnings } : {}) };
+  return {
+    restoreId: o.restoreId,
+    snapshotId: m.id,
+    snapshotTime: m.time,
+    asset: m.asset,
+    target,
+    staging,
+    batches: batches.length,
+    files: files.length,
+    bytes,
+    ...(warnings.length ? { warnings } : {}),
+  };
 }

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { Sha256HexSchema } from '../../common/schema-primitives';
 import { RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
-
 const PathRef = { path: z.string(), rawPath: z.string().optional() };
 
 /** One file to write; path fields as in TreeEntrySchema. */

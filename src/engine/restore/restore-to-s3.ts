@@ -135,10 +135,14 @@ export async function restoreToS3(repo: Repository, o: RestoreToS3Options): Prom
     await mapLimit(files, FILES_IN_FLIGHT, (f) => stageFile(repo, loc, staging + f.path, f));
     const staged = new Map((await listPrefix(loc, staging)).map((s) => [s.Key, s.Size ?? 0]));
     for (const f of files) {
-      if (staged.get(staging + f.path) !== f.size) throw new IntegrityError(`restore ${restoreId}: ${staging}${f.path} is missing or has the wrong size after staging`);
+      if (staged.get(staging + f.path) !== f.size)
+        throw new IntegrityError(`restore ${restoreId}: ${staging}${f.path} is missing or has the wrong size after staging`);
     }
   } catch (e) {
-    await deleteAll(loc, (await listPrefix(loc, staging)).map((s) => s.Key as string)).catch(() => undefined);
+    await deleteAll(
+      loc,
+      (await listPrefix(loc, staging)).map((s) => s.Key as string),
+    ).catch(() => undefined);
     throw e;
   }
 
@@ -147,8 +151,14 @@ export async function restoreToS3(repo: Repository, o: RestoreToS3Options): Prom
   await mapLimit(files, COPIES_IN_FLIGHT, (f) =>
     loc.client.send(new CopyObjectCommand({ Bucket: loc.bucket, Key: loc.prefix + f.path, CopySource: encodeKey(`${loc.bucket}/${staging}${f.path}`) })),
   );
-  await deleteAll(loc, before.filter((k) => !wanted.has(k)));
-  await deleteAll(loc, files.map((f) => staging + f.path));
+  await deleteAll(
+    loc,
+    before.filter((k) => !wanted.has(k)),
+  );
+  await deleteAll(
+    loc,
+    files.map((f) => staging + f.path),
+  );
   const bytes = files.reduce((s, f) => s + f.size, 0);
   return { snapshotId: m.id, target: loc.url, files: files.length, bytes, staging, warnings };
 }

@@ -175,7 +175,12 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
       const data = await fetchRange(repo, r, items, todo);
       for (const b of r.blobs) {
         const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
-        const plain = repo.checkBlob(b.id, stored, `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`, b.rawLength);
+        const plain = repo.checkBlob(
+          b.id,
+          stored,
+          `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`,
+          b.rawLength,
+        );
         for (const t of b.targets) {
           const f = todo[t.file];
           const item = items[f];

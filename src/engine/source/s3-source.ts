@@ -122,7 +122,9 @@ export class S3Source implements BackupSource {
     await mapLimit(reads, S3_GET_CONCURRENCY, async (r) => {
       let res;
       try {
-        res = await this.loc.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: r.key, Range: `bytes=${r.start}-${r.end - 1}`, IfMatch: this.etags.get(r.path) || undefined }));
+        res = await this.loc.client.send(
+          new GetObjectCommand({ Bucket: this.loc.bucket, Key: r.key, Range: `bytes=${r.start}-${r.end - 1}`, IfMatch: this.etags.get(r.path) || undefined }),
+        );
       } catch (e) {
         const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
         if (status === 412 || status === 404) throw new SourceChangedError(`source object ${r.key} changed or vanished during the backup`);

@@ -20,7 +20,11 @@ export const envCredentials: CredentialSource = (_endpoint, env) =>
     : undefined;
 
 /** The store behind a repository url: "s3://bucket[/prefix]" or "file:///absolute/path". */
-export function openStore(repo: Pick<RepositoryConfig, 'url' | 'endpoint' | 'region' | 'pathStyle'>, env: Env = process.env, credentials: CredentialSource = envCredentials): BlobStore {
+export function openStore(
+  repo: Pick<RepositoryConfig, 'url' | 'endpoint' | 'region' | 'pathStyle'>,
+  env: Env = process.env,
+  credentials: CredentialSource = envCredentials,
+): BlobStore {
   const url = new URL(repo.url);
   if (url.protocol === 'file:') return new FsStore(fileURLToPath(url));
   if (url.protocol !== 's3:' || !url.hostname) {

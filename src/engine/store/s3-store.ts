@@ -207,9 +207,7 @@ export class S3Store implements BlobStore {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     do {
-      const res = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.base + prefix, ContinuationToken: token }),
-      );
+      const res = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.base + prefix, ContinuationToken: token }));
       for (const o of res.Contents ?? []) {
         if (o.Key === undefined || !o.Key.startsWith(this.base)) continue;
         out.push({ key: o.Key.slice(this.base.length), size: o.Size ?? 0 });

@@ -121,7 +121,13 @@ export class SeasonalGrowth {
   }
 
   state(): SeasonalGrowthState {
-    return { cur: this.cur.map((c) => ({ ...c, period: c.period })), prev: this.prev.map((p) => ({ ...p, period: p.period })), growth: this.growth, growthSq: this.growthSq, diffs: this.diffs };
+    return {
+      cur: this.cur.map((c) => ({ ...c, period: c.period })),
+      prev: this.prev.map((p) => ({ ...p, period: p.period })),
+      growth: this.growth,
+      growthSq: this.growthSq,
+      diffs: this.diffs,
+    };
   }
 
   restore(state: unknown): void {

@@ -128,7 +128,13 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
         return 0;
       }
       const buf = this.buffer;
-      const p = detectPeriod(buf, this.config.minPeriod, this.config.maxPeriod ?? Math.floor(window / 2), this.config.minCorrelation, this.config.decorrelation);
+      const p = detectPeriod(
+        buf,
+        this.config.minPeriod,
+        this.config.maxPeriod ?? Math.floor(window / 2),
+        this.config.minCorrelation,
+        this.config.decorrelation,
+      );
       this.buffer = [];
       this.setPeriod(p);
       this.n -= buf.length - 1;

@@ -34,7 +34,10 @@ export const trendConfigSchema = z
     /** 'up': trouble when the series rises to the limit; 'down': when it falls to it. */
     direction: z.enum(['up', 'down']).default('up'),
     /** Warn this long before the crossing. */
-    leadTimeMs: z.number().positive().default(4 * 3600_000),
+    leadTimeMs: z
+      .number()
+      .positive()
+      .default(4 * 3600_000),
     windowPoints: z.number().int().min(3).default(120),
     minPoints: z.number().int().min(3).default(10),
     clip: z.number().positive().default(4),
@@ -82,7 +85,10 @@ export const trendStateSchema = z
       })
       .strict(),
     /** The current run of samples beyond the clip band (shift handling). */
-    run: z.object({ side: z.number().int().min(-1).max(1), times: z.array(z.number()), values: z.array(z.number()), residuals: z.array(z.number()) }).strict().optional(),
+    run: z
+      .object({ side: z.number().int().min(-1).max(1), times: z.array(z.number()), values: z.array(z.number()), residuals: z.array(z.number()) })
+      .strict()
+      .optional(),
     season: seasonalGrowthStateSchema.optional(),
   })
   .strict();
@@ -237,7 +243,10 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     return this.run.times.length >= shiftPoints;
   }
 
-  /** A level shift ends at t: towards the limit the history moves by the run's median residual (the run enters unclipped); away from it the window keeps only the run. */
+  /**
+   * A level shift ends at t: towards the limit the history moves by the run's median residual
+   * (the run enters unclipped); away from it the window keeps only the run.
+   */
   private afterShift(t: number): void {
     const run = this.run;
     this.run = { side: 0, times: [], values: [], residuals: [] };
@@ -363,7 +372,9 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
         svv: this.svv,
         sinceRebase: this.sinceRebase,
       },
-      ...(this.run.side !== 0 ? { run: { side: this.run.side, times: [...this.run.times], values: [...this.run.values], residuals: [...this.run.residuals] } } : {}),
+      ...(this.run.side !== 0
+        ? { run: { side: this.run.side, times: [...this.run.times], values: [...this.run.values], residuals: [...this.run.residuals] } }
+        : {}),
       ...(this.season ? { season: this.season.state() } : {}),
     };
   }

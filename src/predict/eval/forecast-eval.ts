@@ -28,7 +28,10 @@ export interface ForecastEvalOptions {
   horizonMs: number;
   /** The fitted window, for both. */
   windowMs: number;
-  /** Our forecaster's settings beyond limit, lead and window (generic: the same for every trace; default LIMIT_FORECAST_SETTINGS, what a site's limits run with). */
+  /**
+   * Our forecaster's settings beyond limit, lead and window (generic: the same for every trace;
+   * default LIMIT_FORECAST_SETTINGS, what a site's limits run with).
+   */
   trend?: Omit<TrendConfigInput, 'limit' | 'leadTimeMs' | 'windowPoints'>;
 }
 
@@ -40,7 +43,14 @@ export interface TraceComparison {
 }
 
 export function ourTrendConfig(trace: Pick<LabelledTrace, 'limit' | 'unit'>, o: ForecastEvalOptions): TrendConfigInput {
-  return { ...LIMIT_FORECAST_SETTINGS, ...o.trend, limit: trace.limit, leadTimeMs: o.horizonMs / 1.25, windowPoints: Math.max(3, Math.round(o.windowMs / o.stepMs)), label: trace.unit };
+  return {
+    ...LIMIT_FORECAST_SETTINGS,
+    ...o.trend,
+    limit: trace.limit,
+    leadTimeMs: o.horizonMs / 1.25,
+    windowPoints: Math.max(3, Math.round(o.windowMs / o.stepMs)),
+    label: trace.unit,
+  };
 }
 
 /**
@@ -48,7 +58,10 @@ export function ourTrendConfig(trace: Pick<LabelledTrace, 'limit' | 'unit'>, o: 
  * `raiseAfter` evaluations at or above the warning threshold, off after `clearAfter` below
  * (threshold - hysteresis).
  */
-export function warningsFromRisk(risks: readonly { t: number; risk: number }[], policy: Pick<DecisionPolicy, 'thresholds' | 'hysteresis' | 'raiseAfter' | 'clearAfter'> = DecisionPolicySchema.parse({})): WarningPoint[] {
+export function warningsFromRisk(
+  risks: readonly { t: number; risk: number }[],
+  policy: Pick<DecisionPolicy, 'thresholds' | 'hysteresis' | 'raiseAfter' | 'clearAfter'> = DecisionPolicySchema.parse({}),
+): WarningPoint[] {
   let on = false;
   let streak = 0;
   return risks.map(({ t, risk }) => {
@@ -89,7 +102,10 @@ export function predictLinearQuery(trace: LabelledTrace, o: Pick<ForecastEvalOpt
 export async function predictLinearWarnings(prometheusUrl: string, trace: LabelledTrace, o: ForecastEvalOptions): Promise<WarningPoint[]> {
   const first = trace.samples[0]!.t;
   const last = trace.samples[trace.samples.length - 1]!.t;
-  const series = await queryRange({ url: prometheusUrl, timeoutMs: 30_000 }, { query: predictLinearQuery(trace, o), start: first, end: last, stepMs: o.stepMs });
+  const series = await queryRange(
+    { url: prometheusUrl, timeoutMs: 30_000 },
+    { query: predictLinearQuery(trace, o), start: first, end: last, stepMs: o.stepMs },
+  );
   const on = new Set<number>();
   for (const s of series) for (const p of s.samples) on.add(p.t);
   return trace.samples.map((s) => ({ t: s.t, on: on.has(s.t) }));

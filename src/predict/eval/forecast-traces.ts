@@ -9,9 +9,28 @@
 import type { Sample } from '../series';
 import { gaussian, mulberry32 } from './prng';
 
-export type TraceFamily = 'disk-fill' | 'disk-fill-daily' | 'disk-fill-steps' | 'disk-fill-cleanup' | 'gpu-mem-creep' | 'stable-flat' | 'stable-daily' | 'stable-scratch' | 'gpu-stable';
+export type TraceFamily =
+  | 'disk-fill'
+  | 'disk-fill-daily'
+  | 'disk-fill-steps'
+  | 'disk-fill-cleanup'
+  | 'gpu-mem-creep'
+  | 'stable-flat'
+  | 'stable-daily'
+  | 'stable-scratch'
+  | 'gpu-stable';
 
-export const TRACE_FAMILIES: readonly TraceFamily[] = ['disk-fill', 'disk-fill-daily', 'disk-fill-steps', 'disk-fill-cleanup', 'gpu-mem-creep', 'stable-flat', 'stable-daily', 'stable-scratch', 'gpu-stable'];
+export const TRACE_FAMILIES: readonly TraceFamily[] = [
+  'disk-fill',
+  'disk-fill-daily',
+  'disk-fill-steps',
+  'disk-fill-cleanup',
+  'gpu-mem-creep',
+  'stable-flat',
+  'stable-daily',
+  'stable-scratch',
+  'gpu-stable',
+];
 
 export interface LabelledTrace {
   /** `family-k`, unique within one generated set. */
@@ -80,7 +99,13 @@ function spec(family: TraceFamily, rand: () => number): Spec {
       const start = uniform(rand, 25, 40);
       const steps = Array.from({ length: 3 }, () => ({ at: uniform(rand, 6, 48) * HOUR, size: uniform(rand, 4, 8) }));
       const rate = (DISK_LIMIT - start - steps.reduce((s, x) => s + x.size, 0)) / uniform(rand, 48, 84);
-      return { limit: DISK_LIMIT, unit: '%', shape: (t) => start + (rate * t) / HOUR + steps.reduce((s, x) => s + (t >= x.at ? x.size : 0), 0), noiseSd: 0.3, fills: true };
+      return {
+        limit: DISK_LIMIT,
+        unit: '%',
+        shape: (t) => start + (rate * t) / HOUR + steps.reduce((s, x) => s + (t >= x.at ? x.size : 0), 0),
+        noiseSd: 0.3,
+        fills: true,
+      };
     }
     case 'disk-fill-cleanup': {
       const start = uniform(rand, 30, 45);

@@ -42,7 +42,12 @@ export interface LocoEvaluation {
 }
 
 /** Scores a loaded corpus with every candidate, then runs both protocols. */
-export function evaluateLocoOn(corpus: readonly LabelledSeries[], grid: readonly GridCandidate[], profiles: readonly NabProfileName[] = NAB_PROFILE_NAMES, probationPercent = 0.15): LocoEvaluation {
+export function evaluateLocoOn(
+  corpus: readonly LabelledSeries[],
+  grid: readonly GridCandidate[],
+  profiles: readonly NabProfileName[] = NAB_PROFILE_NAMES,
+  probationPercent = 0.15,
+): LocoEvaluation {
   let ms = 0;
   let rows = 0;
   const scored = grid.map((c) => {

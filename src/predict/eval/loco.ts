@@ -57,7 +57,12 @@ export interface Choice {
 }
 
 /** Best (candidate, threshold) per profile on the series `train` (and on nothing else). */
-export function chooseOnTraining(scored: ScoredGrid, train: readonly number[], profiles: readonly NabProfileName[] = NAB_PROFILE_NAMES, probationPercent = 0.15): Record<NabProfileName, Choice> {
+export function chooseOnTraining(
+  scored: ScoredGrid,
+  train: readonly number[],
+  profiles: readonly NabProfileName[] = NAB_PROFILE_NAMES,
+  probationPercent = 0.15,
+): Record<NabProfileName, Choice> {
   if (scored.length === 0) throw new BadInputError('no candidate configuration');
   const best = {} as Record<NabProfileName, Choice>;
   scored.forEach((series, candidate) => {

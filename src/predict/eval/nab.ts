@@ -234,7 +234,7 @@ function optimiseThreshold(swept: SweptSeries[], profile: NabProfile): { thresho
   }
   let bestThreshold = Infinity;
   let bestScore = total;
-  for (let j = 0; j < count; ) {
+  for (let j = 0; j < count;) {
     const thr = scores[order[j]!]!;
     // Apply every row with this exact score, then evaluate the threshold.
     while (j < count && scores[order[j]!] === thr) {
@@ -255,11 +255,7 @@ function optimiseThreshold(swept: SweptSeries[], profile: NabProfile): { thresho
   return { threshold: bestThreshold, score: bestScore };
 }
 
-function scoreAtThreshold(
-  swept: SweptSeries[],
-  profileName: NabProfileName,
-  threshold: number,
-): NabProfileResult {
+function scoreAtThreshold(swept: SweptSeries[], profileName: NabProfileName, threshold: number): NabProfileResult {
   const profile = NAB_PROFILES[profileName];
   let raw = 0;
   let tp = 0;
@@ -368,7 +364,12 @@ export function scoreNab(corpus: readonly NabSeries[], opts: NabOptions = {}): N
 }
 
 /** Compact one-line-per-profile summary of a report (for logs and CLIs). */
-export function summariseNab(report: NabReport): Record<string, { score: number; threshold: number; precision: number; recall: number; tp: number; fp: number; fn: number; meanLeadBeforeEndMin: number | null }> {
+export function summariseNab(
+  report: NabReport,
+): Record<
+  string,
+  { score: number; threshold: number; precision: number; recall: number; tp: number; fp: number; fn: number; meanLeadBeforeEndMin: number | null }
+> {
   const out: ReturnType<typeof summariseNab> = {};
   for (const [name, r] of Object.entries(report.profiles)) {
     out[name] = {

@@ -38,7 +38,9 @@ export const warningEventSchema = z
     level: z.enum(['ok', 'warn', 'high', 'critical']),
     from: z.enum(['ok', 'warn', 'high', 'critical']),
     risk: z.number().min(0).max(1),
-    reasons: z.array(z.object({ source: z.string(), detector: z.string(), score: z.number(), message: z.string(), etaMs: z.number().optional() }).strict()).max(20),
+    reasons: z
+      .array(z.object({ source: z.string(), detector: z.string(), score: z.number(), message: z.string(), etaMs: z.number().optional() }).strict())
+      .max(20),
     /** ISO time of the decision (the workflow's clock). */
     at: z.string().datetime(),
     /** When the current level began (ISO). */
@@ -117,7 +119,12 @@ export function alertmanagerAlerts(ev: WarningEvent, ttlMs: number, extraLabels:
 async function postJson(url: string, body: unknown, headers: Record<string, string>, timeoutMs: number): Promise<void> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
   } catch (e) {
     const err = e as Error;
     throw new Error(err.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : err.message);
@@ -155,7 +162,17 @@ export async function sendWarning(sinks: SinksConfig, ev: WarningEvent, o: SendO
   const out: SinkResult[] = [];
   const notify = ev.kind !== 'refresh';
   if (sinks.log && notify) {
-    const line = { site: ev.site, kind: ev.kind, level: ev.level, from: ev.from, risk: ev.risk, reasons: ev.reasons, actions: ev.actions, workflowId: ev.workflowId, modelVersion: ev.modelVersion };
+    const line = {
+      site: ev.site,
+      kind: ev.kind,
+      level: ev.level,
+      from: ev.from,
+      risk: ev.risk,
+      reasons: ev.reasons,
+      actions: ev.actions,
+      workflowId: ev.workflowId,
+      modelVersion: ev.modelVersion,
+    };
     if (ev.level === 'ok') o.log.info(line, headline(ev));
     else o.log.warn(line, headline(ev));
     out.push({ sink: 'log', ok: true, attempts: 1 });
@@ -163,7 +180,9 @@ export async function sendWarning(sinks: SinksConfig, ev: WarningEvent, o: SendO
   const jobs: Promise<void>[] = [];
   if (sinks.webhook && notify) {
     const w = sinks.webhook;
-    jobs.push(withRetries(() => postJson(w.url, slackPayload(ev), w.headers, w.timeoutMs), attempts, delay).then((r) => void out.push({ sink: 'webhook', ...r })));
+    jobs.push(
+      withRetries(() => postJson(w.url, slackPayload(ev), w.headers, w.timeoutMs), attempts, delay).then((r) => void out.push({ sink: 'webhook', ...r })),
+    );
   }
   if (sinks.alertmanager) {
     const a = sinks.alertmanager;
@@ -174,6 +193,7 @@ export async function sendWarning(sinks: SinksConfig, ev: WarningEvent, o: SendO
     }
   }
   await Promise.all(jobs);
-  for (const r of out) if (!r.ok) o.log.error({ site: ev.site, sink: r.sink, error: r.error, attempts: r.attempts }, `warning sink ${r.sink} failed: ${r.error}`);
+  for (const r of out)
+    if (!r.ok) o.log.error({ site: ev.site, sink: r.sink, error: r.error, attempts: r.attempts }, `warning sink ${r.sink} failed: ${r.error}`);
   return out;
 }

@@ -77,7 +77,13 @@ export async function collectSamples(req: CollectRequest): Promise<CollectResult
     const cursor = req.logCursors[src.name] ?? EMPTY_LOG_CURSOR;
     try {
       const r = await countLogMatches(
-        { path: src.path, patterns: src.patterns, intervalMs: Math.max(1, Math.round(step)), ...(src.timestampRegex ? { timestampRegex: src.timestampRegex } : {}), ...(src.rotatedPaths ? { rotatedPaths: src.rotatedPaths } : {}) },
+        {
+          path: src.path,
+          patterns: src.patterns,
+          intervalMs: Math.max(1, Math.round(step)),
+          ...(src.timestampRegex ? { timestampRegex: src.timestampRegex } : {}),
+          ...(src.rotatedPaths ? { rotatedPaths: src.rotatedPaths } : {}),
+        },
         cursor,
         until,
       );

@@ -26,7 +26,10 @@ export const logPatternSchema = z
   .object({
     name: z.string().min(1),
     regex: z.string().min(1),
-    flags: z.string().regex(/^[imsu]*$/).default(''),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/)
+      .default(''),
   })
   .strict();
 export type LogPattern = z.input<typeof logPatternSchema>;
@@ -49,9 +52,17 @@ export const logCounterConfigSchema = z
     /** Where a rotated file may be found. */
     rotatedPaths: z.array(z.string()).optional(),
     /** Bytes read per call at most (the rest waits for the next call). */
-    maxBytes: z.number().int().positive().default(64 * 1024 * 1024),
+    maxBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
     /** Longer incomplete lines are dropped. */
-    maxLineBytes: z.number().int().positive().default(1024 * 1024),
+    maxLineBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
   })
   .strict();
 export type LogCounterConfig = z.input<typeof logCounterConfigSchema>;
