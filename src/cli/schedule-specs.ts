@@ -4,18 +4,10 @@ import type { Plan } from '../config/plan-schema';
 import { parseSite } from '../failover/site-schema';
 import { drillWorkflowId } from '../contracts/failover-inputs';
 import { trainingSchedules } from './training-schedules';
+import { OVERLAP } from './schedule-overlap';
 
 /** Schedules this tool owns carry this memo, so `apply` can remove the ones a plan no longer names. */
 export const MANAGED_MEMO = { managedBy: 'lepton-dr' };
-
-const OVERLAP = {
-  skip: 'SKIP',
-  buffer_one: 'BUFFER_ONE',
-  buffer_all: 'BUFFER_ALL',
-  cancel_other: 'CANCEL_OTHER',
-  terminate_other: 'TERMINATE_OTHER',
-  allow_all: 'ALLOW_ALL',
-} as const;
 
 export const backupScheduleId = (asset: string) => `lepton-backup-${asset}`;
 export const drillScheduleId = (site: string) => `lepton-drill-${site}`;

@@ -3,17 +3,9 @@ import type { Duration } from '@temporalio/common';
 import type { Plan } from '../config/plan-schema';
 import { parsePredictionConfig } from '../predict/site-config';
 import { trainingWorkflowId } from '../workflows/prediction-inputs';
+import { OVERLAP } from './schedule-overlap';
 
 export const trainingScheduleId = (site: string) => `lepton-train-${site}`;
-
-const OVERLAP = {
-  skip: 'SKIP',
-  buffer_one: 'BUFFER_ONE',
-  buffer_all: 'BUFFER_ALL',
-  cancel_other: 'CANCEL_OTHER',
-  terminate_other: 'TERMINATE_OTHER',
-  allow_all: 'ALLOW_ALL',
-} as const;
 
 /**
  * A training schedule per site with `prediction.training.schedule`: trainingWorkflow under

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { CopyReport } from '../engine/copy/copy-snapshot';
 import { nameSchema } from '../common/schema-primitives';
 
 /** A snapshot id or a unique prefix of one (4 to 32 hex characters). */
@@ -25,15 +26,7 @@ export const CopyInputSchema = z
 export type CopyInput = z.infer<typeof CopyInputSchema>;
 
 /** One snapshot copied (or found already there): counts only, no data. */
-export interface CopyStep {
-  snapshot: string;
-  asset: string;
-  copied: boolean;
-  blobs: number;
-  blobsCopied: number;
-  bytesUploaded: number;
-  packsWritten: number;
-}
+export type CopyStep = CopyReport;
 
 export interface CopyResult {
   target: string;
