@@ -36,9 +36,9 @@ export async function connect(opts: GlobalOptions): Promise<{ plan: Plan; client
   return {
     plan,
     client,
-    close: () => {
-      watch.stop();
-      return connection.close();
+    close: async () => {
+      await watch.stop();
+      await connection.close();
     },
   };
 }

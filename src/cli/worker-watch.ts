@@ -36,6 +36,7 @@ export class WorkerWatch {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  private said: 'none' | 'no-worker' | 'unreachable' = 'none';
 
   constructor(private readonly o: WorkerWatchOptions) {}
 
@@ -73,25 +74,24 @@ export class WorkerWatch {
   private async watch(): Promise<void> {
     const since = Date.now();
     const grace = this.o.graceMs ?? 2000;
-    let said: 'none' | 'no-worker' | 'unreachable' = 'none';
     while (!this.stopped) {
       try {
         const p = await livePollers(this.o.connection, this.o.namespace, this.o.taskQueue);
         if (this.stopped) return;
         if (p.workflow > 0 && p.activity > 0) {
-          if (said !== 'none') this.o.say(`a worker is polling task queue "${this.o.taskQueue}" now; waiting for the run`);
-          said = 'none';
-        } else if (said !== 'no-worker' && Date.now() - since >= grace) {
+          if (this.said !== 'none') this.o.say(`a worker is polling task queue "${this.o.taskQueue}" now; waiting for the run`);
+          this.said = 'none';
+        } else if (this.said !== 'no-worker' && Date.now() - since >= grace) {
           this.o.say(`${this.noWorkerMessage()}\nthe run waits until a worker polls (Ctrl-C leaves it queued)`);
-          said = 'no-worker';
+          this.said = 'no-worker';
         }
       } catch (e) {
         if (this.stopped) return;
-        if (said !== 'unreachable' && Date.now() - since >= grace) {
+        if (this.said !== 'unreachable' && Date.now() - since >= grace) {
           this.o.say(
             `cannot reach Temporal at ${this.o.address} (${errText(e)}); still waiting: is the local stack (\`lepton-dr up\`) or your Temporal server running?`,
           );
-          said = 'unreachable';
+          this.said = 'unreachable';
         }
       }
       await this.pause();
@@ -107,10 +107,18 @@ export class WorkerWatch {
     });
   }
 
-  /** Ends the watch; a check under way is dropped (it never delays the command's exit). */
-  stop(): void {
+  /**
+   * Ends the watch; a check under way is dropped. After a no-worker warning one last check says
+   * whether a worker came: a run can finish between two checks, and the warning must not be the
+   * last word when a worker did the work.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
+    if (this.said !== 'no-worker') return;
+    this.said = 'none';
+    const p = await livePollers(this.o.connection, this.o.namespace, this.o.taskQueue).catch(() => undefined);
+    if (p && p.workflow > 0 && p.activity > 0) this.o.say(`a worker is polling task queue "${this.o.taskQueue}" now`);
   }
 }
