@@ -167,7 +167,7 @@ test('an S3 prefix backs up with ranged GETs, restores to a prefix byte for byte
 });
 
 test('a second backup downloads only the three changed objects', async () => {
-  const changed = [smallKey(7), smallKey(1234), smallKey(1999)];
+  const changed = [smallKey(7), smallKey(Math.floor(SMALL * 0.6)), smallKey(SMALL - 1)];
   for (const k of changed) {
     const body = randomBytes(700);
     small.set(k, body);
@@ -196,10 +196,12 @@ test('a restore to a prefix that fails while staging leaves the target as it was
     const old = ['config.json', 'weights/old.bin'];
     for (const k of old) await target.client.send(new PutObjectCommand({ Bucket: weed.bucket, Key: prefix + k, Body: `old ${k}` }));
     const before = (await listPrefix(target)).map((o) => `${o.Key}@${o.ETag}`);
-    failNth(target.client, 'PutObjectCommand', 500);
+    // a failure well into the staging uploads (a quarter of the objects are staged by then)
+    const failAt = Math.floor(SMALL / 4);
+    failNth(target.client, 'PutObjectCommand', failAt);
     await assert.rejects(
       restoreToS3(repo, { asset: 'ds', snapshot: { latest: true }, target, restoreId: 'fail-1' }),
-      /injected failure of PutObjectCommand #500/,
+      new RegExp(`injected failure of PutObjectCommand #${failAt}\\b`),
     );
     assert.deepEqual(
       (await listPrefix(target)).map((o) => `${o.Key}@${o.ETag}`),
