@@ -38,6 +38,7 @@ import {
 } from '../predict';
 import type { DecisionPolicy } from '../workflows/prediction-inputs';
 import { mapFailure } from './failure';
+import { predictWorkKey, predictWorkPrefix } from '../engine/repo/layout';
 
 /**
  * The activities of the prediction loop and of training: thin, validated adapters over
@@ -57,9 +58,7 @@ const Site = NameSchema;
 const Config = z.record(z.unknown()).optional();
 const Gen = z.number().int().nonnegative();
 const Millis = z.number().finite();
-const WORK_PREFIX = 'predict/';
 const GC_EVERY = 20;
-const workKey = (site: string, what: 'state' | 'batch', gen: number) => `${WORK_PREFIX}${site}/work/${what}-${gen}.json`;
 
 /** A value kept inline (small) or in the store (large). */
 export const HandleSchema = z
@@ -146,7 +145,7 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
     const text = JSON.stringify(value);
     const bytes = Buffer.byteLength(text);
     if (bytes <= inlineLimit) return { inline: value, bytes };
-    const ref = workKey(site, what, gen);
+    const ref = predictWorkKey(site, what, gen);
     await store.put(ref, Buffer.from(text));
     return { ref, bytes };
   }
@@ -165,7 +164,7 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
     if (gen % GC_EVERY !== 1) return 0;
     const keepSet = new Set(keep.filter((k): k is string => Boolean(k)));
     let n = 0;
-    for (const o of await store.list(`${WORK_PREFIX}${site}/work/`)) {
+    for (const o of await store.list(predictWorkPrefix(site))) {
       if (keepSet.has(o.key)) continue;
       await store.delete(o.key).catch(() => undefined);
       n++;

@@ -6,15 +6,14 @@
  * checksum (model.ts), so a cache keyed by version never goes stale.
  */
 import { NotFoundError } from '../common/errors';
+import { MODEL_PREFIX, modelDir, modelKey } from '../engine/repo/layout';
 import type { BlobStore } from '../engine/store/blob-store';
 import { loadModel, serialiseModel } from './model';
 import type { PredictModel } from './model';
 
-export const MODEL_PREFIX = 'models/';
 const VERSION_RE = /^v\d{8}T\d{9}Z-[0-9a-f]{8}$/;
 
-export const modelDir = (site: string): string => `${MODEL_PREFIX}${site}/`;
-export const modelKey = (site: string, version: string): string => `${modelDir(site)}${version}.json`;
+export { MODEL_PREFIX, modelDir, modelKey };
 
 export function isModelVersion(v: string): boolean {
   return VERSION_RE.test(v);

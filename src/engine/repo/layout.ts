@@ -36,3 +36,11 @@ export const partialKey = (backupId: string, n: number): string => numberedKey(b
 export const restorePlanKey = (id: string): string => `${restoreTmpPrefix(id)}plan.json`;
 export const restoreBatchKey = (id: string, n: number): string => numberedKey(restoreTmpPrefix(id), 'batch', n);
 export const restoreDoneKey = (id: string): string => `${restoreTmpPrefix(id)}done.json`;
+
+// prediction: trained models (immutable versions, key order = time order) and the loop's work documents
+export const MODEL_PREFIX = 'models/';
+export const modelDir = (site: string): string => `${MODEL_PREFIX}${site}/`;
+export const modelKey = (site: string, version: string): string => `${modelDir(site)}${version}.json`;
+export const PREDICT_WORK_PREFIX = 'predict/';
+export const predictWorkPrefix = (site: string): string => `${PREDICT_WORK_PREFIX}${site}/work/`;
+export const predictWorkKey = (site: string, what: 'state' | 'batch', gen: number): string => `${predictWorkPrefix(site)}${what}-${gen}.json`;
