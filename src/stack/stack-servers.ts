@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { LOCAL_STACK } from '../config/local-stack';
 import type { Logger } from '../common/logger';
+import { PortClashError } from './process';
 import { launchSeaweed, type SeaweedServer, type SeaweedServerOptions } from './seaweed';
 import { socketDir, stackLogFile, type LocalStackPaths } from './stack-paths';
 import type { LocalStackPorts } from './stack-ports';
@@ -64,8 +65,23 @@ export function stackServerOptions(s: StackServerSettings): StackServerOptions {
 export async function launchStackServers(
   o: StackServerOptions,
   interrupted: () => boolean,
+  launchers: { temporal: typeof launchTemporal; seaweed: typeof launchSeaweed } = { temporal: launchTemporal, seaweed: launchSeaweed },
 ): Promise<{ temporal: TemporalServer; seaweed: SeaweedServer } | { failure: unknown } | { interrupted: true }> {
-  const [tRes, sRes] = await Promise.allSettled([launchTemporal(o.temporal), launchSeaweed(o.seaweed)]);
+  // The dev server's history, matching and worker services bind loopback ports it picks itself,
+  // and one can land on a port chosen for the stack a moment before: a port clash is retried
+  // twice with the same options (a port that is really taken fails every time, as before).
+  for (let attempt = 1; ; attempt++) {
+    const r = await launchBoth(o, interrupted, launchers);
+    if (!('failure' in r) || !(r.failure instanceof PortClashError) || attempt >= 3) return r;
+  }
+}
+
+async function launchBoth(
+  o: StackServerOptions,
+  interrupted: () => boolean,
+  launchers: { temporal: typeof launchTemporal; seaweed: typeof launchSeaweed },
+): Promise<{ temporal: TemporalServer; seaweed: SeaweedServer } | { failure: unknown } | { interrupted: true }> {
+  const [tRes, sRes] = await Promise.allSettled([launchers.temporal(o.temporal), launchers.seaweed(o.seaweed)]);
   if (tRes.status === 'fulfilled' && sRes.status === 'fulfilled' && !interrupted()) return { temporal: tRes.value, seaweed: sRes.value };
   await Promise.all([tRes.status === 'fulfilled' ? tRes.value.stop() : undefined, sRes.status === 'fulfilled' ? sRes.value.stop() : undefined]);
   if (interrupted()) return { interrupted: true };
