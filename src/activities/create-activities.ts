@@ -2,6 +2,8 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import { cleanupBackup, commitBackup } from '../engine/backup/commit-backup';
+import { forgetSnapshots } from '../engine/maintenance/forget';
+import { isAppendOnly } from '../engine/store/append-only';
 import { planBackup } from '../engine/backup/plan-backup';
 import { runBackupBatch, type BatchProgress } from '../engine/backup/run-batch';
 import type { ChunkPool } from '../engine/chunker/pool';
@@ -141,7 +143,7 @@ export function createActivities(deps: ActivityDeps) {
 
     async abandonBackup(raw: BackupIdInput): Promise<void> {
       const { backupId } = parseOrThrow(BackupIdSchema, raw, 'abandon input');
-      await cleanupBackup(repo, backupId);
+      await cleanupBackup(repo, backupId, 'abandoned');
     },
 
     async applyRetention(raw: AssetRef): Promise<{ kept: string[]; forgotten: string[] }> {
@@ -150,9 +152,16 @@ export function createActivities(deps: ActivityDeps) {
         const policy = plan.assets.find((a) => a.name === asset)?.retention;
         if (!policy) return { kept: [], forgotten: [] };
         const { keep, forget } = selectKept(await repo.listSnapshots({ asset }), policy);
-        for (const s of forget) await repo.store.delete(`snapshots/${s.id}`);
-        Context.current().log.info('retention applied', { asset, kept: keep.length, forgotten: forget.length });
-        return { kept: keep.map((s) => s.id), forgotten: forget.map((s) => s.id) };
+        if (isAppendOnly(repo.store)) {
+          Context.current().log.info('retention left to prune: this worker is append-only', { asset, due: forget.length });
+          return { kept: [...keep, ...forget].map((s) => s.id), forgotten: [] };
+        }
+        const done = await forgetSnapshots(
+          repo,
+          forget.map((s) => s.id),
+        );
+        Context.current().log.info('retention applied', { asset, kept: keep.length, forgotten: done.forgotten.length, locked: done.locked.length });
+        return { kept: [...keep.map((s) => s.id), ...done.locked.map((l) => l.id)], forgotten: done.forgotten };
       });
     },
 

@@ -12,6 +12,7 @@ import {
   type VerifyRepositoryInput,
 } from '../contracts/maintenance-inputs';
 import type { Plan } from '../config/plan-schema';
+import { forgetSnapshots, type ForgetOutcome } from '../engine/maintenance/forget';
 import { prune, type PruneReport } from '../engine/maintenance/prune';
 import { repositoryStats, type RepositoryStats } from '../engine/maintenance/stats';
 import { verifyRepository, type VerifyReport } from '../engine/maintenance/verify';
@@ -36,16 +37,25 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
         const out = [];
         for (const a of assets) {
           const { keep, forget } = selectKept(await repo.listSnapshots({ asset: a.name }), a.retention ?? {});
-          if (!input.dryRun) for (const s of forget) await repo.store.delete(`snapshots/${s.id}`);
-          out.push({ asset: a.name, kept: keep.map((s) => s.id), forgotten: forget.map((s) => s.id) });
+          const ids = forget.map((s) => s.id);
+          const done: ForgetOutcome = input.dryRun ? { forgotten: ids, locked: [] } : await forgetSnapshots(repo, ids);
+          out.push({ asset: a.name, kept: [...keep.map((s) => s.id), ...done.locked.map((l) => l.id)], forgotten: done.forgotten, locked: done.locked });
         }
         return out;
       });
     },
 
-    async pruneRepository(
-      raw: PruneRepositoryInput,
-    ): Promise<Omit<PruneReport, 'marked' | 'unmarked' | 'deleted' | 'repacked'> & { marked: number; unmarked: number; deleted: number; repacked: number }> {
+    async pruneRepository(raw: PruneRepositoryInput): Promise<
+      Omit<PruneReport, 'marked' | 'unmarked' | 'deleted' | 'repacked' | 'locked'> & {
+        marked: number;
+        unmarked: number;
+        deleted: number;
+        repacked: number;
+        locked: number;
+        /** the latest retain-until among the held packs: by then a prune can delete them all */
+        lockedUntil?: string;
+      }
+    > {
       return mapFailure(async () => {
         const input = parseOrThrow(PruneRepositoryInputSchema, raw, 'prune input');
         const ctx = Context.current();
@@ -67,7 +77,20 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
           metrics?.pruneFinished({ bytesFreed: r.bytesFreed, packsDeleted: r.deleted.length, packsMarked: r.marked.length, blocked: Boolean(r.blocked) });
         if (r.blocked) ctx.log.warn('prune deleted nothing', { reason: r.blocked });
         if (r.invalidSnapshots.length) ctx.log.warn('snapshots failed their signature; their data is kept', { invalid: r.invalidSnapshots.slice(0, 20) });
-        return { ...r, marked: r.marked.length, unmarked: r.unmarked.length, deleted: r.deleted.length, repacked: r.repacked.length };
+        if (r.locked.length) ctx.log.info('packs held by object lock', { packs: r.locked.length, sample: r.locked.slice(0, 5) });
+        const lockedUntil = r.locked
+          .map((l) => l.until)
+          .sort()
+          .pop();
+        return {
+          ...r,
+          marked: r.marked.length,
+          unmarked: r.unmarked.length,
+          deleted: r.deleted.length,
+          repacked: r.repacked.length,
+          locked: r.locked.length,
+          ...(lockedUntil ? { lockedUntil } : {}),
+        };
       });
     },
 

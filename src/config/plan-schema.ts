@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
+import { DURATION_PATTERN, NameSchema, parseDurationMs } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
 import { CompressionSchema } from '../engine/repo/blob-compression';
 
@@ -106,10 +106,24 @@ export const PricingSchema = z
   })
   .strict();
 
+/**
+ * S3 Object Lock for what a backup writes that must survive (packs, indexes, snapshots, config,
+ * keys): each is written with this retention; prune deletes nothing before it ends. The bucket
+ * needs Object Lock enabled (which turns versioning on).
+ */
+export const ImmutabilitySchema = z
+  .object({
+    retention: DurationStringSchema.refine((v) => (parseDurationMs(v) ?? 0) >= 1000, 'must be at least "1s"'),
+    /** compliance: nobody can shorten or lift the lock; governance: a principal with s3:BypassGovernanceRetention can */
+    mode: z.enum(['governance', 'compliance']).default('compliance'),
+  })
+  .strict();
+export type Immutability = z.infer<typeof ImmutabilitySchema>;
+
 /** Prune repacks packs less live than this unless the plan says otherwise. */
 export const DEFAULT_REPACK_BELOW = 0.2;
 
-export const RepositorySchema = z
+const RepositoryFields = z
   .object({
     /** s3://bucket/prefix or file:///absolute/path */
     url: z.string().regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/.*)?|file:\/\/\/.+)$/, 'must be "s3://bucket[/prefix]" or "file:///absolute/path"'),
@@ -135,8 +149,15 @@ export const RepositorySchema = z
     repackBelow: z.number().min(0, 'must be a fraction from 0 to 1').max(1, 'must be a fraction from 0 to 1').default(DEFAULT_REPACK_BELOW),
     /** storage prices for the cost estimate of `lepton-dr stats` */
     pricing: PricingSchema.optional(),
+    /** write the objects that must survive with S3 Object Lock retention (s3:// repositories only) */
+    immutability: ImmutabilitySchema.optional(),
+    /** this worker's credential may write but not delete: backups leave every deletion to a prune run elsewhere */
+    appendOnly: z.boolean().optional(),
   })
   .strict();
+const lockNeedsS3 = (r: { url: string; immutability?: Immutability }): boolean => !r.immutability || r.url.startsWith('s3://');
+const LOCK_NEEDS_S3 = { message: 'needs an s3:// repository on a bucket with Object Lock enabled', path: ['immutability'] };
+export const RepositorySchema = RepositoryFields.refine(lockNeedsS3, LOCK_NEEDS_S3);
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;
 
 /**
@@ -144,7 +165,7 @@ export type RepositoryConfig = z.infer<typeof RepositorySchema>;
  * credentials are named by environment variable (never written in the plan); unset, the
  * standard SDK chain applies as for the main repository. Key and password as for it.
  */
-export const CopyTargetSchema = RepositorySchema.extend({
+export const CopyTargetSchema = RepositoryFields.extend({
   name: NameSchema,
   accessKeyIdEnv: z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name').optional(),
   secretAccessKeyEnv: z.string().regex(ENV_NAME_PATTERN, 'must be an environment variable name').optional(),
@@ -154,7 +175,8 @@ export const CopyTargetSchema = RepositorySchema.extend({
   .refine((t) => Boolean(t.accessKeyIdEnv) === Boolean(t.secretAccessKeyEnv), {
     message: 'give both "accessKeyIdEnv" and "secretAccessKeyEnv", or neither',
     path: ['secretAccessKeyEnv'],
-  });
+  })
+  .refine(lockNeedsS3, LOCK_NEEDS_S3);
 export type CopyTarget = z.infer<typeof CopyTargetSchema>;
 
 /** TLS to the Temporal frontend: files are PEM; a client cert and key together make it mTLS. */

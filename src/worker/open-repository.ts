@@ -1,9 +1,15 @@
 import fs from 'node:fs';
 import { BadInputError } from '../common/errors';
+import { logger } from '../common/logger';
+import { parseDurationMs } from '../common/schema-primitives';
 import type { Plan, RepositoryConfig } from '../config/plan-schema';
 import { loadKey } from '../engine/repo/keys';
 import { Repository } from '../engine/repo/repository';
 import { CONFIG_KEY } from '../engine/repo/layout';
+import { AppendOnlyStore } from '../engine/store/append-only';
+import type { BlobStore } from '../engine/store/blob-store';
+import { checkLockEnforcement } from '../engine/store/lock-canary';
+import { ObjectLockStore } from '../engine/store/object-lock';
 import { openStore } from '../engine/store/open-store';
 import { ensureBucket } from '../engine/store/s3-store';
 import { S3Store } from '../engine/store/s3-store';
@@ -23,10 +29,34 @@ function loadPassword(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string
   return undefined;
 }
 
+/**
+ * The store with the plan's protections: Object Lock on what must survive (checked by a canary
+ * before anything is claimed), then, for a credential without delete rights, a wrapper that
+ * refuses every delete before it is sent.
+ */
+async function protectedStore(r: RepositoryConfig, store: BlobStore, field: string): Promise<BlobStore> {
+  let out = store;
+  if (r.immutability) {
+    if (!(store instanceof S3Store)) throw new BadInputError(`${field}.immutability: needs an s3:// repository on a bucket with Object Lock enabled`);
+    const locked = new ObjectLockStore(store, {
+      retentionMs: parseDurationMs(r.immutability.retention) ?? 0,
+      mode: r.immutability.mode === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE',
+    });
+    locked.enforcement = await checkLockEnforcement(locked, { appendOnly: r.appendOnly === true });
+    const log = logger().child({ component: 'repository', repository: store.url });
+    if (locked.enforcement.status === 'enforced')
+      log.info({ retention: r.immutability.retention, mode: r.immutability.mode }, 'object lock enforced by the store (canary delete refused)');
+    else log.warn({ reason: locked.enforcement.reason }, 'object lock not verified from this worker');
+    out = locked;
+  }
+  return r.appendOnly ? new AppendOnlyStore(out) : out;
+}
+
 /** Open (creating on first use) a configured repository; the key is only created with a new repository. */
 export async function openConfiguredRepository(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string): Promise<Repository> {
-  const store = openStore(r, env, s3Credentials);
-  if (store instanceof S3Store) await ensureBucket(store.client, store.bucket);
+  const raw = openStore(r, env, s3Credentials);
+  if (raw instanceof S3Store) await ensureBucket(raw.client, raw.bucket);
+  const store = await protectedStore(r, raw, field);
   const fresh = !(await store.head(CONFIG_KEY));
   let key: Buffer;
   try {

@@ -29,7 +29,9 @@ export async function pruneWorkflow(raw: unknown) {
   const repacked = r.repacked
     ? `; ${input.dryRun ? 'would repack' : 'repacked'} ${r.repacked} sparse packs${input.dryRun ? '' : ` (copied ${humanBytes(r.repackedBytes)})`}`
     : '';
-  const summary = `${input.dryRun ? 'dry run: ' : ''}forgot ${forgotten.reduce((n, f) => n + f.forgotten.length, 0)} snapshots; marked ${r.marked}, deleted ${r.deleted} packs, freed ${humanBytes(r.bytesFreed)}${repacked}${invalid}${blocked}`;
+  // reports of workers from before immutability lack `locked`
+  const locked = r.locked ? `; ${r.locked} packs held by Object Lock (until ${r.lockedUntil ?? '?'})` : '';
+  const summary = `${input.dryRun ? 'dry run: ' : ''}forgot ${forgotten.reduce((n, f) => n + f.forgotten.length, 0)} snapshots; marked ${r.marked}, deleted ${r.deleted} packs, freed ${humanBytes(r.bytesFreed)}${repacked}${locked}${invalid}${blocked}`;
   setCurrentDetails(summary);
   return { forgotten, prune: r, summary };
 }

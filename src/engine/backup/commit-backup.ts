@@ -9,6 +9,9 @@ import { assembleEntries } from './tree-entries';
 import { loadPlan } from './plan-backup';
 import { readSignedJson } from '../repo/signed-doc';
 import { BatchResultSchema, BatchSchema } from './work-plan';
+import { isAppendOnly } from '../store/append-only';
+import { objectLockOf } from '../store/object-lock';
+import { abandonedKey } from '../repo/layout';
 
 export interface CommitOptions {
   /** the clock the prune-safety check reads (tests drive it) */
@@ -106,16 +109,37 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
       warnings: plan.warnings?.length ?? 0,
     },
   };
+  if (!canWithdraw(repo)) {
+    // the same check before the commit point too: a snapshot written here cannot be taken back
+    const check = await checkReferences(repo, referencedBlobs(manifest, entries), o.clock);
+    if (check.unsafe.length) {
+      await cleanupBackup(repo, backupId, 'abandoned');
+      assertReferencesSafe(`backup ${backupId}: snapshot ${manifest.id} not written, run the backup again`, check);
+    }
+  }
   await repo.writeSnapshot(manifest);
   return settle(repo, backupId, manifest, entries, o);
 }
 
-/** The post-commit check, then the work list goes. */
-async function settle(repo: Repository, backupId: string, m: SnapshotManifest, entries: TreeEntry[], o: CommitOptions): Promise<SnapshotManifest> {
+/** A snapshot can be withdrawn unless deletes are refused (append-only) or it is locked (immutability). */
+const canWithdraw = (repo: Repository): boolean => !isAppendOnly(repo.store) && !objectLockOf(repo.store);
+
+function referencedBlobs(m: SnapshotManifest, entries: TreeEntry[]): Set<string> {
   const blobs = new Set(m.tree);
   for (const e of entries) if (e.type === 'file') e.chunks.forEach((c) => blobs.add(c));
-  const check = await checkReferences(repo, blobs, o.clock);
+  return blobs;
+}
+
+/** The post-commit check, then the work list goes. */
+async function settle(repo: Repository, backupId: string, m: SnapshotManifest, entries: TreeEntry[], o: CommitOptions): Promise<SnapshotManifest> {
+  const check = await checkReferences(repo, referencedBlobs(m, entries), o.clock);
   if (check.unsafe.length) {
+    if (!canWithdraw(repo)) {
+      assertReferencesSafe(
+        `backup ${backupId}: snapshot ${m.id} is committed but cannot be withdrawn (append-only or locked); it is incomplete, run the backup again`,
+        check,
+      );
+    }
     await repo.store.delete(snapshotKey(m.id));
     await cleanupBackup(repo, backupId);
     assertReferencesSafe(`backup ${backupId}: snapshot ${m.id} withdrawn, run the backup again`, check);
@@ -124,8 +148,16 @@ async function settle(repo: Repository, backupId: string, m: SnapshotManifest, e
   return m;
 }
 
-/** Remove a backup's work list (after commit, or when the backup is abandoned); the plan goes last, so a retry still finds it. */
-export async function cleanupBackup(repo: Repository, backupId: string): Promise<void> {
+/**
+ * Remove a backup's work list (after commit, or when the backup is abandoned); the plan goes
+ * last, so a retry still finds it. An append-only worker deletes nothing: a committed backup's
+ * work list is recognised by its snapshot, an abandoned one by a marker, and prune sweeps both.
+ */
+export async function cleanupBackup(repo: Repository, backupId: string, why: 'committed' | 'abandoned' = 'committed'): Promise<void> {
+  if (isAppendOnly(repo.store)) {
+    if (why === 'abandoned') await repo.store.put(abandonedKey(backupId), Buffer.from(JSON.stringify({ v: 1, at: new Date().toISOString() })));
+    return;
+  }
   const plan = planKey(backupId);
   const objs = await repo.store.list(backupTmpPrefix(backupId));
   for (const o of objs) if (o.key !== plan) await repo.store.delete(o.key);

@@ -10,6 +10,7 @@ import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { markedPacks } from '../maintenance/pack-safety';
 import { PackUploader } from './pack-uploader';
 import { BatchResultSchema, BatchSchema, PartialSchema, type BatchResult, type WorkItem } from './work-plan';
+import { isAppendOnly } from '../store/append-only';
 
 export interface BatchProgress {
   /** items whose chunks are all durable in the repository: the resume cursor */
@@ -185,6 +186,7 @@ async function chunkAndUpload(
   stats.packsWritten = up.packsWritten;
   const result: BatchResult = { v: 1, chunks, stats };
   await writeSignedJson(repo, resultKey(o.backupId, o.batch), result);
-  await store.delete(partialKey(o.backupId, o.batch));
+  // the partial is superseded by the result; an append-only worker leaves it for prune's sweep
+  if (!isAppendOnly(store)) await store.delete(partialKey(o.backupId, o.batch));
   return stats;
 }

@@ -7,6 +7,10 @@ import type { Repository } from '../repo/repository';
 import { readMarks, removeMark, writeMark } from './marks';
 import { MIN_GRACE_MS } from './pack-safety';
 import { collectReferences } from './references';
+import { isAppendOnly } from '../store/append-only';
+import { objectLockOf } from '../store/object-lock';
+import { extendLiveLocks, heldByLocks, removeSpentCanaries, type LockHold } from './prune-locks';
+import { sweepFinishedWorkLists } from './work-lists';
 
 export interface PruneOptions {
   /** a pack must stay unreferenced this long after being marked before it is deleted */
@@ -39,6 +43,12 @@ export interface PruneReport {
   invalidSnapshots: string[];
   /** why nothing was deleted although packs were due */
   blocked?: string;
+  /** packs due for deletion that stay because their Object Lock (or that of an index object naming them) has not ended */
+  locked: (LockHold & { pack: string })[];
+  /** live objects whose lock this run lengthened (immutability) */
+  locksExtended: number;
+  /** work lists of finished or abandoned backups removed (append-only workers leave them) */
+  workListsSwept: number;
 }
 
 /**
@@ -58,7 +68,12 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
       `graceHours: must be at least ${minGrace / 3600_000} h (repository.pruneMinGraceHours): backups running meanwhile rely on the grace period`,
     );
   }
+  if (isAppendOnly(repo.store) && !o.dryRun) {
+    throw new BadInputError('repository.appendOnly: prune deletes, so it runs on a worker whose credential may delete (without repository.appendOnly)');
+  }
   const now = (o.now ?? new Date()).getTime();
+  const lock = objectLockOf(repo.store);
+  const workListsSwept = o.dryRun ? 0 : await sweepFinishedWorkLists(repo);
   const marks = await readMarks(repo.store, now);
   const refs = await collectReferences(repo, (done, total) => o.onProgress?.({ phase: 'references', done, total }));
   const stored = new Map((await repo.store.list(DATA_PREFIX)).map((x) => [packIdOf(x.key), x.size]));
@@ -78,6 +93,9 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
     repackedBytes: 0,
     invalidSnapshots: refs.invalid,
     ...(refs.blocked ? { blocked: refs.blocked } : {}),
+    locked: [],
+    locksExtended: 0,
+    workListsSwept,
   };
   const sparse = refs.blocked ? [] : sparsePacks(index, refs.refs, stored, marks, o.repackBelow ?? 0);
   report.repacked = sparse;
@@ -113,6 +131,32 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
       if (!o.dryRun) await writeMark(repo.store, pack, now, o.graceMs);
     }
   }
+  // a locked object is never deleted early: such packs keep their marks and wait for a later run
+  const held =
+    lock && report.deleted.length
+      ? await heldByLocks(
+          lock,
+          repo,
+          report.deleted,
+          indexObjects.map((x) => x.key),
+          now,
+        )
+      : undefined;
+  if (held?.packs.size) {
+    report.locked = [...held.packs].map(([pack, h]) => ({ pack, ...h })).sort((a, b) => a.pack.localeCompare(b.pack));
+    report.deleted = report.deleted.filter((p) => !held.packs.has(p));
+    report.bytesFreed = report.deleted.reduce((n, p) => n + (stored.get(p) ?? 0), 0);
+  }
+  if (lock && !o.dryRun) {
+    report.locksExtended = await extendLiveLocks(
+      lock,
+      repo,
+      needed,
+      indexObjects.map((x) => x.key),
+      now,
+    );
+    await removeSpentCanaries(lock, now);
+  }
   if (o.dryRun || report.deleted.length === 0) return report;
 
   // the index goes first: a pack must never be indexed but missing
@@ -129,7 +173,7 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
   const body = encodeIndexFile(keep);
   const newIndex = indexKey(sha256hex(body));
   await repo.store.put(newIndex, body);
-  for (const x of indexObjects) if (x.key !== newIndex) await repo.store.delete(x.key);
+  for (const x of indexObjects) if (x.key !== newIndex && !held?.indexes.has(x.key)) await repo.store.delete(x.key);
   for (const pack of report.deleted) {
     await repo.store.delete(packKey(pack));
     await removeMark(repo.store, pack);

@@ -31,6 +31,8 @@ const numberedKey = (prefix: string, what: string, n: number): string => `${pref
 export const planKey = (backupId: string): string => `${backupTmpPrefix(backupId)}plan.json`;
 export const batchKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'batch', n);
 export const resultKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'result', n);
+/** Written by an append-only worker instead of deleting the work list of a backup it gave up: prune sweeps it. */
+export const abandonedKey = (backupId: string): string => `${backupTmpPrefix(backupId)}abandoned.json`;
 export const partialKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'partial', n);
 /** A restore's work documents (signed): its plan, the batches and the done marker. */
 export const restorePlanKey = (id: string): string => `${restoreTmpPrefix(id)}plan.json`;

@@ -14,6 +14,13 @@ export interface PutOptions {
   createOnly?: boolean;
   /** SHA-256 of body (hex) when the caller has it already: saves stores that sign payloads from hashing it again. */
   sha256?: string;
+  /** S3 Object Lock retention for this object version (object-lock.ts sets it; only an S3 store with Object Lock takes it) */
+  lock?: ObjectRetention;
+}
+
+export interface ObjectRetention {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  until: Date;
 }
 
 export interface ObjectInfo {

@@ -32,6 +32,8 @@ export class FsStore implements BlobStore {
   }
 
   async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
+    // dropping a retention silently would claim a protection the folder does not give
+    if (opts.lock) throw new BadInputError(`${this.url}: a filesystem repository cannot hold S3 Object Lock retention`);
     const file = this.pathOf(key);
     const dir = path.dirname(file);
     const created = await fsp.mkdir(dir, { recursive: true });

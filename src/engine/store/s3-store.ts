@@ -125,9 +125,14 @@ export class S3Store implements BlobStore {
     this.client = createS3Client(opts);
   }
 
-  async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
+  /** The bucket key of a repository key (for requests this class does not wrap, such as object-lock.ts's). */
+  objectKey(key: string): string {
     assertValidKey(key);
-    const Key = this.base + key;
+    return this.base + key;
+  }
+
+  async put(key: string, body: Buffer, opts: PutOptions = {}): Promise<void> {
+    const Key = this.objectKey(key);
     if (opts.createOnly) {
       // If-None-Match makes the write atomic where the server honours it (AWS since 2024,
       // recent SeaweedFS); the head check first covers servers that ignore the header, with a
@@ -140,6 +145,8 @@ export class S3Store implements BlobStore {
       Body: body,
       ContentLength: body.length,
       IfNoneMatch: opts.createOnly ? '*' : undefined,
+      ObjectLockMode: opts.lock?.mode,
+      ObjectLockRetainUntilDate: opts.lock?.until,
     });
     if (opts.sha256) {
       // SigV4 signs the payload hash; over plain http the SDK would hash the body itself (a second
