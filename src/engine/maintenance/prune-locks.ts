@@ -1,6 +1,6 @@
 import { mapLimit } from '../../common/map-limit';
 import { parseIndexFile } from '../repo/chunk-index';
-import { INDEX_PREFIX, packKey, snapshotKey } from '../repo/layout';
+import { INDEX_PREFIX, packKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { CANARY_PREFIX } from '../store/lock-canary';
 import type { ObjectLockStore } from '../store/object-lock';
@@ -45,18 +45,19 @@ export async function heldByLocks(lock: ObjectLockStore, repo: Repository, due: 
 }
 
 /**
- * Lengthen the locks of what the repository still needs to `now + retention` wherever less than
- * half the retention is left: a new snapshot deduplicated against an old pack is protected as
- * long as the pack is, so each prune run (with delete rights, hence retention rights) tops them up.
+ * Lengthen the locks of the packs the repository still needs to `now + retention` wherever less
+ * than half the retention is left: a new snapshot deduplicated against an old pack is protected
+ * only as long as the pack is, so each prune run (with delete rights, hence retention rights)
+ * tops them up. Snapshots keep the lock they were written with (retention counts from the
+ * backup), and index objects too: a lengthened index would hold every pack it names.
  */
-export async function extendLiveLocks(lock: ObjectLockStore, repo: Repository, packs: Iterable<string>, indexKeys: string[], now: number): Promise<number> {
-  const keys = [...[...packs].map(packKey), ...indexKeys, ...(await repo.listSnapshotIds()).map(snapshotKey)];
+export async function extendLiveLocks(lock: ObjectLockStore, packs: Iterable<string>, now: number): Promise<number> {
   const { retentionMs } = lock.settings;
   let extended = 0;
-  await mapLimit(keys, 16, async (key) => {
-    const held = await lock.lockOf(key);
+  await mapLimit([...packs], 16, async (pack) => {
+    const held = await lock.lockOf(packKey(pack));
     if (!held || (held.until ?? 0) >= now + retentionMs / 2) return;
-    await lock.extend(key, now + retentionMs);
+    await lock.extend(packKey(pack), now + retentionMs);
     extended++;
   });
   return extended;

@@ -148,13 +148,7 @@ export async function prune(repo: Repository, o: PruneOptions): Promise<PruneRep
     report.bytesFreed = report.deleted.reduce((n, p) => n + (stored.get(p) ?? 0), 0);
   }
   if (lock && !o.dryRun) {
-    report.locksExtended = await extendLiveLocks(
-      lock,
-      repo,
-      needed,
-      indexObjects.map((x) => x.key),
-      now,
-    );
+    report.locksExtended = await extendLiveLocks(lock, needed, now);
     await removeSpentCanaries(lock, now);
   }
   if (o.dryRun || report.deleted.length === 0) return report;
