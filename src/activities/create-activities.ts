@@ -2,6 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { parseOrThrow } from '../common/zod-errors';
 import type { Plan } from '../config/plan-schema';
 import { cleanupBackup, commitBackup } from '../engine/backup/commit-backup';
+import { BadInputError } from '../common/errors';
 import { forgetSnapshots } from '../engine/maintenance/forget';
 import { isAppendOnly } from '../engine/store/append-only';
 import { planBackup } from '../engine/backup/plan-backup';
@@ -177,6 +178,9 @@ export function createActivities(deps: ActivityDeps) {
     async planRestore(raw: PlanRestoreInput): Promise<RestorePlanRef> {
       return mapFailure(async () => {
         const input = parseOrThrow(PlanRestoreInputSchema, raw, 'restore input');
+        // refused before anything is written: a restore removes its work objects when it finishes
+        if (isAppendOnly(repo.store))
+          throw new BadInputError('repository.appendOnly: restores delete their tmp/ work objects; run them on a worker whose credential may delete');
         checkRestoreTarget(plan, input.target);
         const snapshot =
           input.snapshot === 'latest' || input.snapshot === undefined
@@ -219,6 +223,8 @@ export function createActivities(deps: ActivityDeps) {
 
     async abortRestore(raw: AbortRestoreInput): Promise<void> {
       const { restoreId, target } = parseOrThrow(AbortRestoreInputSchema, raw, 'abort input');
+      // an append-only worker refuses restores before they write anything: nothing to undo
+      if (isAppendOnly(repo.store)) return;
       await abortRestore(repo, restoreId, undefined, target?.startsWith('/') ? target : undefined);
       Context.current().log.info('restore compensated: staging removed', { restoreId });
     },

@@ -42,7 +42,7 @@ async function protectedStore(r: RepositoryConfig, store: BlobStore, field: stri
       retentionMs: parseDurationMs(r.immutability.retention) ?? 0,
       mode: r.immutability.mode === 'compliance' ? 'COMPLIANCE' : 'GOVERNANCE',
     });
-    locked.enforcement = await checkLockEnforcement(locked, { appendOnly: r.appendOnly === true });
+    locked.enforcement = await checkLockEnforcement(locked, { appendOnly: r.appendOnly === true, section: field });
     const log = logger().child({ component: 'repository', repository: store.url });
     if (locked.enforcement.status === 'enforced')
       log.info({ retention: r.immutability.retention, mode: r.immutability.mode }, 'object lock enforced by the store (canary delete refused)');

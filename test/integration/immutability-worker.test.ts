@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import YAML from 'yaml';
 import type { BackupResult } from '../../src/contracts/types';
 import { spawnServer, type ServerProcess } from '../helpers/child';
+import { failureText } from '../helpers/failure-text';
 import { startLockSeaweed, type Credential, type LockSeaweed } from '../helpers/object-lock';
 import { WORKER_JS } from '../helpers/stack';
 import { startTemporal, type TemporalDev } from '../helpers/temporal';
@@ -86,6 +87,12 @@ test('backups through an append-only worker with a no-delete credential succeed;
     /object lock not verified from this worker/,
     'the worker says it could not verify the lock itself',
   );
+
+  await assert.rejects(
+    run('backup', 'restoreWorkflow', { snapshot: b2.id, target: path.join(dir, 'never') }, 'immut-r0'),
+    (e) => /repository\.appendOnly: restores delete their tmp\/ work objects/.test(failureText(e)) || assert.fail(failureText(e)),
+  );
+  assert.equal(fs.existsSync(path.join(dir, 'never')), false);
 
   const admin = startWorker('admin', {}, weed.admin);
   const out = path.join(dir, 'restored');

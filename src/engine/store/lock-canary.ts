@@ -19,8 +19,9 @@ export type Enforcement = NonNullable<ObjectLockStore['enforcement']>;
  * credential cannot delete (append-only), and the lock is left for a run with delete rights
  * (prune) to verify.
  */
-export async function checkLockEnforcement(store: ObjectLockStore, o: { appendOnly: boolean }): Promise<Enforcement> {
-  const field = 'repository.immutability';
+export async function checkLockEnforcement(store: ObjectLockStore, o: { appendOnly: boolean; section?: string }): Promise<Enforcement> {
+  const section = o.section ?? 'repository';
+  const field = `${section}.immutability`;
   if (!(await store.bucketLockEnabled())) {
     throw new BadInputError(`${field}: the bucket of ${store.url} has no Object Lock configuration (create the bucket with Object Lock enabled)`);
   }
@@ -45,6 +46,6 @@ export async function checkLockEnforcement(store: ObjectLockStore, o: { appendOn
   const version = (await store.lockOf(probe))?.versionId;
   if (version && (await store.deleteVersion(probe, version))) return { status: 'enforced' };
   const reason = `this credential cannot delete an unlocked object either, so the refused delete of the canary does not prove the lock; a run with delete rights (prune) checks it`;
-  if (!o.appendOnly) throw new BadInputError(`repository.appendOnly: ${reason}; set repository.appendOnly: true for a credential without delete rights`);
+  if (!o.appendOnly) throw new BadInputError(`${section}.appendOnly: ${reason}; set ${section}.appendOnly: true for a credential without delete rights`);
   return { status: 'unverified', reason };
 }
