@@ -4,6 +4,7 @@ const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 import { DURATION_PATTERN, NameSchema } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
 import { CompressionSchema } from '../engine/repo/blob-compression';
+import { AssetLimitsSchema, RepositoryLimitsSchema } from './limits-schema';
 
 export { NameSchema };
 
@@ -89,6 +90,8 @@ export const AssetSchema = z
     tags: z.array(z.string().min(1).max(64)).default([]),
     retention: RetentionSchema.optional(),
     hooks: AssetHooksSchema.optional(),
+    /** bandwidth of this asset's backups, within the repository's limits */
+    limits: AssetLimitsSchema.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -135,6 +138,8 @@ export const RepositorySchema = z
     repackBelow: z.number().min(0, 'must be a fraction from 0 to 1').max(1, 'must be a fraction from 0 to 1').default(DEFAULT_REPACK_BELOW),
     /** storage prices for the cost estimate of `lepton-dr stats` */
     pricing: PricingSchema.optional(),
+    /** bandwidth and requests in flight one worker process may use for this repository (limits-schema.ts) */
+    limits: RepositoryLimitsSchema.optional(),
   })
   .strict();
 export type RepositoryConfig = z.infer<typeof RepositorySchema>;

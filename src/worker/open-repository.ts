@@ -4,6 +4,7 @@ import type { Plan, RepositoryConfig } from '../config/plan-schema';
 import { loadKey } from '../engine/repo/keys';
 import { Repository } from '../engine/repo/repository';
 import { CONFIG_KEY } from '../engine/repo/layout';
+import { limitStore } from '../engine/limits/host-limits';
 import { openStore } from '../engine/store/open-store';
 import { ensureBucket } from '../engine/store/s3-store';
 import { S3Store } from '../engine/store/s3-store';
@@ -25,8 +26,10 @@ function loadPassword(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string
 
 /** Open (creating on first use) a configured repository; the key is only created with a new repository. */
 export async function openConfiguredRepository(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string): Promise<Repository> {
-  const store = openStore(r, env, s3Credentials);
-  if (store instanceof S3Store) await ensureBucket(store.client, store.bucket);
+  const raw = openStore(r, env, s3Credentials);
+  if (raw instanceof S3Store) await ensureBucket(raw.client, raw.bucket);
+  // the limits wrap the store once per process: all of its batches share them
+  const store = limitStore(raw, r.limits);
   const fresh = !(await store.head(CONFIG_KEY));
   let key: Buffer;
   try {
