@@ -11,7 +11,7 @@ import { limitStore } from '../../src/engine/limits/host-limits';
 import { LimitedStore } from '../../src/engine/limits/limited-store';
 import { TokenBucket } from '../../src/engine/limits/token-bucket';
 import { Repository } from '../../src/engine/repo/repository';
-import type { BlobStore, ByteRange, ObjectInfo, PutOptions } from '../../src/engine/store/blob-store';
+import { CountingStore, type ByteRange, type PutOptions } from '../../src/engine/store/blob-store';
 import { S3Store } from '../../src/engine/store/s3-store';
 import { openS3Location } from '../../src/engine/source/s3-location';
 import { S3Source } from '../../src/engine/source/s3-source';
@@ -36,30 +36,17 @@ interface Crossing {
 }
 
 /** Records every put when it is sent and every get when its bytes arrived. */
-class RecordingStore implements BlobStore {
+class RecordingStore extends CountingStore {
   puts: Crossing[] = [];
   gets: Crossing[] = [];
-  constructor(readonly inner: BlobStore) {}
-  get url(): string {
-    return this.inner.url;
-  }
-  put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
+  override put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
     this.puts.push({ t: performance.now(), key, bytes: body.length });
-    return this.inner.put(key, body, opts);
+    return super.put(key, body, opts);
   }
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
-    const b = await this.inner.get(key, range);
+  override async get(key: string, range?: ByteRange): Promise<Buffer> {
+    const b = await super.get(key, range);
     this.gets.push({ t: performance.now(), bytes: b.length, whole: !range });
     return b;
-  }
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.inner.list(prefix);
-  }
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
   }
 }
 
@@ -114,7 +101,8 @@ after(async () => {
 });
 
 test('a backup under an asset upload limit and a restore under the repository download limit move at most the limit, per time window', async () => {
-  const rec = new RecordingStore(s3('limited'));
+  const bucket = s3('limited');
+  const rec = new RecordingStore(bucket);
   // the repository limits downloads only; uploads are held by the asset's own bucket
   const store = limitStore(rec, { downloadBytesPerSec: LIMIT, maxRequests: 4 });
   const repo = await Repository.open(store, Buffer.alloc(32, 5), { create: true, packSize: 4 * MiB, compression: 'off' });
@@ -144,7 +132,7 @@ test('a backup under an asset upload limit and a restore under the repository do
   const down = assertHeld('restore download', rec.gets, t1, LIMIT);
   assert.ok(down.bytes >= DATA, `the restore read ${down.bytes} bytes`);
   for (const f of ['shard-1.bin', 'shard-2.bin']) assert.ok(fs.readFileSync(path.join(target, f)).equals(fs.readFileSync(path.join(tmp, 'src', f))), f);
-  (rec.inner as S3Store).destroy();
+  bucket.destroy();
 });
 
 /** Every piece of every GetObject body through a client, when it arrived. */
