@@ -11,17 +11,25 @@ const EVERY_MS = 5_000;
  * while it runs; a lost worker is still noticed (no process, no beats), and a hung request ends
  * by the store client's own timeout. Without limits only real progress beats, as before.
  */
-export function pacedHeartbeat<P>(ctx: Context, store: BlobStore): { beat(p: P): void; stop(): void } {
+export function pacedHeartbeat<P>(
+  ctx: Pick<Context, 'heartbeat'>,
+  store: BlobStore,
+  /** runs `tick` every few seconds until the returned function is called (tests tick by hand) */
+  every: (tick: () => void) => () => void = everyFewSeconds,
+): { beat(p: P): void; stop(): void } {
   let last: P | undefined;
-  const timer = isLimited(store) ? setInterval(() => ctx.heartbeat(last), EVERY_MS) : undefined;
-  timer?.unref();
+  const stop = isLimited(store) ? every(() => ctx.heartbeat(last)) : () => undefined;
   return {
     beat(p: P) {
       last = p;
       ctx.heartbeat(p);
     },
-    stop() {
-      if (timer) clearInterval(timer);
-    },
+    stop,
   };
+}
+
+function everyFewSeconds(tick: () => void): () => void {
+  const timer = setInterval(tick, EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
