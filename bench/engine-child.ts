@@ -1,5 +1,9 @@
 import fs from 'node:fs';
+import type { RepositoryLimits } from '../src/config/limits-schema';
+import { ChunkPool } from '../src/engine/chunker/pool';
+import type { ChunkPriority } from '../src/engine/chunker/thread-priority';
 import { backupDirect, restoreDirect } from '../src/engine/direct';
+import { limitStore } from '../src/engine/limits/host-limits';
 import type { Compression } from '../src/engine/repo/blob-compression';
 import { Repository } from '../src/engine/repo/repository';
 import { CountingStore } from '../src/engine/store/blob-store';
@@ -25,6 +29,11 @@ export interface EngineJob {
   source?: string;
   target?: string;
   resultFile: string;
+  /** the plan's repository limits, as a worker would apply them */
+  limits?: RepositoryLimits;
+  /** chunk worker threads and their priority, as LEPTON_DR_CHUNK_THREADS/_NICE/_IO set them */
+  chunkThreads?: number;
+  chunkPriority?: ChunkPriority;
 }
 
 export interface EngineJobResult {
@@ -51,7 +60,7 @@ async function main(): Promise<void> {
     credentials: { accessKeyId: job.accessKeyId, secretAccessKey: job.secretAccessKey },
   });
   const store = new CountingStore(s3);
-  const repo = await Repository.open(store, Buffer.from(job.keyHex, 'hex'), {
+  const repo = await Repository.open(limitStore(store, job.limits), Buffer.from(job.keyHex, 'hex'), {
     create: job.op === 'backup',
     packSize: job.packSizeMiB * 1024 * 1024,
     password: job.password,
@@ -61,7 +70,8 @@ async function main(): Promise<void> {
   const out: EngineJobResult = { engineMs: 0, openMs, bytesPut: 0, objectsPut: 0, bytesGot: 0, maxRssKiB: 0 };
   if (job.op === 'backup') {
     if (!job.source) throw new Error('backup needs source');
-    const m = await backupDirect(repo, { asset: job.asset, source: job.source, strategy: 'incremental' });
+    const pool = job.chunkThreads || job.chunkPriority ? new ChunkPool(job.chunkThreads, job.chunkPriority) : undefined;
+    const m = await backupDirect(repo, { asset: job.asset, source: job.source, strategy: 'incremental' }, pool).finally(() => pool?.close());
     out.snapshot = { id: m.id, stats: { ...m.stats } };
   } else {
     if (!job.target) throw new Error('restore needs target');

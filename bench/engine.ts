@@ -21,6 +21,8 @@ export interface EngineTarget {
   workDir: string;
   /** extra node flags for the child, e.g. --cpu-prof */
   nodeFlags?: string[];
+  /** bandwidth limits, chunk threads and their priority (bench/gentle.ts) */
+  gentle?: Pick<EngineJob, 'limits' | 'chunkThreads' | 'chunkPriority'>;
 }
 
 export interface EngineRun extends EngineJobResult {
@@ -55,6 +57,7 @@ export class EngineDirect {
       password: this.t.password,
       compression: this.t.compression,
       resultFile,
+      ...this.t.gentle,
     };
     const child = path.join(__dirname, 'engine-child.js');
     const r = check(await runMeasured(process.execPath, [...(this.t.nodeFlags ?? []), child, JSON.stringify(full)]), `engine-direct ${job.op}`);

@@ -41,6 +41,8 @@ import { checkRestoreTarget } from './allowed-paths';
 import { resolveAsset } from './assets';
 import { mapFailure } from './failure';
 import type { MetricsSink } from './metrics-sink';
+import { pacedHeartbeat } from './paced-heartbeat';
+import { AssetBucketBook } from '../engine/limits/host-limits';
 
 export interface ActivityDeps {
   plan: Plan;
@@ -84,6 +86,7 @@ function resumeDetails(): { itemsDone: number; completed?: string } {
 /** The activities of backup and restore: thin, validated, idempotent adapters over the engine. */
 export function createActivities(deps: ActivityDeps) {
   const { plan, repo, pool, metrics } = deps;
+  const assetLimits = new AssetBucketBook((name) => plan.assets.find((a) => a.name === name)?.limits);
   return {
     async planBackup(raw: PlanBackupInput): Promise<BackupPlanRef> {
       return mapFailure(async () => {
@@ -113,14 +116,20 @@ export function createActivities(deps: ActivityDeps) {
         const ctx = Context.current();
         const resumeFrom = resumeDetails().itemsDone;
         if (resumeFrom) ctx.log.info('resuming backup batch', { ...ref, resumeFrom });
-        const stats = await runBackupBatch(repo, {
-          ...ref,
-          resumeFrom,
-          pool,
-          checkpoint,
-          onProgress: (p: BatchProgress) => ctx.heartbeat(p),
-        });
-        return { bytesRead: stats.bytesRead, bytesUploaded: stats.bytesUploaded };
+        const beats = pacedHeartbeat<BatchProgress>(ctx, repo.store);
+        try {
+          const stats = await runBackupBatch(repo, {
+            ...ref,
+            resumeFrom,
+            pool,
+            checkpoint,
+            assetLimits: (a) => assetLimits.get(a),
+            onProgress: (p) => beats.beat(p),
+          });
+          return { bytesRead: stats.bytesRead, bytesUploaded: stats.bytesUploaded };
+        } finally {
+          beats.stop();
+        }
       });
     },
 
@@ -198,8 +207,12 @@ export function createActivities(deps: ActivityDeps) {
     async restoreBatch(raw: RestoreBatchRef): Promise<RestoreProgress> {
       return mapFailure(async () => {
         const ref = parseOrThrow(RestoreBatchRefSchema, raw, 'restore batch reference');
-        const ctx = Context.current();
-        return runRestoreBatch(repo, { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p) => ctx.heartbeat(p) });
+        const beats = pacedHeartbeat<RestoreProgress>(Context.current(), repo.store);
+        try {
+          return await runRestoreBatch(repo, { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p) => beats.beat(p) });
+        } finally {
+          beats.stop();
+        }
       });
     },
 

@@ -4,6 +4,7 @@ const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 import { DURATION_PATTERN, NameSchema, parseDurationMs } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
 import { CompressionSchema } from '../engine/repo/blob-compression';
+import { AssetLimitsSchema, RepositoryLimitsSchema } from './limits-schema';
 
 export { NameSchema };
 
@@ -89,6 +90,8 @@ export const AssetSchema = z
     tags: z.array(z.string().min(1).max(64)).default([]),
     retention: RetentionSchema.optional(),
     hooks: AssetHooksSchema.optional(),
+    /** bandwidth of this asset's backups, within the repository's limits */
+    limits: AssetLimitsSchema.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -153,6 +156,8 @@ const RepositoryFields = z
     immutability: ImmutabilitySchema.optional(),
     /** this worker's credential may write but not delete: backups leave every deletion to a prune run elsewhere */
     appendOnly: z.boolean().optional(),
+    /** bandwidth and requests in flight one worker process may use for this repository (limits-schema.ts) */
+    limits: RepositoryLimitsSchema.optional(),
   })
   .strict();
 const lockNeedsS3 = (r: { url: string; immutability?: Immutability }): boolean => !r.immutability || r.url.startsWith('s3://');

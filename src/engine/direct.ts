@@ -4,6 +4,7 @@ import { commitBackup } from './backup/commit-backup';
 import { planBackup, type PlanBackupOptions } from './backup/plan-backup';
 import { runBackupBatch } from './backup/run-batch';
 import { ChunkPool } from './chunker/pool';
+import type { AssetBuckets } from './limits/host-limits';
 import type { Repository } from './repo/repository';
 import type { SnapshotManifest } from './repo/snapshot';
 import { abortRestore, cleanupRestore, finishRestore, type RestoreOutcome } from './restore/finish-restore';
@@ -16,7 +17,7 @@ import { runRestoreBatch } from './restore/run-restore-batch';
  */
 export async function backupDirect(
   repo: Repository,
-  o: Omit<PlanBackupOptions, 'backupId' | 'snapshotId'> & { backupId?: string },
+  o: Omit<PlanBackupOptions, 'backupId' | 'snapshotId'> & { backupId?: string; assetLimits?: AssetBuckets },
   pool?: ChunkPool,
 ): Promise<SnapshotManifest> {
   const backupId = o.backupId ?? randomUUID();
@@ -25,7 +26,7 @@ export async function backupDirect(
   try {
     const plan = await planBackup(repo, { ...o, backupId, snapshotId });
     const batches = Array.from({ length: plan.batches }, (_, i) => i);
-    await mapLimit(batches, 2, (batch) => runBackupBatch(repo, { backupId, batch, pool: ownPool, reader: o.reader }));
+    await mapLimit(batches, 2, (batch) => runBackupBatch(repo, { backupId, batch, pool: ownPool, reader: o.reader, assetLimits: () => o.assetLimits ?? {} }));
     return await commitBackup(repo, backupId);
   } finally {
     if (!pool) await ownPool.close();

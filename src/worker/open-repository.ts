@@ -10,6 +10,7 @@ import { AppendOnlyStore } from '../engine/store/append-only';
 import type { BlobStore } from '../engine/store/blob-store';
 import { checkLockEnforcement } from '../engine/store/lock-canary';
 import { ObjectLockStore } from '../engine/store/object-lock';
+import { limitStore } from '../engine/limits/host-limits';
 import { openStore } from '../engine/store/open-store';
 import { ensureBucket } from '../engine/store/s3-store';
 import { S3Store } from '../engine/store/s3-store';
@@ -56,7 +57,8 @@ async function protectedStore(r: RepositoryConfig, store: BlobStore, field: stri
 export async function openConfiguredRepository(r: RepositoryConfig, env: NodeJS.ProcessEnv, field: string): Promise<Repository> {
   const raw = openStore(r, env, s3Credentials);
   if (raw instanceof S3Store) await ensureBucket(raw.client, raw.bucket);
-  const store = await protectedStore(r, raw, field);
+  // the limits wrap the protected store once per process: all of its batches share them
+  const store = limitStore(await protectedStore(r, raw, field), r.limits);
   const fresh = !(await store.head(CONFIG_KEY));
   let key: Buffer;
   try {

@@ -47,7 +47,12 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
   const refresher = metrics ? setInterval(() => void refresh(), 60_000) : undefined;
   refresher?.unref();
   if (served) log.info({ port: served.port }, 'metrics on http://%s:%d/metrics', s.metricsHost, served.port);
-  const pool = new ChunkPool();
+  const pool = new ChunkPool(s.chunkThreads, { nice: s.chunkNice, io: s.chunkIo });
+  void pool.priorities.then((ps) => {
+    const warnings = [...new Set(ps.flatMap((p) => p.warnings))];
+    if (warnings.length) log.warn({ warnings }, 'chunk workers: priority not fully lowered');
+    else log.info({ threads: ps.length, nice: ps[0]?.nice, io: ps[0]?.io }, 'chunk workers started');
+  });
   const connection = await NativeConnection.connect(connectionOptions);
   const worker = await Worker.create({
     connection,

@@ -31,6 +31,12 @@ export const WorkerEnvSchema = z.object({
   LEPTON_DR_METRICS_HOST: optional(z.string().min(1)),
   /** Prediction values at most this big travel inline in workflow histories; bigger ones go to the repository. */
   LEPTON_DR_PREDICT_INLINE_BYTES: optional(int(0, 256 * 1024)),
+  /** Chunking threads (read, chunk, hash) of this process; default one per core. */
+  LEPTON_DR_CHUNK_THREADS: optional(int(1, 256)),
+  /** Nice value of the chunking threads (0-19; higher yields more CPU to training and serving). */
+  LEPTON_DR_CHUNK_NICE: optional(int(0, 19)),
+  /** I/O class of the chunking threads: normal, low (best-effort 7) or idle (util-linux ionice). */
+  LEPTON_DR_CHUNK_IO: optional(z.enum(['normal', 'low', 'idle'])),
 });
 
 export const WORKER_ENV_NAMES = Object.keys(WorkerEnvSchema.shape) as (keyof typeof WorkerEnvSchema.shape)[];
@@ -44,9 +50,19 @@ export interface WorkerSettings {
   sdkMetricsPort?: number;
   metricsHost: string;
   predictInlineBytes?: number;
+  chunkThreads?: number;
+  chunkNice: number;
+  chunkIo: 'normal' | 'low' | 'idle';
 }
 
-export const WORKER_DEFAULTS = { maxConcurrentActivities: 4, maxConcurrentWorkflowTasks: 40, shutdownGraceMs: 10_000, metricsHost: '127.0.0.1' } as const;
+export const WORKER_DEFAULTS = {
+  maxConcurrentActivities: 4,
+  maxConcurrentWorkflowTasks: 40,
+  shutdownGraceMs: 10_000,
+  metricsHost: '127.0.0.1',
+  chunkNice: 0,
+  chunkIo: 'normal',
+} as const;
 
 export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const r = WorkerEnvSchema.safeParse(Object.fromEntries(WORKER_ENV_NAMES.map((n) => [n, env[n]])));
@@ -57,6 +73,9 @@ export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSett
     maxConcurrentWorkflowTasks: e.LEPTON_DR_MAX_CONCURRENT_WORKFLOW_TASKS ?? WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
     shutdownGraceMs: e.LEPTON_DR_SHUTDOWN_GRACE ?? WORKER_DEFAULTS.shutdownGraceMs,
     metricsHost: e.LEPTON_DR_METRICS_HOST ?? WORKER_DEFAULTS.metricsHost,
+    chunkNice: e.LEPTON_DR_CHUNK_NICE ?? WORKER_DEFAULTS.chunkNice,
+    chunkIo: e.LEPTON_DR_CHUNK_IO ?? WORKER_DEFAULTS.chunkIo,
+    ...(e.LEPTON_DR_CHUNK_THREADS !== undefined ? { chunkThreads: e.LEPTON_DR_CHUNK_THREADS } : {}),
     ...(e.LEPTON_DR_WORKFLOW_BUNDLE !== undefined ? { workflowBundle: e.LEPTON_DR_WORKFLOW_BUNDLE } : {}),
     ...(e.LEPTON_DR_METRICS_PORT !== undefined ? { metricsPort: e.LEPTON_DR_METRICS_PORT } : {}),
     ...(e.LEPTON_DR_SDK_METRICS_PORT !== undefined ? { sdkMetricsPort: e.LEPTON_DR_SDK_METRICS_PORT } : {}),

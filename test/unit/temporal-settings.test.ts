@@ -104,6 +104,9 @@ test('worker settings: defaults, values from the environment, refusals naming th
     LEPTON_DR_METRICS_PORT: '9464',
     LEPTON_DR_SDK_METRICS_PORT: '',
     LEPTON_DR_METRICS_HOST: '0.0.0.0',
+    LEPTON_DR_CHUNK_THREADS: '1',
+    LEPTON_DR_CHUNK_NICE: '10',
+    LEPTON_DR_CHUNK_IO: 'idle',
   });
   assert.deepEqual(s, {
     maxConcurrentActivities: 16,
@@ -112,6 +115,9 @@ test('worker settings: defaults, values from the environment, refusals naming th
     workflowBundle: bundle,
     metricsPort: 9464,
     metricsHost: '0.0.0.0',
+    chunkThreads: 1,
+    chunkNice: 10,
+    chunkIo: 'idle',
   });
   assert.throws(() => workerSettings({ LEPTON_DR_MAX_CONCURRENT_ACTIVITIES: '0' }), /LEPTON_DR_MAX_CONCURRENT_ACTIVITIES: must be at least 1/);
   assert.throws(() => workerSettings({ LEPTON_DR_MAX_CONCURRENT_WORKFLOW_TASKS: '1' }), /LEPTON_DR_MAX_CONCURRENT_WORKFLOW_TASKS: must be at least 2/);
@@ -119,4 +125,7 @@ test('worker settings: defaults, values from the environment, refusals naming th
   assert.throws(() => workerSettings({ LEPTON_DR_SHUTDOWN_GRACE: 'soon' }), /LEPTON_DR_SHUTDOWN_GRACE: must be milliseconds or a duration/);
   assert.throws(() => workerSettings({ LEPTON_DR_WORKFLOW_BUNDLE: path.join(dir, 'nope.js') }), /LEPTON_DR_WORKFLOW_BUNDLE: file does not exist/);
   assert.throws(() => workerSettings({ LEPTON_DR_METRICS_PORT: '70000' }), /LEPTON_DR_METRICS_PORT: must be at most 65535/);
+  assert.throws(() => workerSettings({ LEPTON_DR_CHUNK_THREADS: '0' }), /LEPTON_DR_CHUNK_THREADS: must be at least 1/);
+  assert.throws(() => workerSettings({ LEPTON_DR_CHUNK_NICE: '20' }), /LEPTON_DR_CHUNK_NICE: must be at most 19/);
+  assert.throws(() => workerSettings({ LEPTON_DR_CHUNK_IO: 'realtime' }), /LEPTON_DR_CHUNK_IO: /);
 });

@@ -175,7 +175,7 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     ...(scan.warnings.length ? { warnings: scan.warnings } : {}),
   };
   for (let i = 0; i < batches.length; i++)
-    await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, source: o.source, ...(o.s3 ? { s3: o.s3 } : {}), items: batches[i] });
+    await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, asset: o.asset, source: o.source, ...(o.s3 ? { s3: o.s3 } : {}), items: batches[i] });
   // the plan goes last: its presence means the work list is complete
   await writeSignedJson(repo, planKey(o.backupId), plan);
   return summarise(plan);

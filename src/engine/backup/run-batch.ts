@@ -6,8 +6,10 @@ import type { BackupSource } from '../source/source';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import type { ChunkPool } from '../chunker/pool';
 import type { Repository, SealedBlob } from '../repo/repository';
+import type { BlobStore } from '../store/blob-store';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { markedPacks } from '../maintenance/pack-safety';
+import { batchView, type AssetBuckets } from '../limits/host-limits';
 import { PackUploader } from './pack-uploader';
 import { BatchResultSchema, BatchSchema, PartialSchema, type BatchResult, type WorkItem } from './work-plan';
 import { isAppendOnly } from '../store/append-only';
@@ -29,6 +31,8 @@ export interface RunBatchOptions {
   /** the source already open (tests wrap its client); else opened from the batch */
   reader?: BackupSource;
   onProgress?: (p: BatchProgress) => void;
+  /** the batch's asset's bandwidth buckets (shared by the process), within the repository store's own limits */
+  assetLimits?: (asset: string) => AssetBuckets;
   /** checked between tasks; throw to stop (cancellation) */
   checkpoint?: () => void;
 }
@@ -101,9 +105,10 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
     chunks.push(...partial.chunks.slice(0, partial.itemsDone));
     start = chunks.length;
   }
-  const reader = o.reader ?? openSource(batch.source, batch.s3);
+  const view = batchView(repo.store, batch.asset ? o.assetLimits?.(batch.asset) : undefined);
+  const reader = o.reader ?? openSource(batch.source, batch.s3, process.env, view.download);
   try {
-    return await chunkAndUpload(repo, o, reader, items, start, chunks);
+    return await chunkAndUpload(repo, o, reader, items, start, chunks, view.store);
   } finally {
     if (!o.reader) reader.close?.();
   }
@@ -116,10 +121,12 @@ async function chunkAndUpload(
   items: WorkItem[],
   start: number,
   chunks: string[][],
+  /** where packs go: the repository's store under the asset's limits */
+  packStore: BlobStore,
 ): Promise<BatchResult['stats']> {
   const store = repo.store;
   const index = await repo.loadIndex(true);
-  const up = new PackUploader(store, index, repo.packSize, undefined, await markedPacks(repo, Date.now()));
+  const up = new PackUploader(packStore, index, repo.packSize, undefined, await markedPacks(repo, Date.now()));
   const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
   const bytesTotal = items.reduce((s, it) => s + it.end - it.start, 0);
   let durable = start;

@@ -52,7 +52,14 @@ export const BackupPlanSchema = z.object({
 });
 export type BackupPlan = z.infer<typeof BackupPlanSchema>;
 
-export const BatchSchema = z.object({ v: z.literal(1), source: z.string(), s3: S3EndpointSchema.optional(), items: z.array(WorkItemSchema) });
+export const BatchSchema = z.object({
+  v: z.literal(1),
+  /** the asset the batch backs up (batches written before lack it): its bandwidth limits apply */
+  asset: z.string().optional(),
+  source: z.string(),
+  s3: S3EndpointSchema.optional(),
+  items: z.array(WorkItemSchema),
+});
 
 export const PartialSchema = z.object({ v: z.literal(1), itemsDone: z.number().int().min(0), chunks: z.array(z.array(Sha256HexSchema)) });
 

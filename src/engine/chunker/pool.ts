@@ -2,26 +2,36 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ChunkTask, ChunkTaskResult } from './chunk-task';
+import type { AppliedPriority, ChunkPriority } from './thread-priority';
 
 type Pending = { task: ChunkTask; resolve: (r: ChunkTaskResult) => void; reject: (e: Error) => void };
 
-/** A fixed set of worker threads that read, chunk and hash file segments. */
+/** A fixed set of worker threads that read, chunk and hash file segments, optionally at a lower priority. */
 export class ChunkPool {
+  /** what each thread applied of the priority asked for, once all have started */
+  readonly priorities: Promise<AppliedPriority[]>;
   private readonly idle: Worker[] = [];
   private readonly all: Worker[] = [];
   private readonly queue: Pending[] = [];
   private readonly busy = new Map<Worker, Pending>();
   private closed = false;
 
-  constructor(readonly size: number = Math.max(1, os.availableParallelism())) {
+  constructor(
+    readonly size: number = Math.max(1, os.availableParallelism()),
+    priority: ChunkPriority = {},
+  ) {
+    const ready: Promise<AppliedPriority>[] = [];
     for (let i = 0; i < size; i++) {
-      const w = new Worker(path.join(__dirname, 'chunk-worker.js'));
-      w.on('message', (r: ChunkTaskResult) => this.done(w, r));
+      const w = new Worker(path.join(__dirname, 'chunk-worker.js'), { workerData: { priority } });
+      let started!: (p: AppliedPriority) => void;
+      ready.push(new Promise((resolve) => (started = resolve)));
+      w.on('message', (r: ChunkTaskResult | { ready: AppliedPriority }) => ('ready' in r ? started(r.ready) : this.done(w, r)));
       w.on('error', (e) => this.failed(w, e));
       w.unref();
       this.all.push(w);
       this.idle.push(w);
     }
+    this.priorities = Promise.all(ready);
   }
 
   run(task: ChunkTask): Promise<ChunkTaskResult> {

@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import { BadInputError, SourceChangedError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { chunkBuffer } from '../chunker/chunk-segments';
+import { takeAll, type TokenBucket } from '../limits/token-bucket';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import type { ScannedEntry, ScanResult } from '../backup/scan';
 import type { WorkItem } from '../backup/work-plan';
@@ -44,7 +45,11 @@ export class S3Source implements BackupSource {
   readonly url: string;
   private etags = new Map<string, string>();
 
-  constructor(private readonly loc: S3Location) {
+  constructor(
+    private readonly loc: S3Location,
+    /** bandwidth limits every ranged GET waits for (its length) before it is sent */
+    private readonly download: readonly TokenBucket[] = [],
+  ) {
     this.url = loc.url;
   }
 
@@ -120,6 +125,7 @@ export class S3Source implements BackupSource {
       at += seg.end - seg.start;
     }
     await mapLimit(reads, S3_GET_CONCURRENCY, async (r) => {
+      await takeAll(this.download, r.end - r.start);
       let res;
       try {
         res = await this.loc.client.send(

@@ -1,0 +1,60 @@
+import type { AssetLimits, RepositoryLimits } from '../../config/limits-schema';
+import type { BlobStore } from '../store/blob-store';
+import { LimitedStore } from './limited-store';
+import { Semaphore } from './semaphore';
+import { realClock, TokenBucket, type Clock } from './token-bucket';
+
+export interface AssetBuckets {
+  upload?: TokenBucket;
+  download?: TokenBucket;
+}
+
+/**
+ * The repository's store under the plan's limits, or the store itself when there are none. The
+ * buckets live in this one object: every batch, restore and copy the process runs shares them.
+ */
+export function limitStore(store: BlobStore, limits: RepositoryLimits | undefined, clock: Clock = realClock): BlobStore {
+  if (!limits || (limits.uploadBytesPerSec === undefined && limits.downloadBytesPerSec === undefined && limits.maxRequests === undefined)) return store;
+  return new LimitedStore(store, {
+    upload: limits.uploadBytesPerSec ? [new TokenBucket(limits.uploadBytesPerSec, undefined, clock)] : [],
+    download: limits.downloadBytesPerSec ? [new TokenBucket(limits.downloadBytesPerSec, undefined, clock)] : [],
+    requests: limits.maxRequests ? new Semaphore(limits.maxRequests) : undefined,
+  });
+}
+
+/** One pair of buckets per asset and process, made on first use: concurrent batches of an asset share them. */
+export class AssetBucketBook {
+  private readonly made = new Map<string, AssetBuckets>();
+
+  constructor(
+    private readonly limitsOf: (asset: string) => AssetLimits | undefined,
+    private readonly clock: Clock = realClock,
+  ) {}
+
+  get(asset: string): AssetBuckets {
+    let b = this.made.get(asset);
+    if (!b) {
+      const l = this.limitsOf(asset);
+      b = {
+        upload: l?.uploadBytesPerSec ? new TokenBucket(l.uploadBytesPerSec, undefined, this.clock) : undefined,
+        download: l?.downloadBytesPerSec ? new TokenBucket(l.downloadBytesPerSec, undefined, this.clock) : undefined,
+      };
+      this.made.set(asset, b);
+    }
+    return b;
+  }
+}
+
+/** Whether the store is held back by a limit (batches then keep heartbeating while they wait). */
+export const isLimited = (store: BlobStore): boolean => store instanceof LimitedStore;
+
+/**
+ * What a backup batch of an asset writes through and reads its s3:// source under: the
+ * repository's limits narrowed by the asset's. Source reads pass the same download buckets.
+ */
+export function batchView(store: BlobStore, asset: AssetBuckets = {}): { store: BlobStore; download: TokenBucket[] } {
+  const base = store instanceof LimitedStore ? store : new LimitedStore(store, { upload: [], download: [] });
+  const view = base.narrowed(asset);
+  const limited = view.limits.upload.length > 0 || view.limits.download.length > 0 || view.limits.requests !== undefined;
+  return { store: limited ? view : store, download: [...view.limits.download] };
+}
