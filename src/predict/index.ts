@@ -8,6 +8,7 @@ export * from './detectors/detector';
 export * from './detectors/level';
 export * from './detectors/seasonal';
 export * from './detectors/trend';
+export * from './detectors/trend-config';
 export * from './detectors/combiner';
 export * from './detectors/scorer';
 export * from './model';

@@ -18,7 +18,7 @@ import type { Cursor, PredictModel } from './model';
 import { SeriesScorer, seriesScorerStateSchema } from './detectors/scorer';
 import { cleanSamples } from './series';
 import type { CleanReport, Sample } from './series';
-import type { Forecast } from './detectors/trend';
+import type { Forecast } from './detectors/trend-config';
 
 export const predictorStateSchema = z
   .object({

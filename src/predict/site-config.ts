@@ -29,8 +29,8 @@ import { NameSchema, ScheduleSchema, type Plan } from '../config/plan-schema';
 import { DecisionPolicySchema, DurationMs, type DecisionPolicy } from '../config/prediction-policy';
 import { DEFAULT_LOG_PATTERNS, logPatternSchema } from './sources/log-counter';
 import { seriesScorerConfigSchema } from './detectors/scorer';
-import { LIMIT_FORECAST_SETTINGS } from './detectors/trend';
-import type { TrendConfigInput } from './detectors/trend';
+import { LIMIT_FORECAST_SETTINGS } from './detectors/trend-config';
+import type { TrendConfigInput } from './detectors/trend-config';
 
 const HttpUrl = z.string().refine((u) => {
   try {

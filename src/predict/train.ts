@@ -19,7 +19,7 @@ import type { SeriesScorerConfigInput } from './detectors/scorer';
 import { fitNormaliser } from './series';
 import type { Sample } from './series';
 import { detectPeriod } from './detectors/stats';
-import { trendConfigSchema } from './detectors/trend';
+import { trendConfigSchema } from './detectors/trend-config';
 
 export const trainOptionsSchema = z
   .object({

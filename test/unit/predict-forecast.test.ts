@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LIMIT_FORECAST_SETTINGS, TimeToLimitForecaster } from '../../src/predict/detectors/trend';
+import { TimeToLimitForecaster } from '../../src/predict/detectors/trend';
+import { LIMIT_FORECAST_SETTINGS } from '../../src/predict/detectors/trend-config';
+import { SeasonalGrowth } from '../../src/predict/detectors/seasonal-growth';
 import { ourWarnings, warningsFromRisk } from '../../src/predict/eval/forecast-eval';
 import { scoreWarnings } from '../../src/predict/eval/forecast-score';
 import { generateTraces } from '../../src/predict/eval/forecast-traces';
@@ -77,5 +79,27 @@ test('a disk that fills faster by day is warned about before its daily peak reac
   for (const tr of generateTraces({ seed: 11, stepMs: o.stepMs, perFamily: 3, families: ['disk-fill-daily'] })) {
     const s = scoreWarnings(ourWarnings(tr, o), tr.crossAt, o.horizonMs);
     assert.ok(s.leadMs !== null && s.leadMs >= HOUR, `${tr.name}: lead ${s.leadMs}`);
+  }
+});
+
+test("the seasonal forecast's bins: the integer fast path puts every time where the remainder does (bin edges, negative times, fractional periods)", () => {
+  const remainderBin = (t: number, period: number, bins: number): number =>
+    Math.min(bins - 1, Math.floor(((((t % period) + period) % period) / period) * bins));
+  const day = 86_400_000;
+  for (const [period, bins] of [
+    [day, 48],
+    [day, 7],
+    [1000.5, 3],
+    [3, 2],
+  ] as const) {
+    const times = [0, 1, -1, period, -period, 2 ** 51, -(2 ** 51) + 1, 1_736_121_600_000, 0.25, -0.25];
+    for (let k = -3; k <= 3; k++) for (let b = 0; b <= bins; b++) for (const d of [-1, 0, 1]) times.push(Math.round(k * period + (b * period) / bins) + d);
+    for (const t of times) {
+      const g = new SeasonalGrowth(period, bins, 10);
+      g.observe(t, 1);
+      const bin = g.state().cur.findIndex((c) => c.n === 1);
+      assert.equal(bin, remainderBin(t, period, bins), `t=${t} period=${period} bins=${bins}`);
+      assert.equal(g.state().cur[bin]!.period, Math.floor(t / period));
+    }
   }
 });

@@ -11,7 +11,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../common/errors';
 import { parseDurationMs } from '../../common/schema-primitives';
 import { parseOrThrow } from '../../common/zod-errors';
-import { trendConfigSchema } from '../../predict/detectors/trend';
+import { trendConfigSchema } from '../../predict/detectors/trend-config';
 import { fmtDuration } from '../../predict/detectors/detector';
 import { compareOnTraces, summariseComparison } from '../../predict/eval/forecast-eval';
 import type { ForecastEvalOptions, TraceComparison } from '../../predict/eval/forecast-eval';

@@ -20,8 +20,9 @@ import { SeasonalDetector, seasonalConfigSchema } from './seasonal';
 import { normaliserSchema } from '../series';
 import type { Normaliser, Sample } from '../series';
 import type { ValueView } from './detector';
-import { TimeToLimitForecaster, trendConfigSchema } from './trend';
-import type { Forecast } from './trend';
+import { TimeToLimitForecaster } from './trend';
+import { trendConfigSchema } from './trend-config';
+import type { Forecast } from './trend-config';
 
 /**
  * Raw score of the level and seasonal detectors that maps to the warning level (0.5): NAB's

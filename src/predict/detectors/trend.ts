@@ -21,92 +21,12 @@
  * band on the safe side void the line's confidence. A seasonal forecast (seasonal-growth.ts) sees
  * a daily cycle; the risk is the higher of the two. Measured by `lepton-dr predict forecast-eval`.
  */
-import { z } from 'zod';
 import type { Explanation, StreamingDetector } from './detector';
 import { fmt, fmtDuration } from './detector';
 import type { Sample } from '../series';
-import { SeasonalGrowth, seasonalGrowthStateSchema } from './seasonal-growth';
-
-export const trendConfigSchema = z
-  .object({
-    /** The value that must not be crossed (e.g. 0.95 for a disk 95 % full). */
-    limit: z.number().finite(),
-    /** 'up': trouble when the series rises to the limit; 'down': when it falls to it. */
-    direction: z.enum(['up', 'down']).default('up'),
-    /** Warn this long before the crossing. */
-    leadTimeMs: z
-      .number()
-      .positive()
-      .default(4 * 3600_000),
-    windowPoints: z.number().int().min(3).default(120),
-    minPoints: z.number().int().min(3).default(10),
-    clip: z.number().positive().default(4),
-    horizonSpans: z.number().positive().default(8),
-    /**
-     * A run of this many consecutive samples beyond the clip band, on the same side, is a level
-     * shift rather than noise: towards the limit (a dataset lands) the window's history moves by
-     * the shift, keeping the slope; away from it (a cleanup) the window restarts after the shift.
-     * 0: no shift handling (every sample is only winsorised).
-     */
-    shiftPoints: z.union([z.literal(0), z.number().int().min(2)]).default(0),
-    /** The period of a second, seasonal forecast (seasonal-growth.ts); the risk is the higher of the two. 0: none. */
-    seasonMs: z.number().nonnegative().default(0),
-    seasonBins: z.number().int().min(2).max(1440).default(48),
-    /** Period-over-period differences remembered by the growth estimate. */
-    seasonMemory: z.number().int().min(2).default(144),
-    /** Name of the quantity in messages. */
-    label: z.string().default('value'),
-  })
-  .strict();
-export type TrendConfig = z.infer<typeof trendConfigSchema>;
-export type TrendConfigInput = z.input<typeof trendConfigSchema>;
-
-/** What a site's limits run with (site-config.ts) and `predict forecast-eval` measures; off in the bare schema. */
-export const LIMIT_FORECAST_SETTINGS = { shiftPoints: 6, seasonMs: 86_400_000 } as const satisfies Partial<TrendConfigInput>;
-
-export const trendStateSchema = z
-  .object({
-    times: z.array(z.number()),
-    values: z.array(z.number()),
-    /** Samples in the window's history (seen in total, unless a level shift away from the limit restarted it). */
-    count: z.number().int().nonnegative(),
-    lastScore: z.number(),
-    lastT: z.number().nullable(),
-    /** Running sums (times in hours from `ref`), kept exactly so a restored forecaster continues bit for bit. */
-    sums: z
-      .object({
-        ref: z.number().nullable(),
-        st: z.number(),
-        sv: z.number(),
-        stt: z.number(),
-        stv: z.number(),
-        svv: z.number(),
-        sinceRebase: z.number().int().nonnegative(),
-      })
-      .strict(),
-    /** The current run of samples beyond the clip band (shift handling). */
-    run: z
-      .object({ side: z.number().int().min(-1).max(1), times: z.array(z.number()), values: z.array(z.number()), residuals: z.array(z.number()) })
-      .strict()
-      .optional(),
-    season: seasonalGrowthStateSchema.optional(),
-  })
-  .strict();
-export type TrendState = z.infer<typeof trendStateSchema>;
-
-export interface Forecast {
-  /** Time until the limit is crossed from the last sample: 0 when already crossed, Infinity when not heading there. */
-  readonly etaMs: number;
-  readonly confidence: number;
-  /** Risk in [0, 1] (the value `update` returned). */
-  readonly risk: number;
-  /** Fitted value at the last sample's time. */
-  readonly level: number;
-  /** Fitted slope, per hour. */
-  readonly slopePerHour: number;
-  /** Fitted value one lead time ahead. */
-  readonly forecast: number;
-}
+import { SeasonalGrowth } from './seasonal-growth';
+import { trendConfigSchema, trendStateSchema } from './trend-config';
+import type { Forecast, TrendConfig, TrendConfigInput, TrendState } from './trend-config';
 
 const NO_FORECAST: Forecast = { etaMs: Infinity, confidence: 0, risk: 0, level: NaN, slopePerHour: 0, forecast: NaN };
 
@@ -119,7 +39,9 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
   private head = 0;
   private lastT = NaN;
   private lastScore = 0;
-  private last: Forecast = NO_FORECAST;
+  /** The last sample's forecast, as fields: a Forecast object is made only when one is asked for (forecast()). */
+  private readonly cur: { -readonly [K in keyof Forecast]: Forecast[K] } = { ...NO_FORECAST };
+  private last: Forecast | null = NO_FORECAST;
   // running sums over the window, times relative to `ref` in hours
   private ref = NaN;
   private st = 0;
@@ -227,15 +149,19 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     this.svv += v * v;
     if (++this.sinceRebase >= w) this.rebase();
     this.lastT = t;
-    this.last = this.compute(t);
-    this.lastScore = this.last.risk;
+    this.lastScore = this.compute(t);
     return this.lastScore;
   }
 
   /** Extends (or restarts) the run of out-of-band samples; true when it has become a level shift. */
   private trackRun(side: number, t: number, v: number, residual: number, shiftPoints: number): boolean {
     if (side === 0 && this.run.side === 0) return false;
-    if (side !== this.run.side) this.run = { side, times: [], values: [], residuals: [] };
+    const run = this.run;
+    if (side !== run.side) {
+      // in place: a run starts and ends on most noisy samples near the band
+      run.side = side;
+      run.times.length = run.values.length = run.residuals.length = 0;
+    }
     if (side === 0) return false;
     this.run.times.push(t);
     this.run.values.push(v);
@@ -277,14 +203,17 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     this.head = this.count % w;
     this.rebase();
     this.lastT = t;
-    this.last = this.compute(t);
-    this.lastScore = this.last.risk;
+    this.lastScore = this.compute(t);
   }
 
-  private compute(now: number): Forecast {
+  /** Sets the forecast at `now` (`this.cur`) and returns its risk. */
+  private compute(now: number): number {
     const cfg = this.config;
-    if (this.count < cfg.minPoints) return NO_FORECAST;
-    if (!this.fit()) return NO_FORECAST;
+    if (this.count < cfg.minPoints || !this.fit()) {
+      this.last = NO_FORECAST;
+      Object.assign(this.cur, NO_FORECAST);
+      return 0;
+    }
     const f = this.f;
     const th = (now - this.ref) / 3600_000;
     const level = f.a + f.b * th;
@@ -308,27 +237,42 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     // samples staying beyond the band on the safe side (a cleanup under way) contradict the fitted trend
     const receding = this.run.side * sign < 0 && this.run.times.length >= 2;
     let confidence = gap <= 0 ? fill : receding ? 0 : fill * significance * horizon;
-    const urgency = (eta: number): number => (Number.isFinite(eta) ? 1 / (1 + (eta / (1.25 * cfg.leadTimeMs)) ** 4) : 0);
-    let risk = Math.min(1, Math.max(0, confidence * urgency(etaMs)));
+    let risk = Math.min(1, Math.max(0, confidence * this.urgency(etaMs)));
     if (this.season && gap > 0) {
-      const sf = this.season.forecast(now, cfg.limit, sign, 4 * cfg.leadTimeMs);
-      const seasonalRisk = sf.confidence * urgency(sf.etaMs);
-      if (seasonalRisk > risk) {
-        risk = Math.min(1, seasonalRisk);
-        etaMs = sf.etaMs;
-        confidence = sf.confidence;
+      // the seasonal risk (confidence x urgency) cannot exceed its confidence: scan for the crossing only when that could win
+      const seasonConfidence = this.season.confidence(sign);
+      if (seasonConfidence > 0 && seasonConfidence > risk) {
+        const seasonEta = this.season.etaMs(now, cfg.limit, sign, 4 * cfg.leadTimeMs);
+        const seasonalRisk = seasonConfidence * this.urgency(seasonEta);
+        if (seasonalRisk > risk) {
+          risk = Math.min(1, seasonalRisk);
+          etaMs = seasonEta;
+          confidence = seasonConfidence;
+        }
       }
     }
-    return { etaMs, confidence, risk, level, slopePerHour: f.b, forecast };
+    const c = this.cur;
+    c.etaMs = etaMs;
+    c.confidence = confidence;
+    c.risk = risk;
+    c.level = level;
+    c.slopePerHour = f.b;
+    c.forecast = forecast;
+    this.last = null;
+    return risk;
+  }
+
+  private urgency(eta: number): number {
+    return Number.isFinite(eta) ? 1 / (1 + (eta / (1.25 * this.config.leadTimeMs)) ** 4) : 0;
   }
 
   /** The forecast made at the last sample. */
   forecast(): Forecast {
-    return this.last;
+    return (this.last ??= { ...this.cur });
   }
 
   explain(): Explanation | null {
-    const f = this.last;
+    const f = this.cur;
     if (!(f.risk > 0)) return null;
     const cfg = this.config;
     const base = {
@@ -401,7 +345,7 @@ export class TimeToLimitForecaster implements StreamingDetector<TrendState> {
     d.sinceRebase = m.sinceRebase;
     if (st.run) d.run = { side: st.run.side, times: [...st.run.times], values: [...st.run.values], residuals: [...st.run.residuals] };
     if (d.season && st.season) d.season.restore(st.season);
-    if (st.lastT !== null) d.last = d.compute(st.lastT);
+    if (st.lastT !== null) d.compute(st.lastT);
     d.lastScore = st.lastScore;
     return d;
   }

@@ -13,8 +13,9 @@
  */
 import { DecisionPolicySchema } from '../../config/prediction-policy';
 import type { DecisionPolicy } from '../../config/prediction-policy';
-import { LIMIT_FORECAST_SETTINGS, TimeToLimitForecaster } from '../detectors/trend';
-import type { TrendConfigInput } from '../detectors/trend';
+import { TimeToLimitForecaster } from '../detectors/trend';
+import { LIMIT_FORECAST_SETTINGS } from '../detectors/trend-config';
+import type { TrendConfigInput } from '../detectors/trend-config';
 import { queryRange } from '../sources/prometheus';
 import type { LabelledTrace } from './forecast-traces';
 import { scoreWarnings } from './forecast-score';
