@@ -1,5 +1,6 @@
 import { BadInputError } from '../../common/errors';
-import type { BlobStore, ByteRange, ObjectInfo, PutOptions } from './blob-store';
+import type { BlobStore } from './blob-store';
+import { ForwardingStore } from './forwarding-store';
 import { findInChain } from './store-chain';
 
 /**
@@ -8,24 +9,8 @@ import { findInChain } from './store-chain';
  * mode (work lists stay for prune, which runs elsewhere with delete rights), so a delete reaching
  * this wrapper is a path that was missed, and it fails loudly rather than on a 403 from the store.
  */
-export class AppendOnlyStore implements BlobStore {
-  constructor(readonly inner: BlobStore) {}
-  get url(): string {
-    return this.inner.url;
-  }
-  put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
-    return this.inner.put(key, body, opts);
-  }
-  get(key: string, range?: ByteRange): Promise<Buffer> {
-    return this.inner.get(key, range);
-  }
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.inner.list(prefix);
-  }
-  delete(key: string): Promise<void> {
+export class AppendOnlyStore extends ForwardingStore {
+  override delete(key: string): Promise<void> {
     return Promise.reject(
       new BadInputError(`${this.url} is append-only (repository.appendOnly): refusing to delete ${key}; prune, with delete rights, removes it`),
     );

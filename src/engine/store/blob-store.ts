@@ -1,3 +1,5 @@
+import { ForwardingStore } from './forwarding-store';
+
 /**
  * Layer 0 of the repository: a flat key -> bytes object store.
  * Keys are '/'-separated relative names such as "data/ab/abcdef...".
@@ -43,31 +45,18 @@ export interface BlobStore {
 }
 
 /** Wraps a store and counts bytes written/read; used for stats and benchmarks. */
-export class CountingStore implements BlobStore {
+export class CountingStore extends ForwardingStore {
   bytesPut = 0;
   objectsPut = 0;
   bytesGot = 0;
-  constructor(private readonly inner: BlobStore) {}
-  get url(): string {
-    return this.inner.url;
-  }
-  async put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
+  override async put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
     await this.inner.put(key, body, opts);
     this.bytesPut += body.length;
     this.objectsPut += 1;
   }
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
+  override async get(key: string, range?: ByteRange): Promise<Buffer> {
     const b = await this.inner.get(key, range);
     this.bytesGot += b.length;
     return b;
-  }
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.inner.list(prefix);
-  }
-  delete(key: string): Promise<void> {
-    return this.inner.delete(key);
   }
 }

@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { IntegrityError } from '../../common/errors';
 import { CONFIG_KEY, DATA_PREFIX, INDEX_PREFIX, KEYS_PREFIX, SNAPSHOT_PREFIX } from '../repo/layout';
-import type { BlobStore, ByteRange, ObjectInfo, ObjectRetention, PutOptions } from './blob-store';
+import type { BlobStore, ObjectRetention, PutOptions } from './blob-store';
+import { ForwardingStore } from './forwarding-store';
 import type { S3Store } from './s3-store';
 import { findInChain } from './store-chain';
 
@@ -36,14 +37,13 @@ export const isDenied = (e: unknown): boolean => status(e) === 403 || (e as { na
  * DELETE only adds a delete marker and frees nothing), and a version still locked makes the
  * delete fail. `enforcement` holds what the canary check found (lock-canary.ts).
  */
-export class ObjectLockStore implements BlobStore {
+export class ObjectLockStore extends ForwardingStore {
   enforcement?: { status: 'enforced' } | { status: 'unverified'; reason: string };
   constructor(
-    readonly inner: S3Store,
+    override readonly inner: S3Store,
     readonly settings: ObjectLockSettings,
-  ) {}
-  get url(): string {
-    return this.inner.url;
+  ) {
+    super(inner);
   }
   now(): number {
     return (this.settings.clock ?? Date.now)();
@@ -51,17 +51,8 @@ export class ObjectLockStore implements BlobStore {
   retention(from = this.now()): ObjectRetention {
     return { mode: this.settings.mode, until: new Date(from + this.settings.retentionMs) };
   }
-  put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
+  override put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
     return this.inner.put(key, body, isLockedKey(key) ? { ...opts, lock: this.retention() } : opts);
-  }
-  get(key: string, range?: ByteRange): Promise<Buffer> {
-    return this.inner.get(key, range);
-  }
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.head(key);
-  }
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.inner.list(prefix);
   }
 
   /** Object Lock is on for the bucket (GetObjectLockConfiguration). */
@@ -108,7 +99,7 @@ export class ObjectLockStore implements BlobStore {
     }
   }
 
-  async delete(key: string): Promise<void> {
+  override async delete(key: string): Promise<void> {
     const Key = this.inner.objectKey(key);
     const versions: string[] = [];
     let keyMarker: string | undefined;
