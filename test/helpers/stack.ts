@@ -30,6 +30,10 @@ export interface StackOptions {
   packSizeMiB?: number;
   /** repository.pruneMinGraceHours (tests that prune twice in a row set 0) */
   pruneMinGraceHours?: number;
+  /** more repository fields (limits, ...) */
+  repository?: Record<string, unknown>;
+  /** more environment for the workers (LEPTON_DR_CHUNK_THREADS, ...) */
+  workerEnv?: NodeJS.ProcessEnv;
 }
 
 /** Real SeaweedFS + real Temporal dev server + a plan file; workers are separate processes (so tests can kill -9 them). */
@@ -50,6 +54,7 @@ export async function startStack(o: StackOptions = {}): Promise<TestStack> {
         keyFile: path.join(dir, 'repository.key'),
         packSizeMiB: o.packSizeMiB ?? 16,
         ...(o.pruneMinGraceHours !== undefined ? { pruneMinGraceHours: o.pruneMinGraceHours } : {}),
+        ...o.repository,
       },
       temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue },
       assets: o.assets ?? [],
@@ -62,7 +67,10 @@ export async function startStack(o: StackOptions = {}): Promise<TestStack> {
   const client = new Client({ connection, namespace: temporal.namespace });
   const workers: ServerProcess[] = [];
   const startWorker = () => {
-    const w = spawnServer(process.execPath, [WORKER_JS, '--plan', planFile], { logFile: path.join(dir, `worker-${workers.length}.log`), env });
+    const w = spawnServer(process.execPath, [WORKER_JS, '--plan', planFile], {
+      logFile: path.join(dir, `worker-${workers.length}.log`),
+      env: { ...env, ...o.workerEnv },
+    });
     workers.push(w);
     return w;
   };
