@@ -1,3 +1,4 @@
+import '../src/common/compile-cache';
 import fs from 'node:fs';
 import { backupDirect, restoreDirect } from '../src/engine/direct';
 import type { Compression } from '../src/engine/repo/blob-compression';

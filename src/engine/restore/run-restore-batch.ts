@@ -43,7 +43,7 @@ export interface RunRestoreBatchOptions {
 const RANGE_CONCURRENCY = 4;
 const FILE_CONCURRENCY = 8;
 /** ranged reads of at most this size: RANGE_CONCURRENCY of them are in memory at once */
-const RANGE_BYTES = 16 * 1024 * 1024;
+const RANGE_BYTES = 8 * 1024 * 1024;
 
 async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
   const who = `file "${items[todo[r.blobs[0].targets[0].file]].path}"`;
