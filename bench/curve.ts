@@ -6,7 +6,7 @@ import { datasetSpec, generateDataset, writeRandom, XorShift } from './dataset';
 import { EngineDirect } from './engine';
 import { CachePolicy, fmtMiB, fmtS, MiB } from './measure';
 import { Canvas } from './png';
-import { Restic, resticBinary } from './restic';
+import { Restic, resticBinary, seaweedTarget } from './restic';
 import type { BenchContext, BenchRow } from './sections';
 
 /**
@@ -108,17 +108,10 @@ async function measurePoint(sw: Seaweed, tmp: string, point: Point, resticBin: s
   log(`curve ${point.name}: ${info.files} files, ${fmtMiB(info.bytes)}`);
   const cache = new CachePolicy(root);
   const tag = point.name.replace(/[^a-z0-9]/gi, '-');
-  const target = (prefix: string) => ({
-    endpoint: sw.endpoint,
-    bucket: sw.bucket,
-    prefix,
-    accessKeyId: sw.accessKeyId,
-    secretAccessKey: sw.secretAccessKey,
-    region: sw.region,
-  });
-  const restic = new Restic({ ...target(`curve-restic-${tag}`), cacheDir: path.join(tmp, `cache-${tag}`) }, resticBin, 'restic');
+  const restic = new Restic(seaweedTarget(sw, `curve-restic-${tag}`, path.join(tmp, `cache-${tag}`)), resticBin, 'restic');
+  const { cacheDir: _unused, ...direct } = seaweedTarget(sw, `curve-direct-${tag}`, '');
   const engine = new EngineDirect({
-    ...target(`curve-direct-${tag}`),
+    ...direct,
     packSizeMiB: 32,
     password: 'lepton-bench-password',
     compression: 'auto',

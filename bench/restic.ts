@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Seaweed } from '../test/helpers/seaweed';
 import { backupOf, MeasuredCommand, runOf } from './tool-run';
 import { toolsDir } from './tools-dir';
 
@@ -14,6 +15,17 @@ export interface ResticTarget {
   region: string;
   cacheDir: string;
 }
+
+/** A tool's repository at s3://<bucket>/<prefix> of one SeaweedFS, with its cache folder. */
+export const seaweedTarget = (sw: Seaweed, prefix: string, cacheDir: string): ResticTarget => ({
+  endpoint: sw.endpoint,
+  bucket: sw.bucket,
+  prefix,
+  accessKeyId: sw.accessKeyId,
+  secretAccessKey: sw.secretAccessKey,
+  region: sw.region,
+  cacheDir,
+});
 
 export interface ResticBackup extends ResticRun {
   snapshotId: string;
