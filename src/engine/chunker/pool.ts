@@ -1,11 +1,64 @@
 import os from 'node:os';
 import path from 'node:path';
-import { WorkerPool } from '../../common/worker-pool';
+import { Worker } from 'node:worker_threads';
 import type { ChunkTask, ChunkTaskResult } from './chunk-task';
 
+type Pending = { task: ChunkTask; resolve: (r: ChunkTaskResult) => void; reject: (e: Error) => void };
+
 /** A fixed set of worker threads that read, chunk and hash file segments. */
-export class ChunkPool extends WorkerPool<ChunkTask, ChunkTaskResult> {
-  constructor(size: number = Math.max(1, os.availableParallelism())) {
-    super(path.join(__dirname, 'chunk-worker.js'), size);
+export class ChunkPool {
+  private readonly idle: Worker[] = [];
+  private readonly all: Worker[] = [];
+  private readonly queue: Pending[] = [];
+  private readonly busy = new Map<Worker, Pending>();
+  private closed = false;
+
+  constructor(readonly size: number = Math.max(1, os.availableParallelism())) {
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(path.join(__dirname, 'chunk-worker.js'));
+      w.on('message', (r: ChunkTaskResult) => this.done(w, r));
+      w.on('error', (e) => this.failed(w, e));
+      w.unref();
+      this.all.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  run(task: ChunkTask): Promise<ChunkTaskResult> {
+    if (this.closed) return Promise.reject(new Error('chunk pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.all.map((w) => w.terminate()));
+  }
+
+  private pump(): void {
+    while (this.idle.length && this.queue.length) {
+      const w = this.idle.pop() as Worker;
+      const p = this.queue.shift() as Pending;
+      this.busy.set(w, p);
+      w.ref();
+      w.postMessage(p.task);
+    }
+  }
+
+  private done(w: Worker, r: ChunkTaskResult): void {
+    const p = this.busy.get(w);
+    this.busy.delete(w);
+    w.unref();
+    this.idle.push(w);
+    p?.resolve(r);
+    this.pump();
+  }
+
+  private failed(w: Worker, e: Error): void {
+    const p = this.busy.get(w);
+    this.busy.delete(w);
+    p?.reject(e);
   }
 }

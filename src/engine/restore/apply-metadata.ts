@@ -45,7 +45,7 @@ export function metadataWarnings(entries: TreeEntry[], asRoot: boolean): string[
 }
 
 /** Owner then mode of an open file (restore batches). */
-export function ownAndChmodSync(fd: number, item: Pick<RestoreItem, 'mode' | 'uid' | 'gid'>): void {
+export function ownAndChmodSync(fd: number, item: RestoreItem): void {
   const root = isRoot();
   const own = root && hasOwner(item);
   if (own) fs.fchownSync(fd, item.uid, item.gid);
