@@ -89,7 +89,7 @@ export class XorShift {
   }
 }
 
-function writeRandom(file: string, size: number, seed: number): void {
+export function writeRandom(file: string, size: number, seed: number): void {
   const rng = new XorShift(seed);
   const block = Buffer.allocUnsafeSlow(Math.min(size, 8 * MiB));
   const fd = fs.openSync(file, 'w');

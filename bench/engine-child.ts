@@ -1,3 +1,4 @@
+import '../src/common/compile-cache';
 import fs from 'node:fs';
 import type { RepositoryLimits } from '../src/config/limits-schema';
 import { ChunkPool } from '../src/engine/chunker/pool';

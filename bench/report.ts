@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fmtMiB, fmtS, median, mibPerS } from './measure';
 import type { SectionOutcome } from './sections';
 import { RESTIC_REFERENCE_VERSION } from './restic';
-import type { ReferenceSamples, SuiteResults } from './suite';
+import type { BucketInfo, ReferenceSamples, SuiteResults } from './suite';
 
 /** The ratio table against the targets, printed and written as JSON. */
 export interface TargetRow {
@@ -94,30 +94,35 @@ export interface RowInputs {
 
 const med = <T>(xs: T[], f: (x: T) => number | undefined): number => median(xs.map((x) => f(x) ?? NaN));
 
-/** The four timed operations and peak RSS of one lepton-dr configuration against one reference. */
-function compareRows(
-  prefix: string,
-  D: SuiteResults['direct'],
-  R: SuiteResults['restic'],
-  limits: { full?: number; noChange?: number; restore?: number; rss?: number },
-): TargetRow[] {
+/** Peak RSS over every run of a tool (bytes), whichever way its runs record it. */
+const peakOf = <T>(xs: T[], kib: (x: T) => number): number => Math.max(...xs.map(kib)) * 1024;
+const allRuns = <B, R>(T: { full: B[]; noChange: B[]; changed: B[]; restore: R[] }): (B | R)[] => [...T.full, ...T.noChange, ...T.changed, ...T.restore];
+const referencePeak = (R: SuiteResults['restic']) => peakOf(allRuns(R), (x) => x.maxRssKiB);
+
+/** What sets one group of comparison rows apart: its label prefix and its targets (none: info rows). */
+interface RowSettings {
+  prefix: string;
+  limits: { full?: number; noChange?: number; restore?: number; rss?: number };
+}
+
+/** The four timed operations, peak RSS and bucket size of one lepton-dr configuration against one reference. */
+function compareRows(D: SuiteResults['direct'], R: SuiteResults['restic'], { prefix, limits }: RowSettings): TargetRow[] {
   const wall = (x: { wallMs: number }) => x.wallMs;
-  const refPeak = Math.max(...[...R.full, ...R.noChange, ...R.changed, ...R.restore].map((x) => x.maxRssKiB)) * 1024;
-  const oursPeak = Math.max(...[...D.full, ...D.noChange, ...D.changed, ...D.restore].map((x) => x.procMaxRssKiB)) * 1024;
   const identical = D.restore.every((r) => r.verify?.identical);
+  const timed = (metric: string, d: { wallMs: number }[], r: { wallMs: number }[], limit?: number, note?: string) =>
+    ratioRow(`${prefix}${metric}`, med(d, wall), med(r, wall), limit, fmtS, note);
   return [
-    ratioRow(`${prefix}full backup time`, med(D.full, wall), med(R.full, wall), limits.full, fmtS),
-    ratioRow(`${prefix}no-change backup time`, med(D.noChange, wall), med(R.noChange, wall), limits.noChange, fmtS),
-    ratioRow(`${prefix}1%-changed backup time`, med(D.changed, wall), med(R.changed, wall), undefined, fmtS),
+    timed('full backup time', D.full, R.full, limits.full),
+    timed('no-change backup time', D.noChange, R.noChange, limits.noChange),
+    timed('1%-changed backup time', D.changed, R.changed),
+    timed('full restore time', D.restore, R.restore, limits.restore, identical ? undefined : 'ours NOT byte-identical, see JSON'),
     ratioRow(
-      `${prefix}full restore time`,
-      med(D.restore, wall),
-      med(R.restore, wall),
-      limits.restore,
-      fmtS,
-      identical ? undefined : 'ours NOT byte-identical, see JSON',
+      `${prefix}peak RSS (max over runs)`,
+      peakOf(allRuns(D), (x) => x.procMaxRssKiB),
+      referencePeak(R),
+      limits.rss,
+      fmtMiB,
     ),
-    ratioRow(`${prefix}peak RSS (max over runs)`, oursPeak, refPeak, limits.rss, fmtMiB),
     ratioRow(
       `${prefix}bucket after the 3 backups`,
       med(D.changed, (x) => x.bucketBytes),
@@ -139,7 +144,7 @@ export function buildRows({ suite, datasetBytes, ceilingMiBps, storePutMiBps, st
   const ref = `restic ${RESTIC_REFERENCE_VERSION}`;
   // the headline: both encrypted, both compressing (restic's default auto); targets of issue 10
   const rows: TargetRow[] = [
-    ...compareRows('', D, R, { full: 0.7, noChange: 0.8, restore: 0.8, rss: 1.0 }),
+    ...compareRows(D, R, { prefix: '', limits: { full: 0.7, noChange: 0.8, restore: 0.8, rss: 1.0 } }),
     ratioRow(
       '1% change: bucket growth / changed bytes',
       med(D.changed, (x) => x.bucketDelta),
@@ -151,59 +156,38 @@ export function buildRows({ suite, datasetBytes, ceilingMiBps, storePutMiBps, st
     ),
   ];
   if (W?.full.length && W.restore.length) {
-    const refPeak = Math.max(...[...R.full, ...R.noChange, ...R.changed, ...R.restore].map((x) => x.maxRssKiB)) * 1024;
     rows.push(
       ratioRow(
         'worker process peak RSS',
         W.workerPeakRssKiB * 1024,
-        refPeak,
+        referencePeak(R),
         1.0,
         fmtMiB,
         `the Temporal worker over all its workflow runs, against ${ref}'s peak`,
       ),
     );
-    rows.push(
-      ratioRow(
-        'workflow overhead: full backup',
-        med(W.full, wall),
-        med(D.full, (x) => x.engineMs),
-        1.15,
-        fmtS,
-        'workflow start-to-result time / engine-direct time inside its process (neither pays node start-up)',
-      ),
-    );
-    rows.push(
-      ratioRow(
-        'workflow overhead: restore',
-        med(W.restore, wall),
-        med(D.restore, (x) => x.engineMs),
-        1.15,
-        fmtS,
-      ),
-    );
-    rows.push(
-      ratioRow(
-        'workflow overhead: no-change',
-        med(W.noChange, wall),
-        med(D.noChange, (x) => x.engineMs),
-        undefined,
-        fmtS,
-      ),
-    );
-    rows.push(
-      ratioRow(
-        'workflow overhead: 1%-changed',
-        med(W.changed, wall),
-        med(D.changed, (x) => x.engineMs),
-        undefined,
-        fmtS,
-      ),
-    );
+    const overhead: [string, { wallMs: number }[], { engineMs: number }[], number | undefined, string | undefined][] = [
+      ['full backup', W.full, D.full, 1.15, 'workflow start-to-result time / engine-direct time inside its process (neither pays node start-up)'],
+      ['restore', W.restore, D.restore, 1.15, undefined],
+      ['no-change', W.noChange, D.noChange, undefined, undefined],
+      ['1%-changed', W.changed, D.changed, undefined, undefined],
+    ];
+    for (const [op, w, d, limit, note] of overhead)
+      rows.push(
+        ratioRow(
+          `workflow overhead: ${op}`,
+          med(w, wall),
+          med(d, (x) => x.engineMs),
+          limit,
+          fmtS,
+          note,
+        ),
+      );
   }
   // each tool at its fastest: lepton-dr plain and uncompressed, restic --compression off (restic cannot turn encryption off)
-  rows.push(...compareRows('fastest: ', suite.fastest.direct, suite.fastest.restic, {}));
+  rows.push(...compareRows(suite.fastest.direct, suite.fastest.restic, { prefix: 'fastest: ', limits: {} }));
   // further columns: lepton-dr's headline configuration against each tool's defaults
-  for (const o of suite.others) rows.push(...compareRows(`vs ${o.label}: `, D, o.samples, {}));
+  for (const o of suite.others) rows.push(...compareRows(D, o.samples, { prefix: `vs ${o.label}: `, limits: {} }));
   const cpuS = (n: number) => `${n.toFixed(1)} s`;
   rows.push(
     ratioRow(
@@ -274,7 +258,12 @@ export function formatDetails(suite: SuiteResults): string {
     ]);
   };
   const none = () => undefined;
-  const ref = (name: string, T: ReferenceSamples['samples']) => {
+  /** the three backups and the restore of one tool; `settings` says how its runs record engine time, RSS and bytes */
+  const tool = <B extends { wallMs: number; load1: number; cpuS?: number }, Rs extends { wallMs: number; load1: number; cpuS?: number }>(
+    name: string,
+    T: { full: (B & BucketInfo)[]; noChange: (B & BucketInfo)[]; changed: (B & BucketInfo)[]; restore: Rs[] },
+    settings: { engine: (x: B | Rs) => number | undefined; rssKiB: (x: B | Rs) => number; uploaded: (x: B) => number | undefined },
+  ) => {
     for (const [k, xs] of [
       ['full', T.full],
       ['no-change', T.noChange],
@@ -283,39 +272,17 @@ export function formatDetails(suite: SuiteResults): string {
       add(
         `${name} ${k}`,
         xs,
-        none,
+        settings.engine,
         (x) => x.cpuS,
-        Math.max(...xs.map((x) => x.maxRssKiB)),
-        (x) => x.dataAdded,
+        Math.max(...xs.map(settings.rssKiB)),
+        settings.uploaded,
         (x) => x.bucketDelta,
       );
-    add(`${name} restore`, T.restore, none, (x) => x.cpuS, Math.max(...T.restore.map((x) => x.maxRssKiB)), none, none);
+    add(`${name} restore`, T.restore, settings.engine, (x) => x.cpuS, Math.max(...T.restore.map(settings.rssKiB)), none, none);
   };
-  const ours = (name: string, T: SuiteResults['direct']) => {
-    for (const [k, xs] of [
-      ['full', T.full],
-      ['no-change', T.noChange],
-      ['1%-changed', T.changed],
-    ] as const)
-      add(
-        `${name} ${k}`,
-        xs,
-        (x) => x.engineMs,
-        (x) => x.cpuS,
-        Math.max(...xs.map((x) => x.procMaxRssKiB)),
-        (x) => x.bytesPut,
-        (x) => x.bucketDelta,
-      );
-    add(
-      `${name} restore`,
-      T.restore,
-      (x) => x.engineMs,
-      (x) => x.cpuS,
-      Math.max(...T.restore.map((x) => x.procMaxRssKiB)),
-      none,
-      none,
-    );
-  };
+  const ref = (name: string, T: ReferenceSamples['samples']) => tool(name, T, { engine: none, rssKiB: (x) => x.maxRssKiB, uploaded: (x) => x.dataAdded });
+  const ours = (name: string, T: SuiteResults['direct']) =>
+    tool(name, T, { engine: (x) => x.engineMs, rssKiB: (x) => x.procMaxRssKiB, uploaded: (x) => x.bytesPut });
   ref('restic', R);
   ours('direct', D);
   ref('restic --compression off', suite.fastest.restic);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, runMeasured, type ProcResult } from './measure';
+import type { Seaweed } from '../test/helpers/seaweed';
+import { backupOf, MeasuredCommand, runOf } from './tool-run';
 import { toolsDir } from './tools-dir';
 
 /** restic against an S3 endpoint, with its own cache folder. */
@@ -14,6 +15,17 @@ export interface ResticTarget {
   region: string;
   cacheDir: string;
 }
+
+/** A tool's repository at s3://<bucket>/<prefix> of one SeaweedFS, with its cache folder. */
+export const seaweedTarget = (sw: Seaweed, prefix: string, cacheDir: string): ResticTarget => ({
+  endpoint: sw.endpoint,
+  bucket: sw.bucket,
+  prefix,
+  accessKeyId: sw.accessKeyId,
+  secretAccessKey: sw.secretAccessKey,
+  region: sw.region,
+  cacheDir,
+});
 
 export interface ResticBackup extends ResticRun {
   snapshotId: string;
@@ -67,8 +79,8 @@ export function resticVersion(bin = 'restic'): string {
 }
 
 export class Restic implements ReferenceTool {
-  readonly env: NodeJS.ProcessEnv;
   readonly nestsSourcePath = true;
+  private readonly cmd: MeasuredCommand;
 
   constructor(
     readonly t: ResticTarget,
@@ -78,53 +90,40 @@ export class Restic implements ReferenceTool {
     readonly backupFlags: string[] = [],
   ) {
     fs.mkdirSync(t.cacheDir, { recursive: true });
-    this.env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      RESTIC_REPOSITORY: `s3:${t.endpoint}/${t.bucket}/${t.prefix}`,
-      RESTIC_PASSWORD: 'lepton-bench-password',
-      RESTIC_CACHE_DIR: t.cacheDir,
-      AWS_ACCESS_KEY_ID: t.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: t.secretAccessKey,
-      AWS_DEFAULT_REGION: t.region,
-    };
-  }
-
-  private run(args: string[], what: string): Promise<ProcResult> {
-    return runMeasured(this.bin, args, { env: this.env }).then((r) => check(r, `restic ${what}`));
+    this.cmd = new MeasuredCommand(
+      bin,
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        RESTIC_REPOSITORY: `s3:${t.endpoint}/${t.bucket}/${t.prefix}`,
+        RESTIC_PASSWORD: 'lepton-bench-password',
+        RESTIC_CACHE_DIR: t.cacheDir,
+        AWS_ACCESS_KEY_ID: t.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: t.secretAccessKey,
+        AWS_DEFAULT_REGION: t.region,
+      },
+      'restic',
+    );
   }
 
   async init(): Promise<void> {
-    await this.run(['init'], 'init');
+    await this.cmd.run(['init'], 'init');
   }
 
   /** `restic backup --json`, defaults otherwise (parent detection, compression=auto, cache) unless backupFlags say. */
   async backup(source: string): Promise<ResticBackup> {
-    const r = await this.run(['backup', '--json', '--host', 'bench', ...this.backupFlags, source], 'backup');
+    const r = await this.cmd.run(['backup', '--json', '--host', 'bench', ...this.backupFlags, source], 'backup');
     const summary = r.stdout
       .split('\n')
       .filter((l) => l.includes('"message_type":"summary"'))
       .map((l) => JSON.parse(l) as Record<string, number | string>)
       .pop();
     if (!summary) throw new Error(`restic backup printed no summary:\n${r.stdout.slice(-2000)}`);
-    return {
-      wallMs: r.wallMs,
-      maxRssKiB: r.maxRssKiB,
-      cpuS: r.cpuS,
-      load1: r.load1,
-      snapshotId: String(summary.snapshot_id),
-      dataAdded: Number(summary.data_added),
-      filesNew: Number(summary.files_new),
-      filesChanged: Number(summary.files_changed),
-      filesUnmodified: Number(summary.files_unmodified),
-      bytesProcessed: Number(summary.total_bytes_processed),
-      totalDurationS: Number(summary.total_duration),
-    };
+    return backupOf(r, String(summary.snapshot_id), summary);
   }
 
   /** `restic restore latest --target DIR` (restic recreates the absolute source path inside DIR). */
   async restore(target: string): Promise<ResticRun> {
-    const r = await this.run(['restore', 'latest', '--host', 'bench', '--target', target], 'restore');
-    return { wallMs: r.wallMs, maxRssKiB: r.maxRssKiB, cpuS: r.cpuS, load1: r.load1 };
+    return runOf(await this.cmd.run(['restore', 'latest', '--host', 'bench', '--target', target], 'restore'));
   }
 }

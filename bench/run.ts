@@ -35,13 +35,14 @@ interface Args {
   rest: string[];
 }
 
-const PARTS = ['suite', 'predict', 'failover', 'load', 'gentle'] as const;
+const PARTS = ['suite', 'predict', 'failover', 'load', 'gentle', 'curve'] as const;
 type Part = (typeof PARTS)[number];
 const SECTIONS: [Exclude<Part, 'suite'>, string, string][] = [
   ['predict', './predict', 'benchPredict'],
   ['failover', './failover', 'benchFailover'],
   ['load', './load', 'benchLoad'],
   ['gentle', './gentle', 'benchGentle'],
+  ['curve', './curve', 'benchCurve'],
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sections]
@@ -51,9 +52,10 @@ const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sec
   --profile          write V8 CPU profiles of the engine-direct runs next to the results
   --pack-size-mib N  pack size for lepton-dr (default 32, like the plan file's default)
   --only P[,P]       run only these parts: suite (restic / engine / workflow), predict, failover, load,
-                     gentle (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
+                     gentle, curve (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
                      --files N, --workers 1,2, --rate N, --seconds N; gentle: --rate N, --upload-mib N,
-                     --threads N, --nice N, --io normal|low|idle, --baseline-s N)
+                     --threads N, --nice N, --io normal|low|idle, --baseline-s N); --only curve -- --points
+                     scale:1,scale:4,checkpoint:8,files:1000000 (the cost curve; small points by default)
   --keep             keep the temp folder (data set, logs)
   --out DIR          results folder (default <project>/bench-results)`;
 
@@ -237,7 +239,7 @@ async function main(): Promise<void> {
       if (!args.only.has(name)) continue;
       const dir = path.join(tmp, `section-${name}`);
       fs.mkdirSync(dir, { recursive: true });
-      const s = await runSection(name, mod, fn, { scale: args.scale, tmpDir: dir, args: args.rest });
+      const s = await runSection(name, mod, fn, { scale: args.scale, tmpDir: dir, args: args.rest, outDir });
       sections.push(s);
       log(`section ${name}: ${s.status}${s.ms !== undefined ? ` in ${fmtS(s.ms)}` : ''}${s.error ? `\n${s.error}` : ''}`);
     }

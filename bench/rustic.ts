@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, runMeasured, type ProcResult } from './measure';
 import type { ReferenceTool, ResticBackup, ResticRun, ResticTarget } from './restic';
+import { backupOf, MeasuredCommand, runOf } from './tool-run';
 import { toolsDir } from './tools-dir';
 
 /** rustic 0.11.4 built into the tools folder by scripts/bench-tools.sh; undefined when not installed. */
@@ -20,8 +20,8 @@ export function rusticVersion(bin: string): string {
  * backend, configured by environment (RUSTIC_REPO_OPT_*), defaults otherwise (compression on).
  */
 export class Rustic implements ReferenceTool {
-  readonly env: NodeJS.ProcessEnv;
   readonly nestsSourcePath = true;
+  private readonly cmd: MeasuredCommand;
 
   constructor(
     readonly t: ResticTarget,
@@ -29,34 +29,34 @@ export class Rustic implements ReferenceTool {
     readonly label: string,
   ) {
     fs.mkdirSync(t.cacheDir, { recursive: true });
-    this.env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      RUSTIC_REPOSITORY: 'opendal:s3',
-      RUSTIC_REPO_OPT_BUCKET: t.bucket,
-      RUSTIC_REPO_OPT_ROOT: `/${t.prefix}`,
-      RUSTIC_REPO_OPT_ENDPOINT: t.endpoint,
-      RUSTIC_REPO_OPT_REGION: t.region,
-      RUSTIC_REPO_OPT_ACCESS_KEY_ID: t.accessKeyId,
-      RUSTIC_REPO_OPT_SECRET_ACCESS_KEY: t.secretAccessKey,
-      RUSTIC_PASSWORD: 'lepton-bench-password',
-      RUSTIC_CACHE_DIR: t.cacheDir,
-      RUSTIC_NO_PROGRESS: 'true',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
-  }
-
-  private run(args: string[], what: string): Promise<ProcResult> {
-    return runMeasured(this.bin, args, { env: this.env }).then((r) => check(r, `rustic ${what}`));
+    this.cmd = new MeasuredCommand(
+      bin,
+      {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        RUSTIC_REPOSITORY: 'opendal:s3',
+        RUSTIC_REPO_OPT_BUCKET: t.bucket,
+        RUSTIC_REPO_OPT_ROOT: `/${t.prefix}`,
+        RUSTIC_REPO_OPT_ENDPOINT: t.endpoint,
+        RUSTIC_REPO_OPT_REGION: t.region,
+        RUSTIC_REPO_OPT_ACCESS_KEY_ID: t.accessKeyId,
+        RUSTIC_REPO_OPT_SECRET_ACCESS_KEY: t.secretAccessKey,
+        RUSTIC_PASSWORD: 'lepton-bench-password',
+        RUSTIC_CACHE_DIR: t.cacheDir,
+        RUSTIC_NO_PROGRESS: 'true',
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+      'rustic',
+    );
   }
 
   async init(): Promise<void> {
-    await this.run(['init'], 'init');
+    await this.cmd.run(['init'], 'init');
   }
 
   /** `rustic backup --json`: prints the new snapshot, its summary included. */
   async backup(source: string): Promise<ResticBackup> {
-    const r = await this.run(['backup', '--json', '--host', 'bench', source], 'backup');
+    const r = await this.cmd.run(['backup', '--json', '--host', 'bench', source], 'backup');
     const start = r.stdout.indexOf('{');
     let snap: { id?: string; summary?: Record<string, number> };
     try {
@@ -64,24 +64,10 @@ export class Rustic implements ReferenceTool {
     } catch {
       throw new Error(`rustic backup printed no snapshot JSON:\n${r.stdout.slice(-2000)}`);
     }
-    const s = snap.summary ?? {};
-    return {
-      wallMs: r.wallMs,
-      maxRssKiB: r.maxRssKiB,
-      cpuS: r.cpuS,
-      load1: r.load1,
-      snapshotId: String(snap.id),
-      dataAdded: Number(s.data_added),
-      filesNew: Number(s.files_new),
-      filesChanged: Number(s.files_changed),
-      filesUnmodified: Number(s.files_unmodified),
-      bytesProcessed: Number(s.total_bytes_processed),
-      totalDurationS: Number(s.total_duration),
-    };
+    return backupOf(r, String(snap.id), snap.summary ?? {});
   }
 
   async restore(target: string): Promise<ResticRun> {
-    const r = await this.run(['restore', 'latest', target], 'restore');
-    return { wallMs: r.wallMs, maxRssKiB: r.maxRssKiB, cpuS: r.cpuS, load1: r.load1 };
+    return runOf(await this.cmd.run(['restore', 'latest', target], 'restore'));
   }
 }

@@ -14,6 +14,8 @@ export interface BenchContext {
   tmpDir: string;
   /** extra command-line arguments after `--` */
   args: string[];
+  /** the results folder (for files a section writes beside the JSON, e.g. a chart) */
+  outDir?: string;
 }
 
 export interface BenchRow {

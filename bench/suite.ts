@@ -6,7 +6,7 @@ import { applyChange, type ChangeInfo, type DatasetInfo, type DatasetSpec } from
 import { EngineDirect, type EngineRun } from './engine';
 import { type CachePolicy, fmtMiB, fmtS } from './measure';
 import type { Compression } from '../src/engine/repo/blob-compression';
-import { Restic, resticVersion, type ReferenceTool, type ResticBackup, type ResticRun } from './restic';
+import { Restic, resticVersion, seaweedTarget, type ReferenceTool, type ResticBackup, type ResticRun } from './restic';
 import { Rustic, rusticVersion } from './rustic';
 import { compareTrees, describe, type TreeCheck } from './verify';
 import type { WorkflowRig } from './workflow';
@@ -111,15 +111,7 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
   const sw = c.seaweed;
   const assets = c.dataset.root;
   const reps = Array.from({ length: c.repeat }, (_, i) => i);
-  const target = (prefix: string) => ({
-    endpoint: sw.endpoint,
-    bucket: sw.bucket,
-    prefix,
-    accessKeyId: sw.accessKeyId,
-    secretAccessKey: sw.secretAccessKey,
-    region: sw.region,
-    cacheDir: path.join(c.tmp, `${prefix}-cache`),
-  });
+  const target = (prefix: string) => seaweedTarget(sw, prefix, path.join(c.tmp, `${prefix}-cache`));
   const tools: Record<string, string> = {};
   const resticLabel = (bin: string) => {
     const v = resticVersion(bin);

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import YAML from 'yaml';
+import type { z } from 'zod';
+import { parseOrThrow } from '../src/common/zod-errors';
+import { PlanSchema } from '../src/config/plan-schema';
 import { spawnServer, type ServerProcess } from '../test/helpers/child';
 import type { Seaweed } from '../test/helpers/seaweed';
 import { startTemporal, type TemporalDev } from '../test/helpers/temporal';
@@ -39,40 +42,43 @@ export interface WorkflowRig {
 const distRoot = path.join(__dirname, '..');
 export const WORKER_MAIN = path.join(distRoot, 'src', 'worker', 'main.js');
 
-/** A plan for a bench worker: the repository at s3://bucket/<prefix>, the given task queue and assets. */
-export function writeBenchPlan(o: {
-  seaweed: Seaweed;
-  temporal: TemporalDev;
-  dir: string;
-  prefix: string;
-  taskQueue: string;
-  packSizeMiB: number;
-  assets?: { name: string; source: string }[];
-  sites?: Record<string, unknown>[];
-  roots?: { sources: string[]; targets: string[] };
-  /** the headline configuration: encrypted (password from WORKFLOW_PASSWORD_ENV), compression auto */
-  likeRestic?: boolean;
-}): string {
-  const planFile = path.join(o.dir, `plan-${o.prefix}.yaml`);
-  fs.writeFileSync(
-    planFile,
-    YAML.stringify({
-      version: 1,
-      repository: {
-        url: `s3://${o.seaweed.bucket}/${o.prefix}`,
-        endpoint: o.seaweed.endpoint,
-        region: o.seaweed.region,
-        pathStyle: true,
-        keyFile: path.join(o.dir, `repository-${o.prefix}.key`),
-        packSizeMiB: o.packSizeMiB,
-        ...(o.likeRestic ? { passwordEnv: WORKFLOW_PASSWORD_ENV, compression: 'auto' } : {}),
-      },
-      temporal: { address: o.temporal.address, namespace: o.temporal.namespace, taskQueue: o.taskQueue },
-      assets: o.assets ?? [],
-      ...(o.sites ? { sites: o.sites } : {}),
-      ...(o.roots ? { roots: o.roots } : {}),
-    }),
-  );
+type PlanInput = z.input<typeof PlanSchema>;
+
+/**
+ * A plan for a bench worker: the repository at s3://bucket/<prefix>, the given task queue, and
+ * the plan's own sections (assets, sites, roots) as the caller gives them. Checked against the
+ * plan schema before it is written, so a field the worker would refuse fails here by name.
+ */
+export function writeBenchPlan(
+  o: {
+    seaweed: Seaweed;
+    temporal: TemporalDev;
+    dir: string;
+    prefix: string;
+    taskQueue: string;
+    packSizeMiB: number;
+    /** the headline configuration: encrypted (password from WORKFLOW_PASSWORD_ENV), compression auto */
+    likeRestic?: boolean;
+  } & Pick<PlanInput, 'assets' | 'sites' | 'roots'>,
+): string {
+  const { seaweed, temporal, dir, prefix, taskQueue, packSizeMiB, likeRestic, ...sections } = o;
+  const plan: PlanInput = {
+    version: 1,
+    repository: {
+      url: `s3://${seaweed.bucket}/${prefix}`,
+      endpoint: seaweed.endpoint,
+      region: seaweed.region,
+      pathStyle: true,
+      keyFile: path.join(dir, `repository-${prefix}.key`),
+      packSizeMiB,
+      ...(likeRestic ? { passwordEnv: WORKFLOW_PASSWORD_ENV, compression: 'auto' as const } : {}),
+    },
+    temporal: { address: temporal.address, namespace: temporal.namespace, taskQueue },
+    ...sections,
+  };
+  parseOrThrow(PlanSchema, plan, 'bench plan');
+  const planFile = path.join(dir, `plan-${prefix}.yaml`);
+  fs.writeFileSync(planFile, YAML.stringify(plan));
   return planFile;
 }
 

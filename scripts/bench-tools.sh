@@ -12,6 +12,8 @@ RESTIC_VERSION=0.18.1
 RUSTIC_VERSION=0.11.4
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=tools-lib.sh
+source "$ROOT/scripts/tools-lib.sh"
 TOOLS_DIR="${LEPTON_DR_TOOLS_DIR:-$ROOT/.tools}"
 WITH_RUSTIC=1
 for arg in "$@"; do
@@ -24,7 +26,7 @@ done
 log() { printf 'bench-tools: %s\n' "$*"; }
 
 RESTIC="$TOOLS_DIR/bin/restic"
-if [ -x "$RESTIC" ] && "$RESTIC" version 2>/dev/null | grep -q "restic ${RESTIC_VERSION} "; then
+if has_version "$RESTIC" "restic ${RESTIC_VERSION} " version; then
   log "restic ${RESTIC_VERSION} already at $RESTIC"
 else
   command -v go >/dev/null || { echo "bench-tools: go is needed to build restic" >&2; exit 1; }
@@ -36,7 +38,7 @@ fi
 
 if [ "$WITH_RUSTIC" = 1 ]; then
   RUSTIC="$TOOLS_DIR/rustic/bin/rustic"
-  if [ -x "$RUSTIC" ] && "$RUSTIC" --version 2>/dev/null | grep -q " ${RUSTIC_VERSION}"; then
+  if has_version "$RUSTIC" " ${RUSTIC_VERSION}" --version; then
     log "rustic ${RUSTIC_VERSION} already at $RUSTIC"
   else
     command -v cargo >/dev/null || { echo "bench-tools: cargo is needed to build rustic" >&2; exit 1; }

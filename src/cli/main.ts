@@ -1,3 +1,4 @@
+import '../common/compile-cache';
 import { Command } from 'commander';
 import { LeptonError } from '../common/errors';
 import { backupCommand } from './commands/backup';

@@ -1,3 +1,4 @@
+import '../common/compile-cache';
 import { logger } from '../common/logger';
 import { resolvePlan } from '../config/load-plan';
 import { runWorker } from './run-worker';

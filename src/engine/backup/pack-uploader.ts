@@ -10,7 +10,7 @@ import { PackBuilder, sha256hex, type BlobType } from '../repo/pack';
  * `onDurable(mark)` runs in flush order once a pack and all before it are durable.
  */
 export class PackUploader {
-  private builder = new PackBuilder();
+  private readonly builder: PackBuilder;
   private readonly inflight: Promise<void>[] = [];
   private chain: Promise<void> = Promise.resolve();
   private readonly queued = new Set<string>();
@@ -24,7 +24,10 @@ export class PackUploader {
     private readonly maxInflight = 2,
     /** packs marked by prune: their blobs count as absent, so nothing new comes to rely on them */
     private readonly avoid: ReadonlySet<string> = new Set(),
-  ) {}
+  ) {
+    // a little over the pack size: a pack closes after the blob that crosses it
+    this.builder = new PackBuilder(packSize + (packSize >> 3));
+  }
 
   /** Already stored in a pack we may rely on, or queued in this run. */
   known(id: string): boolean {

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import { showPath } from '../fs/raw-path';
 import type { ChunkRef, ChunkTask, ChunkTaskResult, SegmentResult } from './chunk-task';
@@ -12,7 +12,7 @@ export function chunkSegments(task: ChunkTask): ChunkTaskResult {
   const total = task.segments.reduce((s, g) => s + (g.end - g.start), 0);
   const buf = Buffer.allocUnsafeSlow(total);
   const cutter = makeCutter(task.params);
-  const idKey = task.idKeyHex ? Buffer.from(task.idKeyHex, 'hex') : undefined;
+  const idKey = idKeyOf(task);
   const results: SegmentResult[] = [];
   let base = 0;
   for (const seg of task.segments) {
@@ -35,7 +35,15 @@ export function chunkSegments(task: ChunkTask): ChunkTaskResult {
 
 type Cutter = ReturnType<typeof makeCutter>;
 
-function cutRange(cutter: Cutter, idKey: Buffer | undefined, buf: Buffer, base: number, want: number): ChunkRef[] {
+// one KeyObject per key for the worker's life: a raw Buffer key costs a key object per chunk (see blob-cipher.ts)
+let lastKey: { hex: string; key: KeyObject } | undefined;
+function idKeyOf(task: ChunkTask): KeyObject | undefined {
+  if (!task.idKeyHex) return undefined;
+  if (lastKey?.hex !== task.idKeyHex) lastKey = { hex: task.idKeyHex, key: createSecretKey(Buffer.from(task.idKeyHex, 'hex')) };
+  return lastKey.key;
+}
+
+function cutRange(cutter: Cutter, idKey: KeyObject | undefined, buf: Buffer, base: number, want: number): ChunkRef[] {
   const chunks: ChunkRef[] = [];
   for (let off = 0; off < want;) {
     const len = cutter.cut(buf, base + off, base + want);
@@ -50,7 +58,7 @@ function cutRange(cutter: Cutter, idKey: Buffer | undefined, buf: Buffer, base: 
 /** Chunk and hash segments whose bytes are already in `buf`, back to back (a source read them: S3). */
 export function chunkBuffer(task: ChunkTask, buf: Buffer): ChunkTaskResult {
   const cutter = makeCutter(task.params);
-  const idKey = task.idKeyHex ? Buffer.from(task.idKeyHex, 'hex') : undefined;
+  const idKey = idKeyOf(task);
   const results: SegmentResult[] = [];
   let base = 0;
   for (const seg of task.segments) {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, scryptSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, randomBytes, scryptSync, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { BadInputError, IntegrityError } from '../../common/errors';
 
@@ -42,14 +42,20 @@ function kek(password: string, kdf: WrappedKey['kdf']): Buffer {
   return scryptSync(password, Buffer.from(kdf.salt, 'hex'), 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * 1024 * 1024 });
 }
 
-function seal(key: Buffer, plain: Buffer): Buffer {
+/**
+ * Keys are KeyObjects made once: handing Node a raw Buffer makes it build a key object on every
+ * cipher or HMAC, which costs about twice the work of sealing an 8 KiB chunk.
+ */
+type Key = Buffer | KeyObject;
+
+function seal(key: Key, plain: Buffer): Buffer {
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
   const body = Buffer.concat([c.update(plain), c.final()]);
   return Buffer.concat([iv, body, c.getAuthTag()]);
 }
 
-function open(key: Buffer, sealed: Buffer, what: string): Buffer {
+function open(key: Key, sealed: Buffer, what: string): Buffer {
   if (sealed.length < SEAL_OVERHEAD) throw new IntegrityError(`${what}: sealed blob too short`);
   const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
   d.setAuthTag(sealed.subarray(sealed.length - 16));
@@ -100,11 +106,12 @@ export const plainCodec: BlobCodec = {
 
 export function encryptedCodec(master: Buffer): BlobCodec {
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), info, 32));
-  const encKey = derive('lepton-dr blob encryption');
-  const idKey = derive('lepton-dr chunk id');
+  const encKey = createSecretKey(derive('lepton-dr blob encryption'));
+  const idKeyBytes = derive('lepton-dr chunk id');
+  const idKey = createSecretKey(idKeyBytes);
   return {
     encrypted: true,
-    idKeyHex: idKey.toString('hex'),
+    idKeyHex: idKeyBytes.toString('hex'),
     id: (p) => createHmac('sha256', idKey).update(p).digest('hex'),
     encode: (p) => seal(encKey, p),
     decode: (s, what) => open(encKey, s, what),

@@ -48,11 +48,18 @@ const HeaderSchema = z.object({
   blobs: z.array(BlobTupleSchema),
 });
 
+/**
+ * Builds one pack in a single buffer: each blob is copied in as it is added (its own buffer is
+ * free right away), and the finished pack is a view of that buffer, not a second copy of it.
+ */
 export class PackBuilder {
-  private parts: Buffer[] = [];
+  private buf: Buffer = Buffer.alloc(0);
   private entries: PackEntry[] = [];
   private size = 0;
   private readonly ids = new Set<string>();
+
+  /** `capacity`: the pack size the caller fills up to, allocated at the first blob */
+  constructor(private readonly capacity = 0) {}
 
   get bytes(): number {
     return this.size;
@@ -64,6 +71,17 @@ export class PackBuilder {
     return this.ids.has(id);
   }
 
+  private append(data: Buffer): void {
+    const need = this.size + data.length;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need + (need >> 2), this.size ? 0 : this.capacity));
+      this.buf.copy(grown, 0, 0, this.size);
+      this.buf = grown;
+    }
+    data.copy(this.buf, this.size);
+    this.size = need;
+  }
+
   /** `rawLength`: the plaintext length when `data` is compressed */
   add(id: string, type: BlobType, data: Buffer, rawLength?: number): void {
     if (this.ids.has(id)) return;
@@ -71,8 +89,7 @@ export class PackBuilder {
     this.entries.push(
       rawLength === undefined ? { id, type, offset: this.size, length: data.length } : { id, type, offset: this.size, length: data.length, rawLength },
     );
-    this.parts.push(data);
-    this.size += data.length;
+    this.append(data);
   }
 
   /** Seal into bytes and id; the builder is empty afterwards. */
@@ -81,10 +98,12 @@ export class PackBuilder {
     const trailer = Buffer.alloc(8);
     trailer.writeUInt32BE(header.length, 0);
     PACK_MAGIC.copy(trailer, 4);
-    const body = Buffer.concat([...this.parts, header, trailer]);
+    this.append(header);
+    this.append(trailer);
+    const body = this.buf.subarray(0, this.size);
     const id = createHash('sha256').update(body).digest('hex');
     const entries = this.entries;
-    this.parts = [];
+    this.buf = Buffer.alloc(0);
     this.entries = [];
     this.size = 0;
     this.ids.clear();

@@ -41,7 +41,7 @@ export interface RunRestoreBatchOptions {
 const RANGE_CONCURRENCY = 4;
 const FILE_CONCURRENCY = 8;
 /** ranged reads of at most this size: RANGE_CONCURRENCY of them are in memory at once */
-const RANGE_BYTES = 16 * 1024 * 1024;
+const RANGE_BYTES = 8 * 1024 * 1024;
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
