@@ -35,12 +35,13 @@ interface Args {
   rest: string[];
 }
 
-const PARTS = ['suite', 'predict', 'failover', 'load'] as const;
+const PARTS = ['suite', 'predict', 'failover', 'load', 'copy'] as const;
 type Part = (typeof PARTS)[number];
 const SECTIONS: [Exclude<Part, 'suite'>, string, string][] = [
   ['predict', './predict', 'benchPredict'],
   ['failover', './failover', 'benchFailover'],
   ['load', './load', 'benchLoad'],
+  ['copy', './copy', 'benchCopy'],
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sections]
@@ -49,7 +50,8 @@ const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sec
   --no-workflow      skip the Temporal measurements
   --profile          write V8 CPU profiles of the engine-direct runs next to the results
   --pack-size-mib N  pack size for lepton-dr (default 32, like the plan file's default)
-  --only P[,P]       run only these parts: suite (restic / engine / workflow), predict, failover, load
+  --only P[,P]       run only these parts: suite (restic / engine / workflow), predict, failover, load,
+                     copy (second-region copy against rclone copy)
                      (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
                      --files N, --workers 1,2, --rate N, --seconds N)
   --keep             keep the temp folder (data set, logs)

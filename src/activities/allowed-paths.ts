@@ -29,7 +29,8 @@ export class PathPolicy {
     const base = plan.baseDir ?? process.cwd();
     const real = (field: string, p: string): NamedPath => ({ field, path: realPath(p, base) });
     this.sourceRoots = plan.roots.sources.map((p, i) => real(`roots.sources.${i}`, p));
-    this.targetRoots = plan.roots.targets.map((p, i) => real(`roots.targets.${i}`, p));
+    // S3 entries are the S3 target policy's (allowed-s3-targets.ts)
+    this.targetRoots = plan.roots.targets.flatMap((p, i) => (typeof p === 'string' && !p.startsWith('s3://') ? [real(`roots.targets.${i}`, p)] : []));
     const sites = parsePlanSites(plan, base);
     this.declaredTargets = sites.flatMap((s) => [
       ...s.primary.restore.map((r, i) => real(`site ${s.name} primary.restore.${i}.targetDir`, r.targetDir)),
@@ -97,7 +98,7 @@ export function pathPolicy(plan: Plan): PathPolicy {
   return p;
 }
 
-/** The planRestore activity's check (one call, so create-activities.ts stays a thin adapter). */
+/** The planRestore activity's check of a folder target (S3 targets: allowed-s3-targets.ts). */
 export function checkRestoreTarget(plan: Plan, target: string): void {
   pathPolicy(plan).checkTarget(target);
 }
