@@ -130,7 +130,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env.S3WF_DEBUG) for (const f of fs.readdirSync(stack.dir)) if (f.endsWith('.log')) fs.copyFileSync(`${stack.dir}/${f}`, `/tmp/s3wf-${f}`);
   s3?.destroy();
   await stack?.stop();
   await proxy?.stop();
@@ -143,24 +142,24 @@ test('an S3 asset backs up through backupWorkflow and restores onto an S3 prefix
   first = await run<BackupResult>('backupWorkflow', { asset: 'ds' }, 's3wf-b1');
   assert.equal(first.files, SMALL + 1);
   assert.equal(first.bytes, [...small.values()].reduce((n, b) => n + b.length, 0) + BIG_BYTES);
+  // a batch attempt retried (a heartbeat missed on a loaded machine) reads its items again: then at least once
+  const events = (await stack.client.workflow.getHandle('s3wf-b1').fetchHistory()).events ?? [];
+  const retried = events.some((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
   const gets = proxy.seen.slice(mark).filter(isObjectGet);
   // every small object once, whole; the large one in ranged GETs of at most 16 MiB that cover it once
   const bigPath = `${BUCKET}/${SRC}${BIG_REL}`;
-  assert.deepEqual(
-    gets
-      .filter((g) => g.path !== bigPath)
-      .map((g) => g.path)
-      .sort(),
-    [...small.keys()].map((k) => `${BUCKET}/${SRC}${k}`).sort(),
-  );
+  const smallGets = gets.filter((g) => g.path !== bigPath).map((g) => g.path);
+  const wantSmall = [...small.keys()].map((k) => `${BUCKET}/${SRC}${k}`).sort();
+  assert.deepEqual(retried ? [...new Set(smallGets)].sort() : smallGets.sort(), wantSmall);
   const ranges = gets
     .filter((g) => g.path === bigPath)
     .map((g) => /^bytes=(\d+)-(\d+)$/.exec(g.range ?? '') ?? assert.fail(`a GET of the large object without a range: ${g.range}`))
     .map((m) => [Number(m[1]), Number(m[2]) + 1])
-    .sort((a, b) => a[0] - b[0]);
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   assert.ok(ranges.length >= BIG_BYTES / PART, `${ranges.length} ranged GETs`);
   let at = 0;
   for (const [start, end] of ranges) {
+    if (retried && end <= at) continue;
     assert.equal(start, at, 'ranges neither overlap nor leave gaps');
     assert.ok(end - start <= PART);
     at = end;
@@ -183,7 +182,7 @@ test('an S3 asset backs up through backupWorkflow and restores onto an S3 prefix
   assert.deepEqual(await list('repo/tmp/restores/'), [], 'the restore work lists are cleaned up');
 });
 
-test('a second backup after one object changed GETs only that object', { timeout: 300_000 }, async () => {
+test('a second backup after one object changed GETs only that object', { timeout: 600_000 }, async () => {
   const changed = rel(Math.floor(SMALL / 3));
   const body = randomBytes(999);
   small.set(changed, body);
@@ -201,17 +200,19 @@ test('a second backup after one object changed GETs only that object', { timeout
   );
 });
 
-test('a restore refused mid-publish leaves the target prefix as it was', { timeout: 300_000 }, async () => {
+test('a restore refused mid-publish leaves the target prefix as it was', { timeout: 600_000 }, async () => {
   const prefix = 'serving/model-b/';
   // the target holds other content under the snapshot's first keys, and a key of its own
-  const old = new Map<string, string>([...small.keys()].slice(0, 300).map((k) => [prefix + k, `old ${k}`]));
+  const subset = [...small.keys()].filter((k) => k.startsWith('plain/'));
+  const old = new Map<string, string>(subset.slice(0, 200).map((k) => [prefix + k, `old ${k}`]));
   old.set(`${prefix}only-here.txt`, 'kept by the rollback');
   for (const [k, v] of old) await put(k, v);
-  const LET_THROUGH = 100;
+  const LET_THROUGH = 50;
   let published = 0;
   proxy.refuse = (r) => Boolean(r.copySource?.includes('/serving/.model-b.lepton-restore-')) && ++published > LET_THROUGH;
   try {
-    const err = await run('restoreWorkflow', { asset: 'ds', target: `s3://${BUCKET}/serving/model-b` }, 's3wf-r2').catch((e: unknown) => e);
+    // the plain/ folder only: a fifth of the objects, enough to publish a few batches' worth
+    const err = await run('restoreWorkflow', { asset: 'ds', target: `s3://${BUCKET}/serving/model-b`, paths: ['plain'] }, 's3wf-r2').catch((e: unknown) => e);
     assert.ok(err instanceof WorkflowFailedError, `the restore fails: ${String(err)}`);
     assert.match(failureText(err), /access denied/);
   } finally {
@@ -228,7 +229,7 @@ test('a restore refused mid-publish leaves the target prefix as it was', { timeo
   );
 });
 
-test('lepton-dr restore --target s3://... publishes onto an allowed prefix and refuses one the plan does not allow', { timeout: 300_000 }, async () => {
+test('lepton-dr restore --target s3://... publishes onto an allowed prefix and refuses one the plan does not allow', { timeout: 600_000 }, async () => {
   // asynchronous: the proxy the worker goes through lives in this process
   const cli = (...args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
@@ -239,10 +240,13 @@ test('lepton-dr restore --target s3://... publishes onto an allowed prefix and r
         (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
-  const ok = await cli('restore', '--asset', 'ds', '--target', `s3://${BUCKET}/serving/cli`);
+  const ok = await cli('restore', '--asset', 'ds', '--target', `s3://${BUCKET}/serving/cli`, '--path', 'emoji');
   assert.equal(ok.status, 0, ok.stderr);
-  assert.equal((JSON.parse(ok.stdout) as RestoreResult).files, SMALL + 1);
-  await assertHoldsSource('serving/cli/');
+  const want = [...small.keys()].filter((k) => k.startsWith('emoji/'));
+  assert.equal((JSON.parse(ok.stdout) as RestoreResult).files, want.length);
+  const got = await list('serving/cli/');
+  assert.deepEqual(got.map((o) => (o.Key as string).slice('serving/cli/'.length)).sort(), want.sort());
+  for (const k of want) assert.ok((await bytesOf(`serving/cli/${k}`)).equals(small.get(k) as Buffer), `${k} byte for byte`);
 
   const refused = await cli('restore', '--asset', 'ds', '--target', `s3://${BUCKET}/elsewhere/x`);
   assert.notEqual(refused.status, 0);
