@@ -5,6 +5,7 @@ import { stateDir } from '../config/local-stack';
 import type { Plan } from '../config/plan-schema';
 import { parsePlanSites } from '../failover/plan-sites';
 import { drillTargetDir } from '../failover/site-schema';
+import { perPlan } from './per-plan';
 
 /**
  * What a workflow starter may make a worker read or replace. Anyone who can start a workflow
@@ -86,17 +87,8 @@ export class PathPolicy {
   }
 }
 
-const policies = new WeakMap<Plan, PathPolicy>();
-
 /** The policy of a plan (built once per plan object). */
-export function pathPolicy(plan: Plan): PathPolicy {
-  let p = policies.get(plan);
-  if (!p) {
-    p = new PathPolicy(plan);
-    policies.set(plan, p);
-  }
-  return p;
-}
+export const pathPolicy = perPlan((plan) => new PathPolicy(plan));
 
 /** The planRestore activity's check of a folder target (S3 targets: allowed-s3-targets.ts). */
 export function checkRestoreTarget(plan: Plan, target: string): void {

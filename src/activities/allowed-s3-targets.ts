@@ -1,6 +1,7 @@
 import { BadInputError } from '../common/errors';
 import type { Plan, S3Endpoint, S3Root } from '../config/plan-schema';
 import { openS3Location, parseS3Url, type S3Location } from '../engine/source/s3-location';
+import { perPlan } from './per-plan';
 
 /** A bucket prefix of the plan on one endpoint (undefined: the SDK's default, AWS). */
 interface NamedPrefix {
@@ -69,17 +70,8 @@ export class S3TargetPolicy {
   }
 }
 
-const policies = new WeakMap<Plan, S3TargetPolicy>();
-
 /** The S3 target policy of a plan (built once per plan object). */
-export function s3TargetPolicy(plan: Plan): S3TargetPolicy {
-  let p = policies.get(plan);
-  if (!p) {
-    p = new S3TargetPolicy(plan);
-    policies.set(plan, p);
-  }
-  return p;
-}
+export const s3TargetPolicy = perPlan((plan) => new S3TargetPolicy(plan));
 
 /** Check an S3 restore target against the plan, open it with its root's connection for `fn`, close it after. */
 export async function withRestoreTarget<T>(plan: Plan, url: string, fn: (loc: S3Location) => Promise<T>): Promise<T> {

@@ -33,6 +33,8 @@ const BIG_BYTES = Number(process.env.LEPTON_DR_TEST_BIG_OBJECT_MIB ?? 256) * 102
 const BUCKET = 'lepton-test';
 const SRC = 'datasets/run-1/';
 const BIG_REL = 'checkpoints/model-00001-of-00001.safetensors';
+/** per-test bound, larger with the large object (a shared 2-core machine moves about 10-30 MiB/s through backup and restore) */
+const TIMEOUT = 600_000 * Math.max(1, BIG_BYTES / (256 * 1024 * 1024));
 
 let stack: TestStack;
 let proxy: S3Proxy;
@@ -137,7 +139,7 @@ after(async () => {
 
 let first: BackupResult;
 
-test('an S3 asset backs up through backupWorkflow and restores onto an S3 prefix through restoreWorkflow, byte for byte', { timeout: 600_000 }, async () => {
+test('an S3 asset backs up through backupWorkflow and restores onto an S3 prefix through restoreWorkflow, byte for byte', { timeout: TIMEOUT }, async () => {
   const mark = proxy.seen.length;
   first = await run<BackupResult>('backupWorkflow', { asset: 'ds' }, 's3wf-b1');
   assert.equal(first.files, SMALL + 1);
@@ -182,7 +184,7 @@ test('an S3 asset backs up through backupWorkflow and restores onto an S3 prefix
   assert.deepEqual(await list('repo/tmp/restores/'), [], 'the restore work lists are cleaned up');
 });
 
-test('a second backup after one object changed GETs only that object', { timeout: 600_000 }, async () => {
+test('a second backup after one object changed GETs only that object', { timeout: TIMEOUT }, async () => {
   const changed = rel(Math.floor(SMALL / 3));
   const body = randomBytes(999);
   small.set(changed, body);
@@ -200,7 +202,7 @@ test('a second backup after one object changed GETs only that object', { timeout
   );
 });
 
-test('a restore refused mid-publish leaves the target prefix as it was', { timeout: 600_000 }, async () => {
+test('a restore refused mid-publish leaves the target prefix as it was', { timeout: TIMEOUT }, async () => {
   const prefix = 'serving/model-b/';
   // the target holds other content under the snapshot's first keys, and a key of its own
   const subset = [...small.keys()].filter((k) => k.startsWith('plain/'));
@@ -229,7 +231,7 @@ test('a restore refused mid-publish leaves the target prefix as it was', { timeo
   );
 });
 
-test('lepton-dr restore --target s3://... publishes onto an allowed prefix and refuses one the plan does not allow', { timeout: 600_000 }, async () => {
+test('lepton-dr restore --target s3://... publishes onto an allowed prefix and refuses one the plan does not allow', { timeout: TIMEOUT }, async () => {
   // asynchronous: the proxy the worker goes through lives in this process
   const cli = (...args: string[]) =>
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
