@@ -1,6 +1,7 @@
 /**
  * Optional benchmark sections contributed by other modules. bench/run.ts loads
- * bench/predict.ts (`benchPredict`) and bench/failover.ts (`benchFailover`) when they exist.
+ * bench/predict.ts (`benchPredict`), bench/failover.ts (`benchFailover`), bench/load.ts (`benchLoad`)
+ * and bench/copy.ts (`benchCopy`) when they exist.
  *
  * Contract: the function takes a BenchContext and resolves to anything JSON-serialisable.
  * When the value has `rows: BenchRow[]`, those rows are printed in the results table and marked

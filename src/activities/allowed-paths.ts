@@ -5,6 +5,7 @@ import { stateDir } from '../config/local-stack';
 import type { Plan } from '../config/plan-schema';
 import { parsePlanSites } from '../failover/plan-sites';
 import { drillTargetDir } from '../failover/site-schema';
+import { perPlan } from './per-plan';
 
 /**
  * What a workflow starter may make a worker read or replace. Anyone who can start a workflow
@@ -29,7 +30,8 @@ export class PathPolicy {
     const base = plan.baseDir ?? process.cwd();
     const real = (field: string, p: string): NamedPath => ({ field, path: realPath(p, base) });
     this.sourceRoots = plan.roots.sources.map((p, i) => real(`roots.sources.${i}`, p));
-    this.targetRoots = plan.roots.targets.map((p, i) => real(`roots.targets.${i}`, p));
+    // S3 entries are the S3 target policy's (allowed-s3-targets.ts)
+    this.targetRoots = plan.roots.targets.flatMap((p, i) => (typeof p === 'string' && !p.startsWith('s3://') ? [real(`roots.targets.${i}`, p)] : []));
     const sites = parsePlanSites(plan, base);
     this.declaredTargets = sites.flatMap((s) => [
       ...s.primary.restore.map((r, i) => real(`site ${s.name} primary.restore.${i}.targetDir`, r.targetDir)),
@@ -85,19 +87,10 @@ export class PathPolicy {
   }
 }
 
-const policies = new WeakMap<Plan, PathPolicy>();
-
 /** The policy of a plan (built once per plan object). */
-export function pathPolicy(plan: Plan): PathPolicy {
-  let p = policies.get(plan);
-  if (!p) {
-    p = new PathPolicy(plan);
-    policies.set(plan, p);
-  }
-  return p;
-}
+export const pathPolicy = perPlan((plan) => new PathPolicy(plan));
 
-/** The planRestore activity's check (one call, so create-activities.ts stays a thin adapter). */
+/** The planRestore activity's check of a folder target (S3 targets: allowed-s3-targets.ts). */
 export function checkRestoreTarget(plan: Plan, target: string): void {
   pathPolicy(plan).checkTarget(target);
 }

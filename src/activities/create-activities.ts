@@ -13,6 +13,7 @@ import type { SnapshotManifest } from '../engine/repo/snapshot';
 import { abortRestore, cleanupRestore, finishRestore } from '../engine/restore/finish-restore';
 import { planRestore } from '../engine/restore/plan-restore';
 import { runRestoreBatch, type RestoreProgress } from '../engine/restore/run-restore-batch';
+import { abortS3Restore, finishS3Restore, planS3Restore, runS3RestoreBatch, s3RestoreTarget } from '../engine/restore/s3-restore-steps';
 import { selectKept } from '../engine/retention';
 import {
   AbortRestoreInputSchema,
@@ -38,6 +39,7 @@ import {
 } from '../contracts/activity-inputs';
 import type { BackupPlanRef, RestorePlanRef, SnapshotSummary } from '../contracts/types';
 import { checkRestoreTarget } from './allowed-paths';
+import { withRestoreTarget } from './allowed-s3-targets';
 import { resolveAsset } from './assets';
 import { mapFailure } from './failure';
 import type { MetricsSink } from './metrics-sink';
@@ -190,14 +192,19 @@ export function createActivities(deps: ActivityDeps) {
         // refused before anything is written: a restore removes its work objects when it finishes
         if (isAppendOnly(repo.store))
           throw new BadInputError('repository.appendOnly: restores delete their tmp/ work objects; run them on a worker whose credential may delete');
-        checkRestoreTarget(plan, input.target);
         const snapshot =
           input.snapshot === 'latest' || input.snapshot === undefined
             ? input.before
               ? { before: new Date(input.before) }
               : { latest: true as const }
             : { id: input.snapshot };
-        const summary = await planRestore(repo, { restoreId: input.restoreId, asset: input.asset, snapshot, target: input.target, paths: input.paths });
+        const o = { restoreId: input.restoreId, asset: input.asset, snapshot, paths: input.paths };
+        let summary;
+        if (input.target.startsWith('s3://')) summary = await withRestoreTarget(plan, input.target, (target) => planS3Restore(repo, { ...o, target }));
+        else {
+          checkRestoreTarget(plan, input.target);
+          summary = await planRestore(repo, { ...o, target: input.target });
+        }
         if (summary.warnings?.length)
           Context.current().log.warn(`restore to ${summary.target}: metadata this worker cannot restore`, { warnings: summary.warnings });
         return summary;
@@ -209,7 +216,9 @@ export function createActivities(deps: ActivityDeps) {
         const ref = parseOrThrow(RestoreBatchRefSchema, raw, 'restore batch reference');
         const beats = pacedHeartbeat<RestoreProgress>(Context.current(), repo.store);
         try {
-          return await runRestoreBatch(repo, { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p) => beats.beat(p) });
+          const o = { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p: RestoreProgress) => beats.beat(p) };
+          const s3 = await s3RestoreTarget(repo, ref.restoreId);
+          return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, o));
         } finally {
           beats.stop();
         }
@@ -219,7 +228,8 @@ export function createActivities(deps: ActivityDeps) {
     async finishRestore(raw: RestoreIdInput): Promise<{ target: string; files: number; bytes: number }> {
       return mapFailure(async () => {
         const { restoreId } = parseOrThrow(RestoreIdSchema, raw, 'finish input');
-        const out = await finishRestore(repo, restoreId);
+        const s3 = await s3RestoreTarget(repo, restoreId);
+        const out = s3 ? await withRestoreTarget(plan, s3, (loc) => finishS3Restore(repo, loc, restoreId)) : await finishRestore(repo, restoreId);
         metrics?.restoreFinished({ files: out.files, bytes: out.bytes });
         Context.current().log.info('restore swapped into place', { ...out });
         if (out.warnings?.length) Context.current().log.warn(`restore to ${out.target}: some metadata not restored`, { warnings: out.warnings });
@@ -238,7 +248,10 @@ export function createActivities(deps: ActivityDeps) {
       const { restoreId, target } = parseOrThrow(AbortRestoreInputSchema, raw, 'abort input');
       // an append-only worker refuses restores before they write anything: nothing to undo
       if (isAppendOnly(repo.store)) return;
-      await abortRestore(repo, restoreId, undefined, target?.startsWith('/') ? target : undefined);
+      // an S3 restore writes nothing to its target before its plan is stored: without one, only tmp/ is cleaned
+      const s3 = await s3RestoreTarget(repo, restoreId);
+      if (s3) await withRestoreTarget(plan, s3, (loc) => abortS3Restore(repo, loc, restoreId));
+      else await abortRestore(repo, restoreId, undefined, target?.startsWith('/') ? target : undefined);
       Context.current().log.info('restore compensated: staging removed', { restoreId });
     },
   };

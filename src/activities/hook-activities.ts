@@ -2,6 +2,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { nameSchema } from '../common/schema-primitives';
 import { parseOrThrow } from '../common/zod-errors';
+import { RestoreTargetSchema } from '../contracts/inputs';
 import type { Plan } from '../config/plan-schema';
 import { runAssetHook, type HookReport } from '../hooks/asset-hooks';
 
@@ -19,12 +20,7 @@ const HookInput = z
       .string()
       .regex(/^[0-9a-f]{32}$/, 'must be 32 hex characters')
       .optional(),
-    target: z
-      .string()
-      .min(1)
-      .max(4096)
-      .refine((p) => p.startsWith('/'), 'must be an absolute path')
-      .optional(),
+    target: RestoreTargetSchema.optional(),
     error: z.string().max(500).optional(),
   })
   .strict();

@@ -18,6 +18,9 @@ export const nameSchema = (required?: string) =>
     .regex(NAME_PATTERN, NAME_RULE);
 export const NameSchema = nameSchema();
 
+/** s3://bucket[/prefix] with a valid bucket name (an S3-prefix source, restore target or root). */
+export const S3_URL_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
+
 /** A SHA-256 as 64 lower-case hex characters (ids of chunks, packs, trees). */
 export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/);
 

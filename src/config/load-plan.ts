@@ -66,7 +66,7 @@ export function parsePlan(raw: unknown, file: string, env: NodeJS.ProcessEnv = p
     }
   }
   for (const a of plan.assets) {
-    a.source = path.resolve(base, a.source);
+    if (!a.source.startsWith('s3://')) a.source = path.resolve(base, a.source);
     for (const h of Object.values(a.hooks ?? {})) if (h.type === 'command' && h.cwd) h.cwd = path.resolve(base, h.cwd);
   }
   return plan;

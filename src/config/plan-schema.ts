@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-import { DURATION_PATTERN, NameSchema, parseDurationMs } from '../common/schema-primitives';
+import { DURATION_PATTERN, NameSchema, parseDurationMs, S3_URL_PATTERN } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
 import { CompressionSchema } from '../engine/repo/blob-compression';
 import { AssetLimitsSchema, RepositoryLimitsSchema } from './limits-schema';
@@ -73,8 +73,6 @@ export const S3EndpointSchema = z
   .refine((c) => !c.accessKeyIdEnv === !c.secretAccessKeyEnv, { message: 'accessKeyIdEnv and secretAccessKeyEnv go together', path: ['secretAccessKeyEnv'] });
 export type S3Endpoint = z.infer<typeof S3EndpointSchema>;
 
-export const S3_SOURCE = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
-
 export const AssetSchema = z
   .object({
     name: NameSchema,
@@ -96,7 +94,8 @@ export const AssetSchema = z
   .strict()
   .superRefine((a, ctx) => {
     const s3 = a.source.startsWith('s3://');
-    if (s3 && !S3_SOURCE.test(a.source)) ctx.addIssue({ code: 'custom', path: ['source'], message: 'must be s3://bucket[/prefix] with a valid bucket name' });
+    if (s3 && !S3_URL_PATTERN.test(a.source))
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'must be s3://bucket[/prefix] with a valid bucket name' });
     if (a.s3 && !s3) ctx.addIssue({ code: 'custom', path: ['s3'], message: 'only for a source of the form s3://bucket/prefix' });
   });
 export type Asset = z.infer<typeof AssetSchema>;
@@ -219,13 +218,26 @@ export const TemporalSchema = z
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
 
 /**
+ * An S3 prefix restore targets may lie under, with the connection that reaches it (as an
+ * asset's `s3`): a workflow starter names a target url, never an endpoint or credentials.
+ */
+export const S3RootSchema = z
+  .object({
+    url: z.string().regex(S3_URL_PATTERN, 'must be s3://bucket[/prefix] with a valid bucket name'),
+    s3: S3EndpointSchema.optional(),
+  })
+  .strict();
+export type S3Root = z.infer<typeof S3RootSchema>;
+
+/**
  * Where workflow starters may point a worker: ad-hoc backup sources under `sources`, restore
- * targets under `targets` (relative to the plan file). Sites' declared targets are allowed too.
+ * targets under `targets` (folders relative to the plan file, or S3 prefixes: `s3://bucket/prefix`
+ * or `{url, s3}` with its connection). Sites' declared targets are allowed too.
  */
 export const RootsSchema = z
   .object({
     sources: z.array(z.string().min(1)).default([]),
-    targets: z.array(z.string().min(1)).default([]),
+    targets: z.array(z.union([z.string().min(1), S3RootSchema])).default([]),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatIssues, nameSchema } from '../common/schema-primitives';
+import { formatIssues, nameSchema, S3_URL_PATTERN } from '../common/schema-primitives';
 
 /**
  * Inputs of the workflows an operator starts from the Temporal UI, a Schedule or the CLI.
@@ -14,6 +14,29 @@ const AbsolutePathSchema = z
   .refine((p) => p.startsWith('/'), 'must be an absolute path')
   .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'must not contain "." or ".." segments')
   .refine((p) => p.replace(/\/+/g, '/') !== '/', 'must not be the root folder');
+
+/** A folder (absolute, plain) or an S3 prefix s3://bucket/prefix (never a whole bucket); the worker checks it against the plan's roots. */
+export const RestoreTargetSchema = z
+  .string()
+  .min(1)
+  .max(4096)
+  .superRefine((t, ctx) => {
+    if (!t.startsWith('s3://')) {
+      const r = AbsolutePathSchema.safeParse(t);
+      if (!r.success) ctx.addIssue({ code: 'custom', message: `${r.error.issues[0].message} (or s3://bucket/prefix)` });
+      return;
+    }
+    if (!S3_URL_PATTERN.test(t)) ctx.addIssue({ code: 'custom', message: 'must be s3://bucket/prefix with a valid bucket name' });
+    else if (!/^s3:\/\/[^/]+\/+[^/]/.test(t))
+      ctx.addIssue({ code: 'custom', message: 'must name a prefix (s3://bucket/prefix): a restore replaces its target, never a whole bucket' });
+    else if (
+      t
+        .split('/')
+        .slice(3)
+        .some((s) => s === '.' || s === '..')
+    )
+      ctx.addIssue({ code: 'custom', message: 'must not contain "." or ".." segments' });
+  });
 
 export const BackupInputSchema = z
   .object({
@@ -40,7 +63,7 @@ export const RestoreInputSchema = z
     snapshot: SnapshotRefSchema.default('latest'),
     /** latest snapshot taken at or before this time (ISO 8601) */
     before: z.string().datetime({ offset: true, message: 'must be an ISO 8601 time such as 2026-11-27T10:00:00Z' }).optional(),
-    target: AbsolutePathSchema,
+    target: RestoreTargetSchema,
     paths: z.array(z.string().min(1)).max(1000).optional(),
   })
   .strict()

@@ -28,11 +28,19 @@ after(async () => {
 });
 
 /** A repository whose store counts the objects written to it. */
-async function countingRepo(name: string, key: Buffer, opts: RepositoryOptions = {}): Promise<{ repo: Repository; store: HookStore; puts: string[] }> {
+async function countingRepo(
+  name: string,
+  key: Buffer,
+  opts: RepositoryOptions = {},
+): Promise<{ repo: Repository; store: HookStore; puts: string[]; packGets: string[] }> {
   const puts: string[] = [];
-  const store = new HookStore(new FsStore(path.join(tmp, name)), { put: (k) => void puts.push(k) });
+  const packGets: string[] = [];
+  const store = new HookStore(new FsStore(path.join(tmp, name)), {
+    put: (k) => void puts.push(k),
+    get: (k) => void (k.startsWith(DATA_PREFIX) && packGets.push(k)),
+  });
   const repo = await Repository.open(store, key, { create: true, packSize: 4 * 1024 * 1024, ...opts });
-  return { repo, store, puts };
+  return { repo, store, puts, packGets };
 }
 
 async function roundTrip(label: string, dstOpts: RepositoryOptions, srcOpts: RepositoryOptions = {}) {
@@ -42,7 +50,9 @@ async function roundTrip(label: string, dstOpts: RepositoryOptions, srcOpts: Rep
   const dst = await countingRepo(`${label}-b`, Buffer.alloc(32, 2), dstOpts);
   const s1 = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, pool);
 
+  const readsBefore = src.packGets.length;
   const first = await copySnapshot(src.repo, dst.repo, s1.id);
+  const firstCopyPackReads = src.packGets.length - readsBefore;
   assert.equal(first.copied, true);
   assert.equal(first.blobsCopied, first.blobs, 'an empty destination lacks every blob');
   assert.equal(dst.puts.filter((k) => k.startsWith(SNAPSHOT_PREFIX)).at(-1), `${SNAPSHOT_PREFIX}${s1.id}`, 'the manifest is the last object written');
@@ -68,11 +78,14 @@ async function roundTrip(label: string, dstOpts: RepositoryOptions, srcOpts: Rep
   const out2 = path.join(tmp, `${label}-out2`);
   await restoreDirect(dst.repo, { snapshot: { id: s2.id }, target: out2 });
   assert.deepEqual(describeTree(out2), describeTree(tree));
-  return { src, dst };
+  return { src, dst, firstCopyPackReads };
 }
 
 test('plain to plain: stored bytes move as they are (compression kept), only what the destination lacks, and it restores', async () => {
-  const { src, dst } = await roundTrip('plain', {});
+  const { src, dst, firstCopyPackReads } = await roundTrip('plain', {});
+  // merged ranged reads: about one per source pack, not one per blob (60 small files and a 3 MiB file)
+  const srcPacks = (await src.store.list(DATA_PREFIX)).length;
+  assert.ok(firstCopyPackReads <= srcPacks, `${firstCopyPackReads} ranged reads of ${srcPacks} source packs`);
   const a = await src.repo.loadIndex(true);
   const b = await dst.repo.loadIndex(true);
   for (const [id, loc] of a.entries()) {

@@ -222,3 +222,30 @@ test('a restore to a prefix that fails while staging leaves the target as it was
     target.client.destroy();
   }
 });
+
+test('a restore to a prefix that fails while publishing puts the target back as it was', async () => {
+  const prefix = 'serving/model-c/';
+  const target = openS3Location(`s3://${weed.bucket}/${prefix}`, conn(), env(), 'target');
+  try {
+    // other bytes under some of the snapshot's keys, and a key the snapshot lacks
+    const old = new Map([...small.keys()].slice(0, 40).map((k) => [prefix + k.slice(SRC.length + 1), `old ${k}`]));
+    old.set(`${prefix}only-here.txt`, 'kept');
+    for (const [k, v] of old) await target.client.send(new PutObjectCommand({ Bucket: weed.bucket, Key: k, Body: v }));
+    // copies: first the target's objects aside, then the publish; fail 25 objects into the publish
+    failNth(target.client, 'CopyObjectCommand', old.size + 25);
+    await assert.rejects(
+      restoreToS3(repo, { asset: 'ds', snapshot: { latest: true }, target, restoreId: 'fail-2' }),
+      new RegExp(`injected failure of CopyObjectCommand #${old.size + 25}\\b`),
+    );
+    const now = await listPrefix(target);
+    assert.deepEqual(now.map((o) => o.Key).sort(), [...old.keys()].sort());
+    for (const [k, v] of old) assert.equal((await getBytes(target, k)).toString(), v, `${k} holds its old bytes`);
+    assert.deepEqual(
+      (await listPrefix(target, 'serving/')).filter((o) => (o.Key as string).includes('.model-c.lepton-')),
+      [],
+      'staging and aside objects removed',
+    );
+  } finally {
+    target.client.destroy();
+  }
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { keyToPath, parentsOf } from '../../src/engine/source/s3-keys';
-import { s3StagingFor } from '../../src/engine/restore/restore-to-s3';
+import { s3StagingFor } from '../../src/engine/restore/s3-publish';
 
 test('keys become paths; keys that would escape or alias a target are refused with the reason', () => {
   assert.deepEqual(keyToPath('a/b/c.bin'), { path: 'a/b/c.bin', folder: false });

@@ -15,7 +15,7 @@ export function restoreCommand(): Command {
     .option('--asset <name>', 'asset set (needed with --snapshot latest)')
     .option('--snapshot <id|latest>', 'snapshot id (or unique prefix) or "latest"', 'latest')
     .option('--before <time>', 'with latest: the newest snapshot at or before this ISO time')
-    .requiredOption('--target <dir>', 'folder that will hold exactly the snapshot afterwards')
+    .requiredOption('--target <dir|s3://bucket/prefix>', "folder or S3 prefix (under the plan's roots.targets) that will hold exactly the snapshot afterwards")
     .option('--path <path...>', 'restore only these paths (prefixes or globs)')
     .option('--no-wait', 'start the workflow and return its id')
     .action(async (o: { asset?: string; snapshot: string; before?: string; target: string; path?: string[]; wait: boolean }, cmd: Command) => {
@@ -26,7 +26,7 @@ export function restoreCommand(): Command {
           ...(o.asset ? { asset: o.asset } : {}),
           snapshot: o.snapshot,
           ...(o.before ? { before: o.before } : {}),
-          target: path.resolve(o.target),
+          target: o.target.startsWith('s3://') ? o.target : path.resolve(o.target),
           ...(o.path ? { paths: o.path } : {}),
         },
         'restore flags',

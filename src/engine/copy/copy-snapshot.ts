@@ -1,12 +1,16 @@
 import { IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { PackUploader } from '../backup/pack-uploader';
+import { copyRanges } from './copy-ranges';
 import { assertReferencesSafe, checkReferences, markedPacks } from '../maintenance/pack-safety';
 import { packKey, snapshotKey } from '../repo/layout';
 import { sha256hex } from '../repo/pack';
 import type { Repository } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
 import { encodeTreeBlobs, type TreeEntry } from '../repo/tree';
+
+/** merged source reads in flight (each at most 16 MiB) */
+const RANGES_IN_FLIGHT = 4;
 
 export interface CopyProgress {
   snapshot: string;
@@ -96,30 +100,50 @@ async function copyInto({ src, dst, m, entries, chunks, up, clock, group, packsB
   let copied = 0;
   const report = () => o.report?.({ snapshot: id, blobsDone: done, blobsTotal: chunks.length, bytesUploaded: up.bytesUploaded });
 
-  // groups fetched concurrently, added in order: the pack builder is not re-entrant
-  for (let at = 0; at < chunks.length; at += group) {
+  const locate = (c: string) => {
+    const loc = srcIndex.get(c);
+    if (!loc) throw new IntegrityError(`snapshot ${id}: chunk ${c.slice(0, 12)} is not in the source index`);
+    return loc;
+  };
+  const add = async (b: { id: string; stored: Buffer; rawLength?: number } | undefined) => {
+    if (!b) return;
+    copied++;
+    if (up.add(b.id, 'data', b.stored, b.rawLength)) await up.flush(report);
+  };
+  if (same) {
+    // stored bytes move as they are: merged ranged reads of the source packs, each blob checked against its id
+    const todo = chunks.filter((c) => !up.known(c));
+    done = chunks.length - todo.length;
+    const ranges = copyRanges(todo.map((c) => ({ id: c, loc: locate(c) })));
+    for (let at = 0; at < ranges.length; at += RANGES_IN_FLIGHT) {
+      const fetched = await mapLimit(ranges.slice(at, at + RANGES_IN_FLIGHT), RANGES_IN_FLIGHT, async (r) => {
+        const data = await src.store.get(packKey(r.pack), { start: r.start, length: r.length });
+        return r.blobs.map((b) => {
+          const stored = data.subarray(b.loc.offset - r.start, b.loc.offset - r.start + b.loc.length);
+          src.checkBlob(b.id, stored, `snapshot ${id}: chunk ${b.id.slice(0, 12)} in source pack ${r.pack.slice(0, 12)}`, b.loc.rawLength);
+          return { id: b.id, stored: Buffer.from(stored), rawLength: b.loc.rawLength };
+        });
+      });
+      // added in order: the pack builder is not re-entrant
+      for (const list of fetched) {
+        for (const b of list) await add(b);
+        done += list.length;
+      }
+      report();
+    }
+  }
+  // another codec: groups opened, re-identified and sealed concurrently, added in order
+  for (let at = 0; !same && at < chunks.length; at += group) {
     const part = chunks.slice(at, at + group);
     const fetched = await mapLimit(part, group, async (c) => {
-      if (same && up.known(c)) return undefined;
-      const loc = srcIndex.get(c);
-      if (!loc) throw new IntegrityError(`snapshot ${id}: chunk ${c.slice(0, 12)} is not in the source index`);
-      if (same) {
-        const stored = await src.store.get(packKey(loc.pack), { start: loc.offset, length: loc.length });
-        src.checkBlob(c, stored, `snapshot ${id}: chunk ${c.slice(0, 12)} in source pack ${loc.pack.slice(0, 12)}`, loc.rawLength);
-        return { id: c, stored, rawLength: loc.rawLength };
-      }
-      const plain = await src.readBlob(c, loc, `snapshot ${id}`);
+      const plain = await src.readBlob(c, locate(c), `snapshot ${id}`);
       const to = dst.codec.id(plain);
       rename.set(c, to);
       if (up.known(to)) return undefined;
       const sealed = await dst.sealBlob(plain);
       return { id: to, stored: sealed.stored, rawLength: sealed.rawLength };
     });
-    for (const b of fetched) {
-      if (!b) continue;
-      copied++;
-      if (up.add(b.id, 'data', b.stored, b.rawLength)) await up.flush(report);
-    }
+    for (const b of fetched) await add(b);
     done += part.length;
     report();
   }

@@ -20,7 +20,8 @@ export interface RestoreOutcome {
   warnings?: string[];
 }
 
-const DoneSchema = z.object({
+/** The done marker of a restore: its outcome, so a retried finish returns it. */
+export const DoneSchema = z.object({
   v: z.literal(1),
   at: z.string(),
   outcome: z.object({ snapshotId: z.string(), target: z.string(), files: z.number(), bytes: z.number() }),

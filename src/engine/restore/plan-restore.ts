@@ -6,6 +6,7 @@ import picomatch from 'picomatch';
 import { BadInputError } from '../../common/errors';
 import { writeSignedJson } from '../repo/signed-doc';
 import type { Repository, SnapshotSelector } from '../repo/repository';
+import type { SnapshotManifest } from '../repo/snapshot';
 import type { FileEntry, TreeEntry } from '../repo/tree';
 import { RestorePlanSchema, type RestoreItem, type RestorePlan } from './restore-plan';
 import { checkRestorePaths } from './safe-paths';
@@ -54,6 +55,53 @@ function resolveTarget(raw: string): string {
   return target;
 }
 
+/** The snapshot a restore selects; one of another asset than the one named is refused. */
+export async function resolveRestoreSnapshot(repo: Repository, asset: string | undefined, snapshot: SnapshotSelector): Promise<SnapshotManifest> {
+  const m = await repo.resolveSnapshot(asset, snapshot);
+  if (asset && m.asset !== asset) throw new BadInputError(`snapshot ${m.id} belongs to asset "${m.asset}", not "${asset}"`);
+  return m;
+}
+
+/** Split the files to write into batches of about `batchBytes` or `batchFiles` and store their work lists. */
+export async function writeRestoreBatches(
+  repo: Repository,
+  o: Pick<PlanRestoreOptions, 'restoreId' | 'batchBytes' | 'batchFiles'>,
+  staging: string,
+  snapshotId: string,
+  writes: FileEntry[],
+): Promise<{ batches: RestoreItem[][]; bytes: number }> {
+  const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
+  const batchFiles = o.batchFiles ?? 5000;
+  const batches: RestoreItem[][] = [];
+  let cur: RestoreItem[] = [];
+  let curBytes = 0;
+  let bytes = 0;
+  for (const f of writes) {
+    cur.push(restoreItem(f));
+    curBytes += f.size;
+    bytes += f.size;
+    if (curBytes >= batchBytes || cur.length >= batchFiles) {
+      batches.push(cur);
+      cur = [];
+      curBytes = 0;
+    }
+  }
+  if (cur.length) batches.push(cur);
+  for (let i = 0; i < batches.length; i++) {
+    await writeSignedJson(repo, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId, items: batches[i] });
+  }
+  return { batches, bytes };
+}
+
+/** The snapshot entries a `paths` filter keeps (with the folders that hold them); throws when it keeps nothing. */
+export function selectPaths(entries: TreeEntry[], paths: string[] | undefined, snapshotId: string): TreeEntry[] {
+  if (!paths?.length) return entries;
+  const kept = filterPaths(entries, paths);
+  if (!kept.some((e) => e.type !== 'dir' || paths.includes(e.path)))
+    throw new BadInputError(`paths: nothing in snapshot ${snapshotId} matches ${paths.join(', ')}`);
+  return kept;
+}
+
 function filterPaths(entries: TreeEntry[], paths: string[]): TreeEntry[] {
   const norm = paths.map((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
   const glob = picomatch(norm, { dot: true });
@@ -89,43 +137,18 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
       bytes: p.bytes,
     };
   }
-  const m = await repo.resolveSnapshot(o.asset, o.snapshot);
-  if (o.asset && m.asset !== o.asset) throw new BadInputError(`snapshot ${m.id} belongs to asset "${m.asset}", not "${o.asset}"`);
-  let entries = await repo.loadTree(m);
-  checkRestorePaths(entries, m.id);
-  if (o.paths?.length) {
-    entries = filterPaths(entries, o.paths);
-    if (!entries.some((e) => e.type !== 'dir' || o.paths?.includes(e.path))) {
-      throw new BadInputError(`paths: nothing in snapshot ${m.id} matches ${o.paths.join(', ')}`);
-    }
-  }
+  const m = await resolveRestoreSnapshot(repo, o.asset, o.snapshot);
+  const all = await repo.loadTree(m);
+  checkRestorePaths(all, m.id);
+  const entries = selectPaths(all, o.paths, m.id);
   const staging = stagingFor(target, o.restoreId);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
   for (const e of entries) if (e.type === 'dir') fs.mkdirSync(joinFs(staging, e), { recursive: true });
 
-  const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
-  const batchFiles = o.batchFiles ?? 5000;
-  const batches: RestoreItem[][] = [];
-  let cur: RestoreItem[] = [];
-  let curBytes = 0;
-  let bytes = 0;
   const files = entries.filter((e): e is FileEntry => e.type === 'file');
   const { writes, hardlinks } = splitHardLinks(files);
-  for (const f of writes) {
-    cur.push(restoreItem(f));
-    curBytes += f.size;
-    bytes += f.size;
-    if (curBytes >= batchBytes || cur.length >= batchFiles) {
-      batches.push(cur);
-      cur = [];
-      curBytes = 0;
-    }
-  }
-  if (cur.length) batches.push(cur);
-  for (let i = 0; i < batches.length; i++) {
-    await writeSignedJson(repo, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId: m.id, items: batches[i] });
-  }
+  const { batches, bytes } = await writeRestoreBatches(repo, o, staging, m.id, writes);
   const plan: RestorePlan = {
     v: 1,
     restoreId: o.restoreId,

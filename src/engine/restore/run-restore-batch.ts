@@ -222,7 +222,8 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   return p;
 }
 
-function decodeLedger(b64: string | undefined, n: number): boolean[] {
+/** The resume ledger of a batch (RestoreProgress.completed): one bit per file. */
+export function decodeLedger(b64: string | undefined, n: number): boolean[] {
   const out = new Array<boolean>(n).fill(false);
   if (!b64) return out;
   const bits = Buffer.from(b64, 'base64');
@@ -231,7 +232,7 @@ function decodeLedger(b64: string | undefined, n: number): boolean[] {
   return out;
 }
 
-function encodeLedger(done: boolean[]): string {
+export function encodeLedger(done: boolean[]): string {
   const bits = Buffer.alloc(Math.ceil(done.length / 8));
   done.forEach((d, i) => {
     if (d) bits[i >> 3] |= 1 << (i & 7);
