@@ -4,7 +4,7 @@ import type { MaintenanceActivities } from '../activities/maintenance-activity-t
 import { shortStep } from './activity-options';
 import { humanBytes } from '../common/format';
 import { formatIssues } from '../contracts/inputs';
-import { PruneInputSchema, StatsInputSchema, VerifyInputSchema } from '../contracts/maintenance-inputs';
+import { PruneInputSchema, StatsInputSchema, VerifyInputSchema, type StatsResult } from '../contracts/maintenance-inputs';
 import { statsSummary } from './stats-summary';
 import { SA_KIND } from './search-attribute-keys';
 import { FailureType } from '../common/failure-types';
@@ -49,7 +49,7 @@ export async function verifyWorkflow(raw: unknown) {
  * What the repository holds and costs: logical vs stored bytes, dedup and compression, objects
  * per prefix, growth per snapshot, a monthly estimate from the plan's prices. Input: {} or {"asset": "checkpoints"}.
  */
-export async function statsWorkflow(raw: unknown) {
+export async function statsWorkflow(raw: unknown): Promise<StatsResult> {
   const input = parse(StatsInputSchema, raw);
   upsertSearchAttributes([{ key: SA_KIND, value: 'stats' }]);
   const r = await act.repositoryStats(input);

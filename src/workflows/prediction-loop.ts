@@ -17,7 +17,7 @@ import type { CollectOutput, PredictionActivities, PredictionSettings } from '..
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
 import { failoverWorkflowId } from '../contracts/failover-inputs';
 import { errText, iso, pushRecent, type Carry, type PushedSample } from './prediction-carry';
-import { addDuty, combineRisk, LiveAlertBook, cooldownSlot, decideStep, dutyFraction, newDutyWindow, rerateAlerts, type LoopReason } from './prediction-decide';
+import { addDuty, combineRisk, LiveAlertBook, cooldownSlot, decideStep, dutyFraction, newDutyWindow, rerateAlerts } from './prediction-decide';
 import {
   AlertSignalSchema,
   applyPolicyPatch,
@@ -32,8 +32,10 @@ import {
   trainingWorkflowId,
   type DecisionPolicy,
   type Level,
-} from './prediction-inputs';
-import type { ActionRecord, PredictionStatus } from './prediction-messages';
+} from '../contracts/prediction-inputs';
+import type { ActionRecord, PredictionStatus } from '../contracts/prediction-messages';
+import type { LoopReason, PredictionRunSummary } from '../contracts/prediction-types';
+import { workflowRef } from '../contracts/workflows';
 import { statusOf } from './prediction-status';
 import { SA_KIND, SA_SITE } from './search-attribute-keys';
 import { startChildOnce } from './start-child-once';
@@ -48,15 +50,6 @@ const MAX_PUSHED_POINTS = 5000;
 const DEFAULT_MAX_ITERATIONS_PER_RUN = 500;
 /** Alertmanager alerts are sent with a 15 min lifetime and refreshed this often while a level lasts. */
 const ALERT_REFRESH_MS = 5 * 60_000;
-
-export interface PredictionRunSummary {
-  site: string;
-  iterations: number;
-  level: Level;
-  risk: number;
-  modelVersion: string | null;
-  duty: PredictionStatus['duty'];
-}
 
 /** The workflow input once validated. */
 export type ParsedPredictionInput = z.infer<typeof PredictionInputSchema>;
@@ -334,7 +327,7 @@ export class PredictionLoop {
 
   private async startTraining(reason: string): Promise<void> {
     const workflowId = trainingWorkflowId(this.site);
-    const r = await startChildOnce('trainingWorkflow', {
+    const r = await startChildOnce(workflowRef('trainingWorkflow'), {
       workflowId,
       args: [{ site: this.site, ...this.cfg, reason: reason.slice(0, 200) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -350,7 +343,7 @@ export class PredictionLoop {
     for (const asset of this.policy.preemptiveBackup.assets) {
       const workflowId = preemptiveBackupId(this.site, asset, slot);
       const reason = `pre-emptive (prediction ${this.site}, risk ${risk.toFixed(2)}${top ? `: ${top}` : ''})`.slice(0, 200);
-      const r = await startChildOnce('backupWorkflow', {
+      const r = await startChildOnce(workflowRef('backupWorkflow'), {
         workflowId,
         args: [{ asset, reason }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -381,7 +374,7 @@ export class PredictionLoop {
       return detail;
     }
     const workflowId = failoverWorkflowId(site);
-    const r = await startChildOnce('failoverWorkflow', {
+    const r = await startChildOnce(workflowRef('failoverWorkflow'), {
       workflowId,
       args: [{ site, mode: 'planned', source: 'prediction', reason, approval: { required: true } }],
       parentClosePolicy: ParentClosePolicy.ABANDON,

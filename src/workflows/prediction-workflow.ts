@@ -1,11 +1,18 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../common/failure-types';
 import { freshCarry, type Carry } from './prediction-carry';
-import { formatIssues, mergePatches, PredictionInputSchema } from './prediction-inputs';
-import { PredictionLoop, type PredictionRunSummary } from './prediction-loop';
-import { alertSignal, pauseSignal, predictionStatusQuery, pushMetricsSignal, resumeSignal, retrainSignal, setPolicyUpdate } from './prediction-messages';
-
-export type { PredictionRunSummary } from './prediction-loop';
+import { formatIssues, mergePatches, PredictionInputSchema } from '../contracts/prediction-inputs';
+import type { PredictionRunSummary } from '../contracts/prediction-types';
+import { PredictionLoop } from './prediction-loop';
+import {
+  alertSignal,
+  pauseSignal,
+  predictionStatusQuery,
+  pushMetricsSignal,
+  resumeSignal,
+  retrainSignal,
+  setPolicyUpdate,
+} from '../contracts/prediction-messages';
 
 /**
  * The prediction loop of one site (workflow id "predict-<site>"): collect -> score -> decide ->
