@@ -5,6 +5,7 @@ import { FailbackInputSchema, type FailbackParsedInput } from '../contracts/fail
 import { bookkeeping, fenceRequired, health, switching, undo } from './failover-options';
 import { FailoverRun, parseInput } from './failover-run';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
+import { restoreOntoSide } from './restore-onto-side';
 import { restoreWorkflow } from './restore-workflow';
 import { allSettledOrThrow } from './saga';
 
@@ -68,7 +69,7 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
     }
     run.recordSnapshots(snaps);
 
-    await saga.step('restore', () => restorePrimary(run, brief, snaps), { detail: (d) => d });
+    await saga.step('restore', () => restoreOntoSide(run, brief, 'primary', snaps, { purpose: 'failback', byIdOnly: true }), { detail: (d) => d });
     await run.fault('restore');
 
     if (brief.primary.unfence) {
@@ -176,32 +177,4 @@ async function finalSync(run: FailoverRun, brief: SiteBrief): Promise<SelectedSn
   );
   if (brief.primary.afterRestore) await bookkeeping.sideAction({ site, side: 'primary', action: 'afterRestore' });
   return snaps;
-}
-
-/** Keep the primary's data aside (undo: put it back), restore, then make the primary load it. */
-async function restorePrimary(run: FailoverRun, brief: SiteBrief, snaps: SelectedSnapshot[]): Promise<string> {
-  const { saga } = run;
-  const site = brief.site;
-  if (brief.primary.afterRestore)
-    saga.onUndo('reload the primary with its previous data', () => undo.sideAction({ site, side: 'primary', action: 'afterRestore' }));
-  const parts = await allSettledOrThrow(
-    snaps.map(async (s) => {
-      const target = brief.primary.restore.find((r) => r.asset === s.asset)!.targetDir;
-      const childId = run.childId('restore', s.asset);
-      const kept: { existed?: boolean } = {};
-      saga.onUndo(`put back the primary's previous ${s.asset}`, () =>
-        undo.putBackTarget({ site, side: 'primary', asset: s.asset, key: run.reportId, restorePrefix: childId, ...kept }),
-      );
-      kept.existed = (await bookkeeping.preserveTarget({ site, side: 'primary', asset: s.asset, key: run.reportId })).existed;
-      // by id, without the asset: a standby backup is an ad-hoc asset
-      const r = await executeChild(restoreWorkflow, {
-        workflowId: childId,
-        args: [{ snapshot: s.id, target }],
-        staticSummary: `failback restore of ${s.asset} onto the primary of ${site}`,
-      });
-      return `${s.asset}: ${r.files} files, ${r.bytes} bytes -> ${r.target}`;
-    }),
-  );
-  if (brief.primary.afterRestore) await bookkeeping.sideAction({ site, side: 'primary', action: 'afterRestore' });
-  return parts.join('; ');
 }
