@@ -2,7 +2,8 @@ import { ApplicationFailure, executeChild, sleep, workflowInfo } from '@temporal
 import type { Compensation, FailoverReport } from '../common/failover-report';
 import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from '../contracts/failover-inputs';
 import { bookkeeping, fenceBestEffort, fenceRequired, health, switching, undo, undoBestEffort } from './failover-options';
-import { FailoverRun, parseInput } from './failover-run';
+import { FailoverRun } from './failover-run';
+import { parseInput } from './parse-input';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
 import { restoreOntoSide } from './restore-onto-side';
 import { restoreWorkflow } from './restore-workflow';

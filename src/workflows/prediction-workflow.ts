@@ -1,8 +1,9 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../common/failure-types';
 import { freshCarry, type Carry } from './prediction-carry';
-import { formatIssues, mergePatches, PredictionInputSchema } from '../contracts/prediction-inputs';
+import { mergePatches, PredictionInputSchema } from '../contracts/prediction-inputs';
 import type { PredictionRunSummary } from '../contracts/prediction-types';
+import { parseInput } from './parse-input';
 import { PredictionLoop } from './prediction-loop';
 import {
   alertSignal,
@@ -21,9 +22,7 @@ import {
  * in PredictionLoop; here the input is validated and every message is routed to it.
  */
 export async function predictionWorkflow(rawInput: unknown): Promise<PredictionRunSummary> {
-  const parsed = PredictionInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid prediction input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
-  const input = parsed.data;
+  const input = parseInput(PredictionInputSchema, rawInput, 'prediction input');
   const carried = input.carry as Carry | undefined;
   if (carried !== undefined && carried.v !== 1) throw ApplicationFailure.nonRetryable('carry: unknown version', FailureType.BadInput);
   const c: Carry = carried ? { ...freshCarry(Date.now()), ...carried } : freshCarry(Date.now());
