@@ -2,11 +2,12 @@ import { executeChild } from '@temporalio/workflow';
 import type { FailoverReport } from '../common/failover-report';
 import { backupWorkflow } from './backup-workflow';
 import { FailbackInputSchema, type FailbackParsedInput } from '../contracts/failover-inputs';
-import { bookkeeping, fenceRequired, health, switching, undo } from './failover-options';
+import { bookkeeping, fenceRequired, health, undo } from './failover-options';
 import { FailoverRun } from './failover-run';
 import { parseInput } from './parse-input';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
 import { restoreOntoSide } from './restore-onto-side';
+import { switchAndValidate } from './switch-and-validate';
 import { restoreWorkflow } from './restore-workflow';
 import { allSettledOrThrow } from './saga';
 
@@ -111,17 +112,7 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
     } else saga.skip('final-sync', 'from: snapshot (the standby wrote nothing worth keeping)');
     await run.fault('final-sync');
 
-    saga.onUndo('switch traffic back to the standby', () => undo.switchTraffic({ site, to: 'standby' }));
-    await saga.step('switch', () => switching.switchTraffic({ site, to: 'primary' }), {
-      detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}`,
-    });
-    await run.fault('switch');
-
-    const traffic = await saga.step('validate', () => health.checkTraffic({ site, expect: 'primary', snapshots: snaps }), {
-      detail: (h) => `traffic path healthy on the primary (${h.checks.length} check(s)) in ${h.durationMs} ms`,
-    });
-    run.markHealthy(traffic.healthyAt);
-    await run.fault('validate');
+    await switchAndValidate(run, site, 'primary', snaps);
 
     await run.writeSucceeded();
     saga.takeUndos();

@@ -1,11 +1,12 @@
 import { ApplicationFailure, executeChild, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Compensation, FailoverReport } from '../common/failover-report';
 import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from '../contracts/failover-inputs';
-import { bookkeeping, fenceBestEffort, fenceRequired, health, switching, undo, undoBestEffort } from './failover-options';
+import { bookkeeping, fenceBestEffort, fenceRequired, health, undo, undoBestEffort } from './failover-options';
 import { FailoverRun } from './failover-run';
 import { parseInput } from './parse-input';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
 import { restoreOntoSide } from './restore-onto-side';
+import { switchAndValidate } from './switch-and-validate';
 import { restoreWorkflow } from './restore-workflow';
 import type { ApprovalPolicy } from './approval-gate';
 import { fenceAt } from './fence-order';
@@ -99,19 +100,8 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
       await run.fault('approval');
       if (fencing === 'after-approval') await fencePrimary(run, input.mode, brief);
 
-      // 7. switch traffic
-      saga.onUndo('switch traffic back to the primary', () => undo.switchTraffic({ site, to: 'primary' }));
-      await saga.step('switch', () => switching.switchTraffic({ site, to: 'standby' }), {
-        detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}`,
-      });
-      await run.fault('switch');
-
-      // 8. validate through the traffic path
-      const traffic = await saga.step('validate', () => health.checkTraffic({ site, expect: 'standby', snapshots: snaps }), {
-        detail: (h) => `traffic path healthy on the standby (${h.checks.length} check(s)) in ${h.durationMs} ms`,
-      });
-      run.markHealthy(traffic.healthyAt);
-      await run.fault('validate');
+      // 7. switch traffic, 8. validate through the traffic path
+      await switchAndValidate(run, site, 'standby', snaps);
 
       if (fencing === 'after-switch') {
         if (brief.fencing.drainMs > 0) await sleep(brief.fencing.drainMs);
