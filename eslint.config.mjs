@@ -11,6 +11,24 @@ export default tseslint.config(
     },
   },
   {
+    // a workflow is started by its contract (workflowRef), so a renamed workflow fails the build
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.object.property.name='workflow'][callee.property.name=/^(start|execute|signalWithStart)$/][arguments.0.type='Literal']",
+          message: "start a workflow by workflowRef('name') from src/contracts/workflows, not by a string",
+        },
+        {
+          selector: "CallExpression[callee.name=/^(startChild|executeChild|startChildOnce)$/][arguments.0.type='Literal']",
+          message: "start a child workflow by workflowRef('name') from src/contracts/workflows, not by a string",
+        },
+      ],
+    },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -72,16 +90,15 @@ export default tseslint.config(
     },
   },
   {
-    // activities and the faces (CLI, bridge) meet the workflows through src/contracts only
-    // (the prediction contracts still live in src/workflows/prediction-*.ts)
-    files: ['src/activities/**/*.ts', 'src/cli/**/*.ts', 'src/bridge/**/*.ts'],
+    // activities and the faces (CLI, bridge, stack, demo) meet the workflows through src/contracts only
+    files: ['src/activities/**/*.ts', 'src/cli/**/*.ts', 'src/bridge/**/*.ts', 'src/stack/**/*.ts', 'src/demo/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['**/workflows/*', '!**/workflows/prediction-inputs', '!**/workflows/prediction-messages'],
+              group: ['**/workflows/*'],
               message: 'import workflow inputs, results and messages from src/contracts; start workflows by workflowRef',
             },
           ],

@@ -8,8 +8,8 @@ import { spawnServer, type ServerProcess } from '../test/helpers/child';
 import type { Seaweed } from '../test/helpers/seaweed';
 import type { TemporalDev } from '../test/helpers/temporal';
 import { freePort } from '../src/stack/ports';
-import { predictionWorkflowId } from '../src/workflows/prediction-inputs';
-import { predictionStatusQuery, type PredictionStatus } from '../src/workflows/prediction-messages';
+import { predictionWorkflowId } from '../src/contracts/prediction-inputs';
+import { predictionStatusQuery, type PredictionStatus } from '../src/contracts/prediction-messages';
 import { percentile } from './measure';
 import { WORKER_MAIN, workerEnv, workerStarted, writeBenchPlan } from './workflow';
 

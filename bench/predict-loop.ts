@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { temporal } from '@temporalio/proto';
 import { startPredictionDemo } from '../src/demo/prediction-demo';
-import type { PredictionRunSummary } from '../src/workflows/prediction-workflow';
+import type { PredictionRunSummary } from '../src/contracts/prediction-types';
 import { startStack } from '../test/helpers/stack';
 import { cpuSecondsOf } from './measure';
 

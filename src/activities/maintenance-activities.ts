@@ -8,13 +8,14 @@ import {
   VerifyRepositoryInputSchema,
   type ForgetInput,
   type PruneRepositoryInput,
+  type RepositoryStatsReport,
   type StatsInput,
   type VerifyRepositoryInput,
 } from '../contracts/maintenance-inputs';
 import type { Plan } from '../config/plan-schema';
 import { forgetSnapshots, type ForgetOutcome } from '../engine/maintenance/forget';
 import { prune, type PruneReport } from '../engine/maintenance/prune';
-import { repositoryStats, type RepositoryStats } from '../engine/maintenance/stats';
+import { repositoryStats } from '../engine/maintenance/stats';
 import { verifyRepository, type VerifyReport } from '../engine/maintenance/verify';
 import type { Repository } from '../engine/repo/repository';
 import { selectKept } from '../engine/retention';
@@ -94,7 +95,7 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       });
     },
 
-    async repositoryStats(raw: StatsInput): Promise<RepositoryStats & { growthOmitted: number }> {
+    async repositoryStats(raw: StatsInput): Promise<RepositoryStatsReport> {
       return mapFailure(async () => {
         const { asset } = parseOrThrow(StatsInputSchema, raw, 'stats input');
         const ctx = Context.current();

@@ -36,7 +36,8 @@ import {
   type Sample,
   type SinkResult,
 } from '../predict';
-import type { DecisionPolicy } from '../workflows/prediction-inputs';
+import type { DecisionPolicy } from '../contracts/prediction-inputs';
+import type { LoopReason, TrainOutput } from '../contracts/prediction-types';
 import { mapFailure } from './failure';
 import { predictWorkKey, predictWorkPrefix } from '../engine/repo/layout';
 
@@ -103,7 +104,7 @@ export interface CollectOutput {
 
 export interface ScoreOutput {
   risk: number;
-  reasons: { source: string; detector: string; score: number; message: string; etaMs?: number }[];
+  reasons: LoopReason[];
   modelVersion: string | null;
   modelChanged: boolean;
   state: StateHandle | null;
@@ -113,16 +114,6 @@ export interface ScoreOutput {
   unknownSeries: string[];
   forecasts: { series: string; etaMs: number | null; confidence: number }[];
   computeMs: number;
-}
-
-export interface TrainOutput {
-  version: string;
-  key: string;
-  bytes: number;
-  series: string[];
-  points: number;
-  sources: { prometheusSeries: number; csvFiles: number };
-  pruned: string[];
 }
 
 const SampleSchema = z.object({ t: z.number().finite(), v: z.number() }).strict();

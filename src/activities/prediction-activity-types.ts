@@ -1,2 +1,2 @@
 /** Types only: what the prediction and training workflows may call through proxyActivities. */
-export type { PredictionActivities, PredictionSettings, CollectOutput, ScoreOutput, TrainOutput, StateHandle, Handle } from './prediction-activities';
+export type { PredictionActivities, PredictionSettings, CollectOutput, ScoreOutput, StateHandle, Handle } from './prediction-activities';

@@ -1,5 +1,5 @@
 import { LEVELS } from '../config/prediction-policy';
-import type { PredictionStatus } from '../workflows/prediction-messages';
+import type { PredictionStatus } from '../contracts/prediction-messages';
 
 /** Prometheus text exposition (format 0.0.4) of the bridge's counters and every site's loop status. */
 export interface BridgeCounters {

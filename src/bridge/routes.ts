@@ -3,8 +3,9 @@ import type { Client } from '@temporalio/client';
 import { formatZodError } from '../common/zod-errors';
 import type { Logger } from '../common/logger';
 import { PREDICTION_SOURCE_LABEL, PREDICTION_SOURCE_VALUE } from '../predict/sinks/warning-sinks';
-import { PushMetricsSchema, SiteName, predictionWorkflowId, type AlertSignal, type MonitoringAlert, type PushMetrics } from '../workflows/prediction-inputs';
-import { alertSignal, predictionStatusQuery, pushMetricsSignal, type PredictionStatus } from '../workflows/prediction-messages';
+import { PushMetricsSchema, SiteName, predictionWorkflowId, type AlertSignal, type MonitoringAlert, type PushMetrics } from '../contracts/prediction-inputs';
+import { alertSignal, predictionStatusQuery, pushMetricsSignal, type PredictionStatus } from '../contracts/prediction-messages';
+import { workflowRef } from '../contracts/workflows';
 import { AlertmanagerPayloadSchema } from './alertmanager-payload';
 import { renderMetrics, type BridgeCounters } from './metrics';
 
@@ -28,7 +29,7 @@ export interface Deliverer {
 export function temporalDeliverer(client: Client, taskQueue: string, queryTimeoutMs = 3000): Deliverer {
   const start = async (site: string, signal: typeof alertSignal | typeof pushMetricsSignal, arg: unknown): Promise<string> => {
     const workflowId = predictionWorkflowId(site);
-    await client.workflow.signalWithStart('predictionWorkflow', {
+    await client.workflow.signalWithStart(workflowRef('predictionWorkflow'), {
       workflowId,
       taskQueue,
       args: [{ site }],

@@ -4,6 +4,7 @@ import type { Plan } from '../config/plan-schema';
 import { parseSite } from '../failover/site-schema';
 import { drillWorkflowId } from '../contracts/failover-inputs';
 import { trainingSchedules } from './training-schedules';
+import { scheduledStart } from './scheduled-start';
 import { OVERLAP } from './schedule-overlap';
 
 /** Schedules this tool owns carry this memo, so `apply` can remove the ones a plan no longer names. */
@@ -32,14 +33,12 @@ export function drillSchedules(plan: Plan): ScheduleOptions[] {
     out.push({
       scheduleId: drillScheduleId(site.name),
       spec: (s.every ? { intervals: [{ every: s.every as Duration }] } : { cronExpressions: [s.cron as string] }) as ScheduleSpec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'failoverWorkflow',
+      action: scheduledStart('failoverWorkflow', {
         workflowId: drillWorkflowId(site.name),
         taskQueue: plan.temporal.taskQueue,
         args: [{ site: site.name, mode: 'drill', source: 'schedule', reason: 'scheduled drill' }],
         staticSummary: `scheduled drill of ${site.name}`,
-      },
+      }),
       policies: { overlap: OVERLAP[s.overlap], catchupWindow: s.catchupWindow as Duration },
       state: { paused: s.paused, note: `drill from plan: ${s.every ? `every ${s.every}` : `cron ${s.cron}`}` },
       memo: MANAGED_MEMO,
@@ -56,14 +55,12 @@ function backupSchedules(plan: Plan): ScheduleOptions[] {
       return {
         scheduleId: backupScheduleId(a.name),
         spec: (s.every ? { intervals: [{ every: s.every as Duration }] } : { cronExpressions: [s.cron as string] }) as ScheduleSpec,
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'backupWorkflow',
+        action: scheduledStart('backupWorkflow', {
           workflowId: `backup-${a.name}`,
           taskQueue: plan.temporal.taskQueue,
           args: [{ asset: a.name, applyRetention: Boolean(a.retention), reason: 'schedule' }],
           staticSummary: `scheduled ${a.strategy} backup of ${a.name}`,
-        },
+        }),
         policies: { overlap: OVERLAP[s.overlap], catchupWindow: s.catchupWindow as Duration },
         state: { paused: s.paused, note: `from plan: ${s.every ? `every ${s.every}` : `cron ${s.cron}`}` },
         memo: MANAGED_MEMO,

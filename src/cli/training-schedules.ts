@@ -2,7 +2,8 @@ import type { ScheduleOptions, ScheduleSpec } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Plan } from '../config/plan-schema';
 import { parsePredictionConfig } from '../predict/site-config';
-import { trainingWorkflowId } from '../workflows/prediction-inputs';
+import { trainingWorkflowId } from '../contracts/prediction-inputs';
+import { scheduledStart } from './scheduled-start';
 import { OVERLAP } from './schedule-overlap';
 
 export const trainingScheduleId = (site: string) => `lepton-train-${site}`;
@@ -22,14 +23,12 @@ export function trainingSchedules(plan: Plan, memo: Record<string, string>): Sch
     out.push({
       scheduleId: trainingScheduleId(site),
       spec: (s.every ? { intervals: [{ every: s.every as Duration }] } : { cronExpressions: [s.cron as string] }) as ScheduleSpec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'trainingWorkflow',
+      action: scheduledStart('trainingWorkflow', {
         workflowId: trainingWorkflowId(site),
         taskQueue: plan.temporal.taskQueue,
         args: [{ site, reason: 'schedule' }],
         staticSummary: `scheduled model training for ${site}`,
-      },
+      }),
       policies: { overlap: OVERLAP[s.overlap], catchupWindow: s.catchupWindow as Duration },
       state: { paused: s.paused, note: `training from plan: ${s.every ? `every ${s.every}` : `cron ${s.cron}`}` },
       memo,

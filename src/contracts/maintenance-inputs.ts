@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { nameSchema } from '../common/schema-primitives';
+import type { RepositoryStats } from '../engine/maintenance/stats';
 
 /** Inputs of the maintenance workflows (prune, verify) and of their activities. Pure zod, safe in the workflow sandbox. */
 
@@ -34,5 +35,8 @@ export type ForgetInput = z.input<typeof ForgetInputSchema>;
 
 export const StatsInputSchema = z.object({ asset: nameSchema('must name an asset set').optional() }).strict();
 export type StatsInput = z.input<typeof StatsInputSchema>;
+/** What the repositoryStats activity measures (growth rows beyond STATS_GROWTH_ROWS are counted, not listed). */
+export type RepositoryStatsReport = RepositoryStats & { growthOmitted: number };
+export type StatsResult = RepositoryStatsReport & { summary: string };
 /** Growth rows kept in a workflow result: the newest ones (a history is not a bulk store). */
 export const STATS_GROWTH_ROWS = 200;

@@ -3,14 +3,15 @@ import type { CopyInput, CopyResult } from './copy-inputs';
 import type { FailbackInput, FailoverInput, ReportLookup } from './failover-inputs';
 import type { SiteReadiness } from './failover-types';
 import type { BackupInput, ListSnapshotsInput, RestoreInput } from './inputs';
-import type { PruneInput, VerifyInput } from './maintenance-inputs';
+import type { PruneInput, StatsInput, StatsResult, VerifyInput } from './maintenance-inputs';
+import type { PredictionInput, TrainingInput } from './prediction-inputs';
+import type { PredictionRunSummary, TrainingResult } from './prediction-types';
 import type { BackupResult, RestoreResult, SnapshotSummary } from './types';
 
 /**
  * The workflow types a client may start, by name, with their input and result. The workflows
  * are checked against this (workflows/index.ts) and the faces start them through workflowRef,
  * so a renamed workflow or a changed input or result fails the build on both sides.
- * (The prediction and training workflows join when their contracts move here.)
  */
 export interface WorkflowContracts {
   backupWorkflow(input: BackupInput): Promise<BackupResult>;
@@ -18,11 +19,14 @@ export interface WorkflowContracts {
   listSnapshotsWorkflow(input: ListSnapshotsInput): Promise<{ snapshots: SnapshotSummary[]; invalid: string[] }>;
   pruneWorkflow(input: PruneInput): Promise<{ summary: string }>;
   verifyWorkflow(input: VerifyInput): Promise<{ summary: string }>;
+  statsWorkflow(input: StatsInput): Promise<StatsResult>;
   failoverWorkflow(input: FailoverInput): Promise<FailoverReport>;
   failbackWorkflow(input: FailbackInput): Promise<FailoverReport>;
   failoverReportWorkflow(input: ReportLookup): Promise<FailoverReport | null>;
   drStatusWorkflow(): Promise<SiteReadiness[]>;
   copyWorkflow(input: CopyInput): Promise<CopyResult>;
+  predictionWorkflow(input: PredictionInput): Promise<PredictionRunSummary>;
+  trainingWorkflow(input: TrainingInput): Promise<TrainingResult>;
 }
 export type WorkflowName = keyof WorkflowContracts;
 

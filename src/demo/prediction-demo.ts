@@ -3,9 +3,10 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import { logger, type Logger } from '../common/logger';
-import type { TrainOutput } from '../activities/prediction-activity-types';
+import type { TrainOutput } from '../contracts/prediction-types';
+import { workflowRef } from '../contracts/workflows';
 import type { PredictionSiteConfigInput } from '../predict/site-config';
-import { predictionWorkflowId, type PredictionInput, type TrainingInput } from '../workflows/prediction-inputs';
+import { predictionWorkflowId, type PredictionInput, type TrainingInput } from '../contracts/prediction-inputs';
 import { DEMO_QUERIES, SimulatedSite, startMetricsEndpoint, type MetricsEndpoint } from './metrics-endpoint';
 import { startPrometheus, type PrometheusServer } from './prometheus';
 
@@ -103,17 +104,17 @@ export async function startPredictionDemo(o: PredictionDemoOptions): Promise<Pre
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z');
     const trainInput: TrainingInput = { site, config: config as Record<string, unknown>, reason: 'demo' };
-    const model = (await client.workflow.execute('trainingWorkflow', {
+    const model = await client.workflow.execute(workflowRef('trainingWorkflow'), {
       taskQueue: o.taskQueue,
       workflowId: `train-${site}-${stamp}`,
       args: [trainInput],
       staticSummary: `demo: training for ${site}`,
-    })) as TrainOutput;
+    });
     log.info({ site, version: model.version, series: model.series }, 'demo model trained');
     const workflowId = predictionWorkflowId(site);
     const loopInput: PredictionInput = { site, config: config as Record<string, unknown> };
     // a loop left by an earlier demo reads an old Prometheus: replace it
-    await client.workflow.start('predictionWorkflow', {
+    await client.workflow.start(workflowRef('predictionWorkflow'), {
       taskQueue: o.taskQueue,
       workflowId,
       args: [loopInput],

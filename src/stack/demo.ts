@@ -9,6 +9,7 @@ import { LOCAL_STACK, stateDir as defaultStateDir } from '../config/local-stack'
 import { humanBytes } from '../common/format';
 import type { BackupInput, RestoreInput } from '../contracts/inputs';
 import type { BackupResult, RestoreResult } from '../contracts/types';
+import { workflowRef } from '../contracts/workflows';
 import { startLocalStack, type LocalStack } from './local-stack';
 import { localStackEndpoints, probeLocalStack, type LocalStackEndpoints } from './stack-endpoints';
 import { localStackPorts, type LocalStackPortOverrides } from './stack-ports';
@@ -197,7 +198,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
       out(`backup ${asset} (${source}) ...`);
       const b0 = Date.now();
       const bIn: BackupInput = { asset, reason: 'lepton-dr demo' };
-      const bh = await client.workflow.start('backupWorkflow', {
+      const bh = await client.workflow.start(workflowRef('backupWorkflow'), {
         taskQueue: LOCAL_STACK.demoTaskQueue,
         workflowId: backupWorkflowId,
         args: [bIn],
@@ -210,7 +211,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
       out(`restore ${asset} (latest snapshot) into ${target} ...`);
       const r0 = Date.now();
       const rIn: RestoreInput = { asset, snapshot: 'latest', target };
-      const rh = await client.workflow.start('restoreWorkflow', {
+      const rh = await client.workflow.start(workflowRef('restoreWorkflow'), {
         taskQueue: LOCAL_STACK.demoTaskQueue,
         workflowId: restoreWorkflowId,
         args: [rIn],

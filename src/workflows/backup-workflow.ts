@@ -1,23 +1,13 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  log,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, log, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
 import { mapLimit } from '../common/map-limit';
 import { humanBytes } from '../common/format';
-import { BackupInputSchema, formatIssues, type BackupInput } from '../contracts/inputs';
+import { BackupInputSchema, type BackupInput } from '../contracts/inputs';
 import { progressQuery } from '../contracts/messages';
+import { parseInput } from './parse-input';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
 import type { BackupResult, RunProgress } from '../contracts/types';
-import { FailureType } from '../common/failure-types';
 import { outcomeOf, RunHooks } from './asset-hooks';
 import { failureText } from '../common/failure-text';
 
@@ -30,9 +20,7 @@ const batches = proxyActivities<Activities>(batchStep);
  * Input from the UI: {"asset": "checkpoints"}.
  */
 export async function backupWorkflow(rawInput: unknown): Promise<BackupResult> {
-  const parsed = BackupInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid backup input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
-  const input = parsed.data;
+  const input = parseInput(BackupInputSchema, rawInput, 'backup input');
   const progress: RunProgress = { phase: 'planning', batches: 0, batchesDone: 0, bytesTotal: 0, bytesDone: 0 };
   setHandler(progressQuery, () => progress);
   upsertSearchAttributes([

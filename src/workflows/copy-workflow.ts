@@ -1,10 +1,9 @@
-import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { parseInput } from './parse-input';
 import type { CopyActivities } from '../activities/copy-activity-types';
-import { FailureType } from '../common/failure-types';
 import { batchStep, shortStep } from './activity-options';
 import { CopyInputSchema, type CopyResult, type CopyStep } from '../contracts/copy-inputs';
 import { humanBytes } from '../common/format';
-import { formatIssues } from '../contracts/inputs';
 import { SA_KIND } from './search-attribute-keys';
 
 const pick = proxyActivities<CopyActivities>(shortStep);
@@ -17,9 +16,7 @@ const move = proxyActivities<CopyActivities>({ ...batchStep, heartbeatTimeout: '
  * or {"target": "dr-east", "snapshots": ["3fa9c2d1"]}.
  */
 export async function copyWorkflow(raw: unknown): Promise<CopyResult> {
-  const r = CopyInputSchema.safeParse(raw ?? {});
-  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid input: ${formatIssues(r.error)}`, FailureType.BadInput);
-  const input = r.data;
+  const input = parseInput(CopyInputSchema, raw, 'input');
   upsertSearchAttributes([{ key: SA_KIND, value: 'copy' }]);
   const ids = await pick.selectCopySnapshots(input);
   const steps: CopyStep[] = [];

@@ -2,9 +2,12 @@ import { executeChild } from '@temporalio/workflow';
 import type { FailoverReport } from '../common/failover-report';
 import { backupWorkflow } from './backup-workflow';
 import { FailbackInputSchema, type FailbackParsedInput } from '../contracts/failover-inputs';
-import { bookkeeping, fenceRequired, health, switching, undo } from './failover-options';
-import { FailoverRun, parseInput } from './failover-run';
+import { bookkeeping, fenceRequired, health, undo } from './failover-options';
+import { FailoverRun } from './failover-run';
+import { parseInput } from './parse-input';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
+import { restoreOntoSide } from './restore-onto-side';
+import { switchAndValidate } from './switch-and-validate';
 import { restoreWorkflow } from './restore-workflow';
 import { allSettledOrThrow } from './saga';
 
@@ -68,7 +71,7 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
     }
     run.recordSnapshots(snaps);
 
-    await saga.step('restore', () => restorePrimary(run, brief, snaps), { detail: (d) => d });
+    await saga.step('restore', () => restoreOntoSide(run, brief, 'primary', snaps, { purpose: 'failback', byIdOnly: true }), { detail: (d) => d });
     await run.fault('restore');
 
     if (brief.primary.unfence) {
@@ -109,17 +112,7 @@ export async function failbackWorkflow(rawInput: unknown): Promise<FailoverRepor
     } else saga.skip('final-sync', 'from: snapshot (the standby wrote nothing worth keeping)');
     await run.fault('final-sync');
 
-    saga.onUndo('switch traffic back to the standby', () => undo.switchTraffic({ site, to: 'standby' }));
-    await saga.step('switch', () => switching.switchTraffic({ site, to: 'primary' }), {
-      detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}`,
-    });
-    await run.fault('switch');
-
-    const traffic = await saga.step('validate', () => health.checkTraffic({ site, expect: 'primary', snapshots: snaps }), {
-      detail: (h) => `traffic path healthy on the primary (${h.checks.length} check(s)) in ${h.durationMs} ms`,
-    });
-    run.markHealthy(traffic.healthyAt);
-    await run.fault('validate');
+    await switchAndValidate(run, site, 'primary', snaps);
 
     await run.writeSucceeded();
     saga.takeUndos();
@@ -176,32 +169,4 @@ async function finalSync(run: FailoverRun, brief: SiteBrief): Promise<SelectedSn
   );
   if (brief.primary.afterRestore) await bookkeeping.sideAction({ site, side: 'primary', action: 'afterRestore' });
   return snaps;
-}
-
-/** Keep the primary's data aside (undo: put it back), restore, then make the primary load it. */
-async function restorePrimary(run: FailoverRun, brief: SiteBrief, snaps: SelectedSnapshot[]): Promise<string> {
-  const { saga } = run;
-  const site = brief.site;
-  if (brief.primary.afterRestore)
-    saga.onUndo('reload the primary with its previous data', () => undo.sideAction({ site, side: 'primary', action: 'afterRestore' }));
-  const parts = await allSettledOrThrow(
-    snaps.map(async (s) => {
-      const target = brief.primary.restore.find((r) => r.asset === s.asset)!.targetDir;
-      const childId = run.childId('restore', s.asset);
-      const kept: { existed?: boolean } = {};
-      saga.onUndo(`put back the primary's previous ${s.asset}`, () =>
-        undo.putBackTarget({ site, side: 'primary', asset: s.asset, key: run.reportId, restorePrefix: childId, ...kept }),
-      );
-      kept.existed = (await bookkeeping.preserveTarget({ site, side: 'primary', asset: s.asset, key: run.reportId })).existed;
-      // by id, without the asset: a standby backup is an ad-hoc asset
-      const r = await executeChild(restoreWorkflow, {
-        workflowId: childId,
-        args: [{ snapshot: s.id, target }],
-        staticSummary: `failback restore of ${s.asset} onto the primary of ${site}`,
-      });
-      return `${s.asset}: ${r.files} files, ${r.bytes} bytes -> ${r.target}`;
-    }),
-  );
-  if (brief.primary.afterRestore) await bookkeeping.sideAction({ site, side: 'primary', action: 'afterRestore' });
-  return parts.join('; ');
 }

@@ -11,14 +11,13 @@ import {
 } from '@temporalio/workflow';
 import { newReport, objectiveWarnings, summarise, withFigures, type FailoverMode, type FailoverReport, type Outcome } from '../common/failover-report';
 import { ApprovalGate } from './approval-gate';
-import { drillWorkflowId, failoverWorkflowId, formatIssues } from '../contracts/failover-inputs';
+import { drillWorkflowId, failoverWorkflowId } from '../contracts/failover-inputs';
 import { failoverStatusQuery } from '../contracts/failover-messages';
 import { bookkeeping, faults } from './failover-options';
 import { failureText } from '../common/failure-text';
 import { Saga } from './saga';
 import { SA_KIND, SA_SITE, SA_SNAPSHOT } from './search-attribute-keys';
 import type { SelectedSnapshot } from '../contracts/failover-types';
-import type { z } from 'zod';
 import { FailureType } from '../common/failure-types';
 
 export type RunKind = 'failover' | 'drill' | 'failback';
@@ -31,13 +30,6 @@ export interface RunOptions {
   source: string;
   occurredAt?: string;
   failAt?: string;
-}
-
-/** Parse a workflow input or refuse it, naming the field. */
-export function parseInput<S extends z.ZodTypeAny>(schema: S, raw: unknown, what: string): z.output<S> {
-  const r = schema.safeParse(raw ?? {});
-  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid ${what}: ${formatIssues(r.error)}`, FailureType.BadInput);
-  return r.data;
 }
 
 /**

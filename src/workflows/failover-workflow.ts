@@ -1,9 +1,12 @@
 import { ApplicationFailure, executeChild, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Compensation, FailoverReport } from '../common/failover-report';
 import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from '../contracts/failover-inputs';
-import { bookkeeping, fenceBestEffort, fenceRequired, health, switching, undo, undoBestEffort } from './failover-options';
-import { FailoverRun, parseInput } from './failover-run';
+import { bookkeeping, fenceBestEffort, fenceRequired, health, undo, undoBestEffort } from './failover-options';
+import { FailoverRun } from './failover-run';
+import { parseInput } from './parse-input';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
+import { restoreOntoSide } from './restore-onto-side';
+import { switchAndValidate } from './switch-and-validate';
 import { restoreWorkflow } from './restore-workflow';
 import type { ApprovalPolicy } from './approval-gate';
 import { fenceAt } from './fence-order';
@@ -71,7 +74,9 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
     await run.fault('select-snapshot');
 
     // 4. restore onto the standby (or the drill target)
-    await saga.step('restore', () => (drill ? restoreDrill(run, brief, snaps) : restoreStandby(run, brief, snaps)), { detail: (d) => d });
+    await saga.step('restore', () => (drill ? restoreDrill(run, brief, snaps) : restoreOntoSide(run, brief, 'standby', snaps, { purpose: 'failover' })), {
+      detail: (d) => d,
+    });
     await run.fault('restore');
 
     // 5. verify the standby serves the snapshot's data
@@ -95,19 +100,8 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
       await run.fault('approval');
       if (fencing === 'after-approval') await fencePrimary(run, input.mode, brief);
 
-      // 7. switch traffic
-      saga.onUndo('switch traffic back to the primary', () => undo.switchTraffic({ site, to: 'primary' }));
-      await saga.step('switch', () => switching.switchTraffic({ site, to: 'standby' }), {
-        detail: (s) => `${s.previous} -> ${s.side} in ${s.durationMs} ms: ${s.detail}`,
-      });
-      await run.fault('switch');
-
-      // 8. validate through the traffic path
-      const traffic = await saga.step('validate', () => health.checkTraffic({ site, expect: 'standby', snapshots: snaps }), {
-        detail: (h) => `traffic path healthy on the standby (${h.checks.length} check(s)) in ${h.durationMs} ms`,
-      });
-      run.markHealthy(traffic.healthyAt);
-      await run.fault('validate');
+      // 7. switch traffic, 8. validate through the traffic path
+      await switchAndValidate(run, site, 'standby', snaps);
 
       if (fencing === 'after-switch') {
         if (brief.fencing.drainMs > 0) await sleep(brief.fencing.drainMs);
@@ -159,36 +153,6 @@ async function fencePrimary(run: FailoverRun, mode: 'planned' | 'unplanned' | 'd
     await saga.tryStep('fence', () => fenceBestEffort.sideAction({ site, side: 'primary', action: 'fence' }), { detail: (a) => a.detail });
   }
   await run.fault('fence');
-}
-
-/**
- * Per asset: keep the standby's current data aside (undo: put it back), restore the snapshot as
- * a child workflow; then make the standby load it (undo: load the previous data again).
- */
-async function restoreStandby(run: FailoverRun, brief: SiteBrief, snaps: SelectedSnapshot[]): Promise<string> {
-  const { saga } = run;
-  const site = brief.site;
-  if (brief.standby.afterRestore)
-    saga.onUndo('reload the standby with its previous data', () => undo.sideAction({ site, side: 'standby', action: 'afterRestore' }));
-  const parts = await allSettledOrThrow(
-    snaps.map(async (s) => {
-      const target = brief.standby.restore.find((r) => r.asset === s.asset)!.targetDir;
-      const childId = run.childId('restore', s.asset);
-      const kept: { existed?: boolean } = {};
-      saga.onUndo(`put back the standby's previous ${s.asset}`, () =>
-        undo.putBackTarget({ site, side: 'standby', asset: s.asset, key: run.reportId, restorePrefix: childId, ...kept }),
-      );
-      kept.existed = (await bookkeeping.preserveTarget({ site, side: 'standby', asset: s.asset, key: run.reportId })).existed;
-      const r = await executeChild(restoreWorkflow, {
-        workflowId: childId,
-        args: [{ asset: s.asset, snapshot: s.id, target }],
-        staticSummary: `failover restore of ${s.asset} onto the standby of ${site}`,
-      });
-      return `${s.asset}: ${r.files} files, ${r.bytes} bytes -> ${r.target}`;
-    }),
-  );
-  if (brief.standby.afterRestore) await bookkeeping.sideAction({ site, side: 'standby', action: 'afterRestore' });
-  return parts.join('; ');
 }
 
 /** Drills restore into <drill.targetDir>/<asset>, never the standby's live folders; undo = remove the drill copy. */

@@ -1,25 +1,17 @@
 import { ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { z } from 'zod';
+import { parseInput } from './parse-input';
 import type { MaintenanceActivities } from '../activities/maintenance-activity-types';
 import { shortStep } from './activity-options';
 import { humanBytes } from '../common/format';
-import { formatIssues } from '../contracts/inputs';
-import { PruneInputSchema, StatsInputSchema, VerifyInputSchema } from '../contracts/maintenance-inputs';
+import { PruneInputSchema, StatsInputSchema, VerifyInputSchema, type StatsResult } from '../contracts/maintenance-inputs';
 import { statsSummary } from './stats-summary';
 import { SA_KIND } from './search-attribute-keys';
-import { FailureType } from '../common/failure-types';
 
 const act = proxyActivities<MaintenanceActivities>({ ...shortStep, startToCloseTimeout: '6 hours', heartbeatTimeout: '2 minutes' });
 
-function parse<S extends z.ZodTypeAny>(schema: S, raw: unknown): z.infer<S> {
-  const r = schema.safeParse(raw ?? {});
-  if (!r.success) throw ApplicationFailure.nonRetryable(`invalid input: ${formatIssues(r.error)}`, FailureType.BadInput);
-  return r.data;
-}
-
 /** Retention then two-phase prune. Input from the UI: {} or {"graceHours": 24, "dryRun": true}. */
 export async function pruneWorkflow(raw: unknown) {
-  const input = parse(PruneInputSchema, raw);
+  const input = parseInput(PruneInputSchema, raw, 'input');
   upsertSearchAttributes([{ key: SA_KIND, value: 'prune' }]);
   const forgotten = input.forget ? await act.forgetByRetention({ dryRun: input.dryRun }) : [];
   const r = await act.pruneRepository({ graceHours: input.graceHours, dryRun: input.dryRun });
@@ -38,7 +30,7 @@ export async function pruneWorkflow(raw: unknown) {
 
 /** Structure check plus read-data of a sample. Input from the UI: {"readData": 0.1}. Fails when anything is wrong. */
 export async function verifyWorkflow(raw: unknown) {
-  const input = parse(VerifyInputSchema, raw);
+  const input = parseInput(VerifyInputSchema, raw, 'input');
   upsertSearchAttributes([{ key: SA_KIND, value: 'verify' }]);
   const r = await act.verifyRepository({ readData: input.readData });
   const summary = `${r.snapshots} snapshots, ${r.packs} packs, read ${r.packsRead} (${humanBytes(r.bytesRead)}): ${r.errors.length ? `${r.errors.length} ERRORS` : 'ok'}`;
@@ -51,8 +43,8 @@ export async function verifyWorkflow(raw: unknown) {
  * What the repository holds and costs: logical vs stored bytes, dedup and compression, objects
  * per prefix, growth per snapshot, a monthly estimate from the plan's prices. Input: {} or {"asset": "checkpoints"}.
  */
-export async function statsWorkflow(raw: unknown) {
-  const input = parse(StatsInputSchema, raw);
+export async function statsWorkflow(raw: unknown): Promise<StatsResult> {
+  const input = parseInput(StatsInputSchema, raw, 'input');
   upsertSearchAttributes([{ key: SA_KIND, value: 'stats' }]);
   const r = await act.repositoryStats(input);
   const summary = statsSummary(r);

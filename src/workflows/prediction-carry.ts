@@ -1,16 +1,9 @@
 import type { ScoreOutput, StateHandle } from '../activities/prediction-activity-types';
 import type { LogCursor } from '../predict/sources/log-counter';
-import {
-  EMPTY_ALERT_BOOK,
-  INITIAL_WARNING_STATE,
-  newDutyWindow,
-  type AlertBook,
-  type DutyWindow,
-  type LoopReason,
-  type WarningState,
-} from './prediction-decide';
-import type { DecisionPolicy, PolicyPatch } from './prediction-inputs';
-import type { ActionRecord, WarningRecord } from './prediction-messages';
+import { EMPTY_ALERT_BOOK, INITIAL_WARNING_STATE, newDutyWindow, type AlertBook, type DutyWindow, type WarningState } from './prediction-decide';
+import type { DecisionPolicy, PolicyPatch } from '../contracts/prediction-inputs';
+import type { ActionRecord, WarningRecord } from '../contracts/prediction-messages';
+import type { LoopReason } from '../contracts/prediction-types';
 
 /** Recent warnings and actions kept for the status query. */
 export const RECENT = 20;

@@ -9,7 +9,8 @@
  * escalation above that level, otherwise (a lower level, resolved) at most once per cooldown; a
  * flapping signal therefore gives one warning and, once it settles, one resolved notification.
  */
-import { LEVELS, type DecisionPolicy, type Level, type MonitoringAlert } from './prediction-inputs';
+import { LEVELS, type DecisionPolicy, type Level, type MonitoringAlert } from '../contracts/prediction-inputs';
+import type { ActiveAlert, LoopReason, NotificationKind } from '../contracts/prediction-types';
 
 export const levelIndex = (l: Level): number => LEVELS.indexOf(l);
 
@@ -45,8 +46,6 @@ export const INITIAL_WARNING_STATE: WarningState = {
   lastBackupAt: null,
   lastFailoverAt: null,
 };
-
-export type NotificationKind = 'raise' | 'lower' | 'resolved' | 'repeat';
 
 export interface Decision {
   state: WarningState;
@@ -120,18 +119,6 @@ export function cooldownSlot(now: number, cooldownMs: number): number {
 }
 
 // ---------------------------------------------------------------- monitoring alerts
-
-export interface ActiveAlert {
-  fingerprint: string;
-  name: string;
-  severity: string;
-  /** The alert's own `dr_risk` label, when it has a valid one. */
-  explicitRisk: number | null;
-  risk: number;
-  startsAt: string;
-  summary: string;
-  receivedAt: number;
-}
 
 export interface AlertBook {
   /** Firing alerts by fingerprint. */
@@ -259,15 +246,6 @@ export function rerateAlerts(book: AlertBook, p: DecisionPolicy): AlertBook {
 }
 
 // ---------------------------------------------------------------- risk
-
-export interface LoopReason {
-  /** Series or alert name. */
-  source: string;
-  detector: string;
-  score: number;
-  message: string;
-  etaMs?: number;
-}
 
 /** Model risk and firing alerts -> one risk with its reasons, highest first. */
 export function combineRisk(model: { risk: number; reasons: LoopReason[] }, book: AlertBook, maxReasons = 5): { risk: number; reasons: LoopReason[] } {

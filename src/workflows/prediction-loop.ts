@@ -4,20 +4,17 @@ import {
   continueAsNew,
   isCancellation,
   log,
-  ParentClosePolicy,
   proxyActivities,
   type RetryPolicy,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
-  WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { CollectOutput, PredictionActivities, PredictionSettings } from '../activities/prediction-activity-types';
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
-import { failoverWorkflowId } from '../contracts/failover-inputs';
 import { errText, iso, pushRecent, type Carry, type PushedSample } from './prediction-carry';
-import { addDuty, combineRisk, LiveAlertBook, cooldownSlot, decideStep, dutyFraction, newDutyWindow, rerateAlerts, type LoopReason } from './prediction-decide';
+import { addDuty, combineRisk, LiveAlertBook, decideStep, dutyFraction, newDutyWindow, rerateAlerts } from './prediction-decide';
 import {
   AlertSignalSchema,
   applyPolicyPatch,
@@ -26,17 +23,16 @@ import {
   mergePatches,
   PolicyPatchSchema,
   type PredictionInputSchema,
-  preemptiveBackupId,
   PushMetricsSchema,
   ReasonTextSchema,
-  trainingWorkflowId,
   type DecisionPolicy,
   type Level,
-} from './prediction-inputs';
-import type { ActionRecord, PredictionStatus } from './prediction-messages';
+} from '../contracts/prediction-inputs';
+import type { PredictionStatus } from '../contracts/prediction-messages';
+import type { LoopReason, PredictionRunSummary } from '../contracts/prediction-types';
+import { preemptiveBackups, requestFailover, startTraining, type ActionContext } from './prediction-actions';
 import { statusOf } from './prediction-status';
 import { SA_KIND, SA_SITE } from './search-attribute-keys';
-import { startChildOnce } from './start-child-once';
 
 const retry: RetryPolicy = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] };
 const setup = proxyActivities<PredictionActivities>({ startToCloseTimeout: '1 minute', retry: { ...retry, maximumAttempts: 10 } });
@@ -48,15 +44,6 @@ const MAX_PUSHED_POINTS = 5000;
 const DEFAULT_MAX_ITERATIONS_PER_RUN = 500;
 /** Alertmanager alerts are sent with a 15 min lifetime and refreshed this often while a level lasts. */
 const ALERT_REFRESH_MS = 5 * 60_000;
-
-export interface PredictionRunSummary {
-  site: string;
-  iterations: number;
-  level: Level;
-  risk: number;
-  modelVersion: string | null;
-  duty: PredictionStatus['duty'];
-}
 
 /** The workflow input once validated. */
 export type ParsedPredictionInput = z.infer<typeof PredictionInputSchema>;
@@ -239,7 +226,7 @@ export class PredictionLoop {
     const now = Date.now();
     if (c.retrainRequested) {
       c.retrainRequested = false;
-      await this.startTraining('retrain signal');
+      await startTraining(this.actionContext(), 'retrain signal');
     }
     const until = now - s.lagMs;
     // pushed samples of buckets not complete yet wait for the next iteration
@@ -289,8 +276,8 @@ export class PredictionLoop {
     c.warning = d.state;
     const top = combined.reasons[0] ? `${combined.reasons[0].source}: ${combined.reasons[0].message}`.slice(0, 120) : '';
     const actions: string[] = [];
-    if (d.backup) actions.push(...(await this.preemptiveBackups(now, combined.risk, top)));
-    if (d.failover) actions.push(await this.requestFailover(now, combined.risk, top));
+    if (d.backup) actions.push(...(await preemptiveBackups(this.actionContext(), now, combined.risk, top)));
+    if (d.failover) actions.push(await requestFailover(this.actionContext(), now, combined.risk, top));
     if (d.notify) await this.notify(d.notify, now, combined.risk, combined.reasons, actions);
     else if (
       s.sinks.alertmanager &&
@@ -328,74 +315,14 @@ export class PredictionLoop {
   }
 
   // ------------------------------------------------------------ actions (children started once per id)
-  private record(a: ActionRecord): void {
-    this.c.recentActions = pushRecent(this.c.recentActions, a);
-  }
-
-  private async startTraining(reason: string): Promise<void> {
-    const workflowId = trainingWorkflowId(this.site);
-    const r = await startChildOnce('trainingWorkflow', {
-      workflowId,
-      args: [{ site: this.site, ...this.cfg, reason: reason.slice(0, 200) }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `training for ${this.site} (${reason})`,
-    });
-    const detail = r.outcome === 'started' ? reason : r.outcome === 'joined' ? 'a training is already running' : r.error!;
-    this.record({ at: iso(Date.now())!, kind: 'training', workflowId, outcome: r.outcome, detail });
-  }
-
-  private async preemptiveBackups(now: number, risk: number, top: string): Promise<string[]> {
-    const slot = cooldownSlot(now, this.policy.preemptiveBackup.cooldownMs);
-    const done: string[] = [];
-    for (const asset of this.policy.preemptiveBackup.assets) {
-      const workflowId = preemptiveBackupId(this.site, asset, slot);
-      const reason = `pre-emptive (prediction ${this.site}, risk ${risk.toFixed(2)}${top ? `: ${top}` : ''})`.slice(0, 200);
-      const r = await startChildOnce('backupWorkflow', {
-        workflowId,
-        args: [{ asset, reason }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: `pre-emptive backup of ${asset} (site ${this.site} at risk ${risk.toFixed(2)})`,
-      });
-      const detail =
-        r.outcome === 'started'
-          ? `backup of ${asset} started`
-          : r.outcome === 'joined'
-            ? `backup of ${asset} already started in this cooldown slot`
-            : `backup of ${asset} not started: ${r.error}`;
-      this.record({ at: iso(now)!, kind: 'preemptive-backup', workflowId, outcome: r.outcome, detail });
-      log.info('pre-emptive backup', { site: this.site, asset, workflowId, outcome: r.outcome });
-      done.push(`${detail} (${workflowId})`);
-    }
-    return done;
-  }
-
-  private async requestFailover(now: number, risk: number, top: string): Promise<string> {
-    const site = this.site;
-    const reason = `prediction: risk ${risk.toFixed(2)}${top ? ` (${top})` : ''}`.slice(0, 500);
-    if (this.policy.failover === 'recommendOnly' || !this.s.failoverCapable) {
-      const why = this.policy.failover === 'recommendOnly' ? 'policy is recommendOnly' : 'the site has no failover configuration (primary, standby, switcher)';
-      const detail = `failover recommended, not requested (${why}): ${reason}`;
-      this.record({ at: iso(now)!, kind: 'failover-recommendation', outcome: 'recorded', detail });
-      log.warn('failover recommended', { site, risk, why });
-      return detail;
-    }
-    const workflowId = failoverWorkflowId(site);
-    const r = await startChildOnce('failoverWorkflow', {
-      workflowId,
-      args: [{ site, mode: 'planned', source: 'prediction', reason, approval: { required: true } }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `failover of ${site} requested by prediction (approval required)`,
-    });
-    const detail =
-      r.outcome === 'started'
-        ? `failover requested, waiting for approval (${workflowId})`
-        : r.outcome === 'joined'
-          ? `a failover of ${site} is already running (${workflowId})`
-          : `failover not requested: ${r.error}`;
-    this.record({ at: iso(now)!, kind: 'failover', workflowId, outcome: r.outcome, detail });
-    log.warn('failover requested', { site, risk, workflowId, outcome: r.outcome });
-    return detail;
+  private actionContext(): ActionContext {
+    return {
+      site: this.site,
+      cfg: this.cfg,
+      policy: this.policy,
+      failoverCapable: this.s.failoverCapable,
+      record: (a) => (this.c.recentActions = pushRecent(this.c.recentActions, a)),
+    };
   }
 
   private async notify(event: NotifyEvent, now: number, risk: number, reasons: LoopReason[], actions: string[]): Promise<void> {

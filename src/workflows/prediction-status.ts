@@ -1,7 +1,7 @@
 import { iso, type Carry } from './prediction-carry';
 import { combineRisk, dutyFraction } from './prediction-decide';
-import type { DecisionPolicy } from './prediction-inputs';
-import type { PredictionStatus } from './prediction-messages';
+import type { DecisionPolicy } from '../contracts/prediction-inputs';
+import type { PredictionStatus } from '../contracts/prediction-messages';
 
 export interface RunIdentity {
   site: string;

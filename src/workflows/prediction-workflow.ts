@@ -1,11 +1,19 @@
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { FailureType } from '../common/failure-types';
 import { freshCarry, type Carry } from './prediction-carry';
-import { formatIssues, mergePatches, PredictionInputSchema } from './prediction-inputs';
-import { PredictionLoop, type PredictionRunSummary } from './prediction-loop';
-import { alertSignal, pauseSignal, predictionStatusQuery, pushMetricsSignal, resumeSignal, retrainSignal, setPolicyUpdate } from './prediction-messages';
-
-export type { PredictionRunSummary } from './prediction-loop';
+import { mergePatches, PredictionInputSchema } from '../contracts/prediction-inputs';
+import type { PredictionRunSummary } from '../contracts/prediction-types';
+import { parseInput } from './parse-input';
+import { PredictionLoop } from './prediction-loop';
+import {
+  alertSignal,
+  pauseSignal,
+  predictionStatusQuery,
+  pushMetricsSignal,
+  resumeSignal,
+  retrainSignal,
+  setPolicyUpdate,
+} from '../contracts/prediction-messages';
 
 /**
  * The prediction loop of one site (workflow id "predict-<site>"): collect -> score -> decide ->
@@ -14,9 +22,7 @@ export type { PredictionRunSummary } from './prediction-loop';
  * in PredictionLoop; here the input is validated and every message is routed to it.
  */
 export async function predictionWorkflow(rawInput: unknown): Promise<PredictionRunSummary> {
-  const parsed = PredictionInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid prediction input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
-  const input = parsed.data;
+  const input = parseInput(PredictionInputSchema, rawInput, 'prediction input');
   const carried = input.carry as Carry | undefined;
   if (carried !== undefined && carried.v !== 1) throw ApplicationFailure.nonRetryable('carry: unknown version', FailureType.BadInput);
   const c: Carry = carried ? { ...freshCarry(Date.now()), ...carried } : freshCarry(Date.now());

@@ -1,22 +1,13 @@
-import {
-  ApplicationFailure,
-  CancellationScope,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  uuid4,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/activity-types';
 import { batchStep, BATCH_FAN_OUT, shortStep } from './activity-options';
 import { mapLimit } from '../common/map-limit';
 import { humanBytes } from '../common/format';
-import { formatIssues, RestoreInputSchema } from '../contracts/inputs';
+import { RestoreInputSchema } from '../contracts/inputs';
 import { progressQuery } from '../contracts/messages';
+import { parseInput } from './parse-input';
 import { SA_ASSET, SA_KIND, SA_SNAPSHOT } from './search-attribute-keys';
 import type { RestoreResult, RunProgress } from '../contracts/types';
-import { FailureType } from '../common/failure-types';
 import { outcomeOf, RunHooks } from './asset-hooks';
 import { failureText } from '../common/failure-text';
 
@@ -29,9 +20,7 @@ const batches = proxyActivities<Activities>(batchStep);
  * folder, the target is never half-written, and postRestore is told the outcome. Input from the UI: {"asset": "checkpoints", "target": "/srv/restore"}.
  */
 export async function restoreWorkflow(rawInput: unknown): Promise<RestoreResult> {
-  const parsed = RestoreInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid restore input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
-  const input = parsed.data;
+  const input = parseInput(RestoreInputSchema, rawInput, 'restore input');
   const progress: RunProgress = { phase: 'selecting', batches: 0, batchesDone: 0, bytesTotal: 0, bytesDone: 0 };
   setHandler(progressQuery, () => progress);
   upsertSearchAttributes([{ key: SA_KIND, value: 'restore' }, ...(input.asset ? [{ key: SA_ASSET, value: input.asset }] : [])]);

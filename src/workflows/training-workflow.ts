@@ -1,9 +1,10 @@
-import { ApplicationFailure, log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { PredictionActivities, TrainOutput } from '../activities/prediction-activity-types';
+import { log, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { PredictionActivities } from '../activities/prediction-activity-types';
 import { NON_RETRYABLE_TYPES } from '../common/failure-types';
-import { formatIssues, TrainingInputSchema } from './prediction-inputs';
+import { TrainingInputSchema } from '../contracts/prediction-inputs';
+import type { TrainingResult } from '../contracts/prediction-types';
+import { parseInput } from './parse-input';
 import { SA_KIND, SA_SITE } from './search-attribute-keys';
-import { FailureType } from '../common/failure-types';
 
 const acts = proxyActivities<PredictionActivities>({
   startToCloseTimeout: '30 minutes',
@@ -16,10 +17,8 @@ const acts = proxyActivities<PredictionActivities>({
  * as a new version in the repository (`models/<site>/<version>.json`); the prediction loop picks
  * the newest version at its next iteration. Input from the UI: {"site": "eu-west"}.
  */
-export async function trainingWorkflow(rawInput: unknown): Promise<TrainOutput & { summary: string }> {
-  const parsed = TrainingInputSchema.safeParse(rawInput ?? {});
-  if (!parsed.success) throw ApplicationFailure.nonRetryable(`invalid training input: ${formatIssues(parsed.error)}`, FailureType.BadInput);
-  const input = parsed.data;
+export async function trainingWorkflow(rawInput: unknown): Promise<TrainingResult> {
+  const input = parseInput(TrainingInputSchema, rawInput, 'training input');
   upsertSearchAttributes([
     { key: SA_SITE, value: input.site },
     { key: SA_KIND, value: 'training' },

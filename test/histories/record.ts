@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { findTool } from '../../src/stack/tools';
 import { triggerFailover } from '../../src/cli/failover-trigger';
 import { failoverStatusQuery, rejectUpdate } from '../../src/contracts/failover-messages';
-import { predictionStatusQuery, pushMetricsSignal } from '../../src/workflows/prediction-messages';
+import { predictionStatusQuery, pushMetricsSignal } from '../../src/contracts/prediction-messages';
 import { backupDemo, extendPlan, outcomeOf, runFailover, startDemo, waitFor } from '../helpers/failover-demo';
 import { startStack } from '../helpers/stack';
 

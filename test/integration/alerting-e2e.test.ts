@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { startBridge, type Bridge } from '../../src/bridge/server';
 import { startPrometheus, type PrometheusServer } from '../../src/demo/prometheus';
 import { freePorts } from '../../src/stack/ports';
-import { predictionStatusQuery } from '../../src/workflows/prediction-messages';
+import { predictionStatusQuery } from '../../src/contracts/prediction-messages';
 import { startAlertmanager, type Alertmanager } from '../helpers/alertmanager';
 import { addToPlan, waitFor } from '../helpers/predict';
 import { startStack, type TestStack } from '../helpers/stack';

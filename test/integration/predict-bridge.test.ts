@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startBridge, type Bridge } from '../../src/bridge/server';
-import { predictionStatusQuery } from '../../src/workflows/prediction-messages';
+import { predictionStatusQuery } from '../../src/contracts/prediction-messages';
 import { startAlertmanager, type Alertmanager } from '../helpers/alertmanager';
 import { addToPlan, waitFor } from '../helpers/predict';
 import { CLI_JS, startStack, type TestStack } from '../helpers/stack';

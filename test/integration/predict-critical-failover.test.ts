@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { failoverWorkflowId } from '../../src/contracts/failover-inputs';
 import { failoverStatusQuery, rejectUpdate } from '../../src/contracts/failover-messages';
-import { alertSignal, predictionStatusQuery } from '../../src/workflows/prediction-messages';
+import { alertSignal, predictionStatusQuery } from '../../src/contracts/prediction-messages';
 import { backupDemo, extendPlan, modelStatus, outcomeOf, startDemo, waitFor, type DemoSite } from '../helpers/failover-demo';
 import { callLog, type CallLog } from '../helpers/recorders';
 import { startStack, type TestStack } from '../helpers/stack';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startPredictionDemo, type PredictionDemo } from '../../src/demo/prediction-demo';
-import { predictionStatusQuery } from '../../src/workflows/prediction-messages';
+import { predictionStatusQuery } from '../../src/contracts/prediction-messages';
 import { addToPlan, waitFor } from '../helpers/predict';
 import { startStack, type TestStack } from '../helpers/stack';
 

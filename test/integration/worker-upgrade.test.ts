@@ -7,7 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import type { temporal } from '@temporalio/proto';
 import { triggerFailover } from '../../src/cli/failover-trigger';
 import { approveUpdate, failoverStatusQuery } from '../../src/contracts/failover-messages';
-import { predictionStatusQuery } from '../../src/workflows/prediction-messages';
+import { predictionStatusQuery } from '../../src/contracts/prediction-messages';
 import { backupDemo, extendPlan, outcomeOf, startDemo, waitFor, type DemoSite } from '../helpers/failover-demo';
 import type { ServerProcess } from '../helpers/child';
 import { DIST_ROOT, startStack, type TestStack } from '../helpers/stack';

@@ -28,12 +28,12 @@ import {
   MAX_SEEN_ALERT_KEYS,
   newDutyWindow,
   rerateAlerts,
-  type ActiveAlert,
   type AlertBook,
   type WarningState,
 } from '../../src/workflows/prediction-decide';
-import { applyPolicyPatch, DecisionPolicySchema, PolicyPatchSchema, type DecisionPolicy } from '../../src/workflows/prediction-inputs';
-import type { PredictionStatus } from '../../src/workflows/prediction-messages';
+import { applyPolicyPatch, DecisionPolicySchema, PolicyPatchSchema, type DecisionPolicy } from '../../src/contracts/prediction-inputs';
+import type { PredictionStatus } from '../../src/contracts/prediction-messages';
+import type { ActiveAlert } from '../../src/contracts/prediction-types';
 import { desiredSchedules } from '../../src/cli/schedule-specs';
 import { PlanSchema } from '../../src/config/plan-schema';
 

@@ -6,7 +6,7 @@ import { DurationMs as PolicyDuration } from '../../src/config/prediction-policy
 import { ApprovalSchema } from '../../src/failover/site-schema';
 import { FailoverInputSchema } from '../../src/contracts/failover-inputs';
 import { BackupInputSchema } from '../../src/contracts/inputs';
-import { PredictionInputSchema } from '../../src/workflows/prediction-inputs';
+import { PredictionInputSchema } from '../../src/contracts/prediction-inputs';
 
 test('one duration parser: what the plan accepts, a failover override accepts too ("1d")', () => {
   assert.equal(ApprovalSchema.parse({ timeout: '1d' }).timeoutMs, 86_400_000);

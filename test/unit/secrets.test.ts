@@ -4,7 +4,7 @@ import { forgetSecrets, redact, redactDeep, rememberSecretsIn } from '../../src/
 import { parsePlan } from '../../src/config/load-plan';
 import { runAction } from '../../src/failover/actions';
 import { redactError } from '../../src/worker/redacting-interceptor';
-import { PredictionInputSchema, TrainingInputSchema, formatIssues } from '../../src/workflows/prediction-inputs';
+import { PredictionInputSchema, TrainingInputSchema, formatIssues } from '../../src/contracts/prediction-inputs';
 
 const plan = {
   repository: { url: 'file:///tmp/ldr-secrets-repo', endpoint: '${S3_URL:-http://127.0.0.1:9000}' },

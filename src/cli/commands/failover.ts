@@ -51,6 +51,16 @@ async function finish(g: GlobalOptions, t: Triggered, site: string, wait: boolea
   if (!r.ok) process.exitCode = 1;
 }
 
+/** Connects, starts (or joins) the run and follows it, as the start and back commands do. */
+async function trigger(g: GlobalOptions, start: (client: Client, taskQueue: string) => Promise<Triggered>, site: string, wait: boolean): Promise<void> {
+  const { plan, client, close } = await connect(g);
+  try {
+    await finish(g, await start(client, plan.temporal.taskQueue), site, wait);
+  } finally {
+    await close();
+  }
+}
+
 /** The run of a site that takes decisions: the failover/failback, or the drill with --drill. */
 function handleFor(client: Client, site: string, drill?: boolean) {
   return client.workflow.getHandle(drill ? drillWorkflowId(site) : failoverWorkflowId(site));
@@ -106,12 +116,7 @@ export function failoverCommand(): Command {
         ...(o.approval ? {} : { skipApproval: true }),
       };
       parseOrThrow(FailoverInputSchema, input, 'failover flags');
-      const { plan, client, close } = await connect(g);
-      try {
-        await finish(g, await triggerFailover(client, plan.temporal.taskQueue, input), o.site, o.wait);
-      } finally {
-        await close();
-      }
+      await trigger(g, (client, taskQueue) => triggerFailover(client, taskQueue, input), o.site, o.wait);
     });
 
   cmd
@@ -138,12 +143,7 @@ export function failoverCommand(): Command {
         ...(o.approval ? {} : { skipApproval: true }),
       };
       parseOrThrow(FailbackInputSchema, input, 'failback flags');
-      const { plan, client, close } = await connect(g);
-      try {
-        await finish(g, await triggerFailback(client, plan.temporal.taskQueue, input), o.site, o.wait);
-      } finally {
-        await close();
-      }
+      await trigger(g, (client, taskQueue) => triggerFailback(client, taskQueue, input), o.site, o.wait);
     });
 
   for (const approve of [true, false]) {

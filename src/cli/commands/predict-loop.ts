@@ -6,7 +6,6 @@ import YAML from 'yaml';
 import { BadInputError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
 import { fmtDuration } from '../../predict/detectors/detector';
-import type { TrainOutput } from '../../activities/prediction-activity-types';
 import {
   PolicyPatchSchema,
   PredictionInputSchema,
@@ -15,8 +14,9 @@ import {
   TrainingInputSchema,
   trainingWorkflowId,
   type PolicyPatchInput,
-} from '../../workflows/prediction-inputs';
-import { pauseSignal, predictionStatusQuery, resumeSignal, retrainSignal, setPolicyUpdate, type PredictionStatus } from '../../workflows/prediction-messages';
+} from '../../contracts/prediction-inputs';
+import { pauseSignal, predictionStatusQuery, resumeSignal, retrainSignal, setPolicyUpdate, type PredictionStatus } from '../../contracts/prediction-messages';
+import { workflowRef } from '../../contracts/workflows';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
 
@@ -125,7 +125,7 @@ export function addPredictLoopCommands(predict: Command): Command {
         const { plan, client, close } = await connect(g);
         try {
           const workflowId = predictionWorkflowId(input.site);
-          const h = await client.workflow.start('predictionWorkflow', {
+          const h = await client.workflow.start(workflowRef('predictionWorkflow'), {
             taskQueue: plan.temporal.taskQueue,
             workflowId,
             args: [input],
@@ -199,14 +199,14 @@ export function addPredictLoopCommands(predict: Command): Command {
         const { plan, client, close } = await connect(g);
         try {
           const workflowId = `${trainingWorkflowId(input.site)}-${timestampId()}`;
-          const h = await client.workflow.start('trainingWorkflow', {
+          const h = await client.workflow.start(workflowRef('trainingWorkflow'), {
             taskQueue: plan.temporal.taskQueue,
             workflowId,
             args: [input],
             staticSummary: `training for ${input.site} (cli)`,
           });
           if (!o.wait) return emit(g.json, { workflowId }, () => `started ${workflowId}`);
-          const r = (await h.result()) as TrainOutput & { summary: string };
+          const r = await h.result();
           emit(g.json, { workflowId, ...r }, () => `${r.summary}\n  stored as ${r.key}${r.pruned.length ? `; pruned ${r.pruned.join(', ')}` : ''}`);
         } finally {
           await close();

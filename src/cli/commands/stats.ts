@@ -1,12 +1,10 @@
 import { Command } from 'commander';
 import { parseOrThrow } from '../../common/zod-errors';
-import type { RepositoryStats } from '../../engine/maintenance/stats';
 import { humanBytes } from '../../common/format';
-import { StatsInputSchema } from '../../contracts/maintenance-inputs';
+import { StatsInputSchema, type StatsResult } from '../../contracts/maintenance-inputs';
+import { workflowRef } from '../../contracts/workflows';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { emit, table } from '../output';
-
-type StatsResult = RepositoryStats & { growthOmitted: number; summary: string };
 
 const cost = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(4));
 
@@ -41,13 +39,13 @@ export function statsCommand(): Command {
       const input = parseOrThrow(StatsInputSchema, o.asset ? { asset: o.asset } : {}, 'stats flags');
       const { plan, client, close } = await connect(g);
       try {
-        const r = (await client.workflow.execute('statsWorkflow', {
+        const r = await client.workflow.execute(workflowRef('statsWorkflow'), {
           taskQueue: plan.temporal.taskQueue,
           workflowId: `stats-${timestampId()}-${process.pid}`,
           args: [input],
           workflowExecutionTimeout: '30 minutes',
           staticSummary: 'stats (cli)',
-        })) as StatsResult;
+        });
         emit(g.json, r, () => render(r));
       } finally {
         await close();

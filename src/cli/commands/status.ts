@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { drillWorkflowId, failoverWorkflowId } from '../../contracts/failover-inputs';
 import { connect, timestampId, type GlobalOptions } from '../context';
 import { renderReadiness, type LoopSummary } from '../failover-format';
-import { predictionStatusQuery } from '../../workflows/prediction-messages';
-import { predictionWorkflowId } from '../../workflows/prediction-inputs';
+import { predictionStatusQuery } from '../../contracts/prediction-messages';
+import { predictionWorkflowId } from '../../contracts/prediction-inputs';
 import { emit } from '../output';
 import { workflowRef } from '../../contracts/workflows';
 

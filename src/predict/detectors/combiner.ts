@@ -11,17 +11,9 @@
 import { z } from 'zod';
 import type { Explanation } from './detector';
 
-export interface Reason {
+/** A detector's explanation on one series, its score calibrated (0.5 = warning level). */
+export interface Reason extends Explanation {
   readonly series: string;
-  readonly detector: string;
-  readonly feature: string;
-  /** Calibrated score of this detector (0.5 = warning level). */
-  readonly score: number;
-  readonly observed: number;
-  readonly expected: number;
-  readonly forecast?: number;
-  readonly etaMs?: number;
-  readonly message: string;
 }
 
 export type RiskLevel = 'ok' | 'warn' | 'act';

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActiveAlert, LoopReason, NotificationKind } from './prediction-decide';
+import type { ActiveAlert, DutySummary, LoopReason, NotificationKind } from './prediction-types';
 import type { AlertSignal, DecisionPolicy, Level, PolicyPatchInput, PushMetrics } from './prediction-inputs';
 
 /**
@@ -59,8 +59,7 @@ export interface PredictionStatus {
   modelVersion: string | null;
   unknownSeries: string[];
   forecasts: { series: string; etaMs: number | null; confidence: number }[];
-  /** Duty cycles over the window: P(B) backing up (null: unknown), P(W) computing predictions. */
-  duty: { windowMs: number; backup: number | null; prediction: number };
+  duty: DutySummary;
   lastIterationAt: string | null;
   lastIterationMs: number | null;
   lastError: string | null;
