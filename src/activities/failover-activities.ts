@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { BadInputError } from '../common/errors';
 import { logger } from '../common/logger';
 import { redactDeep } from '../common/secrets';
@@ -52,6 +52,8 @@ import type { MetricsSink } from './metrics-sink';
 import { cleanDrillTarget, discardPreserved, preserveTarget, putBackTarget, SiteCatalog, targetOf, targetsOf } from '../failover/site-targets';
 import { snapshotFileResolver } from './snapshot-file-hash';
 import { FailureType } from '../common/failure-types';
+import { beating } from './heartbeat-while';
+import { healthSummary } from './health-summary';
 
 export interface FailoverActivityDeps {
   plan: Plan;
@@ -60,41 +62,7 @@ export interface FailoverActivityDeps {
   metrics?: MetricsSink;
 }
 
-/** Heartbeat every second while `fn` runs, so a killed worker is noticed within the heartbeat timeout. */
-async function beating<T>(fn: () => Promise<T>): Promise<T> {
-  const ctx = Context.current();
-  ctx.heartbeat();
-  const t = setInterval(() => ctx.heartbeat(), 1000);
-  try {
-    const r = await fn();
-    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('activity cancelled');
-    return r;
-  } catch (e) {
-    // a step cut short by the run's cancellation reports "cancelled", not its own half-done failure
-    if (ctx.cancellationSignal.aborted && !(e instanceof CancelledFailure)) throw new CancelledFailure('activity cancelled');
-    throw e;
-  } finally {
-    clearInterval(t);
-  }
-}
-
 const attempt = () => Context.current().info.attempt;
-
-function healthSummary(r: HealthReport, filesVerified: string[] = []): HealthSummary {
-  return {
-    ok: r.ok,
-    ...(r.healthyAt ? { healthyAt: r.healthyAt } : {}),
-    durationMs: r.durationMs,
-    checks: r.results.map((c) => ({
-      name: c.name,
-      ok: c.ok,
-      attempts: c.attempts,
-      durationMs: c.durationMs,
-      ...(c.last.error ? { error: c.last.error } : {}),
-    })),
-    filesVerified,
-  };
-}
 
 /**
  * The activities of failover, drill and failback: thin, validated, idempotent adapters over
