@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { WorkerDeploymentOptions } from '@temporalio/worker';
 import { BadInputError } from '../common/errors';
-import { formatZodError } from '../common/zod-errors';
 
 /**
  * Worker Versioning (Temporal worker deployments), off unless the environment names a
@@ -14,47 +13,38 @@ import { formatZodError } from '../common/zod-errors';
  * prediction loops run for months and failovers wait for people: they move to the current
  * version at their next task, so workflow changes still follow the patching policy (README,
  * "Safe upgrades"). PINNED keeps every workflow on the build that started it (old workers must
- * stay up until their workflows drain).
+ * stay up until their workflows drain). The fields are part of the worker's one settings schema
+ * (worker-settings.ts); this file says what they mean.
  */
-const DeploymentEnvSchema = z
-  .object({
-    LEPTON_DR_DEPLOYMENT_NAME: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(200)
-      .regex(/^[^.]+$/, 'must not contain "." (Temporal joins name and build ID with it)')
-      .optional(),
-    LEPTON_DR_BUILD_ID: z.string().trim().min(1, 'must not be empty').max(200).optional(),
-    LEPTON_DR_VERSIONING_BEHAVIOR: z
-      .enum(['AUTO_UPGRADE', 'PINNED'], { errorMap: () => ({ message: 'must be AUTO_UPGRADE or PINNED' }) })
-      .default('AUTO_UPGRADE'),
-  })
-  .superRefine((e, ctx) => {
-    if (Boolean(e.LEPTON_DR_DEPLOYMENT_NAME) !== Boolean(e.LEPTON_DR_BUILD_ID)) {
-      const missing = e.LEPTON_DR_DEPLOYMENT_NAME ? 'LEPTON_DR_BUILD_ID' : 'LEPTON_DR_DEPLOYMENT_NAME';
-      ctx.addIssue({
-        code: 'custom',
-        path: [missing],
-        message: 'is required when the other of LEPTON_DR_DEPLOYMENT_NAME / LEPTON_DR_BUILD_ID is set (Worker Versioning needs both)',
-      });
-    }
-  });
+export const DeploymentEnvFields = {
+  LEPTON_DR_DEPLOYMENT_NAME: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200)
+    .regex(/^[^.]+$/, 'must not contain "." (Temporal joins name and build ID with it)'),
+  LEPTON_DR_BUILD_ID: z.string().trim().min(1, 'must not be empty').max(200),
+  LEPTON_DR_VERSIONING_BEHAVIOR: z.enum(['AUTO_UPGRADE', 'PINNED'], { errorMap: () => ({ message: 'must be AUTO_UPGRADE or PINNED' }) }),
+};
 
-/** The worker's deployment options from the environment; undefined: an unversioned worker. */
-export function deploymentOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerDeploymentOptions | undefined {
-  const pick = (k: string) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
-  const r = DeploymentEnvSchema.safeParse({
-    LEPTON_DR_DEPLOYMENT_NAME: pick('LEPTON_DR_DEPLOYMENT_NAME'),
-    LEPTON_DR_BUILD_ID: pick('LEPTON_DR_BUILD_ID'),
-    LEPTON_DR_VERSIONING_BEHAVIOR: pick('LEPTON_DR_VERSIONING_BEHAVIOR'),
-  });
-  if (!r.success) throw new BadInputError(`worker versioning: ${formatZodError(r.error)}`);
-  const e = r.data;
+interface DeploymentEnv {
+  LEPTON_DR_DEPLOYMENT_NAME?: string;
+  LEPTON_DR_BUILD_ID?: string;
+  LEPTON_DR_VERSIONING_BEHAVIOR?: 'AUTO_UPGRADE' | 'PINNED';
+}
+
+/** The deployment options of parsed settings; undefined: an unversioned worker. Half a deployment is refused. */
+export function deploymentOptionsOf(e: DeploymentEnv): WorkerDeploymentOptions | undefined {
+  if (Boolean(e.LEPTON_DR_DEPLOYMENT_NAME) !== Boolean(e.LEPTON_DR_BUILD_ID)) {
+    const missing = e.LEPTON_DR_DEPLOYMENT_NAME ? 'LEPTON_DR_BUILD_ID' : 'LEPTON_DR_DEPLOYMENT_NAME';
+    throw new BadInputError(
+      `environment: ${missing}: is required when the other of LEPTON_DR_DEPLOYMENT_NAME / LEPTON_DR_BUILD_ID is set (Worker Versioning needs both)`,
+    );
+  }
   if (!e.LEPTON_DR_DEPLOYMENT_NAME || !e.LEPTON_DR_BUILD_ID) return undefined;
   return {
     version: { deploymentName: e.LEPTON_DR_DEPLOYMENT_NAME, buildId: e.LEPTON_DR_BUILD_ID },
     useWorkerVersioning: true,
-    defaultVersioningBehavior: e.LEPTON_DR_VERSIONING_BEHAVIOR,
+    defaultVersioningBehavior: e.LEPTON_DR_VERSIONING_BEHAVIOR ?? 'AUTO_UPGRADE',
   };
 }

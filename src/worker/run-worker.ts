@@ -9,7 +9,6 @@ import { createHookActivities } from '../activities/hook-activities';
 import { createFailoverActivities } from '../activities/failover-activities';
 import { createPredictionActivities } from '../activities/prediction-activities';
 import { ChunkPool } from '../engine/chunker/pool';
-import { deploymentOptionsFromEnv } from './deployment-options';
 import { DrMetrics, serveMetrics } from './dr-metrics';
 import { openRepository } from './open-repository';
 import { redactingActivityInterceptor } from './redacting-interceptor';
@@ -37,8 +36,8 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
     installRuntimeLogger(log, s.sdkMetricsPort === undefined ? undefined : { host: s.metricsHost, port: s.sdkMetricsPort });
     runtimeInstalled = true;
   }
-  // refused before anything opens: a half-configured deployment must not poll as an unversioned worker
-  const deployment = deploymentOptionsFromEnv();
+  // workerSettings refused a half-configured deployment before anything opened: it must not poll as an unversioned worker
+  const deployment = s.deployment;
   const repo = await openRepository(o.plan);
   const metrics = s.metricsPort === undefined ? undefined : new DrMetrics();
   const served = metrics && s.metricsPort !== undefined ? await serveMetrics(metrics.registry, s.metricsPort, s.metricsHost) : undefined;

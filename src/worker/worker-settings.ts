@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { z } from 'zod';
 import { BadInputError } from '../common/errors';
 import { DurationMsSchema, formatIssues } from '../common/schema-primitives';
+import type { WorkerDeploymentOptions } from '@temporalio/worker';
+import { DeploymentEnvFields, deploymentOptionsOf } from './deployment-options';
 
 const optional = <S extends z.ZodTypeAny>(s: S) => z.preprocess((v) => (v === '' ? undefined : v), s.optional());
 const int = (min: number, max: number) =>
@@ -37,6 +39,10 @@ export const WorkerEnvSchema = z.object({
   LEPTON_DR_CHUNK_NICE: optional(int(0, 19)),
   /** I/O class of the chunking threads: normal, low (best-effort 7) or idle (util-linux ionice). */
   LEPTON_DR_CHUNK_IO: optional(z.enum(['normal', 'low', 'idle'])),
+  /** Worker Versioning (deployment-options.ts): off unless a deployment name and a build ID are set. */
+  LEPTON_DR_DEPLOYMENT_NAME: optional(DeploymentEnvFields.LEPTON_DR_DEPLOYMENT_NAME),
+  LEPTON_DR_BUILD_ID: optional(DeploymentEnvFields.LEPTON_DR_BUILD_ID),
+  LEPTON_DR_VERSIONING_BEHAVIOR: optional(DeploymentEnvFields.LEPTON_DR_VERSIONING_BEHAVIOR),
 });
 
 export const WORKER_ENV_NAMES = Object.keys(WorkerEnvSchema.shape) as (keyof typeof WorkerEnvSchema.shape)[];
@@ -53,6 +59,8 @@ export interface WorkerSettings {
   chunkThreads?: number;
   chunkNice: number;
   chunkIo: 'normal' | 'low' | 'idle';
+  /** set: a versioned worker of this deployment and build */
+  deployment?: WorkerDeploymentOptions;
 }
 
 export const WORKER_DEFAULTS = {
@@ -68,6 +76,7 @@ export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSett
   const r = WorkerEnvSchema.safeParse(Object.fromEntries(WORKER_ENV_NAMES.map((n) => [n, env[n]])));
   if (!r.success) throw new BadInputError(`environment: ${formatIssues(r.error)}`);
   const e = r.data;
+  const deployment = deploymentOptionsOf(e);
   return {
     maxConcurrentActivities: e.LEPTON_DR_MAX_CONCURRENT_ACTIVITIES ?? WORKER_DEFAULTS.maxConcurrentActivities,
     maxConcurrentWorkflowTasks: e.LEPTON_DR_MAX_CONCURRENT_WORKFLOW_TASKS ?? WORKER_DEFAULTS.maxConcurrentWorkflowTasks,
@@ -80,5 +89,6 @@ export function workerSettings(env: NodeJS.ProcessEnv = process.env): WorkerSett
     ...(e.LEPTON_DR_METRICS_PORT !== undefined ? { metricsPort: e.LEPTON_DR_METRICS_PORT } : {}),
     ...(e.LEPTON_DR_SDK_METRICS_PORT !== undefined ? { sdkMetricsPort: e.LEPTON_DR_SDK_METRICS_PORT } : {}),
     ...(e.LEPTON_DR_PREDICT_INLINE_BYTES !== undefined ? { predictInlineBytes: e.LEPTON_DR_PREDICT_INLINE_BYTES } : {}),
+    ...(deployment ? { deployment } : {}),
   };
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BadInputError } from '../../src/common/errors';
-import { deploymentOptionsFromEnv } from '../../src/worker/deployment-options';
+import { workerSettings } from '../../src/worker/worker-settings';
+
+const deploymentOptionsFromEnv = (env: NodeJS.ProcessEnv) => workerSettings(env).deployment;
 
 test('no deployment in the environment: an unversioned worker', () => {
   assert.equal(deploymentOptionsFromEnv({}), undefined);
