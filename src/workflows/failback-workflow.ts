@@ -3,7 +3,7 @@ import type { FailoverReport } from '../common/failover-report';
 import { backupWorkflow } from './backup-workflow';
 import { FailbackInputSchema, type FailbackParsedInput } from '../contracts/failover-inputs';
 import { bookkeeping, fenceRequired, health, undo } from './failover-options';
-import { FailoverRun } from './failover-run';
+import { FailoverRun, runOptionsOf } from './failover-run';
 import { parseInput } from './parse-input';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
 import { restoreOntoSide } from './restore-onto-side';
@@ -30,15 +30,7 @@ export const standbyAssetName = (site: string, asset: string): string => `${site
  */
 export async function failbackWorkflow(rawInput: unknown): Promise<FailoverReport> {
   const input: FailbackParsedInput = parseInput(FailbackInputSchema, rawInput, 'failback input');
-  const run = new FailoverRun({
-    kind: 'failback',
-    site: input.site,
-    mode: 'failback',
-    reason: input.reason,
-    source: input.source,
-    occurredAt: input.occurredAt,
-    failAt: input.faultInjection?.failAt,
-  });
+  const run = new FailoverRun(runOptionsOf('failback', 'failback', input));
   const { saga } = run;
   const site = input.site;
   try {

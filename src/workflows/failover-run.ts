@@ -32,6 +32,15 @@ export interface RunOptions {
   failAt?: string;
 }
 
+/** The run options of a failover-like input: who asked, why, and the injected fault if any. */
+export function runOptionsOf(
+  kind: RunKind,
+  mode: FailoverMode,
+  input: { site: string; reason: string; source: string; occurredAt?: string; faultInjection?: { failAt?: string } },
+): RunOptions {
+  return { kind, site: input.site, mode, reason: input.reason, source: input.source, occurredAt: input.occurredAt, failAt: input.faultInjection?.failAt };
+}
+
 /**
  * What every failover-like run shares: the incident and report, the saga, the approval gate,
  * the status query, search attributes and the one-line details for the UI, fault injection,

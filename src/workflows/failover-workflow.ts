@@ -2,7 +2,7 @@ import { ApplicationFailure, executeChild, sleep, workflowInfo } from '@temporal
 import type { Compensation, FailoverReport } from '../common/failover-report';
 import { drillWorkflowId, FailoverInputSchema, type FailoverParsedInput } from '../contracts/failover-inputs';
 import { bookkeeping, fenceBestEffort, fenceRequired, health, undo, undoBestEffort } from './failover-options';
-import { FailoverRun } from './failover-run';
+import { FailoverRun, runOptionsOf } from './failover-run';
 import { parseInput } from './parse-input';
 import type { SelectedSnapshot, SiteBrief } from '../contracts/failover-types';
 import { restoreOntoSide } from './restore-onto-side';
@@ -33,15 +33,7 @@ export async function failoverWorkflow(rawInput: unknown): Promise<FailoverRepor
   const input: FailoverParsedInput = parseInput(FailoverInputSchema, rawInput, 'failover input');
   const drill = input.mode === 'drill';
   if (drill && workflowInfo().workflowId.startsWith(`${drillWorkflowId(input.site)}-`)) return drillUnderSiteId(input.site, rawInput);
-  const run = new FailoverRun({
-    kind: drill ? 'drill' : 'failover',
-    site: input.site,
-    mode: input.mode,
-    reason: input.reason,
-    source: input.source,
-    occurredAt: input.occurredAt,
-    failAt: input.faultInjection?.failAt,
-  });
+  const run = new FailoverRun(runOptionsOf(drill ? 'drill' : 'failover', input.mode, input));
   const { saga } = run;
   const site = input.site;
   try {

@@ -156,52 +156,50 @@ export function failoverCommand(): Command {
       .action((o: { site: string; operator: string; comment?: string }, c: Command) => decide(approve, o, c));
   }
 
-  cmd
-    .command('status')
-    .description("current step, steps so far and approval state of the site's failover (or drill)")
-    .requiredOption('--site <name>', 'site from the plan')
-    .option('--drill', 'the drill run instead')
-    .action(async (o: { site: string; drill?: boolean }, c: Command) => {
-      const g = c.optsWithGlobals<GlobalOptions>();
-      const { client, close } = await connect(g);
-      try {
-        const h = handleFor(client, o.site, o.drill);
-        let d;
+  /** A command on the site's running failover (or drill), with the Temporal handle open for `run`. */
+  const onSiteRun = (
+    name: string,
+    description: string,
+    run: (h: ReturnType<typeof handleFor>, o: { site: string; drill?: boolean }, g: GlobalOptions) => Promise<void>,
+  ) =>
+    cmd
+      .command(name)
+      .description(description)
+      .requiredOption('--site <name>', 'site from the plan')
+      .option('--drill', 'the drill run instead')
+      .action(async (o: { site: string; drill?: boolean }, c: Command) => {
+        const g = c.optsWithGlobals<GlobalOptions>();
+        const { client, close } = await connect(g);
         try {
-          d = await h.describe();
-        } catch {
-          throw new NotFoundError(
-            `no ${o.drill ? 'drill' : 'failover'} of site ${o.site} has run (${o.drill ? drillWorkflowId(o.site) : failoverWorkflowId(o.site)})`,
-          );
+          await run(handleFor(client, o.site, o.drill), o, g);
+        } finally {
+          await close();
         }
-        const s: FailoverStatus = await h.query(failoverStatusQuery);
-        emit(g.json, { status: d.status.name, type: d.type, ...s }, () =>
-          [
-            `${d.type} ${d.workflowId} (${d.runId}): ${d.status.name}, step ${s.step}, approval ${s.approval.phase}${s.approval.deadline && s.approval.phase === 'waiting' ? ` until ${s.approval.deadline}` : ''}`,
-            table([['STEP', 'STATUS', 'DETAIL'], ...s.report.steps.map((x) => [x.name, x.status, (x.error ?? x.detail ?? '').slice(0, 100)])]),
-            ...(s.report.compensations.length ? ['undone: ' + s.report.compensations.map((x) => `${x.name} (${x.status})`).join(', ')] : []),
-          ].join('\n'),
-        );
-      } finally {
-        await close();
-      }
-    });
+      });
 
-  cmd
-    .command('cancel')
-    .description('cancel the running failover (or drill): its compensations run, traffic goes back')
-    .requiredOption('--site <name>', 'site from the plan')
-    .option('--drill', 'the drill run instead')
-    .action(async (o: { site: string; drill?: boolean }, c: Command) => {
-      const g = c.optsWithGlobals<GlobalOptions>();
-      const { client, close } = await connect(g);
-      try {
-        await handleFor(client, o.site, o.drill).cancel();
-        emit(g.json, { cancelled: true }, () => `cancellation requested; the run compensates`);
-      } finally {
-        await close();
-      }
-    });
+  onSiteRun('status', "current step, steps so far and approval state of the site's failover (or drill)", async (h, o, g) => {
+    let d;
+    try {
+      d = await h.describe();
+    } catch {
+      throw new NotFoundError(
+        `no ${o.drill ? 'drill' : 'failover'} of site ${o.site} has run (${o.drill ? drillWorkflowId(o.site) : failoverWorkflowId(o.site)})`,
+      );
+    }
+    const s: FailoverStatus = await h.query(failoverStatusQuery);
+    emit(g.json, { status: d.status.name, type: d.type, ...s }, () =>
+      [
+        `${d.type} ${d.workflowId} (${d.runId}): ${d.status.name}, step ${s.step}, approval ${s.approval.phase}${s.approval.deadline && s.approval.phase === 'waiting' ? ` until ${s.approval.deadline}` : ''}`,
+        table([['STEP', 'STATUS', 'DETAIL'], ...s.report.steps.map((x) => [x.name, x.status, (x.error ?? x.detail ?? '').slice(0, 100)])]),
+        ...(s.report.compensations.length ? ['undone: ' + s.report.compensations.map((x) => `${x.name} (${x.status})`).join(', ')] : []),
+      ].join('\n'),
+    );
+  });
+
+  onSiteRun('cancel', 'cancel the running failover (or drill): its compensations run, traffic goes back', async (h, _o, g) => {
+    await h.cancel();
+    emit(g.json, { cancelled: true }, () => `cancellation requested; the run compensates`);
+  });
 
   cmd
     .command('report')

@@ -11,26 +11,36 @@ import { makeCutter } from './fastcdc';
 export function chunkSegments(task: ChunkTask): ChunkTaskResult {
   const total = task.segments.reduce((s, g) => s + (g.end - g.start), 0);
   const buf = Buffer.allocUnsafeSlow(total);
+  const results = chunkEach(task, buf, (seg, base, want) => {
+    try {
+      const got = readRange(seg.path, seg.start, buf, base, want);
+      if (got !== want)
+        return { error: `${showPath(seg.path)}: file changed during backup (expected ${want} bytes at ${seg.start}, read ${got})`, code: 'CHANGED' };
+      return undefined;
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return { error: `${showPath(seg.path)}: ${err.code ?? ''} ${err.message}`.trim(), code: err.code };
+    }
+  });
+  return { taskId: task.taskId, data: buf.buffer as ArrayBuffer, results };
+}
+
+/** Chunk each segment, back to back in `buf`, unless `fill` (which may put its bytes there first) reports its failure. */
+function chunkEach(
+  task: ChunkTask,
+  buf: Buffer,
+  fill?: (seg: ChunkTask['segments'][number], base: number, want: number) => SegmentResult | undefined,
+): SegmentResult[] {
   const cutter = makeCutter(task.params);
   const idKey = idKeyOf(task);
   const results: SegmentResult[] = [];
   let base = 0;
   for (const seg of task.segments) {
     const want = seg.end - seg.start;
-    try {
-      const got = readRange(seg.path, seg.start, buf, base, want);
-      if (got !== want) {
-        results.push({ error: `${showPath(seg.path)}: file changed during backup (expected ${want} bytes at ${seg.start}, read ${got})`, code: 'CHANGED' });
-      } else {
-        results.push({ chunks: cutRange(cutter, idKey, buf, base, want) });
-      }
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      results.push({ error: `${showPath(seg.path)}: ${err.code ?? ''} ${err.message}`.trim(), code: err.code });
-    }
+    results.push(fill?.(seg, base, want) ?? { chunks: cutRange(cutter, idKey, buf, base, want) });
     base += want;
   }
-  return { taskId: task.taskId, data: buf.buffer as ArrayBuffer, results };
+  return results;
 }
 
 type Cutter = ReturnType<typeof makeCutter>;
@@ -57,15 +67,7 @@ function cutRange(cutter: Cutter, idKey: KeyObject | undefined, buf: Buffer, bas
 
 /** Chunk and hash segments whose bytes are already in `buf`, back to back (a source read them: S3). */
 export function chunkBuffer(task: ChunkTask, buf: Buffer): ChunkTaskResult {
-  const cutter = makeCutter(task.params);
-  const idKey = idKeyOf(task);
-  const results: SegmentResult[] = [];
-  let base = 0;
-  for (const seg of task.segments) {
-    const want = seg.end - seg.start;
-    results.push({ chunks: cutRange(cutter, idKey, buf, base, want) });
-    base += want;
-  }
+  const results = chunkEach(task, buf);
   const data =
     buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? buf.buffer : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
   return { taskId: task.taskId, data: data as ArrayBuffer, results };

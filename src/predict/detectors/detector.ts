@@ -64,3 +64,8 @@ export function fmtDuration(ms: number): string {
   if (h < 48) return `${Math.round(h * 10) / 10}h`;
   return `${Math.round((h / 24) * 10) / 10}d`;
 }
+
+/** No statistic of a detector scores before it has this many values, whatever the warm-up. */
+export const MIN_COUNT = 10;
+/** Record trackers start after this fraction of the warm-up: shorter-lived than the statistics they judge. */
+export const RECORD_START = 0.3;

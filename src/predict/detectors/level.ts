@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import type { Explanation, StreamingDetector, ValueView } from './detector';
-import { IDENTITY_VIEW, fmt } from './detector';
+import { IDENTITY_VIEW, MIN_COUNT, RECORD_START, fmt } from './detector';
 import type { Sample } from '../series';
 import { ExtremaTracker, RecordTracker, RobustEwma, extremaTrackerStateSchema, ratioScore, recordTrackerStateSchema, robustEwmaStateSchema } from './stats';
 
@@ -66,13 +66,9 @@ export const levelStateSchema = z
   .strict();
 export type LevelState = z.infer<typeof levelStateSchema>;
 
-/** Shorter-lived, the record warm-up starts after this fraction of `warmup`. */
-const RECORD_START = 0.3;
 const LONG_WARM = 30;
 const VOL_WARM = 30;
 const RANGE_WARM = 10;
-/** No statistic scores before it has this many values, whatever the warm-up. */
-const MIN_COUNT = 10;
 
 class Feature {
   count = 0;

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { Explanation, StreamingDetector, ValueView } from './detector';
-import { IDENTITY_VIEW, fmt } from './detector';
+import { IDENTITY_VIEW, MIN_COUNT, RECORD_START, fmt } from './detector';
 import type { Sample } from '../series';
 import { RecordTracker, RobustEwma, detectPeriod, ratioScore, recordTrackerStateSchema, robustEwmaStateSchema } from './stats';
 
@@ -73,8 +73,6 @@ export type SeasonalState = z.infer<typeof seasonalStateSchema>;
 
 const RESID_WARM = 10;
 const SLOW_ALPHA = 0.001;
-const MIN_COUNT = 10;
-const RECORD_START = 0.3;
 
 export class SeasonalDetector implements StreamingDetector<SeasonalState> {
   readonly kind = 'seasonal';
