@@ -36,6 +36,43 @@ class Exposition {
   }
 }
 
+type Family = [name: string, type: 'gauge' | 'counter', help: string];
+
+/** Per site with a loop that answered: the value from its status, or null for none this time. */
+const SITE_FAMILIES: [...Family, (st: PredictionStatus) => number | null][] = [
+  ['lepton_dr_prediction_risk', 'gauge', 'Combined risk in [0, 1] (model and monitoring alerts).', (st) => st.risk],
+  ['lepton_dr_prediction_model_risk', 'gauge', 'Risk from the trained model alone.', (st) => st.modelRisk],
+  ['lepton_dr_prediction_level', 'gauge', 'Warning level after hysteresis: 0 ok, 1 warn, 2 high, 3 critical.', (st) => LEVELS.indexOf(st.level)],
+  ['lepton_dr_prediction_paused', 'gauge', 'Whether the loop is paused.', (st) => (st.paused ? 1 : 0)],
+  [
+    'lepton_dr_duty_cycle_backup',
+    'gauge',
+    'P(B): fraction of the window spent backing up the site assets.',
+    (st) => (st.duty.backup === null ? null : st.duty.backup),
+  ],
+  ['lepton_dr_duty_cycle_prediction', 'gauge', 'P(W): fraction of the window spent computing predictions.', (st) => st.duty.prediction],
+  ['lepton_dr_duty_cycle_window_seconds', 'gauge', 'Window of the duty cycles.', (st) => st.duty.windowMs / 1000],
+  ['lepton_dr_prediction_warnings_total', 'counter', 'Warning notifications sent by the loop.', (st) => st.warningsSent],
+  ['lepton_dr_prediction_suppressed_total', 'counter', 'Notifications held back by the cooldown.', (st) => st.suppressed],
+  ['lepton_dr_prediction_iterations_total', 'counter', 'Loop iterations.', (st) => st.iteration],
+  ['lepton_dr_prediction_errors_total', 'counter', 'Failed loop iterations.', (st) => st.errors],
+  ['lepton_dr_prediction_alerts_active', 'gauge', 'Firing monitoring alerts held by the loop.', (st) => st.alerts.length],
+  ['lepton_dr_prediction_alert_duplicates_total', 'counter', 'Alert deliveries ignored as duplicates.', (st) => st.alertStats.duplicates],
+  [
+    'lepton_dr_prediction_last_iteration_seconds',
+    'gauge',
+    'Compute time of the last iteration (collect + score activities).',
+    (st) => (st.lastIterationMs === null ? null : st.lastIterationMs / 1000),
+  ],
+];
+
+/** The bridge's own counters, one label each. */
+const COUNTER_FAMILIES: [...Family, keyof BridgeCounters, string][] = [
+  ['lepton_dr_bridge_webhooks_total', 'counter', 'Alertmanager webhook requests by result.', 'webhooks', 'result'],
+  ['lepton_dr_bridge_alerts_total', 'counter', 'Alerts received by outcome.', 'alerts', 'outcome'],
+  ['lepton_dr_bridge_pushes_total', 'counter', 'Metric pushes by result.', 'pushes', 'result'],
+];
+
 export function renderMetrics(sites: SiteSample[], counters: BridgeCounters): string {
   const e = new Exposition();
   const up = sites.filter((s) => s.status !== null) as { site: string; status: PredictionStatus }[];
@@ -45,107 +82,22 @@ export function renderMetrics(sites: SiteSample[], counters: BridgeCounters): st
     'Whether the site prediction loop answered the status query.',
     sites.map((s) => ({ labels: { site: s.site }, value: s.status ? 1 : 0 })),
   );
-  e.family(
-    'lepton_dr_prediction_risk',
-    'gauge',
-    'Combined risk in [0, 1] (model and monitoring alerts).',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.risk })),
-  );
-  e.family(
-    'lepton_dr_prediction_model_risk',
-    'gauge',
-    'Risk from the trained model alone.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.modelRisk })),
-  );
-  e.family(
-    'lepton_dr_prediction_level',
-    'gauge',
-    'Warning level after hysteresis: 0 ok, 1 warn, 2 high, 3 critical.',
-    up.map((s) => ({ labels: { site: s.site }, value: LEVELS.indexOf(s.status.level) })),
-  );
-  e.family(
-    'lepton_dr_prediction_paused',
-    'gauge',
-    'Whether the loop is paused.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.paused ? 1 : 0 })),
-  );
-  e.family(
-    'lepton_dr_duty_cycle_backup',
-    'gauge',
-    'P(B): fraction of the window spent backing up the site assets.',
-    up.filter((s) => s.status.duty.backup !== null).map((s) => ({ labels: { site: s.site }, value: s.status.duty.backup! })),
-  );
-  e.family(
-    'lepton_dr_duty_cycle_prediction',
-    'gauge',
-    'P(W): fraction of the window spent computing predictions.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.duty.prediction })),
-  );
-  e.family(
-    'lepton_dr_duty_cycle_window_seconds',
-    'gauge',
-    'Window of the duty cycles.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.duty.windowMs / 1000 })),
-  );
-  e.family(
-    'lepton_dr_prediction_warnings_total',
-    'counter',
-    'Warning notifications sent by the loop.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.warningsSent })),
-  );
-  e.family(
-    'lepton_dr_prediction_suppressed_total',
-    'counter',
-    'Notifications held back by the cooldown.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.suppressed })),
-  );
-  e.family(
-    'lepton_dr_prediction_iterations_total',
-    'counter',
-    'Loop iterations.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.iteration })),
-  );
-  e.family(
-    'lepton_dr_prediction_errors_total',
-    'counter',
-    'Failed loop iterations.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.errors })),
-  );
-  e.family(
-    'lepton_dr_prediction_alerts_active',
-    'gauge',
-    'Firing monitoring alerts held by the loop.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.alerts.length })),
-  );
-  e.family(
-    'lepton_dr_prediction_alert_duplicates_total',
-    'counter',
-    'Alert deliveries ignored as duplicates.',
-    up.map((s) => ({ labels: { site: s.site }, value: s.status.alertStats.duplicates })),
-  );
-  e.family(
-    'lepton_dr_prediction_last_iteration_seconds',
-    'gauge',
-    'Compute time of the last iteration (collect + score activities).',
-    up.filter((s) => s.status.lastIterationMs !== null).map((s) => ({ labels: { site: s.site }, value: s.status.lastIterationMs! / 1000 })),
-  );
-  e.family(
-    'lepton_dr_bridge_webhooks_total',
-    'counter',
-    'Alertmanager webhook requests by result.',
-    Object.entries(counters.webhooks).map(([result, value]) => ({ labels: { result }, value })),
-  );
-  e.family(
-    'lepton_dr_bridge_alerts_total',
-    'counter',
-    'Alerts received by outcome.',
-    Object.entries(counters.alerts).map(([outcome, value]) => ({ labels: { outcome }, value })),
-  );
-  e.family(
-    'lepton_dr_bridge_pushes_total',
-    'counter',
-    'Metric pushes by result.',
-    Object.entries(counters.pushes).map(([result, value]) => ({ labels: { result }, value })),
-  );
+  for (const [name, type, help, value] of SITE_FAMILIES)
+    e.family(
+      name,
+      type,
+      help,
+      up.flatMap((s) => {
+        const v = value(s.status);
+        return v === null ? [] : [{ labels: { site: s.site }, value: v }];
+      }),
+    );
+  for (const [name, type, help, key, label] of COUNTER_FAMILIES)
+    e.family(
+      name,
+      type,
+      help,
+      Object.entries(counters[key]).map(([k, value]) => ({ labels: { [label]: k }, value })),
+    );
   return e.text();
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/common';
 import YAML from 'yaml';
 import { BadInputError } from '../../common/errors';
@@ -98,6 +99,17 @@ export function formatStatus(s: PredictionStatus): string {
   return lines.join('\n');
 }
 
+/** Run `fn` on the site's loop (its handle and workflow id), the Temporal connection open meanwhile. */
+async function onLoop(g: GlobalOptions, siteName: string, fn: (h: WorkflowHandle, workflowId: string) => Promise<void>): Promise<void> {
+  const { client, close } = await connect(g);
+  try {
+    const workflowId = predictionWorkflowId(site(siteName));
+    await fn(client.workflow.getHandle(workflowId), workflowId);
+  } finally {
+    await close();
+  }
+}
+
 function numberOpt(name: string) {
   return new Option(`--${name} <risk>`, `${name} threshold in [0, 1]`).argParser((v) => Number(v));
 }
@@ -151,13 +163,10 @@ export function addPredictLoopCommands(predict: Command): Command {
       .addOption(siteOption())
       .action(async (o: { site: string }, cmd: Command) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
-        const { client, close } = await connect(g);
-        try {
-          const s = await client.workflow.getHandle(predictionWorkflowId(site(o.site))).query(predictionStatusQuery);
+        await onLoop(g, o.site, async (h) => {
+          const s = await h.query(predictionStatusQuery);
           emit(g.json, s, () => formatStatus(s));
-        } finally {
-          await close();
-        }
+        });
       }),
   );
 
@@ -168,15 +177,11 @@ export function addPredictLoopCommands(predict: Command): Command {
       .option('--reason <text>', 'why (shown in the status)')
       .action(async (o: { site: string; reason?: string }, cmd: Command) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
-        const { client, close } = await connect(g);
-        try {
-          const workflowId = predictionWorkflowId(site(o.site));
+        await onLoop(g, o.site, async (h, workflowId) => {
           const signal = name === 'pause' ? pauseSignal : name === 'resume' ? resumeSignal : retrainSignal;
-          await client.workflow.getHandle(workflowId).signal(signal, o.reason ? { reason: o.reason.slice(0, 500) } : {});
+          await h.signal(signal, o.reason ? { reason: o.reason.slice(0, 500) } : {});
           emit(g.json, { workflowId, signal: name }, () => `${name} sent to ${workflowId}`);
-        } finally {
-          await close();
-        }
+        });
       });
   predict.addCommand(signalCommand('pause', 'pause the loop (no collection, warnings or actions until resumed)'));
   predict.addCommand(signalCommand('resume', 'resume a paused loop'));
@@ -264,13 +269,10 @@ export function addPredictLoopCommands(predict: Command): Command {
             ...(o.failover ? { failover: o.failover } : {}),
           };
           parseOrThrow(PolicyPatchSchema, patch, 'policy');
-          const { client, close } = await connect(g);
-          try {
-            const p = await client.workflow.getHandle(predictionWorkflowId(site(o.site))).executeUpdate(setPolicyUpdate, { args: [patch as PolicyPatchInput] });
+          await onLoop(g, o.site, async (h) => {
+            const p = await h.executeUpdate(setPolicyUpdate, { args: [patch as PolicyPatchInput] });
             emit(g.json, p, () => `policy of ${o.site}: ${JSON.stringify(p)}`);
-          } finally {
-            await close();
-          }
+          });
         },
       ),
   );
@@ -281,14 +283,10 @@ export function addPredictLoopCommands(predict: Command): Command {
       .addOption(siteOption())
       .action(async (o: { site: string }, cmd: Command) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
-        const { client, close } = await connect(g);
-        try {
-          const workflowId = predictionWorkflowId(site(o.site));
-          await client.workflow.getHandle(workflowId).cancel();
+        await onLoop(g, o.site, async (h, workflowId) => {
+          await h.cancel();
           emit(g.json, { workflowId, cancelled: true }, () => `cancel requested for ${workflowId}`);
-        } finally {
-          await close();
-        }
+        });
       }),
   );
   return predict;

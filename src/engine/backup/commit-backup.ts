@@ -1,10 +1,11 @@
+import { writeTreeBlobs } from './write-tree';
 import { IntegrityError } from '../../common/errors';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
 import { assertReferencesSafe, checkReferences, markedPacks } from '../maintenance/pack-safety';
 import { backupTmpPrefix, batchKey, planKey, resultKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
-import { encodeTreeBlobs, type TreeEntry } from '../repo/tree';
+import type { TreeEntry } from '../repo/tree';
 import { assembleEntries } from './tree-entries';
 import { loadPlan } from './plan-backup';
 import { readSignedJson } from '../repo/signed-doc';
@@ -59,15 +60,7 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
 
   const index = await repo.loadIndex(true);
   const up = new PackUploader(repo.store, index, repo.packSize, undefined, await markedPacks(repo, (o.clock ?? Date.now)()));
-  const treeIds: string[] = [];
-  for (const blob of encodeTreeBlobs(entries)) {
-    const id = repo.codec.id(blob);
-    treeIds.push(id);
-    const sealed = await repo.sealBlob(blob);
-    if (up.add(id, 'tree', sealed.stored, sealed.rawLength)) await up.flush();
-  }
-  await up.flush();
-  await up.drain();
+  const treeIds = await writeTreeBlobs(repo, up, entries);
 
   let files = 0;
   let dirs = 0;

@@ -1,3 +1,4 @@
+import { writeTreeBlobs } from '../backup/write-tree';
 import { IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { PackUploader } from '../backup/pack-uploader';
@@ -7,7 +8,7 @@ import { packKey, snapshotKey } from '../repo/layout';
 import { sha256hex } from '../repo/pack';
 import type { Repository } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
-import { encodeTreeBlobs, type TreeEntry } from '../repo/tree';
+import type { TreeEntry } from '../repo/tree';
 
 /** merged source reads in flight (each at most 16 MiB) */
 const RANGES_IN_FLIGHT = 4;
@@ -149,15 +150,7 @@ async function copyInto({ src, dst, m, entries, chunks, up, clock, group, packsB
   }
 
   const dstEntries: TreeEntry[] = same ? entries : entries.map((e) => (e.type === 'file' ? { ...e, chunks: e.chunks.map((c) => rename.get(c) ?? c) } : e));
-  const treeIds: string[] = [];
-  for (const blob of encodeTreeBlobs(dstEntries)) {
-    const t = dst.codec.id(blob);
-    treeIds.push(t);
-    const sealed = await dst.sealBlob(blob);
-    if (up.add(t, 'tree', sealed.stored, sealed.rawLength)) await up.flush();
-  }
-  await up.flush();
-  await up.drain();
+  const treeIds = await writeTreeBlobs(dst, up, dstEntries);
 
   await verifyNewPacks(
     dst,
