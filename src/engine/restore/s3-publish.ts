@@ -1,4 +1,11 @@
-import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { BadInputError, IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
@@ -10,6 +17,13 @@ import { listPrefix } from '../source/s3-source';
 import type { S3Location } from '../source/s3-location';
 
 const COPIES_IN_FLIGHT = 16;
+
+/** S3 copies one object in one request up to 5 GiB; a bigger one is a multipart upload of ranged part copies. */
+export interface CopyLimits {
+  singleMaxBytes: number;
+  partBytes: number;
+}
+export const S3_COPY_LIMITS: CopyLimits = { singleMaxBytes: 5 * 1024 ** 3, partBytes: 512 * 1024 ** 2 };
 
 /** ".../models/" -> ".../.models.lepton-<what>-<id>/": next to the target, never inside it. */
 function besideTarget(prefix: string, what: string, restoreId: string): string {
@@ -36,9 +50,26 @@ function refused(e: unknown, loc: S3Location, what: string): Error {
   return e as Error;
 }
 
-async function copyKey(loc: S3Location, from: string, to: string): Promise<void> {
+async function copyKey(loc: S3Location, from: string, to: string, size: number, limits: CopyLimits): Promise<void> {
+  const CopySource = encodeKey(`${loc.bucket}/${from}`);
   try {
-    await loc.client.send(new CopyObjectCommand({ Bucket: loc.bucket, Key: to, CopySource: encodeKey(`${loc.bucket}/${from}`) }));
+    if (size <= limits.singleMaxBytes) {
+      await loc.client.send(new CopyObjectCommand({ Bucket: loc.bucket, Key: to, CopySource }));
+      return;
+    }
+    const { UploadId } = await loc.client.send(new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: to }));
+    try {
+      const Parts: { ETag?: string; PartNumber: number }[] = [];
+      for (let at = 0, PartNumber = 1; at < size; at += limits.partBytes, PartNumber++) {
+        const range = `bytes=${at}-${Math.min(at + limits.partBytes, size) - 1}`;
+        const r = await loc.client.send(new UploadPartCopyCommand({ Bucket: loc.bucket, Key: to, UploadId, PartNumber, CopySource, CopySourceRange: range }));
+        Parts.push({ ETag: r.CopyPartResult?.ETag, PartNumber });
+      }
+      await loc.client.send(new CompleteMultipartUploadCommand({ Bucket: loc.bucket, Key: to, UploadId, MultipartUpload: { Parts } }));
+    } catch (e) {
+      await loc.client.send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: to, UploadId })).catch(() => undefined);
+      throw e;
+    }
   } catch (e) {
     throw refused(e, loc, `copying ${from} to ${to}`);
   }
@@ -55,6 +86,7 @@ export async function deleteKeys(loc: S3Location, keys: string[]): Promise<void>
 }
 
 const keysUnder = async (loc: S3Location, prefix: string) => (await listPrefix(loc, prefix)).map((o) => o.Key as string);
+const sizesUnder = async (loc: S3Location, prefix: string) => new Map((await listPrefix(loc, prefix)).map((o) => [o.Key as string, o.Size ?? 0]));
 
 export interface PublishFile {
   path: string;
@@ -69,14 +101,21 @@ export interface PublishFile {
  * crash publishes again from the same record. A failure at any point is undone by
  * `rollbackS3Publish`.
  */
-export async function publishS3(repo: Repository, restoreId: string, loc: S3Location, staging: string, files: PublishFile[]): Promise<void> {
+export async function publishS3(
+  repo: Repository,
+  restoreId: string,
+  loc: S3Location,
+  staging: string,
+  files: PublishFile[],
+  limits: CopyLimits = S3_COPY_LIMITS,
+): Promise<void> {
   const aside = s3AsideFor(loc.prefix, restoreId);
   if (!(await findSignedJson(repo, asideKey(restoreId), AsideSchema))) {
-    const before = await keysUnder(loc, loc.prefix);
-    await mapLimit(before, COPIES_IN_FLIGHT, (k) => copyKey(loc, k, aside + k.slice(loc.prefix.length)));
-    await writeSignedJson(repo, asideKey(restoreId), { v: 1, keys: before });
+    const before = await sizesUnder(loc, loc.prefix);
+    await mapLimit([...before], COPIES_IN_FLIGHT, ([k, size]) => copyKey(loc, k, aside + k.slice(loc.prefix.length), size, limits));
+    await writeSignedJson(repo, asideKey(restoreId), { v: 1, keys: [...before.keys()] });
   }
-  await mapLimit(files, COPIES_IN_FLIGHT, (f) => copyKey(loc, staging + f.path, loc.prefix + f.path));
+  await mapLimit(files, COPIES_IN_FLIGHT, (f) => copyKey(loc, staging + f.path, loc.prefix + f.path, f.size, limits));
   const wanted = new Map(files.map((f) => [loc.prefix + f.path, f.size]));
   const now = await listPrefix(loc, loc.prefix);
   await deleteKeys(
@@ -101,11 +140,15 @@ export async function dropS3Aside(loc: S3Location, restoreId: string): Promise<v
  * interrupted rollback retried never copies from objects it already removed. Then the aside and
  * staging objects are removed.
  */
-export async function rollbackS3Publish(repo: Repository, restoreId: string, loc: S3Location): Promise<void> {
+export async function rollbackS3Publish(repo: Repository, restoreId: string, loc: S3Location, limits: CopyLimits = S3_COPY_LIMITS): Promise<void> {
   const record = await findSignedJson(repo, asideKey(restoreId), AsideSchema);
   if (record) {
     const aside = s3AsideFor(loc.prefix, restoreId);
-    await mapLimit(record.keys, COPIES_IN_FLIGHT, (k) => copyKey(loc, aside + k.slice(loc.prefix.length), k));
+    const sizes = await sizesUnder(loc, aside);
+    await mapLimit(record.keys, COPIES_IN_FLIGHT, (k) => {
+      const from = aside + k.slice(loc.prefix.length);
+      return copyKey(loc, from, k, sizes.get(from) ?? 0, limits);
+    });
     const had = new Set(record.keys);
     await deleteKeys(
       loc,
