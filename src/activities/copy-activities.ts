@@ -9,6 +9,7 @@ import type { Repository } from '../engine/repo/repository';
 import { openCopyTarget } from '../worker/open-copy-target';
 import { CopyInputSchema, type CopyStep } from '../contracts/copy-inputs';
 import { mapFailure } from './failure';
+import { reportProgress } from './progress';
 
 export interface CopyDeps {
   plan: Plan;
@@ -55,7 +56,7 @@ export function createCopyActivities({ plan, repo, openTarget }: CopyDeps) {
         const input = parseOrThrow(CopyOne, raw, 'copy step input');
         const ctx = Context.current();
         const dst = await target(input.target);
-        const r = await copySnapshot(repo, dst, input.snapshot, { onProgress: (p) => ctx.heartbeat(p) });
+        const r = await copySnapshot(repo, dst, input.snapshot, { onProgress: (p) => reportProgress(p) });
         ctx.log.info(r.copied ? 'snapshot copied' : 'snapshot already at the target', { target: input.target, ...r });
         return r;
       });

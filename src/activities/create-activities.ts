@@ -43,7 +43,7 @@ import { withRestoreTarget } from './allowed-s3-targets';
 import { resolveAsset } from './assets';
 import { mapFailure } from './failure';
 import type { MetricsSink } from './metrics-sink';
-import { pacedHeartbeat } from './paced-heartbeat';
+import { reportProgress } from './progress';
 import { AssetBucketBook } from '../engine/limits/host-limits';
 
 export interface ActivityDeps {
@@ -118,20 +118,15 @@ export function createActivities(deps: ActivityDeps) {
         const ctx = Context.current();
         const resumeFrom = resumeDetails().itemsDone;
         if (resumeFrom) ctx.log.info('resuming backup batch', { ...ref, resumeFrom });
-        const beats = pacedHeartbeat<BatchProgress>(ctx, repo.store);
-        try {
-          const stats = await runBackupBatch(repo, {
-            ...ref,
-            resumeFrom,
-            pool,
-            checkpoint,
-            assetLimits: (a) => assetLimits.get(a),
-            onProgress: (p) => beats.beat(p),
-          });
-          return { bytesRead: stats.bytesRead, bytesUploaded: stats.bytesUploaded };
-        } finally {
-          beats.stop();
-        }
+        const stats = await runBackupBatch(repo, {
+          ...ref,
+          resumeFrom,
+          pool,
+          checkpoint,
+          assetLimits: (a) => assetLimits.get(a),
+          onProgress: (p: BatchProgress) => reportProgress(p),
+        });
+        return { bytesRead: stats.bytesRead, bytesUploaded: stats.bytesUploaded };
       });
     },
 
@@ -214,14 +209,9 @@ export function createActivities(deps: ActivityDeps) {
     async restoreBatch(raw: RestoreBatchRef): Promise<RestoreProgress> {
       return mapFailure(async () => {
         const ref = parseOrThrow(RestoreBatchRefSchema, raw, 'restore batch reference');
-        const beats = pacedHeartbeat<RestoreProgress>(Context.current(), repo.store);
-        try {
-          const o = { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p: RestoreProgress) => beats.beat(p) };
-          const s3 = await s3RestoreTarget(repo, ref.restoreId);
-          return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, o));
-        } finally {
-          beats.stop();
-        }
+        const o = { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p: RestoreProgress) => reportProgress(p) };
+        const s3 = await s3RestoreTarget(repo, ref.restoreId);
+        return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, o));
       });
     },
 

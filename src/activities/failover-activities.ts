@@ -52,7 +52,8 @@ import type { MetricsSink } from './metrics-sink';
 import { cleanDrillTarget, discardPreserved, preserveTarget, putBackTarget, SiteCatalog, targetOf, targetsOf } from '../failover/site-targets';
 import { snapshotFileResolver } from './snapshot-file-hash';
 import { FailureType } from '../common/failure-types';
-import { beating } from './heartbeat-while';
+import { cancelledAsCancelled } from './cancelled-as-cancelled';
+import { reportProgress } from './progress';
 import { healthSummary } from './health-summary';
 
 export interface FailoverActivityDeps {
@@ -98,8 +99,7 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
   ): Promise<HealthReport> {
     const resolver = snapshotFileResolver(repo, snapshots, targetsOf(site, side));
     const resolved = await resolveHealthChecks(checks, resolver);
-    const ctx = Context.current();
-    const report = await waitUntilHealthy(resolved, { signal, onAttempt: (name, n, a) => ctx.heartbeat({ check: name, attempt: n, ok: a.ok }) });
+    const report = await waitUntilHealthy(resolved, { signal, onAttempt: (name, n, a) => reportProgress({ check: name, attempt: n, ok: a.ok }) });
     if (!report.ok)
       throw ApplicationFailure.create({ message: `${what}: ${describeHealthFailure(report)}`, type: FailureType.HealthCheckFailed, nonRetryable: true });
     return report;
@@ -377,10 +377,10 @@ export function createFailoverActivities(deps: FailoverActivityDeps) {
       });
     },
   };
-  // every activity heartbeats while it runs (heartbeat timeouts are short, see failover-options.ts)
+  // every activity heartbeats on a timer while it runs (src/worker/keep-alive-interceptor.ts)
   for (const k of Object.keys(activities) as (keyof typeof activities)[]) {
     const fn = activities[k] as (raw: unknown) => Promise<unknown>;
-    (activities as Record<string, unknown>)[k] = (raw: unknown) => beating(() => fn(raw));
+    (activities as Record<string, unknown>)[k] = (raw: unknown) => cancelledAsCancelled(() => fn(raw));
   }
   return activities;
 }

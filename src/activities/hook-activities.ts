@@ -5,6 +5,7 @@ import { parseOrThrow } from '../common/zod-errors';
 import { RestoreTargetSchema } from '../contracts/inputs';
 import type { Plan } from '../config/plan-schema';
 import { runAssetHook, type HookReport } from '../hooks/asset-hooks';
+import { reportProgress } from './progress';
 
 export interface HookDeps {
   plan: Plan;
@@ -25,8 +26,6 @@ const HookInput = z
   })
   .strict();
 
-const HEARTBEAT_MS = 2000;
-
 /** Asset hooks run here, on the worker: the privileged side that holds the plan. */
 export function createHookActivities({ plan }: HookDeps) {
   return {
@@ -36,14 +35,9 @@ export function createHookActivities({ plan }: HookDeps) {
       const hooks = plan.assets.find((a) => a.name === e.asset)?.hooks;
       if (!hooks?.[e.hook]) return null;
       const ctx = Context.current();
-      // heartbeats carry the workflow's cancellation to the running hook (its process group is killed)
-      const beat = setInterval(() => ctx.heartbeat({ hook: e.hook }), HEARTBEAT_MS);
-      let r: HookReport | undefined;
-      try {
-        r = await runAssetHook(hooks, e, { signal: ctx.cancellationSignal });
-      } finally {
-        clearInterval(beat);
-      }
+      // the keep-alive's heartbeats carry the workflow's cancellation to the running hook (its process group is killed)
+      reportProgress({ hook: e.hook });
+      const r = await runAssetHook(hooks, e, { signal: ctx.cancellationSignal });
       if (!r) return null;
       const fields = {
         hook: r.hook,

@@ -21,6 +21,7 @@ import type { Repository } from '../engine/repo/repository';
 import { selectKept } from '../engine/retention';
 import { mapFailure } from './failure';
 import type { MetricsSink } from './metrics-sink';
+import { reportProgress } from './progress';
 
 export interface MaintenanceDeps {
   plan: Plan;
@@ -65,7 +66,7 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
           minGraceMs: plan.repository.pruneMinGraceHours * 3600_000,
           dryRun: input.dryRun,
           repackBelow: plan.repository.repackBelow,
-          onProgress: (p) => ctx.heartbeat(p),
+          onProgress: (p) => reportProgress(p),
         });
         ctx.log.info('prune finished', {
           marked: r.marked.length,
@@ -98,10 +99,9 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
     async repositoryStats(raw: StatsInput): Promise<RepositoryStatsReport> {
       return mapFailure(async () => {
         const { asset } = parseOrThrow(StatsInputSchema, raw, 'stats input');
-        const ctx = Context.current();
         const r = await repositoryStats(repo, {
           pricing: plan.repository.pricing,
-          onProgress: (done, total) => ctx.heartbeat({ phase: 'snapshots', done, total }),
+          onProgress: (done, total) => reportProgress({ phase: 'snapshots', done, total }),
         });
         const assets = asset ? r.assets.filter((a) => a.asset === asset) : r.assets;
         const growth = asset ? r.growth.filter((g) => g.asset === asset) : r.growth;
@@ -114,7 +114,7 @@ export function createMaintenanceActivities({ plan, repo, metrics }: Maintenance
       return mapFailure(async () => {
         const input = parseOrThrow(VerifyRepositoryInputSchema, raw, 'verify input');
         const ctx = Context.current();
-        const r = await verifyRepository(repo, { readData: input.readData, onProgress: (p) => ctx.heartbeat(p) });
+        const r = await verifyRepository(repo, { readData: input.readData, onProgress: (p) => reportProgress(p) });
         if (r.errors.length) ctx.log.warn('repository verification found errors', { errors: r.errors.slice(0, 20), count: r.errors.length });
         metrics?.verifyFinished({ errors: r.errors.length, packsRead: r.packsRead, bytesRead: r.bytesRead, at: Date.now() });
         return r;

@@ -40,6 +40,7 @@ import type { DecisionPolicy } from '../contracts/prediction-inputs';
 import type { LoopReason, TrainOutput } from '../contracts/prediction-types';
 import { mapFailure } from './failure';
 import { predictWorkKey, predictWorkPrefix } from '../engine/repo/layout';
+import { reportProgress } from './progress';
 
 /**
  * The activities of the prediction loop and of training: thin, validated adapters over
@@ -332,9 +333,9 @@ export function createPredictionActivities(deps: PredictionActivityDeps) {
         const { config } = configOf(i.site, i.config);
         const ctx = Context.current();
         const windowMs = i.windowMs ?? config.training.window;
-        ctx.heartbeat({ phase: 'history' });
+        reportProgress({ phase: 'history' });
         const h = await trainingHistory(config, i.until, windowMs);
-        ctx.heartbeat({ phase: 'fit', points: h.sources.points });
+        reportProgress({ phase: 'fit', points: h.sources.points });
         const version = modelVersionAt(i.until, i.salt);
         const keys = Object.keys(h.history).sort();
         const model = trainModel(h.history, {

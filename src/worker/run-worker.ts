@@ -11,6 +11,7 @@ import { createPredictionActivities } from '../activities/prediction-activities'
 import { ChunkPool } from '../engine/chunker/pool';
 import { DrMetrics, serveMetrics } from './dr-metrics';
 import { openRepository } from './open-repository';
+import { keepAliveActivityInterceptor } from './keep-alive-interceptor';
 import { redactingActivityInterceptor } from './redacting-interceptor';
 import { installRuntimeLogger } from './runtime-logger';
 import { workerSettings, type WorkerSettings } from './worker-settings';
@@ -67,7 +68,7 @@ export async function runWorker(o: RunWorkerOptions): Promise<void> {
       ...createFailoverActivities({ plan: o.plan, repo, metrics }),
       ...createPredictionActivities({ plan: o.plan, repo, connection, inlineLimitBytes: s.predictInlineBytes }),
     },
-    interceptors: { activity: [redactingActivityInterceptor] },
+    interceptors: { activity: [keepAliveActivityInterceptor(), redactingActivityInterceptor] },
     maxConcurrentActivityTaskExecutions: s.maxConcurrentActivities,
     maxConcurrentWorkflowTaskExecutions: s.maxConcurrentWorkflowTasks,
     shutdownGraceTime: s.shutdownGraceMs,

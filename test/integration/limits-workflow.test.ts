@@ -10,8 +10,8 @@ import { startStack, type TestStack } from '../helpers/stack';
 /**
  * The plan's limits through a worker process and Temporal: an asset limited to 96 KiB/s backs
  * up 3 MiB in 4 MiB packs, so its one batch waits about 32 s for its uploads, longer than the
- * batch heartbeat timeout (20 s). It completes in one attempt only because a limited batch keeps
- * heartbeating while it waits; and it cannot have gone faster than the asset's limit.
+ * batch heartbeat timeout (20 s). It completes in one attempt only because every running activity
+ * keeps heartbeating (src/worker/keep-alive-interceptor.ts); and it cannot have gone faster than the asset's limit.
  */
 const RATE = 96 * 1024;
 let stack: TestStack;

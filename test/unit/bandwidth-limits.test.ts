@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pacedHeartbeat } from '../../src/activities/paced-heartbeat';
 import { parsePlan } from '../../src/config/load-plan';
 import { LimitedStore } from '../../src/engine/limits/limited-store';
 import { Semaphore } from '../../src/engine/limits/semaphore';
@@ -162,27 +161,4 @@ test('plan: limits parse from numbers and units, bad ones are refused naming the
   assert.throws(() => plan({ limits: { uploadBytes: 1 } }), /repository\.limits: Unrecognized key/);
   assert.throws(() => plan({}, { limits: { downloadBytesPerSec: '-1MiB' } }), /assets\.0\.limits\.downloadBytesPerSec: must be bytes per second/);
   assert.throws(() => plan({}, { limits: { maxRequests: 2 } }), /assets\.0\.limits: Unrecognized key/);
-});
-
-test('paced heartbeat: under a limit the last progress is repeated on every tick until stopped; without one only progress beats', () => {
-  const limited = new LimitedStore(new GateStore(), { upload: [new TokenBucket(MiB)], download: [] });
-  const beats: unknown[] = [];
-  let tick: (() => void) | undefined;
-  let stopped = false;
-  const every = (fn: () => void) => {
-    tick = fn;
-    return () => (stopped = true);
-  };
-  const h = pacedHeartbeat<{ itemsDone: number }>({ heartbeat: (d?: unknown) => beats.push(d) }, limited, every);
-  h.beat({ itemsDone: 3 });
-  tick?.();
-  tick?.();
-  assert.deepEqual(beats, [{ itemsDone: 3 }, { itemsDone: 3 }, { itemsDone: 3 }]);
-  h.stop();
-  assert.equal(stopped, true);
-
-  tick = undefined;
-  const plain = pacedHeartbeat<{ itemsDone: number }>({ heartbeat: () => undefined }, new GateStore(), every);
-  assert.equal(tick, undefined, 'no timer without a limit');
-  plain.stop();
 });

@@ -45,9 +45,6 @@ export class AssetBucketBook {
   }
 }
 
-/** Whether the store is held back by a limit (batches then keep heartbeating while they wait). */
-export const isLimited = (store: BlobStore): boolean => store instanceof LimitedStore;
-
 /**
  * What a backup batch of an asset writes through and reads its s3:// source under: the
  * repository's limits narrowed by the asset's. Source reads pass the same download buckets.
