@@ -25,7 +25,7 @@ async function waitForHeartbeat(handle: WorkflowHandle, type: string, timeoutMs 
   while (Date.now() < deadline) {
     const d = await handle.describe();
     const raw = d.raw.pendingActivities ?? [];
-    if (raw.some((a) => a.activityType?.name === type && a.heartbeatDetails?.payloads?.length)) return;
+    if (raw.some((a) => a.activityType?.name === type && a.heartbeatDetails?.payloads?.some((p) => p.data?.length))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no ${type} heartbeat within ${timeoutMs} ms`);

@@ -43,7 +43,7 @@ function killWorkerHard(): void {
 
 async function pendingActivity(h: WorkflowHandle, type: string, withHeartbeat: boolean): Promise<true | undefined> {
   const raw = (await h.describe()).raw.pendingActivities ?? [];
-  return raw.some((a) => a.activityType?.name === type && (!withHeartbeat || a.heartbeatDetails?.payloads?.length)) ? true : undefined;
+  return raw.some((a) => a.activityType?.name === type && (!withHeartbeat || a.heartbeatDetails?.payloads?.some((p) => p.data?.length))) ? true : undefined;
 }
 
 /** Either fully on the standby (snapshot model, primary fenced) or fully back (primary serving, unfenced, standby as before). */
