@@ -93,7 +93,7 @@ test('the threshold is one for the corpus, the best per profile', () => {
   close(r.profiles.standard.precision, 1 / 11);
 });
 
-test('thresholds of equal total: the highest by default (NAB), the lowest with ties: lower', () => {
+test('thresholds of equal total: the highest by default, the lowest with ties: lower', () => {
   // the window is first hit at 0.9; 0.6 (later in the same window) changes nothing, 0.3 is a false positive
   const corpus = [series('a', 40, { 20: 0.9, 22: 0.6, 30: 0.3 }, [[20, 24]])];
   const high = scoreNab(corpus, { profiles: ['standard'] }).profiles.standard;
