@@ -189,8 +189,8 @@ export interface NabOptions {
   /** Use this threshold instead of optimising one over the corpus. */
   readonly threshold?: number;
   /**
-   * Which of several thresholds with the same best total to keep: 'higher' (default: the
-   * in-sample figure, as NAB reports it) or 'lower' (more detections; see loco.ts for why a held-out choice wants it).
+   * Which of several thresholds with the same best total to keep: 'higher' (default) or 'lower'
+   * (more detections; see loco.ts for why a held-out choice wants it).
    */
   readonly ties?: ThresholdTies;
 }
