@@ -66,6 +66,23 @@ test("perturbing the held-out category's scores never changes the parameters cho
   assert.notDeepEqual(chooseOnTraining(trainPerturbed, fold.train), chooseOnTraining(base, fold.train));
 });
 
+test('training cannot tell apart thresholds of equal total: the held-out fold gets the lowest of them', () => {
+  // every training series: its window first hit at 0.9, a later row of the window at 0.6, nothing else
+  const hit = (name: string, extra: number): NabSeries => ({
+    name,
+    timestamps: Array.from({ length: 100 }, (_, i) => i * MIN),
+    scores: Array.from({ length: 100 }, (_, i) => (i === 61 ? 0.9 : i === 64 ? 0.6 : i === 80 ? extra : 0)),
+    windows: [[60 * MIN, 69 * MIN]],
+  });
+  const scored: ScoredGrid = [[hit('a/1.csv', 0), hit('b/1.csv', 0), hit('c/1.csv', 0.7)]];
+  const fold = locoFolds(['a/1.csv', 'b/1.csv', 'c/1.csv']).find((f) => f.heldOut === 'c')!;
+  const choice = chooseOnTraining(scored, fold.train);
+  for (const p of Object.values(choice)) assert.equal(p.threshold, 0.6);
+  // the held-out series' false positive at 0.7 is charged: the choice did not look at it
+  const r = leaveOneCategoryOut(scored, ['standard']);
+  assert.equal(r.standard.folds.find((f) => f.heldOut === 'c')!.falsePositives, 1);
+});
+
 test('the held-out folds are combined as NAB combines files: sums of raw, null and perfect, normalised once', () => {
   const r = leaveOneCategoryOut(grid() as ScoredGrid);
   for (const p of Object.values(r)) {

@@ -93,6 +93,17 @@ test('the threshold is one for the corpus, the best per profile', () => {
   close(r.profiles.standard.precision, 1 / 11);
 });
 
+test('thresholds of equal total: the highest by default, the lowest with ties: lower', () => {
+  // the window is first hit at 0.9; 0.6 (later in the same window) changes nothing, 0.3 is a false positive
+  const corpus = [series('a', 40, { 20: 0.9, 22: 0.6, 30: 0.3 }, [[20, 24]])];
+  const high = scoreNab(corpus, { profiles: ['standard'] }).profiles.standard;
+  const low = scoreNab(corpus, { profiles: ['standard'], ties: 'lower' }).profiles.standard;
+  assert.equal(high.threshold, 0.9);
+  assert.equal(low.threshold, 0.6);
+  close(low.rawScore, high.rawScore);
+  assert.equal(low.falsePositives, 0);
+});
+
 test('a window entirely inside probation is not scored', () => {
   const r = scoreNab([
     series('a', 20, {}, [

@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
 import { evaluateCorpus } from '../../predict/eval/evaluate';
-import { defaultGrid, singleCandidate } from '../../predict/eval/eval-grid';
+import { smallGrid, singleCandidate } from '../../predict/eval/eval-grid';
 import { evaluateLoco } from '../../predict/eval/loco-eval';
 import type { LocoEvaluation } from '../../predict/eval/loco-eval';
 import { NAB_PROFILE_NAMES, summariseNab } from '../../predict/eval/nab';
@@ -93,7 +93,8 @@ function locoLines(r: LocoEvaluation): string[] {
   const lines = [
     `${r.files.length} series, ${r.rows} rows, ${r.windows} windows, ${r.candidates.length} candidate configurations, ${Math.round(r.rowsPerSecond)} rows/s`,
   ];
-  lines.push('', 'leave-one-category-out (headline: configuration and threshold chosen on three categories, scored on the fourth)');
+  const chosen = r.candidates.length > 1 ? `configuration (of ${r.candidates.length}) and threshold` : 'threshold';
+  lines.push('', `leave-one-category-out (${chosen} chosen on three categories, scored on the fourth)`);
   lines.push('profile               score  precision  recall   tp   fp   fn');
   for (const p of Object.values(r.loco)) lines.push(row(p.profile, p.score, p.precision, p.recall, p.truePositives, p.falsePositives, p.falseNegatives));
   for (const p of Object.values(r.loco)) {
@@ -120,7 +121,11 @@ export function predictEvalCommand(): Command {
     .requiredOption('--data <dir>', 'directory of CSV files, one folder per category')
     .requiredOption('--windows <file>', 'NAB windows JSON (relative path -> [[start, end], ...])')
     .option('--filter <text>', 'only files whose path contains this')
-    .option('--grid <name>', 'candidate configurations: default (a small grid) or base (the configuration alone)', 'default')
+    .option(
+      '--grid <name>',
+      'candidate configurations: base (the configuration alone, only the threshold is chosen: the headline) or small (an 18-candidate grid)',
+      'base',
+    )
     .option('--threshold <score>', 'one configuration at a fixed threshold, in-sample only (no choice made)', numArg)
     .option('--profile <name>', `one profile (${NAB_PROFILE_NAMES.join(', ')})`)
     .option('--config <json>', 'base scorer configuration as JSON (see SeriesScorer)')
@@ -131,7 +136,7 @@ export function predictEvalCommand(): Command {
         cmd: Command,
       ) => {
         if (opts.profile && !NAB_PROFILE_NAMES.includes(opts.profile as NabProfileName)) throw new BadInputError(`unknown profile ${opts.profile}`);
-        if (opts.grid !== 'default' && opts.grid !== 'base') throw new BadInputError(`unknown grid ${opts.grid} (default or base)`);
+        if (opts.grid !== 'small' && opts.grid !== 'base') throw new BadInputError(`--grid: unknown grid ${opts.grid} (base or small)`);
         const scorer = scorerConfig(opts.config, undefined);
         const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
         const common = {
@@ -152,7 +157,7 @@ export function predictEvalCommand(): Command {
           } else process.stdout.write(`${fixedThresholdLines(r).join('\n')}\n`);
           return;
         }
-        const r = await evaluateLoco({ ...common, grid: opts.grid === 'base' ? singleCandidate(scorer) : defaultGrid(scorer) });
+        const r = await evaluateLoco({ ...common, grid: opts.grid === 'base' ? singleCandidate(scorer) : smallGrid(scorer) });
         if (json) {
           const inSample = Object.fromEntries(
             Object.entries(r.inSample).map(([k, v]) => [k, { choice: v.choice, ...v.result, windowResults: undefined, perSeries: undefined }]),

@@ -2,7 +2,8 @@
  * The small grid of scorer configurations the leave-one-category-out protocol chooses from
  * (loco.ts). Every candidate is the base configuration with a few corpus-wide settings
  * overridden; none depends on a file's name, length or labels. The first candidate is the
- * base itself, so ties keep the defaults.
+ * base itself, so ties keep the defaults. The headline is the base alone (singleCandidate):
+ * choosing among 18 candidates on three categories overfits them (see the README).
  */
 import type { SeriesScorerConfigInput } from '../detectors/scorer';
 
@@ -12,8 +13,8 @@ export interface GridCandidate {
   readonly config: SeriesScorerConfigInput;
 }
 
-/** Settings varied by the default grid (3 x 3 x 2 = 18 candidates). */
-export const DEFAULT_GRID_AXES = {
+/** Settings varied by the small grid (3 x 3 x 2 = 18 candidates). */
+export const SMALL_GRID_AXES = {
   /** Raw seasonal threshold relative to the level detector's: the combiner's weight of the two. */
   seasonalThreshold: [0.14, 0.1, 0.2],
   /** Points of the refractory period after an alarm. */
@@ -23,11 +24,11 @@ export const DEFAULT_GRID_AXES = {
 } as const;
 
 /** Base configuration merged with each combination of the axes (the base values first). */
-export function defaultGrid(base: SeriesScorerConfigInput = {}): GridCandidate[] {
+export function smallGrid(base: SeriesScorerConfigInput = {}): GridCandidate[] {
   const out: GridCandidate[] = [];
-  for (const seasonal of DEFAULT_GRID_AXES.seasonalThreshold) {
-    for (const points of DEFAULT_GRID_AXES.refractoryPoints) {
-      for (const start of DEFAULT_GRID_AXES.rampStart) {
+  for (const seasonal of SMALL_GRID_AXES.seasonalThreshold) {
+    for (const points of SMALL_GRID_AXES.refractoryPoints) {
+      for (const start of SMALL_GRID_AXES.rampStart) {
         out.push({
           label: `seasonal=${seasonal} refractory=${points} ramp=${start}`,
           config: {

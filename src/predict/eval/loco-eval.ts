@@ -9,7 +9,7 @@ import { chooseOnTraining, leaveOneCategoryOut } from './loco';
 import type { Choice, LocoReport } from './loco';
 import { loadLabelledCorpus, scoreCorpus } from './evaluate';
 import type { LabelledSeries } from './evaluate';
-import { defaultGrid } from './eval-grid';
+import { singleCandidate } from './eval-grid';
 import type { GridCandidate } from './eval-grid';
 import type { SeriesScorerConfigInput } from '../detectors/scorer';
 
@@ -18,7 +18,7 @@ export interface LocoEvaluationOptions {
   readonly windowsFile: string;
   /** Base scorer configuration (the grid varies a few settings on top of it). */
   readonly scorer?: SeriesScorerConfigInput;
-  /** Candidates to choose from (default: defaultGrid(scorer)). */
+  /** Candidates to choose from (default: singleCandidate(scorer), the headline: only the threshold is chosen). */
   readonly grid?: readonly GridCandidate[];
   readonly profiles?: readonly NabProfileName[];
   readonly filter?: string;
@@ -80,5 +80,5 @@ export function evaluateLocoOn(
 
 export async function evaluateLoco(opts: LocoEvaluationOptions): Promise<LocoEvaluation> {
   const corpus = await loadLabelledCorpus(opts);
-  return evaluateLocoOn(corpus, opts.grid ?? defaultGrid(opts.scorer), opts.profiles, opts.probationPercent);
+  return evaluateLocoOn(corpus, opts.grid ?? singleCandidate(opts.scorer), opts.profiles, opts.probationPercent);
 }

@@ -11,15 +11,15 @@
  *
  * Protocol, per profile and per fold: the candidate and the corpus-wide threshold are the pair
  * that maximises the NAB score of the training categories (ties: the earlier candidate, then
- * the higher threshold, as nab.ts); the held-out category is then scored at that pair. Nothing
- * of the held-out series is read before that. The folds are combined the way NAB combines
+ * the lower threshold, see HELD_OUT_TIES); the held-out category is then scored at that pair.
+ * Nothing of the held-out series is read before that. The folds are combined the way NAB combines
  * files: raw scores, null scores and perfect scores are summed over the four held-out folds
  * and normalised once, 100 * (sum raw - sum null) / (sum perfect - sum null). A category
  * without windows (artificialNoAnomaly) therefore counts only through its false positives.
  */
 import { BadInputError } from '../../common/errors';
 import { NAB_PROFILE_NAMES, scoreNab } from './nab';
-import type { NabProfileName, NabSeries } from './nab';
+import type { NabProfileName, NabSeries, ThresholdTies } from './nab';
 
 export function categoryOf(name: string): string {
   const i = name.indexOf('/');
@@ -46,6 +46,15 @@ export function locoFolds(names: readonly string[]): Fold[] {
   });
 }
 
+/**
+ * Every threshold between the lowest and the highest that reach the best training total scores
+ * the same on the training series: they cannot tell them apart. On unseen series a row in that
+ * gap is a detection or a false positive, and NAB charges a missed window (fnWeight, 1 or 2)
+ * 4.5 to 18 times a false positive (fpWeight, 0.11 or 0.22), so the lowest of them is the one
+ * of least expected cost. In-sample, the tie rule never changes the score.
+ */
+export const HELD_OUT_TIES: ThresholdTies = 'lower';
+
 /** `scored[c][i]`: series i scored by candidate c (same series order for every candidate). */
 export type ScoredGrid = ReadonlyArray<readonly NabSeries[]>;
 
@@ -68,7 +77,7 @@ export function chooseOnTraining(
   scored.forEach((series, candidate) => {
     const r = scoreNab(
       train.map((i) => series[i]!),
-      { profiles, probationPercent },
+      { profiles, probationPercent, ties: HELD_OUT_TIES },
     );
     for (const p of profiles) {
       const { score, threshold } = r.profiles[p];

@@ -188,14 +188,22 @@ export interface NabOptions {
   readonly profiles?: readonly NabProfileName[];
   /** Use this threshold instead of optimising one over the corpus. */
   readonly threshold?: number;
+  /**
+   * Which of several thresholds with the same best total to keep: 'higher' (default) or 'lower'
+   * (more detections; see loco.ts for why a held-out choice wants it).
+   */
+  readonly ties?: ThresholdTies;
 }
+
+export type ThresholdTies = 'higher' | 'lower';
 
 /**
  * Best corpus-wide threshold for a profile: sweeps every distinct score from high to low
  * (detections = rows with score >= threshold) and keeps the one with the highest total.
- * Ties go to the highest threshold. The null detector (threshold above every score) is the start.
+ * Ties go to the highest threshold, or with `ties: 'lower'` to the lowest. The null detector
+ * (threshold above every score) is the start.
  */
-function optimiseThreshold(swept: SweptSeries[], profile: NabProfile): { threshold: number; score: number } {
+function optimiseThreshold(swept: SweptSeries[], profile: NabProfile, ties: ThresholdTies): { threshold: number; score: number } {
   // Gather the rows that can change the score (after probation).
   let count = 0;
   for (const s of swept) for (let i = 0; i < s.label.length; i++) if (s.label[i] !== -2) count++;
@@ -247,8 +255,8 @@ function optimiseThreshold(swept: SweptSeries[], profile: NabProfile): { thresho
       }
       j++;
     }
-    if (total > bestScore + 1e-12) {
-      bestScore = total;
+    if (total > bestScore + 1e-12 || (ties === 'lower' && total >= bestScore - 1e-12)) {
+      if (total > bestScore) bestScore = total;
       bestThreshold = thr;
     }
   }
@@ -351,7 +359,7 @@ export function scoreNab(corpus: readonly NabSeries[], opts: NabOptions = {}): N
   const names = opts.profiles ?? NAB_PROFILE_NAMES;
   const profiles = {} as Record<NabProfileName, NabProfileResult>;
   for (const name of names) {
-    const threshold = opts.threshold ?? optimiseThreshold(swept, NAB_PROFILES[name]).threshold;
+    const threshold = opts.threshold ?? optimiseThreshold(swept, NAB_PROFILES[name], opts.ties ?? 'higher').threshold;
     profiles[name] = scoreAtThreshold(swept, name, threshold);
   }
   let rows = 0;
