@@ -6,6 +6,7 @@ import type { BackupSource } from '../source/source';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import { SealAhead } from './seal-ahead';
 import { TaskReads } from './task-reads';
+import { freeBuffer } from '../../common/free-buffer';
 import type { ChunkPool } from '../chunker/pool';
 import type { Repository } from '../repo/repository';
 import type { BlobStore } from '../store/blob-store';
@@ -156,7 +157,10 @@ async function chunkAndUpload(
           stats.chunksNew++;
           stats.bytesNew += c.len;
           const blob = await sealed.take(c.id);
-          if (up.add(c.id, 'data', blob.stored, blob.rawLength)) {
+          const full = up.add(c.id, 'data', blob.stored, blob.rawLength);
+          // copied into the pack: a sealed copy of its own is garbage now (a view of the task's bytes is left alone)
+          if (blob.stored.buffer !== res.data) freeBuffer(blob.stored);
+          if (full) {
             // every earlier item is complete; this one too once its last chunk is in
             const last = c === r.chunks[r.chunks.length - 1];
             await up.flush(markDurable(last ? itemNo + 1 : itemNo));
@@ -166,6 +170,9 @@ async function chunkAndUpload(
         if (it.start === 0) stats.filesRead++;
         stats.bytesRead += it.end - it.start;
       }
+      // every new blob of the task is in a pack (copied): its read buffer is freed now, not at some later GC
+      await sealed.settled();
+      freeBuffer(res.data);
       report();
     }
   } finally {

@@ -12,6 +12,7 @@ export class SealAhead {
   private readonly position = new Map<string, number>();
   private readonly started: { id: string; blob: Promise<SealedBlob> }[] = [];
   private next = 0;
+  private readonly sealing: Promise<SealedBlob>[] = [];
 
   constructor(
     private readonly repo: Repository,
@@ -50,10 +51,16 @@ export class SealAhead {
     return blob;
   }
 
+  /** Resolves once no sealing reads the task's bytes any more (then its buffer may be freed). */
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.sealing);
+  }
+
   private seal(c: ChunkRef): Promise<SealedBlob> {
     const p = this.repo.sealBlob(this.data.subarray(c.off, c.off + c.len));
     // a batch that stops early (unreadable source) leaves some untaken: no unhandled rejection
     p.catch(() => undefined);
+    this.sealing.push(p);
     return p;
   }
 

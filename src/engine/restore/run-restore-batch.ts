@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { Semaphore } from '../limits/semaphore';
+import { freeBuffer } from '../../common/free-buffer';
 import { readSignedJson } from '../repo/signed-doc';
 import { packKey, restoreBatchKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
@@ -209,7 +210,10 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
             }
             p.bytesDone += plain.length;
           }
+          // written everywhere it goes: a decoded copy of its own is freed now (a view of the range is left alone)
+          if (plain.buffer !== data.buffer) freeBuffer(plain);
         }
+        freeBuffer(data);
         report();
       }),
     );
