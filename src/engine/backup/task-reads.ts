@@ -52,6 +52,7 @@ export class TaskReads<T, R> {
   /** The next task's result; the one taken before is done with from now on. */
   take(): Promise<R> {
     this.release();
+    this.topUp();
     const r = this.pending.shift();
     if (!r) throw new Error('no task left to read');
     this.current = r;
