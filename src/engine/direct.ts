@@ -22,14 +22,16 @@ export async function backupDirect(
 ): Promise<SnapshotManifest> {
   const backupId = o.backupId ?? randomUUID();
   const snapshotId = randomUUID().replace(/-/g, '');
-  const ownPool = pool ?? new ChunkPool();
+  // started only when there is something to read: a no-change run spares the threads' start-up and memory
+  let ownPool: ChunkPool | undefined;
   try {
     const plan = await planBackup(repo, { ...o, backupId, snapshotId });
     const batches = Array.from({ length: plan.batches }, (_, i) => i);
-    await mapLimit(batches, 2, (batch) => runBackupBatch(repo, { backupId, batch, pool: ownPool, reader: o.reader, assetLimits: () => o.assetLimits ?? {} }));
+    const chunkers = plan.bytesToRead > 0 ? (pool ?? (ownPool = new ChunkPool())) : undefined;
+    await mapLimit(batches, 2, (batch) => runBackupBatch(repo, { backupId, batch, pool: chunkers, reader: o.reader, assetLimits: () => o.assetLimits ?? {} }));
     return await commitBackup(repo, backupId);
   } finally {
-    if (!pool) await ownPool.close();
+    await ownPool?.close();
   }
 }
 

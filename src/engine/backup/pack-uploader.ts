@@ -3,6 +3,16 @@ import type { ChunkIndex } from '../repo/chunk-index';
 import { encodeIndexFile } from '../repo/chunk-index';
 import { indexKey, packKey } from '../repo/layout';
 import { PackBuilder, sha256hex, type BlobType } from '../repo/pack';
+import { Semaphore } from '../limits/semaphore';
+import { freeBuffer } from '../../common/free-buffer';
+
+/**
+ * Pack uploads in flight in this process, whatever uploader (batch, commit, copy, prune) they
+ * come from: a worker runs several batches at once, and a per-uploader limit alone let the
+ * packs held in memory grow with their number. A pack waits for its place sealed, before its
+ * uploader goes on filling the next one, so each uploader holds at most one pack beyond these.
+ */
+const uploadSlots = new Semaphore(2);
 
 /**
  * Fills packs and uploads them with bounded concurrency. Each pack is followed by an index
@@ -52,7 +62,10 @@ export class PackUploader {
   async flush(onDurable?: () => Promise<void> | void): Promise<void> {
     if (this.builder.count > 0) {
       const { id, body, entries } = this.builder.finish();
-      const upload = (async () => {
+      let started!: () => void;
+      const placed = new Promise<void>((resolve) => (started = resolve));
+      const upload = uploadSlots.run(async () => {
+        started();
         // the pack's name is the SHA-256 of its bytes: hand it over so the store need not hash again
         await this.store.put(packKey(id), body, { sha256: id });
         const idx = encodeIndexFile([{ id, entries }]);
@@ -61,7 +74,10 @@ export class PackUploader {
         this.index.addPack(id, entries);
         this.bytesUploaded += body.length + idx.length;
         this.packsWritten++;
-      })();
+        // the pack's buffer is the builder's alone and the store is done with it
+        freeBuffer(body.buffer);
+      });
+      await placed;
       this.inflight.push(upload);
       upload.finally(() => this.inflight.splice(this.inflight.indexOf(upload), 1)).catch(() => undefined);
       this.chain = this.chain.then(() => upload);

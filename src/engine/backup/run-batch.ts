@@ -4,8 +4,11 @@ import { BadInputError, NotFoundError, SourceChangedError } from '../../common/e
 import { openSource } from '../source/open-source';
 import type { BackupSource } from '../source/source';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
+import { SealAhead } from './seal-ahead';
+import { TaskReads } from './task-reads';
+import { freeBuffer } from '../../common/free-buffer';
 import type { ChunkPool } from '../chunker/pool';
-import type { Repository, SealedBlob } from '../repo/repository';
+import type { Repository } from '../repo/repository';
 import type { BlobStore } from '../store/blob-store';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { markedPacks } from '../maintenance/pack-safety';
@@ -58,26 +61,6 @@ function groupTasks(repo: Repository, source: BackupSource, items: WorkItem[], f
     bytes += it.end - it.start;
   }
   if (segs.length) out.push({ task: task(out.length, segs), first });
-  return out;
-}
-
-/**
- * Start compressing and sealing every chunk of a task result that is not stored yet, all at
- * once: compression runs on libuv's thread pool, so the chunks of one task (at most TASK_BYTES)
- * compress in parallel while the chunk workers read and hash the next task.
- */
-function sealNewChunks(repo: Repository, up: PackUploader, data: Buffer, res: ChunkTaskResult): Map<string, Promise<SealedBlob>> {
-  const out = new Map<string, Promise<SealedBlob>>();
-  for (const r of res.results) {
-    if ('error' in r) continue;
-    for (const c of r.chunks) {
-      if (out.has(c.id) || up.known(c.id)) continue;
-      const p = repo.sealBlob(data.subarray(c.off, c.off + c.len));
-      // a batch that stops early (unreadable source) leaves some unawaited: no unhandled rejection
-      p.catch(() => undefined);
-      out.set(c.id, p);
-    }
-  }
   return out;
 }
 
@@ -146,46 +129,54 @@ async function chunkAndUpload(
     p.catch(() => undefined);
     return p;
   };
-  // one task per worker plus one ready: more read-ahead only holds memory, the uploads set the pace
-  const window = (o.pool?.size ?? 1) + 1;
-  const pending: Promise<ChunkTaskResult>[] = [];
-  let next = 0;
-  while (pending.length < window && next < tasks.length) pending.push(run(tasks[next++].task));
-
-  for (let t = 0; t < tasks.length; t++) {
-    o.checkpoint?.();
-    const res = await (pending.shift() as Promise<ChunkTaskResult>);
-    if (next < tasks.length) pending.push(run(tasks[next++].task));
-    const data = Buffer.from(res.data);
-    const sealed = sealNewChunks(repo, up, data, res);
-    for (let s = 0; s < res.results.length; s++) {
-      const itemNo = tasks[t].first + s;
-      const it = items[itemNo];
-      const r = res.results[s];
-      if ('error' in r) {
-        if (r.code === 'CHANGED' || r.code === 'ENOENT')
-          throw new SourceChangedError(`source file ${it.path} changed or vanished during the backup: ${r.error}`);
-        throw new BadInputError(`source file ${it.path} cannot be read: ${r.error}`);
-      }
-      const ids: string[] = [];
-      chunks[itemNo] = ids;
-      for (const c of r.chunks) {
-        ids.push(c.id);
-        if (up.known(c.id)) continue;
-        stats.chunksNew++;
-        stats.bytesNew += c.len;
-        const blob = await (sealed.get(c.id) as Promise<SealedBlob>);
-        if (up.add(c.id, 'data', blob.stored, blob.rawLength)) {
-          // every earlier item is complete; this one too once its last chunk is in
-          const last = c === r.chunks[r.chunks.length - 1];
-          await up.flush(markDurable(last ? itemNo + 1 : itemNo));
+  // at most one task per worker plus one ready: more read-ahead only holds memory, the uploads set the pace
+  const reads = new TaskReads(
+    tasks.map((t) => t.task),
+    run,
+    (o.pool?.size ?? 1) + 1,
+  );
+  try {
+    for (let t = 0; t < tasks.length; t++) {
+      o.checkpoint?.();
+      const res = await reads.take();
+      const sealed = new SealAhead(repo, Buffer.from(res.data), res, (id) => up.known(id));
+      for (let s = 0; s < res.results.length; s++) {
+        const itemNo = tasks[t].first + s;
+        const it = items[itemNo];
+        const r = res.results[s];
+        if ('error' in r) {
+          if (r.code === 'CHANGED' || r.code === 'ENOENT')
+            throw new SourceChangedError(`source file ${it.path} changed or vanished during the backup: ${r.error}`);
+          throw new BadInputError(`source file ${it.path} cannot be read: ${r.error}`);
         }
+        const ids: string[] = [];
+        chunks[itemNo] = ids;
+        for (const c of r.chunks) {
+          ids.push(c.id);
+          if (up.known(c.id)) continue;
+          stats.chunksNew++;
+          stats.bytesNew += c.len;
+          const blob = await sealed.take(c.id);
+          const full = up.add(c.id, 'data', blob.stored, blob.rawLength);
+          // copied into the pack: a sealed copy of its own is garbage now (a view of the task's bytes is left alone)
+          if (blob.stored.buffer !== res.data) freeBuffer(blob.stored);
+          if (full) {
+            // every earlier item is complete; this one too once its last chunk is in
+            const last = c === r.chunks[r.chunks.length - 1];
+            await up.flush(markDurable(last ? itemNo + 1 : itemNo));
+          }
+        }
+        // sections of one file arrive as several items; count the file once
+        if (it.start === 0) stats.filesRead++;
+        stats.bytesRead += it.end - it.start;
       }
-      // sections of one file arrive as several items; count the file once
-      if (it.start === 0) stats.filesRead++;
-      stats.bytesRead += it.end - it.start;
+      // every new blob of the task is in a pack (copied): its read buffer is freed now, not at some later GC
+      await sealed.settled();
+      freeBuffer(res.data);
+      report();
     }
-    report();
+  } finally {
+    reads.close();
   }
   await up.flush(markDurable(items.length));
   await up.drain();

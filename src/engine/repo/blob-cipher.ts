@@ -51,8 +51,8 @@ type Key = Buffer | KeyObject;
 function seal(key: Key, plain: Buffer): Buffer {
   const iv = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([c.update(plain), c.final()]);
-  return Buffer.concat([iv, body, c.getAuthTag()]);
+  // one copy of the ciphertext, not two: final() runs before getAuthTag() (left to right)
+  return Buffer.concat([iv, c.update(plain), c.final(), c.getAuthTag()]);
 }
 
 function open(key: Key, sealed: Buffer, what: string): Buffer {
@@ -60,7 +60,10 @@ function open(key: Key, sealed: Buffer, what: string): Buffer {
   const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
   d.setAuthTag(sealed.subarray(sealed.length - 16));
   try {
-    return Buffer.concat([d.update(sealed.subarray(12, sealed.length - 16)), d.final()]);
+    const plain = d.update(sealed.subarray(12, sealed.length - 16));
+    // GCM is a stream mode: final() checks the tag and adds no bytes, so no second copy is needed
+    const rest = d.final();
+    return rest.length ? Buffer.concat([plain, rest]) : plain;
   } catch {
     throw new IntegrityError(`${what}: failed AES-GCM authentication (corrupt or tampered)`);
   }

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
+import { Semaphore } from '../limits/semaphore';
+import { freeBuffer } from '../../common/free-buffer';
 import { readSignedJson } from '../repo/signed-doc';
 import { packKey, restoreBatchKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
@@ -40,8 +42,14 @@ export interface RunRestoreBatchOptions {
 
 const RANGE_CONCURRENCY = 4;
 const FILE_CONCURRENCY = 8;
-/** ranged reads of at most this size: RANGE_CONCURRENCY of them are in memory at once */
+/** ranged reads of at most this size: RANGES_PER_PROCESS of them are in memory at once */
 const RANGE_BYTES = 8 * 1024 * 1024;
+/**
+ * Ranges fetched and written at once by every batch of this process together: a worker runs
+ * several batches at a time, and each one's own limit alone let memory grow with their number.
+ * A range needs nothing else once it holds its place, so the shared limit cannot deadlock.
+ */
+const rangeSlots = new Semaphore(6);
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
@@ -170,40 +178,45 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   };
 
   try {
-    await mapLimit(ranges, RANGE_CONCURRENCY, async (r) => {
-      o.checkpoint?.();
-      const data = await fetchRange(repo, r, items, todo);
-      for (const b of r.blobs) {
-        const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
-        const plain = repo.checkBlob(
-          b.id,
-          stored,
-          `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`,
-          b.rawLength,
-        );
-        for (const t of b.targets) {
-          const f = todo[t.file];
-          const item = items[f];
-          if (pending[f] === 1 && t.fileOffset === 0 && plain.length === item.size && !handles.has(f)) {
-            writeWholeFileSync(abs(f), plain, item);
-            pending[f] = 0;
-            if (verify) await verifyFile(repo, abs(f), item);
-            fileDone(f);
-          } else {
-            const fh = await handle(f);
-            let off = 0;
-            while (off < plain.length) off += (await fh.write(plain, off, plain.length - off, t.fileOffset + off)).bytesWritten;
-            if (--pending[f] === 0) {
-              handles.delete(f);
-              await finishFile(repo, abs(f), item, verify, fh);
+    await mapLimit(ranges, RANGE_CONCURRENCY, (r) =>
+      rangeSlots.run(async () => {
+        o.checkpoint?.();
+        const data = await fetchRange(repo, r, items, todo);
+        for (const b of r.blobs) {
+          const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
+          const plain = repo.checkBlob(
+            b.id,
+            stored,
+            `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`,
+            b.rawLength,
+          );
+          for (const t of b.targets) {
+            const f = todo[t.file];
+            const item = items[f];
+            if (pending[f] === 1 && t.fileOffset === 0 && plain.length === item.size && !handles.has(f)) {
+              writeWholeFileSync(abs(f), plain, item);
+              pending[f] = 0;
+              if (verify) await verifyFile(repo, abs(f), item);
               fileDone(f);
+            } else {
+              const fh = await handle(f);
+              let off = 0;
+              while (off < plain.length) off += (await fh.write(plain, off, plain.length - off, t.fileOffset + off)).bytesWritten;
+              if (--pending[f] === 0) {
+                handles.delete(f);
+                await finishFile(repo, abs(f), item, verify, fh);
+                fileDone(f);
+              }
             }
+            p.bytesDone += plain.length;
           }
-          p.bytesDone += plain.length;
+          // written everywhere it goes: a decoded copy of its own is freed now (a view of the range is left alone)
+          if (plain.buffer !== data.buffer) freeBuffer(plain);
         }
-      }
-      report();
-    });
+        freeBuffer(data);
+        report();
+      }),
+    );
   } finally {
     for (const h of handles.values()) await h.then((fh) => fh.close()).catch(() => undefined);
   }
