@@ -9,7 +9,7 @@ import { parseOrThrow } from '../src/common/zod-errors';
 import { generateFileTree } from './dataset';
 import { runBackupLoad, type BackupLoadRun } from './load-backups';
 import { CachePolicy, fmtMiB, fmtS, median } from './measure';
-import type { BenchContext, BenchRow } from './sections';
+import { sectionScratch, type BenchContext, type BenchRow } from './sections';
 import { workflowBundle } from './workflow';
 
 /**
@@ -32,7 +32,7 @@ export interface ScaleoutOptions {
 const USAGE = 'scaleout: --files N, --workers 1,2, --repeat N, --batch-files N, --batch-mib N, --pack-size-mib N';
 
 export function parseScaleoutArgs(args: string[]): ScaleoutOptions {
-  const o: ScaleoutOptions = { files: 100_000, workers: [1, 2], repeat: 1, packSizeMiB: 32 };
+  const o: ScaleoutOptions = { files: 50_000, workers: [1, 2], repeat: 1, packSizeMiB: 32 };
   const batch: Record<string, number> = {};
   for (let i = 0; i < args.length; i++) {
     const v = args[i];
@@ -97,15 +97,13 @@ export function scaleoutRows(runs: BackupLoadRun[], files: number): BenchRow[] {
   }
   const one = wallOf.get(1);
   const two = wallOf.get(2);
-  if (one && two) rows.push({ metric: 'scale-out: 2 workers / 1 worker wall time', value: `${(two / one).toFixed(2)}x`, unit: `${os.cpus().length} cores` });
+  if (one && two) rows.push({ metric: `2 workers / 1 worker wall time (${os.cpus().length} cores)`, value: `${(two / one).toFixed(2)}x` });
   return rows;
 }
 
 export async function benchScaleout(ctx: Partial<BenchContext> = {}): Promise<ScaleoutResults> {
   const o = parseScaleoutArgs(ctx.args ?? []);
-  const dir = ctx.tmpDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-scaleout-'));
-  const t0 = performance.now();
-  const log = (msg: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+  const { dir, owned, log } = sectionScratch(ctx, 'scaleout');
   const source = path.join(dir, 'tree');
   const g0 = performance.now();
   const tree = { ...generateFileTree(source, o.files), generateMs: performance.now() - g0 };
@@ -143,7 +141,7 @@ export async function benchScaleout(ctx: Partial<BenchContext> = {}): Promise<Sc
   } finally {
     await connection.close();
     await Promise.all([temporal.stop(), seaweed.stop()]);
-    if (!ctx.tmpDir) fs.rmSync(dir, { recursive: true, force: true });
+    if (owned) fs.rmSync(dir, { recursive: true, force: true });
   }
   return { options: o, tree, cacheMode: cache.mode, load1, runs, rows: scaleoutRows(runs, tree.files) };
 }
