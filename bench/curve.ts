@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweed';
 import { bucketUsage } from './bucket';
-import { datasetSpec, generateDataset, writeRandom, XorShift } from './dataset';
+import { datasetSpec, generateDataset, generateFileTree, writeRandom, XorShift } from './dataset';
 import { EngineDirect } from './engine';
 import { CachePolicy, fmtMiB, fmtS, MiB } from './measure';
 import { Canvas } from './png';
@@ -49,24 +49,7 @@ function parsePoint(p: string): Point {
         return { bytes: size, files: 1, change: () => rewriteTensors(file, size, 0.02) };
       },
     };
-  if (kind === 'files')
-    return {
-      name: p,
-      make: (root) => {
-        const rng = new XorShift(99);
-        const buf = Buffer.allocUnsafeSlow(8192);
-        let bytes = 0;
-        for (let i = 0; i < n; i++) {
-          const dir = path.join(root, `shard-${String(Math.floor(i / 1000)).padStart(4, '0')}`);
-          if (i % 1000 === 0) fs.mkdirSync(dir, { recursive: true });
-          const b = buf.subarray(0, 1024 + (rng.next() % 7168));
-          rng.fill(b);
-          fs.writeFileSync(path.join(dir, `s-${i}.bin`), b);
-          bytes += b.length;
-        }
-        return { bytes, files: n };
-      },
-    };
+  if (kind === 'files') return { name: p, make: (root) => generateFileTree(root, n) };
   throw new Error(`curve point ${p}: kind must be scale, checkpoint or files`);
 }
 

@@ -105,6 +105,25 @@ export function writeRandom(file: string, size: number, seed: number): void {
   }
 }
 
+/**
+ * A dataset tree of `n` small random files (1-8 KiB, 1000 to a shard folder), the cost curve's
+ * `files:N` point and the scale-out scenario's tree. Same n, same bytes.
+ */
+export function generateFileTree(root: string, n: number): { files: number; bytes: number } {
+  const rng = new XorShift(99);
+  const buf = Buffer.allocUnsafeSlow(8192);
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const dir = path.join(root, `shard-${String(Math.floor(i / 1000)).padStart(4, '0')}`);
+    if (i % 1000 === 0) fs.mkdirSync(dir, { recursive: true });
+    const b = buf.subarray(0, 1024 + (rng.next() % 7168));
+    rng.fill(b);
+    fs.writeFileSync(path.join(dir, `s-${i}.bin`), b);
+    bytes += b.length;
+  }
+  return { files: n, bytes };
+}
+
 const smallName = (i: number, spec: DatasetSpec) =>
   path.join('dataset', `shard-${String(Math.floor(i / spec.filesPerShard)).padStart(4, '0')}`, `sample-${String(i).padStart(7, '0')}.bin`);
 

@@ -1,13 +1,16 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { spawnServer, type ServerProcess } from '../test/helpers/child';
 import type { Seaweed } from '../test/helpers/seaweed';
 import type { TemporalDev } from '../test/helpers/temporal';
 import type { BackupResult } from '../src/contracts/types';
+import type { BackupBatch } from '../src/config/plan-schema';
+import { emptyTally, tallyHistory } from '../test/helpers/activity-tally';
 import { XorShift } from './dataset';
-import { MiB, percentile } from './measure';
-import { WORKER_MAIN, workerEnv, workerStarted, writeBenchPlan } from './workflow';
+import { MiB, peakRssOf, percentile } from './measure';
+import { WORKER_MAIN, WORKFLOW_PASSWORD_ENV, workerEnv, workerStarted, writeBenchPlan } from './workflow';
 
 /**
  * Many small backups at once: `count` asset folders of `filesPerAsset` incompressible files
@@ -65,6 +68,8 @@ export interface BackupLoadRun {
   /** activity attempts after the first, and why the earlier attempts ended (timeout type or failure) */
   retries: number;
   retryCauses: Record<string, number>;
+  /** peak RSS (VmHWM, KiB) of each worker process, by the identity its histories show */
+  peakRssKiBByWorker: Record<string, number>;
 }
 
 interface Ctx {
@@ -77,44 +82,16 @@ interface Ctx {
   workers: number;
   packSizeMiB: number;
   log: (msg: string) => void;
-}
-
-const bump = (m: Record<string, number>, k: string) => void (m[k] = (m[k] ?? 0) + 1);
-
-/** Who started which activities and completed which workflow tasks in one workflow's history. */
-interface Tally {
-  batches: Record<string, number>;
-  activities: Record<string, number>;
-  tasks: Record<string, number>;
-  retryCauses: Record<string, number>;
-  retries: number;
-}
-
-async function tallyHistory(client: Client, workflowId: string, t: Tally): Promise<void> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const typeOf = new Map<string, string>();
-  for (const e of history.events ?? []) {
-    const id = String(e.eventId);
-    if (e.activityTaskScheduledEventAttributes) typeOf.set(id, e.activityTaskScheduledEventAttributes.activityType?.name ?? '?');
-    const started = e.activityTaskStartedEventAttributes;
-    if (started) {
-      const who = started.identity ?? '?';
-      bump(t.activities, who);
-      if (typeOf.get(String(started.scheduledEventId)) === 'backupBatch') bump(t.batches, who);
-      if ((started.attempt ?? 1) > 1) {
-        t.retries++;
-        const cause = started.lastFailure?.timeoutFailureInfo
-          ? `${typeOf.get(String(started.scheduledEventId))}: timeout ${String(started.lastFailure.timeoutFailureInfo.timeoutType)}`
-          : `${typeOf.get(String(started.scheduledEventId))}: ${started.lastFailure?.message ?? '?'}`;
-        bump(t.retryCauses, cause.slice(0, 200));
-      }
-    }
-    if (e.workflowTaskCompletedEventAttributes) bump(t.tasks, e.workflowTaskCompletedEventAttributes.identity ?? '?');
-  }
+  /** the repository prefix and workflow id prefix of this run (default load-<workers>w) */
+  prefix?: string;
+  /** the assets' `batch` setting of the plan */
+  batch?: BackupBatch;
+  /** the headline repository configuration: encrypted, compression auto */
+  likeRestic?: boolean;
 }
 
 export async function runBackupLoad(c: Ctx): Promise<BackupLoadRun> {
-  const prefix = `load-${c.workers}w`;
+  const prefix = c.prefix ?? `load-${c.workers}w`;
   const taskQueue = `lepton-load-${process.pid}-${prefix}`;
   const planFile = writeBenchPlan({
     seaweed: c.seaweed,
@@ -123,14 +100,16 @@ export async function runBackupLoad(c: Ctx): Promise<BackupLoadRun> {
     prefix,
     taskQueue,
     packSizeMiB: c.packSizeMiB,
-    assets: c.assets.map((a) => ({ name: a.name, source: a.source })),
+    likeRestic: c.likeRestic,
+    assets: c.assets.map((a) => ({ name: a.name, source: a.source, ...(c.batch ? { batch: c.batch } : {}) })),
   });
+  const env = { ...workerEnv(c.seaweed, planFile, c.bundle), ...(c.likeRestic ? { [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' } : {}) };
   const procs: ServerProcess[] = [];
   try {
     for (let i = 0; i < c.workers; i++) {
       const logFile = path.join(c.dir, `worker-${prefix}-${i}.log`);
       fs.writeFileSync(logFile, '');
-      procs.push(spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], { logFile, env: workerEnv(c.seaweed, planFile, c.bundle) }));
+      procs.push(spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], { logFile, env }));
     }
     await Promise.all(procs.map((w) => workerStarted(w)));
     // a worker's first workflow task creates its sandbox: a few round trips first, as a long-lived worker has them done
@@ -148,17 +127,19 @@ export async function runBackupLoad(c: Ctx): Promise<BackupLoadRun> {
           taskQueue,
           workflowId: `${prefix}-${a.name}`,
           args: [{ asset: a.name }],
-          workflowExecutionTimeout: '30 minutes',
+          workflowExecutionTimeout: '2 hours',
         }),
       ),
     );
     const results = await Promise.allSettled(handles.map((h) => h.result() as Promise<BackupResult>));
     const wallMs = performance.now() - t0;
+    // keyed by the SDK's default worker identity, as the histories show it
+    const peakRssKiBByWorker = Object.fromEntries(procs.map((w) => [`${w.pid}@${os.hostname()}`, peakRssOf(w.pid)]));
 
     const errors = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error).cause ?? (r.reason as Error).message)] : []));
     const bytesRead = results.reduce((n, r) => n + (r.status === 'fulfilled' ? r.value.bytesRead : 0), 0);
     const latencies: number[] = [];
-    const t: Tally = { batches: {}, activities: {}, tasks: {}, retryCauses: {}, retries: 0 };
+    const t = emptyTally();
     for (const h of handles) {
       const d = await h.describe();
       if (d.closeTime) latencies.push(d.closeTime.getTime() - d.startTime.getTime());
@@ -180,6 +161,7 @@ export async function runBackupLoad(c: Ctx): Promise<BackupLoadRun> {
       workflowTasksByWorker: t.tasks,
       retries: t.retries,
       retryCauses: t.retryCauses,
+      peakRssKiBByWorker,
     };
   } finally {
     await Promise.all(procs.map((w) => w.stop(5000)));

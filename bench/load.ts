@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startSeaweed } from '../test/helpers/seaweed';
@@ -7,7 +6,7 @@ import { startTemporal } from '../test/helpers/temporal';
 import { runAlertLoad, type AlertLoadRun } from './load-alerts';
 import { generateSmallAssets, runBackupLoad, type BackupLoadRun } from './load-backups';
 import { fmtMiB, fmtS } from './measure';
-import type { BenchContext, BenchRow } from './sections';
+import { sectionScratch, type BenchContext, type BenchRow } from './sections';
 import { workflowBundle } from './workflow';
 
 /**
@@ -129,9 +128,7 @@ export function loadRows(r: Omit<LoadResults, 'rows'>): BenchRow[] {
 
 export async function benchLoad(ctx: Partial<BenchContext> = {}): Promise<LoadResults> {
   const o = parseLoadArgs(ctx.args ?? []);
-  const dir = ctx.tmpDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-load-'));
-  const t0 = performance.now();
-  const log = (msg: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+  const { dir, owned, log } = sectionScratch(ctx, 'load');
   const assets = generateSmallAssets(path.join(dir, 'assets'), o.backups, o.filesPerAsset);
   const assetBytes = assets.reduce((n, a) => n + a.bytes, 0);
   log(`load: ${assets.length} assets of ${o.filesPerAsset} files, ${fmtMiB(assetBytes)} in all`);
@@ -159,6 +156,6 @@ export async function benchLoad(ctx: Partial<BenchContext> = {}): Promise<LoadRe
   } finally {
     await connection.close();
     await Promise.all([temporal.stop(), seaweed.stop()]);
-    if (!ctx.tmpDir) fs.rmSync(dir, { recursive: true, force: true });
+    if (owned) fs.rmSync(dir, { recursive: true, force: true });
   }
 }

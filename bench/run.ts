@@ -35,7 +35,7 @@ interface Args {
   rest: string[];
 }
 
-const PARTS = ['suite', 'predict', 'failover', 'load', 'gentle', 'curve', 'copy'] as const;
+const PARTS = ['suite', 'predict', 'failover', 'load', 'gentle', 'curve', 'copy', 'scaleout'] as const;
 type Part = (typeof PARTS)[number];
 const SECTIONS: [Exclude<Part, 'suite'>, string, string][] = [
   ['predict', './predict', 'benchPredict'],
@@ -44,6 +44,7 @@ const SECTIONS: [Exclude<Part, 'suite'>, string, string][] = [
   ['gentle', './gentle', 'benchGentle'],
   ['curve', './curve', 'benchCurve'],
   ['copy', './copy', 'benchCopy'],
+  ['scaleout', './scaleout', 'benchScaleout'],
 ];
 
 const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sections]
@@ -53,7 +54,7 @@ const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sec
   --profile          write V8 CPU profiles of the engine-direct runs next to the results
   --pack-size-mib N  pack size for lepton-dr (default 32, like the plan file's default)
   --only P[,P]       run only these parts: suite (restic / engine / workflow), predict, failover, load,
-                     gentle, curve, copy (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
+                     gentle, curve, copy, scaleout (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
                      --files N, --workers 1,2, --rate N, --seconds N; gentle: --rate N, --upload-mib N,
                      --threads N, --nice N, --io normal|low|idle, --baseline-s N); --only curve -- --points
                      scale:1,scale:4,checkpoint:8,files:1000000 (the cost curve; small points by default);

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
 /**
  * Optional benchmark sections contributed by other modules. bench/run.ts loads
- * bench/predict.ts (`benchPredict`), bench/failover.ts (`benchFailover`), bench/load.ts (`benchLoad`)
- * and bench/copy.ts (`benchCopy`) when they exist.
+ * bench/predict.ts (`benchPredict`), bench/failover.ts (`benchFailover`), bench/load.ts (`benchLoad`),
+ * bench/copy.ts (`benchCopy`) and bench/scaleout.ts (`benchScaleout`) when they exist.
  *
  * Contract: the function takes a BenchContext and resolves to anything JSON-serialisable.
  * When the value has `rows: BenchRow[]`, those rows are printed in the results table and marked
@@ -38,6 +42,16 @@ export interface SectionOutcome {
 }
 
 type SectionFn = (ctx: BenchContext) => unknown;
+
+/**
+ * Where a section works and how it logs: the context's scratch folder, else a fresh temp folder
+ * (`owned`: the section removes it), and lines to stderr stamped with the seconds since this call.
+ */
+export function sectionScratch(ctx: Partial<BenchContext>, name: string): { dir: string; owned: boolean; log: (msg: string) => void } {
+  const t0 = performance.now();
+  const log = (msg: string) => void process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+  return ctx.tmpDir ? { dir: ctx.tmpDir, owned: false, log } : { dir: fs.mkdtempSync(path.join(os.tmpdir(), `ldr-${name}-`)), owned: true, log };
+}
 
 function loadSection(modulePath: string, exportName: string): SectionFn | undefined {
   let mod: Record<string, unknown>;

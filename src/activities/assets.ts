@@ -27,5 +27,6 @@ export function resolveAsset(plan: Plan, input: BackupInput): Asset {
     schedule: known?.schedule,
     retention: known?.retention,
     hooks: known?.hooks,
+    batch: known?.batch,
   };
 }

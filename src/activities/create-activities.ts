@@ -106,6 +106,8 @@ export function createActivities(deps: ActivityDeps) {
           exclude: asset.exclude,
           tags: asset.tags,
           strategy: asset.strategy,
+          ...(asset.batch?.files ? { batchFiles: asset.batch.files } : {}),
+          ...(asset.batch?.mib ? { batchBytes: asset.batch.mib * 1024 * 1024 } : {}),
         });
         if (summary.warningCount) log.warn(`backup of ${asset.name}: ${summary.warningCount} entries left out`, { warnings: summary.warnings });
         return summary;

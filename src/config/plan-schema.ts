@@ -73,6 +73,19 @@ export const S3EndpointSchema = z
   .refine((c) => !c.accessKeyIdEnv === !c.secretAccessKeyEnv, { message: 'accessKeyIdEnv and secretAccessKeyEnv go together', path: ['secretAccessKeyEnv'] });
 export type S3Endpoint = z.infer<typeof S3EndpointSchema>;
 
+/**
+ * How one backup of an asset is cut into batch activities, each a unit any worker on the task
+ * queue may take: a batch closes at `files` files or `mib` MiB to read, whichever comes first
+ * (engine defaults 5000 files, 256 MiB). Smaller batches spread one backup over more workers.
+ */
+export const BackupBatchSchema = z
+  .object({
+    files: z.number().int('must be a whole number of files').min(1, 'must be at least 1 file').max(100_000, 'must be at most 100000 files').optional(),
+    mib: z.number().int('must be a whole number of MiB').min(1, 'must be at least 1 MiB').max(4096, 'must be at most 4096 MiB').optional(),
+  })
+  .strict();
+export type BackupBatch = z.infer<typeof BackupBatchSchema>;
+
 export const AssetSchema = z
   .object({
     name: NameSchema,
@@ -90,6 +103,8 @@ export const AssetSchema = z
     hooks: AssetHooksSchema.optional(),
     /** bandwidth of this asset's backups, within the repository's limits */
     limits: AssetLimitsSchema.optional(),
+    /** how a backup of this asset is cut into batches */
+    batch: BackupBatchSchema.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
