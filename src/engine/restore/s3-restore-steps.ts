@@ -1,4 +1,5 @@
 import { BadInputError, IntegrityError } from '../../common/errors';
+import { batchView } from '../limits/host-limits';
 import { mapLimit } from '../../common/map-limit';
 import { findSignedJson } from '../repo/json-documents';
 import { restoreBatchKey, restoreDoneKey, restorePlanKey, restoreTmpPrefix } from '../repo/layout';
@@ -108,9 +109,10 @@ export async function runS3RestoreBatch(repo: Repository, loc: S3Location, o: Ru
     bytesTotal: items.reduce((s, i) => s + i.size, 0),
   };
   const report = () => o.onProgress?.({ ...p, completed: encodeLedger(completed) });
+  const view = batchView(repo.store);
   await mapLimit(todo, FILES_IN_FLIGHT, async (i) => {
     o.checkpoint?.();
-    await stageS3File(repo, loc, batch.staging + items[i].path, items[i]);
+    await stageS3File(repo, view, loc, batch.staging + items[i].path, items[i]);
     completed[i] = true;
     p.filesDone++;
     p.bytesDone += items[i].size;
