@@ -216,7 +216,13 @@ export function createActivities(deps: ActivityDeps) {
         const ref = parseOrThrow(RestoreBatchRefSchema, raw, 'restore batch reference');
         const beats = pacedHeartbeat<RestoreProgress>(Context.current(), repo.store);
         try {
-          const o = { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p: RestoreProgress) => beats.beat(p) };
+          const o = {
+            ...ref,
+            resumeCompleted: resumeDetails().completed,
+            assetLimits: (a: string) => assetLimits.get(a),
+            checkpoint,
+            onProgress: (p: RestoreProgress) => beats.beat(p),
+          };
           const s3 = await s3RestoreTarget(repo, ref.restoreId);
           return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, o));
         } finally {

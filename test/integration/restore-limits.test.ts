@@ -7,10 +7,14 @@ import { after, before, test } from 'node:test';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect } from '../../src/engine/direct';
+import type { AssetBuckets } from '../../src/engine/limits/host-limits';
 import { LimitedStore } from '../../src/engine/limits/limited-store';
 import { TokenBucket, type Clock } from '../../src/engine/limits/token-bucket';
 import { Repository } from '../../src/engine/repo/repository';
 import type { SnapshotManifest } from '../../src/engine/repo/snapshot';
+import { finishRestore } from '../../src/engine/restore/finish-restore';
+import { planRestore } from '../../src/engine/restore/plan-restore';
+import { runRestoreBatch } from '../../src/engine/restore/run-restore-batch';
 import { S3_PART_BYTES } from '../../src/engine/restore/s3-stage';
 import { abortS3Restore, finishS3Restore, planS3Restore, runS3RestoreBatch } from '../../src/engine/restore/s3-restore-steps';
 import { openS3Location, type S3Location } from '../../src/engine/source/s3-location';
@@ -19,8 +23,9 @@ import { startS3Proxy, type S3Proxy } from '../helpers/s3-proxy';
 import { startSeaweed, type Seaweed } from '../helpers/seaweed';
 
 /**
- * A restore onto an S3 prefix sends its staging PUTs and parts under the upload limits, the
- * repository's and (restore-asset-limits) the asset's. Deterministic: the buckets run on a
+ * Restores move their bytes under the limits backups do: a restore onto an S3 prefix sends its
+ * staging PUTs and parts under the repository's upload limit, and a restore of a snapshot of an
+ * asset passes that asset's buckets too (reads from the repository, uploads to an S3 target). Deterministic: the buckets run on a
  * clock the test holds, so an upload waiting for its tokens stays waiting until the test lets
  * time pass; the recording proxy shows what reached the target meanwhile.
  */
@@ -136,6 +141,64 @@ test("a restore onto an S3 prefix sends nothing to the target before the reposit
     await batch;
     assert.equal(bucket.taken, stagedBytes(), 'every staged byte passed the bucket');
     assert.equal(putsUnder(plan.staging).length, 1 + 2, 'one PUT and two parts');
+    await finishS3Restore(repo, loc, restoreId);
+    for (const [name, body] of files) assert.ok((await bytesOf(loc, `${loc.prefix}${name}`)).equals(body), name);
+  } catch (e) {
+    clock.release();
+    await abortS3Restore(repo, loc, restoreId).catch(() => undefined);
+    throw e;
+  } finally {
+    loc.client.destroy();
+  }
+});
+
+/** Buckets for the snapshot's asset only, on a held clock: any other asset name gets none. */
+function assetBuckets(clock: Clock): { upload: CountingBucket; download: CountingBucket; of: (a: string) => AssetBuckets } {
+  const upload = new CountingBucket(64 * KiB, undefined, clock);
+  const download = new CountingBucket(64 * KiB, undefined, clock);
+  return { upload, download, of: (a) => (a === snap.asset ? { upload, download } : {}) };
+}
+
+test("a folder restore of an asset's snapshot reads the repository through the asset's download bucket", async () => {
+  const restoreId = 'r-asset-folder';
+  const dest = path.join(tmp, 'restored-folder');
+  const clock = new HeldClock();
+  const b = assetBuckets(clock);
+  try {
+    await planRestore(repo, { restoreId, snapshot: { id: snap.id }, target: dest });
+    const batch = runRestoreBatch(repo, { restoreId, batch: 0, assetLimits: b.of });
+    assert.ok(await until(() => b.download.waiting > 0, batch), "the pack reads wait for the asset's download bucket (the batch ran without waiting)");
+    clock.release();
+    await batch;
+    assert.ok(b.download.taken >= stagedBytes(), `every chunk read passed the asset's bucket (${b.download.taken} of ${stagedBytes()} bytes)`);
+    assert.equal(b.upload.taken, 0, 'a folder restore uploads nothing');
+    await finishRestore(repo, restoreId);
+    for (const [name, body] of files) assert.ok(fs.readFileSync(path.join(dest, name)).equals(body), name);
+  } finally {
+    clock.release();
+  }
+});
+
+test("a restore of an asset's snapshot onto an S3 prefix uploads through the asset's upload bucket and reads through its download bucket", async () => {
+  const restoreId = 'r-asset-s3';
+  const loc = target('served/asset/');
+  const clock = new HeldClock();
+  const b = assetBuckets(clock);
+  try {
+    const plan = await planS3Restore(repo, { restoreId, snapshot: { id: snap.id }, target: loc });
+    // reads pass a bucket whose time runs: the upload bucket alone holds the batch
+    const running = new HeldClock();
+    running.release();
+    const reads = new CountingBucket(64 * KiB, undefined, running);
+    const of = (a: string) => ({ ...b.of(a), ...(a === snap.asset ? { download: reads } : {}) });
+    proxy.seen.length = 0;
+    const batch = runS3RestoreBatch(repo, loc, { restoreId, batch: 0, assetLimits: of });
+    assert.ok(await until(() => b.upload.waiting > 0, batch), "the staging uploads wait for the asset's upload bucket (the batch ran without waiting)");
+    assert.deepEqual(putsUnder(plan.staging), [], 'nothing was uploaded while the bucket held its tokens');
+    clock.release();
+    await batch;
+    assert.equal(b.upload.taken, stagedBytes(), "every staged byte passed the asset's upload bucket");
+    assert.ok(reads.taken >= stagedBytes(), "every chunk read passed the asset's download bucket");
     await finishS3Restore(repo, loc, restoreId);
     for (const [name, body] of files) assert.ok((await bytesOf(loc, `${loc.prefix}${name}`)).equals(body), name);
   } catch (e) {
