@@ -121,26 +121,11 @@ async function until(cond: () => boolean, done: Promise<unknown>): Promise<boole
   return true;
 }
 
-const stagedBytes = () => [...files.values()].reduce((s, b) => s + b.length, 0);
-const putsUnder = (prefix: string) => proxy.seen.filter((r) => r.method === 'PUT' && r.path.startsWith(`${weed.bucket}/${prefix}`));
-
-test("a restore onto an S3 prefix sends nothing to the target before the repository's upload bucket admits it, and every staged byte passes it", async () => {
-  const restoreId = 'r-repo-limit';
-  const loc = target('served/model/');
-  const clock = new HeldClock();
-  const bucket = new CountingBucket(64 * KiB, undefined, clock);
-  // the same repository behind the plan's upload limit (the plan is written by an unlimited worker)
-  const limited = await Repository.open(new LimitedStore(store, { upload: [bucket], download: [] }), KEY);
+/** Run a restore's batch steps onto `prefix` (`steps`), then finish it and check the target holds the snapshot; on failure roll it back. */
+async function restoreOntoS3(restoreId: string, prefix: string, clock: HeldClock, steps: (loc: S3Location) => Promise<void>): Promise<void> {
+  const loc = target(prefix);
   try {
-    const plan = await planS3Restore(repo, { restoreId, snapshot: { id: snap.id }, target: loc });
-    proxy.seen.length = 0;
-    const batch = runS3RestoreBatch(limited, loc, { restoreId, batch: 0 });
-    assert.ok(await until(() => bucket.waiting > 0, batch), 'the staging uploads wait for the upload bucket (the batch ran without waiting)');
-    assert.deepEqual(putsUnder(plan.staging), [], 'nothing was uploaded while the bucket held its tokens');
-    clock.release();
-    await batch;
-    assert.equal(bucket.taken, stagedBytes(), 'every staged byte passed the bucket');
-    assert.equal(putsUnder(plan.staging).length, 1 + 2, 'one PUT and two parts');
+    await steps(loc);
     await finishS3Restore(repo, loc, restoreId);
     for (const [name, body] of files) assert.ok((await bytesOf(loc, `${loc.prefix}${name}`)).equals(body), name);
   } catch (e) {
@@ -150,6 +135,28 @@ test("a restore onto an S3 prefix sends nothing to the target before the reposit
   } finally {
     loc.client.destroy();
   }
+}
+
+const stagedBytes = () => [...files.values()].reduce((s, b) => s + b.length, 0);
+const putsUnder = (prefix: string) => proxy.seen.filter((r) => r.method === 'PUT' && r.path.startsWith(`${weed.bucket}/${prefix}`));
+
+test("a restore onto an S3 prefix sends nothing to the target before the repository's upload bucket admits it, and every staged byte passes it", async () => {
+  const restoreId = 'r-repo-limit';
+  const clock = new HeldClock();
+  const bucket = new CountingBucket(64 * KiB, undefined, clock);
+  // the same repository behind the plan's upload limit (the plan is written by an unlimited worker)
+  const limited = await Repository.open(new LimitedStore(store, { upload: [bucket], download: [] }), KEY);
+  await restoreOntoS3(restoreId, 'served/model/', clock, async (loc) => {
+    const plan = await planS3Restore(repo, { restoreId, snapshot: { id: snap.id }, target: loc });
+    proxy.seen.length = 0;
+    const batch = runS3RestoreBatch(limited, loc, { restoreId, batch: 0 });
+    assert.ok(await until(() => bucket.waiting > 0, batch), 'the staging uploads wait for the upload bucket (the batch ran without waiting)');
+    assert.deepEqual(putsUnder(plan.staging), [], 'nothing was uploaded while the bucket held its tokens');
+    clock.release();
+    await batch;
+    assert.equal(bucket.taken, stagedBytes(), 'every staged byte passed the bucket');
+    assert.equal(putsUnder(plan.staging).length, 1 + 2, 'one PUT and two parts');
+  });
 });
 
 /** Buckets for the snapshot's asset only, on a held clock: any other asset name gets none. */
@@ -181,10 +188,9 @@ test("a folder restore of an asset's snapshot reads the repository through the a
 
 test("a restore of an asset's snapshot onto an S3 prefix uploads through the asset's upload bucket and reads through its download bucket", async () => {
   const restoreId = 'r-asset-s3';
-  const loc = target('served/asset/');
   const clock = new HeldClock();
   const b = assetBuckets(clock);
-  try {
+  await restoreOntoS3(restoreId, 'served/asset/', clock, async (loc) => {
     const plan = await planS3Restore(repo, { restoreId, snapshot: { id: snap.id }, target: loc });
     // reads pass a bucket whose time runs: the upload bucket alone holds the batch
     const running = new HeldClock();
@@ -199,13 +205,5 @@ test("a restore of an asset's snapshot onto an S3 prefix uploads through the ass
     await batch;
     assert.equal(b.upload.taken, stagedBytes(), "every staged byte passed the asset's upload bucket");
     assert.ok(reads.taken >= stagedBytes(), "every chunk read passed the asset's download bucket");
-    await finishS3Restore(repo, loc, restoreId);
-    for (const [name, body] of files) assert.ok((await bytesOf(loc, `${loc.prefix}${name}`)).equals(body), name);
-  } catch (e) {
-    clock.release();
-    await abortS3Restore(repo, loc, restoreId).catch(() => undefined);
-    throw e;
-  } finally {
-    loc.client.destroy();
-  }
+  });
 });
