@@ -1,4 +1,5 @@
 import { BadInputError } from '../common/errors';
+import { sameEndpoint } from '../common/s3-endpoint';
 import type { Plan, S3Endpoint, S3Root } from '../config/plan-schema';
 import { openS3Location, parseS3Url, type S3Location } from '../engine/source/s3-location';
 import { perPlan } from './per-plan';
@@ -14,7 +15,6 @@ interface NamedPrefix {
 type S3TargetRoot = NamedPrefix & { conn: Partial<S3Endpoint> };
 
 const show = (p: NamedPrefix) => `s3://${p.bucket}/${p.prefix}${p.endpoint ? ` at ${p.endpoint}` : ''}`;
-const sameEndpoint = (a?: string, b?: string) => (a ?? '').replace(/\/+$/, '') === (b ?? '').replace(/\/+$/, '');
 
 /** An S3 entry of roots.targets: a plain s3:// string (default connection) or {url, s3}. */
 function s3Root(t: string | S3Root): S3Root | undefined {

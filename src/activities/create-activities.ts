@@ -211,7 +211,13 @@ export function createActivities(deps: ActivityDeps) {
     async restoreBatch(raw: RestoreBatchRef): Promise<RestoreProgress> {
       return mapFailure(async () => {
         const ref = parseOrThrow(RestoreBatchRefSchema, raw, 'restore batch reference');
-        const o = { ...ref, resumeCompleted: resumeDetails().completed, checkpoint, onProgress: (p: RestoreProgress) => reportProgress(p) };
+        const o = {
+          ...ref,
+          resumeCompleted: resumeDetails().completed,
+          assetLimits: (a: string) => assetLimits.get(a),
+          checkpoint,
+          onProgress: (p: RestoreProgress) => reportProgress(p),
+        };
         const s3 = await s3RestoreTarget(repo, ref.restoreId);
         return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, o));
       });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { sameEndpoint } from '../common/s3-endpoint';
 import { DURATION_PATTERN, NameSchema, parseDurationMs, S3_URL_PATTERN } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
 import { CompressionSchema } from '../engine/repo/blob-compression';
@@ -281,7 +282,7 @@ export const PlanSchema = z
     p.copyTargets.forEach((t, i) => {
       if (targets.has(t.name)) ctx.addIssue({ code: 'custom', path: ['copyTargets', i, 'name'], message: `duplicate copy target name "${t.name}"` });
       targets.add(t.name);
-      if (t.url === p.repository.url && t.endpoint === p.repository.endpoint)
+      if (t.url === p.repository.url && sameEndpoint(t.endpoint, p.repository.endpoint))
         ctx.addIssue({ code: 'custom', path: ['copyTargets', i, 'url'], message: 'is the main repository itself' });
     });
   });

@@ -1,18 +1,6 @@
+import { sameEndpoint } from '../common/s3-endpoint';
 import { LOCAL_STACK } from '../config/local-stack';
 import { envCredentials, type CredentialSource } from '../engine/store/open-store';
-
-function sameEndpoint(a: string, b: string): boolean {
-  const norm = (u: string) => {
-    const url = new URL(u);
-    const host = url.hostname === 'localhost' ? '127.0.0.1' : url.hostname;
-    return `${url.protocol}//${host}:${url.port}`;
-  };
-  try {
-    return norm(a) === norm(b);
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Explicit credentials only when the caller's env holds them or the endpoint is the embedded

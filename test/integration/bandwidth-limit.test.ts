@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ChunkTask, ChunkTaskResult } from '../../src/engine/chunker/chunk-task';
 import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { limitStore } from '../../src/engine/limits/host-limits';
@@ -172,6 +173,36 @@ test('an S3-prefix source is read at most at the download limit', async () => {
   assert.equal(got.bytes, 3 * MiB);
   (repo.store as S3Store).destroy();
   loc.client.destroy();
+});
+
+/** Counts the tasks that arrive with their bytes already read (an s3:// source's). */
+class CountingPool extends ChunkPool {
+  withData = 0;
+  override run(task: ChunkTask, data?: ArrayBuffer): Promise<ChunkTaskResult> {
+    if (data) this.withData++;
+    return super.run(task, data);
+  }
+}
+
+test("an S3-prefix source's bytes are chunked and hashed on the pool's threads (their lowered priority), not the main thread", async () => {
+  const loc = openS3Location(`s3://${weed.bucket}/pooled`, { endpoint: weed.endpoint, region: weed.region, pathStyle: true }, weed.env);
+  const bodies = [randomBytes(3 * MiB), randomBytes(10), Buffer.alloc(0)];
+  for (const [i, body] of bodies.entries()) {
+    await loc.client.send(new PutObjectCommand({ Bucket: weed.bucket, Key: `pooled/obj-${i}.bin`, Body: body, ContentLength: body.length }));
+  }
+  const counting = new CountingPool(1);
+  try {
+    const repo = await Repository.open(s3('pooled-repo'), Buffer.alloc(32, 7), { create: true, packSize: 4 * MiB });
+    const snap = await backupDirect(repo, { asset: 'ds', source: loc.url, reader: new S3Source(loc), strategy: 'full' }, counting);
+    assert.ok(counting.withData > 0, 'the source handed its bytes to the pool');
+    const target = path.join(tmp, 'pooled-restored');
+    await restoreDirect(repo, { snapshot: { id: snap.id }, target });
+    for (const [i, body] of bodies.entries()) assert.ok(fs.readFileSync(path.join(target, `obj-${i}.bin`)).equals(body), `obj-${i}.bin`);
+    (repo.store as S3Store).destroy();
+  } finally {
+    await counting.close();
+    loc.client.destroy();
+  }
 });
 
 test('a plan repository with limits opens behind them, one without is the store itself', async () => {

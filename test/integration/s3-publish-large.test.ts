@@ -10,6 +10,7 @@ import { publishS3, rollbackS3Publish, s3AsideFor, s3StagingFor, S3_COPY_LIMITS,
 import { openS3Location, type S3Location } from '../../src/engine/source/s3-location';
 import { listPrefix } from '../../src/engine/source/s3-source';
 import { FsStore } from '../../src/engine/store/fs-store';
+import { startS3Proxy } from '../helpers/s3-proxy';
 import { startSeaweed, type Seaweed } from '../helpers/seaweed';
 
 /**
@@ -106,4 +107,37 @@ test('an object over the single-copy limit is published and rolled back in range
   assert.equal(seen.get('UploadPartCopyCommand'), 3, 'copied back in parts too');
   assert.equal((await listPrefix(loc, s3AsideFor(loc.prefix, restoreId))).length, 0, 'no aside objects left');
   assert.equal((await listPrefix(loc, staging)).length, 0, 'no staging objects left');
+});
+
+test('a rollback lists the aside copies once: their sizes for the copies back serve their removal too', async () => {
+  const restoreId = 'r-one-listing';
+  const proxy = await startS3Proxy(weed.endpoint);
+  const via = openS3Location(
+    `s3://${weed.bucket}/serving/other`,
+    { endpoint: proxy.endpoint, region: weed.region, pathStyle: true, accessKeyIdEnv: 'PUB_KEY', secretAccessKeyEnv: 'PUB_SECRET' },
+    process.env,
+  );
+  try {
+    const old = randomBytes(1000);
+    await via.client.send(new PutObjectCommand({ Bucket: via.bucket, Key: `${via.prefix}a.bin`, Body: old }));
+    const staging = s3StagingFor(via.prefix, restoreId);
+    await via.client.send(new PutObjectCommand({ Bucket: via.bucket, Key: `${staging}b.bin`, Body: randomBytes(10) }));
+    await publishS3(repo, restoreId, via, staging, [{ path: 'b.bin', size: 10 }]);
+    proxy.seen.length = 0;
+    await rollbackS3Publish(repo, restoreId, via);
+    const aside = s3AsideFor(via.prefix, restoreId);
+    const listings = proxy.seen.filter((r) => r.method === 'GET' && r.query.includes('list-type'));
+    const prefixes = listings.map((r) => new URLSearchParams(r.query).get('prefix'));
+    assert.equal(prefixes.filter((p) => p === aside).length, 1, `the aside prefix is listed once (listings: ${prefixes.join(', ')})`);
+    assert.equal((await listPrefix(via, aside)).length, 0, 'and its copies are all removed');
+    const now = await listPrefix(via, via.prefix);
+    assert.deepEqual(
+      now.map((o) => o.Key),
+      [`${via.prefix}a.bin`],
+      'the target holds what it held before',
+    );
+  } finally {
+    via.client.destroy();
+    await proxy.stop();
+  }
 });

@@ -12,7 +12,7 @@ import type { Repository } from '../repo/repository';
 import type { BlobStore } from '../store/blob-store';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
 import { markedPacks } from '../maintenance/pack-safety';
-import { batchView, type AssetBuckets } from '../limits/host-limits';
+import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import { PackUploader } from './pack-uploader';
 import { BatchResultSchema, BatchSchema, PartialSchema, type BatchResult, type WorkItem } from './work-plan';
 import { isAppendOnly } from '../store/append-only';
@@ -35,7 +35,7 @@ export interface RunBatchOptions {
   reader?: BackupSource;
   onProgress?: (p: BatchProgress) => void;
   /** the batch's asset's bandwidth buckets (shared by the process), within the repository store's own limits */
-  assetLimits?: (asset: string) => AssetBuckets;
+  assetLimits?: AssetLimitsOf;
   /** checked between tasks; throw to stop (cancellation) */
   checkpoint?: () => void;
 }
@@ -88,7 +88,7 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
     chunks.push(...partial.chunks.slice(0, partial.itemsDone));
     start = chunks.length;
   }
-  const view = batchView(repo.store, batch.asset ? o.assetLimits?.(batch.asset) : undefined);
+  const view = batchView(repo.store, batch.asset, o.assetLimits);
   const reader = o.reader ?? openSource(batch.source, batch.s3, process.env, view.download);
   try {
     return await chunkAndUpload(repo, o, reader, items, start, chunks, view.store);

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ChunkTask, ChunkTaskResult } from './chunk-task';
 import type { AppliedPriority, ChunkPriority } from './thread-priority';
 
-type Pending = { task: ChunkTask; resolve: (r: ChunkTaskResult) => void; reject: (e: Error) => void };
+type Pending = { task: ChunkTask; data?: ArrayBuffer; resolve: (r: ChunkTaskResult) => void; reject: (e: Error) => void };
 
 /** A fixed set of worker threads that read, chunk and hash file segments, optionally at a lower priority. */
 export class ChunkPool {
@@ -34,10 +34,11 @@ export class ChunkPool {
     this.priorities = Promise.all(ready);
   }
 
-  run(task: ChunkTask): Promise<ChunkTaskResult> {
+  /** Chunk and hash a task's segments; `data`: their bytes, already read (transferred to the thread, so it must own its ArrayBuffer). */
+  run(task: ChunkTask, data?: ArrayBuffer): Promise<ChunkTaskResult> {
     if (this.closed) return Promise.reject(new Error('chunk pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject });
+      this.queue.push({ task, data, resolve, reject });
       this.pump();
     });
   }
@@ -53,7 +54,8 @@ export class ChunkPool {
       const p = this.queue.shift() as Pending;
       this.busy.set(w, p);
       w.ref();
-      w.postMessage(p.task);
+      if (p.data) w.postMessage({ task: p.task, data: p.data }, [p.data]);
+      else w.postMessage(p.task);
     }
   }
 

@@ -9,6 +9,9 @@ export interface AssetBuckets {
   download?: TokenBucket;
 }
 
+/** An asset's buckets by its name (AssetBucketBook.get in a worker). */
+export type AssetLimitsOf = (asset: string) => AssetBuckets;
+
 /**
  * The repository's store under the plan's limits, or the store itself when there are none. The
  * buckets live in this one object: every batch, restore and copy the process runs shares them.
@@ -45,13 +48,24 @@ export class AssetBucketBook {
   }
 }
 
+/** What a batch of an asset moves its bytes under: a store, and the buckets for bytes that go elsewhere than that store. */
+export interface BatchView {
+  /** the repository's store under the repository's limits narrowed by the asset's */
+  store: BlobStore;
+  /** what reads of an s3:// backup source wait for */
+  download: TokenBucket[];
+  /** what uploads to an s3:// restore target wait for */
+  upload: TokenBucket[];
+}
+
 /**
- * What a backup batch of an asset writes through and reads its s3:// source under: the
- * repository's limits narrowed by the asset's. Source reads pass the same download buckets.
+ * What a backup or restore batch of an asset goes through: the repository's limits narrowed by
+ * the asset's. Reads of an s3:// source pass the same download buckets, uploads to an s3://
+ * restore target the same upload buckets, so the host's limit holds whichever way bytes go.
  */
-export function batchView(store: BlobStore, asset: AssetBuckets = {}): { store: BlobStore; download: TokenBucket[] } {
+export function batchView(store: BlobStore, asset?: string, limitsOf?: AssetLimitsOf): BatchView {
   const base = store instanceof LimitedStore ? store : new LimitedStore(store, { upload: [], download: [] });
-  const view = base.narrowed(asset);
+  const view = base.narrowed((asset && limitsOf?.(asset)) || {});
   const limited = view.limits.upload.length > 0 || view.limits.download.length > 0 || view.limits.requests !== undefined;
-  return { store: limited ? view : store, download: [...view.limits.download] };
+  return { store: limited ? view : store, download: [...view.limits.download], upload: [...view.limits.upload] };
 }

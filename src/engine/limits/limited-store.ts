@@ -1,4 +1,5 @@
-import type { BlobStore, ByteRange, ObjectInfo, PutOptions } from '../store/blob-store';
+import type { BlobStore, ByteRange, PutOptions } from '../store/blob-store';
+import { ForwardingStore } from '../store/forwarding-store';
 import type { Semaphore } from './semaphore';
 import { takeAll, type TokenBucket } from './token-bucket';
 
@@ -16,14 +17,12 @@ export interface StoreLimits {
  * call holds a request slot while it runs. The limit works per request: an admitted pack goes
  * at line speed, so the average holds over any window longer than one request.
  */
-export class LimitedStore implements BlobStore {
+export class LimitedStore extends ForwardingStore {
   constructor(
-    readonly inner: BlobStore,
+    inner: BlobStore,
     readonly limits: StoreLimits,
-  ) {}
-
-  get url(): string {
-    return this.inner.url;
+  ) {
+    super(inner);
   }
 
   /** The same store under more buckets (an asset's within the repository's): bytes pass all of them, the request cap stays shared. */
@@ -36,31 +35,19 @@ export class LimitedStore implements BlobStore {
     });
   }
 
-  private slot<T>(fn: () => Promise<T>): Promise<T> {
-    return this.limits.requests ? this.limits.requests.run(fn) : fn();
+  protected override forward<T>(call: () => Promise<T>): Promise<T> {
+    return this.limits.requests ? this.limits.requests.run(call) : call();
   }
 
-  async put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
+  override async put(key: string, body: Buffer, opts?: PutOptions): Promise<void> {
     await takeAll(this.limits.upload, body.length);
-    return this.slot(() => this.inner.put(key, body, opts));
+    return super.put(key, body, opts);
   }
 
-  async get(key: string, range?: ByteRange): Promise<Buffer> {
+  override async get(key: string, range?: ByteRange): Promise<Buffer> {
     if (range) await takeAll(this.limits.download, range.length);
-    const data = await this.slot(() => this.inner.get(key, range));
+    const data = await super.get(key, range);
     if (!range) await takeAll(this.limits.download, data.length);
     return data;
-  }
-
-  head(key: string): Promise<ObjectInfo | undefined> {
-    return this.slot(() => this.inner.head(key));
-  }
-
-  list(prefix: string): Promise<ObjectInfo[]> {
-    return this.slot(() => this.inner.list(prefix));
-  }
-
-  delete(key: string): Promise<void> {
-    return this.slot(() => this.inner.delete(key));
   }
 }

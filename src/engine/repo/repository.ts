@@ -149,9 +149,9 @@ export class Repository {
     return { stored: this.codec.encode(packed.data), rawLength: packed.rawLength };
   }
 
-  /** Fetch one blob, decode it and check it against its id; IntegrityError names `what`. */
-  async readBlob(id: string, loc: BlobLocation, what: string): Promise<Buffer> {
-    const stored = await this.store.get(packKey(loc.pack), { start: loc.offset, length: loc.length });
+  /** Fetch one blob, decode it and check it against its id; IntegrityError names `what`. `from`: this store under a batch's limits. */
+  async readBlob(id: string, loc: BlobLocation, what: string, from: BlobStore = this.store): Promise<Buffer> {
+    const stored = await from.get(packKey(loc.pack), { start: loc.offset, length: loc.length });
     if (stored.length !== loc.length) throw new IntegrityError(`${what}: pack ${loc.pack.slice(0, 12)} is truncated`);
     return this.checkBlob(id, stored, `${what}: chunk ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)}`, loc.rawLength);
   }

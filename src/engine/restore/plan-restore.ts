@@ -67,7 +67,7 @@ export async function writeRestoreBatches(
   repo: Repository,
   o: Pick<PlanRestoreOptions, 'restoreId' | 'batchBytes' | 'batchFiles'>,
   staging: string,
-  snapshotId: string,
+  snapshot: Pick<SnapshotManifest, 'id' | 'asset'>,
   writes: FileEntry[],
 ): Promise<{ batches: RestoreItem[][]; bytes: number }> {
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
@@ -88,7 +88,7 @@ export async function writeRestoreBatches(
   }
   if (cur.length) batches.push(cur);
   for (let i = 0; i < batches.length; i++) {
-    await writeSignedJson(repo, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId, items: batches[i] });
+    await writeSignedJson(repo, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId: snapshot.id, asset: snapshot.asset, items: batches[i] });
   }
   return { batches, bytes };
 }
@@ -148,7 +148,7 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
 
   const files = entries.filter((e): e is FileEntry => e.type === 'file');
   const { writes, hardlinks } = splitHardLinks(files);
-  const { batches, bytes } = await writeRestoreBatches(repo, o, staging, m.id, writes);
+  const { batches, bytes } = await writeRestoreBatches(repo, o, staging, m, writes);
   const plan: RestorePlan = {
     v: 1,
     restoreId: o.restoreId,

@@ -35,4 +35,11 @@ export const RestorePlanSchema = z.object({
 });
 export type RestorePlan = z.infer<typeof RestorePlanSchema>;
 
-export const RestoreBatchSchema = z.object({ v: z.literal(1), staging: z.string(), snapshotId: z.string(), items: z.array(RestoreItemSchema) });
+export const RestoreBatchSchema = z.object({
+  v: z.literal(1),
+  staging: z.string(),
+  snapshotId: z.string(),
+  /** the snapshot's asset, whose limits the batch's bytes pass (batches planned before it was recorded: the repository's only) */
+  asset: z.string().optional(),
+  items: z.array(RestoreItemSchema),
+});

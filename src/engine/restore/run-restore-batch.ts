@@ -10,6 +10,8 @@ import { joinFs, type FsPath } from '../fs/raw-path';
 import { toSeconds } from '../fs/mtimes';
 import { ownAndChmod, ownAndChmodSync } from './apply-metadata';
 import { plainLength } from '../repo/chunk-index';
+import { batchView, type AssetLimitsOf } from '../limits/host-limits';
+import type { BlobStore } from '../store/blob-store';
 import { planBatchRanges, type PackRange } from './fetch-ranges';
 import { RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
@@ -36,6 +38,8 @@ export interface RunRestoreBatchOptions {
    * every blob is already checked against its id right before its bytes are written)
    */
   verifyWritten?: boolean;
+  /** the buckets of the snapshot's asset: its bytes pass them as well as the repository's */
+  assetLimits?: AssetLimitsOf;
   onProgress?: (p: RestoreProgress) => void;
   checkpoint?: () => void;
 }
@@ -52,10 +56,10 @@ const RANGE_BYTES = 8 * 1024 * 1024;
 const rangeSlots = new Semaphore(6);
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
-async function fetchRange(repo: Repository, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
+async function fetchRange(store: BlobStore, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
   const who = `file "${items[todo[r.blobs[0].targets[0].file]].path}"`;
   try {
-    const data = await repo.store.get(packKey(r.pack), { start: r.start, length: r.length });
+    const data = await store.get(packKey(r.pack), { start: r.start, length: r.length });
     if (data.length !== r.length) throw new IntegrityError(`${who}: pack ${r.pack.slice(0, 12)} is truncated`);
     return data;
   } catch (e) {
@@ -161,6 +165,7 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
     o.onProgress?.({ ...p });
   };
   const abs = (i: number) => joinFs(batch.staging, items[i]);
+  const from = batchView(repo.store, batch.asset, o.assetLimits).store;
 
   // per file: writes still to come in this attempt, and its handle while some are outstanding
   const pending = new Array<number>(items.length).fill(0);
@@ -181,7 +186,7 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
     await mapLimit(ranges, RANGE_CONCURRENCY, (r) =>
       rangeSlots.run(async () => {
         o.checkpoint?.();
-        const data = await fetchRange(repo, r, items, todo);
+        const data = await fetchRange(from, r, items, todo);
         for (const b of r.blobs) {
           const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
           const plain = repo.checkBlob(

@@ -127,9 +127,9 @@ export async function publishS3(
     if (sizes.get(k) !== size) throw new IntegrityError(`restore ${restoreId}: ${k} is missing or has the wrong size after publishing`);
 }
 
-/** After a published restore is recorded done: the aside copies and the staging objects go. */
-export async function dropS3Aside(loc: S3Location, restoreId: string): Promise<void> {
-  await deleteKeys(loc, await keysUnder(loc, s3AsideFor(loc.prefix, restoreId)));
+/** After a published restore is recorded done: the aside copies and the staging objects go. `asideKeys`: the aside listing when the caller has it. */
+export async function dropS3Aside(loc: S3Location, restoreId: string, asideKeys?: string[]): Promise<void> {
+  await deleteKeys(loc, asideKeys ?? (await keysUnder(loc, s3AsideFor(loc.prefix, restoreId))));
   await deleteKeys(loc, await keysUnder(loc, s3StagingFor(loc.prefix, restoreId)));
 }
 
@@ -142,19 +142,19 @@ export async function dropS3Aside(loc: S3Location, restoreId: string): Promise<v
  */
 export async function rollbackS3Publish(repo: Repository, restoreId: string, loc: S3Location, limits: CopyLimits = S3_COPY_LIMITS): Promise<void> {
   const record = await findSignedJson(repo, asideKey(restoreId), AsideSchema);
-  if (record) {
-    const aside = s3AsideFor(loc.prefix, restoreId);
-    const sizes = await sizesUnder(loc, aside);
-    await mapLimit(record.keys, COPIES_IN_FLIGHT, (k) => {
-      const from = aside + k.slice(loc.prefix.length);
-      return copyKey(loc, from, k, sizes.get(from) ?? 0, limits);
-    });
-    const had = new Set(record.keys);
-    await deleteKeys(
-      loc,
-      (await keysUnder(loc, loc.prefix)).filter((k) => !had.has(k)),
-    );
-    await repo.store.delete(asideKey(restoreId));
-  }
-  await dropS3Aside(loc, restoreId);
+  if (!record) return dropS3Aside(loc, restoreId);
+  const aside = s3AsideFor(loc.prefix, restoreId);
+  // one listing of the aside copies: their sizes for the copies back, then their keys for the removal
+  const sizes = await sizesUnder(loc, aside);
+  await mapLimit(record.keys, COPIES_IN_FLIGHT, (k) => {
+    const from = aside + k.slice(loc.prefix.length);
+    return copyKey(loc, from, k, sizes.get(from) ?? 0, limits);
+  });
+  const had = new Set(record.keys);
+  await deleteKeys(
+    loc,
+    (await keysUnder(loc, loc.prefix)).filter((k) => !had.has(k)),
+  );
+  await repo.store.delete(asideKey(restoreId));
+  await dropS3Aside(loc, restoreId, [...sizes.keys()]);
 }

@@ -1,4 +1,5 @@
 import { BadInputError, IntegrityError } from '../../common/errors';
+import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import { mapLimit } from '../../common/map-limit';
 import { findSignedJson } from '../repo/json-documents';
 import { restoreBatchKey, restoreDoneKey, restorePlanKey, restoreTmpPrefix } from '../repo/layout';
@@ -56,7 +57,7 @@ export async function planS3Restore(repo: Repository, o: PlanS3RestoreOptions): 
     // an object store has no hard links: every member of a group is written
     const files = entries.filter((e): e is FileEntry => e.type === 'file');
     const staging = s3StagingFor(loc.prefix, o.restoreId);
-    const { batches, bytes } = await writeRestoreBatches(repo, o, staging, m.id, files);
+    const { batches, bytes } = await writeRestoreBatches(repo, o, staging, m, files);
     plan = {
       v: 1,
       restoreId: o.restoreId,
@@ -89,6 +90,8 @@ export interface RunS3RestoreBatchOptions {
   restoreId: string;
   batch: number;
   resumeCompleted?: string;
+  /** the buckets of the snapshot's asset: reads and uploads pass them as well as the repository's */
+  assetLimits?: AssetLimitsOf;
   onProgress?: (p: RestoreProgress) => void;
   checkpoint?: () => void;
 }
@@ -108,9 +111,10 @@ export async function runS3RestoreBatch(repo: Repository, loc: S3Location, o: Ru
     bytesTotal: items.reduce((s, i) => s + i.size, 0),
   };
   const report = () => o.onProgress?.({ ...p, completed: encodeLedger(completed) });
+  const view = batchView(repo.store, batch.asset, o.assetLimits);
   await mapLimit(todo, FILES_IN_FLIGHT, async (i) => {
     o.checkpoint?.();
-    await stageS3File(repo, loc, batch.staging + items[i].path, items[i]);
+    await stageS3File(repo, view, loc, batch.staging + items[i].path, items[i]);
     completed[i] = true;
     p.filesDone++;
     p.bytesDone += items[i].size;

@@ -3,6 +3,7 @@ import picomatch from 'picomatch';
 import { BadInputError, SourceChangedError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { chunkBuffer } from '../chunker/chunk-segments';
+import type { ChunkPool } from '../chunker/pool';
 import { takeAll, type TokenBucket } from '../limits/token-bucket';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import type { ScannedEntry, ScanResult } from '../backup/scan';
@@ -111,9 +112,11 @@ export class S3Source implements BackupSource {
     return item.path;
   }
 
-  async chunk(task: ChunkTask): Promise<ChunkTaskResult> {
+  /** Read the task's ranges here, then chunk and hash them on the pool's (lower priority) threads when there is a pool. */
+  async chunk(task: ChunkTask, pool?: ChunkPool): Promise<ChunkTaskResult> {
     const total = task.segments.reduce((s, g) => s + (g.end - g.start), 0);
-    const buf = Buffer.allocUnsafe(total);
+    // its own ArrayBuffer (never a slice of Node's shared pool): it is transferred to a chunk thread
+    const buf = Buffer.allocUnsafeSlow(total);
     const reads: { key: string; path: string; start: number; end: number; at: number }[] = [];
     let at = 0;
     for (const seg of task.segments) {
@@ -144,7 +147,7 @@ export class S3Source implements BackupSource {
       }
       if (got !== r.end - r.start) throw new SourceChangedError(`source object ${r.key} changed during the backup (short read at ${r.start})`);
     });
-    return chunkBuffer(task, buf);
+    return pool ? pool.run(task, buf.buffer as ArrayBuffer) : chunkBuffer(task, buf);
   }
 
   close(): void {
