@@ -17,7 +17,9 @@ export function rusticVersion(bin: string): string {
 
 /**
  * rustic (restic's repository format, in Rust) on the same S3 endpoint through its OpenDAL
- * backend, configured by environment (RUSTIC_REPO_OPT_*), defaults otherwise (compression on).
+ * backend, defaults otherwise (compression on). The S3 options go in a profile of a config
+ * folder of the bench's own (rustic reads `$XDG_CONFIG_HOME/rustic/<profile>.toml`): OpenDAL
+ * takes its option names as written there (`access_key_id`), which environment names cannot spell.
  */
 export class Rustic implements ReferenceTool {
   readonly nestsSourcePath = true;
@@ -29,19 +31,15 @@ export class Rustic implements ReferenceTool {
     readonly label: string,
   ) {
     fs.mkdirSync(t.cacheDir, { recursive: true });
+    const configHome = path.join(t.cacheDir, 'config');
+    fs.mkdirSync(path.join(configHome, 'rustic'), { recursive: true });
+    fs.writeFileSync(path.join(configHome, 'rustic', 'bench.toml'), profileToml(t), { mode: 0o600 });
     this.cmd = new MeasuredCommand(
       bin,
       {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
-        RUSTIC_REPOSITORY: 'opendal:s3',
-        RUSTIC_REPO_OPT_BUCKET: t.bucket,
-        RUSTIC_REPO_OPT_ROOT: `/${t.prefix}`,
-        RUSTIC_REPO_OPT_ENDPOINT: t.endpoint,
-        RUSTIC_REPO_OPT_REGION: t.region,
-        RUSTIC_REPO_OPT_ACCESS_KEY_ID: t.accessKeyId,
-        RUSTIC_REPO_OPT_SECRET_ACCESS_KEY: t.secretAccessKey,
-        RUSTIC_PASSWORD: 'lepton-bench-password',
+        XDG_CONFIG_HOME: configHome,
         RUSTIC_CACHE_DIR: t.cacheDir,
         RUSTIC_NO_PROGRESS: 'true',
         AWS_EC2_METADATA_DISABLED: 'true',
@@ -51,12 +49,12 @@ export class Rustic implements ReferenceTool {
   }
 
   async init(): Promise<void> {
-    await this.cmd.run(['init'], 'init');
+    await this.cmd.run(['-P', 'bench', 'init'], 'init');
   }
 
   /** `rustic backup --json`: prints the new snapshot, its summary included. */
   async backup(source: string): Promise<ResticBackup> {
-    const r = await this.cmd.run(['backup', '--json', '--host', 'bench', source], 'backup');
+    const r = await this.cmd.run(['-P', 'bench', 'backup', '--json', '--host', 'bench', source], 'backup');
     const start = r.stdout.indexOf('{');
     let snap: { id?: string; summary?: Record<string, number> };
     try {
@@ -68,6 +66,24 @@ export class Rustic implements ReferenceTool {
   }
 
   async restore(target: string): Promise<ResticRun> {
-    return runOf(await this.cmd.run(['restore', 'latest', target], 'restore'));
+    return runOf(await this.cmd.run(['-P', 'bench', 'restore', 'latest', target], 'restore'));
   }
+}
+
+const tomlString = (v: string): string => JSON.stringify(v);
+
+function profileToml(t: ResticTarget): string {
+  return [
+    '[repository]',
+    `repository = "opendal:s3"`,
+    `password = "lepton-bench-password"`,
+    '[repository.options]',
+    `bucket = ${tomlString(t.bucket)}`,
+    `root = ${tomlString(`/${t.prefix}`)}`,
+    `endpoint = ${tomlString(t.endpoint)}`,
+    `region = ${tomlString(t.region)}`,
+    `access_key_id = ${tomlString(t.accessKeyId)}`,
+    `secret_access_key = ${tomlString(t.secretAccessKey)}`,
+    '',
+  ].join('\n');
 }
