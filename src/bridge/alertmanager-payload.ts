@@ -6,7 +6,15 @@ import { z } from 'zod';
  * Every field of the format is required; unknown extra fields are ignored (stripped).
  */
 const LabelsSchema = z.record(z.string(), z.string());
-const TimeSchema = z.string().datetime({ offset: true, message: 'must be an RFC 3339 time' });
+/**
+ * Canonical UTC with milliseconds: the loop keys deliveries by startsAt and compares startsAt
+ * strings, and Go's RFC 3339 drops trailing zeros of the fraction ("…05.12Z" for "…05.120Z") and may
+ * carry an offset, so the same instant must always be spelled the same way.
+ */
+const TimeSchema = z
+  .string()
+  .datetime({ offset: true, message: 'must be an RFC 3339 time' })
+  .transform((s) => new Date(s).toISOString());
 
 export const AlertmanagerAlertSchema = z.object({
   status: z.enum(['firing', 'resolved'], { errorMap: () => ({ message: "must be 'firing' or 'resolved'" }) }),

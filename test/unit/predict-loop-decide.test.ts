@@ -331,6 +331,27 @@ test('bridge: bearer tokens compare in constant time; tokens must be long; paylo
   assert.ok(AlertmanagerPayloadSchema.safeParse(sample).success);
 });
 
+test('the bridge spells every alert time one way, so a repeated delivery keys and compares as the same instant', () => {
+  const base = { status: 'firing', labels: { alertname: 'A' }, annotations: {}, endsAt: '0001-01-01T00:00:00Z', generatorURL: '', fingerprint: 'f1' };
+  const envelope = {
+    receiver: 'bridge',
+    status: 'firing',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: '',
+    version: '4',
+    groupKey: '{}',
+    truncatedAlerts: 0,
+  };
+  const at = (startsAt: string) => AlertmanagerPayloadSchema.parse({ ...envelope, alerts: [{ ...base, startsAt }] }).alerts[0].startsAt;
+  // Go drops a fraction's trailing zeros; JavaScript keeps three digits; an offset is the same instant
+  for (const spelling of ['2026-12-01T19:40:05.12Z', '2026-12-01T19:40:05.120Z', '2026-12-01T20:40:05.120+01:00', '2026-12-01T19:40:05.120000000Z'])
+    assert.equal(at(spelling), '2026-12-01T19:40:05.120Z', spelling);
+  assert.ok(at('2026-12-01T19:40:05.121Z') > at('2026-12-01T20:40:05.120+01:00'), 'later instants compare later whatever the offset');
+  assert.equal(AlertmanagerPayloadSchema.safeParse({ ...envelope, alerts: [{ ...base, startsAt: 'yesterday' }] }).success, false);
+});
+
 test('bridge /metrics renders the Prometheus text format', () => {
   const st = {
     risk: 0.5,
