@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { IntegrityError } from '../../src/common/errors';
-import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { verifyRepository } from '../../src/engine/maintenance/verify';
 import type { BlobLocation } from '../../src/engine/repo/chunk-index';
@@ -16,20 +14,12 @@ import { Repository, type RepositoryOptions } from '../../src/engine/repo/reposi
 import type { SnapshotManifest } from '../../src/engine/repo/snapshot';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
+import { engineScratch } from '../helpers/engine-scratch';
 
-let tmp: string;
-let pool: ChunkPool;
+const scratch = engineScratch('ldr-zstd-');
+
 const key = Buffer.alloc(32, 9);
 const FIXTURE = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'repo-before-compression');
-
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-zstd-'));
-  pool = new ChunkPool(2);
-});
-after(async () => {
-  await pool.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 /** Training logs and configs: text that compresses several times over. */
 function writeTextTree(root: string, files: number, linesEach: number): number {
@@ -61,9 +51,9 @@ async function fileLocations(repo: Repository, s: SnapshotManifest, file: string
 }
 
 async function backupAndRestore(name: string, src: string, opts: RepositoryOptions = {}): Promise<{ repo: Repository; snap: SnapshotManifest }> {
-  const repo = await Repository.open(new FsStore(path.join(tmp, `${name}-repo`)), key, { create: true, ...opts });
-  const snap = await backupDirect(repo, { asset: name, source: src, strategy: 'incremental' }, pool);
-  const out = path.join(tmp, `${name}-out`);
+  const repo = await Repository.open(new FsStore(path.join(scratch.tmp, `${name}-repo`)), key, { create: true, ...opts });
+  const snap = await backupDirect(repo, { asset: name, source: src, strategy: 'incremental' }, scratch.pool);
+  const out = path.join(scratch.tmp, `${name}-out`);
   await restoreDirect(repo, { snapshot: { id: snap.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(src), 'the restored tree equals the source');
   const v = await verifyRepository(repo, { readData: 1 });
@@ -72,7 +62,7 @@ async function backupAndRestore(name: string, src: string, opts: RepositoryOptio
 }
 
 test('a new repository compresses by default: text round-trips and its packs are several times smaller than the data', async () => {
-  const src = path.join(tmp, 'text-src');
+  const src = path.join(scratch.tmp, 'text-src');
   const raw = writeTextTree(src, 20, 3000);
   const { repo, snap } = await backupAndRestore('text', src);
   assert.equal(repo.config.compression, 'auto', 'recorded in the repository config');
@@ -92,7 +82,7 @@ test('a new repository compresses by default: text round-trips and its packs are
 });
 
 test('random data (model weights) is stored as is: no growth beyond a small overhead', async () => {
-  const src = path.join(tmp, 'rand-src');
+  const src = path.join(scratch.tmp, 'rand-src');
   fs.mkdirSync(src);
   const raw = 10 * 1024 * 1024;
   writeRandomFile(path.join(src, 'model.safetensors'), raw, 7);
@@ -104,7 +94,7 @@ test('random data (model weights) is stored as is: no growth beyond a small over
 });
 
 test('a mixed tree (weights and logs, max level) compresses only the blobs that shrink', async () => {
-  const src = path.join(tmp, 'mixed-src');
+  const src = path.join(scratch.tmp, 'mixed-src');
   const text = writeTextTree(src, 6, 3000);
   fs.mkdirSync(path.join(src, 'ckpt'));
   const weights = 4 * 1024 * 1024;
@@ -125,14 +115,14 @@ test('a mixed tree (weights and logs, max level) compresses only the blobs that 
 });
 
 test('compression off stores every blob as is', async () => {
-  const src = path.join(tmp, 'text-src');
+  const src = path.join(scratch.tmp, 'text-src');
   const { repo } = await backupAndRestore('off', src, { compression: 'off' });
   assert.equal(repo.config.compression, 'off');
   for (const [, loc] of (await repo.loadIndex(true)).entries()) assert.equal(loc.rawLength, undefined);
 });
 
 test('encrypted and compressed: compressed before sealing (ciphertext does not compress), no plaintext in the store', async () => {
-  const src = path.join(tmp, 'text-src');
+  const src = path.join(scratch.tmp, 'text-src');
   const raw = Number(
     fs
       .readdirSync(path.join(src, 'logs'), { recursive: true, withFileTypes: true })
@@ -143,7 +133,7 @@ test('encrypted and compressed: compressed before sealing (ciphertext does not c
   assert.equal(repo.codec.encrypted, true);
   const stored = await packBytes(repo);
   assert.ok(stored * 4 < raw, `packs ${stored} B for ${raw} B of text`);
-  const root = path.join(tmp, 'enc-repo', 'data');
+  const root = path.join(scratch.tmp, 'enc-repo', 'data');
   const needle = Buffer.from('grad_norm=');
   const anyClear = fs
     .readdirSync(root, { recursive: true, withFileTypes: true })
@@ -158,7 +148,7 @@ for (const kind of ['plain', 'encrypted'] as const) {
       snapshots: Record<string, string>;
       files: Record<string, string>;
     };
-    const root = path.join(tmp, `old-${kind}`);
+    const root = path.join(scratch.tmp, `old-${kind}`);
     fs.cpSync(path.join(FIXTURE, kind), root, { recursive: true });
     const password = kind === 'encrypted' ? 'old format' : undefined;
     const repo = await Repository.open(new FsStore(root), key, { password });
@@ -178,29 +168,29 @@ for (const kind of ['plain', 'encrypted'] as const) {
           file,
         );
     };
-    await check(repo, path.join(tmp, `old-${kind}-out`));
+    await check(repo, path.join(scratch.tmp, `old-${kind}-out`));
 
     // the same repository, now told to compress: new blobs compressed, old ones still read
-    const src = path.join(tmp, `old-${kind}-src`);
+    const src = path.join(scratch.tmp, `old-${kind}-src`);
     const text = writeTextTree(src, 4, 3000);
     const newer = await Repository.open(new FsStore(root), key, { password, compression: 'auto' });
     const before = await packBytes(newer);
-    const s2 = await backupDirect(newer, { asset: 'old', source: src, strategy: 'incremental' }, pool);
+    const s2 = await backupDirect(newer, { asset: 'old', source: src, strategy: 'incremental' }, scratch.pool);
     assert.ok((await packBytes(newer)) - before < text / 4, 'the new snapshot is stored compressed');
-    await restoreDirect(newer, { snapshot: { id: s2.id }, target: path.join(tmp, `old-${kind}-out2`) });
-    assert.deepEqual(describeTree(path.join(tmp, `old-${kind}-out2`)), describeTree(src));
-    await check(newer, path.join(tmp, `old-${kind}-out3`));
+    await restoreDirect(newer, { snapshot: { id: s2.id }, target: path.join(scratch.tmp, `old-${kind}-out2`) });
+    assert.deepEqual(describeTree(path.join(scratch.tmp, `old-${kind}-out2`)), describeTree(src));
+    await check(newer, path.join(scratch.tmp, `old-${kind}-out3`));
     assert.deepEqual((await verifyRepository(newer, { readData: 1 })).errors, []);
   });
 }
 
 test('a corrupted compressed blob is reported by verify and refused by restore', async () => {
-  const src = path.join(tmp, 'corrupt-src');
+  const src = path.join(scratch.tmp, 'corrupt-src');
   writeTextTree(src, 3, 3000);
   const { repo, snap } = await backupAndRestore('corrupt', src);
   const [loc] = await fileLocations(repo, snap, 'logs/run-1/train-1.log');
   assert.ok(loc.rawLength !== undefined);
-  const packFile = path.join(tmp, 'corrupt-repo', 'data', loc.pack.slice(0, 2), loc.pack);
+  const packFile = path.join(scratch.tmp, 'corrupt-repo', 'data', loc.pack.slice(0, 2), loc.pack);
   const body = fs.readFileSync(packFile);
   body[loc.offset + Math.floor(loc.length / 2)] ^= 0x55;
   fs.writeFileSync(packFile, body);
@@ -210,13 +200,13 @@ test('a corrupted compressed blob is reported by verify and refused by restore',
     v.errors.join('\n'),
   );
   await assert.rejects(
-    restoreDirect(repo, { snapshot: { id: snap.id }, target: path.join(tmp, 'corrupt-out2') }),
+    restoreDirect(repo, { snapshot: { id: snap.id }, target: path.join(scratch.tmp, 'corrupt-out2') }),
     (e: Error) => e instanceof IntegrityError && e.message.includes('logs/run-1/train-1.log'),
   );
 });
 
 test('an index entry that misstates the plaintext length is caught (decompressed length is checked)', async () => {
-  const src = path.join(tmp, 'len-src');
+  const src = path.join(scratch.tmp, 'len-src');
   writeTextTree(src, 1, 2000);
   const { repo, snap } = await backupAndRestore('len', src);
   const [loc] = await fileLocations(repo, snap, 'logs/run-0/train-0.log');
@@ -242,21 +232,21 @@ test('an index entry that misstates the plaintext length is caught (decompressed
 });
 
 test('prune rewrites the index keeping each blob compression record: what it keeps still restores and verifies', async () => {
-  const a = path.join(tmp, 'prune-a');
-  const b = path.join(tmp, 'prune-b');
+  const a = path.join(scratch.tmp, 'prune-a');
+  const b = path.join(scratch.tmp, 'prune-b');
   writeTextTree(a, 2, 2000);
   writeTextTree(b, 3, 2500);
-  const repo = await Repository.open(new FsStore(path.join(tmp, 'prune-repo')), key, { create: true });
-  const old = await backupDirect(repo, { asset: 'p', source: a, strategy: 'incremental' }, pool);
-  const kept = await backupDirect(repo, { asset: 'q', source: b, strategy: 'incremental' }, pool);
+  const repo = await Repository.open(new FsStore(path.join(scratch.tmp, 'prune-repo')), key, { create: true });
+  const old = await backupDirect(repo, { asset: 'p', source: a, strategy: 'incremental' }, scratch.pool);
+  const kept = await backupDirect(repo, { asset: 'q', source: b, strategy: 'incremental' }, scratch.pool);
   await repo.store.delete(snapshotKey(old.id));
   const now = Date.now();
   await prune(repo, { graceMs: 0, minGraceMs: 0, now: new Date(now) });
   const second = await prune(repo, { graceMs: 0, minGraceMs: 0, now: new Date(now + 1000) });
   assert.ok(second.deleted.length >= 1, 'the forgotten snapshot packs are deleted (the index is rewritten)');
-  const reopened = await Repository.open(new FsStore(path.join(tmp, 'prune-repo')), key, {});
+  const reopened = await Repository.open(new FsStore(path.join(scratch.tmp, 'prune-repo')), key, {});
   assert.ok((await fileLocations(reopened, kept, 'logs/run-0/train-0.log')).every((l) => l.rawLength !== undefined));
-  await restoreDirect(reopened, { snapshot: { id: kept.id }, target: path.join(tmp, 'prune-out') });
-  assert.deepEqual(describeTree(path.join(tmp, 'prune-out')), describeTree(b));
+  await restoreDirect(reopened, { snapshot: { id: kept.id }, target: path.join(scratch.tmp, 'prune-out') });
+  assert.deepEqual(describeTree(path.join(scratch.tmp, 'prune-out')), describeTree(b));
   assert.deepEqual((await verifyRepository(reopened, { readData: 1 })).errors, []);
 });

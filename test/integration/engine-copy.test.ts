@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { ChunkPool } from '../../src/engine/chunker/pool';
+import { test } from 'node:test';
 import { selectForCopy } from '../../src/engine/copy/copy-selection';
 import { copySnapshot } from '../../src/engine/copy/copy-snapshot';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
@@ -14,18 +11,9 @@ import { Repository, type RepositoryOptions } from '../../src/engine/repo/reposi
 import { FsStore } from '../../src/engine/store/fs-store';
 import { HookStore } from '../helpers/hook-store';
 import { describeTree, makeAssetTree, writeRandomFile } from '../helpers/tree-fixture';
+import { engineScratch } from '../helpers/engine-scratch';
 
-let tmp: string;
-let pool: ChunkPool;
-
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-copy-'));
-  pool = new ChunkPool(2);
-});
-after(async () => {
-  await pool.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+const scratch = engineScratch('ldr-copy-');
 
 /** A repository whose store counts the objects written to it. */
 async function countingRepo(
@@ -35,7 +23,7 @@ async function countingRepo(
 ): Promise<{ repo: Repository; store: HookStore; puts: string[]; packGets: string[] }> {
   const puts: string[] = [];
   const packGets: string[] = [];
-  const store = new HookStore(new FsStore(path.join(tmp, name)), {
+  const store = new HookStore(new FsStore(path.join(scratch.tmp, name)), {
     put: (k) => void puts.push(k),
     get: (k) => void (k.startsWith(DATA_PREFIX) && packGets.push(k)),
   });
@@ -44,11 +32,11 @@ async function countingRepo(
 }
 
 async function roundTrip(label: string, dstOpts: RepositoryOptions, srcOpts: RepositoryOptions = {}) {
-  const tree = path.join(tmp, `${label}-src`);
+  const tree = path.join(scratch.tmp, `${label}-src`);
   makeAssetTree(tree, { largeFiles: 1, largeSize: 3 * 1024 * 1024, smallFiles: 60, seed: 7 });
   const src = await countingRepo(`${label}-a`, Buffer.alloc(32, 1), srcOpts);
   const dst = await countingRepo(`${label}-b`, Buffer.alloc(32, 2), dstOpts);
-  const s1 = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, pool);
+  const s1 = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
 
   const readsBefore = src.packGets.length;
   const first = await copySnapshot(src.repo, dst.repo, s1.id);
@@ -56,7 +44,7 @@ async function roundTrip(label: string, dstOpts: RepositoryOptions, srcOpts: Rep
   assert.equal(first.copied, true);
   assert.equal(first.blobsCopied, first.blobs, 'an empty destination lacks every blob');
   assert.equal(dst.puts.filter((k) => k.startsWith(SNAPSHOT_PREFIX)).at(-1), `${SNAPSHOT_PREFIX}${s1.id}`, 'the manifest is the last object written');
-  const out = path.join(tmp, `${label}-out`);
+  const out = path.join(scratch.tmp, `${label}-out`);
   await restoreDirect(dst.repo, { snapshot: { id: s1.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(tree), 'the copy restores to the source bytes and metadata');
   assert.deepEqual((await verifyRepository(dst.repo, { readData: 1 })).errors, []);
@@ -68,14 +56,14 @@ async function roundTrip(label: string, dstOpts: RepositoryOptions, srcOpts: Rep
   assert.deepEqual(await selectForCopy(src.repo, dst.repo, { allMissing: true }), [], 'nothing is missing');
 
   writeRandomFile(path.join(tree, 'checkpoints', 'step-2.safetensors'), 1024 * 1024, 99);
-  const s2 = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, pool);
+  const s2 = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
   assert.deepEqual(await selectForCopy(src.repo, dst.repo, { allMissing: true }), [s2.id]);
   const packsBefore = (await dst.store.list(DATA_PREFIX)).length;
   const inc = await copySnapshot(src.repo, dst.repo, s2.id);
   assert.ok(inc.blobsCopied > 0 && inc.blobsCopied < inc.blobs / 4, `only the new file's chunks move (${inc.blobsCopied} of ${inc.blobs})`);
   assert.ok(inc.bytesUploaded < 1.3 * 1024 * 1024, `about 1 MiB written, not the tree again (${inc.bytesUploaded} B)`);
   assert.ok((await dst.store.list(DATA_PREFIX)).length - packsBefore <= 2, 'one data pack and one tree pack at most');
-  const out2 = path.join(tmp, `${label}-out2`);
+  const out2 = path.join(scratch.tmp, `${label}-out2`);
   await restoreDirect(dst.repo, { snapshot: { id: s2.id }, target: out2 });
   assert.deepEqual(describeTree(out2), describeTree(tree));
   return { src, dst, firstCopyPackReads };
@@ -100,11 +88,11 @@ test('plain to an encrypted destination: blobs are re-identified and sealed with
 });
 
 test('an interrupted copy leaves no snapshot at the destination, and the retry does not upload the packs again', async () => {
-  const tree = path.join(tmp, 'crash-src');
+  const tree = path.join(scratch.tmp, 'crash-src');
   makeAssetTree(tree, { largeFiles: 2, largeSize: 3 * 1024 * 1024, smallFiles: 10, seed: 3 });
   const src = await countingRepo('crash-a', Buffer.alloc(32, 1));
   const dst = await countingRepo('crash-b', Buffer.alloc(32, 2));
-  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, pool);
+  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
   let packs = 0;
   dst.store.hooks.put = (k) => {
     dst.puts.push(k);
@@ -117,24 +105,24 @@ test('an interrupted copy leaves no snapshot at the destination, and the retry d
   const r = await copySnapshot(src.repo, dst.repo, s.id);
   assert.ok(r.blobsCopied < r.blobs, 'blobs of the pack that landed are not sent again');
   assert.ok(dst.puts.length > before);
-  const out = path.join(tmp, 'crash-out');
+  const out = path.join(scratch.tmp, 'crash-out');
   await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(tree));
 });
 
 test('a copy never relies on destination packs a prune has marked: it writes the blobs again', async () => {
-  const tree = path.join(tmp, 'marked-src');
+  const tree = path.join(scratch.tmp, 'marked-src');
   makeAssetTree(tree, { largeFiles: 1, largeSize: 2 * 1024 * 1024, smallFiles: 10, seed: 5 });
   const src = await countingRepo('marked-a', Buffer.alloc(32, 1));
   const dst = await countingRepo('marked-b', Buffer.alloc(32, 2));
-  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, pool);
+  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
   await copySnapshot(src.repo, dst.repo, s.id);
   // forgotten at the destination, and a prune marked every pack it held
   await dst.store.delete(snapshotKey(s.id));
   for (const o of await dst.store.list(DATA_PREFIX)) await writeMark(dst.store, packIdOf(o.key), Date.now(), 3600_000);
   const r = await copySnapshot(src.repo, dst.repo, s.id);
   assert.equal(r.blobsCopied, r.blobs, 'every blob is stored again outside the marked packs');
-  const out = path.join(tmp, 'marked-out');
+  const out = path.join(scratch.tmp, 'marked-out');
   await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(tree));
 });

@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { BadInputError, IntegrityError } from '../../src/common/errors';
-import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { verifyRepository } from '../../src/engine/maintenance/verify';
 import { Repository } from '../../src/engine/repo/repository';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { describeTree, makeAssetTree } from '../helpers/tree-fixture';
+import { engineScratch } from '../helpers/engine-scratch';
 
-let tmp: string;
-let pool: ChunkPool;
+const scratch = engineScratch('ldr-enc-');
+
 const key = Buffer.alloc(32, 9);
-
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-enc-'));
-  pool = new ChunkPool(2);
-});
-after(async () => {
-  await pool.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 function grepStore(root: string, needle: Buffer): boolean {
   const walk = (d: string): boolean =>
@@ -33,18 +23,18 @@ function grepStore(root: string, needle: Buffer): boolean {
 }
 
 test('an encrypted repository round-trips, stores no plaintext, and needs its password', async () => {
-  const src = path.join(tmp, 'src');
+  const src = path.join(scratch.tmp, 'src');
   makeAssetTree(src, { largeFiles: 1, largeSize: 5 * 1024 * 1024, smallFiles: 100 });
   fs.writeFileSync(path.join(src, 'configs', 'secret.txt'), 'the launch codes are 0000 0000 0000');
-  const root = path.join(tmp, 'repo');
+  const root = path.join(scratch.tmp, 'repo');
   const repo = await Repository.open(new FsStore(root), key, { create: true, password: 'correct horse' });
   assert.equal(repo.codec.encrypted, true);
-  const s = await backupDirect(repo, { asset: 'enc', source: src, strategy: 'incremental' }, pool);
+  const s = await backupDirect(repo, { asset: 'enc', source: src, strategy: 'incremental' }, scratch.pool);
   assert.equal(grepStore(root, Buffer.from('the launch codes')), false, 'file content is not stored in clear');
   assert.equal(grepStore(root, Buffer.from('secret.txt')), false, 'file names are not stored in clear');
 
   const reopened = await Repository.open(new FsStore(root), key, { password: 'correct horse' });
-  const out = path.join(tmp, 'out');
+  const out = path.join(scratch.tmp, 'out');
   await restoreDirect(reopened, { snapshot: { id: s.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(src));
   assert.deepEqual((await verifyRepository(reopened, { readData: 1 })).errors, []);
@@ -66,7 +56,7 @@ test('an encrypted repository round-trips, stores no plaintext, and needs its pa
   body[loc.offset + 40] ^= 1;
   fs.writeFileSync(packFile, body);
   await assert.rejects(
-    restoreDirect(reopened, { snapshot: { id: s.id }, target: path.join(tmp, 'out2') }),
+    restoreDirect(reopened, { snapshot: { id: s.id }, target: path.join(scratch.tmp, 'out2') }),
     (e: Error) => e instanceof IntegrityError && e.message.includes('checkpoints/model-0.safetensors'),
   );
 });

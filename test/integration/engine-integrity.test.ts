@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { BadInputError, IntegrityError } from '../../src/common/errors';
 import { commitBackup } from '../../src/engine/backup/commit-backup';
 import { planBackup } from '../../src/engine/backup/plan-backup';
 import { runBackupBatch } from '../../src/engine/backup/run-batch';
-import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { writeMark } from '../../src/engine/maintenance/marks';
 import { prune } from '../../src/engine/maintenance/prune';
@@ -25,23 +23,15 @@ import { runRestoreBatch, type RestoreProgress } from '../../src/engine/restore/
 import { FsStore } from '../../src/engine/store/fs-store';
 import { HookStore, once } from '../helpers/hook-store';
 import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
+import { engineScratch } from '../helpers/engine-scratch';
+
+const scratch = engineScratch('ldr-integrity-');
 
 const HOUR = 3600_000;
 const key = Buffer.alloc(32, 7);
-let tmp: string;
-let pool: ChunkPool;
-
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-integrity-'));
-  pool = new ChunkPool(2);
-});
-after(async () => {
-  await pool.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 async function fresh(name: string): Promise<{ root: string; src: string; store: FsStore; repo: Repository }> {
-  const root = path.join(tmp, name);
+  const root = path.join(scratch.tmp, name);
   const src = path.join(root, 'src');
   fs.mkdirSync(src, { recursive: true });
   const store = new FsStore(path.join(root, 'repo'));
@@ -61,7 +51,7 @@ async function keysUnder(store: FsStore, prefix: string): Promise<string[]> {
 async function forgottenAndMarked(name: string) {
   const f = await fresh(name);
   writeRandomFile(path.join(f.src, 'd.bin'), 3 * 1024 * 1024, 1);
-  const s1 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
+  const s1 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, scratch.pool);
   await f.store.delete(snapshotKey(s1.id));
   const hooks = new HookStore(f.store);
   const pruneRepo = await Repository.open(hooks, key);
@@ -77,7 +67,7 @@ test('a backup that commits while prune reads work lists keeps every pack it ref
   const f = await forgottenAndMarked('race-commit');
   const snapshotId = 'b'.repeat(32);
   await planBackup(f.repo, { backupId: 'b', snapshotId, asset: 'a', source: f.src, strategy: 'full' });
-  await runBackupBatch(f.repo, { backupId: 'b', batch: 0, pool });
+  await runBackupBatch(f.repo, { backupId: 'b', batch: 0, pool: scratch.pool });
   // the backup commits (snapshot written, work list deleted) right when the prune lists work lists
   f.hooks.hooks.list = once(
     (p) => p.startsWith('tmp/backups'),
@@ -102,7 +92,7 @@ test('a backup that deduplicates while a marked pack passes its grace never comm
     ),
   });
   const batchRepo = await Repository.open(batchStore, key, { packSize: 4 * 1024 * 1024 });
-  await runBackupBatch(batchRepo, { backupId: 'c', batch: 0, pool });
+  await runBackupBatch(batchRepo, { backupId: 'c', batch: 0, pool: scratch.pool });
   await commitBackup(f.repo, 'c');
   await restoresIdentically(f.repo, snapshotId, f.src, path.join(f.root, 'out'));
   // a later prune sees the snapshot: what it needs is unmarked, nothing it needs is deleted
@@ -116,7 +106,7 @@ test('commit refuses a snapshot whose data is gone or about to be deleted, and w
   const f = await fresh('commit-check');
   writeRandomFile(path.join(f.src, 'd.bin'), 1024 * 1024, 3);
   await planBackup(f.repo, { backupId: 'g', snapshotId: 'd'.repeat(32), asset: 'a', source: f.src, strategy: 'full' });
-  await runBackupBatch(f.repo, { backupId: 'g', batch: 0, pool });
+  await runBackupBatch(f.repo, { backupId: 'g', batch: 0, pool: scratch.pool });
   const [pack] = await keysUnder(f.store, 'data/');
   // a prune condemned the pack an hour ago: its deletion time has passed
   await writeMark(f.store, pack.split('/').pop() as string, Date.now() - 2 * HOUR, HOUR);
@@ -128,7 +118,7 @@ test('commit refuses a snapshot whose data is gone or about to be deleted, and w
   assert.deepEqual(await keysUnder(f.store, 'tmp/'), []);
 
   await planBackup(f.repo, { backupId: 'h', snapshotId: 'e'.repeat(32), asset: 'a', source: f.src, strategy: 'full' });
-  await runBackupBatch(f.repo, { backupId: 'h', batch: 0, pool });
+  await runBackupBatch(f.repo, { backupId: 'h', batch: 0, pool: scratch.pool });
   for (const k of await keysUnder(f.store, 'data/')) await f.store.delete(k);
   await assert.rejects(commitBackup(f.repo, 'h'), /no longer exist/);
   assert.deepEqual(await f.repo.listSnapshots(), []);
@@ -251,13 +241,16 @@ test('work lists written without the repository key are refused, also when moved
   // a bucket writer without the key points the batch at another folder
   const forged = { v: 1, source: secret, items: [{ entry: 1, path: 'shadow', size: 10, start: 0, end: 10 }] };
   await f.store.put(batchKey('s', 0), gzipSync(JSON.stringify(forged)));
-  await assert.rejects(runBackupBatch(f.repo, { backupId: 's', batch: 0, pool }), (e: Error) => e instanceof IntegrityError && /signature/.test(e.message));
+  await assert.rejects(
+    runBackupBatch(f.repo, { backupId: 's', batch: 0, pool: scratch.pool }),
+    (e: Error) => e instanceof IntegrityError && /signature/.test(e.message),
+  );
   // a genuine batch of another backup, copied under this one's name
   await planBackup(f.repo, { backupId: 't', snapshotId: '2'.repeat(32), asset: 'a', source: f.src, strategy: 'full' });
   await f.store.put(batchKey('s', 0), await f.store.get(batchKey('t', 0)));
-  await assert.rejects(runBackupBatch(f.repo, { backupId: 's', batch: 0, pool }), /moved from another name|signature/);
+  await assert.rejects(runBackupBatch(f.repo, { backupId: 's', batch: 0, pool: scratch.pool }), /moved from another name|signature/);
 
-  await runBackupBatch(f.repo, { backupId: 't', batch: 0, pool });
+  await runBackupBatch(f.repo, { backupId: 't', batch: 0, pool: scratch.pool });
   await commitBackup(f.repo, 't');
   const target = path.join(f.root, 'target');
   await planRestore(f.repo, { restoreId: 'rs', snapshot: { id: '2'.repeat(32) }, target });
@@ -271,7 +264,7 @@ test('verify finds an index entry that disagrees with its pack', async () => {
   const f = await fresh('verify-index');
   fs.writeFileSync(path.join(f.src, 'one.txt'), 'first file');
   fs.writeFileSync(path.join(f.src, 'two.txt'), 'second file, longer');
-  await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
+  await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, scratch.pool);
   assert.deepEqual((await verifyRepository(f.repo, { readData: 1 })).errors, []);
   // rewrite the index so one blob points at the wrong offset of the right pack
   const objs = await f.store.list(INDEX_PREFIX);
@@ -312,7 +305,7 @@ test('prune tolerates work lists vanishing while it reads them', async () => {
 test('a snapshot whose signature fails keeps its data through prune, and is reported', async () => {
   const f = await fresh('prune-tampered');
   writeRandomFile(path.join(f.src, 'd.bin'), 512 * 1024, 5);
-  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
+  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, scratch.pool);
   const raw = JSON.parse((await f.store.get(snapshotKey(s.id))).toString('utf8')) as { body: string; sig: string };
   raw.body = raw.body.replace(`"host":"${s.host}"`, '"host":"flipped"');
   await f.store.put(snapshotKey(s.id), Buffer.from(JSON.stringify(raw)));
@@ -332,11 +325,11 @@ test('a snapshot whose signature fails keeps its data through prune, and is repo
   assert.deepEqual(await keysUnder(f.store, 'data/'), packs);
 });
 
-test('a commit retried after a crash removes the work list; a finished restore leaves nothing under tmp/', async () => {
+test('a commit retried after a crash removes the work list; a finished restore leaves nothing under scratch.tmp/', async () => {
   const f = await fresh('leaks');
   fs.writeFileSync(path.join(f.src, 'x.txt'), 'x');
   await planBackup(f.repo, { backupId: 'k', snapshotId: '4'.repeat(32), asset: 'a', source: f.src, strategy: 'full' });
-  await runBackupBatch(f.repo, { backupId: 'k', batch: 0, pool });
+  await runBackupBatch(f.repo, { backupId: 'k', batch: 0, pool: scratch.pool });
   const crashing = new HookStore(f.store, {
     delete: (k) => {
       if (k.startsWith('tmp/backups/')) throw new Error('worker killed');
@@ -357,7 +350,7 @@ test('a commit retried after a crash removes the work list; a finished restore l
 test('a swap whose done marker cannot be written is rolled back by the compensation, leaving nothing behind', async () => {
   const f = await fresh('done-marker');
   fs.writeFileSync(path.join(f.src, 'new.txt'), 'new');
-  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
+  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, scratch.pool);
   const target = path.join(f.root, 'target');
   fs.mkdirSync(target);
   fs.writeFileSync(path.join(target, 'old.txt'), 'old');
@@ -382,7 +375,7 @@ test('a swap whose done marker cannot be written is rolled back by the compensat
 test('restoring onto a symlinked target fills the folder it points to and keeps the link', async () => {
   const f = await fresh('symlink-target');
   fs.writeFileSync(path.join(f.src, 'model.json'), '{}');
-  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
+  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, scratch.pool);
   const real = path.join(f.root, 'volumes', 'models');
   fs.mkdirSync(real, { recursive: true });
   const link = path.join(f.root, 'current');
@@ -412,8 +405,8 @@ test('the index keeps every copy of a chunk and picks the same primary whatever 
 test('a snapshot forgotten, or an index rewritten, while a backup plans does not fail it', async () => {
   const f = await fresh('vanishing-reads');
   writeRandomFile(path.join(f.src, 'd.bin'), 256 * 1024, 11);
-  const s1 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, pool);
-  const s2 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, pool);
+  const s1 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'full' }, scratch.pool);
+  const s2 = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, scratch.pool);
   // retention forgets s2 right after the listing: loading it finds nothing, the parent becomes s1
   const hooks = new HookStore(f.store, {
     get: once(
