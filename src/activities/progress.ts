@@ -13,7 +13,11 @@ export function reportProgress(details: unknown): void {
   ctx.heartbeat(details);
 }
 
-/** What the activity of `ctx` last reported (undefined before its first report). */
+/**
+ * What the activity of `ctx` last reported; before its first report, what the attempt before it
+ * reported (the details it resumes from), so a keep-alive beat never blanks them: a retry that dies
+ * before its first report leaves the next attempt the same place to resume from.
+ */
 export function lastProgress(ctx: Context): unknown {
-  return lastReported.get(ctx);
+  return lastReported.has(ctx) ? lastReported.get(ctx) : ctx.info.heartbeatDetails;
 }

@@ -67,3 +67,35 @@ test('an activity that never reports progress (planning, commit, publish) still 
   await assert.rejects(run, /copy refused/);
   assert.equal(ticker.running(), false);
 });
+
+test("a retry's keep-alive beats repeat the previous attempt's progress until it reports its own, so dying early loses no resume point", async () => {
+  const ticker = manualTicker();
+  const env = new MockActivityEnvironment(
+    { attempt: 2, heartbeatDetails: { itemsDone: 7, completed: 'AQ==' } },
+    {
+      interceptors: [keepAliveActivityInterceptor(ticker.every)],
+      logger: quiet,
+    },
+  );
+  const beats: unknown[] = [];
+  env.on('heartbeat', (d: unknown) => beats.push(d));
+  let resume!: () => void;
+  const held = new Promise<void>((r) => (resume = r));
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const run = env.run(async () => {
+    started();
+    await held; // re-reading the batch before its first unit of work
+    reportProgress({ itemsDone: 8 });
+  });
+  await running;
+  ticker.tick();
+  ticker.tick();
+  assert.deepEqual(beats, [
+    { itemsDone: 7, completed: 'AQ==' },
+    { itemsDone: 7, completed: 'AQ==' },
+  ]);
+  resume();
+  await run;
+  assert.deepEqual(beats.at(-1), { itemsDone: 8 });
+});

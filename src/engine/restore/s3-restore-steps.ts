@@ -114,10 +114,15 @@ export async function runS3RestoreBatch(repo: Repository, loc: S3Location, o: Ru
   const view = batchView(repo.store, batch.asset, o.assetLimits);
   await mapLimit(todo, FILES_IN_FLIGHT, async (i) => {
     o.checkpoint?.();
-    await stageS3File(repo, view, loc, batch.staging + items[i].path, items[i]);
+    let sent = 0;
+    await stageS3File(repo, view, loc, batch.staging + items[i].path, items[i], (n) => {
+      sent += n;
+      p.bytesDone += n;
+      report();
+    });
     completed[i] = true;
     p.filesDone++;
-    p.bytesDone += items[i].size;
+    p.bytesDone += items[i].size - sent;
     if (p.filesDone % 50 === 0) report();
   });
   p.completed = encodeLedger(completed);

@@ -48,8 +48,16 @@ const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
 /**
  * Write one file below the staging prefix: one PUT when small, a multipart upload when large.
  * Chunks are read under the batch's limits; every body waits for the upload buckets before it is sent.
+ * `onSent` hears the bytes of each part once the store has them, so a large object shows progress.
  */
-export async function stageS3File(repo: Repository, view: BatchView, loc: S3Location, key: string, f: RestoreItem): Promise<void> {
+export async function stageS3File(
+  repo: Repository,
+  view: BatchView,
+  loc: S3Location,
+  key: string,
+  f: RestoreItem,
+  onSent?: (bytes: number) => void,
+): Promise<void> {
   const Bucket = loc.bucket;
   if (f.size <= S3_PART_BYTES) {
     const parts: Buffer[] = [];
@@ -72,6 +80,7 @@ export async function stageS3File(repo: Repository, view: BatchView, loc: S3Loca
       );
       done.push({ ETag: r.ETag, PartNumber });
       total += body.length;
+      onSent?.(body.length);
     }
     if (total !== f.size) throw new IntegrityError(`file "${f.path}": its chunks hold ${total} bytes, the snapshot says ${f.size}`);
     await loc.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
