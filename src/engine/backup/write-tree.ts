@@ -8,6 +8,8 @@ export async function writeTreeBlobs(repo: Repository, up: PackUploader, entries
   for (const blob of encodeTreeBlobs(entries)) {
     const id = repo.codec.id(blob);
     treeIds.push(id);
+    // most blobs of a snapshot with a parent are the parent's: nothing to seal
+    if (up.known(id)) continue;
     const sealed = await repo.sealBlob(blob);
     if (up.add(id, 'tree', sealed.stored, sealed.rawLength)) await up.flush();
   }

@@ -70,9 +70,23 @@ export type RootMeta = z.infer<typeof RootMetaSchema>;
 
 export const TreeBlobSchema = z.object({ v: z.literal(1), entries: z.array(TreeEntrySchema) });
 
+/** About one path in this many ends a tree blob (see encodeTreeBlobs). */
+export const TREE_BLOB_ENTRIES = 64;
+
+/** FNV-1a of a path: where a tree blob ends depends on the paths alone. */
+function pathHash(p: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < p.length; i++) h = Math.imul(h ^ p.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /**
- * Split entries into blobs of roughly maxBytes of JSON so huge trees never become one giant
- * object; each blob is stored gzip-compressed (level 1: paths and hex ids shrink about 5x).
+ * Split entries into blobs, each stored gzip-compressed (level 1: paths and hex ids shrink
+ * several times). A blob ends after an entry whose path hashes to a multiple of
+ * TREE_BLOB_ENTRIES, or before it would pass maxBytes of JSON: the boundaries are content-defined
+ * by path, so a snapshot that changes a few files stores new blobs for the stretches around them
+ * only, and every other blob deduplicates against its parent's (a new or removed file moves no
+ * boundary but its own).
  */
 export function encodeTreeBlobs(entries: TreeEntry[], maxBytes = 4 * 1024 * 1024): Buffer[] {
   const blobs: Buffer[] = [];
@@ -88,6 +102,7 @@ export function encodeTreeBlobs(entries: TreeEntry[], maxBytes = 4 * 1024 * 1024
     if (size + s.length > maxBytes && cur.length) flush();
     cur.push(s);
     size += s.length + 1;
+    if (pathHash(e.path) % TREE_BLOB_ENTRIES === 0) flush();
   }
   if (cur.length || blobs.length === 0) flush();
   return blobs;
