@@ -25,7 +25,8 @@ import type { Sample } from '../src/predict/series';
  * configuration alone, only the threshold chosen on the training folds), predict_nab_loco_grid_{standard,low_fp,low_fn}
  * (the 18-candidate grid, a candidate replacing the defaults only with a significant training gain, loco.ts),
  * predict_nab_loco_grid_non_base_choices (how many of the 4 folds x 3 profiles chose another candidate than the
- * defaults), predict_nab_in_sample_{standard,low_fp,low_fn} (the defaults, threshold chosen on all 35 series), predict_nab_in_sample_lead_before_end_min, predict_nab_rows_per_s.
+ * defaults), predict_nab_in_sample_{standard,low_fp,low_fn} (the defaults, threshold chosen on all 35 series),
+ * predict_nab_in_sample_lead_before_end_min, predict_nab_rows_per_s.
  */
 
 function projectRoot(): string {
