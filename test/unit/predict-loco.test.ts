@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { categoryOf, chooseOnTraining, leaveOneCategoryOut, locoFolds } from '../../src/predict/eval/loco';
+import { SIGNIFICANT_GAIN, categoryOf, chooseOnTraining, leaveOneCategoryOut, locoFolds, pairedT } from '../../src/predict/eval/loco';
 import type { ScoredGrid } from '../../src/predict/eval/loco';
 import { evaluateLocoOn } from '../../src/predict/eval/loco-eval';
 import { scoreValues } from '../../src/predict/eval/evaluate';
@@ -129,4 +129,66 @@ test('the scorer is causal: a prefix scores exactly as the full run on the same 
       assert.deepEqual(Array.from(part), Array.from(full.subarray(0, cut)));
     }
   }
+});
+
+/**
+ * Six training series (categories a and b) and one held-out series (c), each a window on rows
+ * 60..69 first hit at row `hit` with score 0.9; `fps` lists the series (by index) that also
+ * carry a false positive at row 30, score 0.95 (above the threshold chosen for them).
+ */
+function selectionGrid(...candidates: Array<{ fps: number[]; hit?: number; hitScore?: number }>): ScoredGrid {
+  const names = ['a/0.csv', 'a/1.csv', 'a/2.csv', 'b/0.csv', 'b/1.csv', 'b/2.csv', 'c/0.csv'];
+  return candidates.map(({ fps, hit = 62, hitScore = 0.9 }) =>
+    names.map((name, k) => ({
+      name,
+      timestamps: Array.from({ length: 100 }, (_, i) => i * MIN),
+      scores: Array.from({ length: 100 }, (_, i) => (i === hit ? hitScore : i === 30 && fps.includes(k) ? 0.95 : 0)),
+      windows: [[60 * MIN, 69 * MIN]],
+    })),
+  );
+}
+const TRAIN = [0, 1, 2, 3, 4, 5];
+
+test('paired t statistic: mean over its standard error; equal non-zero gains are infinitely significant', () => {
+  close(pairedT([1, 0, 0, 0]), 1); // one series' gain alone: t = 1 whatever the number of series
+  close(pairedT([2, 4, 6]), 4 / (2 / Math.sqrt(3)));
+  assert.equal(pairedT([0.11, 0.11]), Infinity);
+  assert.equal(pairedT([-0.11, -0.11]), -Infinity);
+  assert.equal(pairedT([0, 0]), 0);
+  assert.equal(pairedT([]), 0);
+});
+
+test('a candidate whose training lead is one false positive on one series does not replace the base (the pooled maximum took it)', () => {
+  // base: false positives on series 0, 1 and 2; candidate 1 removes the one on series 0 only
+  const scored = selectionGrid({ fps: [0, 1, 2] }, { fps: [1, 2] });
+  const choice = chooseOnTraining(scored, TRAIN);
+  for (const p of Object.values(choice)) {
+    assert.equal(p.candidate, 0, `${JSON.stringify(p)}`);
+    assert.equal(p.threshold, 0.9);
+  }
+  // its gain is real on the training series (the old rule's criterion) but not significant
+  const alone = chooseOnTraining([scored[1]!], TRAIN).standard;
+  assert.ok(alone.trainScore > choice.standard.trainScore);
+});
+
+test('a candidate that gains on most training series replaces the base, at the threshold chosen for the base', () => {
+  // candidate 1 drops the false positives of four series out of six: t = 3.16
+  const choice = chooseOnTraining(selectionGrid({ fps: [0, 1, 2, 3] }, { fps: [1, 2] }, { fps: [] }), TRAIN);
+  for (const p of Object.values(choice)) {
+    assert.equal(p.candidate, 2);
+    assert.equal(p.threshold, 0.9);
+    assert.ok(p.gainT > SIGNIFICANT_GAIN);
+  }
+});
+
+test('a candidate cannot win by moving the operating point: it is compared with the base at the base threshold', () => {
+  // candidate 1 hits every window earlier and has no false positive, but only above 0.8: its own
+  // best threshold (0.8) beats the base on every series, at the base's 0.9 it detects nothing
+  const scored = selectionGrid({ fps: [0] }, { fps: [], hit: 61, hitScore: 0.8 });
+  const ownBest = chooseOnTraining([scored[1]!], TRAIN).standard;
+  const choice = chooseOnTraining(scored, TRAIN).standard;
+  assert.ok(ownBest.trainScore > choice.trainScore);
+  assert.equal(ownBest.threshold, 0.8);
+  assert.equal(choice.candidate, 0);
+  assert.equal(choice.threshold, 0.9);
 });

@@ -10,7 +10,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
 import { evaluateCorpus } from '../../predict/eval/evaluate';
-import { smallGrid, singleCandidate } from '../../predict/eval/eval-grid';
+import { axesGrid, smallGrid, singleCandidate } from '../../predict/eval/eval-grid';
 import { evaluateLoco } from '../../predict/eval/loco-eval';
 import type { LocoEvaluation } from '../../predict/eval/loco-eval';
 import { NAB_PROFILE_NAMES, summariseNab } from '../../predict/eval/nab';
@@ -101,7 +101,7 @@ function locoLines(r: LocoEvaluation): string[] {
     for (const f of p.folds) {
       const held = f.heldOutScore === null ? `raw ${f.rawScore.toFixed(2)} (no windows)` : f.heldOutScore.toFixed(2);
       lines.push(
-        `  ${p.profile} held out ${f.heldOut}: ${r.candidates[f.choice.candidate]!.label}, threshold ${f.choice.threshold.toFixed(4)}, train ${f.choice.trainScore.toFixed(2)}, held-out ${held}`,
+        `  ${p.profile} held out ${f.heldOut}: ${r.candidates[f.choice.candidate]!.label}, threshold ${f.choice.threshold.toFixed(4)}, train ${f.choice.trainScore.toFixed(2)}${f.choice.candidate > 0 ? ` (gain t ${f.choice.gainT.toFixed(2)})` : ''}, held-out ${held}`,
       );
     }
   }
@@ -123,7 +123,7 @@ export function predictEvalCommand(): Command {
     .option('--filter <text>', 'only files whose path contains this')
     .option(
       '--grid <name>',
-      'candidate configurations: base (the configuration alone, only the threshold is chosen: the headline) or small (an 18-candidate grid)',
+      'candidate configurations: base (the configuration alone, only the threshold is chosen: the headline), small (an 18-candidate grid) or axes (34 candidates, one setting varied each)',
       'base',
     )
     .option('--threshold <score>', 'one configuration at a fixed threshold, in-sample only (no choice made)', numArg)
@@ -136,7 +136,8 @@ export function predictEvalCommand(): Command {
         cmd: Command,
       ) => {
         if (opts.profile && !NAB_PROFILE_NAMES.includes(opts.profile as NabProfileName)) throw new BadInputError(`unknown profile ${opts.profile}`);
-        if (opts.grid !== 'small' && opts.grid !== 'base') throw new BadInputError(`--grid: unknown grid ${opts.grid} (base or small)`);
+        const grids = { base: singleCandidate, small: smallGrid, axes: axesGrid };
+        if (!Object.hasOwn(grids, opts.grid)) throw new BadInputError(`--grid: unknown grid ${opts.grid} (base, small or axes)`);
         const scorer = scorerConfig(opts.config, undefined);
         const json = (cmd.optsWithGlobals() as { json?: boolean }).json;
         const common = {
@@ -157,7 +158,7 @@ export function predictEvalCommand(): Command {
           } else process.stdout.write(`${fixedThresholdLines(r).join('\n')}\n`);
           return;
         }
-        const r = await evaluateLoco({ ...common, grid: opts.grid === 'base' ? singleCandidate(scorer) : smallGrid(scorer) });
+        const r = await evaluateLoco({ ...common, grid: grids[opts.grid as keyof typeof grids](scorer) });
         if (json) {
           const inSample = Object.fromEntries(
             Object.entries(r.inSample).map(([k, v]) => [k, { choice: v.choice, ...v.result, windowResults: undefined, perSeries: undefined }]),
