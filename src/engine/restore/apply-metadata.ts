@@ -4,7 +4,7 @@ import { makeSpecial } from '../fs/special-files';
 import { ExactMtimes, toSeconds } from '../fs/mtimes';
 import { writeXattrs, type Xattrs } from '../fs/xattrs';
 import type { RootMeta, TreeEntry } from '../repo/tree';
-import type { RestoreItem, RestorePlan } from './restore-plan';
+import type { FinishItem, RestoreItem, RestorePlan } from './restore-plan';
 
 /**
  * Owners, modes, times, links, special files and xattrs of restored entries.
@@ -105,7 +105,7 @@ async function xattrsOf(items: Final[], warnings: string[]): Promise<void> {
  * for all. One python3 process sets every exact mtime. Idempotent. Returns warnings for what
  * could not be reproduced.
  */
-export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<RestoreItem[]>): Promise<string[]> {
+export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<FinishItem[]>): Promise<string[]> {
   const warnings: string[] = [];
   const exact = new ExactMtimes();
   try {
@@ -117,7 +117,7 @@ export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch:
   return warnings;
 }
 
-async function applyInOrder(plan: RestorePlan, batchItems: (batch: number) => Promise<RestoreItem[]>, exact: ExactMtimes, warnings: string[]): Promise<void> {
+async function applyInOrder(plan: RestorePlan, batchItems: (batch: number) => Promise<FinishItem[]>, exact: ExactMtimes, warnings: string[]): Promise<void> {
   const root = isRoot();
   const at = (e: { path: string; rawPath?: string }) => joinFs(plan.staging, e);
   for (let b = 0; b < plan.batches; b++) {
