@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { joinFs, pathBytes, type FsPath } from '../fs/raw-path';
 import { makeSpecial } from '../fs/special-files';
-import { setExactMtimes, toSeconds } from '../fs/mtimes';
+import { ExactMtimes, toSeconds } from '../fs/mtimes';
 import { writeXattrs, type Xattrs } from '../fs/xattrs';
 import type { RootMeta, TreeEntry } from '../repo/tree';
-import type { RestoreItem, RestorePlan } from './restore-plan';
+import type { FinishItem, RestoreItem, RestorePlan } from './restore-plan';
 
 /**
  * Owners, modes, times, links, special files and xattrs of restored entries.
@@ -96,28 +96,35 @@ async function xattrsOf(items: Final[], warnings: string[]): Promise<void> {
   }
 }
 
-async function exactTimesOf(items: Final[], warnings: string[]): Promise<void> {
-  const w = await setExactMtimes(items);
-  if (w) warnings.push(w);
-}
-
 /**
  * Everything the finish step does before the swap, in an order where no later step disturbs
  * an earlier one: the files' xattrs and exact mtimes (batch by batch, so memory stays bounded
  * by a batch), then special files, hard links, symlinks, the xattrs of all of those and of the
- * folders, the folders' owners, modes and times (deepest first, the root last), and exact
- * mtimes for all. Idempotent. Returns warnings for what could not
- * be reproduced.
+ * folders, the folders' owners, modes and times (deepest first, the root last; the files'
+ * exact mtimes are all set before a folder can lose its search permission), and exact mtimes
+ * for all. One python3 process sets every exact mtime. Idempotent. Returns warnings for what
+ * could not be reproduced.
  */
-export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<RestoreItem[]>): Promise<string[]> {
+export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<FinishItem[]>): Promise<string[]> {
   const warnings: string[] = [];
+  const exact = new ExactMtimes();
+  try {
+    await applyInOrder(plan, batchItems, exact, warnings);
+  } finally {
+    const w = await exact.close();
+    if (w) warnings.push(w);
+  }
+  return warnings;
+}
+
+async function applyInOrder(plan: RestorePlan, batchItems: (batch: number) => Promise<FinishItem[]>, exact: ExactMtimes, warnings: string[]): Promise<void> {
   const root = isRoot();
   const at = (e: { path: string; rawPath?: string }) => joinFs(plan.staging, e);
   for (let b = 0; b < plan.batches; b++) {
     const files = (await batchItems(b)).map((f) => ({ abs: at(f), mtimeNs: f.mtimeNs, xattrs: f.xattrs }));
     // setting xattrs changes no mtime: both orders are fine for files
     await xattrsOf(files, warnings);
-    await exactTimesOf(files, warnings);
+    await exact.add(files);
   }
 
   const rest: Final[] = [];
@@ -155,8 +162,8 @@ export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch:
   if (plan.root) rest.push({ abs: plan.staging, ...plan.root });
   // xattrs before folder modes: a folder about to become read-only still takes them
   await xattrsOf(rest, warnings);
+  await exact.settled();
   for (const d of dirs) await setMeta(at(d), d, false);
   if (plan.root) await setMeta(plan.staging, plan.root, false);
-  await exactTimesOf(rest, warnings);
-  return warnings;
+  await exact.add(rest);
 }

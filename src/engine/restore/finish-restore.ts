@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { stagingFor } from './plan-restore';
 import { applyFinishMetadata } from './apply-metadata';
 import { RestorePlanSchema } from './restore-plan';
-import { loadRestoreItems } from './restore-items';
+import { loadFinishItems } from './restore-items';
 
 export interface RestoreOutcome {
   snapshotId: string;
@@ -48,7 +48,7 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
   }
   const warnings: string[] = [];
   if (fs.existsSync(plan.staging)) {
-    warnings.push(...(await applyFinishMetadata(plan, (b) => loadRestoreItems(repo, restoreId, b))));
+    warnings.push(...(await applyFinishMetadata(plan, (b) => loadFinishItems(repo, restoreId, b))));
     if (fs.existsSync(plan.target)) {
       if (fs.existsSync(old)) throw new IntegrityError(`restore ${restoreId}: both ${plan.target} and ${old} exist; resolve by hand`);
       await fs.promises.rename(plan.target, old);

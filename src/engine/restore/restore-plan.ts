@@ -17,6 +17,10 @@ export const RestoreItemSchema = z.object({
 });
 export type RestoreItem = z.infer<typeof RestoreItemSchema>;
 
+/** What the finish step reads back of a batch's files: chunk lists and the rest are not parsed again. */
+export const FinishBatchSchema = z.object({ items: z.array(RestoreItemSchema.pick({ path: true, rawPath: true, mtimeNs: true, xattrs: true })) });
+export type FinishItem = z.infer<typeof FinishBatchSchema>['items'][number];
+
 export const RestorePlanSchema = z.object({
   v: z.literal(1),
   restoreId: z.string(),

@@ -161,8 +161,9 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   const verify = o.verifyWritten ?? false;
   const p: RestoreProgress = { completed: '', filesDone: items.length - todo.length, files: items.length, bytesDone: 0, bytesTotal };
   const report = () => {
+    if (!o.onProgress) return;
     p.completed = encodeLedger(completed);
-    o.onProgress?.({ ...p });
+    o.onProgress({ ...p });
   };
   const abs = (i: number) => joinFs(batch.staging, items[i]);
   const from = batchView(repo.store, batch.asset, o.assetLimits).store;
@@ -237,6 +238,7 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
     },
   );
   report();
+  p.completed = encodeLedger(completed);
   return p;
 }
 
@@ -252,8 +254,6 @@ export function decodeLedger(b64: string | undefined, n: number): boolean[] {
 
 export function encodeLedger(done: boolean[]): string {
   const bits = Buffer.alloc(Math.ceil(done.length / 8));
-  done.forEach((d, i) => {
-    if (d) bits[i >> 3] |= 1 << (i & 7);
-  });
+  for (let i = 0; i < done.length; i++) if (done[i]) bits[i >> 3] |= 1 << (i & 7);
   return bits.toString('base64');
 }
