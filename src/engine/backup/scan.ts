@@ -6,6 +6,7 @@ import { isUtf8 } from 'node:buffer';
 import { displayPath, entryKey, pathFields, type FsPath } from '../fs/raw-path';
 import { readXattrs, type Xattrs } from '../fs/xattrs';
 import type { RootMeta } from '../repo/tree';
+import { cmpName } from '../source/tree-order';
 import { entryFromStats, metaOf, type ScannedEntry, type ScannedFile } from './scan-entry';
 
 export type { ScannedEntry, ScannedFile } from './scan-entry';
@@ -74,7 +75,7 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
       const valid = isUtf8(n);
       return { n, valid, key: valid ? n.toString('utf8') : displayPath(n) };
     });
-    sorted.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : Buffer.compare(a.n, b.n)));
+    sorted.sort((a, b) => cmpName(a.key, b.key) || Buffer.compare(a.n, b.n));
     let keptAny = false;
     for (const { n, valid, key } of sorted) {
       const relOf = child(dirRel, n, key, valid);

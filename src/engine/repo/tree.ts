@@ -71,25 +71,50 @@ export type RootMeta = z.infer<typeof RootMetaSchema>;
 export const TreeBlobSchema = z.object({ v: z.literal(1), entries: z.array(TreeEntrySchema) });
 
 /**
- * Split entries into blobs of roughly maxBytes of JSON so huge trees never become one giant
- * object; each blob is stored gzip-compressed (level 1: paths and hex ids shrink about 5x).
+ * Splits entries into blobs of roughly maxBytes of JSON as they come, so huge trees never become
+ * one giant object or string; each blob is stored gzip-compressed (level 1: paths and hex ids
+ * shrink about 5x). The same entries always split at the same places, so an unchanged tree
+ * encodes to identical, deduplicated blobs.
  */
-export function encodeTreeBlobs(entries: TreeEntry[], maxBytes = 4 * 1024 * 1024): Buffer[] {
-  const blobs: Buffer[] = [];
-  let cur: string[] = [];
-  let size = 0;
-  const flush = () => {
-    blobs.push(gzipSync(`{"v":1,"entries":[${cur.join(',')}]}`, { level: 1 }));
-    cur = [];
-    size = 0;
-  };
-  for (const e of entries) {
+export class TreeBlobEncoder {
+  private cur: string[] = [];
+  private size = 0;
+  private blobs = 0;
+
+  constructor(private readonly maxBytes = 4 * 1024 * 1024) {}
+
+  /** Add one entry; returns a finished blob when this entry did not fit into the current one. */
+  add(e: TreeEntry): Buffer | undefined {
     const s = JSON.stringify(e);
-    if (size + s.length > maxBytes && cur.length) flush();
-    cur.push(s);
-    size += s.length + 1;
+    const full = this.size + s.length > this.maxBytes && this.cur.length ? this.flush() : undefined;
+    this.cur.push(s);
+    this.size += s.length + 1;
+    return full;
   }
-  if (cur.length || blobs.length === 0) flush();
+
+  /** The last blob (a tree of no entries is one empty blob). */
+  finish(): Buffer | undefined {
+    return this.cur.length || this.blobs === 0 ? this.flush() : undefined;
+  }
+
+  private flush(): Buffer {
+    const blob = gzipSync(`{"v":1,"entries":[${this.cur.join(',')}]}`, { level: 1 });
+    this.cur = [];
+    this.size = 0;
+    this.blobs++;
+    return blob;
+  }
+}
+
+export function encodeTreeBlobs(entries: TreeEntry[], maxBytes?: number): Buffer[] {
+  const enc = new TreeBlobEncoder(maxBytes);
+  const blobs: Buffer[] = [];
+  for (const e of entries) {
+    const b = enc.add(e);
+    if (b) blobs.push(b);
+  }
+  const last = enc.finish();
+  if (last) blobs.push(last);
   return blobs;
 }
 
