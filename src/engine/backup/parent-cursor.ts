@@ -1,8 +1,7 @@
-import { entryKey, pathBytes } from '../fs/raw-path';
 import type { Repository } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
 import type { TreeEntry } from '../repo/tree';
-import { cmpTreePath } from '../source/tree-order';
+import { cmpTreeEntry } from '../source/tree-order';
 
 /**
  * The parent snapshot's entries, read one tree blob at a time as the scan walks forward. Both
@@ -15,7 +14,7 @@ export class ParentCursor {
   private buf: TreeEntry[] = [];
   private at = 0;
 
-  constructor(repo: Repository, parent: SnapshotManifest | undefined) {
+  constructor(repo: Pick<Repository, 'treeBlobs'>, parent: SnapshotManifest | undefined) {
     this.blobs = parent ? repo.treeBlobs(parent)[Symbol.asyncIterator]() : undefined;
   }
 
@@ -31,10 +30,8 @@ export class ParentCursor {
 
   /** The parent's entry of `e`'s path, if it has one. Ask in tree order: entries before `e` are passed for good. */
   async find(e: { path: string; rawPath?: string }): Promise<TreeEntry | undefined> {
-    const key = entryKey(e);
     for (let h = await this.head(); h; h = await this.head()) {
-      // names equal in display form but not in bytes sort by their bytes, as the scan sorts them
-      const c = cmpTreePath(h.path, e.path) || (entryKey(h) === key ? 0 : Buffer.compare(pathBytes(h), pathBytes(e)));
+      const c = cmpTreeEntry(h, e);
       if (c > 0) return undefined;
       this.at++;
       if (c === 0) return h;

@@ -1,3 +1,5 @@
+import { entryKey, pathBytes } from '../fs/raw-path';
+
 /** Two names of one folder in scan order (UTF-16 code units, as the scans sort them). */
 export const cmpName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -14,4 +16,9 @@ export function cmpTreePath(a: string, b: string): number {
     if (c) return c;
   }
   return pa.length - pb.length;
+}
+
+/** Two entries in tree order; names equal in display form but not in bytes sort by their bytes, as the scan sorts them. */
+export function cmpTreeEntry(a: { path: string; rawPath?: string }, b: { path: string; rawPath?: string }): number {
+  return cmpTreePath(a.path, b.path) || (entryKey(a) === entryKey(b) ? 0 : Buffer.compare(pathBytes(a), pathBytes(b)));
 }
