@@ -80,19 +80,19 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
   if (existing) return summary(existing);
 
   const reader = o.reader ?? openSource(o.source, o.s3);
-  let scan;
   try {
-    scan = await reader.scan({ include: o.include, exclude: o.exclude });
+    for (let attempt = 1; ; attempt++) {
+      const parent = await findParent(repo, o.asset, o.strategy);
+      // a folder source walks while the work list is written: the scan is iterated once per attempt
+      const scan = await reader.scan({ include: o.include, exclude: o.exclude });
+      try {
+        return summary(await writeWorkList(repo, o, scan, parent));
+      } catch (e) {
+        if (!parent || attempt >= 3 || (await repo.store.head(snapshotKey(parent.id)))) throw e;
+      }
+    }
   } finally {
     if (!o.reader) reader.close?.();
-  }
-  for (let attempt = 1; ; attempt++) {
-    const parent = await findParent(repo, o.asset, o.strategy);
-    try {
-      return summary(await writeWorkList(repo, o, scan, parent));
-    } catch (e) {
-      if (!parent || attempt >= 3 || (await repo.store.head(snapshotKey(parent.id)))) throw e;
-    }
   }
 }
 
