@@ -84,7 +84,7 @@ interface Sample {
   growthBytes?: number;
 }
 
-async function measurePoint(sw: Seaweed, tmp: string, point: Point, resticBin: string, log: (m: string) => void): Promise<Sample[]> {
+async function measurePoint(sw: Seaweed, tmp: string, point: Point, resticBin: string, log: (m: string) => void, engineOnly: boolean): Promise<Sample[]> {
   const root = path.join(tmp, 'data');
   fs.rmSync(root, { recursive: true, force: true });
   const info = point.make(root);
@@ -101,7 +101,7 @@ async function measurePoint(sw: Seaweed, tmp: string, point: Point, resticBin: s
     asset: 'curve',
     workDir: path.join(tmp, `direct-${tag}`),
   });
-  await restic.init();
+  if (!engineOnly) await restic.init();
   const out: Sample[] = [];
   const add = (tool: Sample['tool'], op: string, r: { wallMs: number }, rssKiB: number, growthBytes?: number) => {
     out.push({ point: point.name, tool, op, wallMs: r.wallMs, rssKiB, ...(growthBytes !== undefined ? { growthBytes } : {}) });
@@ -112,6 +112,7 @@ async function measurePoint(sw: Seaweed, tmp: string, point: Point, resticBin: s
       ['restic', `curve-restic-${tag}`, () => restic.backup(root).then((r) => ({ wallMs: r.wallMs, rss: r.maxRssKiB }))],
       ['lepton-dr', `curve-direct-${tag}`, () => engine.backup(root).then((r) => ({ wallMs: r.wallMs, rss: r.procMaxRssKiB }))],
     ] as const) {
+      if (engineOnly && tool === 'restic') continue;
       const before = (await bucketUsage(sw, prefix)).bytes;
       cache.prepare();
       const r = await run();
@@ -125,7 +126,7 @@ async function measurePoint(sw: Seaweed, tmp: string, point: Point, resticBin: s
     log(`  changed ${fmtMiB(changed)} (${((changed / info.bytes) * 100).toFixed(1)} %)`);
     await both('changed');
   }
-  for (const tool of ['restic', 'lepton-dr'] as const) {
+  for (const tool of engineOnly ? (['lepton-dr'] as const) : (['restic', 'lepton-dr'] as const)) {
     const into = path.join(tmp, `restore-${tag}-${tool}`);
     cache.prepare();
     const r =
@@ -194,7 +195,11 @@ function table(samples: Sample[], points: string[]): string {
     for (const op of ['backup', 'no-change', 'changed', 'restore']) {
       const r = samples.find((s) => s.point === p && s.op === op && s.tool === 'restic');
       const o = samples.find((s) => s.point === p && s.op === op && s.tool === 'lepton-dr');
-      if (!r || !o) continue;
+      if (!o) continue;
+      if (!r) {
+        lines.push(`| ${p} | ${op} | - | ${fmtS(o.wallMs)} | - | - | ${fmtMiB(o.rssKiB * 1024)} | - |`);
+        continue;
+      }
       const growth = op === 'changed' ? ` (bucket +${fmtMiB(r.growthBytes ?? 0)} / +${fmtMiB(o.growthBytes ?? 0)})` : '';
       lines.push(
         `| ${p} | ${op}${growth} | ${fmtS(r.wallMs)} | ${fmtS(o.wallMs)} | ${(o.wallMs / r.wallMs).toFixed(2)}x | ${fmtMiB(r.rssKiB * 1024)} | ${fmtMiB(o.rssKiB * 1024)} | ${(o.rssKiB / r.rssKiB).toFixed(2)}x |`,
@@ -206,13 +211,15 @@ function table(samples: Sample[], points: string[]): string {
 export async function benchCurve(ctx: BenchContext): Promise<{ rows: BenchRow[]; samples: Sample[]; table: string; png?: string }> {
   const i = ctx.args.indexOf('--points');
   const points = (i >= 0 ? ctx.args[i + 1] : DEFAULT_POINTS).split(',').map(parsePoint);
-  const resticBin = resticBinary();
-  if (!resticBin) throw new Error('restic 0.18.1 is not in the tools folder: run bash scripts/bench-tools.sh once');
+  // --engine-only: the engine's runs alone (memory slopes between points; restic's figures come from a run with it)
+  const engineOnly = ctx.args.includes('--engine-only');
+  const resticBin = resticBinary() ?? (engineOnly ? '' : undefined);
+  if (resticBin === undefined) throw new Error('restic 0.18.1 is not in the tools folder: run bash scripts/bench-tools.sh once');
   const log = (m: string) => console.log(`[curve] ${m}`);
   const sw = await startSeaweed({ bucket: 'curve', accessKeyId: 'curve-key', secretAccessKey: 'curve-secret' });
   const samples: Sample[] = [];
   try {
-    for (const p of points) samples.push(...(await measurePoint(sw, ctx.tmpDir, p, resticBin, log)));
+    for (const p of points) samples.push(...(await measurePoint(sw, ctx.tmpDir, p, resticBin, log, engineOnly)));
   } finally {
     await sw.stop();
   }

@@ -57,7 +57,7 @@ const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sec
                      gentle, curve, copy, scaleout (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
                      --files N, --workers 1,2, --rate N, --seconds N; gentle: --rate N, --upload-mib N,
                      --threads N, --nice N, --io normal|low|idle, --baseline-s N); --only curve -- --points
-                     scale:1,scale:4,checkpoint:8,files:1000000 (the cost curve; small points by default);
+                     scale:1,scale:4,checkpoint:8,files:1000000 [--engine-only] (the cost curve; small points by default);
                      copy: second-region copy against rclone copy
   --keep             keep the temp folder (data set, logs)
   --out DIR          results folder (default <project>/bench-results)`;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BadInputError } from '../../src/common/errors';
 import { assembleEntries } from '../../src/engine/backup/tree-entries';
-import type { BackupPlan } from '../../src/engine/backup/work-plan';
+import type { PlanEntry } from '../../src/engine/backup/work-plan';
 import { displayPath, entryKey, joinFs, pathBytes, pathFields } from '../../src/engine/fs/raw-path';
 import { splitRdev } from '../../src/engine/fs/special-files';
 import { parseXattrDump } from '../../src/engine/fs/xattrs';
@@ -75,7 +75,7 @@ test('a hard-link group is read once: later members share the leader chunks, met
       { ...base, path: 'b', linkGroup: 0, pending: true as const, leader: 0 },
       { ...base, path: 'c', chunks: [ID('c')] },
     ],
-  } as unknown as BackupPlan;
+  } as unknown as { entries: PlanEntry[] };
   const out = assembleEntries(plan, () => [ID('a')]);
   assert.deepEqual(
     out.map((e) => [e.path, e.type === 'file' ? e.chunks : []]),

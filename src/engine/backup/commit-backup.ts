@@ -1,15 +1,14 @@
-import { writeTreeBlobs } from './write-tree';
-import { IntegrityError } from '../../common/errors';
+import { TreeWriter } from './write-tree';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
-import { assertReferencesSafe, checkReferences, markedPacks } from '../maintenance/pack-safety';
-import { backupTmpPrefix, batchKey, planKey, resultKey, snapshotKey } from '../repo/layout';
+import { assertReferencesSafe, checkReferences, markedPacks, type ReferenceCheck } from '../maintenance/pack-safety';
+import { errorMessage } from '../../common/errors';
+import { backupTmpPrefix, planKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
-import type { TreeEntry } from '../repo/tree';
-import { assembleEntries } from './tree-entries';
+import { EntryAssembler, isRead } from './tree-entries';
 import { loadPlan } from './plan-backup';
-import { readSignedJson } from '../repo/signed-doc';
-import { BatchResultSchema, BatchSchema } from './work-plan';
+import { planPages } from './plan-pages';
+import { BatchResults } from './batch-results';
 import { isAppendOnly } from '../store/append-only';
 import { objectLockOf } from '../store/object-lock';
 import { abandonedKey } from '../repo/layout';
@@ -22,7 +21,8 @@ export interface CommitOptions {
 }
 
 /**
- * Assemble the tree from the plan and the batch results, store it, then write the signed
+ * Assemble the tree from the plan's pages and the batch results, streaming (one page, one batch
+ * and one tree blob in memory at a time), store it, then write the signed
  * snapshot (create-only): the snapshot is the commit point. Then check that every blob it
  * references is in a pack that exists and no prune is about to delete (pack-safety.ts); if
  * not, withdraw the snapshot and fail, so a race with prune can fail a backup but never commit
@@ -35,46 +35,32 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   const plan = await loadPlan(repo, backupId);
   if (await repo.store.head(snapshotKey(plan.snapshotId))) {
     const m = await repo.loadSnapshot(plan.snapshotId);
-    return settle(repo, backupId, m, await repo.loadTree(m), o);
+    return settle(repo, backupId, m, o);
   }
-
-  const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
-  const sections = new Map<number, { start: number; chunks: string[] }[]>();
-  for (let b = 0; b < plan.batches; b++) {
-    const batch = await readSignedJson(repo, batchKey(backupId, b), BatchSchema);
-    const result = await readSignedJson(repo, resultKey(backupId, b), BatchResultSchema);
-    for (const k of Object.keys(stats) as (keyof typeof stats)[]) stats[k] += result.stats[k];
-    batch.items.forEach((it, i) => {
-      const list = sections.get(it.entry) ?? [];
-      list.push({ start: it.start, chunks: result.chunks[i] });
-      sections.set(it.entry, list);
-    });
-  }
-
-  const entries = assembleEntries(plan, (i) => {
-    const parts = sections.get(i);
-    if (!parts) throw new IntegrityError(`backup ${backupId}: no batch result covers ${plan.entries[i].path}`);
-    parts.sort((a, b) => a.start - b.start);
-    return parts.flatMap((p) => p.chunks);
-  });
 
   const index = await repo.loadIndex(true);
   const up = new PackUploader(repo.store, index, repo.packSize, undefined, await markedPacks(repo, (o.clock ?? Date.now)()));
-  const treeIds = await writeTreeBlobs(repo, up, entries);
-
-  let files = 0;
-  let dirs = 0;
-  let symlinks = 0;
-  let specials = 0;
-  let bytes = 0;
-  for (const e of entries) {
-    if (e.type === 'file') {
-      files++;
-      bytes += e.size;
-    } else if (e.type === 'dir') dirs++;
-    else if (e.type === 'symlink') symlinks++;
-    else specials++;
+  const tree = new TreeWriter(repo, up);
+  const results = new BatchResults(repo, backupId, plan.batches);
+  const assembler = new EntryAssembler();
+  const counts = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0 };
+  for await (const page of planPages(repo, plan)) {
+    for (let k = 0; k < page.entries.length; k++) {
+      const pe = page.entries[k];
+      const i = page.first + k;
+      const e = assembler.next(pe, i, isRead(pe) ? await results.chunksOf(i, pe.path) : undefined);
+      if (e.type === 'file') {
+        counts.files++;
+        counts.bytes += e.size;
+      } else if (e.type === 'dir') counts.dirs++;
+      else if (e.type === 'symlink') counts.symlinks++;
+      else counts.specials++;
+      await tree.add(e);
+    }
   }
+  const stats = await results.finish();
+  const treeIds = await tree.finish();
+
   const manifest: SnapshotManifest = {
     v: 1,
     id: plan.snapshotId,
@@ -92,40 +78,52 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
       ...stats,
       bytesUploaded: stats.bytesUploaded + up.bytesUploaded,
       packsWritten: stats.packsWritten + up.packsWritten,
-      files,
-      dirs,
-      symlinks,
-      bytes,
+      ...counts,
       filesUnchanged: plan.filesUnchanged,
       skipped: plan.skipped,
-      specials,
       warnings: plan.warnings?.length ?? 0,
     },
   };
   if (!canWithdraw(repo)) {
     // the same check before the commit point too: a snapshot written here cannot be taken back
-    const check = await checkReferences(repo, referencedBlobs(manifest, entries), o.clock);
+    const check = await checkSnapshot(repo, manifest, o.clock);
     if (check.unsafe.length) {
       await cleanupBackup(repo, backupId, 'abandoned');
       assertReferencesSafe(`backup ${backupId}: snapshot ${manifest.id} not written, run the backup again`, check);
     }
   }
   await repo.writeSnapshot(manifest);
-  return settle(repo, backupId, manifest, entries, o);
+  return settle(repo, backupId, manifest, o);
 }
 
 /** A snapshot can be withdrawn unless deletes are refused (append-only) or it is locked (immutability). */
 const canWithdraw = (repo: Repository): boolean => !isAppendOnly(repo.store) && !objectLockOf(repo.store);
 
-function referencedBlobs(m: SnapshotManifest, entries: TreeEntry[]): Set<string> {
-  const blobs = new Set(m.tree);
-  for (const e of entries) if (e.type === 'file') e.chunks.forEach((c) => blobs.add(c));
-  return blobs;
+/**
+ * Check the blobs a snapshot names, read back from its stored tree one blob at a time, so the
+ * check never holds the whole tree. A tree that cannot be read back is unsafe as a whole.
+ */
+async function checkSnapshot(repo: Repository, m: SnapshotManifest, clock?: () => number): Promise<ReferenceCheck> {
+  let unreadable: string | undefined;
+  async function* blobs(): AsyncGenerator<string> {
+    yield* m.tree;
+    try {
+      for await (const entries of repo.treeBlobs(m)) for (const e of entries) if (e.type === 'file') yield* e.chunks;
+    } catch (e) {
+      unreadable = errorMessage(e);
+    }
+  }
+  const check = await checkReferences(repo, blobs(), clock);
+  if (unreadable === undefined) return check;
+  return {
+    unsafe: check.unsafe.length ? check.unsafe : [...m.tree],
+    reason: `its tree cannot be read back (${unreadable})${check.reason ? `; ${check.reason}` : ''}`,
+  };
 }
 
 /** The post-commit check, then the work list goes. */
-async function settle(repo: Repository, backupId: string, m: SnapshotManifest, entries: TreeEntry[], o: CommitOptions): Promise<SnapshotManifest> {
-  const check = await checkReferences(repo, referencedBlobs(m, entries), o.clock);
+async function settle(repo: Repository, backupId: string, m: SnapshotManifest, o: CommitOptions): Promise<SnapshotManifest> {
+  const check = await checkSnapshot(repo, m, o.clock);
   if (check.unsafe.length) {
     if (!canWithdraw(repo)) {
       assertReferencesSafe(

@@ -4,14 +4,15 @@ import { NotFoundError } from '../../common/errors';
 import type { Repository } from '../repo/repository';
 import { batchKey, planKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
-import type { TreeEntry } from '../repo/tree';
-import { entryKey } from '../fs/raw-path';
 import type { S3Endpoint } from '../../config/plan-schema';
 import { unchanged } from '../source/change-key';
 import { openSource } from '../source/open-source';
 import type { BackupSource } from '../source/source';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
-import { BackupPlanSchema, type BackupPlan, type WorkItem } from './work-plan';
+import { BackupPlanSchema, type BackupPlan, type PagedBackupPlan, type WorkItem } from './work-plan';
+import { ParentCursor } from './parent-cursor';
+import { PlanPageWriter } from './plan-pages';
+import type { ScanResult } from './scan';
 
 export type Strategy = 'full' | 'incremental' | 'differential';
 
@@ -36,6 +37,8 @@ export interface PlanBackupOptions {
   batchFiles?: number;
   /** files larger than this are split into sections that batches handle in parallel */
   sectionBytes?: number;
+  /** entries per page of the plan (plan-pages.ts) */
+  pageEntries?: number;
 }
 
 export interface PlanSummary {
@@ -60,24 +63,6 @@ const itemPath = (e: { path: string; rawPath?: string; etag?: string }) => ({
 });
 
 /** Pick the snapshot whose metadata lets unchanged files skip reading. */
-/**
- * The parent and its files by entry key. A parent forgotten (and its tree pruned) between the
- * choice and the read is not an error: the next newest is chosen.
- */
-async function loadParent(repo: Repository, asset: string, strategy: Strategy): Promise<{ parent?: SnapshotManifest; parentFiles: Map<string, TreeEntry> }> {
-  for (let attempt = 1; ; attempt++) {
-    const parent = await findParent(repo, asset, strategy);
-    const parentFiles = new Map<string, TreeEntry>();
-    if (!parent) return { parentFiles };
-    try {
-      for (const e of await repo.loadTree(parent)) parentFiles.set(entryKey(e), e);
-      return { parent, parentFiles };
-    } catch (e) {
-      if (attempt >= 3 || (await repo.store.head(snapshotKey(parent.id)))) throw e;
-    }
-  }
-}
-
 async function findParent(repo: Repository, asset: string, strategy: Strategy): Promise<SnapshotManifest | undefined> {
   if (strategy === 'full') return undefined;
   const snaps = await repo.listSnapshots({ asset });
@@ -87,60 +72,76 @@ async function findParent(repo: Repository, asset: string, strategy: Strategy): 
 
 /**
  * Scan the source, diff it against the parent and write the work list into the repository.
- * Idempotent: a second call with the same backupId returns the stored plan.
+ * Idempotent: a second call with the same backupId returns the stored plan. A parent forgotten
+ * (and its tree pruned) between the choice and the read is not an error: the next newest is chosen.
  */
 export async function planBackup(repo: Repository, o: PlanBackupOptions): Promise<PlanSummary> {
   const existing = await findSignedJson(repo, planKey(o.backupId), BackupPlanSchema);
-  if (existing) return summarise(existing);
-
-  const { parent, parentFiles } = await loadParent(repo, o.asset, o.strategy);
+  if (existing) return summary(existing);
 
   const reader = o.reader ?? openSource(o.source, o.s3);
-  let scan;
   try {
-    scan = await reader.scan({ include: o.include, exclude: o.exclude });
+    for (let attempt = 1; ; attempt++) {
+      const parent = await findParent(repo, o.asset, o.strategy);
+      // a folder source walks while the work list is written: the scan is iterated once per attempt
+      const scan = await reader.scan({ include: o.include, exclude: o.exclude });
+      try {
+        return summary(await writeWorkList(repo, o, scan, parent));
+      } catch (e) {
+        if (!parent || attempt >= 3 || (await repo.store.head(snapshotKey(parent.id)))) throw e;
+      }
+    }
   } finally {
     if (!o.reader) reader.close?.();
   }
+}
+
+/** Walk the scan in tree order beside the parent's tree, writing entry pages and batches as they fill; the plan goes last. */
+async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanResult, parent: SnapshotManifest | undefined): Promise<PagedBackupPlan> {
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
   const batchFiles = o.batchFiles ?? 5000;
   // one section is one chunking task held in memory whole (read buffer, then pack parts): keep it at the task size
   const sectionBytes = o.sectionBytes ?? 16 * 1024 * 1024;
-
-  const entries: BackupPlan['entries'] = [];
-  const batches: WorkItem[][] = [];
+  const prior = new ParentCursor(repo, parent);
+  const pages = new PlanPageWriter(repo, o.backupId, o.pageEntries);
+  const counts = { files: 0, bytes: 0, filesToRead: 0, bytesToRead: 0, filesUnchanged: 0 };
+  let batches = 0;
   let cur: WorkItem[] = [];
   let curBytes = 0;
-  let filesUnchanged = 0;
-  // hard-link group -> entry index of its first member, whose chunks the others share
-  const leaders = new Map<number, number>();
-  const closeBatch = () => {
-    if (cur.length) batches.push(cur);
+  // hard-link group -> its first member: entry index, and its chunks when unchanged
+  const leaders = new Map<number, { index: number; chunks?: string[] }>();
+  const closeBatch = async () => {
+    if (cur.length)
+      await writeSignedJson(repo, batchKey(o.backupId, batches++), { v: 1, asset: o.asset, source: o.source, ...(o.s3 ? { s3: o.s3 } : {}), items: cur });
     cur = [];
     curBytes = 0;
   };
 
   for (const e of scan.entries) {
     if (e.type !== 'file') {
-      entries.push(e);
+      await pages.push(e);
       continue;
     }
+    counts.files++;
+    counts.bytes += e.size;
     const lead = e.linkGroup !== undefined ? leaders.get(e.linkGroup) : undefined;
     if (lead !== undefined) {
-      const le = entries[lead];
-      entries.push(le.type === 'file' && 'pending' in le ? { ...e, pending: true, leader: lead } : { ...e, chunks: le.type === 'file' ? le.chunks : [] });
+      await pages.push(lead.chunks ? { ...e, chunks: lead.chunks } : { ...e, pending: true, leader: lead.index });
       continue;
     }
-    if (e.linkGroup !== undefined) leaders.set(e.linkGroup, entries.length);
+    const idx = pages.count;
     // metadata always comes from this scan: only the chunks are reused
-    const prev = parentFiles.get(entryKey(e));
+    const prev = await prior.find(e);
     if (unchanged(prev, e)) {
-      entries.push({ ...e, chunks: prev.chunks });
-      filesUnchanged++;
+      if (e.linkGroup !== undefined) leaders.set(e.linkGroup, { index: idx, chunks: prev.chunks });
+      await pages.push({ ...e, chunks: prev.chunks });
+      counts.filesUnchanged++;
       continue;
     }
-    const idx = entries.length;
-    entries.push({ ...e, pending: true });
+    if (e.linkGroup !== undefined) leaders.set(e.linkGroup, { index: idx });
+    await pages.push({ ...e, pending: true });
+    counts.filesToRead++;
+    counts.bytesToRead += e.size;
     if (e.size === 0) {
       cur.push({ entry: idx, ...itemPath(e), size: 0, start: 0, end: 0 });
       continue;
@@ -149,13 +150,14 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
       const end = Math.min(e.size, start + sectionBytes);
       cur.push({ entry: idx, ...itemPath(e), size: e.size, start, end });
       curBytes += end - start;
-      if (curBytes >= batchBytes || cur.length >= batchFiles) closeBatch();
+      if (curBytes >= batchBytes || cur.length >= batchFiles) await closeBatch();
     }
   }
-  closeBatch();
+  await closeBatch();
+  await pages.flush();
 
-  const plan: BackupPlan = {
-    v: 1,
+  const plan: PagedBackupPlan = {
+    v: 2,
     backupId: o.backupId,
     snapshotId: o.snapshotId,
     asset: o.asset,
@@ -167,18 +169,17 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
     parent: parent?.id,
     fullBase: o.strategy === 'full' ? o.snapshotId : o.strategy === 'differential' ? parent?.id : parent?.fullBase,
     startedAt: new Date().toISOString(),
-    entries,
-    batches: batches.length,
-    filesUnchanged,
+    pages: pages.pages,
+    entryCount: pages.count,
+    batches,
+    ...counts,
     skipped: scan.skipped.length,
     root: scan.root,
     ...(scan.warnings.length ? { warnings: scan.warnings } : {}),
   };
-  for (let i = 0; i < batches.length; i++)
-    await writeSignedJson(repo, batchKey(o.backupId, i), { v: 1, asset: o.asset, source: o.source, ...(o.s3 ? { s3: o.s3 } : {}), items: batches[i] });
   // the plan goes last: its presence means the work list is complete
   await writeSignedJson(repo, planKey(o.backupId), plan);
-  return summarise(plan);
+  return plan;
 }
 
 export async function loadPlan(repo: Repository, backupId: string): Promise<BackupPlan> {
@@ -190,31 +191,31 @@ export async function loadPlan(repo: Repository, backupId: string): Promise<Back
   }
 }
 
-function summarise(p: BackupPlan): PlanSummary {
-  let bytes = 0;
-  let bytesToRead = 0;
-  let files = 0;
-  let filesToRead = 0;
+const summary = (p: PagedBackupPlan | Extract<BackupPlan, { v: 1 }>, counts = p.v === 2 ? p : countV1(p)): PlanSummary => ({
+  backupId: p.backupId,
+  snapshotId: p.snapshotId,
+  parent: p.parent,
+  strategy: p.strategy,
+  batches: p.batches,
+  files: counts.files,
+  bytes: counts.bytes,
+  filesToRead: counts.filesToRead,
+  bytesToRead: counts.bytesToRead,
+  warnings: (p.warnings ?? []).slice(0, 100),
+  warningCount: p.warnings?.length ?? 0,
+});
+
+/** The counts a v1 plan (entries inline) did not store. */
+function countV1(p: Extract<BackupPlan, { v: 1 }>): Pick<PagedBackupPlan, 'files' | 'bytes' | 'filesToRead' | 'bytesToRead'> {
+  const c = { files: 0, bytes: 0, filesToRead: 0, bytesToRead: 0 };
   for (const e of p.entries) {
     if (e.type !== 'file') continue;
-    files++;
-    bytes += e.size;
+    c.files++;
+    c.bytes += e.size;
     if ('pending' in e && e.leader === undefined) {
-      filesToRead++;
-      bytesToRead += e.size;
+      c.filesToRead++;
+      c.bytesToRead += e.size;
     }
   }
-  return {
-    backupId: p.backupId,
-    snapshotId: p.snapshotId,
-    parent: p.parent,
-    strategy: p.strategy,
-    batches: p.batches,
-    files,
-    bytes,
-    filesToRead,
-    bytesToRead,
-    warnings: (p.warnings ?? []).slice(0, 100),
-    warningCount: p.warnings?.length ?? 0,
-  };
+  return c;
 }

@@ -6,7 +6,8 @@ import { isUtf8 } from 'node:buffer';
 import { displayPath, entryKey, pathFields, type FsPath } from '../fs/raw-path';
 import { readXattrs, type Xattrs } from '../fs/xattrs';
 import type { RootMeta } from '../repo/tree';
-import { entryFromStats, metaOf, type ScannedEntry, type ScannedFile } from './scan-entry';
+import { cmpName } from '../source/tree-order';
+import { entryFromStats, metaOf, type ScannedEntry } from './scan-entry';
 
 export type { ScannedEntry, ScannedFile } from './scan-entry';
 
@@ -19,7 +20,11 @@ export interface ScanOptions {
 }
 
 export interface ScanResult {
-  entries: ScannedEntry[];
+  /**
+   * In tree order (source/tree-order.ts). A folder source walks as this is iterated, so no
+   * step holds every entry: iterate it once, and read `skipped` and `warnings` after.
+   */
+  entries: Iterable<ScannedEntry>;
   /** the source folder's own metadata */
   root: RootMeta;
   /** sockets: not backed up */
@@ -33,7 +38,10 @@ export interface ScanResult {
  * names are read as bytes, so names that are not UTF-8 survive). `exclude` prunes whole
  * subtrees; with `include`, only matching entries are kept (and the folders that hold them).
  * An entry that vanishes before its lstat, or a folder that cannot be read, is a warning, not
- * a failure (like restic). Files sharing an inode get one `linkGroup` number.
+ * a failure (like restic). Files with more than one link get a `linkGroup` number per inode,
+ * numbered in tree order as they are first seen, so an unchanged source numbers them the same
+ * way (a file whose other links lie outside the source is a group of one). The walk runs as
+ * `entries` is iterated: it holds one folder's names and the folders above, not the tree.
  */
 export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
   const root = path.resolve(opts.source);
@@ -45,12 +53,13 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
   }
   if (!st.isDirectory()) throw new BadInputError(`source: ${root} is not a directory`);
   const isExcluded = opts.exclude?.length ? picomatch(opts.exclude, { dot: true }) : () => false;
-  const isIncluded = opts.include?.length ? picomatch(opts.include, { dot: true }) : () => true;
-  const entries: ScannedEntry[] = [];
+  const including = !!opts.include?.length;
+  const isIncluded = including ? picomatch(opts.include ?? [], { dot: true }) : () => true;
   const skipped: string[] = [];
   const warnings: string[] = [];
-  const inodes = new Map<string, ScannedFile[]>();
   const rootBytes = Buffer.from(`${root}/`);
+  const rootMeta: RootMeta = metaOf(st);
+  const xattrsOf = await xattrsByKey(root, rootBytes, rootMeta, warnings, opts.xattrs !== false);
 
   // a folder's relative path: a string while every name so far is UTF-8 (the cheap, common case), else bytes
   type Rel = { str: string; raw?: Buffer };
@@ -60,8 +69,15 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
     if (valid && !dir.raw) return { str };
     return { str, raw: Buffer.concat([dir.raw ?? Buffer.from(dir.str), Buffer.from('/'), n]) };
   };
+  // one walk's state: inode -> link group; with `include`, folders entered but not yet emitted (once something below them is kept)
+  const groups = new Map<string, number>();
+  const pending: ScannedEntry[] = [];
+  function* flushPending(): Generator<ScannedEntry> {
+    const out = pending.splice(0);
+    yield* out;
+  }
 
-  const walk = (dirAbs: FsPath, dirRel: Rel | undefined): boolean => {
+  const walk = function* (dirAbs: FsPath, dirRel: Rel | undefined): Generator<ScannedEntry, boolean> {
     let names: Buffer[];
     try {
       names = fs.readdirSync(dirAbs, { encoding: 'buffer' });
@@ -74,7 +90,7 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
       const valid = isUtf8(n);
       return { n, valid, key: valid ? n.toString('utf8') : displayPath(n) };
     });
-    sorted.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : Buffer.compare(a.n, b.n)));
+    sorted.sort((a, b) => cmpName(a.key, b.key) || Buffer.compare(a.n, b.n));
     let keptAny = false;
     for (const { n, valid, key } of sorted) {
       const relOf = child(dirRel, n, key, valid);
@@ -96,58 +112,68 @@ export async function scanSource(opts: ScanOptions): Promise<ScanResult> {
         skipped.push(rel);
         continue;
       }
+      const attrs = xattrsOf(e);
       if (e.type === 'dir') {
-        const idx = entries.length;
-        entries.push(e);
-        const kept = walk(abs, relOf);
-        if (!kept && opts.include?.length && !isIncluded(rel)) entries.splice(idx, 1);
-        else keptAny = true;
+        if (attrs) e.xattrs = attrs;
+        if (!including) {
+          yield e;
+          yield* walk(abs, relOf);
+          keptAny = true;
+          continue;
+        }
+        pending.push(e);
+        yield* walk(abs, relOf);
+        if (pending[pending.length - 1] !== e) keptAny = true;
+        else if (isIncluded(rel)) {
+          yield* flushPending();
+          keptAny = true;
+        } else pending.pop();
         continue;
       }
       if (!isIncluded(rel)) continue;
-      entries.push(e);
-      keptAny = true;
       if (e.type === 'file' && s.nlink > 1n) {
         const k = `${s.dev}:${s.ino}`;
-        const list = inodes.get(k) ?? [];
-        list.push(e);
-        inodes.set(k, list);
+        let g = groups.get(k);
+        if (g === undefined) groups.set(k, (g = groups.size));
+        e.linkGroup = g;
       }
+      if (attrs) e.xattrs = attrs;
+      yield* flushPending();
+      yield e;
+      keptAny = true;
     }
     return keptAny;
   };
-  walk(root, undefined);
-
-  // numbered in tree order, so an unchanged source numbers its groups the same way
-  const keyOf = new Map<ScannedFile, string>();
-  for (const [k, list] of inodes) if (list.length > 1) for (const f of list) keyOf.set(f, k);
-  const numbers = new Map<string, number>();
-  for (const e of entries) {
-    const k = e.type === 'file' ? keyOf.get(e) : undefined;
-    if (e.type !== 'file' || k === undefined) continue;
-    let g = numbers.get(k);
-    if (g === undefined) numbers.set(k, (g = numbers.size));
-    e.linkGroup = g;
-  }
-
-  const rootMeta: RootMeta = metaOf(st);
-  if (opts.xattrs !== false) {
-    const x = await readXattrs(root);
-    if (x.warning) warnings.push(x.warning);
-    if (x.byPath?.size) {
-      // getfattr names absolute paths: turn them into entry keys once, then look entries up by key
-      const byKey = new Map<string, Xattrs>();
-      const prefix = rootBytes.toString('latin1');
-      for (const [abs, attrs] of x.byPath) {
-        if (!Object.keys(attrs).length) continue;
-        if (abs === root) rootMeta.xattrs = attrs;
-        else if (abs.startsWith(prefix)) byKey.set(entryKey(pathFields(Buffer.from(abs.slice(prefix.length), 'latin1'))), attrs);
-      }
-      for (const e of entries) {
-        const a = byKey.get(entryKey(e));
-        if (a) e.xattrs = a;
-      }
-    }
-  }
+  let walked = false;
+  const entries = {
+    [Symbol.iterator]: () => {
+      if (walked) throw new Error('a folder scan is iterated once');
+      walked = true;
+      return walk(root, undefined);
+    },
+  };
   return { entries, root: rootMeta, skipped, warnings };
+}
+
+/** Extended attributes by entry key (read once for the whole tree with getfattr); the root's go into `rootMeta`. */
+async function xattrsByKey(
+  root: string,
+  rootBytes: Buffer,
+  rootMeta: RootMeta,
+  warnings: string[],
+  read: boolean,
+): Promise<(e: { path: string; rawPath?: string }) => Xattrs | undefined> {
+  if (!read) return () => undefined;
+  const x = await readXattrs(root);
+  if (x.warning) warnings.push(x.warning);
+  if (!x.byPath?.size) return () => undefined;
+  // getfattr names absolute paths: turn them into entry keys once, then look entries up by key
+  const byKey = new Map<string, Xattrs>();
+  const prefix = rootBytes.toString('latin1');
+  for (const [abs, attrs] of x.byPath) {
+    if (!Object.keys(attrs).length) continue;
+    if (abs === root) rootMeta.xattrs = attrs;
+    else if (abs.startsWith(prefix)) byKey.set(entryKey(pathFields(Buffer.from(abs.slice(prefix.length), 'latin1'))), attrs);
+  }
+  return (e) => byKey.get(entryKey(e));
 }

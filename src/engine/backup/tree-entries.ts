@@ -1,7 +1,7 @@
 import type { TreeEntry } from '../repo/tree';
-import type { BackupPlan } from './work-plan';
+import type { PlanEntry } from './work-plan';
 
-type PlanFile = Extract<BackupPlan['entries'][number], { type: 'file' }>;
+type PlanFile = Extract<PlanEntry, { type: 'file' }>;
 
 /**
  * One key order for every file entry: an unchanged tree then encodes to identical,
@@ -27,20 +27,33 @@ function fileEntry(e: PlanFile, chunks: string[]): TreeEntry {
   };
 }
 
+/** A file whose chunks a batch produced (pending and not a later hard link): the one kind of entry that needs a batch's result. */
+export const isRead = (e: PlanEntry): boolean => e.type === 'file' && 'pending' in e && e.leader === undefined;
+
 /**
- * The snapshot's entries from the plan: unchanged files keep their reused chunks, pending ones
- * get theirs from `chunksOf(entryIndex)`, later hard links share their leader's.
+ * The snapshot's entries from the plan's, one at a time in plan order: unchanged files keep their
+ * reused chunks, files read (isRead) get `chunks` from their batches, later hard links share
+ * their leader's (the only entries it remembers: hard-link leaders, by entry index).
  */
-export function assembleEntries(plan: BackupPlan, chunksOf: (entry: number) => string[]): TreeEntry[] {
-  const out: TreeEntry[] = [];
-  plan.entries.forEach((e, i) => {
-    if (e.type !== 'file') return out.push(e);
-    if (!('pending' in e)) return out.push(fileEntry(e, e.chunks));
-    if (e.leader !== undefined) {
-      const lead = out[e.leader];
-      return out.push(fileEntry(e, lead?.type === 'file' ? lead.chunks : []));
-    }
-    return out.push(fileEntry(e, chunksOf(i)));
-  });
-  return out;
+export class EntryAssembler {
+  private readonly leaders = new Map<number, string[]>();
+
+  next(e: PlanEntry, i: number, chunks?: string[]): TreeEntry {
+    if (e.type !== 'file') return e;
+    if (!('pending' in e)) return this.remember(e, i, fileEntry(e, e.chunks));
+    if (e.leader !== undefined) return fileEntry(e, this.leaders.get(e.leader) ?? []);
+    if (!chunks) throw new Error(`entry ${i} (${e.path}) was read by a batch: its chunks are needed`);
+    return this.remember(e, i, fileEntry(e, chunks));
+  }
+
+  private remember(e: PlanFile, i: number, out: TreeEntry): TreeEntry {
+    if (e.linkGroup !== undefined && out.type === 'file') this.leaders.set(i, out.chunks);
+    return out;
+  }
+}
+
+/** Every entry of a plan's list at once (tests, small lists): EntryAssembler over all of them. */
+export function assembleEntries(plan: { entries: PlanEntry[] }, chunksOf: (entry: number) => string[]): TreeEntry[] {
+  const a = new EntryAssembler();
+  return plan.entries.map((e, i) => a.next(e, i, isRead(e) ? chunksOf(i) : undefined));
 }

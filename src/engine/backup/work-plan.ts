@@ -27,8 +27,11 @@ export type WorkItem = z.infer<typeof WorkItemSchema>;
 /** A file whose chunks the batches produce; `leader` (an entry index) when it is a later hard link of that entry. */
 const PendingFileSchema = FileEntrySchema.omit({ chunks: true }).extend({ pending: z.literal(true), leader: z.number().int().min(0).optional() });
 
-export const BackupPlanSchema = z.object({
-  v: z.literal(1),
+/** One entry of the plan: a tree entry (unchanged files carry their reused chunks) or a file the batches read. */
+export const PlanEntrySchema = z.union([TreeEntrySchema, PendingFileSchema]);
+export type PlanEntry = z.infer<typeof PlanEntrySchema>;
+
+const PlanHeader = {
   backupId: z.string(),
   snapshotId: z.string().regex(/^[0-9a-f]{32}$/),
   asset: z.string(),
@@ -41,7 +44,6 @@ export const BackupPlanSchema = z.object({
   parent: z.string().optional(),
   fullBase: z.string().optional(),
   startedAt: z.string(),
-  entries: z.array(z.union([TreeEntrySchema, PendingFileSchema])),
   batches: z.number().int().min(0),
   filesUnchanged: z.number().int(),
   skipped: z.number().int(),
@@ -49,8 +51,33 @@ export const BackupPlanSchema = z.object({
   root: RootMetaSchema.optional(),
   /** entries left out because they vanished or could not be read during the scan */
   warnings: z.array(z.string()).optional(),
+};
+
+/** The first format: every entry inline (a million files made it one document of hundreds of MiB). Still read. */
+const PlanV1Schema = z.object({ v: z.literal(1), ...PlanHeader, entries: z.array(PlanEntrySchema) });
+
+/**
+ * The entries live in `pages` signed documents of at most a few thousand entries each
+ * (entryPageKey), in tree order, so no step holds the whole tree's metadata at once. The
+ * counts let a retried plan step answer without reading the pages.
+ */
+const PlanV2Schema = z.object({
+  v: z.literal(2),
+  ...PlanHeader,
+  pages: z.number().int().min(0),
+  entryCount: z.number().int().min(0),
+  files: z.number().int().min(0),
+  bytes: z.number().int().min(0),
+  filesToRead: z.number().int().min(0),
+  bytesToRead: z.number().int().min(0),
 });
+
+export const BackupPlanSchema = z.discriminatedUnion('v', [PlanV1Schema, PlanV2Schema]);
 export type BackupPlan = z.infer<typeof BackupPlanSchema>;
+export type PagedBackupPlan = z.infer<typeof PlanV2Schema>;
+
+/** One page of a v2 plan's entries; `first` is the index of its first entry (WorkItem.entry counts across pages). */
+export const PlanPageSchema = z.object({ v: z.literal(1), first: z.number().int().min(0), entries: z.array(PlanEntrySchema) });
 
 export const BatchSchema = z.object({
   v: z.literal(1),

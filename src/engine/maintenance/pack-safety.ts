@@ -38,23 +38,29 @@ export interface ReferenceCheck {
  * Check, after recording them, that every blob lives in at least one stored pack that no
  * prune is about to delete. `now` is read after the listings, as the protocol needs.
  */
-export async function checkReferences(repo: Repository, blobs: Iterable<string>, clock: () => number = Date.now): Promise<ReferenceCheck> {
+export async function checkReferences(
+  repo: Repository,
+  /** may repeat ids and may be read lazily (a snapshot's tree streamed blob by blob) */
+  blobs: Iterable<string> | AsyncIterable<string>,
+  clock: () => number = Date.now,
+): Promise<ReferenceCheck> {
   const stored = new Set((await repo.store.list(DATA_PREFIX)).map((o) => packIdOf(o.key)));
   const index = await repo.loadIndex(true);
   const marks = await readMarks(repo.store, clock());
   const now = clock();
-  const unsafe: string[] = [];
+  const unsafeSet = new Set<string>();
   let missing = 0;
   let gone = 0;
   let condemned = 0;
-  for (const id of blobs) {
+  for await (const id of blobs) {
     const locs = index.locations(id);
-    if (locs.some((l) => stored.has(l.pack) && !markIsStale(marks.get(l.pack), now))) continue;
-    unsafe.push(id);
+    if (unsafeSet.has(id) || locs.some((l) => stored.has(l.pack) && !markIsStale(marks.get(l.pack), now))) continue;
+    unsafeSet.add(id);
     if (locs.length === 0) missing++;
     else if (!locs.some((l) => stored.has(l.pack))) gone++;
     else condemned++;
   }
+  const unsafe = [...unsafeSet];
   if (!unsafe.length) return { unsafe };
   const parts = [
     missing && `${missing} not in the index`,

@@ -1,5 +1,5 @@
 import { errorMessage, NotFoundError } from '../../common/errors';
-import { BackupPlanSchema, BatchResultSchema, PartialSchema } from '../backup/work-plan';
+import { BackupPlanSchema, BatchResultSchema, PartialSchema, PlanPageSchema, type PlanEntry } from '../backup/work-plan';
 import { BACKUP_TMP_PREFIX, snapshotKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { unverifiedBody } from '../repo/signed-doc';
@@ -36,9 +36,14 @@ async function workListRefs(repo: Repository, refs: Set<string>): Promise<void> 
     } catch {
       continue;
     }
+    const reused = (entries: PlanEntry[]) => entries.forEach((e) => e.type === 'file' && 'chunks' in e && e.chunks.forEach((c) => refs.add(c)));
     if (o.key.endsWith('/plan.json')) {
       const p = BackupPlanSchema.safeParse(body);
-      if (p.success) for (const e of p.data.entries) if (e.type === 'file' && 'chunks' in e) e.chunks.forEach((c) => refs.add(c));
+      if (p.success && p.data.v === 1) reused(p.data.entries);
+    } else if (/\/entries-\d+\.json$/.test(o.key)) {
+      // a paged plan's entries: the unchanged files' chunks it reuses from the parent
+      const p = PlanPageSchema.safeParse(body);
+      if (p.success) reused(p.data.entries);
     } else if (/\/(result|partial)-\d+\.json$/.test(o.key)) {
       const r = BatchResultSchema.safeParse(body);
       const p = PartialSchema.safeParse(body);

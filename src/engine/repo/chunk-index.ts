@@ -4,17 +4,10 @@ import { IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import type { BlobStore } from '../store/blob-store';
 import { INDEX_PREFIX, indexKey } from './layout';
-import { BlobTupleSchema, fromBlobTuple, sha256hex, toBlobTuple, type BlobType, type PackEntry } from './pack';
+import { BlobTupleSchema, fromBlobTuple, sha256hex, toBlobTuple, type PackEntry } from './pack';
+import { LocationTable, type BlobLocation } from './location-table';
 
-export interface BlobLocation {
-  pack: string;
-  type: BlobType;
-  offset: number;
-  /** stored length */
-  length: number;
-  /** plaintext length of a compressed blob; absent when stored as is */
-  rawLength?: number;
-}
+export type { BlobLocation } from './location-table';
 
 /** Plaintext bytes a stored blob holds (`sealOverhead`: the codec's per-blob overhead). */
 export function plainLength(loc: { length: number; rawLength?: number }, sealOverhead: number): number {
@@ -46,7 +39,8 @@ export type IndexFile = z.infer<typeof IndexFileSchema>;
  * it read the index objects in.
  */
 export class ChunkIndex {
-  private readonly map = new Map<string, BlobLocation>();
+  /** primary locations, compact: a million chunks take tens of MiB, not hundreds */
+  private readonly map = new LocationTable();
   /** further locations of chunks stored more than once (rare) */
   private readonly extra = new Map<string, BlobLocation[]>();
   readonly packs = new Set<string>();

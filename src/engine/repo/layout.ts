@@ -30,6 +30,8 @@ const numberedKey = (prefix: string, what: string, n: number): string => `${pref
 /** A backup's work documents (signed): its plan, the batches, their results and partial progress. */
 export const planKey = (backupId: string): string => `${backupTmpPrefix(backupId)}plan.json`;
 export const batchKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'batch', n);
+/** A page of a backup plan's entries (plans of format 2). */
+export const entryPageKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'entries', n);
 export const resultKey = (backupId: string, n: number): string => numberedKey(backupTmpPrefix(backupId), 'result', n);
 /** Written by an append-only worker instead of deleting the work list of a backup it gave up: prune sweeps it. */
 export const abandonedKey = (backupId: string): string => `${backupTmpPrefix(backupId)}abandoned.json`;

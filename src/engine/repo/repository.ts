@@ -229,19 +229,25 @@ export class Repository {
     return m;
   }
 
+  /** Every entry of a snapshot's tree at once: for small trees and tools; the engine's steps walk treeBlobs. */
   async loadTree(m: SnapshotManifest): Promise<TreeEntry[]> {
-    const idx = await this.loadIndex();
     const out: TreeEntry[] = [];
+    for await (const entries of this.treeBlobs(m)) for (const e of entries) out.push(e);
+    return out;
+  }
+
+  /** A snapshot's tree one blob at a time, in tree order, each read, checked against its id and validated. */
+  async *treeBlobs(m: Pick<SnapshotManifest, 'id' | 'tree'>): AsyncGenerator<TreeEntry[]> {
     for (const id of m.tree) {
+      const idx = await this.loadIndex();
       let loc = idx.get(id);
       if (!loc) loc = (await this.loadIndex(true)).get(id);
       if (!loc) throw new IntegrityError(`snapshot ${m.id}: tree blob ${id.slice(0, 12)} is not in the index`);
       const data = await this.readBlob(id, loc, `snapshot ${m.id} tree`);
       const r = TreeBlobSchema.safeParse(JSON.parse(decodeTreeBlob(data)));
       if (!r.success) throw new IntegrityError(`snapshot ${m.id}: tree blob ${id.slice(0, 12)} is malformed`);
-      out.push(...r.data.entries);
+      yield r.data.entries;
     }
-    return out;
   }
 }
 

@@ -81,30 +81,53 @@ function pathHash(p: string): number {
 }
 
 /**
- * Split entries into blobs, each stored gzip-compressed (level 1: paths and hex ids shrink
+ * Splits entries into blobs as they come (one blob in memory at a time), each stored gzip-compressed (level 1: paths and hex ids shrink
  * several times). A blob ends after an entry whose path hashes to a multiple of
  * TREE_BLOB_ENTRIES, or before it would pass maxBytes of JSON: the boundaries are content-defined
  * by path, so a snapshot that changes a few files stores new blobs for the stretches around them
  * only, and every other blob deduplicates against its parent's (a new or removed file moves no
  * boundary but its own).
  */
-export function encodeTreeBlobs(entries: TreeEntry[], maxBytes = 4 * 1024 * 1024): Buffer[] {
-  const blobs: Buffer[] = [];
-  let cur: string[] = [];
-  let size = 0;
-  const flush = () => {
-    blobs.push(gzipSync(`{"v":1,"entries":[${cur.join(',')}]}`, { level: 1 }));
-    cur = [];
-    size = 0;
-  };
-  for (const e of entries) {
+export class TreeBlobEncoder {
+  private cur: string[] = [];
+  private size = 0;
+  private blobs = 0;
+
+  constructor(private readonly maxBytes = 4 * 1024 * 1024) {}
+
+  /** Add one entry; returns the blobs it finished (none, or the one it did not fit into and/or the one it ends). */
+  add(e: TreeEntry): Buffer[] {
     const s = JSON.stringify(e);
-    if (size + s.length > maxBytes && cur.length) flush();
-    cur.push(s);
-    size += s.length + 1;
-    if (pathHash(e.path) % TREE_BLOB_ENTRIES === 0) flush();
+    const done: Buffer[] = [];
+    if (this.size + s.length > this.maxBytes && this.cur.length) done.push(this.flush());
+    this.cur.push(s);
+    this.size += s.length + 1;
+    if (pathHash(e.path) % TREE_BLOB_ENTRIES === 0) done.push(this.flush());
+    return done;
   }
-  if (cur.length || blobs.length === 0) flush();
+
+  /** The last blob (a tree of no entries is one empty blob). */
+  finish(): Buffer | undefined {
+    return this.cur.length || this.blobs === 0 ? this.flush() : undefined;
+  }
+
+  private flush(): Buffer {
+    const blob = gzipSync(`{"v":1,"entries":[${this.cur.join(',')}]}`, { level: 1 });
+    this.cur = [];
+    this.size = 0;
+    this.blobs++;
+    return blob;
+  }
+}
+
+export function encodeTreeBlobs(entries: TreeEntry[], maxBytes?: number): Buffer[] {
+  const enc = new TreeBlobEncoder(maxBytes);
+  const blobs: Buffer[] = [];
+  for (const e of entries) {
+    blobs.push(...enc.add(e));
+  }
+  const last = enc.finish();
+  if (last) blobs.push(last);
   return blobs;
 }
 

@@ -1,18 +1,19 @@
 import { findSignedJson } from '../repo/json-documents';
-import { restoreBatchKey, restorePlanKey } from '../repo/layout';
+import { restorePlanKey } from '../repo/layout';
 import fs from 'node:fs';
 import path from 'node:path';
-import picomatch from 'picomatch';
 import { BadInputError } from '../../common/errors';
 import { writeSignedJson } from '../repo/signed-doc';
 import type { Repository, SnapshotSelector } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
 import type { FileEntry, TreeEntry } from '../repo/tree';
-import { RestorePlanSchema, type RestoreItem, type RestorePlan } from './restore-plan';
-import { checkRestorePaths } from './safe-paths';
+import { RestorePlanSchema, type RestorePlan } from './restore-plan';
+import { RestorePathCheck } from './safe-paths';
 import { joinFs } from '../fs/raw-path';
 import { isRoot, metadataWarnings } from './apply-metadata';
-import { restoreItem, splitHardLinks } from './restore-items';
+import { HardLinkSplitter } from './restore-items';
+import { RestoreBatchWriter } from './restore-batches';
+import { PathSelection } from './path-selection';
 
 export interface PlanRestoreOptions {
   restoreId: string;
@@ -69,50 +70,54 @@ export async function writeRestoreBatches(
   staging: string,
   snapshot: Pick<SnapshotManifest, 'id' | 'asset'>,
   writes: FileEntry[],
-): Promise<{ batches: RestoreItem[][]; bytes: number }> {
-  const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
-  const batchFiles = o.batchFiles ?? 5000;
-  const batches: RestoreItem[][] = [];
-  let cur: RestoreItem[] = [];
-  let curBytes = 0;
-  let bytes = 0;
-  for (const f of writes) {
-    cur.push(restoreItem(f));
-    curBytes += f.size;
-    bytes += f.size;
-    if (curBytes >= batchBytes || cur.length >= batchFiles) {
-      batches.push(cur);
-      cur = [];
-      curBytes = 0;
-    }
-  }
-  if (cur.length) batches.push(cur);
-  for (let i = 0; i < batches.length; i++) {
-    await writeSignedJson(repo, restoreBatchKey(o.restoreId, i), { v: 1, staging, snapshotId: snapshot.id, asset: snapshot.asset, items: batches[i] });
-  }
-  return { batches, bytes };
+): Promise<{ batches: number; bytes: number }> {
+  const w = new RestoreBatchWriter(repo, o.restoreId, staging, snapshot, o);
+  for (const f of writes) await w.add(f);
+  await w.flush();
+  return { batches: w.batches, bytes: w.bytes };
 }
 
 /** The snapshot entries a `paths` filter keeps (with the folders that hold them); throws when it keeps nothing. */
 export function selectPaths(entries: TreeEntry[], paths: string[] | undefined, snapshotId: string): TreeEntry[] {
   if (!paths?.length) return entries;
-  const kept = filterPaths(entries, paths);
-  if (!kept.some((e) => e.type !== 'dir' || paths.includes(e.path)))
-    throw new BadInputError(`paths: nothing in snapshot ${snapshotId} matches ${paths.join(', ')}`);
-  return kept;
+  const sel = new PathSelection(paths);
+  for (const e of entries) sel.note(e);
+  if (!sel.matched) throw nothingMatches(snapshotId, paths);
+  return entries.filter((e) => sel.selects(e));
 }
 
-function filterPaths(entries: TreeEntry[], paths: string[]): TreeEntry[] {
-  const norm = paths.map((p) => p.replace(/^\.?\/+/, '').replace(/\/+$/, ''));
-  const glob = picomatch(norm, { dot: true });
-  const keep = (p: string) => norm.some((n) => p === n || p.startsWith(`${n}/`)) || glob(p);
-  const kept = entries.filter((e) => keep(e.path));
-  const need = new Set<string>();
-  for (const e of kept) {
-    const parts = e.path.split('/');
-    for (let i = 1; i < parts.length; i++) need.add(parts.slice(0, i).join('/'));
+const nothingMatches = (snapshotId: string, paths: string[]) => new BadInputError(`paths: nothing in snapshot ${snapshotId} matches ${paths.join(', ')}`);
+
+/**
+ * The first pass over a snapshot's tree, blob by blob, before anything is written: every path
+ * checked (safe-paths.ts; a tree out of tree order is read a second time, keyed) and, with a
+ * `paths` filter, the folders it needs noted.
+ */
+async function checkTree(repo: Repository, m: SnapshotManifest, sel: PathSelection | undefined): Promise<void> {
+  const check = new RestorePathCheck(m.id);
+  for await (const entries of repo.treeBlobs(m))
+    for (const e of entries) {
+      check.add(e);
+      sel?.note(e);
+    }
+  if (!check.ordered) {
+    const keyed = new RestorePathCheck(m.id, true);
+    for await (const entries of repo.treeBlobs(m)) for (const e of entries) keyed.add(e);
   }
-  return entries.filter((e) => keep(e.path) || (e.type === 'dir' && need.has(e.path)));
+}
+
+/** Entries that decide the metadata warnings (metadataWarnings), so the plan step need not keep every entry for them. */
+function warningSample(): { note(e: TreeEntry): void; entries: TreeEntry[] } {
+  const entries: TreeEntry[] = [];
+  let owner = false;
+  return {
+    entries,
+    note(e) {
+      const owned = e.uid !== undefined && e.gid !== undefined;
+      if (e.mode & 0o6000 || e.type === 'chardev' || e.type === 'blockdev' || (owned && !owner)) entries.push(e);
+      owner ||= owned;
+    },
+  };
 }
 
 /** Resolve the snapshot, check every path, create the staging folder and write the work list. Idempotent. */
@@ -138,32 +143,47 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
     };
   }
   const m = await resolveRestoreSnapshot(repo, o.asset, o.snapshot);
-  const all = await repo.loadTree(m);
-  checkRestorePaths(all, m.id);
-  const entries = selectPaths(all, o.paths, m.id);
+  const sel = o.paths?.length ? new PathSelection(o.paths) : undefined;
+  await checkTree(repo, m, sel);
+  if (sel && !sel.matched) throw nothingMatches(m.id, o.paths ?? []);
   const staging = stagingFor(target, o.restoreId);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
-  for (const e of entries) if (e.type === 'dir') fs.mkdirSync(joinFs(staging, e), { recursive: true });
 
-  const files = entries.filter((e): e is FileEntry => e.type === 'file');
-  const { writes, hardlinks } = splitHardLinks(files);
-  const { batches, bytes } = await writeRestoreBatches(repo, o, staging, m, writes);
+  // the second pass: folders made, files into batch work lists as they fill, the rest into the plan
+  const batches = new RestoreBatchWriter(repo, o.restoreId, staging, m, o);
+  const links = new HardLinkSplitter();
+  const sample = warningSample();
+  const others: TreeEntry[] = [];
+  let files = 0;
+  for await (const entries of repo.treeBlobs(m))
+    for (const e of entries) {
+      if (sel && !sel.selects(e)) continue;
+      sample.note(e);
+      if (e.type !== 'file') {
+        if (e.type === 'dir') fs.mkdirSync(joinFs(staging, e), { recursive: true });
+        others.push(e);
+        continue;
+      }
+      files++;
+      if (links.add(e)) await batches.add(e);
+    }
+  await batches.flush();
   const plan: RestorePlan = {
     v: 1,
     restoreId: o.restoreId,
     snapshotId: m.id,
     target,
     staging,
-    others: entries.filter((e) => e.type !== 'file'),
-    ...(hardlinks.length ? { hardlinks } : {}),
+    others,
+    ...(links.hardlinks.length ? { hardlinks: links.hardlinks } : {}),
     ...(m.root ? { root: m.root } : {}),
-    batches: batches.length,
-    files: files.length,
-    bytes,
+    batches: batches.batches,
+    files,
+    bytes: batches.bytes,
   };
   await writeSignedJson(repo, key, plan);
-  const warnings = metadataWarnings(entries, isRoot());
+  const warnings = metadataWarnings(sample.entries, isRoot());
   return {
     restoreId: o.restoreId,
     snapshotId: m.id,
@@ -171,9 +191,9 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
     asset: m.asset,
     target,
     staging,
-    batches: batches.length,
-    files: files.length,
-    bytes,
+    batches: batches.batches,
+    files,
+    bytes: batches.bytes,
     ...(warnings.length ? { warnings } : {}),
   };
 }

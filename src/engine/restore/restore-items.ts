@@ -21,22 +21,29 @@ export function restoreItem(f: FileEntry): RestoreItem {
 
 /**
  * The first restored member of each hard-link group is written; the others become links to
- * it. With a paths filter the leader is the first member that was kept.
+ * it. With a paths filter the leader is the first member that was kept. Files come one at a
+ * time; it remembers the groups' leaders and the links.
  */
-export function splitHardLinks(files: FileEntry[]): { writes: FileEntry[]; hardlinks: NonNullable<RestorePlan['hardlinks']> } {
-  const leaders = new Map<number, FileEntry>();
-  const writes: FileEntry[] = [];
-  const hardlinks: NonNullable<RestorePlan['hardlinks']> = [];
-  for (const f of files) {
-    const lead = f.linkGroup !== undefined ? leaders.get(f.linkGroup) : undefined;
+export class HardLinkSplitter {
+  private readonly leaders = new Map<number, FileEntry>();
+  readonly hardlinks: NonNullable<RestorePlan['hardlinks']> = [];
+
+  /** The file when it is to be written; undefined when it becomes a link to its group's leader. */
+  add(f: FileEntry): FileEntry | undefined {
+    const lead = f.linkGroup !== undefined ? this.leaders.get(f.linkGroup) : undefined;
     if (lead) {
-      hardlinks.push({ ...ref(f), leader: ref(lead) });
-      continue;
+      this.hardlinks.push({ ...ref(f), leader: ref(lead) });
+      return undefined;
     }
-    if (f.linkGroup !== undefined) leaders.set(f.linkGroup, f);
-    writes.push(f);
+    if (f.linkGroup !== undefined) this.leaders.set(f.linkGroup, f);
+    return f;
   }
-  return { writes, hardlinks };
+}
+
+export function splitHardLinks(files: FileEntry[]): { writes: FileEntry[]; hardlinks: NonNullable<RestorePlan['hardlinks']> } {
+  const s = new HardLinkSplitter();
+  const writes = files.filter((f) => s.add(f) !== undefined);
+  return { writes, hardlinks: s.hardlinks };
 }
 
 /** The file items of one restore batch (the finish step sets their xattrs and exact mtimes). */

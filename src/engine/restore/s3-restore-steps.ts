@@ -65,7 +65,7 @@ export async function planS3Restore(repo: Repository, o: PlanS3RestoreOptions): 
       target: loc.url,
       staging,
       others: entries.filter((e) => e.type !== 'file'),
-      batches: batches.length,
+      batches,
       files: files.length,
       bytes,
     };

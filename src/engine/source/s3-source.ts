@@ -12,6 +12,7 @@ import type { RootMeta } from '../repo/tree';
 import { keyToPath, parentsOf } from './s3-keys';
 import type { S3Location } from './s3-location';
 import type { BackupSource, SourceFilter } from './source';
+import { cmpTreePath } from './tree-order';
 
 /** Bytes per ranged GET of a large object, and GETs in flight per task. */
 export const S3_RANGE_BYTES = 16 * 1024 * 1024;
@@ -22,7 +23,6 @@ const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 
 const nsOf = (d: Date | undefined) => (BigInt(d?.getTime() ?? 0) * 1_000_000n).toString();
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** List every object under the location's prefix, all pages. */
 export async function listPrefix(loc: S3Location, under = loc.prefix): Promise<_Object[]> {
@@ -92,7 +92,7 @@ export class S3Source implements BackupSource {
     }
     // a folder's mtime: the newest object below it (S3 keeps none for folders)
     const entries: ScannedEntry[] = [];
-    for (const p of [...folders.keys(), ...files.keys()].sort((a, b) => cmpPath(a, b))) {
+    for (const p of [...folders.keys(), ...files.keys()].sort(cmpTreePath)) {
       const o = files.get(p);
       if (!o) {
         entries.push({ type: 'dir', path: p, mode: DIR_MODE, mtimeNs: (folders.get(p) as bigint).toString() });
@@ -153,15 +153,4 @@ export class S3Source implements BackupSource {
   close(): void {
     this.loc.client.destroy();
   }
-}
-
-/** Tree order as the folder scan has it: per folder by name, a folder right before its content. */
-function cmpPath(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const c = cmp(pa[i], pb[i]);
-    if (c) return c;
-  }
-  return pa.length - pb.length;
 }
