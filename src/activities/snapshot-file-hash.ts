@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BadInputError, IntegrityError, NotFoundError } from '../common/errors';
 import type { Repository } from '../engine/repo/repository';
+import type { TreeEntry } from '../engine/repo/tree';
 import { restoredFilesResolver, snapshotFileKey, type ExpectedBodyResolver } from '../failover/health';
 import type { SnapshotFileRef } from '../failover/health-check-schema';
 import type { RestoreTarget } from '../failover/site-schema';
@@ -26,7 +27,8 @@ export function snapshotFileResolver(
     const snap = snapshots.find((s) => s.asset === ref.asset);
     if (!snap) throw new BadInputError(`no snapshot was chosen for asset "${ref.asset}" (chosen: ${snapshots.map((s) => s.asset).join(', ') || 'none'})`);
     const m = await repo.loadSnapshot(snap.id);
-    const entry = (await repo.loadTree(m)).find((e) => e.path === ref.path);
+    let entry: TreeEntry | undefined;
+    for await (const entries of repo.treeBlobs(m)) if ((entry = entries.find((e) => e.path === ref.path))) break;
     if (!entry || entry.type !== 'file') throw new NotFoundError(`${ref.path} is not a file in snapshot ${snap.id.slice(0, 12)} of ${ref.asset}`);
     if (entry.size > MAX_HASH_FROM_REPO) return fromDisk.sha256Of(ref);
     let index = await repo.loadIndex();

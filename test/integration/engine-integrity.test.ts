@@ -102,7 +102,7 @@ test('a backup that deduplicates while a marked pack passes its grace never comm
   assert.deepEqual((await verifyRepository(f.repo, { readData: 1 })).errors, []);
 });
 
-test('commit refuses a snapshot whose data is gone or about to be deleted, and withdraws it', async () => {
+test('commit refuses a snapshot whose data is gone or about to be deleted, and writes none', async () => {
   const f = await fresh('commit-check');
   writeRandomFile(path.join(f.src, 'd.bin'), 1024 * 1024, 3);
   await planBackup(f.repo, { backupId: 'g', snapshotId: 'd'.repeat(32), asset: 'a', source: f.src, strategy: 'full' });
@@ -112,7 +112,7 @@ test('commit refuses a snapshot whose data is gone or about to be deleted, and w
   await writeMark(f.store, pack.split('/').pop() as string, Date.now() - 2 * HOUR, HOUR);
   await assert.rejects(
     commitBackup(f.repo, 'g'),
-    (e: Error) => e instanceof IntegrityError && /withdrawn/.test(e.message) && /about to delete/.test(e.message),
+    (e: Error) => e instanceof IntegrityError && /not written/.test(e.message) && /about to delete/.test(e.message),
   );
   assert.deepEqual(await f.repo.listSnapshots(), [], 'no snapshot is left that would not restore');
   assert.deepEqual(await keysUnder(f.store, 'tmp/'), []);

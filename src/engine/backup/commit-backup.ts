@@ -1,7 +1,7 @@
 import { TreeWriter } from './write-tree';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
-import { assertReferencesSafe, checkReferences, markedPacks, type ReferenceCheck } from '../maintenance/pack-safety';
+import { assertReferencesSafe, checkReferences, markedPacks, ReferenceChecker, type ReferenceCheck } from '../maintenance/pack-safety';
 import { errorMessage } from '../../common/errors';
 import { backupTmpPrefix, planKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
@@ -22,11 +22,14 @@ export interface CommitOptions {
 
 /**
  * Assemble the tree from the plan's pages and the batch results, streaming (one page, one batch
- * and one tree blob in memory at a time), store it, then write the signed
- * snapshot (create-only): the snapshot is the commit point. Then check that every blob it
- * references is in a pack that exists and no prune is about to delete (pack-safety.ts); if
- * not, withdraw the snapshot and fail, so a race with prune can fail a backup but never commit
- * a broken one. Idempotent: a retry after a crash re-checks and cleans up.
+ * and one tree blob in memory at a time), store it, then write the signed snapshot
+ * (create-only): the snapshot is the commit point. Every blob it references must be in a pack
+ * that exists and no prune is about to delete (pack-safety.ts), checked after the reference is
+ * recorded: the file chunks are recorded in the work list (plan pages, batch results) before the
+ * commit starts, so they are checked as the tree is written and a failure writes no snapshot;
+ * the tree blobs are recorded by the snapshot alone, so they are checked after it is written and
+ * a failure withdraws it. A race with prune can fail a backup but never commit a broken one.
+ * Idempotent: a retry after a crash re-checks (reading the stored tree back) and cleans up.
  */
 export async function commitBackup(repo: Repository, backupId: string, o: CommitOptions = {}): Promise<SnapshotManifest> {
   if (o.snapshotId && !(await repo.store.head(planKey(backupId))) && (await repo.store.head(snapshotKey(o.snapshotId)))) {
@@ -35,9 +38,11 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   const plan = await loadPlan(repo, backupId);
   if (await repo.store.head(snapshotKey(plan.snapshotId))) {
     const m = await repo.loadSnapshot(plan.snapshotId);
-    return settle(repo, backupId, m, o);
+    return settle(repo, backupId, m, () => checkStoredSnapshot(repo, m, o.clock));
   }
 
+  // the work list stays until the snapshot is written: what this reading finds safe stays safe
+  const chunks = await ReferenceChecker.open(repo, o.clock);
   const index = await repo.loadIndex(true);
   const up = new PackUploader(repo.store, index, repo.packSize, undefined, await markedPacks(repo, (o.clock ?? Date.now)()));
   const tree = new TreeWriter(repo, up);
@@ -50,6 +55,7 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
       const i = page.first + k;
       const e = assembler.next(pe, i, isRead(pe) ? await results.chunksOf(i, pe.path) : undefined);
       if (e.type === 'file') {
+        for (const c of e.chunks) chunks.add(c);
         counts.files++;
         counts.bytes += e.size;
       } else if (e.type === 'dir') counts.dirs++;
@@ -84,26 +90,26 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
       warnings: plan.warnings?.length ?? 0,
     },
   };
-  if (!canWithdraw(repo)) {
-    // the same check before the commit point too: a snapshot written here cannot be taken back
-    const check = await checkSnapshot(repo, manifest, o.clock);
+  const treeCheck = () => checkReferences(repo, manifest.tree, o.clock);
+  // a snapshot written without the lock's right to delete cannot be taken back: its tree blobs are checked before too
+  for (const check of canWithdraw(repo) ? [chunks.result()] : [chunks.result(), await treeCheck()]) {
     if (check.unsafe.length) {
       await cleanupBackup(repo, backupId, 'abandoned');
       assertReferencesSafe(`backup ${backupId}: snapshot ${manifest.id} not written, run the backup again`, check);
     }
   }
   await repo.writeSnapshot(manifest);
-  return settle(repo, backupId, manifest, o);
+  return settle(repo, backupId, manifest, treeCheck);
 }
 
 /** A snapshot can be withdrawn unless deletes are refused (append-only) or it is locked (immutability). */
 const canWithdraw = (repo: Repository): boolean => !isAppendOnly(repo.store) && !objectLockOf(repo.store);
 
 /**
- * Check the blobs a snapshot names, read back from its stored tree one blob at a time, so the
- * check never holds the whole tree. A tree that cannot be read back is unsafe as a whole.
+ * Check every blob a committed snapshot names, read back from its stored tree one blob at a time
+ * (a retried commit: the chunks are not at hand). A tree that cannot be read back is unsafe as a whole.
  */
-async function checkSnapshot(repo: Repository, m: SnapshotManifest, clock?: () => number): Promise<ReferenceCheck> {
+async function checkStoredSnapshot(repo: Repository, m: SnapshotManifest, clock?: () => number): Promise<ReferenceCheck> {
   let unreadable: string | undefined;
   async function* blobs(): AsyncGenerator<string> {
     yield* m.tree;
@@ -122,8 +128,8 @@ async function checkSnapshot(repo: Repository, m: SnapshotManifest, clock?: () =
 }
 
 /** The post-commit check, then the work list goes. */
-async function settle(repo: Repository, backupId: string, m: SnapshotManifest, o: CommitOptions): Promise<SnapshotManifest> {
-  const check = await checkSnapshot(repo, m, o.clock);
+async function settle(repo: Repository, backupId: string, m: SnapshotManifest, postCheck: () => Promise<ReferenceCheck>): Promise<SnapshotManifest> {
+  const check = await postCheck();
   if (check.unsafe.length) {
     if (!canWithdraw(repo)) {
       assertReferencesSafe(

@@ -1,5 +1,6 @@
 import { IntegrityError } from '../../common/errors';
 import { DATA_PREFIX, packIdOf } from '../repo/layout';
+import type { ChunkIndex } from '../repo/chunk-index';
 import type { Repository } from '../repo/repository';
 import type { PackMark } from './marks';
 import { readMarks } from './marks';
@@ -35,39 +36,64 @@ export interface ReferenceCheck {
 }
 
 /**
- * Check, after recording them, that every blob lives in at least one stored pack that no
- * prune is about to delete. `now` is read after the listings, as the protocol needs.
+ * Checks blob references one at a time against one reading of the packs, the index and the
+ * marks, taken when it opens: open it only after every blob it will be given is RECORDED (a
+ * work-list object or the snapshot). `now` is read after those reads, as the protocol needs; a
+ * reference judged safe then stays safe, so the ids may come long after (a tree being written).
  */
+export class ReferenceChecker {
+  private readonly unsafeSet = new Set<string>();
+  private missing = 0;
+  private gone = 0;
+  private condemned = 0;
+
+  private constructor(
+    private readonly stored: ReadonlySet<string>,
+    private readonly index: ChunkIndex,
+    private readonly marks: ReadonlyMap<string, PackMark>,
+    private readonly now: number,
+  ) {}
+
+  static async open(repo: Repository, clock: () => number = Date.now): Promise<ReferenceChecker> {
+    const stored = new Set((await repo.store.list(DATA_PREFIX)).map((o) => packIdOf(o.key)));
+    const index = await repo.loadIndex(true);
+    const marks = await readMarks(repo.store, clock());
+    return new ReferenceChecker(stored, index, marks, clock());
+  }
+
+  /** Check one blob id (ids may repeat). */
+  add(id: string): void {
+    if (this.unsafeSet.has(id)) return;
+    const locs = this.index.locations(id);
+    if (locs.some((l) => this.stored.has(l.pack) && !markIsStale(this.marks.get(l.pack), this.now))) return;
+    this.unsafeSet.add(id);
+    if (locs.length === 0) this.missing++;
+    else if (!locs.some((l) => this.stored.has(l.pack))) this.gone++;
+    else this.condemned++;
+  }
+
+  result(): ReferenceCheck {
+    const unsafe = [...this.unsafeSet];
+    if (!unsafe.length) return { unsafe };
+    const parts = [
+      this.missing && `${this.missing} not in the index`,
+      this.gone && `${this.gone} in packs that no longer exist`,
+      this.condemned && `${this.condemned} only in packs a prune is about to delete`,
+    ].filter(Boolean);
+    return { unsafe, reason: `${unsafe.length} blob(s) are not safely stored: ${parts.join(', ')}` };
+  }
+}
+
+/** Check, after recording them, that every blob lives in at least one stored pack that no prune is about to delete. */
 export async function checkReferences(
   repo: Repository,
   /** may repeat ids and may be read lazily (a snapshot's tree streamed blob by blob) */
   blobs: Iterable<string> | AsyncIterable<string>,
   clock: () => number = Date.now,
 ): Promise<ReferenceCheck> {
-  const stored = new Set((await repo.store.list(DATA_PREFIX)).map((o) => packIdOf(o.key)));
-  const index = await repo.loadIndex(true);
-  const marks = await readMarks(repo.store, clock());
-  const now = clock();
-  const unsafeSet = new Set<string>();
-  let missing = 0;
-  let gone = 0;
-  let condemned = 0;
-  for await (const id of blobs) {
-    const locs = index.locations(id);
-    if (unsafeSet.has(id) || locs.some((l) => stored.has(l.pack) && !markIsStale(marks.get(l.pack), now))) continue;
-    unsafeSet.add(id);
-    if (locs.length === 0) missing++;
-    else if (!locs.some((l) => stored.has(l.pack))) gone++;
-    else condemned++;
-  }
-  const unsafe = [...unsafeSet];
-  if (!unsafe.length) return { unsafe };
-  const parts = [
-    missing && `${missing} not in the index`,
-    gone && `${gone} in packs that no longer exist`,
-    condemned && `${condemned} only in packs a prune is about to delete`,
-  ].filter(Boolean);
-  return { unsafe, reason: `${unsafe.length} blob(s) are not safely stored: ${parts.join(', ')}` };
+  const check = await ReferenceChecker.open(repo, clock);
+  for await (const id of blobs) check.add(id);
+  return check.result();
 }
 
 export function assertReferencesSafe(what: string, check: ReferenceCheck): void {

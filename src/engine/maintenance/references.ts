@@ -97,7 +97,7 @@ export async function collectReferences(repo: Repository, onSnapshot?: (done: nu
     out.snapshots++;
     m.tree.forEach((t) => refs.add(t));
     try {
-      for (const e of await repo.loadTree(m as SnapshotManifest)) if (e.type === 'file') e.chunks.forEach((c) => refs.add(c));
+      for await (const entries of repo.treeBlobs(m)) for (const e of entries) if (e.type === 'file') e.chunks.forEach((c) => refs.add(c));
     } catch (e) {
       blockers.push(`snapshot ${id}: tree cannot be read (${errorMessage(e)})`);
     }

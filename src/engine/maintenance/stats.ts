@@ -126,7 +126,6 @@ export async function repositoryStats(
   let done = 0;
   for (const m of snapshots) {
     o.onProgress?.(done++, snapshots.length);
-    const entries = await repo.loadTree(m);
     let logical = 0;
     let files = 0;
     const a = perAsset.get(m.asset) ?? { blobs: new BlobSet(overhead), stats: emptyAsset(m.asset) };
@@ -141,12 +140,13 @@ export async function repositoryStats(
       a.blobs.add(id, loc);
     };
     m.tree.forEach(add);
-    for (const e of entries) {
-      if (e.type !== 'file') continue;
-      files++;
-      logical += e.size;
-      e.chunks.forEach(add);
-    }
+    for await (const entries of repo.treeBlobs(m))
+      for (const e of entries) {
+        if (e.type !== 'file') continue;
+        files++;
+        logical += e.size;
+        e.chunks.forEach(add);
+      }
     row.logicalBytes = logical;
     growth.push(row);
     logicalAll += logical;

@@ -44,11 +44,12 @@ export async function verifyRepository(repo: Repository, o: VerifyOptions): Prom
   for (const s of snapshots) {
     o.onProgress?.({ phase: 'structure', done: done++, total: snapshots.length });
     try {
-      for (const e of await repo.loadTree(s)) {
-        if (e.type !== 'file') continue;
-        const missing = e.chunks.filter((c) => !index.has(c));
-        if (missing.length) errors.push(`snapshot ${s.id}: file "${e.path}" references ${missing.length} chunk(s) missing from the index`);
-      }
+      for await (const entries of repo.treeBlobs(s))
+        for (const e of entries) {
+          if (e.type !== 'file') continue;
+          const missing = e.chunks.filter((c) => !index.has(c));
+          if (missing.length) errors.push(`snapshot ${s.id}: file "${e.path}" references ${missing.length} chunk(s) missing from the index`);
+        }
     } catch (err) {
       errors.push(`snapshot ${s.id}: ${(err as Error).message}`);
     }

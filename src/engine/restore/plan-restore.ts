@@ -6,14 +6,14 @@ import { BadInputError } from '../../common/errors';
 import { writeSignedJson } from '../repo/signed-doc';
 import type { Repository, SnapshotSelector } from '../repo/repository';
 import type { SnapshotManifest } from '../repo/snapshot';
-import type { FileEntry, TreeEntry } from '../repo/tree';
+import type { TreeEntry } from '../repo/tree';
 import { RestorePlanSchema, type RestorePlan } from './restore-plan';
-import { RestorePathCheck } from './safe-paths';
 import { joinFs } from '../fs/raw-path';
 import { isRoot, metadataWarnings } from './apply-metadata';
 import { HardLinkSplitter } from './restore-items';
 import { RestoreBatchWriter } from './restore-batches';
-import { PathSelection } from './path-selection';
+import { walkRestoreTree, type RestoreSink } from './restore-walk';
+import { cleanupRestore } from './finish-restore';
 
 export interface PlanRestoreOptions {
   restoreId: string;
@@ -63,49 +63,6 @@ export async function resolveRestoreSnapshot(repo: Repository, asset: string | u
   return m;
 }
 
-/** Split the files to write into batches of about `batchBytes` or `batchFiles` and store their work lists. */
-export async function writeRestoreBatches(
-  repo: Repository,
-  o: Pick<PlanRestoreOptions, 'restoreId' | 'batchBytes' | 'batchFiles'>,
-  staging: string,
-  snapshot: Pick<SnapshotManifest, 'id' | 'asset'>,
-  writes: FileEntry[],
-): Promise<{ batches: number; bytes: number }> {
-  const w = new RestoreBatchWriter(repo, o.restoreId, staging, snapshot, o);
-  for (const f of writes) await w.add(f);
-  await w.flush();
-  return { batches: w.batches, bytes: w.bytes };
-}
-
-/** The snapshot entries a `paths` filter keeps (with the folders that hold them); throws when it keeps nothing. */
-export function selectPaths(entries: TreeEntry[], paths: string[] | undefined, snapshotId: string): TreeEntry[] {
-  if (!paths?.length) return entries;
-  const sel = new PathSelection(paths);
-  for (const e of entries) sel.note(e);
-  if (!sel.matched) throw nothingMatches(snapshotId, paths);
-  return entries.filter((e) => sel.selects(e));
-}
-
-const nothingMatches = (snapshotId: string, paths: string[]) => new BadInputError(`paths: nothing in snapshot ${snapshotId} matches ${paths.join(', ')}`);
-
-/**
- * The first pass over a snapshot's tree, blob by blob, before anything is written: every path
- * checked (safe-paths.ts; a tree out of tree order is read a second time, keyed) and, with a
- * `paths` filter, the folders it needs noted.
- */
-async function checkTree(repo: Repository, m: SnapshotManifest, sel: PathSelection | undefined): Promise<void> {
-  const check = new RestorePathCheck(m.id);
-  for await (const entries of repo.treeBlobs(m))
-    for (const e of entries) {
-      check.add(e);
-      sel?.note(e);
-    }
-  if (!check.ordered) {
-    const keyed = new RestorePathCheck(m.id, true);
-    for await (const entries of repo.treeBlobs(m)) for (const e of entries) keyed.add(e);
-  }
-}
-
 /** Entries that decide the metadata warnings (metadataWarnings), so the plan step need not keep every entry for them. */
 function warningSample(): { note(e: TreeEntry): void; entries: TreeEntry[] } {
   const entries: TreeEntry[] = [];
@@ -118,6 +75,45 @@ function warningSample(): { note(e: TreeEntry): void; entries: TreeEntry[] } {
       owner ||= owned;
     },
   };
+}
+
+/**
+ * Where a folder restore's plan puts the entries it keeps, as they come: folders made in the
+ * staging folder, files into batch work lists as they fill (later hard-link members aside), the
+ * rest into the plan.
+ */
+class FolderPlan implements RestoreSink {
+  readonly batches: RestoreBatchWriter;
+  readonly links = new HardLinkSplitter();
+  readonly sample = warningSample();
+  readonly others: TreeEntry[] = [];
+  files = 0;
+
+  constructor(
+    repo: Repository,
+    o: PlanRestoreOptions,
+    private readonly staging: string,
+    m: SnapshotManifest,
+  ) {
+    this.batches = new RestoreBatchWriter(repo, o.restoreId, staging, m, o);
+  }
+
+  async add(e: TreeEntry): Promise<void> {
+    this.sample.note(e);
+    if (e.type !== 'file') {
+      if (e.type === 'dir') fs.mkdirSync(joinFs(this.staging, e), { recursive: true });
+      this.others.push(e);
+      return;
+    }
+    this.files++;
+    if (this.links.add(e)) await this.batches.add(e);
+  }
+}
+
+/** What a refused plan wrote: its batch work lists and the staging folder. */
+async function discardPlan(repo: Repository, restoreId: string, staging: string): Promise<void> {
+  await cleanupRestore(repo, restoreId);
+  fs.rmSync(staging, { recursive: true, force: true });
 }
 
 /** Resolve the snapshot, check every path, create the staging folder and write the work list. Idempotent. */
@@ -143,32 +139,19 @@ export async function planRestore(repo: Repository, o: PlanRestoreOptions): Prom
     };
   }
   const m = await resolveRestoreSnapshot(repo, o.asset, o.snapshot);
-  const sel = o.paths?.length ? new PathSelection(o.paths) : undefined;
-  await checkTree(repo, m, sel);
-  if (sel && !sel.matched) throw nothingMatches(m.id, o.paths ?? []);
   const staging = stagingFor(target, o.restoreId);
   fs.mkdirSync(path.dirname(target), { recursive: true });
   fs.mkdirSync(staging, { recursive: true, mode: 0o700 });
-
-  // the second pass: folders made, files into batch work lists as they fill, the rest into the plan
-  const batches = new RestoreBatchWriter(repo, o.restoreId, staging, m, o);
-  const links = new HardLinkSplitter();
-  const sample = warningSample();
-  const others: TreeEntry[] = [];
-  let files = 0;
-  for await (const entries of repo.treeBlobs(m))
-    for (const e of entries) {
-      if (sel && !sel.selects(e)) continue;
-      sample.note(e);
-      if (e.type !== 'file') {
-        if (e.type === 'dir') fs.mkdirSync(joinFs(staging, e), { recursive: true });
-        others.push(e);
-        continue;
-      }
-      files++;
-      if (links.add(e)) await batches.add(e);
-    }
-  await batches.flush();
+  let sink: FolderPlan;
+  try {
+    sink = await walkRestoreTree(repo, m, o.paths, () => new FolderPlan(repo, o, staging, m));
+    await sink.batches.flush();
+  } catch (e) {
+    // refused (an unsafe path, nothing matches): nothing of this restore stays behind
+    if (e instanceof BadInputError) await discardPlan(repo, o.restoreId, staging);
+    throw e;
+  }
+  const { batches, links, sample, others, files } = sink;
   const plan: RestorePlan = {
     v: 1,
     restoreId: o.restoreId,

@@ -5,17 +5,18 @@ import { findSignedJson } from '../repo/json-documents';
 import { restoreBatchKey, restoreDoneKey, restorePlanKey, restoreTmpPrefix } from '../repo/layout';
 import type { Repository, SnapshotSelector } from '../repo/repository';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
-import type { FileEntry } from '../repo/tree';
+import type { TreeEntry } from '../repo/tree';
 import { listPrefix } from '../source/s3-source';
 import type { S3Location } from '../source/s3-location';
 import { cleanupRestore, DoneSchema, type RestoreOutcome } from './finish-restore';
-import { resolveRestoreSnapshot, selectPaths, writeRestoreBatches, type RestorePlanSummary } from './plan-restore';
+import { resolveRestoreSnapshot, type RestorePlanSummary } from './plan-restore';
+import { RestoreBatchWriter } from './restore-batches';
+import { walkRestoreTree, type RestoreSink } from './restore-walk';
 import { loadRestoreItems } from './restore-items';
 import { RestoreBatchSchema, RestorePlanSchema, type RestorePlan } from './restore-plan';
 import { stageS3File } from './s3-stage';
 import { decodeLedger, encodeLedger, type RestoreProgress } from './run-restore-batch';
 import { dropS3Aside, publishS3, rollbackS3Publish, s3StagingFor } from './s3-publish';
-import { checkRestorePaths } from './safe-paths';
 
 /**
  * A restore onto an S3 prefix, in the steps of the restore workflow (as the folder restore's
@@ -43,6 +44,23 @@ function s3Warnings(others: RestorePlan['others']): string[] {
   return special.length ? [`${special.length} symlinks or special files are not restored to an object store (first: ${special[0].path})`] : [];
 }
 
+/** Where an S3 restore's plan puts the entries it keeps: every file into batch work lists (an object store has no hard links), the rest into the plan. */
+class S3Plan implements RestoreSink {
+  readonly others: TreeEntry[] = [];
+  files = 0;
+
+  constructor(readonly batches: RestoreBatchWriter) {}
+
+  async add(e: TreeEntry): Promise<void> {
+    if (e.type !== 'file') {
+      this.others.push(e);
+      return;
+    }
+    this.files++;
+    await this.batches.add(e);
+  }
+}
+
 /** Resolve the snapshot, check every path and write the work lists. Idempotent. */
 export async function planS3Restore(repo: Repository, o: PlanS3RestoreOptions): Promise<RestorePlanSummary> {
   const loc = o.target;
@@ -51,23 +69,26 @@ export async function planS3Restore(repo: Repository, o: PlanS3RestoreOptions): 
   const m = existing ? await repo.loadSnapshot(existing.snapshotId) : await resolveRestoreSnapshot(repo, o.asset, o.snapshot);
   let plan: RestorePlan | undefined = existing;
   if (!plan) {
-    const all = await repo.loadTree(m);
-    checkRestorePaths(all, m.id);
-    const entries = selectPaths(all, o.paths, m.id);
-    // an object store has no hard links: every member of a group is written
-    const files = entries.filter((e): e is FileEntry => e.type === 'file');
     const staging = s3StagingFor(loc.prefix, o.restoreId);
-    const { batches, bytes } = await writeRestoreBatches(repo, o, staging, m, files);
+    let sink: S3Plan;
+    try {
+      sink = await walkRestoreTree(repo, m, o.paths, () => new S3Plan(new RestoreBatchWriter(repo, o.restoreId, staging, m, o)));
+      await sink.batches.flush();
+    } catch (e) {
+      // refused (an unsafe path, nothing matches): no work list of this restore stays behind
+      if (e instanceof BadInputError) await cleanupRestore(repo, o.restoreId);
+      throw e;
+    }
     plan = {
       v: 1,
       restoreId: o.restoreId,
       snapshotId: m.id,
       target: loc.url,
       staging,
-      others: entries.filter((e) => e.type !== 'file'),
-      batches,
-      files: files.length,
-      bytes,
+      others: sink.others,
+      batches: sink.batches.batches,
+      files: sink.files,
+      bytes: sink.batches.bytes,
     };
     await writeSignedJson(repo, restorePlanKey(o.restoreId), plan);
   }
