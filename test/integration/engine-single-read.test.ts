@@ -16,6 +16,8 @@ import { Repository } from '../../src/engine/repo/repository';
 import { encodeManifest, type SnapshotManifest } from '../../src/engine/repo/snapshot';
 import { encodeTreeBlobs, type TreeEntry } from '../../src/engine/repo/tree';
 import { planRestore } from '../../src/engine/restore/plan-restore';
+import { planS3Restore } from '../../src/engine/restore/s3-restore-steps';
+import { openS3Location } from '../../src/engine/source/s3-location';
 import { RestorePlanSchema } from '../../src/engine/restore/restore-plan';
 import { readSignedJson } from '../../src/engine/repo/signed-doc';
 import { restorePlanKey } from '../../src/engine/repo/layout';
@@ -126,6 +128,29 @@ test('a restore plan reads each tree blob once, with and without a paths filter'
   assert.equal(plan.files, 3 + 30, 'b/2/f6, f62, f66 and the 30 files of c/3');
   await restoreDirect(f.repo, { snapshot: { id: s.id }, target: path.join(f.root, 'out3') });
   assert.deepEqual(describeTree(path.join(f.root, 'out3')), describeTree(f.src));
+});
+
+test('an S3-target restore plan reads each tree blob once, as it writes the batches', async () => {
+  const f = await counted('s3-plan');
+  manyFiles(f.src);
+  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, scratch.pool);
+  // the plan step only writes work lists into the repository: the target's endpoint is never called
+  const target = openS3Location('s3://bucket/restored', { endpoint: 'http://127.0.0.1:9' });
+  f.packReads();
+  let readsAtFirstBatch = -1;
+  f.hooks.hooks.put = (k) => {
+    if (readsAtFirstBatch < 0 && k.startsWith('tmp/restores/s3/')) readsAtFirstBatch = f.packReads();
+  };
+  const plan = await planS3Restore(f.repo, { restoreId: 's3', snapshot: { id: s.id }, target, paths: ['a'], batchFiles: 50 });
+  assert.equal(readsAtFirstBatch + f.packReads(), s.tree.length);
+  assert.ok(readsAtFirstBatch < s.tree.length, `the first batch is stored after ${readsAtFirstBatch} of ${s.tree.length} tree blobs are read`);
+  assert.equal(plan.files, 120);
+  assert.equal(plan.batches, 3);
+  const stored = await readSignedJson(f.repo, restorePlanKey('s3'), RestorePlanSchema);
+  assert.deepEqual(
+    stored.others.map((e) => e.path),
+    ['a', 'a/0', 'a/1', 'a/2', 'a/3'],
+  );
 });
 
 /** A snapshot of the given entries (in the order given), every file without chunks given one. */
