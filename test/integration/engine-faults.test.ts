@@ -8,63 +8,23 @@ import { runBackupBatch } from '../../src/engine/backup/run-batch';
 import { unverifiedBody } from '../../src/engine/repo/signed-doc';
 import { commitBackup } from '../../src/engine/backup/commit-backup';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
-import { writeIndexFile } from '../../src/engine/repo/chunk-index';
-import { packKey, partialKey } from '../../src/engine/repo/layout';
-import { PackBuilder, sha256hex } from '../../src/engine/repo/pack';
+import { partialKey } from '../../src/engine/repo/layout';
 import { Repository } from '../../src/engine/repo/repository';
-import { encodeManifest, type SnapshotManifest } from '../../src/engine/repo/snapshot';
-import { encodeTreeBlobs, type TreeEntry } from '../../src/engine/repo/tree';
 import { CountingStore, type BlobStore } from '../../src/engine/store/blob-store';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
+import { craftSnapshot } from '../helpers/crafted-snapshot';
 import { engineScratch } from '../helpers/engine-scratch';
 
 const scratch = engineScratch('ldr-faults-');
 
 const key = Buffer.alloc(32, 3);
 
-/** A correctly signed snapshot whose tree holds whatever entries an attacker with the key (or a bug) wrote. */
-async function craftSnapshot(repo: Repository, entries: TreeEntry[], data: Buffer): Promise<string> {
-  const pb = new PackBuilder();
-  const chunkId = sha256hex(data);
-  pb.add(chunkId, 'data', data);
-  const trees = encodeTreeBlobs(entries.map((e) => (e.type === 'file' ? { ...e, chunks: [chunkId], size: data.length } : e)));
-  for (const t of trees) pb.add(sha256hex(t), 'tree', t);
-  const { id, body, entries: blobs } = pb.finish();
-  await repo.store.put(packKey(id), body);
-  await writeIndexFile(repo.store, [{ id, entries: blobs }]);
-  const m: SnapshotManifest = {
-    v: 1,
-    id: 'e'.repeat(32),
-    time: new Date().toISOString(),
-    host: 'evil',
-    asset: 'evil',
-    source: '/',
-    tags: [],
-    strategy: 'full',
-    tree: trees.map((t) => sha256hex(t)),
-    stats: {
-      files: 1,
-      dirs: 0,
-      symlinks: 0,
-      bytes: data.length,
-      filesRead: 0,
-      bytesRead: 0,
-      filesUnchanged: 0,
-      chunksNew: 0,
-      bytesNew: 0,
-      bytesUploaded: 0,
-      packsWritten: 0,
-      skipped: 0,
-    },
-  };
-  await repo.store.put(`snapshots/${m.id}`, encodeManifest(m, key));
-  return m.id;
-}
-
 test('a path-escaping manifest is refused and nothing is written', async () => {
   const repo = await Repository.open(new FsStore(path.join(scratch.tmp, 'repo-evil')), key, { create: true });
-  const id = await craftSnapshot(repo, [{ type: 'file', path: '../escaped.txt', mode: 0o644, mtimeNs: '0', size: 0, chunks: [] }], Buffer.from('pwned'));
+  const id = await craftSnapshot(repo, key, [{ type: 'file', path: '../escaped.txt', mode: 0o644, mtimeNs: '0', size: 0, chunks: [] }], {
+    data: Buffer.from('pwned'),
+  });
   const target = path.join(scratch.tmp, 'evil-target');
   await assert.rejects(
     restoreDirect(repo, { snapshot: { id }, target }),

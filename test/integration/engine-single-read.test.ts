@@ -9,12 +9,9 @@ import { runBackupBatch } from '../../src/engine/backup/run-batch';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { writeMark } from '../../src/engine/maintenance/marks';
 import { verifyRepository } from '../../src/engine/maintenance/verify';
-import { writeIndexFile } from '../../src/engine/repo/chunk-index';
 import { DATA_PREFIX, packIdOf, packKey, snapshotKey } from '../../src/engine/repo/layout';
-import { PackBuilder, sha256hex } from '../../src/engine/repo/pack';
 import { Repository } from '../../src/engine/repo/repository';
-import { encodeManifest, type SnapshotManifest } from '../../src/engine/repo/snapshot';
-import { encodeTreeBlobs, type TreeEntry } from '../../src/engine/repo/tree';
+import type { TreeEntry } from '../../src/engine/repo/tree';
 import { planRestore } from '../../src/engine/restore/plan-restore';
 import { planS3Restore } from '../../src/engine/restore/s3-restore-steps';
 import { openS3Location } from '../../src/engine/source/s3-location';
@@ -24,6 +21,7 @@ import { restorePlanKey } from '../../src/engine/repo/layout';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { HookStore } from '../helpers/hook-store';
 import { describeTree } from '../helpers/tree-fixture';
+import { craftSnapshot } from '../helpers/crafted-snapshot';
 import { engineScratch } from '../helpers/engine-scratch';
 
 const scratch = engineScratch('ldr-single-read-');
@@ -153,47 +151,7 @@ test('an S3-target restore plan reads each tree blob once, as it writes the batc
   );
 });
 
-/** A snapshot of the given entries (in the order given), every file without chunks given one. */
-async function craft(repo: Repository, id: string, entries: TreeEntry[]): Promise<string> {
-  const data = Buffer.from('crafted');
-  const chunk = sha256hex(data);
-  const pb = new PackBuilder();
-  pb.add(chunk, 'data', data);
-  // a file that names chunks keeps them (verify's test names one the index lacks)
-  const trees = encodeTreeBlobs(entries.map((e) => (e.type === 'file' && !e.chunks.length ? { ...e, chunks: [chunk], size: data.length } : e)));
-  for (const t of trees) pb.add(sha256hex(t), 'tree', t);
-  const pack = pb.finish();
-  await repo.store.put(packKey(pack.id), pack.body);
-  await writeIndexFile(repo.store, [{ id: pack.id, entries: pack.entries }]);
-  const m: SnapshotManifest = {
-    v: 1,
-    id,
-    time: new Date().toISOString(),
-    host: 'h',
-    asset: 'crafted',
-    source: '/',
-    tags: [],
-    strategy: 'full',
-    tree: trees.map((t) => sha256hex(t)),
-    stats: {
-      files: 0,
-      dirs: 0,
-      symlinks: 0,
-      bytes: 0,
-      filesRead: 0,
-      bytesRead: 0,
-      filesUnchanged: 0,
-      chunksNew: 0,
-      bytesNew: 0,
-      bytesUploaded: 0,
-      packsWritten: 0,
-      skipped: 0,
-    },
-  };
-  await repo.store.put(snapshotKey(id), encodeManifest(m, key));
-  await repo.loadIndex(true);
-  return id;
-}
+const craft = (repo: Repository, id: string, entries: TreeEntry[]) => craftSnapshot(repo, key, entries, { id });
 
 const dir = (p: string): TreeEntry => ({ type: 'dir', path: p, mode: 0o755, mtimeNs: '0' });
 const file = (p: string): TreeEntry => ({ type: 'file', path: p, mode: 0o644, mtimeNs: '0', size: 0, chunks: [] });
