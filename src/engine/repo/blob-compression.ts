@@ -1,13 +1,13 @@
 import { promisify } from 'node:util';
-import { constants, zstdCompress, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { constants, zstdCompress, zstdCompressSync } from 'node:zlib';
 import { z } from 'zod';
-import { IntegrityError } from '../../common/errors';
 
 /**
  * Per-blob zstd compression (restic's setting names): `off` stores every blob as is; `auto`
  * compresses at zstd level 3 and `max` at level 11, each keeping a blob as is when compression
  * would not shrink it by KEEP_RAW (model weights, random data). The choice is recorded per blob
- * (its plaintext length, see pack.ts), so reading never depends on the setting.
+ * (its plaintext length, see pack.ts), so reading never depends on the setting (decompressBlob:
+ * open-blob.ts).
  */
 export const CompressionSchema = z.enum(['off', 'auto', 'max']);
 export type Compression = z.infer<typeof CompressionSchema>;
@@ -62,18 +62,4 @@ export async function compressBlob(plain: Buffer, mode: Compression): Promise<Pa
   }
   const data = await bounded(() => compressAsync(plain, levelParams(LEVEL[mode], plain.length)));
   return worthIt(data.length, plain.length) ? { data, rawLength: plain.length } : { data: plain };
-}
-
-/** Undo compressBlob; a blob that does not decompress to exactly `rawLength` bytes is corrupt. */
-export function decompressBlob(data: Buffer, rawLength: number | undefined, what: string): Buffer {
-  if (rawLength === undefined) return data;
-  let plain: Buffer;
-  try {
-    plain = zstdDecompressSync(data, { maxOutputLength: Math.max(rawLength, 1) });
-  } catch (e) {
-    throw new IntegrityError(`${what}: does not decompress (stored data is corrupt): ${(e as Error).message}`);
-  }
-  if (plain.length !== rawLength)
-    throw new IntegrityError(`${what}: decompresses to ${plain.length} bytes, the index says ${rawLength} (stored data is corrupt)`);
-  return plain;
 }

@@ -13,6 +13,8 @@ import { plainLength } from '../repo/chunk-index';
 import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import type { BlobStore } from '../store/blob-store';
 import { planBatchRanges, type PackRange } from './fetch-ranges';
+import type { ChunkPool } from '../chunker/pool';
+import { openRange, type OpenRangeResult } from './open-range';
 import { RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
@@ -42,6 +44,8 @@ export interface RunRestoreBatchOptions {
   assetLimits?: AssetLimitsOf;
   onProgress?: (p: RestoreProgress) => void;
   checkpoint?: () => void;
+  /** the engine's threads: each fetched range is opened and checked there, not on this thread */
+  pool?: ChunkPool;
 }
 
 const RANGE_CONCURRENCY = 4;
@@ -66,6 +70,40 @@ async function fetchRange(store: BlobStore, r: PackRange, items: RestoreItem[], 
     if (e instanceof NotFoundError) throw new IntegrityError(`${who}: pack ${r.pack.slice(0, 12)} is missing from the repository`);
     throw e;
   }
+}
+
+let openTasks = 0;
+const ownCopy = (b: Buffer) => {
+  const c = Buffer.allocUnsafeSlow(b.length);
+  b.copy(c);
+  return c;
+};
+
+/**
+ * Every blob of a fetched range opened and checked against its id (in a pool thread when there
+ * is a pool); a blob that fails throws IntegrityError naming the file it was for and its chunk.
+ */
+async function openFetched(
+  repo: Repository,
+  pool: ChunkPool | undefined,
+  r: PackRange,
+  data: Buffer,
+  fileOf: (b: PackRange['blobs'][number]) => string,
+): Promise<Buffer[]> {
+  const task = {
+    taskId: ++openTasks,
+    pack: r.pack,
+    blobs: r.blobs.map((b) => ({ id: b.id, at: b.offset - r.start, storedLength: b.storedLength, plainLength: b.plainLength, rawLength: b.rawLength })),
+  };
+  // the plaintexts may come back in the range's own buffer, transferred and freed whole: a view of a
+  // shared ArrayBuffer (a small read from Node's pool) goes as a copy of its own
+  const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : ownCopy(data);
+  const res: OpenRangeResult = pool ? await pool.openRange(repo.codec, task, owned.buffer as ArrayBuffer) : openRange(repo.codec, task, owned);
+  if ('failed' in res) {
+    const msg = `${fileOf(r.blobs[res.failed])}: ${res.message}`;
+    throw res.integrity ? new IntegrityError(msg) : new Error(msg);
+  }
+  return r.blobs.map((b, i) => Buffer.from(res.data, res.at[i], b.plainLength));
 }
 
 async function openForWrite(abs: FsPath, flags = WRITE_FLAGS): Promise<fs.promises.FileHandle> {
@@ -188,14 +226,10 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
       rangeSlots.run(async () => {
         o.checkpoint?.();
         const data = await fetchRange(from, r, items, todo);
-        for (const b of r.blobs) {
-          const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
-          const plain = repo.checkBlob(
-            b.id,
-            stored,
-            `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`,
-            b.rawLength,
-          );
+        const plains = await openFetched(repo, o.pool, r, data, (b) => `file "${items[todo[b.targets[0].file]].path}"`);
+        for (let bi = 0; bi < r.blobs.length; bi++) {
+          const b = r.blobs[bi];
+          const plain = plains[bi];
           for (const t of b.targets) {
             const f = todo[t.file];
             const item = items[f];
@@ -216,9 +250,9 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
             }
             p.bytesDone += plain.length;
           }
-          // written everywhere it goes: a decoded copy of its own is freed now (a view of the range is left alone)
-          if (plain.buffer !== data.buffer) freeBuffer(plain);
         }
+        // written everywhere they go: the range's plaintexts (one buffer) are freed now
+        if (plains.length) freeBuffer(plains[0].buffer);
         freeBuffer(data);
         report();
       }),
