@@ -2,6 +2,7 @@ import { IntegrityError } from '../../common/errors';
 import { freeBuffer } from '../../common/free-buffer';
 import type { BlobCodec } from '../repo/blob-codec';
 import { openBlob } from '../repo/open-blob';
+import { writeWholeFileSync, type WholeFile } from './write-whole-file';
 
 /** One blob of a fetched pack range. */
 export interface OpenRangeBlob {
@@ -21,19 +22,25 @@ export interface OpenRangeTask {
   /** names the keys of an encrypted repository, given to each thread once beforehand; absent: plain */
   keysRef?: string;
   blobs: OpenRangeBlob[];
+  /** files that are exactly one blob of the range: written here once every blob of the range checked */
+  writes?: { blob: number; file: WholeFile }[];
 }
 
 export type OpenRangeResult =
   /** every blob's plaintext inside `data` (transferred, not copied), blob i at byte `at[i]` */
   | { taskId: number; data: ArrayBuffer; at: number[] }
   /** blob `failed` did not open or check: `message` names its chunk and pack, the caller adds the file */
-  | { taskId: number; failed: number; message: string; integrity: boolean };
+  | { taskId: number; failed: number; message: string; integrity: boolean }
+  /** write `writeFailed` of the task failed (the ones before it are written) */
+  | { taskId: number; writeFailed: number; message: string; code?: string };
 
 /**
  * Open every blob of a range and check each against its id. The plaintexts come back in one
  * buffer: the range's own when no blob is compressed (a plaintext is never longer than its sealed
  * bytes, so each is put where its stored bytes were, and a plain blob is not copied at all),
  * else one new buffer holding them back to back. The range's bytes are consumed either way.
+ * Then the task's whole files are written, so no byte reaches a file before every blob of its
+ * range passed its check.
  */
 export function openRange(codec: BlobCodec, task: OpenRangeTask, range: Buffer): OpenRangeResult {
   const inPlace = task.blobs.every((b) => b.rawLength === undefined);
@@ -54,5 +61,14 @@ export function openRange(codec: BlobCodec, task: OpenRangeTask, range: Buffer):
     next += plain.length;
   }
   if (!inPlace) freeBuffer(range);
+  const writes = task.writes ?? [];
+  for (let w = 0; w < writes.length; w++) {
+    const b = writes[w].blob;
+    try {
+      writeWholeFileSync(writes[w].file, out.subarray(at[b] - out.byteOffset, at[b] - out.byteOffset + task.blobs[b].plainLength));
+    } catch (e) {
+      return { taskId: task.taskId, writeFailed: w, message: (e as Error).message, code: (e as NodeJS.ErrnoException).code };
+    }
+  }
   return { taskId: task.taskId, data: out.buffer as ArrayBuffer, at };
 }
