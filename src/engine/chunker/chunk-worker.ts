@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { sealChunks, type SealResult, type SealTask } from '../backup/seal-chunks';
 import { keyedCodec, plainCodec, type BlobCodec } from '../repo/blob-codec';
 import { openRange, type OpenRangeResult, type OpenRangeTask } from '../restore/open-range';
 import { chunkBuffer, chunkSegments } from './chunk-segments';
@@ -12,16 +13,25 @@ parentPort?.postMessage({ ready: lowerThreadPriority((workerData as { priority?:
 const codecs = new Map<string, BlobCodec>();
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
+const NO_KEYS = 'this thread was not given the repository keys';
+
 function open(task: OpenRangeTask, data: ArrayBuffer): OpenRangeResult {
   const codec = task.keysRef ? codecs.get(task.keysRef) : plainCodec;
-  if (!codec) return { taskId: task.taskId, failed: 0, message: 'this thread was not given the repository keys', integrity: false };
+  if (!codec) return { taskId: task.taskId, failed: 0, message: NO_KEYS, integrity: false };
   return openRange(codec, task, Buffer.from(data));
+}
+
+function seal(task: SealTask, data: ArrayBuffer): SealResult {
+  const codec = task.keysRef ? codecs.get(task.keysRef) : plainCodec;
+  if (!codec) return { taskId: task.taskId, error: NO_KEYS };
+  return sealChunks(codec, task, Buffer.from(data));
 }
 
 type Message =
   | ChunkTask
   | { task: ChunkTask; data: ArrayBuffer }
   | { open: OpenRangeTask; data: ArrayBuffer }
+  | { seal: SealTask; data: ArrayBuffer }
   | { keys: { ref: string; encKey: Uint8Array; idKey: Uint8Array } };
 
 // a task alone: read its segments here; with `data`: its bytes, already read (an s3:// source)
@@ -30,6 +40,6 @@ parentPort?.on('message', (m: Message) => {
     codecs.set(m.keys.ref, keyedCodec({ encKey: asBuffer(m.keys.encKey), idKey: asBuffer(m.keys.idKey) }));
     return;
   }
-  const r = 'open' in m ? open(m.open, m.data) : 'data' in m ? chunkBuffer(m.task, Buffer.from(m.data)) : chunkSegments(m);
+  const r = 'open' in m ? open(m.open, m.data) : 'seal' in m ? seal(m.seal, m.data) : 'data' in m ? chunkBuffer(m.task, Buffer.from(m.data)) : chunkSegments(m);
   parentPort?.postMessage(r, 'data' in r ? [r.data] : []);
 });

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { IntegrityError } from '../../src/common/errors';
+import { commitBackup } from '../../src/engine/backup/commit-backup';
+import { planBackup } from '../../src/engine/backup/plan-backup';
+import { runBackupBatch } from '../../src/engine/backup/run-batch';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import type { BlobLocation } from '../../src/engine/repo/chunk-index';
 import { Repository, type RepositoryOptions } from '../../src/engine/repo/repository';
@@ -13,10 +16,10 @@ import { FsStore } from '../../src/engine/store/fs-store';
 import { engineScratch } from '../helpers/engine-scratch';
 import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
 
-// Restore opens and checks each fetched pack range in the engine's threads (ChunkPool.openRange):
-// the bytes written must be those of the snapshot, and a corrupt blob must still stop the restore
-// naming its file and chunk.
-const scratch = engineScratch('ldr-open-threads-');
+// Backup seals new chunks (ChunkPool.seal) and restore opens and checks each fetched pack range
+// (ChunkPool.openRange) in the engine's threads: the bytes written must be those of the snapshot
+// either way, and a corrupt blob must still stop the restore naming its file and chunk.
+const scratch = engineScratch('ldr-engine-threads-');
 const key = Buffer.alloc(32, 4);
 
 /** Text that compresses (stored compressed), random bytes that do not (stored as is), small and multi-chunk files. */
@@ -116,3 +119,21 @@ test('two encrypted repositories through one pool: each thread holds both keys a
     assert.deepEqual(describeTree(out), describeTree(r.src));
   }
 });
+
+for (const c of CASES.filter((x) => x.compressed)) {
+  test(`${c.name}: a backup sealed on the calling thread (no pool) stores the same chunks and restores the same bytes`, async () => {
+    const threaded = await repoWith(`${c.name}-sealed`, c.opts);
+    const repo = await Repository.open(new FsStore(path.join(scratch.tmp, `${c.name}-inline-repo`)), key, { create: true, ...c.opts });
+    const plan = await planBackup(repo, { backupId: 'b1', snapshotId: 'b'.repeat(32), asset: c.name, source: threaded.src, strategy: 'full' });
+    for (let i = 0; i < plan.batches; i++) await runBackupBatch(repo, { backupId: 'b1', batch: i });
+    const snap = await commitBackup(repo, 'b1');
+    const ids = async (r: Repository, s: SnapshotManifest) => (await r.loadTree(s)).flatMap((e) => (e.type === 'file' ? e.chunks : [])).sort();
+    if (!c.opts.password) assert.deepEqual(await ids(repo, snap), await ids(threaded.repo, threaded.snap), 'the same SHA-256 chunk ids');
+    const idx = await repo.loadIndex(true);
+    const locs = (await ids(repo, snap)).map((id) => idx.get(id) as BlobLocation);
+    assert.ok(locs.some((l) => l.rawLength !== undefined) && locs.some((l) => l.rawLength === undefined), 'compressed and as-is blobs');
+    const out = path.join(scratch.tmp, `${c.name}-inline-out`);
+    await restoreDirect(repo, { snapshot: { id: snap.id }, target: out }, scratch.pool);
+    assert.deepEqual(describeTree(out), describeTree(threaded.src));
+  });
+}
