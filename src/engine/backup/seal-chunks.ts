@@ -34,6 +34,9 @@ export function sealChunks(codec: BlobCodec, task: SealTask, plain: Buffer): Sea
       at += blob.length;
       stored.push(blob.length);
       raw.push(packed.rawLength ?? -1);
+      // copies of their own are freed now, not at the thread's next GC (views of the task's bytes are left alone)
+      if (packed.data.buffer !== plain.buffer && packed.data.buffer !== blob.buffer) freeBuffer(packed.data);
+      if (blob.buffer !== plain.buffer) freeBuffer(blob);
     }
     freeBuffer(plain);
     // compressed blobs leave the end unused: give it back (in place when the allocator can)

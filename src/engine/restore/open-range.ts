@@ -56,9 +56,13 @@ export function openRange(codec: BlobCodec, task: OpenRangeTask, range: Buffer):
       return { taskId: task.taskId, failed: i, message: (e as Error).message, integrity: e instanceof IntegrityError };
     }
     const to = inPlace ? b.at : next;
-    if (plain.buffer !== out.buffer || plain.byteOffset !== out.byteOffset + to) plain.copy(out, to);
     at.push(out.byteOffset + to);
     next += plain.length;
+    if (plain.buffer !== out.buffer || plain.byteOffset !== out.byteOffset + to) {
+      plain.copy(out, to);
+      // a decoded copy of its own: freed now, not at the thread's next GC
+      if (plain.buffer !== range.buffer) freeBuffer(plain);
+    }
   }
   if (!inPlace) freeBuffer(range);
   const writes = task.writes ?? [];
