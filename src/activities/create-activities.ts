@@ -219,7 +219,7 @@ export function createActivities(deps: ActivityDeps) {
           onProgress: (p: RestoreProgress) => reportProgress(p),
         };
         const s3 = await s3RestoreTarget(repo, ref.restoreId);
-        return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, o));
+        return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, { ...o, pool }));
       });
     },
 

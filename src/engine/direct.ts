@@ -35,17 +35,26 @@ export async function backupDirect(
   }
 }
 
-export async function restoreDirect(repo: Repository, o: Omit<PlanRestoreOptions, 'restoreId'> & { restoreId?: string }): Promise<RestoreOutcome> {
+export async function restoreDirect(
+  repo: Repository,
+  o: Omit<PlanRestoreOptions, 'restoreId'> & { restoreId?: string },
+  pool?: ChunkPool,
+): Promise<RestoreOutcome> {
   const restoreId = o.restoreId ?? randomUUID();
+  // started only when there are bytes to fetch: blobs are opened and checked on its threads
+  let ownPool: ChunkPool | undefined;
   try {
     const plan = await planRestore(repo, { ...o, restoreId });
     const batches = Array.from({ length: plan.batches }, (_, i) => i);
-    await mapLimit(batches, 2, (batch) => runRestoreBatch(repo, { restoreId, batch }));
+    const openers = plan.bytes > 0 ? (pool ?? (ownPool = new ChunkPool())) : undefined;
+    await mapLimit(batches, 2, (batch) => runRestoreBatch(repo, { restoreId, batch, pool: openers }));
     const out = await finishRestore(repo, restoreId);
     await cleanupRestore(repo, restoreId);
     return out;
   } catch (e) {
     await abortRestore(repo, restoreId, undefined, o.target).catch(() => undefined);
     throw e;
+  } finally {
+    await ownPool?.close();
   }
 }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SealAhead } from '../../src/engine/backup/seal-ahead';
+import { newChunks } from '../../src/engine/backup/seal-new-chunks';
 import { SharedAllowance, TaskReads } from '../../src/engine/backup/task-reads';
 import type { ChunkTaskResult } from '../../src/engine/chunker/chunk-task';
-import type { Repository, SealedBlob } from '../../src/engine/repo/repository';
 
 /** Reads that finish only when the test says so; records how many are under way. */
 function manualReads() {
@@ -52,39 +51,19 @@ test('task reads: each batch keeps its own read under way, reads further only wi
   assert.equal(shared.available, 1);
 });
 
-test('seal-ahead: new chunks are sealed in order, a few at a time; one that became known is skipped', async () => {
-  const started: number[] = [];
-  const finish = new Map<number, () => void>();
-  const repo = {
-    sealBlob: (plain: Buffer) =>
-      new Promise<SealedBlob>((resolve) => {
-        started.push(plain[0]);
-        finish.set(plain[0], () => resolve({ stored: plain }));
-      }),
-  } as unknown as Repository;
-  const data = Buffer.from([0, 1, 2, 3, 4, 5]);
+test('new chunks of a task: each once, in the order they first appear, none already known', () => {
   const res: ChunkTaskResult = {
     taskId: 0,
-    data: data.buffer,
+    data: new ArrayBuffer(6),
     results: [
-      {
-        chunks: [0, 1, 2, 1, 3, 4, 5].map((i) => ({ id: `c${i}`, off: i, len: 1 })),
-      },
+      { chunks: [0, 1, 2, 1].map((i) => ({ id: `c${i}`, off: i, len: 1 })) },
+      { error: 'gone' },
+      { chunks: [3, 0, 4].map((i) => ({ id: `c${i}`, off: i, len: 1 })) },
     ],
   };
-  const known = new Set(['c2']);
-  const s = new SealAhead(repo, data, res, (id) => known.has(id), 2);
-  // c2 was stored already; c1 appears twice and is sealed once
-  assert.deepEqual(started, [0, 1]);
-  finish.get(0)?.();
-  assert.equal((await s.take('c0')).stored[0], 0);
-  assert.deepEqual(started, [0, 1, 3]);
-  // c1 and c3 became known meanwhile (another batch stored them): the next taken is c4
-  const c4 = s.take('c4');
-  assert.deepEqual(started, [0, 1, 3, 4, 5]);
-  finish.get(4)?.();
-  assert.equal((await c4).stored[0], 4);
-  for (const f of finish.values()) f();
-  await s.settled();
-  assert.equal((await s.take('c5')).stored[0], 5);
+  const known = new Set(['c2', 'c4']);
+  assert.deepEqual(
+    newChunks(res, (id) => known.has(id)).map((c) => c.id),
+    ['c0', 'c1', 'c3'],
+  );
 });

@@ -4,7 +4,7 @@ import { BadInputError, NotFoundError, SourceChangedError } from '../../common/e
 import { openSource } from '../source/open-source';
 import type { BackupSource } from '../source/source';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
-import { SealAhead } from './seal-ahead';
+import { sealNewChunks } from './seal-new-chunks';
 import { TaskReads } from './task-reads';
 import { freeBuffer } from '../../common/free-buffer';
 import type { ChunkPool } from '../chunker/pool';
@@ -139,7 +139,7 @@ async function chunkAndUpload(
     for (let t = 0; t < tasks.length; t++) {
       o.checkpoint?.();
       const res = await reads.take();
-      const sealed = new SealAhead(repo, Buffer.from(res.data), res, (id) => up.known(id));
+      const sealed = await sealNewChunks(repo, o.pool, res, (id) => up.known(id));
       for (let s = 0; s < res.results.length; s++) {
         const itemNo = tasks[t].first + s;
         const it = items[itemNo];
@@ -156,11 +156,10 @@ async function chunkAndUpload(
           if (up.known(c.id)) continue;
           stats.chunksNew++;
           stats.bytesNew += c.len;
-          const blob = await sealed.take(c.id);
-          const full = up.add(c.id, 'data', blob.stored, blob.rawLength);
-          // copied into the pack: a sealed copy of its own is garbage now (a view of the task's bytes is left alone)
-          if (blob.stored.buffer !== res.data) freeBuffer(blob.stored);
-          if (full) {
+          const blob = sealed.blobs.get(c.id);
+          // known() only ever turns true: a chunk new now was new when the task was sealed
+          if (!blob) throw new Error(`chunk ${c.id.slice(0, 12)} is new but was not sealed`);
+          if (up.add(c.id, 'data', blob.stored, blob.rawLength)) {
             // every earlier item is complete; this one too once its last chunk is in
             const last = c === r.chunks[r.chunks.length - 1];
             await up.flush(markDurable(last ? itemNo + 1 : itemNo));
@@ -170,8 +169,8 @@ async function chunkAndUpload(
         if (it.start === 0) stats.filesRead++;
         stats.bytesRead += it.end - it.start;
       }
-      // every new blob of the task is in a pack (copied): its read buffer is freed now, not at some later GC
-      await sealed.settled();
+      // every new blob of the task is in a pack (copied): its buffers are freed now, not at some later GC
+      if (sealed.buffer) freeBuffer(sealed.buffer);
       freeBuffer(res.data);
       report();
     }

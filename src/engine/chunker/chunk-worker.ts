@@ -1,4 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { sealChunks, type SealResult, type SealTask } from '../backup/seal-chunks';
+import { keyedCodec, plainCodec, type BlobCodec } from '../repo/blob-codec';
+import { openRange, type OpenRangeResult, type OpenRangeTask } from '../restore/open-range';
 import { chunkBuffer, chunkSegments } from './chunk-segments';
 import type { ChunkTask } from './chunk-task';
 import { lowerThreadPriority, type ChunkPriority } from './thread-priority';
@@ -6,8 +9,37 @@ import { lowerThreadPriority, type ChunkPriority } from './thread-priority';
 // before the first task: the priority covers every read and hash of this thread
 parentPort?.postMessage({ ready: lowerThreadPriority((workerData as { priority?: ChunkPriority } | undefined)?.priority) });
 
+/** the codecs of the encrypted repositories whose ranges this thread opens, by BlobCodec.keysRef */
+const codecs = new Map<string, BlobCodec>();
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+const NO_KEYS = 'this thread was not given the repository keys';
+
+function open(task: OpenRangeTask, data: ArrayBuffer): OpenRangeResult {
+  const codec = task.keysRef ? codecs.get(task.keysRef) : plainCodec;
+  if (!codec) return { taskId: task.taskId, failed: 0, message: NO_KEYS, integrity: false };
+  return openRange(codec, task, Buffer.from(data));
+}
+
+function seal(task: SealTask, data: ArrayBuffer): SealResult {
+  const codec = task.keysRef ? codecs.get(task.keysRef) : plainCodec;
+  if (!codec) return { taskId: task.taskId, error: NO_KEYS };
+  return sealChunks(codec, task, Buffer.from(data));
+}
+
+type Message =
+  | ChunkTask
+  | { task: ChunkTask; data: ArrayBuffer }
+  | { open: OpenRangeTask; data: ArrayBuffer }
+  | { seal: SealTask; data: ArrayBuffer }
+  | { keys: { ref: string; encKey: Uint8Array; idKey: Uint8Array } };
+
 // a task alone: read its segments here; with `data`: its bytes, already read (an s3:// source)
-parentPort?.on('message', (m: ChunkTask | { task: ChunkTask; data: ArrayBuffer }) => {
-  const r = 'data' in m ? chunkBuffer(m.task, Buffer.from(m.data)) : chunkSegments(m);
-  parentPort?.postMessage(r, [r.data]);
+parentPort?.on('message', (m: Message) => {
+  if ('keys' in m) {
+    codecs.set(m.keys.ref, keyedCodec({ encKey: asBuffer(m.keys.encKey), idKey: asBuffer(m.keys.idKey) }));
+    return;
+  }
+  const r = 'open' in m ? open(m.open, m.data) : 'seal' in m ? seal(m.seal, m.data) : 'data' in m ? chunkBuffer(m.task, Buffer.from(m.data)) : chunkSegments(m);
+  parentPort?.postMessage(r, 'data' in r ? [r.data] : []);
 });

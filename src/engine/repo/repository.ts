@@ -6,8 +6,10 @@ import type { BlobStore } from '../store/blob-store';
 import { ChunkIndex, loadIndexObjects, type BlobLocation } from './chunk-index';
 import { sign, verifySignature } from './keys';
 import { CONFIG_KEY, INDEX_PREFIX, packKey, SNAPSHOT_PREFIX, snapshotKey } from './layout';
-import { compressBlob, CompressionSchema, decompressBlob, type Compression } from './blob-compression';
-import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, plainCodec, type BlobCodec, type EncryptionConfig } from './blob-cipher';
+import { compressBlob, CompressionSchema, type Compression } from './blob-compression';
+import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, type EncryptionConfig } from './blob-cipher';
+import { plainCodec, type BlobCodec } from './blob-codec';
+import { openBlob } from './open-blob';
 import { unlock, type Unlocked } from './key-store';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
 import { decodeTreeBlob, TreeBlobSchema, type TreeEntry } from './tree';
@@ -156,14 +158,9 @@ export class Repository {
     return this.checkBlob(id, stored, `${what}: chunk ${id.slice(0, 12)} in pack ${loc.pack.slice(0, 12)}`, loc.rawLength);
   }
 
-  /**
-   * Decode a stored blob (open, then decompress to exactly `rawLength` bytes when it was stored
-   * compressed) and check its id (SHA-256, or keyed HMAC when encrypted).
-   */
+  /** Decode a stored blob and check it against its id (openBlob); IntegrityError names `what`. */
   checkBlob(id: string, stored: Buffer, what: string, rawLength?: number): Buffer {
-    const plain = decompressBlob(this.codec.decode(stored, what), rawLength, what);
-    if (this.codec.id(plain) !== id) throw new IntegrityError(`${what} failed its ${this.codec.encrypted ? 'HMAC' : 'SHA-256'} check (stored data is corrupt)`);
-    return plain;
+    return openBlob(this.codec, id, stored, what, rawLength);
   }
 
   async writeSnapshot(m: SnapshotManifest): Promise<void> {

@@ -1,6 +1,6 @@
 import { BadInputError } from '../../common/errors';
 import type { BlobStore, ByteRange, ObjectInfo, PutOptions } from '../store/blob-store';
-import type { BlobCodec } from './blob-cipher';
+import type { BlobCodec } from './blob-codec';
 
 /**
  * A view of the repository's store for documents other layers keep there (prediction models,

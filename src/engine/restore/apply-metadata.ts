@@ -45,18 +45,16 @@ export function metadataWarnings(entries: TreeEntry[], asRoot: boolean): string[
 }
 
 /** Owner then mode of an open file (restore batches). */
-export function ownAndChmodSync(fd: number, item: RestoreItem): void {
-  const root = isRoot();
-  const own = root && hasOwner(item);
-  if (own) fs.fchownSync(fd, item.uid, item.gid);
-  fs.fchmodSync(fd, restoredMode(item.mode, own));
+/** The owner to give a restored file (only as root, and only a recorded one) and the mode bits that go with it. */
+export function ownerAndMode(item: RestoreItem): { owner?: { uid: number; gid: number }; mode: number } {
+  const own = isRoot() && hasOwner(item);
+  return { owner: own ? { uid: item.uid as number, gid: item.gid as number } : undefined, mode: restoredMode(item.mode, own) };
 }
 
 export async function ownAndChmod(fh: fs.promises.FileHandle, item: RestoreItem): Promise<void> {
-  const root = isRoot();
-  const own = root && hasOwner(item);
-  if (own) await fh.chown(item.uid, item.gid);
-  await fh.chmod(restoredMode(item.mode, own));
+  const { owner, mode } = ownerAndMode(item);
+  if (owner) await fh.chown(owner.uid, owner.gid);
+  await fh.chmod(mode);
 }
 
 async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Promise<void> {

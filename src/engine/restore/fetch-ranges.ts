@@ -35,7 +35,9 @@ export interface RangeFile {
 /**
  * Read plan of a restore batch: every distinct blob the batch's files need, grouped by pack in
  * pack order and merged into ranged reads (neighbours and small gaps join one read), so a
- * thousand small files packed together cost a handful of requests, not a thousand.
+ * thousand small files packed together cost a handful of requests, not a thousand. `maxRange`
+ * caps what a range holds in memory once opened: its bytes, plus its plaintexts when some blob
+ * is compressed (they then need a buffer of their own, see open-range.ts).
  */
 export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverhead: number, maxRange = 32 * 1024 * 1024, maxGap = 256 * 1024): PackRange[] {
   const blobs = new Map<string, RangeBlob & { pack: string }>();
@@ -73,14 +75,22 @@ export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverh
   for (const [pack, list] of [...byPack.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
     list.sort((a, b) => a.offset - b.offset);
     let cur: PackRange | undefined;
+    // of the current range: its blobs' plaintext bytes, and whether one is compressed
+    let plain = 0;
+    let compressed = false;
     for (const b of list) {
       const end = b.offset + b.storedLength;
-      if (cur && b.offset - (cur.start + cur.length) <= maxGap && end - cur.start <= maxRange) {
+      const held = end - (cur?.start ?? 0) + (compressed || b.rawLength !== undefined ? plain + b.plainLength : 0);
+      if (cur && b.offset - (cur.start + cur.length) <= maxGap && held <= maxRange) {
         cur.length = end - cur.start;
       } else {
         cur = { pack, start: b.offset, length: b.storedLength, blobs: [] };
         ranges.push(cur);
+        plain = 0;
+        compressed = false;
       }
+      plain += b.plainLength;
+      compressed ||= b.rawLength !== undefined;
       cur.blobs.push({ id: b.id, offset: b.offset, storedLength: b.storedLength, plainLength: b.plainLength, rawLength: b.rawLength, targets: b.targets });
     }
   }

@@ -8,11 +8,13 @@ import { packKey, restoreBatchKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { joinFs, type FsPath } from '../fs/raw-path';
 import { toSeconds } from '../fs/mtimes';
-import { ownAndChmod, ownAndChmodSync } from './apply-metadata';
+import { ownAndChmod, ownerAndMode } from './apply-metadata';
 import { plainLength } from '../repo/chunk-index';
 import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import type { BlobStore } from '../store/blob-store';
-import { planBatchRanges, type PackRange } from './fetch-ranges';
+import { planBatchRanges, type BlobTarget, type PackRange } from './fetch-ranges';
+import type { ChunkPool } from '../chunker/pool';
+import { openRange, type OpenRangeResult, type OpenRangeTask } from './open-range';
 import { RestoreBatchSchema, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
@@ -42,6 +44,8 @@ export interface RunRestoreBatchOptions {
   assetLimits?: AssetLimitsOf;
   onProgress?: (p: RestoreProgress) => void;
   checkpoint?: () => void;
+  /** the engine's threads: each fetched range is opened and checked there, not on this thread */
+  pool?: ChunkPool;
 }
 
 const RANGE_CONCURRENCY = 4;
@@ -68,6 +72,44 @@ async function fetchRange(store: BlobStore, r: PackRange, items: RestoreItem[], 
   }
 }
 
+let openTasks = 0;
+const ownCopy = (b: Buffer) => {
+  const c = Buffer.allocUnsafeSlow(b.length);
+  b.copy(c);
+  return c;
+};
+
+/**
+ * Every blob of a fetched range opened and checked against its id, and the files that are one
+ * blob of it written whole (`writes`), in a pool thread when there is a pool; a blob that fails
+ * throws IntegrityError naming the file it was for and its chunk.
+ */
+async function openFetched(
+  repo: Repository,
+  pool: ChunkPool | undefined,
+  r: PackRange,
+  data: Buffer,
+  fileOf: (b: PackRange['blobs'][number]) => string,
+  writes: OpenRangeTask['writes'],
+): Promise<Buffer[]> {
+  const task: OpenRangeTask = {
+    taskId: ++openTasks,
+    pack: r.pack,
+    blobs: r.blobs.map((b) => ({ id: b.id, at: b.offset - r.start, storedLength: b.storedLength, plainLength: b.plainLength, rawLength: b.rawLength })),
+    writes,
+  };
+  // the plaintexts may come back in the range's own buffer, transferred and freed whole: a view of a
+  // shared ArrayBuffer (a small read from Node's pool) goes as a copy of its own
+  const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : ownCopy(data);
+  const res: OpenRangeResult = pool ? await pool.openRange(repo.codec, task, owned.buffer as ArrayBuffer) : openRange(repo.codec, task, owned);
+  if ('failed' in res) {
+    const msg = `${fileOf(r.blobs[res.failed])}: ${res.message}`;
+    throw res.integrity ? new IntegrityError(msg) : new Error(msg);
+  }
+  if ('writeFailed' in res) throw Object.assign(new Error(res.message), { code: res.code });
+  return r.blobs.map((b, i) => Buffer.from(res.data, res.at[i], b.plainLength));
+}
+
 async function openForWrite(abs: FsPath, flags = WRITE_FLAGS): Promise<fs.promises.FileHandle> {
   try {
     return await fs.promises.open(abs, flags, 0o600);
@@ -80,32 +122,6 @@ async function openForWrite(abs: FsPath, flags = WRITE_FLAGS): Promise<fs.promis
 }
 
 const mtimeOf = (item: RestoreItem) => toSeconds(item.mtimeNs);
-
-/**
- * A file that is one blob (most small files): create, write, mode and mtime in one open,
- * synchronously. On this kind of storage creating a file costs far more than writing it, and a
- * handful of direct syscalls beat a dozen promise round trips through libuv's thread pool.
- */
-function writeWholeFileSync(abs: FsPath, data: Buffer, item: RestoreItem): void {
-  const flags = WRITE_FLAGS | fs.constants.O_TRUNC;
-  let fd: number;
-  try {
-    fd = fs.openSync(abs, flags, 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
-    fs.chmodSync(abs, 0o600);
-    fd = fs.openSync(abs, flags, 0o600);
-  }
-  try {
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
-    ownAndChmodSync(fd, item);
-    const mt = mtimeOf(item);
-    fs.futimesSync(fd, mt, mt);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 async function verifyFile(repo: Repository, abs: FsPath, item: RestoreItem): Promise<void> {
   if (!item.chunks.length) return;
@@ -187,20 +203,26 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
     await mapLimit(ranges, RANGE_CONCURRENCY, (r) =>
       rangeSlots.run(async () => {
         o.checkpoint?.();
+        // a file that is one blob of this range (most small files) is written whole where the blob is checked
+        const whole = new Set<BlobTarget>();
+        const writes: NonNullable<OpenRangeTask['writes']> = [];
+        r.blobs.forEach((b, blob) => {
+          for (const t of b.targets) {
+            const item = items[todo[t.file]];
+            if (pending[todo[t.file]] !== 1 || t.fileOffset !== 0 || b.plainLength !== item.size) continue;
+            whole.add(t);
+            writes.push({ blob, file: { path: abs(todo[t.file]), ...ownerAndMode(item), mtime: mtimeOf(item) } });
+          }
+        });
         const data = await fetchRange(from, r, items, todo);
-        for (const b of r.blobs) {
-          const stored = data.subarray(b.offset - r.start, b.offset - r.start + b.storedLength);
-          const plain = repo.checkBlob(
-            b.id,
-            stored,
-            `file "${items[todo[b.targets[0].file]].path}": chunk ${b.id.slice(0, 12)} in pack ${r.pack.slice(0, 12)}`,
-            b.rawLength,
-          );
+        const plains = await openFetched(repo, o.pool, r, data, (b) => `file "${items[todo[b.targets[0].file]].path}"`, writes);
+        for (let bi = 0; bi < r.blobs.length; bi++) {
+          const b = r.blobs[bi];
+          const plain = plains[bi];
           for (const t of b.targets) {
             const f = todo[t.file];
             const item = items[f];
-            if (pending[f] === 1 && t.fileOffset === 0 && plain.length === item.size && !handles.has(f)) {
-              writeWholeFileSync(abs(f), plain, item);
+            if (whole.has(t)) {
               pending[f] = 0;
               if (verify) await verifyFile(repo, abs(f), item);
               fileDone(f);
@@ -216,9 +238,9 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
             }
             p.bytesDone += plain.length;
           }
-          // written everywhere it goes: a decoded copy of its own is freed now (a view of the range is left alone)
-          if (plain.buffer !== data.buffer) freeBuffer(plain);
         }
+        // written everywhere they go: the range's plaintexts (one buffer) are freed now
+        if (plains.length) freeBuffer(plains[0].buffer);
         freeBuffer(data);
         report();
       }),

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ChunkIndex } from '../../src/engine/repo/chunk-index';
+import { planBatchRanges } from '../../src/engine/restore/fetch-ranges';
+
+const id = (i: number) => i.toString(16).padStart(64, '0');
+const KiB = 1024;
+
+/** One pack of `n` blobs of `stored` bytes back to back, each compressed from `raw` bytes (or stored as is). */
+function onePack(n: number, stored: number, raw?: number): { index: ChunkIndex; files: { path: string; size: number; chunks: string[] }[] } {
+  const index = new ChunkIndex();
+  const pack = 'a'.repeat(64);
+  index.addPack(
+    pack,
+    Array.from({ length: n }, (_, i) => ({ id: id(i), type: 'data' as const, offset: i * stored, length: stored, rawLength: raw })),
+  );
+  const files = Array.from({ length: n }, (_, i) => ({ path: `f${i}`, size: raw ?? stored, chunks: [id(i)] }));
+  return { index, files };
+}
+
+test('restore ranges: blobs stored as is fill a range up to its size (their plaintexts reuse its buffer)', () => {
+  const { index, files } = onePack(64, 64 * KiB);
+  const ranges = planBatchRanges(files, index, 0, 1024 * KiB);
+  assert.deepEqual(
+    ranges.map((r) => r.length),
+    [1024 * KiB, 1024 * KiB, 1024 * KiB, 1024 * KiB],
+  );
+});
+
+test('restore ranges: with compressed blobs a range holds its bytes and their plaintexts within the size', () => {
+  // 16 KiB stored, 64 KiB plain: 80 KiB held per blob, 12 of them fit in 1 MiB (not 64)
+  const { index, files } = onePack(64, 16 * KiB, 64 * KiB);
+  const ranges = planBatchRanges(files, index, 0, 1024 * KiB);
+  assert.equal(ranges[0].blobs.length, 12);
+  for (const r of ranges) assert.ok(r.length + r.blobs.reduce((s, b) => s + b.plainLength, 0) <= 1024 * KiB);
+  assert.equal(
+    ranges.reduce((s, r) => s + r.blobs.length, 0),
+    64,
+  );
+});
