@@ -59,7 +59,7 @@ export class EngineDirect {
       resultFile,
       ...this.t.gentle,
     };
-    const child = path.join(__dirname, 'engine-child.js');
+    const child = path.join(__dirname, '..', 'bundle', 'engine-child.js'); // bundled like the CLI and the worker users run
     const r = check(await runMeasured(process.execPath, [...(this.t.nodeFlags ?? []), child, JSON.stringify(full)]), `engine-direct ${job.op}`);
     const res = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as EngineJobResult;
     return { ...res, wallMs: r.wallMs, procMaxRssKiB: r.maxRssKiB, cpuS: r.cpuS, load1: r.load1 };

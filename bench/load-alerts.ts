@@ -101,7 +101,7 @@ interface Ctx {
   log: (msg: string) => void;
 }
 
-const CLI_MAIN = path.join(WORKER_MAIN, '..', '..', 'cli', 'main.js');
+const CLI_MAIN = path.join(WORKER_MAIN, '..', 'cli.js');
 const SITE = 'load';
 
 /** An Alertmanager webhook body (payload version 4) with one alert for the site. */

@@ -40,7 +40,8 @@ export interface WorkflowRig {
 }
 
 const distRoot = path.join(__dirname, '..');
-export const WORKER_MAIN = path.join(distRoot, 'src', 'worker', 'main.js');
+/** the bundled worker users run (dist/bundle/worker.js) */
+export const WORKER_MAIN = path.join(distRoot, 'bundle', 'worker.js');
 
 type PlanInput = z.input<typeof PlanSchema>;
 

@@ -10,5 +10,5 @@ if (Number(process.versions.node.split('.')[0]) < 22 && fs.existsSync(pinned)) {
   for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => s !== 'SIGINT' && child.kill(s));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
-  require('../dist/src/cli/main.js');
+  require('../dist/bundle/cli.js');
 }

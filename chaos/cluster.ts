@@ -30,7 +30,7 @@ export interface ClusterOptions {
 /**
  * The real things the harness drives: SeaweedFS, a fault proxy in front of it for the workers,
  * a Temporal dev server on a SQLite file (restartable on the same ports and state), and worker
- * processes (dist/src/worker/main.js) that can be killed with SIGKILL and restarted.
+ * processes (dist/bundle/worker.js) that can be killed with SIGKILL and restarted.
  */
 export class Cluster {
   readonly taskQueue = `chaos-${process.pid}`;

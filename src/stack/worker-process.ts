@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bundledEntry } from '../common/build-output';
 import type { Logger } from '../common/logger';
 import { readLastLines, spawnServer, type ServerProcess } from './process';
 
-/** The compiled worker entry point beside this module (dist/src/worker/main.js). */
+/** The worker entry point users run: the bundled one (dist/bundle/worker.js). */
 export function workerScript(): string {
-  return path.resolve(__dirname, '..', 'worker', 'main.js');
+  return bundledEntry('worker');
 }
 
 export interface WorkerSupervisorOptions {

@@ -8,8 +8,9 @@ import { startSeaweed, type Seaweed } from './seaweed';
 import { startTemporal, type TemporalDev } from './temporal';
 
 export const DIST_ROOT = path.join(__dirname, '..', '..');
-export const WORKER_JS = path.join(DIST_ROOT, 'src', 'worker', 'main.js');
-export const CLI_JS = path.join(DIST_ROOT, 'src', 'cli', 'main.js');
+/** the bundled entry points users run (scripts/bundle-entries.js) */
+export const WORKER_JS = path.join(DIST_ROOT, 'bundle', 'worker.js');
+export const CLI_JS = path.join(DIST_ROOT, 'bundle', 'cli.js');
 
 export interface TestStack {
   dir: string;
