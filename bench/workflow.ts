@@ -12,6 +12,7 @@ import type { Seaweed } from '../test/helpers/seaweed';
 import { startTemporal, type TemporalDev } from '../test/helpers/temporal';
 import type { BackupResult, RestoreResult } from '../src/contracts/types';
 import { cpuSecondsOf, peakRssOf } from './measure';
+import { workerArgv } from '../src/stack/worker-process';
 
 /**
  * lepton-dr through Temporal: a dev server and one worker process (restarted when the
@@ -174,7 +175,7 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; root:
     const env = { ...workerEnv(o.seaweed, planFile, bundle), [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
-    const w = spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], { logFile, env });
+    const w = spawnServer(process.execPath, workerArgv(WORKER_MAIN, planFile), { logFile, env });
     worker = w;
     current = prefix;
     await workerStarted(w);

@@ -11,7 +11,7 @@ let stack: TestStack;
 let src: string;
 
 before(async () => {
-  stack = await startStack();
+  stack = await startStack({ workerEnv: { LEPTON_DR_LOG_LEVEL: 'info' } }); // the worker logs its chunk threads' start
   src = path.join(stack.dir, 'assets');
   makeAssetTree(src, { largeFiles: 1, largeSize: 4 * 1024 * 1024, smallFiles: 50 });
   stack.startWorker();
