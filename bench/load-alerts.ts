@@ -11,6 +11,7 @@ import { freePort } from '../src/stack/ports';
 import { predictionWorkflowId } from '../src/contracts/prediction-inputs';
 import { predictionStatusQuery, type PredictionStatus } from '../src/contracts/prediction-messages';
 import { percentile } from './measure';
+import { workerArgv } from '../src/stack/worker-process';
 import { WORKER_MAIN, workerEnv, workerStarted, writeBenchPlan } from './workflow';
 
 /**
@@ -101,7 +102,7 @@ interface Ctx {
   log: (msg: string) => void;
 }
 
-const CLI_MAIN = path.join(WORKER_MAIN, '..', '..', 'cli', 'main.js');
+const CLI_MAIN = path.join(WORKER_MAIN, '..', 'cli.js');
 const SITE = 'load';
 
 /** An Alertmanager webhook body (payload version 4) with one alert for the site. */
@@ -183,7 +184,7 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
   try {
     const wlog = path.join(c.dir, 'worker-load-alerts.log');
     fs.writeFileSync(wlog, '');
-    const worker = spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], {
+    const worker = spawnServer(process.execPath, workerArgv(WORKER_MAIN, planFile), {
       logFile: wlog,
       env: { ...workerEnv(c.seaweed, planFile, c.bundle), LEPTON_DR_LOG_LEVEL: 'info' },
     });

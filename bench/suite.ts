@@ -197,7 +197,7 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
         const d = await bucket(o.prefix, i, await o.engine.backup(assets));
         o.samples[key].push(d);
         c.log(
-          `${o.name} ${key}${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`,
+          `${o.name} ${key}${tag(i)}: ${fmtS(d.wallMs)} (start-up ${fmtS(d.loadMs)}, engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`,
         );
       }
 
@@ -253,7 +253,7 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
       o.samples.restore.push({ ...d, rep: i, verify: dv });
       fs.rmSync(target, { recursive: true, force: true });
       c.log(
-        `${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`,
+        `${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (start-up ${fmtS(d.loadMs)}, engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`,
       );
     }
 

@@ -12,6 +12,7 @@ import type { Seaweed } from '../test/helpers/seaweed';
 import { startTemporal, type TemporalDev } from '../test/helpers/temporal';
 import type { BackupResult, RestoreResult } from '../src/contracts/types';
 import { cpuSecondsOf, peakRssOf } from './measure';
+import { workerArgv } from '../src/stack/worker-process';
 
 /**
  * lepton-dr through Temporal: a dev server and one worker process (restarted when the
@@ -40,7 +41,8 @@ export interface WorkflowRig {
 }
 
 const distRoot = path.join(__dirname, '..');
-export const WORKER_MAIN = path.join(distRoot, 'src', 'worker', 'main.js');
+/** the bundled worker users run (dist/bundle/worker.js) */
+export const WORKER_MAIN = path.join(distRoot, 'bundle', 'worker.js');
 
 type PlanInput = z.input<typeof PlanSchema>;
 
@@ -173,7 +175,7 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; root:
     const env = { ...workerEnv(o.seaweed, planFile, bundle), [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
-    const w = spawnServer(process.execPath, [WORKER_MAIN, '--plan', planFile], { logFile, env });
+    const w = spawnServer(process.execPath, workerArgv(WORKER_MAIN, planFile), { logFile, env });
     worker = w;
     current = prefix;
     await workerStarted(w);

@@ -9,6 +9,7 @@ import { findTool } from '../src/stack/tools';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweed';
 import { WORKER_JS } from '../test/helpers/stack';
 import { startFaultProxy, type FaultProxy } from './proxy';
+import { workerArgv } from '../src/stack/worker-process';
 
 export const BUCKET = 'lepton-chaos';
 export const REPO_PREFIX = 'repo';
@@ -30,7 +31,7 @@ export interface ClusterOptions {
 /**
  * The real things the harness drives: SeaweedFS, a fault proxy in front of it for the workers,
  * a Temporal dev server on a SQLite file (restartable on the same ports and state), and worker
- * processes (dist/src/worker/main.js) that can be killed with SIGKILL and restarted.
+ * processes (dist/bundle/worker.js) that can be killed with SIGKILL and restarted.
  */
 export class Cluster {
   readonly taskQueue = `chaos-${process.pid}`;
@@ -125,7 +126,7 @@ export class Cluster {
 
   private startWorker(slot: number): ServerProcess {
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.seaweed.env, LEPTON_DR_PLAN: this.planFile, LEPTON_DR_LOG_LEVEL: 'warn' };
-    const w = spawnServer(process.execPath, [WORKER_JS, '--plan', this.planFile], { logFile: path.join(this.o.dir, `worker-${this.spawned++}.log`), env });
+    const w = spawnServer(process.execPath, workerArgv(WORKER_JS, this.planFile), { logFile: path.join(this.o.dir, `worker-${this.spawned++}.log`), env });
     this.slots[slot] = w;
     return w;
   }

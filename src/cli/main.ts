@@ -1,22 +1,7 @@
 import '../common/compile-cache';
 import { Command } from 'commander';
 import { LeptonError } from '../common/errors';
-import { backupCommand } from './commands/backup';
-import { demoCommand } from './commands/demo';
-import { upCommand } from './commands/up';
-import { pruneCommand, verifyCommand } from './commands/maintenance';
-import { restoreCommand } from './commands/restore';
-import { schedulesCommand } from './commands/schedules';
-import { snapshotsCommand } from './commands/snapshots';
-import { statsCommand } from './commands/stats';
-import { copyCommand } from './commands/copy';
-import { workerCommand } from './commands/worker';
-import { keyCommand } from './commands/key';
-import { failoverCommand } from './commands/failover';
-import { statusCommand } from './commands/status';
-import { bridgeCommand } from './commands/bridge';
-import { addPredictLoopCommands } from './commands/predict-loop';
-import { predictCommand } from './commands/predict';
+import { commandsFor } from './command-table';
 import { rootMessage } from './errors';
 
 const program = new Command('lepton-dr')
@@ -26,27 +11,12 @@ const program = new Command('lepton-dr')
   .option('--no-wait-for-worker', 'fail at once, starting nothing, when no worker polls the task queue (default: warn within seconds and wait)')
   .showHelpAfterError();
 
-for (const c of [
-  backupCommand(),
-  restoreCommand(),
-  snapshotsCommand(),
-  schedulesCommand(),
-  pruneCommand(),
-  verifyCommand(),
-  statsCommand(),
-  copyCommand(),
-  workerCommand(),
-])
-  program.addCommand(c);
-program.addCommand(upCommand());
-program.addCommand(demoCommand());
-program.addCommand(failoverCommand());
-program.addCommand(statusCommand());
-program.addCommand(addPredictLoopCommands(predictCommand()));
-program.addCommand(bridgeCommand());
-program.addCommand(keyCommand());
+async function main(): Promise<void> {
+  for (const c of await Promise.all(commandsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(c);
+  await program.parseAsync(process.argv);
+}
 
-program.parseAsync(process.argv).catch((e: unknown) => {
+main().catch((e: unknown) => {
   const msg = rootMessage(e);
   process.stderr.write(`lepton-dr: ${msg}\n`);
   process.exitCode = e instanceof LeptonError && e.code === 'BAD_INPUT' ? 2 : 1;

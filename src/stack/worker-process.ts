@@ -1,12 +1,18 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bundledEntry } from '../common/build-output';
 import type { Logger } from '../common/logger';
+import { WORK_PROCESS_NODE_FLAGS } from '../common/node-flags';
 import { readLastLines, spawnServer, type ServerProcess } from './process';
 
-/** The compiled worker entry point beside this module (dist/src/worker/main.js). */
+/** The worker entry point users run: the bundled one (dist/bundle/worker.js). */
 export function workerScript(): string {
-  return path.resolve(__dirname, '..', 'worker', 'main.js');
+  return bundledEntry('worker');
+}
+
+/** node's arguments for a worker process: the V8 flags it runs with, its entry point, the plan. */
+export function workerArgv(script: string = workerScript(), planFile?: string): string[] {
+  return [...WORK_PROCESS_NODE_FLAGS, script, ...(planFile ? ['--plan', planFile] : [])];
 }
 
 export interface WorkerSupervisorOptions {
@@ -106,7 +112,7 @@ export class WorkerSupervisor {
   }
 
   private spawn(): ServerProcess {
-    const args = [this.script, ...(this.o.planFile ? ['--plan', this.o.planFile] : [])];
+    const args = workerArgv(this.script, this.o.planFile);
     this.startCount++;
     const p = spawnServer(process.execPath, args, { logFile: this.o.logFile, env: this.o.env, killOnSignal: this.o.killOnSignal ?? false });
     this.current = p;

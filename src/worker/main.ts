@@ -3,7 +3,7 @@ import { logger } from '../common/logger';
 import { resolvePlan } from '../config/load-plan';
 import { runWorker } from './run-worker';
 
-/** `node dist/src/worker/main.js [--plan FILE]`: one worker process (also `lepton-dr worker`). */
+/** `node dist/bundle/worker.js [--plan FILE]` (this file, bundled): one worker process (also `lepton-dr worker`). */
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--plan');
   const plan = resolvePlan(i > 0 ? process.argv[i + 1] : undefined);

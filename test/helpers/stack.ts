@@ -6,10 +6,12 @@ import YAML from 'yaml';
 import { spawnServer, type ServerProcess } from './child';
 import { startSeaweed, type Seaweed } from './seaweed';
 import { startTemporal, type TemporalDev } from './temporal';
+import { workerArgv } from '../../src/stack/worker-process';
 
 export const DIST_ROOT = path.join(__dirname, '..', '..');
-export const WORKER_JS = path.join(DIST_ROOT, 'src', 'worker', 'main.js');
-export const CLI_JS = path.join(DIST_ROOT, 'src', 'cli', 'main.js');
+/** the bundled entry points users run (scripts/bundle-entries.js) */
+export const WORKER_JS = path.join(DIST_ROOT, 'bundle', 'worker.js');
+export const CLI_JS = path.join(DIST_ROOT, 'bundle', 'cli.js');
 
 export interface TestStack {
   dir: string;
@@ -67,7 +69,7 @@ export async function startStack(o: StackOptions = {}): Promise<TestStack> {
   const client = new Client({ connection, namespace: temporal.namespace });
   const workers: ServerProcess[] = [];
   const startWorker = () => {
-    const w = spawnServer(process.execPath, [WORKER_JS, '--plan', planFile], {
+    const w = spawnServer(process.execPath, workerArgv(WORKER_JS, planFile), {
       logFile: path.join(dir, `worker-${workers.length}.log`),
       env: { ...env, ...o.workerEnv },
     });

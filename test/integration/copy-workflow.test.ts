@@ -12,6 +12,7 @@ import { failureText } from '../helpers/failure-text';
 import { startSeaweed, type Seaweed } from '../helpers/seaweed';
 import { CLI_JS, startStack, WORKER_JS, type TestStack } from '../helpers/stack';
 import { describeTree, makeAssetTree, writeRandomFile } from '../helpers/tree-fixture';
+import { workerArgv } from '../../src/stack/worker-process';
 
 /**
  * Two SeaweedFS servers (the main region and "east"), one Temporal dev server. The main worker
@@ -136,7 +137,7 @@ test('a worker in the second region restores the copy: bytes and metadata equal 
   const eastPlan = path.join(stack.dir, 'east-plan.yaml');
   const queue = `${stack.taskQueue}-east`;
   fs.writeFileSync(eastPlan, YAML.stringify({ ...plan, repository, copyTargets: [], temporal: { ...plan.temporal, taskQueue: queue } }));
-  eastWorker = spawnServer(process.execPath, [WORKER_JS, '--plan', eastPlan], {
+  eastWorker = spawnServer(process.execPath, workerArgv(WORKER_JS, eastPlan), {
     logFile: path.join(stack.dir, 'worker-east.log'),
     env: { ...stack.env, ...east.env, EAST_PASSWORD },
   });

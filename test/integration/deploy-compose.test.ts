@@ -327,6 +327,8 @@ const NOT_CONTAINER_SETTINGS: Record<string, string> = {
   PROMTOOL_BIN: 'predict forecast-eval only (an evaluation command, not a service)',
   LEPTON_DR_ALLOW_FAULT_INJECTION: 'tests and chaos runs only; stays unset in production',
   LOG_LEVEL: 'generic alias of LEPTON_DR_LOG_LEVEL',
+  NODE_COMPILE_CACHE: "Node's own: where V8 keeps compiled code (default: the user's cache folder)",
+  XDG_CACHE_HOME: 'the user cache folder of the V8 compile cache; the image user has a home',
 };
 
 /** Variables the deployed plan names: ${VAR} substitutions and keyEnv/passwordEnv/apiKeyEnv. */
@@ -402,6 +404,7 @@ test('deploy/Dockerfile builds the pinned Node 24, a prebuilt workflow bundle, a
     'the bundle the image points at is the one the build writes',
   );
   assert.match(text, /scripts\/bundle-workflows\.js/);
+  assert.match(text, /scripts\/bundle-entries\.js/, 'the image runs the single-file entry points the build writes (dist/bundle/)');
   // every COPY from the build context exists and is not excluded by the dockerignore
   const ignored = fs
     .readFileSync(path.join(ROOT, 'deploy/Dockerfile.dockerignore'), 'utf8')

@@ -12,6 +12,7 @@ import { startLockSeaweed, type Credential, type LockSeaweed } from '../helpers/
 import { WORKER_JS } from '../helpers/stack';
 import { startTemporal, type TemporalDev } from '../helpers/temporal';
 import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
+import { workerArgv } from '../../src/stack/worker-process';
 
 let weed: LockSeaweed;
 let temporal: TemporalDev;
@@ -66,7 +67,7 @@ function startWorker(name: string, repository: Record<string, unknown>, who: Cre
     AWS_REGION: weed.region,
     LEPTON_DR_LOG_LEVEL: 'info',
   };
-  const w = spawnServer(process.execPath, [WORKER_JS, '--plan', planFile], { logFile: path.join(dir, `${name}.log`), env });
+  const w = spawnServer(process.execPath, workerArgv(WORKER_JS, planFile), { logFile: path.join(dir, `${name}.log`), env });
   workers.push(w);
   return w;
 }

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { WORK_PROCESS_NODE_FLAGS } from '../../src/common/node-flags';
+import { workerArgv } from '../../src/stack/worker-process';
+
+const root = path.join(__dirname, '..', '..', '..');
+
+test('every way a worker process starts carries the V8 flags of node-flags.ts', () => {
+  assert.deepEqual(workerArgv('/w.js', 'plan.yaml'), [...WORK_PROCESS_NODE_FLAGS, '/w.js', '--plan', 'plan.yaml']);
+  assert.deepEqual(workerArgv('/w.js'), [...WORK_PROCESS_NODE_FLAGS, '/w.js']);
+  // `lepton-dr worker` (and every other command) through the bin's shebang
+  const bin = fs.readFileSync(path.join(root, 'bin', 'lepton-dr.js'), 'utf8').split('\n')[0];
+  assert.equal(bin, `#!/usr/bin/env -S node ${WORK_PROCESS_NODE_FLAGS.join(' ')}`);
+  // the image's worker
+  const cmd = /^CMD (\[.*\])$/m.exec(fs.readFileSync(path.join(root, 'deploy', 'Dockerfile'), 'utf8'));
+  assert.deepEqual(JSON.parse(cmd?.[1] ?? '[]'), ['node', ...WORK_PROCESS_NODE_FLAGS, 'dist/bundle/worker.js']);
+});
+
+test('only the young generation is capped: a large backup keeps V8 old-space limit', () => {
+  assert.ok(WORK_PROCESS_NODE_FLAGS.every((f) => !f.startsWith('--max-old-space-size')));
+});
