@@ -9,10 +9,11 @@ import { planBackup } from '../../src/engine/backup/plan-backup';
 import { runBackupBatch } from '../../src/engine/backup/run-batch';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { writeMark } from '../../src/engine/maintenance/marks';
+import { checkReferences } from '../../src/engine/maintenance/pack-safety';
 import { prune } from '../../src/engine/maintenance/prune';
 import { verifyRepository } from '../../src/engine/maintenance/verify';
 import { parseIndexFile, writeIndexFile } from '../../src/engine/repo/chunk-index';
-import { batchKey, INDEX_PREFIX, indexKey, packKey, restoreBatchKey, snapshotKey } from '../../src/engine/repo/layout';
+import { batchKey, INDEX_PREFIX, indexKey, packKey, PRUNE_MARK_PREFIX, restoreBatchKey, snapshotKey } from '../../src/engine/repo/layout';
 import { PackBuilder, sha256hex } from '../../src/engine/repo/pack';
 import { Repository } from '../../src/engine/repo/repository';
 import { encodeManifest, type SnapshotManifest } from '../../src/engine/repo/snapshot';
@@ -100,6 +101,23 @@ test('a backup that deduplicates while a marked pack passes its grace never comm
   await prune(f.pruneRepo, { graceMs: HOUR, now: new Date(f.t0 + 6 * HOUR) });
   await restoresIdentically(f.repo, snapshotId, f.src, path.join(f.root, 'out2'));
   assert.deepEqual((await verifyRepository(f.repo, { readData: 1 })).errors, []);
+});
+
+test('a deleting prune that finishes while the reference check reads cannot make its deleted pack look safe', async () => {
+  const f = await forgottenAndMarked('race-check-reads');
+  const ids = [...(await f.repo.loadIndex(true)).allEntries()].map(([id]) => id);
+  assert.ok(ids.length > 0);
+  // references recorded after that prune read the work lists: it deletes the pack and then its mark, right as the check reads marks
+  const checkStore = new HookStore(f.store, {
+    list: once(
+      (p) => p.startsWith(PRUNE_MARK_PREFIX),
+      async () => assert.ok((await prune(f.pruneRepo, { graceMs: HOUR, now: new Date(f.t0 + 2 * HOUR) })).deleted.length >= 1),
+    ),
+  });
+  const checkRepo = await Repository.open(checkStore, key);
+  const check = await checkReferences(checkRepo, ids, () => f.t0 + 2 * HOUR);
+  assert.equal(check.unsafe.length, ids.length, 'every blob of the deleted pack is unsafe');
+  assert.match(check.reason ?? '', /not in the index|no longer exist/);
 });
 
 test('commit refuses a snapshot whose data is gone or about to be deleted, and writes none', async () => {

@@ -55,9 +55,12 @@ export class ReferenceChecker {
   ) {}
 
   static async open(repo: Repository, clock: () => number = Date.now): Promise<ReferenceChecker> {
+    // marks before packs: a deleting prune removes a pack, then its mark, so a mark read first is
+    // either still there (judged by its deletion time) or its pack is already missing from the
+    // listing; read the other way round, a pack listed and then deleted with its mark looked safe
+    const marks = await readMarks(repo.store, clock());
     const stored = new Set((await repo.store.list(DATA_PREFIX)).map((o) => packIdOf(o.key)));
     const index = await repo.loadIndex(true);
-    const marks = await readMarks(repo.store, clock());
     return new ReferenceChecker(stored, index, marks, clock());
   }
 
