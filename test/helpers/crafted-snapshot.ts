@@ -2,8 +2,25 @@ import { writeIndexFile } from '../../src/engine/repo/chunk-index';
 import { packKey, snapshotKey } from '../../src/engine/repo/layout';
 import { PackBuilder, sha256hex } from '../../src/engine/repo/pack';
 import type { Repository } from '../../src/engine/repo/repository';
-import { encodeManifest, type SnapshotManifest } from '../../src/engine/repo/snapshot';
+import { encodeManifest, type SnapshotManifest, type SnapshotStats } from '../../src/engine/repo/snapshot';
 import { encodeTreeBlobs, type TreeEntry } from '../../src/engine/repo/tree';
+
+/** A snapshot's stats: zero but for what the test sets. */
+export const snapshotStats = (set: Partial<SnapshotStats> = {}): SnapshotStats => ({
+  files: 0,
+  dirs: 0,
+  symlinks: 0,
+  bytes: 0,
+  filesRead: 0,
+  bytesRead: 0,
+  filesUnchanged: 0,
+  chunksNew: 0,
+  bytesNew: 0,
+  bytesUploaded: 0,
+  packsWritten: 0,
+  skipped: 0,
+  ...set,
+});
 
 /**
  * A correctly signed snapshot (of a plain repository) whose tree holds whatever entries an
@@ -30,20 +47,7 @@ export async function craftSnapshot(repo: Repository, key: Buffer, entries: Tree
     tags: [],
     strategy: 'full',
     tree: trees.map((t) => sha256hex(t)),
-    stats: {
-      files: 1,
-      dirs: 0,
-      symlinks: 0,
-      bytes: data.length,
-      filesRead: 0,
-      bytesRead: 0,
-      filesUnchanged: 0,
-      chunksNew: 0,
-      bytesNew: 0,
-      bytesUploaded: 0,
-      packsWritten: 0,
-      skipped: 0,
-    },
+    stats: snapshotStats({ files: 1, bytes: data.length }),
   };
   await repo.store.put(snapshotKey(m.id), encodeManifest(m, key));
   await repo.loadIndex(true);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SnapshotManifest } from '../../src/engine/repo/snapshot';
 import { selectKept } from '../../src/engine/retention';
+import { snapshotStats } from '../helpers/crafted-snapshot';
 
 const snap = (id: string, time: string, tags: string[] = []): SnapshotManifest => ({
   v: 1,
@@ -13,20 +14,7 @@ const snap = (id: string, time: string, tags: string[] = []): SnapshotManifest =
   tags,
   strategy: 'incremental',
   tree: [],
-  stats: {
-    files: 0,
-    dirs: 0,
-    symlinks: 0,
-    bytes: 0,
-    filesRead: 0,
-    bytesRead: 0,
-    filesUnchanged: 0,
-    chunksNew: 0,
-    bytesNew: 0,
-    bytesUploaded: 0,
-    packsWritten: 0,
-    skipped: 0,
-  },
+  stats: snapshotStats(),
 });
 
 const snaps = [
