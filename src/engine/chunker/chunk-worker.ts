@@ -15,16 +15,17 @@ const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLe
 
 const NO_KEYS = 'this thread was not given the repository keys';
 
+/** the codec a task names: plain without keysRef, undefined when this thread lacks those keys */
+const codecOf = (keysRef?: string): BlobCodec | undefined => (keysRef ? codecs.get(keysRef) : plainCodec);
+
 function open(task: OpenRangeTask, data: ArrayBuffer): OpenRangeResult {
-  const codec = task.keysRef ? codecs.get(task.keysRef) : plainCodec;
-  if (!codec) return { taskId: task.taskId, failed: 0, message: NO_KEYS, integrity: false };
-  return openRange(codec, task, Buffer.from(data));
+  const codec = codecOf(task.keysRef);
+  return codec ? openRange(codec, task, Buffer.from(data)) : { taskId: task.taskId, failed: 0, message: NO_KEYS, integrity: false };
 }
 
 function seal(task: SealTask, data: ArrayBuffer): SealResult {
-  const codec = task.keysRef ? codecs.get(task.keysRef) : plainCodec;
-  if (!codec) return { taskId: task.taskId, error: NO_KEYS };
-  return sealChunks(codec, task, Buffer.from(data));
+  const codec = codecOf(task.keysRef);
+  return codec ? sealChunks(codec, task, Buffer.from(data)) : { taskId: task.taskId, error: NO_KEYS };
 }
 
 type Message =
