@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { selectForCopy } from '../../src/engine/copy/copy-selection';
@@ -123,6 +124,65 @@ test('a copy never relies on destination packs a prune has marked: it writes the
   const r = await copySnapshot(src.repo, dst.repo, s.id);
   assert.equal(r.blobsCopied, r.blobs, 'every blob is stored again outside the marked packs');
   const out = path.join(scratch.tmp, 'marked-out');
+  await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
+  assert.deepEqual(describeTree(out), describeTree(tree));
+});
+
+/** Many small files in a few folders, each a little random data: a tree of several blobs and data packs of many chunks. */
+function manySmallFiles(root: string): void {
+  for (const d of ['a', 'b', 'c', 'd'])
+    for (let i = 0; i < 100; i++) {
+      fs.mkdirSync(path.join(root, d, `${i % 5}`), { recursive: true });
+      writeRandomFile(path.join(root, d, `${i % 5}`, `f${i}.bin`), 6 * 1024, i * 7 + d.charCodeAt(0));
+    }
+}
+
+for (const [label, dstOpts] of [
+  ['the same codec', {}],
+  ['another codec', { password: 'second-region' }],
+] as const) {
+  test(`a copy streams the source tree (${label}): data packs land at the destination before the last tree blob is read`, async () => {
+    const tree = path.join(scratch.tmp, `stream-${dstOpts.password ? 'crypt' : 'plain'}-src`);
+    manySmallFiles(tree);
+    const src = await countingRepo(`stream-${label}-a`, Buffer.alloc(32, 1));
+    const dst = await countingRepo(`stream-${label}-b`, Buffer.alloc(32, 2), { ...dstOpts, packSize: 256 * 1024 });
+    const s = await backupDirect(src.repo, { asset: 'data', source: tree, strategy: 'incremental' }, scratch.pool);
+    assert.ok(s.tree.length >= 4, `the tree takes several blobs (${s.tree.length})`);
+    const treePacks = new Set([...(await src.repo.loadIndex(true)).entries()].filter(([, l]) => l.type === 'tree').map(([, l]) => l.pack));
+    const events: string[] = [];
+    src.store.hooks.get = (k) => void (treePacks.has(packIdOf(k)) && events.push('tree read'));
+    dst.store.hooks.put = (k) => void (k.startsWith(DATA_PREFIX) && events.push('pack written'));
+    const r = await copySnapshot(src.repo, dst.repo, s.id, { windowChunks: 64 });
+    assert.equal(events.filter((e) => e === 'tree read').length, s.tree.length, 'each source tree blob is read once');
+    assert.ok(events.indexOf('pack written') < events.lastIndexOf('tree read'), `packs are written while the tree is read: ${events.join(', ')}`);
+    assert.equal(r.blobs, 400);
+    assert.equal(r.blobsCopied, 400);
+    const out = path.join(scratch.tmp, `stream-${label}-out`);
+    await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
+    assert.deepEqual(describeTree(out), describeTree(tree), 'the copy restores to the source bytes and metadata');
+  });
+}
+
+test('a copy whose check at the destination cannot finish withdraws the snapshot, and the retry copies it', async () => {
+  const tree = path.join(scratch.tmp, 'check-src');
+  makeAssetTree(tree, { largeFiles: 1, largeSize: 1024 * 1024, smallFiles: 10, seed: 11 });
+  const src = await countingRepo('check-a', Buffer.alloc(32, 1));
+  const dst = await countingRepo('check-b', Buffer.alloc(32, 2));
+  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
+  let written = false;
+  dst.store.hooks.put = (k) => void (k === snapshotKey(s.id) && (written = true));
+  // the check lists the packs right after the manifest is written: the link drops there
+  dst.store.hooks.list = (prefix) => {
+    if (written && prefix === DATA_PREFIX) throw new Error('injected: link lost during the check');
+  };
+  await assert.rejects(copySnapshot(src.repo, dst.repo, s.id), /injected/);
+  assert.equal(written, true, 'the manifest was written before the check');
+  assert.deepEqual(await dst.repo.listSnapshotIds(), [], 'an unchecked snapshot does not stay: a retry would skip it');
+  dst.store.hooks.list = undefined;
+  const r = await copySnapshot(src.repo, dst.repo, s.id);
+  assert.equal(r.copied, true);
+  assert.equal(r.blobsCopied, 0, 'the packs of the first attempt are reused');
+  const out = path.join(scratch.tmp, 'check-out');
   await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(tree));
 });

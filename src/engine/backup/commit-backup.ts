@@ -1,17 +1,23 @@
 import { TreeWriter } from './write-tree';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
-import { assertReferencesSafe, checkReferences, markedPacks, ReferenceChecker, type ReferenceCheck } from '../maintenance/pack-safety';
-import { errorMessage } from '../../common/errors';
+import {
+  assertReferencesSafe,
+  canWithdraw,
+  checkReferences,
+  checkStoredSnapshot,
+  markedPacks,
+  ReferenceChecker,
+  type ReferenceCheck,
+} from '../maintenance/pack-safety';
 import { backupTmpPrefix, planKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
 import { EntryAssembler, isRead } from './tree-entries';
 import { loadPlan } from './plan-backup';
 import { planPages } from './plan-pages';
 import { BatchResults } from './batch-results';
-import { isAppendOnly } from '../store/append-only';
-import { objectLockOf } from '../store/object-lock';
 import { abandonedKey } from '../repo/layout';
+import { isAppendOnly } from '../store/append-only';
 
 export interface CommitOptions {
   /** the clock the prune-safety check reads (tests drive it) */
@@ -100,31 +106,6 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   }
   await repo.writeSnapshot(manifest);
   return settle(repo, backupId, manifest, treeCheck);
-}
-
-/** A snapshot can be withdrawn unless deletes are refused (append-only) or it is locked (immutability). */
-const canWithdraw = (repo: Repository): boolean => !isAppendOnly(repo.store) && !objectLockOf(repo.store);
-
-/**
- * Check every blob a committed snapshot names, read back from its stored tree one blob at a time
- * (a retried commit: the chunks are not at hand). A tree that cannot be read back is unsafe as a whole.
- */
-async function checkStoredSnapshot(repo: Repository, m: SnapshotManifest, clock?: () => number): Promise<ReferenceCheck> {
-  let unreadable: string | undefined;
-  async function* blobs(): AsyncGenerator<string> {
-    yield* m.tree;
-    try {
-      for await (const entries of repo.treeBlobs(m)) for (const e of entries) if (e.type === 'file') yield* e.chunks;
-    } catch (e) {
-      unreadable = errorMessage(e);
-    }
-  }
-  const check = await checkReferences(repo, blobs(), clock);
-  if (unreadable === undefined) return check;
-  return {
-    unsafe: check.unsafe.length ? check.unsafe : [...m.tree],
-    reason: `its tree cannot be read back (${unreadable})${check.reason ? `; ${check.reason}` : ''}`,
-  };
 }
 
 /** The post-commit check, then the work list goes. */

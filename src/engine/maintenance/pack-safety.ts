@@ -1,7 +1,10 @@
-import { IntegrityError } from '../../common/errors';
+import { errorMessage, IntegrityError } from '../../common/errors';
 import { DATA_PREFIX, packIdOf } from '../repo/layout';
 import type { ChunkIndex } from '../repo/chunk-index';
 import type { Repository } from '../repo/repository';
+import type { SnapshotManifest } from '../repo/snapshot';
+import { isAppendOnly } from '../store/append-only';
+import { objectLockOf } from '../store/object-lock';
 import type { PackMark } from './marks';
 import { readMarks } from './marks';
 
@@ -101,4 +104,30 @@ export async function checkReferences(
 
 export function assertReferencesSafe(what: string, check: ReferenceCheck): void {
   if (check.unsafe.length) throw new IntegrityError(`${what}: ${check.reason}`);
+}
+
+/** A snapshot can be withdrawn unless deletes are refused (append-only) or it is locked (immutability). */
+export const canWithdraw = (repo: Repository): boolean => !isAppendOnly(repo.store) && !objectLockOf(repo.store);
+
+/**
+ * Check every blob a written snapshot names, read back from its stored tree one blob at a time
+ * (when the blobs are not at hand: a retried commit, a copy). A tree that cannot be read back is
+ * unsafe as a whole.
+ */
+export async function checkStoredSnapshot(repo: Repository, m: SnapshotManifest, clock?: () => number): Promise<ReferenceCheck> {
+  let unreadable: string | undefined;
+  async function* blobs(): AsyncGenerator<string> {
+    yield* m.tree;
+    try {
+      for await (const entries of repo.treeBlobs(m)) for (const e of entries) if (e.type === 'file') yield* e.chunks;
+    } catch (e) {
+      unreadable = errorMessage(e);
+    }
+  }
+  const check = await checkReferences(repo, blobs(), clock);
+  if (unreadable === undefined) return check;
+  return {
+    unsafe: check.unsafe.length ? check.unsafe : [...m.tree],
+    reason: `its tree cannot be read back (${unreadable})${check.reason ? `; ${check.reason}` : ''}`,
+  };
 }
