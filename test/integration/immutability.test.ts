@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
@@ -14,23 +13,14 @@ import { Repository } from '../../src/engine/repo/repository';
 import { AppendOnlyStore } from '../../src/engine/store/append-only';
 import { CANARY_PREFIX, checkLockEnforcement } from '../../src/engine/store/lock-canary';
 import { ObjectLockStore } from '../../src/engine/store/object-lock';
-import { RetentionDroppingStore, startLockSeaweed, type LockSeaweed } from '../helpers/object-lock';
+import { RetentionDroppingStore, startLockSeaweed } from '../helpers/object-lock';
+import { serverScratch } from '../helpers/server-scratch';
 import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
 
-let weed: LockSeaweed;
-let dir: string;
+const scratch = serverScratch('ldr-immut-', startLockSeaweed);
 
-before(async () => {
-  weed = await startLockSeaweed();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-immut-'));
-});
-after(async () => {
-  await weed?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const locked = (prefix: string, who = weed.admin, retentionMs = 3_600_000, clock?: () => number) =>
-  new ObjectLockStore(weed.store(weed.lockedBucket, prefix, who), { retentionMs, mode: 'COMPLIANCE', clock });
+const locked = (prefix: string, who = scratch.server.admin, retentionMs = 3_600_000, clock?: () => number) =>
+  new ObjectLockStore(scratch.server.store(scratch.server.lockedBucket, prefix, who), { retentionMs, mode: 'COMPLIANCE', clock });
 
 /** Waits until the real clock (the one SeaweedFS enforces locks by) is past `ms`: no assertion depends on how long it takes. */
 const passRealTime = async (ms: number) => {
@@ -39,7 +29,7 @@ const passRealTime = async (ms: number) => {
 
 test('SeaweedFS 4.48 enforces Object Lock: the canary check passes with a credential that may delete', async () => {
   for (const mode of ['COMPLIANCE', 'GOVERNANCE'] as const) {
-    const store = new ObjectLockStore(weed.store(weed.lockedBucket, `canary-${mode}`, weed.admin), { retentionMs: 60_000, mode });
+    const store = new ObjectLockStore(scratch.server.store(scratch.server.lockedBucket, `canary-${mode}`, scratch.server.admin), { retentionMs: 60_000, mode });
     assert.deepEqual(await checkLockEnforcement(store, { appendOnly: false }), { status: 'enforced' });
     const [canary] = await store.list(CANARY_PREFIX);
     assert.match(canary.key, /^immutability\/canary-/, 'the canary stays while its lock lasts (the probe was deleted)');
@@ -49,19 +39,19 @@ test('SeaweedFS 4.48 enforces Object Lock: the canary check passes with a creden
 
 test('the canary check refuses a store that accepts a retention and still deletes, and a bucket without Object Lock', async () => {
   const dropping = new RetentionDroppingStore({
-    bucket: weed.lockedBucket,
+    bucket: scratch.server.lockedBucket,
     prefix: 'dropping',
-    endpoint: weed.endpoint,
-    region: weed.region,
+    endpoint: scratch.server.endpoint,
+    region: scratch.server.region,
     forcePathStyle: true,
-    credentials: weed.admin,
+    credentials: scratch.server.admin,
   });
   const store = new ObjectLockStore(dropping, { retentionMs: 60_000, mode: 'COMPLIANCE' });
   await assert.rejects(checkLockEnforcement(store, { appendOnly: false }), /repository\.immutability: .*reports none: refusing to claim a protection/);
   // a store that even reports the retention it dropped: only the delete attempt tells
   store.lockOf = async (key) => ({ ...(await ObjectLockStore.prototype.lockOf.call(store, key)), until: Date.now() + 60_000 });
   await assert.rejects(checkLockEnforcement(store, { appendOnly: false }), /still let the locked version be deleted: it does not enforce Object Lock/);
-  const plain = new ObjectLockStore(weed.store(weed.bucket, 'plain', weed.admin), { retentionMs: 60_000, mode: 'COMPLIANCE' });
+  const plain = new ObjectLockStore(scratch.server.store(scratch.server.bucket, 'plain', scratch.server.admin), { retentionMs: 60_000, mode: 'COMPLIANCE' });
   await assert.rejects(
     checkLockEnforcement(plain, { appendOnly: false }),
     /repository\.immutability: the bucket of s3:\/\/lepton-test\/plain has no Object Lock configuration/,
@@ -69,19 +59,19 @@ test('the canary check refuses a store that accepts a retention and still delete
 });
 
 test('a credential without delete rights: the canary is left unverified in append-only mode, refused otherwise', async () => {
-  const store = locked('canary-appender', weed.appender);
+  const store = locked('canary-appender', scratch.server.appender);
   await assert.rejects(checkLockEnforcement(store, { appendOnly: false }), /repository\.appendOnly: this credential cannot delete/);
   const r = await checkLockEnforcement(store, { appendOnly: true });
   assert.equal(r.status, 'unverified');
 });
 
 test('an append-only backup with a no-delete credential succeeds, deletes nothing, restores byte-equal; prune elsewhere sweeps its work list', async () => {
-  const src = path.join(dir, 'append-src');
+  const src = path.join(scratch.tmp, 'append-src');
   fs.mkdirSync(src);
   writeRandomFile(path.join(src, 'weights.bin'), 3 * 1024 * 1024, 7);
   fs.writeFileSync(path.join(src, 'config.json'), '{"layers": 12}');
   const key = randomBytes(32);
-  const appendOnly = new AppendOnlyStore(locked('append', weed.appender));
+  const appendOnly = new AppendOnlyStore(locked('append', scratch.server.appender));
   const repo = await Repository.open(appendOnly, key, { create: true, packSize: 1024 * 1024 });
   const snap = await backupDirect(repo, { asset: 'm', source: src, strategy: 'incremental', backupId: 'b-append-1' });
   const again = await backupDirect(repo, { asset: 'm', source: src, strategy: 'incremental', backupId: 'b-append-2' });
@@ -90,7 +80,7 @@ test('an append-only backup with a no-delete credential succeeds, deletes nothin
   await assert.rejects(appendOnly.delete(packKey('0'.repeat(64))), /append-only \(repository\.appendOnly\): refusing to delete/);
   await assert.rejects(prune(repo, { graceMs: 0, minGraceMs: 0 }), /repository\.appendOnly: prune deletes/);
 
-  const out = path.join(dir, 'append-out');
+  const out = path.join(scratch.tmp, 'append-out');
   const admin = await Repository.open(locked('append'), key);
   await restoreDirect(admin, { snapshot: { id: snap.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(src));
@@ -102,10 +92,10 @@ test('an append-only backup with a no-delete credential succeeds, deletes nothin
 
 test('prune holds locked packs until their retention ends (explicit clock), lengthens live locks, and deletes them after', async () => {
   const retentionMs = 4000;
-  const store = locked('prune', weed.admin, retentionMs);
+  const store = locked('prune', scratch.server.admin, retentionMs);
   const repo = await Repository.open(store, randomBytes(32), { create: true, packSize: 1024 * 1024 });
-  const a = path.join(dir, 'prune-a');
-  const b = path.join(dir, 'prune-b');
+  const a = path.join(scratch.tmp, 'prune-a');
+  const b = path.join(scratch.tmp, 'prune-b');
   fs.mkdirSync(a);
   fs.mkdirSync(b);
   writeRandomFile(path.join(a, 'old.bin'), 2 * 1024 * 1024, 1);
@@ -148,9 +138,9 @@ test('prune holds locked packs until their retention ends (explicit clock), leng
   // and the store itself refuses, whoever asks: the lock is the store's, not prune's politeness
   const version = (await store.lockOf(packKey(mark.marked[0])))?.versionId;
   await assert.rejects(
-    weed
-      .store(weed.lockedBucket, 'prune', weed.admin)
-      .client.send(new DeleteObjectCommand({ Bucket: weed.lockedBucket, Key: `prune/${packKey(mark.marked[0])}`, VersionId: version })),
+    scratch.server
+      .store(scratch.server.lockedBucket, 'prune', scratch.server.admin)
+      .client.send(new DeleteObjectCommand({ Bucket: scratch.server.lockedBucket, Key: `prune/${packKey(mark.marked[0])}`, VersionId: version })),
     /Access Denied/,
   );
 
@@ -159,7 +149,7 @@ test('prune holds locked packs until their retention ends (explicit clock), leng
   assert.deepEqual(new Set(gone.deleted), new Set(mark.marked));
   assert.deepEqual(gone.locked, []);
   for (const p of gone.deleted) assert.equal(await store.head(packKey(p)), undefined);
-  const out = path.join(dir, 'prune-out');
+  const out = path.join(scratch.tmp, 'prune-out');
   await restoreDirect(repo, { snapshot: { id: kept.id }, target: out });
   assert.deepEqual(fs.readFileSync(path.join(out, 'new.bin')), fs.readFileSync(path.join(b, 'new.bin')));
 });

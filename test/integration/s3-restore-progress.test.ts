@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { ChunkPool } from '../../src/engine/chunker/pool';
 import { backupDirect } from '../../src/engine/direct';
 import { Repository } from '../../src/engine/repo/repository';
@@ -12,7 +11,8 @@ import { S3_PART_BYTES } from '../../src/engine/restore/s3-stage';
 import { abortS3Restore, finishS3Restore, planS3Restore, runS3RestoreBatch } from '../../src/engine/restore/s3-restore-steps';
 import { openS3Location } from '../../src/engine/source/s3-location';
 import { FsStore } from '../../src/engine/store/fs-store';
-import { startSeaweed, type Seaweed } from '../helpers/seaweed';
+import { startSeaweed } from '../helpers/seaweed';
+import { serverScratch } from '../helpers/server-scratch';
 
 /**
  * A batch staging a large object onto an S3 prefix reports its bytes part by part, so the
@@ -20,31 +20,21 @@ import { startSeaweed, type Seaweed } from '../helpers/seaweed';
  */
 
 const KEY = Buffer.alloc(32, 5);
-let weed: Seaweed;
-let tmp: string;
-
-before(async () => {
-  weed = await startSeaweed();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ldr-s3prog-'));
-});
-after(async () => {
-  await weed?.stop();
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-});
+const scratch = serverScratch('ldr-s3prog-', startSeaweed);
 
 test('an S3 restore batch reports the bytes of a multipart object as each part is sent', async () => {
-  const src = path.join(tmp, 'src');
+  const src = path.join(scratch.tmp, 'src');
   fs.mkdirSync(src);
   const body = randomBytes(3 * S3_PART_BYTES + 4096);
   fs.writeFileSync(path.join(src, 'weights.bin'), body);
-  const repo = await Repository.open(new FsStore(path.join(tmp, 'repo')), KEY, { create: true, compression: 'off' });
+  const repo = await Repository.open(new FsStore(path.join(scratch.tmp, 'repo')), KEY, { create: true, compression: 'off' });
   const pool = new ChunkPool(1);
   const snap = await backupDirect(repo, { asset: 'ckpt', source: src, strategy: 'full' }, pool).finally(() => pool.close());
-  process.env.PROG_KEY = weed.accessKeyId;
-  process.env.PROG_SECRET = weed.secretAccessKey;
+  process.env.PROG_KEY = scratch.server.accessKeyId;
+  process.env.PROG_SECRET = scratch.server.secretAccessKey;
   const loc = openS3Location(
-    `s3://${weed.bucket}/served/`,
-    { endpoint: weed.endpoint, region: weed.region, pathStyle: true, accessKeyIdEnv: 'PROG_KEY', secretAccessKeyEnv: 'PROG_SECRET' },
+    `s3://${scratch.server.bucket}/served/`,
+    { endpoint: scratch.server.endpoint, region: scratch.server.region, pathStyle: true, accessKeyIdEnv: 'PROG_KEY', secretAccessKeyEnv: 'PROG_SECRET' },
     process.env,
   );
   const restoreId = 'r-progress';
