@@ -66,17 +66,20 @@ export class ArtMemory {
     let pickChoice = -Infinity;
     for (let j = 0; j < this.n; j++) {
       const o = j * d;
-      let size = 0;
+      // a category whose grown box is past both the vigilance and the best match so far cannot matter
+      const bound = maxGrown > bestMatchGrown ? maxGrown : bestMatchGrown;
       let grown = 0;
-      for (let k = 0; k < d; k++) {
+      for (let k = 0; k < d && grown <= bound; k++) {
         const a = lo[o + k]!;
         const b = hi[o + k]!;
         const v = x[k]!;
-        size += b - a;
         grown += (v > b ? v : b) - (v < a ? v : a);
       }
+      if (grown > bound) continue;
       if (grown < bestMatchGrown) bestMatchGrown = grown;
       if (grown <= maxGrown) {
+        let size = 0;
+        for (let k = 0; k < d; k++) size += hi[o + k]! - lo[o + k]!;
         const choice = (d - grown) / (CHOICE_ALPHA + d - size);
         if (choice > pickChoice) {
           pickChoice = choice;
