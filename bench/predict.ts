@@ -9,6 +9,7 @@ import { LIMIT_FORECAST_SETTINGS } from '../src/predict/detectors/trend-config';
 import { generateTraces } from '../src/predict/eval/forecast-traces';
 import { ourTrendConfig } from '../src/predict/eval/forecast-eval';
 import { SeriesScorer } from '../src/predict/detectors/scorer';
+import { ArtDetector } from '../src/predict/detectors/art';
 import type { Sample } from '../src/predict/series';
 
 /**
@@ -19,7 +20,7 @@ import type { Sample } from '../src/predict/series';
  * and the NAB scores on ../shared/datasets/nab (if present): leave one category out as the
  * headline (loco.ts), in-sample as a secondary figure.
  *
- * Keys: predict_<detector>_points_per_s (trend_limit, scorer_limit: with a site limit's settings),
+ * Keys: predict_<detector>_points_per_s (trend_limit, scorer_limit: with a site limit's settings; art, scorer_art: the adaptive-resonance detector),
  * predict_forecast_traces_points_per_s (the forecaster with those settings over forecast-eval's traces),
  * predict_nab_loco_threshold_only_{standard,low_fp,low_fn,precision,recall} (the headline: the default
  * configuration alone, only the threshold chosen on the training folds), predict_nab_loco_grid_{standard,low_fp,low_fn}
@@ -131,6 +132,15 @@ export async function benchPredict(opts: { points?: number } = {}): Promise<Reco
     },
     scorer: () => {
       const d = new SeriesScorer({ warmup: 600, seasonal: { period: 288 }, trend: { limit: 200, leadTimeMs: 4 * 3600_000 } });
+      return (s) => d.update(s);
+    },
+    // the adaptive-resonance detector (off by default) alone and added to the combined scorer
+    art: () => {
+      const d = new ArtDetector({ warmup: 600 });
+      return (s) => d.update(s);
+    },
+    scorer_art: () => {
+      const d = new SeriesScorer({ warmup: 600, seasonal: { period: 288 }, art: {}, trend: { limit: 200, leadTimeMs: 4 * 3600_000 } });
       return (s) => d.update(s);
     },
   };

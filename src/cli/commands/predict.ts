@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
 import { BadInputError } from '../../common/errors';
 import { parseOrThrow } from '../../common/zod-errors';
-import { evaluateCorpus } from '../../predict/eval/evaluate';
+import { evaluateCorpus, loadLabelledCorpus } from '../../predict/eval/evaluate';
+import { evaluateRobustness } from '../../predict/eval/robustness';
 import { axesGrid, smallGrid, singleCandidate } from '../../predict/eval/eval-grid';
 import { evaluateLoco } from '../../predict/eval/loco-eval';
 import type { LocoEvaluation } from '../../predict/eval/loco-eval';
@@ -115,6 +116,17 @@ function locoLines(r: LocoEvaluation): string[] {
   return lines;
 }
 
+function robustnessLines(runs: ReturnType<typeof evaluateRobustness>): string[] {
+  const lines = ['corpus                                             windows  LOCO std  low FP  low FN  precision / recall  in-sample std'];
+  for (const { name, evaluation: r } of runs) {
+    const s = r.loco.standard;
+    lines.push(
+      `${name.padEnd(50)} ${String(r.windows).padStart(7)}  ${s.score.toFixed(2).padStart(8)}  ${r.loco.reward_low_FP_rate.score.toFixed(2).padStart(6)}  ${r.loco.reward_low_FN_rate.score.toFixed(2).padStart(6)}  ${s.precision.toFixed(3)} / ${s.recall.toFixed(3)}       ${r.inSample.standard.result.score.toFixed(2).padStart(6)}`,
+    );
+  }
+  return lines;
+}
+
 export function predictEvalCommand(): Command {
   return new Command('eval')
     .description("score a detector on labelled series with NAB's rules, leave one category out (and in-sample, as a secondary figure)")
@@ -130,9 +142,20 @@ export function predictEvalCommand(): Command {
     .option('--profile <name>', `one profile (${NAB_PROFILE_NAMES.join(', ')})`)
     .option('--config <json>', 'base scorer configuration as JSON (see SeriesScorer)')
     .option('--windows-detail', 'with --json and --threshold: include every window result')
+    .option('--robustness', 'the same protocol on the corpus transformed (scaled, every second row, noise, spikes injected where there were no anomalies)')
     .action(
       async (
-        opts: { data: string; windows: string; filter?: string; grid: string; threshold?: number; profile?: string; config?: string; windowsDetail?: boolean },
+        opts: {
+          data: string;
+          windows: string;
+          filter?: string;
+          grid: string;
+          threshold?: number;
+          profile?: string;
+          config?: string;
+          windowsDetail?: boolean;
+          robustness?: boolean;
+        },
         cmd: Command,
       ) => {
         if (opts.profile && !NAB_PROFILE_NAMES.includes(opts.profile as NabProfileName)) throw new BadInputError(`unknown profile ${opts.profile}`);
@@ -158,7 +181,21 @@ export function predictEvalCommand(): Command {
           } else process.stdout.write(`${fixedThresholdLines(r).join('\n')}\n`);
           return;
         }
-        const r = await evaluateLoco({ ...common, grid: grids[opts.grid as keyof typeof grids](scorer) });
+        const grid = grids[opts.grid as keyof typeof grids](scorer);
+        if (opts.robustness) {
+          const runs = evaluateRobustness(await loadLabelledCorpus(common), grid);
+          if (json)
+            process.stdout.write(
+              `${JSON.stringify(
+                runs.map((r) => ({ corpus: r.name, leaveOneCategoryOut: r.evaluation.loco })),
+                null,
+                2,
+              )}\n`,
+            );
+          else process.stdout.write(`${robustnessLines(runs).join('\n')}\n`);
+          return;
+        }
+        const r = await evaluateLoco({ ...common, grid });
         if (json) {
           const inSample = Object.fromEntries(
             Object.entries(r.inSample).map(([k, v]) => [k, { choice: v.choice, ...v.result, windowResults: undefined, perSeries: undefined }]),

@@ -17,6 +17,7 @@ import { calibrate, combinerConfigSchema, toReason } from './combiner';
 import type { CombinerConfigInput, Reason, RiskAssessment } from './combiner';
 import { LevelDetector, levelConfigSchema } from './level';
 import { SeasonalDetector, seasonalConfigSchema } from './seasonal';
+import { ArtDetector, artConfigSchema } from './art';
 import { normaliserSchema } from '../series';
 import type { Normaliser, Sample } from '../series';
 import type { ValueView } from './detector';
@@ -41,11 +42,15 @@ export const seriesScorerConfigSchema = z
     level: levelConfigSchema.partial().omit({ warmup: true, memory: true }).strict().default({}),
     /** false: no seasonal detector. */
     seasonal: z.union([z.literal(false), seasonalConfigSchema.partial().omit({ warmup: true, memory: true }).strict()]).default({}),
+    /** Adaptive-resonance pattern detector (art.ts); false: none (the default, see the README). */
+    art: z.union([z.literal(false), artConfigSchema.partial().omit({ warmup: true }).strict()]).default(false),
     trend: trendConfigSchema.optional(),
     thresholds: z
       .object({
         level: z.number().gt(0).lt(1).default(DEFAULT_ALARM_THRESHOLD),
         seasonal: z.number().gt(0).lt(1).default(DEFAULT_ALARM_THRESHOLD),
+        /** Raw pattern-novelty score at the warning level: a mismatch beyond the vigilance by the same 16 %. */
+        art: z.number().gt(0).lt(1).default(DEFAULT_ALARM_THRESHOLD),
         /** The trend risk is already calibrated (0.5 = warn); this is its raw threshold. */
         trend: z.number().gt(0).lt(1).default(0.5),
       })
@@ -77,6 +82,7 @@ export const seriesScorerStateSchema = z
   .object({
     level: z.unknown(),
     seasonal: z.unknown().optional(),
+    art: z.unknown().optional(),
     trend: z.unknown().optional(),
     sinceAlarm: z.number().int().nonnegative().nullable(),
     /** Finite samples seen (for the confidence ramp). */
@@ -90,24 +96,30 @@ export class SeriesScorer {
   readonly config: SeriesScorerConfig;
   readonly level: LevelDetector;
   readonly seasonal: SeasonalDetector | null;
+  readonly art: ArtDetector | null;
   readonly trend: TimeToLimitForecaster | null;
   private sinceAlarm: number | null = null;
   private lastRisk = 0;
   private lastLevel = 0;
   private lastSeasonal = 0;
+  private lastArt = 0;
   private lastTrend = 0;
   private seen = 0;
   /** Raw (uncalibrated) scores of the last sample, for training's threshold calibration. */
-  readonly lastRaw = { level: 0, seasonal: 0, trend: 0 };
+  readonly lastRaw = { level: 0, seasonal: 0, art: 0, trend: 0 };
   private readonly norm: Normaliser | null;
   private readonly view: ValueView | undefined;
   private readonly z: Sample = { t: 0, v: 0 };
 
-  constructor(config: SeriesScorerConfigInput = {}, parts?: { level: LevelDetector; seasonal: SeasonalDetector | null; trend: TimeToLimitForecaster | null }) {
+  constructor(
+    config: SeriesScorerConfigInput = {},
+    parts?: { level: LevelDetector; seasonal: SeasonalDetector | null; art: ArtDetector | null; trend: TimeToLimitForecaster | null },
+  ) {
     this.config = seriesScorerConfigSchema.parse(config);
     const c = this.config;
     this.level = parts?.level ?? new LevelDetector(this.levelConfig());
     this.seasonal = parts ? parts.seasonal : c.seasonal === false ? null : new SeasonalDetector(this.seasonalConfig()!);
+    this.art = parts ? parts.art : c.art === false ? null : new ArtDetector(this.artConfig()!);
     this.trend = parts ? parts.trend : c.trend ? new TimeToLimitForecaster(c.trend) : null;
     this.norm = c.normaliser ?? null;
     const n = this.norm;
@@ -121,6 +133,11 @@ export class SeriesScorer {
   private seasonalConfig() {
     const s = this.config.seasonal;
     return s === false ? null : { ...s, warmup: this.config.warmup, memory: this.config.memory };
+  }
+
+  private artConfig() {
+    const a = this.config.art;
+    return a === false ? null : { ...a, warmup: this.config.warmup };
   }
 
   /** Scores one sample: calibrated risk in [0, 1]. */
@@ -140,6 +157,11 @@ export class SeriesScorer {
       raw.seasonal = this.seasonal.update(zs);
       this.lastSeasonal = calibrate(raw.seasonal, th.seasonal);
       if (this.lastSeasonal > risk) risk = this.lastSeasonal;
+    }
+    if (this.art) {
+      raw.art = this.art.update(zs);
+      this.lastArt = calibrate(raw.art, th.art);
+      if (this.lastArt > risk) risk = this.lastArt;
     }
     if (!Number.isFinite(sample.v)) {
       if (this.trend) this.lastTrend = calibrate(this.trend.update(sample), th.trend);
@@ -188,6 +210,7 @@ export class SeriesScorer {
     };
     add(this.lastLevel, this.level, this.view);
     add(this.lastSeasonal, this.seasonal, this.view);
+    add(this.lastArt, this.art, this.view);
     add(this.lastTrend, this.trend);
     return out.sort((a, b) => b.score - a.score).slice(0, c.maxReasons);
   }
@@ -203,6 +226,7 @@ export class SeriesScorer {
     return {
       level: this.level.state(),
       ...(this.seasonal ? { seasonal: this.seasonal.state() } : {}),
+      ...(this.art ? { art: this.art.state() } : {}),
       ...(this.trend ? { trend: this.trend.state() } : {}),
       sinceAlarm: this.sinceAlarm,
       seen: this.seen,
@@ -216,9 +240,11 @@ export class SeriesScorer {
     const level = LevelDetector.restore(probe.levelConfig(), st.level);
     const sc = probe.seasonalConfig();
     const seasonal = sc ? (st.seasonal === undefined ? new SeasonalDetector(sc) : SeasonalDetector.restore(sc, st.seasonal)) : null;
+    const ac = probe.artConfig();
+    const art = ac ? (st.art === undefined ? new ArtDetector(ac) : ArtDetector.restore(ac, st.art)) : null;
     const tc = probe.config.trend;
     const trend = tc ? (st.trend === undefined ? new TimeToLimitForecaster(tc) : TimeToLimitForecaster.restore(tc, st.trend)) : null;
-    const s = new SeriesScorer(config, { level, seasonal, trend });
+    const s = new SeriesScorer(config, { level, seasonal, art, trend });
     s.sinceAlarm = st.sinceAlarm;
     s.seen = st.seen;
     s.lastRisk = st.lastRisk;
