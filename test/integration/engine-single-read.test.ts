@@ -17,7 +17,9 @@ import { planS3Restore } from '../../src/engine/restore/s3-restore-steps';
 import { openS3Location } from '../../src/engine/source/s3-location';
 import { RestorePlanSchema } from '../../src/engine/restore/restore-plan';
 import { readSignedJson } from '../../src/engine/repo/signed-doc';
-import { restorePlanKey } from '../../src/engine/repo/layout';
+import { restoreBatchKey, restorePlanKey } from '../../src/engine/repo/layout';
+import type { ByteRange } from '../../src/engine/store/blob-store';
+import { ForwardingStore } from '../../src/engine/store/forwarding-store';
 import { FsStore } from '../../src/engine/store/fs-store';
 import { HookStore } from '../helpers/hook-store';
 import { describeTree } from '../helpers/tree-fixture';
@@ -28,21 +30,42 @@ const scratch = engineScratch('ldr-single-read-');
 const key = Buffer.alloc(32, 5);
 const HOUR = 3600_000;
 
-/** A repository whose store counts GETs of pack ranges (tree blobs and chunks are read that way, nothing else). */
-async function counted(name: string): Promise<{ root: string; src: string; store: FsStore; hooks: HookStore; repo: Repository; packReads: () => number }> {
+/** Bytes read from packs (tree blobs and chunks are read that way, nothing else). */
+class PackBytes extends ForwardingStore {
+  bytes = 0;
+  override async get(k: string, range?: ByteRange): Promise<Buffer> {
+    const b = await this.inner.get(k, range);
+    if (k.startsWith(DATA_PREFIX)) this.bytes += b.length;
+    return b;
+  }
+}
+
+/** A repository whose store counts GETs of pack ranges and the bytes they return. */
+async function counted(
+  name: string,
+): Promise<{ root: string; src: string; store: FsStore; hooks: HookStore; repo: Repository; packReads: () => number; packBytes: () => number }> {
   const root = path.join(scratch.tmp, name);
   const src = path.join(root, 'src');
   fs.mkdirSync(src, { recursive: true });
   const store = new FsStore(path.join(root, 'repo'));
   let reads = 0;
-  const hooks = new HookStore(store, { get: (k) => void (k.startsWith(DATA_PREFIX) && reads++) });
+  const bytes = new PackBytes(store);
+  const hooks = new HookStore(bytes, { get: (k) => void (k.startsWith(DATA_PREFIX) && reads++) });
   const repo = await Repository.open(hooks, key, { create: true, packSize: 4 * 1024 * 1024 });
   const packReads = () => {
     const n = reads;
     reads = 0;
+    bytes.bytes = 0;
     return n;
   };
-  return { root, src, store, hooks, repo, packReads };
+  const packBytes = () => bytes.bytes;
+  return { root, src, store, hooks, repo, packReads, packBytes };
+}
+
+/** The stored bytes of a snapshot's tree blobs. */
+async function treeBytes(repo: Repository, tree: string[]): Promise<number> {
+  const idx = await repo.loadIndex(true);
+  return tree.reduce((s, id) => s + (idx.get(id)?.length ?? NaN), 0);
 }
 
 /** Enough small files in a few folders that the tree takes several blobs. */
@@ -105,19 +128,24 @@ test('a tree blob whose pack a prune condemns while the snapshot is written with
   );
 });
 
-test('a restore plan reads each tree blob once, with and without a paths filter', async () => {
+test('a restore plan reads each tree blob once, neighbours in one request, with and without a paths filter', async () => {
   const f = await counted('restore-once');
   manyFiles(f.src);
   fs.symlinkSync('b/1', path.join(f.src, 'link'));
   const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, scratch.pool);
+  assert.ok(s.tree.length > 1, `${s.tree.length} tree blobs`);
+  const bytes = await treeBytes(f.repo, s.tree);
   f.packReads();
   const whole = await planRestore(f.repo, { restoreId: 'r1', snapshot: { id: s.id }, target: path.join(f.root, 'out1'), batchFiles: 50 });
-  assert.equal(f.packReads(), s.tree.length);
+  assert.equal(f.packBytes(), bytes, 'every tree blob read once');
+  // the backup wrote the tree blobs side by side into one pack: one ranged read, not one per blob
+  assert.equal(f.packReads(), 1);
   assert.equal(whole.files, 360);
 
   // a filter keeps the folders above what it matches, and only those
   await planRestore(f.repo, { restoreId: 'r2', snapshot: { id: s.id }, target: path.join(f.root, 'out2'), paths: ['b/2/f6*', 'c/3'], batchFiles: 50 });
-  assert.equal(f.packReads(), s.tree.length);
+  assert.equal(f.packBytes(), bytes);
+  assert.equal(f.packReads(), 1);
   const plan = await readSignedJson(f.repo, restorePlanKey('r2'), RestorePlanSchema);
   assert.deepEqual(
     plan.others.map((e) => e.path),
@@ -134,14 +162,15 @@ test('an S3-target restore plan reads each tree blob once, as it writes the batc
   const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, scratch.pool);
   // the plan step only writes work lists into the repository: the target's endpoint is never called
   const target = openS3Location('s3://bucket/restored', { endpoint: 'http://127.0.0.1:9' });
+  const bytes = await treeBytes(f.repo, s.tree);
   f.packReads();
-  let readsAtFirstBatch = -1;
-  f.hooks.hooks.put = (k) => {
-    if (readsAtFirstBatch < 0 && k.startsWith('tmp/restores/s3/')) readsAtFirstBatch = f.packReads();
-  };
+  const puts: string[] = [];
+  f.hooks.hooks.put = (k) => void puts.push(k);
   const plan = await planS3Restore(f.repo, { restoreId: 's3', snapshot: { id: s.id }, target, paths: ['a'], batchFiles: 50 });
-  assert.equal(readsAtFirstBatch + f.packReads(), s.tree.length);
-  assert.ok(readsAtFirstBatch < s.tree.length, `the first batch is stored after ${readsAtFirstBatch} of ${s.tree.length} tree blobs are read`);
+  assert.equal(f.packBytes(), bytes, 'every tree blob read once');
+  assert.equal(f.packReads(), 1, 'the tree blobs side by side in one pack: one ranged read');
+  // work lists are stored as they fill, before the walk ends and the plan is written
+  assert.ok(puts.indexOf(restoreBatchKey('s3', 0)) < puts.indexOf(restorePlanKey('s3')), puts.join(', '));
   assert.equal(plan.files, 120);
   assert.equal(plan.batches, 3);
   const stored = await readSignedJson(f.repo, restorePlanKey('s3'), RestorePlanSchema);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChunkIndex } from '../../src/engine/repo/chunk-index';
-import { planBatchRanges } from '../../src/engine/restore/fetch-ranges';
+import { interleaveRanges, planBatchRanges } from '../../src/engine/restore/fetch-ranges';
 
 const id = (i: number) => i.toString(16).padStart(64, '0');
 const KiB = 1024;
@@ -36,5 +36,23 @@ test('restore ranges: with compressed blobs a range holds its bytes and their pl
   assert.equal(
     ranges.reduce((s, r) => s + r.blobs.length, 0),
     64,
+  );
+});
+
+test('restore ranges: ranges of many small blobs are spread evenly among ranges of few big ones, none lost', () => {
+  const range = (pack: string, blobs: number) => ({
+    pack,
+    start: 0,
+    length: 1,
+    blobs: Array.from({ length: blobs }, (_, i) => ({ id: id(i), offset: i, storedLength: 1, plainLength: 1, targets: [] })),
+  });
+  // pack order: the small files' packs come back to back
+  const ranges = [range('a', 1), range('b', 2), range('c', 500), range('d', 400), range('e', 3), range('f', 1), range('g', 1), range('h', 2)];
+  const order = interleaveRanges(ranges).map((r) => r.pack);
+  assert.deepEqual(order, ['c', 'a', 'b', 'e', 'd', 'f', 'g', 'h']);
+  assert.deepEqual([...order].sort(), ranges.map((r) => r.pack).sort());
+  assert.deepEqual(
+    interleaveRanges([range('x', 1), range('y', 2)]).map((r) => r.pack),
+    ['x', 'y'],
   );
 });

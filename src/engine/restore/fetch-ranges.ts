@@ -96,3 +96,26 @@ export function planBatchRanges(files: RangeFile[], index: ChunkIndex, sealOverh
   }
   return ranges;
 }
+
+/** a range with at least this many blobs is mostly small files: its cost is creating them, not moving bytes */
+const DENSE_BLOBS = 32;
+
+/**
+ * The ranges of a batch in the order to fetch them: ranges of many small blobs (files to create,
+ * whose cost is the filesystem's) spread evenly among ranges of few big ones (whose cost is the
+ * transfer and the decryption), so both kinds of work overlap instead of the one waiting for the
+ * other (in pack order, a backup's small files sit in packs of their own, back to back).
+ */
+export function interleaveRanges(ranges: PackRange[]): PackRange[] {
+  const dense = ranges.filter((r) => r.blobs.length >= DENSE_BLOBS);
+  const sparse = ranges.filter((r) => r.blobs.length < DENSE_BLOBS);
+  const out: PackRange[] = [];
+  let d = 0;
+  let s = 0;
+  while (d < dense.length || s < sparse.length) {
+    // take from the list that is further behind its share of the order
+    if (s >= sparse.length || (d < dense.length && d / dense.length <= s / sparse.length)) out.push(dense[d++]);
+    else out.push(sparse[s++]);
+  }
+  return out;
+}

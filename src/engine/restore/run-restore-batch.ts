@@ -12,7 +12,7 @@ import { ownAndChmod, ownerAndMode } from './apply-metadata';
 import { plainLength } from '../repo/chunk-index';
 import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import type { BlobStore } from '../store/blob-store';
-import { planBatchRanges, type BlobTarget, type PackRange } from './fetch-ranges';
+import { interleaveRanges, planBatchRanges, type BlobTarget, type PackRange } from './fetch-ranges';
 import type { ChunkPool } from '../chunker/pool';
 import { openRange, type OpenRangeResult, type OpenRangeTask } from './open-range';
 import { RestoreBatchSchema, type RestoreItem } from './restore-plan';
@@ -48,16 +48,18 @@ export interface RunRestoreBatchOptions {
   pool?: ChunkPool;
 }
 
-const RANGE_CONCURRENCY = 4;
 const FILE_CONCURRENCY = 8;
-/** ranged reads of at most this size: RANGES_PER_PROCESS of them are in memory at once */
+/** ranged reads of at most this size: RANGE_SLOTS of them are in memory at once */
 const RANGE_BYTES = 8 * 1024 * 1024;
 /**
  * Ranges fetched and written at once by every batch of this process together: a worker runs
  * several batches at a time, and each one's own limit alone let memory grow with their number.
- * A range needs nothing else once it holds its place, so the shared limit cannot deadlock.
+ * A range needs nothing else once it holds its place, so the shared limit cannot deadlock. One
+ * batch alone may take every slot: the GETs of the next ranges go on while the threads check
+ * and write earlier ones (a batch limit of 4 below the 6 slots left GETs idle).
  */
-const rangeSlots = new Semaphore(6);
+export const RANGE_SLOTS = 6;
+const rangeSlots = new Semaphore(RANGE_SLOTS);
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 async function fetchRange(store: BlobStore, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
@@ -167,11 +169,13 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   const items = batch.items;
   const completed = decodeLedger(o.resumeCompleted, items.length);
   const todo = items.map((_, i) => i).filter((i) => !completed[i]);
-  const ranges = planBatchRanges(
-    todo.map((i) => items[i]),
-    index,
-    repo.codec.storedLength(0),
-    RANGE_BYTES,
+  const ranges = interleaveRanges(
+    planBatchRanges(
+      todo.map((i) => items[i]),
+      index,
+      repo.codec.storedLength(0),
+      RANGE_BYTES,
+    ),
   );
   const bytesTotal = items.reduce((s, i) => s + i.size, 0);
   const verify = o.verifyWritten ?? false;
@@ -200,7 +204,7 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   };
 
   try {
-    await mapLimit(ranges, RANGE_CONCURRENCY, (r) =>
+    await mapLimit(ranges, RANGE_SLOTS, (r) =>
       rangeSlots.run(async () => {
         o.checkpoint?.();
         // a file that is one blob of this range (most small files) is written whole where the blob is checked
