@@ -45,5 +45,10 @@ export const DurationMsSchema = z.union([z.number(), z.string()]).transform((v, 
 
 /** "field.path: reason; other.field: reason": names every offending field ("input" for the whole value). */
 export function formatIssues(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
+  return err.issues.map(formatIssue).join('; ');
 }
+
+/** The first offending field only: for documents where one bad entry may bring thousands of issues. */
+export const firstIssue = (err: z.ZodError): string => formatIssue(err.issues[0] ?? { path: [], message: 'invalid' });
+
+const formatIssue = (i: Pick<z.ZodIssue, 'path' | 'message'>) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`;
