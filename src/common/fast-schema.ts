@@ -45,6 +45,21 @@ export const literal =
   (v) =>
     v === l ? l : undefined;
 
+export const oneOf =
+  <L extends string>(...values: L[]): Fast<L> =>
+  (v) =>
+    values.includes(v as L) ? (v as L) : undefined;
+
+/** z.tuple(items) without a rest: exactly that many elements. */
+export function tupleOf<T extends unknown[]>(...items: Fast<unknown>[]): Fast<T> {
+  return (v) => {
+    if (!Array.isArray(v) || v.length !== items.length) return undefined;
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) if ((out[i] = items[i](v[i])) === undefined) return undefined;
+    return out as T;
+  };
+}
+
 export function arrayOf<T>(item: Fast<T>): Fast<T[]> {
   return (v) => {
     if (!Array.isArray(v)) return undefined;

@@ -22,7 +22,8 @@ export const NameSchema = nameSchema();
 export const S3_URL_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 
 /** A SHA-256 as 64 lower-case hex characters (ids of chunks, packs, trees). */
-export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/);
+export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
+export const Sha256HexSchema = z.string().regex(SHA256_HEX_PATTERN);
 
 const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** "500ms", "90s", "15m", "1h", "7d". */

@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { Sha256HexSchema, SHA256_HEX_PATTERN } from '../../common/schema-primitives';
 import {
   arrayOf,
   type Fast,
@@ -17,7 +18,6 @@ import {
 } from '../../common/fast-schema';
 
 const NS_PATTERN = /^\d+$/;
-const CHUNK_ID_PATTERN = /^[0-9a-f]{64}$/;
 const ModeSchema = z.number().int().min(0).max(0o7777);
 const NsSchema = z.string().regex(NS_PATTERN);
 const IdSchema = z.number().int().min(0);
@@ -46,7 +46,7 @@ export const FileEntrySchema = z.object({
   type: z.literal('file'),
   ...Meta,
   size: z.number().int().min(0),
-  chunks: z.array(z.string().regex(CHUNK_ID_PATTERN)),
+  chunks: z.array(Sha256HexSchema),
   ino: z.number().optional(),
   ctimeNs: z.string().optional(),
   /** S3-prefix sources: the object's ETag, part of its change key (source/change-key.ts) */
@@ -78,7 +78,7 @@ export type SpecialEntry = Extract<TreeEntry, { type: 'fifo' | 'chardev' | 'bloc
 /*
  * The same entries checked by hand, field for field in the schemas' key order (see
  * common/fast-schema.ts): tree blobs and plan pages are read on every backup, and zod's
- * discriminated union was most of a no-change run's CPU. test/unit/tree-entry-fast.test.ts holds
+ * discriminated union was most of a no-change run's CPU. test/unit/fast-schema.test.ts holds
  * the two to the same answers.
  */
 const ID = intIn(0);
@@ -95,7 +95,7 @@ export const FILE_FIELDS: Field[] = [
   ['type', literal('file')],
   ...META,
   ['size', ID],
-  ['chunks', arrayOf(matching(CHUNK_ID_PATTERN))],
+  ['chunks', arrayOf(matching(SHA256_HEX_PATTERN))],
   ['ino', num, 'optional'],
   ['ctimeNs', str, 'optional'],
   ['etag', str, 'optional'],

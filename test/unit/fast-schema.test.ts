@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import type { z } from 'zod';
 import { type Fast, withFastPath } from '../../src/common/fast-schema';
 import { fastPlanEntry, fastPlanPage, PlanEntrySchema, PlanPageSchema } from '../../src/engine/backup/work-plan';
+import { fastIndexFile, IndexFileSchema } from '../../src/engine/repo/chunk-index';
+import { BlobTupleSchema, fastBlobTuple } from '../../src/engine/repo/pack';
 import { fastTreeBlob, fastTreeEntry, TreeBlobSchema, TreeEntrySchema } from '../../src/engine/repo/tree';
 
 const H = 'ab'.repeat(32);
@@ -131,4 +133,37 @@ test('a refused entry is reported by the schema naming the field', () => {
   const r = withFastPath(TreeBlobSchema, fastTreeBlob).safeParse({ v: 1, entries: [GOOD[0], { ...GOOD[9], minor: -2 }] });
   assert.equal(r.success, false);
   if (!r.success) assert.deepEqual(r.error.issues[0]?.path, ['entries', 1, 'minor']);
+});
+
+test('fastBlobTuple and the index file parser agree with their schemas', () => {
+  const good: unknown[] = [
+    [H, 'data', 0, 10],
+    [H, 'tree', 12, 0, 40],
+  ];
+  const tuples: unknown[] = [
+    ...good,
+    [H, 'data', 0],
+    [H, 'data', 0, 1, 2, 3],
+    [H, 'blob', 0, 1],
+    ['AB'.repeat(32), 'data', 0, 1],
+    [H, 'data', -1, 1],
+    [H, 'data', 0, 1.5],
+  ];
+  for (const t of good) for (let i = 0; i < (t as unknown[]).length; i++) for (const w of WRONG) tuples.push((t as unknown[]).map((x, j) => (j === i ? w : x)));
+  for (const t of [...tuples, ...NOT_OBJECTS, { 0: H }]) agrees(BlobTupleSchema, fastBlobTuple, t, `tuple ${JSON.stringify(t)}`);
+  for (const t of good) assert.ok(fastBlobTuple(t), JSON.stringify(t));
+
+  const pack = { id: H, blobs: good };
+  const files: unknown[] = [
+    { v: 1, packs: [pack, pack] },
+    { v: 1, packs: [] },
+    { v: 1, packs: [{ ...pack, extra: 1 }] },
+    { v: 1, packs: [{ id: 'x', blobs: good }] },
+    { v: 1, packs: [{ id: H, blobs: [...good, [H, 'data', 0]] }] },
+    { v: 2, packs: [] },
+    { v: 1 },
+    { v: 1, packs: [pack], more: true },
+  ];
+  for (const f of files) agrees(IndexFileSchema, fastIndexFile, f, `index ${JSON.stringify(f).slice(0, 80)}`);
+  assert.ok(fastIndexFile(JSON.parse(JSON.stringify(files[0]))));
 });
