@@ -9,13 +9,16 @@ import { cmpTreeEntry } from '../source/tree-order';
  * while holding one blob, not the parent's whole tree. An entry the parent stored out of that
  * order is simply not found: its file is read again, never wrongly reused.
  */
+/** The parent's tree blobs fetched ahead of the merge: a no-change run does little else with them. */
+const PARENT_READ_AHEAD = 8;
+
 export class ParentCursor {
   private readonly blobs?: AsyncIterator<TreeEntry[]>;
   private buf: TreeEntry[] = [];
   private at = 0;
 
   constructor(repo: Pick<Repository, 'treeBlobs'>, parent: SnapshotManifest | undefined) {
-    this.blobs = parent ? repo.treeBlobs(parent)[Symbol.asyncIterator]() : undefined;
+    this.blobs = parent ? repo.treeBlobs(parent, PARENT_READ_AHEAD)[Symbol.asyncIterator]() : undefined;
   }
 
   private async head(): Promise<TreeEntry | undefined> {
