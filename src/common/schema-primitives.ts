@@ -22,7 +22,8 @@ export const NameSchema = nameSchema();
 export const S3_URL_PATTERN = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 
 /** A SHA-256 as 64 lower-case hex characters (ids of chunks, packs, trees). */
-export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/);
+export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
+export const Sha256HexSchema = z.string().regex(SHA256_HEX_PATTERN);
 
 const MS_PER: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** "500ms", "90s", "15m", "1h", "7d". */
@@ -45,5 +46,10 @@ export const DurationMsSchema = z.union([z.number(), z.string()]).transform((v, 
 
 /** "field.path: reason; other.field: reason": names every offending field ("input" for the whole value). */
 export function formatIssues(err: z.ZodError): string {
-  return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
+  return err.issues.map(formatIssue).join('; ');
 }
+
+/** The first offending field only: for documents where one bad entry may bring thousands of issues. */
+export const firstIssue = (err: z.ZodError): string => formatIssue(err.issues[0] ?? { path: [], message: 'invalid' });
+
+const formatIssue = (i: Pick<z.ZodIssue, 'path' | 'message'>) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`;

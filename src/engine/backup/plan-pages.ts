@@ -2,7 +2,7 @@ import { IntegrityError } from '../../common/errors';
 import { entryPageKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
-import { PlanPageSchema, type BackupPlan, type PlanEntry } from './work-plan';
+import { PlanPageParser, type BackupPlan, type PlanEntry } from './work-plan';
 
 /** Entries per page of a plan: a page is a document of about a MiB of JSON. */
 export const PAGE_ENTRIES = 4000;
@@ -50,7 +50,7 @@ export async function* planPages(repo: Repository, plan: BackupPlan): AsyncGener
   let next = 0;
   for (let p = 0; p < plan.pages; p++) {
     const key = entryPageKey(plan.backupId, p);
-    const page = await readSignedJson(repo, key, PlanPageSchema);
+    const page = await readSignedJson(repo, key, PlanPageParser);
     if (page.first !== next) throw new IntegrityError(`${key}: starts at entry ${page.first}, expected ${next}`);
     next += page.entries.length;
     yield page;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Sha256HexSchema } from '../../common/schema-primitives';
 import { S3EndpointSchema } from '../../config/plan-schema';
-import { FileEntrySchema, RootMetaSchema, TreeEntrySchema } from '../repo/tree';
+import { arrayOf, type Fast, fastObject, intIn, literal, withFastPath } from '../../common/fast-schema';
+import { FILE_FIELDS, FileEntrySchema, fastTreeEntry, RootMetaSchema, TreeEntrySchema } from '../repo/tree';
 
 /**
  * The work list of one backup, kept in the repository (not in workflow history) so any worker
@@ -30,6 +31,14 @@ const PendingFileSchema = FileEntrySchema.omit({ chunks: true }).extend({ pendin
 /** One entry of the plan: a tree entry (unchanged files carry their reused chunks) or a file the batches read. */
 export const PlanEntrySchema = z.union([TreeEntrySchema, PendingFileSchema]);
 export type PlanEntry = z.infer<typeof PlanEntrySchema>;
+
+/** PendingFileSchema by hand (common/fast-schema.ts): accepting it means no `chunks`, so TreeEntrySchema would refuse it. */
+const fastPendingFile = fastObject<PlanEntry>([
+  ...FILE_FIELDS.filter(([name]) => name !== 'chunks'),
+  ['pending', literal(true)],
+  ['leader', intIn(0), 'optional'],
+]);
+export const fastPlanEntry: Fast<PlanEntry> = (v) => fastTreeEntry(v) ?? fastPendingFile(v);
 
 const PlanHeader = {
   backupId: z.string(),
@@ -78,6 +87,13 @@ export type PagedBackupPlan = z.infer<typeof PlanV2Schema>;
 
 /** One page of a v2 plan's entries; `first` is the index of its first entry (WorkItem.entry counts across pages). */
 export const PlanPageSchema = z.object({ v: z.literal(1), first: z.number().int().min(0), entries: z.array(PlanEntrySchema) });
+export const fastPlanPage: Fast<z.infer<typeof PlanPageSchema>> = fastObject([
+  ['v', literal(1)],
+  ['first', intIn(0)],
+  ['entries', arrayOf(fastPlanEntry)],
+]);
+/** What reads a plan page: PlanPageSchema with its fast path. */
+export const PlanPageParser = withFastPath(PlanPageSchema, fastPlanPage);
 
 export const BatchSchema = z.object({
   v: z.literal(1),

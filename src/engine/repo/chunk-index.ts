@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { Sha256HexSchema } from '../../common/schema-primitives';
+import { arrayOf, type Fast, fastObject, literal, matching, withFastPath } from '../../common/fast-schema';
+import { Sha256HexSchema, SHA256_HEX_PATTERN } from '../../common/schema-primitives';
 import { IntegrityError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import type { BlobStore } from '../store/blob-store';
 import { INDEX_PREFIX, indexKey } from './layout';
-import { BlobTupleSchema, fromBlobTuple, sha256hex, toBlobTuple, type PackEntry } from './pack';
+import { BlobTupleSchema, fastBlobTuple, fromBlobTuple, sha256hex, toBlobTuple, type PackEntry } from './pack';
 import { LocationTable, type BlobLocation } from './location-table';
 
 export type { BlobLocation } from './location-table';
@@ -31,6 +32,20 @@ export const IndexFileSchema = z.object({
   ),
 });
 export type IndexFile = z.infer<typeof IndexFileSchema>;
+/** IndexFileSchema by hand (common/fast-schema.ts): every backup and restore loads the whole index. */
+export const fastIndexFile: Fast<IndexFile> = fastObject([
+  ['v', literal(1)],
+  [
+    'packs',
+    arrayOf(
+      fastObject([
+        ['id', matching(SHA256_HEX_PATTERN)],
+        ['blobs', arrayOf(fastBlobTuple)],
+      ]),
+    ),
+  ],
+]);
+const IndexFileParser = withFastPath(IndexFileSchema, fastIndexFile);
 
 /**
  * chunk id -> where it lives. Loaded from every index object at backup and restore start. A
@@ -116,7 +131,7 @@ export function parseIndexFile(body: Buffer, id: string): IndexFile {
   } catch {
     throw new IntegrityError(`index ${id}: not JSON`);
   }
-  const r = IndexFileSchema.safeParse(raw);
+  const r = IndexFileParser.safeParse(raw);
   if (!r.success) throw new IntegrityError(`index ${id}: malformed`);
   return r.data;
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { IntegrityError } from '../../common/errors';
-import { Sha256HexSchema } from '../../common/schema-primitives';
+import { type Fast, intIn, matching, oneOf, tupleOf } from '../../common/fast-schema';
+import { Sha256HexSchema, SHA256_HEX_PATTERN } from '../../common/schema-primitives';
 
 /**
  * Pack layout: chunk bytes back to back, then a JSON header listing them, then the header's
@@ -34,6 +35,11 @@ export const BlobTupleSchema = z.union([
   z.tuple([Sha256HexSchema, z.enum(['data', 'tree']), Len, Len, Len]),
 ]);
 export type BlobTuple = z.infer<typeof BlobTupleSchema>;
+const fastTuple = [matching(SHA256_HEX_PATTERN), oneOf('data', 'tree'), intIn(0), intIn(0)];
+const fast4 = tupleOf<BlobTuple>(...fastTuple);
+const fast5 = tupleOf<BlobTuple>(...fastTuple, intIn(0));
+/** BlobTupleSchema by hand (common/fast-schema.ts): index objects hold one per chunk. */
+export const fastBlobTuple: Fast<BlobTuple> = (v) => fast4(v) ?? fast5(v);
 
 export function toBlobTuple(e: PackEntry): BlobTuple {
   return e.rawLength === undefined ? [e.id, e.type, e.offset, e.length] : [e.id, e.type, e.offset, e.length, e.rawLength];

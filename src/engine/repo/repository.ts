@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AlreadyExistsError, BadInputError, IntegrityError, NotFoundError } from '../../common/errors';
+import { firstIssue } from '../../common/schema-primitives';
 import { DEFAULT_CHUNKER, type ChunkerParams } from '../chunker/fastcdc';
 import type { BlobStore } from '../store/blob-store';
 import { ChunkIndex, loadIndexObjects, type BlobLocation } from './chunk-index';
@@ -12,7 +13,7 @@ import { plainCodec, type BlobCodec } from './blob-codec';
 import { openBlob } from './open-blob';
 import { unlock, type Unlocked } from './key-store';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
-import { decodeTreeBlob, TreeBlobSchema, type TreeEntry } from './tree';
+import { decodeTreeBlob, TreeBlobParser, type TreeEntry } from './tree';
 import { planTreeReads, readTreeBlobs } from './tree-reads';
 
 const RepoConfigSchema = z.object({
@@ -249,8 +250,8 @@ export class Repository {
     const what = `snapshot ${m.id} tree`;
     for await (const b of readTreeBlobs(this.store, planTreeReads(blobs), what)) {
       const data = this.checkBlob(b.id, b.stored, `${what}: chunk ${b.id.slice(0, 12)} in pack ${b.loc.pack.slice(0, 12)}`, b.loc.rawLength);
-      const r = TreeBlobSchema.safeParse(JSON.parse(decodeTreeBlob(data)));
-      if (!r.success) throw new IntegrityError(`snapshot ${m.id}: tree blob ${b.id.slice(0, 12)} is malformed`);
+      const r = TreeBlobParser.safeParse(JSON.parse(decodeTreeBlob(data)));
+      if (!r.success) throw new IntegrityError(`snapshot ${m.id}: tree blob ${b.id.slice(0, 12)} is malformed (${firstIssue(r.error)})`);
       yield r.data.entries;
     }
   }

@@ -1,8 +1,25 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { Sha256HexSchema, SHA256_HEX_PATTERN } from '../../common/schema-primitives';
+import {
+  arrayOf,
+  type Fast,
+  withFastPath,
+  fastObject,
+  type Field,
+  intIn,
+  literal,
+  matching,
+  nonEmptyStr,
+  num,
+  plainObject,
+  str,
+  stringRecord,
+} from '../../common/fast-schema';
 
+const NS_PATTERN = /^\d+$/;
 const ModeSchema = z.number().int().min(0).max(0o7777);
-const NsSchema = z.string().regex(/^\d+$/);
+const NsSchema = z.string().regex(NS_PATTERN);
 const IdSchema = z.number().int().min(0);
 
 /**
@@ -29,7 +46,7 @@ export const FileEntrySchema = z.object({
   type: z.literal('file'),
   ...Meta,
   size: z.number().int().min(0),
-  chunks: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+  chunks: z.array(Sha256HexSchema),
   ino: z.number().optional(),
   ctimeNs: z.string().optional(),
   /** S3-prefix sources: the object's ETag, part of its change key (source/change-key.ts) */
@@ -58,6 +75,48 @@ export type TreeEntry = z.infer<typeof TreeEntrySchema>;
 export type FileEntry = Extract<TreeEntry, { type: 'file' }>;
 export type SpecialEntry = Extract<TreeEntry, { type: 'fifo' | 'chardev' | 'blockdev' }>;
 
+/*
+ * The same entries checked by hand, field for field in the schemas' key order (see
+ * common/fast-schema.ts): tree blobs and plan pages are read on every backup, and zod's
+ * discriminated union was most of a no-change run's CPU. test/unit/fast-schema.test.ts holds
+ * the two to the same answers.
+ */
+const ID = intIn(0);
+const META: Field[] = [
+  ['path', nonEmptyStr],
+  ['rawPath', str, 'optional'],
+  ['mode', intIn(0, 0o7777)],
+  ['uid', ID, 'optional'],
+  ['gid', ID, 'optional'],
+  ['mtimeNs', matching(NS_PATTERN)],
+  ['xattrs', stringRecord, 'optional'],
+];
+export const FILE_FIELDS: Field[] = [
+  ['type', literal('file')],
+  ...META,
+  ['size', ID],
+  ['chunks', arrayOf(matching(SHA256_HEX_PATTERN))],
+  ['ino', num, 'optional'],
+  ['ctimeNs', str, 'optional'],
+  ['etag', str, 'optional'],
+  ['linkGroup', ID, 'optional'],
+];
+const DEVICE: Field[] = [
+  ['major', ID],
+  ['minor', ID],
+];
+const FAST_ENTRY = new Map<unknown, Fast<TreeEntry>>([
+  ['file', fastObject(FILE_FIELDS)],
+  ['dir', fastObject([['type', literal('dir')], ...META])],
+  ['symlink', fastObject([['type', literal('symlink')], ...META, ['target', str], ['rawTarget', str, 'optional']])],
+  ['fifo', fastObject([['type', literal('fifo')], ...META])],
+  ['chardev', fastObject([['type', literal('chardev')], ...META, ...DEVICE])],
+  ['blockdev', fastObject([['type', literal('blockdev')], ...META, ...DEVICE])],
+]);
+
+/** TreeEntrySchema's parse by hand, or undefined: then TreeEntrySchema decides (and names the field). */
+export const fastTreeEntry: Fast<TreeEntry> = (v) => (plainObject(v) ? FAST_ENTRY.get(v.type)?.(v) : undefined);
+
 /** ModeSchema, owner and mtime of the backed-up folder itself (snapshots before it lack it). */
 export const RootMetaSchema = z.object({
   mode: ModeSchema,
@@ -69,6 +128,12 @@ export const RootMetaSchema = z.object({
 export type RootMeta = z.infer<typeof RootMetaSchema>;
 
 export const TreeBlobSchema = z.object({ v: z.literal(1), entries: z.array(TreeEntrySchema) });
+export const fastTreeBlob: Fast<z.infer<typeof TreeBlobSchema>> = fastObject([
+  ['v', literal(1)],
+  ['entries', arrayOf(fastTreeEntry)],
+]);
+/** What reads a tree blob: TreeBlobSchema with its fast path. */
+export const TreeBlobParser = withFastPath(TreeBlobSchema, fastTreeBlob);
 
 /** About one path in this many ends a tree blob (see encodeTreeBlobs). */
 export const TREE_BLOB_ENTRIES = 64;
