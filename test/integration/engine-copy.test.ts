@@ -192,3 +192,29 @@ test('a copy whose check at the destination cannot finish withdraws the snapshot
   await restoreDirect(dst.repo, { snapshot: { id: s.id }, target: out });
   assert.deepEqual(describeTree(out), describeTree(tree));
 });
+
+test('a copy stopped between its manifest and its check is checked by the retry: a prune got in the way, so it is withdrawn, not reported copied', async () => {
+  const tree = path.join(scratch.tmp, 'stopped-src');
+  makeAssetTree(tree, { largeFiles: 1, largeSize: 1024 * 1024, smallFiles: 10, seed: 13 });
+  const src = await countingRepo('stopped-a', Buffer.alloc(32, 1));
+  const dst = await countingRepo('stopped-b', Buffer.alloc(32, 2));
+  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
+  let written = false;
+  dst.store.hooks.put = (k) => void (k === snapshotKey(s.id) && (written = true));
+  // the worker dies right after the manifest: neither the check nor the withdrawal happens
+  dst.store.hooks.list = (prefix) => {
+    if (written && prefix === DATA_PREFIX) throw new Error('injected: worker lost');
+  };
+  dst.store.hooks.delete = () => {
+    if (written) throw new Error('injected: worker lost');
+  };
+  await assert.rejects(copySnapshot(src.repo, dst.repo, s.id), /injected/);
+  assert.deepEqual(await dst.repo.listSnapshotIds(), [s.id], 'the unchecked manifest stayed');
+  dst.store.hooks.list = undefined;
+  dst.store.hooks.delete = undefined;
+  // meanwhile a prune at the destination condemned every pack (their grace is over)
+  for (const o of await dst.store.list(DATA_PREFIX)) await writeMark(dst.store, packIdOf(o.key), Date.now() - 2 * 3600_000, 3600_000);
+  // packs are named by their bytes: the same blobs written again land in the same condemned packs
+  await assert.rejects(copySnapshot(src.repo, dst.repo, s.id), /withdrawn at the destination, run the copy again: .*only in packs a prune is about to delete/);
+  assert.deepEqual(await dst.repo.listSnapshotIds(), [], 'the snapshot a prune will break is gone, not reported as copied');
+});

@@ -40,14 +40,21 @@ export interface CopyReport {
  * key, then the backup's post-commit check (pack-safety.ts) at the destination, reading the
  * stored tree back, which withdraws the manifest if a prune there got in the way or the check
  * cannot finish. So an interrupted copy leaves at most unreferenced packs (prune's to collect),
- * never a snapshot that does not restore; a retry finds the packs already written in the index.
+ * never a snapshot that does not restore; a retry finds the packs already written in the index,
+ * and a snapshot already at the destination is checked there first (a copy may have stopped
+ * between its manifest and its check), copied again if it is not safe.
  */
 export async function copySnapshot(src: Repository, dst: Repository, id: string, o: CopyOptions = {}): Promise<CopyReport> {
   const clock = o.clock ?? Date.now;
   const m = await src.loadSnapshot(id);
   if (await dst.store.head(snapshotKey(id))) {
     const there = await dst.loadSnapshot(id);
-    return { snapshot: id, asset: there.asset, copied: false, blobs: 0, blobsCopied: 0, bytesUploaded: 0, packsWritten: 0 };
+    // a copy stopped between its manifest and its check (a crash) left it unchecked: check it now
+    const check = await checkStoredSnapshot(dst, there, clock);
+    if (!check.unsafe.length) return { snapshot: id, asset: there.asset, copied: false, blobs: 0, blobsCopied: 0, bytesUploaded: 0, packsWritten: 0 };
+    if (!canWithdraw(dst))
+      assertReferencesSafe(`copy of snapshot ${id}: at the destination but incomplete, and it cannot be withdrawn (append-only or locked)`, check);
+    await dst.store.delete(snapshotKey(id));
   }
   const srcIndex = await src.loadIndex(true);
   const dstIndex = await dst.loadIndex(true);
