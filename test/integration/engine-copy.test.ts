@@ -169,22 +169,37 @@ for (const [label, dstOpts] of [
   });
 }
 
-test('a copy whose check at the destination cannot finish withdraws the snapshot, and the retry copies it', async () => {
-  const tree = path.join(scratch.tmp, 'check-src');
-  makeAssetTree(tree, { largeFiles: 1, largeSize: 1024 * 1024, smallFiles: 10, seed: 11 });
-  const src = await countingRepo('check-a', Buffer.alloc(32, 1));
-  const dst = await countingRepo('check-b', Buffer.alloc(32, 2));
+/**
+ * A snapshot backed up at a source, and a first copy of it that fails right after its manifest is
+ * written at the destination: the check's pack listing fails and, with `lost`, the withdrawal too
+ * (the worker is gone). Both hooks are cleared before it returns.
+ */
+async function copyFailingAfterManifest(label: string, seed: number, lost: boolean) {
+  const tree = path.join(scratch.tmp, `${label}-src`);
+  makeAssetTree(tree, { largeFiles: 1, largeSize: 1024 * 1024, smallFiles: 10, seed });
+  const src = await countingRepo(`${label}-a`, Buffer.alloc(32, 1));
+  const dst = await countingRepo(`${label}-b`, Buffer.alloc(32, 2));
   const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
   let written = false;
   dst.store.hooks.put = (k) => void (k === snapshotKey(s.id) && (written = true));
-  // the check lists the packs right after the manifest is written: the link drops there
   dst.store.hooks.list = (prefix) => {
     if (written && prefix === DATA_PREFIX) throw new Error('injected: link lost during the check');
   };
+  if (lost) {
+    dst.store.hooks.delete = () => {
+      if (written) throw new Error('injected: worker lost');
+    };
+  }
   await assert.rejects(copySnapshot(src.repo, dst.repo, s.id), /injected/);
   assert.equal(written, true, 'the manifest was written before the check');
-  assert.deepEqual(await dst.repo.listSnapshotIds(), [], 'an unchecked snapshot does not stay: a retry would skip it');
   dst.store.hooks.list = undefined;
+  dst.store.hooks.delete = undefined;
+  return { tree, src, dst, s };
+}
+
+test('a copy whose check at the destination cannot finish withdraws the snapshot, and the retry copies it', async () => {
+  const { tree, src, dst, s } = await copyFailingAfterManifest('check', 11, false);
+  assert.deepEqual(await dst.repo.listSnapshotIds(), [], 'an unchecked snapshot does not stay: a retry would skip it');
   const r = await copySnapshot(src.repo, dst.repo, s.id);
   assert.equal(r.copied, true);
   assert.equal(r.blobsCopied, 0, 'the packs of the first attempt are reused');
@@ -194,24 +209,8 @@ test('a copy whose check at the destination cannot finish withdraws the snapshot
 });
 
 test('a copy stopped between its manifest and its check is checked by the retry: a prune got in the way, so it is withdrawn, not reported copied', async () => {
-  const tree = path.join(scratch.tmp, 'stopped-src');
-  makeAssetTree(tree, { largeFiles: 1, largeSize: 1024 * 1024, smallFiles: 10, seed: 13 });
-  const src = await countingRepo('stopped-a', Buffer.alloc(32, 1));
-  const dst = await countingRepo('stopped-b', Buffer.alloc(32, 2));
-  const s = await backupDirect(src.repo, { asset: 'models', source: tree, strategy: 'incremental' }, scratch.pool);
-  let written = false;
-  dst.store.hooks.put = (k) => void (k === snapshotKey(s.id) && (written = true));
-  // the worker dies right after the manifest: neither the check nor the withdrawal happens
-  dst.store.hooks.list = (prefix) => {
-    if (written && prefix === DATA_PREFIX) throw new Error('injected: worker lost');
-  };
-  dst.store.hooks.delete = () => {
-    if (written) throw new Error('injected: worker lost');
-  };
-  await assert.rejects(copySnapshot(src.repo, dst.repo, s.id), /injected/);
+  const { src, dst, s } = await copyFailingAfterManifest('stopped', 13, true);
   assert.deepEqual(await dst.repo.listSnapshotIds(), [s.id], 'the unchecked manifest stayed');
-  dst.store.hooks.list = undefined;
-  dst.store.hooks.delete = undefined;
   // meanwhile a prune at the destination condemned every pack (their grace is over)
   for (const o of await dst.store.list(DATA_PREFIX)) await writeMark(dst.store, packIdOf(o.key), Date.now() - 2 * 3600_000, 3600_000);
   // packs are named by their bytes: the same blobs written again land in the same condemned packs
