@@ -31,7 +31,7 @@ function newBytes(prev: Buffer[], next: Buffer[]): number {
 }
 
 const total = (bs: Buffer[]) => bs.reduce((s, b) => s + b.length, 0);
-const decoded = (bs: Buffer[]) => bs.flatMap((b) => TreeBlobSchema.parse(JSON.parse(decodeTreeBlob(b))).entries);
+const decoded = (bs: Buffer[]) => bs.flatMap((b) => TreeBlobSchema.parse(JSON.parse(decodeTreeBlob(b, 'test'))).entries);
 
 test('a snapshot changing a few files stores new tree blobs only around them: the rest of the tree deduplicates', () => {
   const before = tree(20_000);
@@ -61,7 +61,7 @@ test('a file added or removed moves no blob boundary but its own', () => {
 
 test('a blob never passes its byte limit, and an empty tree is one blob', () => {
   const blobs = encodeTreeBlobs(tree(3000), 16 * 1024);
-  for (const b of blobs) assert.ok(decodeTreeBlob(b).length <= 16 * 1024 + 400);
+  for (const b of blobs) assert.ok(decodeTreeBlob(b, 'test').length <= 16 * 1024 + 400);
   assert.equal(decoded(blobs).length, 3000);
   assert.deepEqual(decoded(encodeTreeBlobs([])), []);
 });

@@ -1,10 +1,13 @@
 import { zstdDecompressSync } from 'node:zlib';
 import { IntegrityError } from '../../common/errors';
 import type { BlobCodec } from './blob-codec';
+import { inflateLimitText, MAX_INFLATED_BYTES } from './inflate-limit';
 
 /** Undo compressBlob (blob-compression.ts); a blob that does not decompress to exactly `rawLength` bytes is corrupt. */
 export function decompressBlob(data: Buffer, rawLength: number | undefined, what: string): Buffer {
   if (rawLength === undefined) return data;
+  if (rawLength > MAX_INFLATED_BYTES)
+    throw new IntegrityError(`${what}: the index says it inflates to ${rawLength} bytes, over ${inflateLimitText} (the index is corrupt)`);
   let plain: Buffer;
   try {
     plain = zstdDecompressSync(data, { maxOutputLength: Math.max(rawLength, 1) });

@@ -249,8 +249,15 @@ export class Repository {
     }
     const what = `snapshot ${m.id} tree`;
     for await (const b of readTreeBlobs(this.store, planTreeReads(blobs), what)) {
-      const data = this.checkBlob(b.id, b.stored, `${what}: chunk ${b.id.slice(0, 12)} in pack ${b.loc.pack.slice(0, 12)}`, b.loc.rawLength);
-      const r = TreeBlobParser.safeParse(JSON.parse(decodeTreeBlob(data)));
+      const where = `${what}: chunk ${b.id.slice(0, 12)} in pack ${b.loc.pack.slice(0, 12)}`;
+      const text = decodeTreeBlob(this.checkBlob(b.id, b.stored, where, b.loc.rawLength), where);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new IntegrityError(`${where}: is not valid JSON (stored data is corrupt)`);
+      }
+      const r = TreeBlobParser.safeParse(json);
       if (!r.success) throw new IntegrityError(`snapshot ${m.id}: tree blob ${b.id.slice(0, 12)} is malformed (${firstIssue(r.error)})`);
       yield r.data.entries;
     }

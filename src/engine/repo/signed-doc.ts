@@ -5,6 +5,7 @@ import type { Parser } from '../../common/fast-schema';
 import { firstIssue } from '../../common/schema-primitives';
 import type { BlobStore } from '../store/blob-store';
 import { verifyMac, mac } from './keys';
+import { inflateLimitText, MAX_INFLATED_BYTES } from './inflate-limit';
 import { levelParams } from './zstd-blob';
 
 /**
@@ -39,19 +40,40 @@ interface Opened {
 
 const isCurrent = (raw: Buffer) => raw.length >= MAGIC.length && raw.subarray(0, MAGIC.length).equals(MAGIC);
 
-/** The body and signature of either envelope, unchecked; undefined for a JSON document without them. Throws when unreadable. */
+/** Why a stored document cannot be opened; the message names the reason. */
+class Unreadable extends Error {}
+
+/** The body and signature of either envelope, unchecked; undefined for a JSON document without them. Throws Unreadable. */
 function open(raw: Buffer): Opened | undefined {
   if (isCurrent(raw)) {
-    if (raw.length < HEADER) throw new Error('truncated');
+    if (raw.length < HEADER) throw new Unreadable('truncated');
     const length = raw.readUInt32BE(HEADER - 4);
+    if (length > MAX_INFLATED_BYTES) throw new Unreadable(`declares ${length} bytes, over the ${inflateLimitText} a document may hold`);
     // zstd returns what it could decode from a cut frame without an error: the recorded length tells
-    const body = zstdDecompressSync(raw.subarray(HEADER), { maxOutputLength: Math.max(1, length) });
-    if (body.length !== length) throw new Error('truncated');
+    const body = inflate(() => zstdDecompressSync(raw.subarray(HEADER), { maxOutputLength: Math.max(1, length) }), 'zstd', `the ${length} bytes it declares`);
+    if (body.length !== length) throw new Unreadable('truncated');
     return { sig: raw.subarray(MAGIC.length, MAGIC.length + SIG_BYTES), body };
   }
-  const text = raw.length > 2 && raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
-  const o = JSON.parse(text.toString('utf8')) as { body?: unknown; sig?: unknown } | null;
+  const text =
+    raw.length > 2 && raw[0] === 0x1f && raw[1] === 0x8b
+      ? inflate(() => gunzipSync(raw, { maxOutputLength: MAX_INFLATED_BYTES }), 'gzip', `the ${inflateLimitText} a document may hold`)
+      : raw;
+  let o;
+  try {
+    o = JSON.parse(text.toString('utf8')) as { body?: unknown; sig?: unknown } | null;
+  } catch {
+    throw new Unreadable('not valid JSON');
+  }
   return o && typeof o.body === 'string' && typeof o.sig === 'string' ? { body: o.body, sig: o.sig } : undefined;
+}
+
+function inflate(run: () => Buffer, codec: string, limit: string): Buffer {
+  try {
+    return run();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new Unreadable(`inflates to more than ${limit}`);
+    throw new Unreadable(`not valid ${codec} data`);
+  }
 }
 
 const signed = (key: Buffer, objectKey: string, env: Opened) =>
@@ -61,6 +83,7 @@ const bodyText = (env: Opened) => (typeof env.body === 'string' ? env.body : env
 
 export async function writeSignedJson(repo: SigningRepo, objectKey: string, value: unknown): Promise<number> {
   const body = Buffer.from(JSON.stringify(value), 'utf8');
+  if (body.length > MAX_INFLATED_BYTES) throw new Error(`${objectKey}: a document of ${body.length} bytes is over the ${inflateLimitText} a document may hold`);
   const sig = mac(repo.key, `${objectKey}\u0000`, body);
   const length = Buffer.alloc(4);
   length.writeUInt32BE(body.length);
@@ -78,8 +101,9 @@ export function parseSignedJson<T>(key: Buffer, objectKey: string, raw: Buffer, 
   let env;
   try {
     env = open(raw);
-  } catch {
-    throw new IntegrityError(`${objectKey}: not a readable signed document (truncated, or not valid compressed JSON)`);
+  } catch (e) {
+    if (!(e instanceof Unreadable)) throw e;
+    throw new IntegrityError(`${objectKey}: not a readable signed document (${e.message})`);
   }
   if (!env) throw new IntegrityError(`${objectKey}: carries no signature (not written with the repository key)`);
   if (!signed(key, objectKey, env)) {

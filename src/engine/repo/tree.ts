@@ -1,5 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { IntegrityError } from '../../common/errors';
+import { inflateLimitText, MAX_INFLATED_BYTES } from './inflate-limit';
 import { Sha256HexSchema, SHA256_HEX_PATTERN } from '../../common/schema-primitives';
 import {
   arrayOf,
@@ -196,7 +198,13 @@ export function encodeTreeBlobs(entries: TreeEntry[], maxBytes?: number): Buffer
   return blobs;
 }
 
-/** A stored tree blob's JSON text: gzip (current) or plain (repositories written before). */
-export function decodeTreeBlob(data: Buffer): string {
-  return (data.length > 2 && data[0] === 0x1f && data[1] === 0x8b ? gunzipSync(data) : data).toString('utf8');
+/** A stored tree blob's JSON text: gzip (current) or plain (repositories written before). Throws IntegrityError when it does not inflate within the limit. */
+export function decodeTreeBlob(data: Buffer, what: string): string {
+  if (!(data.length > 2 && data[0] === 0x1f && data[1] === 0x8b)) return data.toString('utf8');
+  try {
+    return gunzipSync(data, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
+  } catch (e) {
+    const over = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new IntegrityError(`${what}: ${over ? `inflates to more than ${inflateLimitText}` : 'is not valid gzip data'} (stored data is corrupt)`);
+  }
 }
