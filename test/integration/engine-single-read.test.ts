@@ -12,6 +12,7 @@ import { verifyRepository } from '../../src/engine/maintenance/verify';
 import { DATA_PREFIX, packIdOf, packKey, snapshotKey } from '../../src/engine/repo/layout';
 import { Repository } from '../../src/engine/repo/repository';
 import type { TreeEntry } from '../../src/engine/repo/tree';
+import { TREE_READS_AHEAD } from '../../src/engine/repo/tree-reads';
 import { planRestore } from '../../src/engine/restore/plan-restore';
 import { planS3Restore } from '../../src/engine/restore/s3-restore-steps';
 import { openS3Location } from '../../src/engine/source/s3-location';
@@ -43,6 +44,7 @@ class PackBytes extends ForwardingStore {
 /** A repository whose store counts GETs of pack ranges and the bytes they return. */
 async function counted(
   name: string,
+  packSize = 4 * 1024 * 1024,
 ): Promise<{ root: string; src: string; store: FsStore; hooks: HookStore; repo: Repository; packReads: () => number; packBytes: () => number }> {
   const root = path.join(scratch.tmp, name);
   const src = path.join(root, 'src');
@@ -51,7 +53,7 @@ async function counted(
   let reads = 0;
   const bytes = new PackBytes(store);
   const hooks = new HookStore(bytes, { get: (k) => void (k.startsWith(DATA_PREFIX) && reads++) });
-  const repo = await Repository.open(hooks, key, { create: true, packSize: 4 * 1024 * 1024 });
+  const repo = await Repository.open(hooks, key, { create: true, packSize });
   const packReads = () => {
     const n = reads;
     reads = 0;
@@ -178,6 +180,26 @@ test('an S3-target restore plan reads each tree blob once, as it writes the batc
     stored.others.map((e) => e.path),
     ['a', 'a/0', 'a/1', 'a/2', 'a/3'],
   );
+});
+
+test('an S3-target restore plan stores its first work list before it has read the whole tree', async () => {
+  // packs of about a KiB: each tree blob in a pack of its own, so the walk takes one read per blob, more than it keeps in flight
+  const f = await counted('s3-plan-stream', 1024);
+  for (const d of ['a', 'b'])
+    for (let i = 0; i < 600; i++) {
+      fs.mkdirSync(path.join(f.src, d), { recursive: true });
+      fs.writeFileSync(path.join(f.src, d, `f${i}.txt`), `${d}${i}`);
+    }
+  const s = await backupDirect(f.repo, { asset: 'a', source: f.src, strategy: 'incremental' }, scratch.pool);
+  const target = openS3Location('s3://bucket/restored', { endpoint: 'http://127.0.0.1:9' });
+  const events: string[] = [];
+  f.hooks.hooks.get = (k) => void (k.startsWith(DATA_PREFIX) && events.push('tree read'));
+  f.hooks.hooks.put = (k) => void events.push(k);
+  const plan = await planS3Restore(f.repo, { restoreId: 's3s', snapshot: { id: s.id }, target, paths: ['a'], batchFiles: 50 });
+  assert.equal(plan.batches, 12);
+  const reads = events.filter((e) => e === 'tree read').length;
+  assert.ok(reads > TREE_READS_AHEAD + 1, `${reads} tree reads for ${s.tree.length} tree blobs`);
+  assert.ok(events.indexOf(restoreBatchKey('s3s', 0)) < events.lastIndexOf('tree read'), events.join(', '));
 });
 
 const craft = (repo: Repository, id: string, entries: TreeEntry[]) => craftSnapshot(repo, key, entries, { id });
