@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BadInputError } from '../../src/common/errors';
-import { ParentCursor } from '../../src/engine/backup/parent-cursor';
+import { ParentCursor, type ParentTreeBlob } from '../../src/engine/backup/parent-cursor';
 import { pathFields } from '../../src/engine/fs/raw-path';
 import type { SnapshotManifest } from '../../src/engine/repo/snapshot';
 import type { TreeEntry } from '../../src/engine/repo/tree';
@@ -18,15 +18,15 @@ const file = (p: string | { path: string; rawPath?: string }, chunk = 'a'): Tree
 });
 const dir = (path: string): TreeEntry => ({ type: 'dir', path, mode: 0o755, mtimeNs: '0' });
 
-/** A parent snapshot whose tree comes in the given blobs (the cursor reads only through treeBlobs). */
-function parentOf(blobs: TreeEntry[][]): { repo: { treeBlobs: () => AsyncGenerator<TreeEntry[]> }; m: SnapshotManifest; reads: () => number } {
+/** A parent snapshot whose tree comes in the given blobs (the cursor reads only through treeBlobTexts). */
+function parentOf(blobs: TreeEntry[][]): { repo: { treeBlobTexts: () => AsyncGenerator<ParentTreeBlob> }; m: SnapshotManifest; reads: () => number } {
   let reads = 0;
   return {
     repo: {
-      async *treeBlobs() {
+      async *treeBlobTexts() {
         for (const b of blobs) {
           reads++;
-          yield b;
+          yield { id: `blob${reads}`, entries: b };
         }
       },
     },
