@@ -7,6 +7,7 @@ import { commitBackup } from '../../src/engine/backup/commit-backup';
 import { loadPlan, planBackup } from '../../src/engine/backup/plan-backup';
 import { runBackupBatch } from '../../src/engine/backup/run-batch';
 import { backupDirect, restoreDirect } from '../../src/engine/direct';
+import { writeMark } from '../../src/engine/maintenance/marks';
 import { Repository } from '../../src/engine/repo/repository';
 import type { SnapshotManifest } from '../../src/engine/repo/snapshot';
 import type { TreeEntry } from '../../src/engine/repo/tree';
@@ -103,4 +104,25 @@ test('changes inside reused stretches are all committed: content, size, mode, mt
   assert.ok(tree.has('dataset/shard-1/sample-000800.bin-new'), 'new file');
   if (xattrs) assert.deepEqual(file(tree, at(820)).xattrs, { 'user.label': Buffer.from('v2').toString('base64') }, 'xattr');
   await assertRestores(repo, next.m, src, 'changed');
+});
+
+test('a reusable parent blob whose only pack a prune has marked is sealed again, not relied on', async () => {
+  const src = path.join(scratch.tmp, 'marked');
+  makeAssetTree(src, { largeSize: 64 * 1024, smallFiles: 600 });
+  const repo = await Repository.open(new FsStore(path.join(scratch.tmp, 'repo-marked')), Buffer.alloc(32, 6), { create: true, password: 'pw' });
+  const first = await backupDirect(repo, { asset: 'reuse', source: src, strategy: 'incremental' }, scratch.pool);
+  const index = await repo.loadIndex(true);
+  const treePacks = new Set(first.tree.map((id) => index.get(id)?.pack ?? ''));
+  for (const pack of treePacks) await writeMark(repo.store, pack, Date.now(), 3600_000);
+
+  const again = await backup(repo, src);
+  assert.equal(again.reused, again.entries, 'the plan still finds the parent blobs');
+  assert.deepEqual(again.m.tree, first.tree, 'the same ids');
+  assert.ok(again.m.stats.packsWritten >= 1, 'the tree blobs went into a new pack');
+  const after = await repo.loadIndex(true);
+  for (const id of again.m.tree)
+    assert.ok(
+      after.locations(id).some((l) => !treePacks.has(l.pack)),
+      `tree blob ${id.slice(0, 12)} is in an unmarked pack`,
+    );
 });
