@@ -104,14 +104,15 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
   const batchFiles = o.batchFiles ?? 5000;
   // one section is one chunking task held in memory whole (read buffer, then pack parts): keep it at the task size
   const sectionBytes = o.sectionBytes ?? 16 * 1024 * 1024;
-  const reuse = new TreeReusePlanner();
-  const prior = new ParentCursor(repo, parent, (b) => reuse.offer(b));
+  // without a parent there is no blob to reuse
+  const reuse = parent ? new TreeReusePlanner() : undefined;
+  const prior = new ParentCursor(repo, parent, (b) => reuse?.offer(b));
   const assembler = new EntryAssembler();
   const pages = new PlanPageWriter(repo, o.backupId, o.pageEntries);
   // each entry goes to the pages and, as the tree entry the commit will make of it when that is known now, to the reuse planner
   const push = async (pe: PlanEntry) => {
     const i = pages.count;
-    reuse.add(i, pe, 'pending' in pe ? undefined : assembler.next(pe, i));
+    reuse?.add(i, pe, 'pending' in pe ? undefined : assembler.next(pe, i));
     await pages.push(pe);
   };
   const counts = { files: 0, bytes: 0, filesToRead: 0, bytesToRead: 0, filesUnchanged: 0 };
@@ -168,7 +169,7 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
   }
   await closeBatch();
   await pages.flush();
-  reuse.finish();
+  reuse?.finish();
 
   const plan: PagedBackupPlan = {
     v: 2,
@@ -185,7 +186,7 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
     startedAt: new Date().toISOString(),
     pages: pages.pages,
     entryCount: pages.count,
-    ...(reuse.reuse.length ? { treeReuse: reuse.reuse } : {}),
+    ...(reuse?.reuse.length ? { treeReuse: reuse.reuse } : {}),
     batches,
     ...counts,
     skipped: scan.skipped.length,
