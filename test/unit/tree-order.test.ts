@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BadInputError } from '../../src/common/errors';
-import { ParentCursor } from '../../src/engine/backup/parent-cursor';
+import { ParentCursor, type ParentTreeBlob } from '../../src/engine/backup/parent-cursor';
 import { pathFields } from '../../src/engine/fs/raw-path';
 import type { SnapshotManifest } from '../../src/engine/repo/snapshot';
 import type { TreeEntry } from '../../src/engine/repo/tree';
 import { RestorePathCheck } from '../../src/engine/restore/safe-paths';
-import { cmpTreeEntry } from '../../src/engine/source/tree-order';
+import { cmpName, cmpTreeEntry, cmpTreePath } from '../../src/engine/source/tree-order';
 
 const file = (p: string | { path: string; rawPath?: string }, chunk = 'a'): TreeEntry => ({
   type: 'file',
@@ -18,15 +18,15 @@ const file = (p: string | { path: string; rawPath?: string }, chunk = 'a'): Tree
 });
 const dir = (path: string): TreeEntry => ({ type: 'dir', path, mode: 0o755, mtimeNs: '0' });
 
-/** A parent snapshot whose tree comes in the given blobs (the cursor reads only through treeBlobs). */
-function parentOf(blobs: TreeEntry[][]): { repo: { treeBlobs: () => AsyncGenerator<TreeEntry[]> }; m: SnapshotManifest; reads: () => number } {
+/** A parent snapshot whose tree comes in the given blobs (the cursor reads only through treeBlobTexts). */
+function parentOf(blobs: TreeEntry[][]): { repo: { treeBlobTexts: () => AsyncGenerator<ParentTreeBlob> }; m: SnapshotManifest; reads: () => number } {
   let reads = 0;
   return {
     repo: {
-      async *treeBlobs() {
+      async *treeBlobTexts() {
         for (const b of blobs) {
           reads++;
-          yield b;
+          yield { id: `blob${reads}`, entries: b };
         }
       },
     },
@@ -43,6 +43,33 @@ test('tree order: a folder before its content, content before the next sibling; 
   const sorted = [dir('a'), file('a/z'), file('a.c'), dir('d'), file(backslash), file(oddBytes), file('e')];
   for (let i = 1; i < sorted.length; i++) assert.ok(cmpTreeEntry(sorted[i - 1], sorted[i]) < 0, `${sorted[i - 1].path} before ${sorted[i].path}`);
   assert.equal(oddBytes.path, backslash.path, 'the two names do share a display form');
+});
+
+/** Tree order by its definition: name by name, a folder (fewer names) before its content. */
+function byNames(a: string, b: string): number {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const c = cmpName(pa[i], pb[i]);
+    if (c) return c;
+  }
+  return pa.length - pb.length;
+}
+
+test('tree order compared in one pass agrees with comparing name by name', () => {
+  // characters around '/' in code-unit order, and beyond ASCII
+  const alphabet = ['/', '.', '-', ' ', '0', 'a', 'A', '~', 'é', '模', '\ud83d\ude00'];
+  let s = 7;
+  const rand = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const path = () => {
+    const names = Array.from({ length: 1 + rand(3) }, () => Array.from({ length: 1 + rand(3) }, () => alphabet[1 + rand(alphabet.length - 1)]).join(''));
+    return names.join('/');
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const a = path();
+    const b = rand(4) === 0 ? a : rand(2) ? `${a.slice(0, rand(a.length + 1))}${path()}` : path();
+    assert.equal(Math.sign(cmpTreePath(a, b)), Math.sign(byNames(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  }
 });
 
 test('the parent cursor finds each scanned entry across tree blobs, holding one blob, and skips what the scan no longer has', async () => {

@@ -51,7 +51,7 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   const chunks = await ReferenceChecker.open(repo, o.clock);
   const index = await repo.loadIndex(true);
   const up = new PackUploader(repo.store, index, repo.packSize, undefined, await markedPacks(repo, (o.clock ?? Date.now)()));
-  const tree = new TreeWriter(repo, up);
+  const tree = new TreeWriter(repo, up, plan.v === 2 ? plan.treeReuse : undefined);
   const results = new BatchResults(repo, backupId, plan.batches);
   const assembler = new EntryAssembler();
   const counts = { files: 0, dirs: 0, symlinks: 0, specials: 0, bytes: 0 };

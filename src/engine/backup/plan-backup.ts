@@ -9,9 +9,11 @@ import { unchanged } from '../source/change-key';
 import { openSource } from '../source/open-source';
 import type { BackupSource } from '../source/source';
 import { readSignedJson, writeSignedJson } from '../repo/signed-doc';
-import { BackupPlanSchema, type BackupPlan, type PagedBackupPlan, type WorkItem } from './work-plan';
+import { BackupPlanSchema, type BackupPlan, type PagedBackupPlan, type PlanEntry, type WorkItem } from './work-plan';
 import { ParentCursor } from './parent-cursor';
 import { PlanPageWriter } from './plan-pages';
+import { EntryAssembler } from './tree-entries';
+import { TreeReusePlanner } from './tree-reuse';
 import type { ScanResult } from './scan';
 
 export type Strategy = 'full' | 'incremental' | 'differential';
@@ -102,8 +104,17 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
   const batchFiles = o.batchFiles ?? 5000;
   // one section is one chunking task held in memory whole (read buffer, then pack parts): keep it at the task size
   const sectionBytes = o.sectionBytes ?? 16 * 1024 * 1024;
-  const prior = new ParentCursor(repo, parent);
+  // without a parent there is no blob to reuse
+  const reuse = parent ? new TreeReusePlanner() : undefined;
+  const prior = new ParentCursor(repo, parent, (b) => reuse?.offer(b));
+  const assembler = new EntryAssembler();
   const pages = new PlanPageWriter(repo, o.backupId, o.pageEntries);
+  // each entry goes to the pages and, as the tree entry the commit will make of it when that is known now, to the reuse planner
+  const push = async (pe: PlanEntry) => {
+    const i = pages.count;
+    reuse?.add(i, pe, 'pending' in pe ? undefined : assembler.next(pe, i));
+    await pages.push(pe);
+  };
   const counts = { files: 0, bytes: 0, filesToRead: 0, bytesToRead: 0, filesUnchanged: 0 };
   let batches = 0;
   let cur: WorkItem[] = [];
@@ -119,14 +130,17 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
 
   for (const e of scan.entries) {
     if (e.type !== 'file') {
-      await pages.push(e);
+      // the cursor keeps step with every entry, so the parent blob a new blob may equal has been read
+      await prior.find(e);
+      await push(e);
       continue;
     }
     counts.files++;
     counts.bytes += e.size;
     const lead = e.linkGroup !== undefined ? leaders.get(e.linkGroup) : undefined;
     if (lead !== undefined) {
-      await pages.push(lead.chunks ? { ...e, chunks: lead.chunks } : { ...e, pending: true, leader: lead.index });
+      await prior.find(e);
+      await push(lead.chunks ? { ...e, chunks: lead.chunks } : { ...e, pending: true, leader: lead.index });
       continue;
     }
     const idx = pages.count;
@@ -134,12 +148,12 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
     const prev = await prior.find(e);
     if (unchanged(prev, e)) {
       if (e.linkGroup !== undefined) leaders.set(e.linkGroup, { index: idx, chunks: prev.chunks });
-      await pages.push({ ...e, chunks: prev.chunks });
+      await push({ ...e, chunks: prev.chunks });
       counts.filesUnchanged++;
       continue;
     }
     if (e.linkGroup !== undefined) leaders.set(e.linkGroup, { index: idx });
-    await pages.push({ ...e, pending: true });
+    await push({ ...e, pending: true });
     counts.filesToRead++;
     counts.bytesToRead += e.size;
     if (e.size === 0) {
@@ -155,6 +169,7 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
   }
   await closeBatch();
   await pages.flush();
+  reuse?.finish();
 
   const plan: PagedBackupPlan = {
     v: 2,
@@ -171,6 +186,7 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
     startedAt: new Date().toISOString(),
     pages: pages.pages,
     entryCount: pages.count,
+    ...(reuse?.reuse.length ? { treeReuse: reuse.reuse } : {}),
     batches,
     ...counts,
     skipped: scan.skipped.length,

@@ -1,4 +1,4 @@
-import type { TreeEntry } from '../repo/tree';
+import type { FileEntry, TreeEntry } from '../repo/tree';
 import type { PlanEntry } from './work-plan';
 
 type PlanFile = Extract<PlanEntry, { type: 'file' }>;
@@ -6,25 +6,24 @@ type PlanFile = Extract<PlanEntry, { type: 'file' }>;
 /**
  * One key order for every file entry: an unchanged tree then encodes to identical,
  * deduplicated blobs. Optional fields appear only when set, so trees of sources without
- * owners, odd names, links or xattrs keep the shape older versions wrote.
+ * owners, odd names, links or xattrs keep the shape older versions wrote. Built by assignment,
+ * not spreads: it runs for every file at plan and at commit.
  */
 function fileEntry(e: PlanFile, chunks: string[]): TreeEntry {
-  return {
-    type: 'file',
-    path: e.path,
-    ...(e.rawPath !== undefined ? { rawPath: e.rawPath } : {}),
-    mode: e.mode,
-    ...(e.uid !== undefined ? { uid: e.uid } : {}),
-    ...(e.gid !== undefined ? { gid: e.gid } : {}),
-    mtimeNs: e.mtimeNs,
-    size: e.size,
-    ...(e.ino !== undefined ? { ino: e.ino } : {}),
-    ...(e.ctimeNs !== undefined ? { ctimeNs: e.ctimeNs } : {}),
-    ...(e.etag !== undefined ? { etag: e.etag } : {}),
-    ...(e.linkGroup !== undefined ? { linkGroup: e.linkGroup } : {}),
-    ...(e.xattrs !== undefined ? { xattrs: e.xattrs } : {}),
-    chunks,
-  };
+  const out = { type: 'file', path: e.path } as FileEntry;
+  if (e.rawPath !== undefined) out.rawPath = e.rawPath;
+  out.mode = e.mode;
+  if (e.uid !== undefined) out.uid = e.uid;
+  if (e.gid !== undefined) out.gid = e.gid;
+  out.mtimeNs = e.mtimeNs;
+  out.size = e.size;
+  if (e.ino !== undefined) out.ino = e.ino;
+  if (e.ctimeNs !== undefined) out.ctimeNs = e.ctimeNs;
+  if (e.etag !== undefined) out.etag = e.etag;
+  if (e.linkGroup !== undefined) out.linkGroup = e.linkGroup;
+  if (e.xattrs !== undefined) out.xattrs = e.xattrs;
+  out.chunks = chunks;
+  return out;
 }
 
 /** A file whose chunks a batch produced (pending and not a later hard link): the one kind of entry that needs a batch's result. */

@@ -79,6 +79,8 @@ const PlanV2Schema = z.object({
   bytes: z.number().int().min(0),
   filesToRead: z.number().int().min(0),
   bytesToRead: z.number().int().min(0),
+  /** entry ranges that encode to a parent's tree blob, in entry order (backup/tree-reuse.ts); plans written before lack it */
+  treeReuse: z.array(z.tuple([z.number().int().min(0), z.number().int().min(1), Sha256HexSchema])).optional(),
 });
 
 export const BackupPlanSchema = z.discriminatedUnion('v', [PlanV1Schema, PlanV2Schema]);

@@ -70,12 +70,19 @@ export class ReferenceChecker {
   /** Check one blob id (ids may repeat). */
   add(id: string): void {
     if (this.unsafeSet.has(id)) return;
+    // the primary location first, without building the list: it is safe for nearly every id
+    const primary = this.index.get(id);
+    if (primary && this.safe(primary.pack)) return;
     const locs = this.index.locations(id);
-    if (locs.some((l) => this.stored.has(l.pack) && !markIsStale(this.marks.get(l.pack), this.now))) return;
+    if (locs.some((l) => this.safe(l.pack))) return;
     this.unsafeSet.add(id);
     if (locs.length === 0) this.missing++;
     else if (!locs.some((l) => this.stored.has(l.pack))) this.gone++;
     else this.condemned++;
+  }
+
+  private safe(pack: string): boolean {
+    return this.stored.has(pack) && !markIsStale(this.marks.get(pack), this.now);
   }
 
   result(): ReferenceCheck {

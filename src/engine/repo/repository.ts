@@ -13,7 +13,7 @@ import { plainCodec, type BlobCodec } from './blob-codec';
 import { openBlob } from './open-blob';
 import { unlock, type Unlocked } from './key-store';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
-import { decodeTreeBlob, TreeBlobParser, type TreeEntry } from './tree';
+import { decodeTreeBlob, isCompressedTreeBlob, TreeBlobParser, type TreeEntry } from './tree';
 import { planTreeReads, readTreeBlobs } from './tree-reads';
 
 const RepoConfigSchema = z.object({
@@ -240,6 +240,14 @@ export class Repository {
    * validated. Neighbouring blobs are fetched in one ranged read, a few reads ahead (tree-reads.ts).
    */
   async *treeBlobs(m: Pick<SnapshotManifest, 'id' | 'tree'>): AsyncGenerator<TreeEntry[]> {
+    for await (const b of this.treeBlobTexts(m)) yield b.entries;
+  }
+
+  /**
+   * treeBlobs with each blob's id and, when it is stored as this version stores tree blobs
+   * (compressTreeBlob), its JSON text: the text a new snapshot's blob must have to reuse the id.
+   */
+  async *treeBlobTexts(m: Pick<SnapshotManifest, 'id' | 'tree'>): AsyncGenerator<{ id: string; entries: TreeEntry[]; text?: string }> {
     const blobs: { id: string; loc: BlobLocation }[] = [];
     for (const id of m.tree) {
       let loc = (await this.loadIndex()).get(id);
@@ -250,7 +258,8 @@ export class Repository {
     const what = `snapshot ${m.id} tree`;
     for await (const b of readTreeBlobs(this.store, planTreeReads(blobs), what)) {
       const where = `${what}: chunk ${b.id.slice(0, 12)} in pack ${b.loc.pack.slice(0, 12)}`;
-      const text = decodeTreeBlob(this.checkBlob(b.id, b.stored, where, b.loc.rawLength), where);
+      const data = this.checkBlob(b.id, b.stored, where, b.loc.rawLength);
+      const text = decodeTreeBlob(data, where);
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -259,7 +268,7 @@ export class Repository {
       }
       const r = TreeBlobParser.safeParse(json);
       if (!r.success) throw new IntegrityError(`snapshot ${m.id}: tree blob ${b.id.slice(0, 12)} is malformed (${firstIssue(r.error)})`);
-      yield r.data.entries;
+      yield { id: b.id, entries: r.data.entries, ...(isCompressedTreeBlob(data) ? { text } : {}) };
     }
   }
 }

@@ -137,8 +137,10 @@ export const fastTreeBlob: Fast<z.infer<typeof TreeBlobSchema>> = fastObject([
 /** What reads a tree blob: TreeBlobSchema with its fast path. */
 export const TreeBlobParser = withFastPath(TreeBlobSchema, fastTreeBlob);
 
-/** About one path in this many ends a tree blob (see encodeTreeBlobs). */
+/** About one path in this many ends a tree blob (see TreeBlobSplitter). */
 export const TREE_BLOB_ENTRIES = 64;
+/** No tree blob passes this many bytes of JSON (unless one entry alone does). */
+export const TREE_BLOB_MAX_BYTES = 4 * 1024 * 1024;
 
 /** FNV-1a of a path: where a tree blob ends depends on the paths alone. */
 function pathHash(p: string): number {
@@ -147,43 +149,88 @@ function pathHash(p: string): number {
   return h >>> 0;
 }
 
+/** True when a blob ends after the entry at this path, whatever came before it in the blob. */
+export const endsTreeBlob = (path: string): boolean => pathHash(path) % TREE_BLOB_ENTRIES === 0;
+
+/** One finished tree blob before compression: its JSON text and how many entries it holds. */
+export interface TreeBlobText {
+  text: string;
+  entries: number;
+}
+
 /**
- * Splits entries into blobs as they come (one blob in memory at a time), each stored gzip-compressed (level 1: paths and hex ids shrink
- * several times). A blob ends after an entry whose path hashes to a multiple of
- * TREE_BLOB_ENTRIES, or before it would pass maxBytes of JSON: the boundaries are content-defined
- * by path, so a snapshot that changes a few files stores new blobs for the stretches around them
- * only, and every other blob deduplicates against its parent's (a new or removed file moves no
- * boundary but its own).
+ * Where tree blobs end, the one rule that TreeBlobEncoder writes by and the backup plan predicts
+ * by (backup/tree-reuse.ts). A blob ends after an entry whose path endsTreeBlob, or before an
+ * entry that would take it past maxBytes of JSON: the boundaries are content-defined by path, so
+ * a snapshot that changes a few files stores new blobs for the stretches around them only, and
+ * every other blob deduplicates against its parent's (a new or removed file moves no boundary
+ * but its own).
  */
-export class TreeBlobEncoder {
+export class TreeBlobSplitter {
   private cur: string[] = [];
   private size = 0;
+
+  constructor(private readonly maxBytes = TREE_BLOB_MAX_BYTES) {}
+
+  get empty(): boolean {
+    return this.cur.length === 0;
+  }
+
+  /** Add one entry's JSON; returns the blobs it finished (none, or the one it did not fit into and/or the one it ends). */
+  add(json: string, path: string): TreeBlobText[] {
+    const done: TreeBlobText[] = [];
+    if (this.size + json.length > this.maxBytes && this.cur.length) done.push(this.take());
+    this.cur.push(json);
+    this.size += json.length + 1;
+    if (endsTreeBlob(path)) done.push(this.take());
+    return done;
+  }
+
+  /** The blob of the entries added since the last one ended (possibly none). */
+  take(): TreeBlobText {
+    const blob = { text: `{"v":1,"entries":[${this.cur.join(',')}]}`, entries: this.cur.length };
+    this.cur = [];
+    this.size = 0;
+    return blob;
+  }
+}
+
+/** A tree blob as stored: gzip-compressed (level 1: paths and hex ids shrink several times). */
+export const compressTreeBlob = (text: string): Buffer => gzipSync(text, { level: 1 });
+
+/** Splits entries into stored blobs as they come (one blob in memory at a time), by TreeBlobSplitter's rule. */
+export class TreeBlobEncoder {
+  private readonly split: TreeBlobSplitter;
   private blobs = 0;
 
-  constructor(private readonly maxBytes = 4 * 1024 * 1024) {}
+  constructor(maxBytes?: number) {
+    this.split = new TreeBlobSplitter(maxBytes);
+  }
 
-  /** Add one entry; returns the blobs it finished (none, or the one it did not fit into and/or the one it ends). */
+  /** True between blobs: the next entry starts one. */
+  get empty(): boolean {
+    return this.split.empty;
+  }
+
+  /** Add one entry; returns the blobs it finished. */
   add(e: TreeEntry): Buffer[] {
-    const s = JSON.stringify(e);
-    const done: Buffer[] = [];
-    if (this.size + s.length > this.maxBytes && this.cur.length) done.push(this.flush());
-    this.cur.push(s);
-    this.size += s.length + 1;
-    if (pathHash(e.path) % TREE_BLOB_ENTRIES === 0) done.push(this.flush());
-    return done;
+    return this.split.add(JSON.stringify(e), e.path).map((b) => this.seal(b.text));
+  }
+
+  /** Count a blob the caller holds already (the entries it would have been made of were not added): call it between blobs. */
+  skip(): void {
+    if (!this.split.empty) throw new Error('a tree blob is skipped only between blobs');
+    this.blobs++;
   }
 
   /** The last blob (a tree of no entries is one empty blob). */
   finish(): Buffer | undefined {
-    return this.cur.length || this.blobs === 0 ? this.flush() : undefined;
+    return !this.split.empty || this.blobs === 0 ? this.seal(this.split.take().text) : undefined;
   }
 
-  private flush(): Buffer {
-    const blob = gzipSync(`{"v":1,"entries":[${this.cur.join(',')}]}`, { level: 1 });
-    this.cur = [];
-    this.size = 0;
+  private seal(text: string): Buffer {
     this.blobs++;
-    return blob;
+    return compressTreeBlob(text);
   }
 }
 
@@ -200,7 +247,7 @@ export function encodeTreeBlobs(entries: TreeEntry[], maxBytes?: number): Buffer
 
 /** A stored tree blob's JSON text: gzip (current) or plain (repositories written before). Throws IntegrityError when it does not inflate within the limit. */
 export function decodeTreeBlob(data: Buffer, what: string): string {
-  if (!(data.length > 2 && data[0] === 0x1f && data[1] === 0x8b)) return data.toString('utf8');
+  if (!isCompressedTreeBlob(data)) return data.toString('utf8');
   try {
     return gunzipSync(data, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
   } catch (e) {
@@ -208,3 +255,6 @@ export function decodeTreeBlob(data: Buffer, what: string): string {
     throw new IntegrityError(`${what}: ${over ? `inflates to more than ${inflateLimitText}` : 'is not valid gzip data'} (stored data is corrupt)`);
   }
 }
+
+/** True for a blob stored the way this version stores them (compressTreeBlob), not plain JSON. */
+export const isCompressedTreeBlob = (data: Buffer): boolean => data.length > 2 && data[0] === 0x1f && data[1] === 0x8b;
