@@ -24,6 +24,7 @@ import {
   RobustEwma,
   SpanTracker,
   extremaTrackerStateSchema,
+  flooredRatio,
   ratioScore,
   recordTrackerStateSchema,
   robustEwmaStateSchema,
@@ -143,14 +144,14 @@ export class LevelDetector implements StreamingDetector<LevelState> {
     let feature: LevelFeature | null = null;
     let stat = 0;
     let record = 0;
-    const span = this.span;
-    span.push(x);
+    this.span.push(x);
+    const floor = this.span.floor();
 
     // level shift: short mean against the long robust mean, in long robust scale units
-    this.short.update(x, span.floor());
+    this.short.update(x, floor);
     const long = this.long;
     if (long.n >= LONG_WARM) {
-      const f = span.ratio(Math.abs(this.short.m - long.m), long.s);
+      const f = flooredRatio(Math.abs(this.short.m - long.m), long.s, floor);
       const rec = this.shift.record.max;
       const s = this.shift.observe(f, warm);
       if (s > best) {
@@ -160,7 +161,7 @@ export class LevelDetector implements StreamingDetector<LevelState> {
         record = rec;
       }
     }
-    long.update(x, span.floor());
+    long.update(x, floor);
 
     // volatility: short vs long mean absolute step
     if (this.nDiff > 0 || !Number.isNaN(this.prev)) {
@@ -170,7 +171,7 @@ export class LevelDetector implements StreamingDetector<LevelState> {
       this.volLong += (cfg.volLongAlpha > inv ? cfg.volLongAlpha : inv) * (d - this.volLong);
       this.nDiff++;
       if (this.nDiff >= VOL_WARM) {
-        const eps = span.floor() + 0.05 * long.s;
+        const eps = floor + 0.05 * long.s;
         const lr = eps > 0 ? Math.log((this.volShort + eps) / (this.volLong + eps)) : 0;
         const up = lr > 0 ? lr : 0;
         const down = lr < 0 ? -lr : 0;
@@ -198,13 +199,14 @@ export class LevelDetector implements StreamingDetector<LevelState> {
     const ex = this.extrema;
     if (this.n >= RANGE_WARM && this.n >= warm && cfg.rangeGain > 0) {
       const margin = cfg.rangeMargin * long.s;
-      const e = Math.max(0, span.ratio(x - ex.hi - margin, ex.hi - ex.lo), span.ratio(ex.lo - x - margin, ex.hi - ex.lo));
+      const r = ex.hi - ex.lo;
+      const e = Math.max(0, flooredRatio(x - ex.hi - margin, r, floor), flooredRatio(ex.lo - x - margin, r, floor));
       const s = ratioScore(1 + cfg.rangeGain * e);
       if (s > best) {
         best = s;
         feature = 'range';
         stat = e;
-        record = ex.hi - ex.lo;
+        record = r;
       }
     }
     this.prevLo = ex.lo;

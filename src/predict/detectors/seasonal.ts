@@ -19,6 +19,7 @@ import {
   RobustEwma,
   SpanTracker,
   detectPeriod,
+  flooredRatio,
   ratioScore,
   recordTrackerStateSchema,
   robustEwmaStateSchema,
@@ -160,6 +161,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
     if (p === 0 || !Number.isFinite(x)) return this.lastScore;
     const ph = n % p;
     this.span.push(x);
+    const floor = this.span.floor();
     let score = 0;
     const visits = this.visits[ph]!;
     if (visits >= 1) {
@@ -168,7 +170,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
       const r = this.resid;
       const sa = this.config.smoothAlpha;
       if (r.n >= RESID_WARM) {
-        const f = this.span.ratio(Math.abs(e - r.m), r.s);
+        const f = flooredRatio(Math.abs(e - r.m), r.s, floor);
         const c = this.count++;
         const warm = this.config.warmup;
         const scoring = c >= warm && c >= MIN_COUNT;
@@ -177,7 +179,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
         this.lastStat = this.record.max > 0 ? f / this.record.max : 0;
         if (sa > 0) {
           this.smooth += sa * (e - this.smooth);
-          const f2 = this.span.ratio(Math.abs(this.smooth - this.slow), r.s) / Math.sqrt(sa / (2 - sa));
+          const f2 = flooredRatio(Math.abs(this.smooth - this.slow), r.s, floor) / Math.sqrt(sa / (2 - sa));
           this.slow += SLOW_ALPHA * (e - this.slow);
           if (scoring) {
             const s2 = ratioScore(this.smoothRecord.ratio(f2));
@@ -195,7 +197,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
         this.smooth += (r.n === 0 ? 1 : sa) * (e - this.smooth);
         this.slow += (1 / (r.n + 1)) * (e - this.slow);
       }
-      r.update(e, this.span.floor());
+      r.update(e, floor);
       const inv = 1 / (visits + 1);
       this.profile[ph] = expected + (this.config.profileAlpha > inv ? this.config.profileAlpha : inv) * e;
     } else {

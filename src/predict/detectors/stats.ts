@@ -100,8 +100,6 @@ export type SpanTrackerState = z.infer<typeof spanTrackerStateSchema>;
  * finite on a series that was constant for a while. It moves with the series' units (x -> a x + b
  * scales it by a) so that no score depends on the units or the offset of a metric: a floor tied to
  * the level |x| instead makes the same series score differently in °C and in K.
- * `ratio(num, den)` is num / (den + floor), and 0 when both are 0 (only possible on a series that
- * never moved, where every deviation is 0 too).
  */
 export class SpanTracker {
   lo = Infinity;
@@ -116,11 +114,6 @@ export class SpanTracker {
     return this.hi > this.lo ? SCALE_FLOOR * (this.hi - this.lo) : 0;
   }
 
-  ratio(num: number, den: number): number {
-    const d = den + this.floor();
-    return d > 0 ? num / d : 0;
-  }
-
   state(): SpanTrackerState | null {
     return this.hi >= this.lo ? { lo: this.lo, hi: this.hi } : null;
   }
@@ -130,6 +123,15 @@ export class SpanTracker {
     this.hi = st ? st.hi : -Infinity;
     return this;
   }
+}
+
+/**
+ * num / (den + floor), a statistic in units of a floored spread; 0 when den + floor is 0 (only
+ * on a series that never moved, where every deviation is 0 too).
+ */
+export function flooredRatio(num: number, den: number, floor: number): number {
+  const d = den + floor;
+  return d > 0 ? num / d : 0;
 }
 
 /**
