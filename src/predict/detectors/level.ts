@@ -18,7 +18,18 @@ import { z } from 'zod';
 import type { Explanation, StreamingDetector, ValueView } from './detector';
 import { IDENTITY_VIEW, MIN_COUNT, RECORD_START, fmt } from './detector';
 import type { Sample } from '../series';
-import { ExtremaTracker, RecordTracker, RobustEwma, extremaTrackerStateSchema, ratioScore, recordTrackerStateSchema, robustEwmaStateSchema } from './stats';
+import {
+  ExtremaTracker,
+  RecordTracker,
+  RobustEwma,
+  SpanTracker,
+  extremaTrackerStateSchema,
+  flooredRatio,
+  ratioScore,
+  recordTrackerStateSchema,
+  robustEwmaStateSchema,
+  spanTrackerStateSchema,
+} from './stats';
 
 export const levelConfigSchema = z
   .object({
@@ -58,6 +69,8 @@ export const levelStateSchema = z
     nDiff: z.number().int().nonnegative(),
     prev: z.number().nullable(),
     extrema: extremaTrackerStateSchema,
+    /** Absent in states saved before it existed: restored from the extrema of the memory. */
+    span: spanTrackerStateSchema.nullable().optional(),
     lastScore: z.number(),
     shift: featureSchema,
     volUp: featureSchema,
@@ -99,6 +112,7 @@ export class LevelDetector implements StreamingDetector<LevelState> {
   private nDiff = 0;
   private prev = NaN;
   private readonly extrema: ExtremaTracker;
+  private readonly span = new SpanTracker();
   private prevLo = NaN;
   private prevHi = NaN;
   private lastScore = 0;
@@ -130,12 +144,14 @@ export class LevelDetector implements StreamingDetector<LevelState> {
     let feature: LevelFeature | null = null;
     let stat = 0;
     let record = 0;
+    this.span.push(x);
+    const floor = this.span.floor();
 
     // level shift: short mean against the long robust mean, in long robust scale units
-    this.short.update(x);
+    this.short.update(x, floor);
     const long = this.long;
     if (long.n >= LONG_WARM) {
-      const f = Math.abs(this.short.m - long.m) / (long.s + long.floor());
+      const f = flooredRatio(Math.abs(this.short.m - long.m), long.s, floor);
       const rec = this.shift.record.max;
       const s = this.shift.observe(f, warm);
       if (s > best) {
@@ -145,7 +161,7 @@ export class LevelDetector implements StreamingDetector<LevelState> {
         record = rec;
       }
     }
-    long.update(x);
+    long.update(x, floor);
 
     // volatility: short vs long mean absolute step
     if (this.nDiff > 0 || !Number.isNaN(this.prev)) {
@@ -155,8 +171,8 @@ export class LevelDetector implements StreamingDetector<LevelState> {
       this.volLong += (cfg.volLongAlpha > inv ? cfg.volLongAlpha : inv) * (d - this.volLong);
       this.nDiff++;
       if (this.nDiff >= VOL_WARM) {
-        const eps = 1e-9 * (Math.abs(x) + 1) + 0.05 * long.s;
-        const lr = Math.log((this.volShort + eps) / (this.volLong + eps));
+        const eps = floor + 0.05 * long.s;
+        const lr = eps > 0 ? Math.log((this.volShort + eps) / (this.volLong + eps)) : 0;
         const up = lr > 0 ? lr : 0;
         const down = lr < 0 ? -lr : 0;
         const recUp = this.volUp.record.max;
@@ -182,9 +198,9 @@ export class LevelDetector implements StreamingDetector<LevelState> {
     // range excursion beyond the extremes seen over the memory
     const ex = this.extrema;
     if (this.n >= RANGE_WARM && this.n >= warm && cfg.rangeGain > 0) {
-      const r = ex.hi - ex.lo + 1e-9 * (Math.abs(ex.hi) + 1);
       const margin = cfg.rangeMargin * long.s;
-      const e = Math.max(0, (x - ex.hi - margin) / r, (ex.lo - x - margin) / r);
+      const r = ex.hi - ex.lo;
+      const e = Math.max(0, flooredRatio(x - ex.hi - margin, r, floor), flooredRatio(ex.lo - x - margin, r, floor));
       const s = ratioScore(1 + cfg.rangeGain * e);
       if (s > best) {
         best = s;
@@ -250,6 +266,7 @@ export class LevelDetector implements StreamingDetector<LevelState> {
       nDiff: this.nDiff,
       prev: Number.isNaN(this.prev) ? null : this.prev,
       extrema: this.extrema.state(),
+      span: this.span.state(),
       lastScore: this.lastScore,
       shift: f(this.shift),
       volUp: f(this.volUp),
@@ -268,6 +285,8 @@ export class LevelDetector implements StreamingDetector<LevelState> {
     d.nDiff = st.nDiff;
     d.prev = st.prev ?? NaN;
     d.extrema.restore(st.extrema);
+    const ex = d.extrema;
+    d.span.restore(st.span !== undefined ? st.span : ex.hi >= ex.lo ? { lo: ex.lo, hi: ex.hi } : null);
     d.lastScore = st.lastScore;
     for (const [feat, s] of [
       [d.shift, st.shift],

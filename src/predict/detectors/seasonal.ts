@@ -14,7 +14,17 @@ import { z } from 'zod';
 import type { Explanation, StreamingDetector, ValueView } from './detector';
 import { IDENTITY_VIEW, MIN_COUNT, RECORD_START, fmt } from './detector';
 import type { Sample } from '../series';
-import { RecordTracker, RobustEwma, detectPeriod, ratioScore, recordTrackerStateSchema, robustEwmaStateSchema } from './stats';
+import {
+  RecordTracker,
+  RobustEwma,
+  SpanTracker,
+  detectPeriod,
+  flooredRatio,
+  ratioScore,
+  recordTrackerStateSchema,
+  robustEwmaStateSchema,
+  spanTrackerStateSchema,
+} from './stats';
 
 export const seasonalConfigSchema = z
   .object({
@@ -66,6 +76,8 @@ export const seasonalStateSchema = z
     smooth: z.number(),
     slow: z.number(),
     smoothRecord: recordTrackerStateSchema,
+    /** Absent in states saved before it existed: restored from the profile's extremes. */
+    span: spanTrackerStateSchema.nullable().optional(),
     lastScore: z.number(),
   })
   .strict();
@@ -91,6 +103,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
   /** Slow mean of the residual: the reference of the sustained statistic (the profile's bias). */
   private slow = 0;
   private readonly smoothRecord: RecordTracker;
+  private readonly span = new SpanTracker();
   private lastFeature: 'seasonal-residual' | 'seasonal-sustained' = 'seasonal-residual';
   private lastScore = 0;
   private lastObserved = 0;
@@ -147,6 +160,8 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
     const p = this.period;
     if (p === 0 || !Number.isFinite(x)) return this.lastScore;
     const ph = n % p;
+    this.span.push(x);
+    const floor = this.span.floor();
     let score = 0;
     const visits = this.visits[ph]!;
     if (visits >= 1) {
@@ -155,8 +170,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
       const r = this.resid;
       const sa = this.config.smoothAlpha;
       if (r.n >= RESID_WARM) {
-        const eps = 1e-9 * (Math.abs(expected) + 1);
-        const f = Math.abs(e - r.m) / (r.s + eps);
+        const f = flooredRatio(Math.abs(e - r.m), r.s, floor);
         const c = this.count++;
         const warm = this.config.warmup;
         const scoring = c >= warm && c >= MIN_COUNT;
@@ -165,7 +179,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
         this.lastStat = this.record.max > 0 ? f / this.record.max : 0;
         if (sa > 0) {
           this.smooth += sa * (e - this.smooth);
-          const f2 = Math.abs(this.smooth - this.slow) / ((r.s + eps) * Math.sqrt(sa / (2 - sa)));
+          const f2 = flooredRatio(Math.abs(this.smooth - this.slow), r.s, floor) / Math.sqrt(sa / (2 - sa));
           this.slow += SLOW_ALPHA * (e - this.slow);
           if (scoring) {
             const s2 = ratioScore(this.smoothRecord.ratio(f2));
@@ -183,7 +197,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
         this.smooth += (r.n === 0 ? 1 : sa) * (e - this.smooth);
         this.slow += (1 / (r.n + 1)) * (e - this.slow);
       }
-      r.update(e);
+      r.update(e, floor);
       const inv = 1 / (visits + 1);
       this.profile[ph] = expected + (this.config.profileAlpha > inv ? this.config.profileAlpha : inv) * e;
     } else {
@@ -227,6 +241,7 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
       smooth: this.smooth,
       slow: this.slow,
       smoothRecord: this.smoothRecord.state(),
+      span: this.span.state(),
       lastScore: this.lastScore,
     };
   }
@@ -249,6 +264,8 @@ export class SeasonalDetector implements StreamingDetector<SeasonalState> {
     d.smooth = st.smooth;
     d.slow = st.slow;
     d.smoothRecord.restore(st.smoothRecord);
+    const seen = st.profile.filter((_, i) => st.visits[i]! > 0);
+    d.span.restore(st.span !== undefined ? st.span : seen.length ? { lo: Math.min(...seen), hi: Math.max(...seen) } : null);
     d.lastScore = st.lastScore;
     return d;
   }

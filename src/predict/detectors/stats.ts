@@ -36,7 +36,10 @@ export type RobustEwmaState = z.infer<typeof robustEwmaStateSchema>;
  * Robust exponentially weighted location (m) and scale (s = mean absolute deviation).
  * Warm-up: the first `warm` samples are plain running averages (alpha = 1/(n+1) until it falls
  * below the configured alpha) and unclipped; after it, residuals are clipped at `clip` * s for the
- * scale and 3 * `clip` * s for the location, so one spike moves neither much.
+ * scale and 3 * `clip` * s for the location, so one spike moves neither much. The clip rests on
+ * at least `floor` (a SpanTracker's): after a constant stretch s decays towards 0, and a clip on
+ * that would freeze the location for good, or for as long as rounding residue of the level
+ * decides (so an offset would change the scores).
  */
 export class RobustEwma {
   m = 0;
@@ -50,23 +53,25 @@ export class RobustEwma {
     readonly warm = 30,
   ) {}
 
-  /** Floor that keeps the scale positive on a constant series (relative to the level). */
-  floor(): number {
-    return 1e-9 * (Math.abs(this.m) + 1);
-  }
-
-  update(x: number): void {
+  update(x: number, floor = 0): void {
     const n = this.n;
-    const inv = 1 / (n + 1);
-    const a = this.alpha > inv ? this.alpha : inv;
-    const b = this.scaleAlpha > inv ? this.scaleAlpha : inv;
+    if (n === 0) {
+      // The first sample is the location; it has no residual (against the initial 0 it would be
+      // |x|, a scale that depends on the series' offset).
+      this.m = x;
+      this.n = 1;
+      return;
+    }
+    const a = this.alpha > 1 / (n + 1) ? this.alpha : 1 / (n + 1);
+    // the scale averages the n residuals seen since the first sample
+    const b = this.scaleAlpha > 1 / n ? this.scaleAlpha : 1 / n;
     const r = x - this.m;
     const ar = r < 0 ? -r : r;
     if (n < this.warm) {
       this.m += a * r;
       this.s += b * (ar - this.s);
     } else {
-      const cs = this.clip * this.s;
+      const cs = this.clip * (this.s > floor ? this.s : floor);
       const cm = 3 * cs;
       this.m += a * (ar > cm ? (r < 0 ? -cm : cm) : r);
       this.s += b * ((ar > cs ? cs : ar) - this.s);
@@ -85,6 +90,57 @@ export class RobustEwma {
     return this;
   }
 }
+
+export const spanTrackerStateSchema = z.object({ lo: z.number(), hi: z.number() }).strict();
+export type SpanTrackerState = z.infer<typeof spanTrackerStateSchema>;
+
+/**
+ * Lowest and highest value a series has ever taken: the reference of the detectors' scale
+ * floors. A spread below `SCALE_FLOOR` of that span is rounding noise; the floor keeps a ratio
+ * finite on a series that was constant for a while. It moves with the series' units (x -> a x + b
+ * scales it by a) so that no score depends on the units or the offset of a metric: a floor tied to
+ * the level |x| instead makes the same series score differently in °C and in K.
+ */
+export class SpanTracker {
+  lo = Infinity;
+  hi = -Infinity;
+
+  push(x: number): void {
+    if (x < this.lo) this.lo = x;
+    if (x > this.hi) this.hi = x;
+  }
+
+  floor(): number {
+    return this.hi > this.lo ? SCALE_FLOOR * (this.hi - this.lo) : 0;
+  }
+
+  state(): SpanTrackerState | null {
+    return this.hi >= this.lo ? { lo: this.lo, hi: this.hi } : null;
+  }
+
+  restore(st: SpanTrackerState | null): this {
+    this.lo = st ? st.lo : Infinity;
+    this.hi = st ? st.hi : -Infinity;
+    return this;
+  }
+}
+
+/**
+ * num / (den + floor), a statistic in units of a floored spread; 0 when den + floor is 0 (only
+ * on a series that never moved, where every deviation is 0 too).
+ */
+export function flooredRatio(num: number, den: number, floor: number): number {
+  const d = den + floor;
+  return d > 0 ? num / d : 0;
+}
+
+/**
+ * Share of a series' span below which a spread is rounding noise (see SpanTracker). A float64
+ * value carries a rounding error of about 1e-16 of its level; with a level (offset) 1e4 times the
+ * span, as in 273.15 K + a few mK, that is 1e-12 of the span, so a statistic divided by this floor
+ * moves by 1e-6 of itself under a change of units (1e-9 gave 1e-3: visible in the scores).
+ */
+export const SCALE_FLOOR = 1e-6;
 
 export const recordTrackerStateSchema = z
   .object({
