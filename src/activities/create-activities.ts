@@ -219,7 +219,9 @@ export function createActivities(deps: ActivityDeps) {
           onProgress: (p: RestoreProgress) => reportProgress(p),
         };
         const s3 = await s3RestoreTarget(repo, ref.restoreId);
-        return await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, { ...o, pool }));
+        const r = await (s3 ? withRestoreTarget(plan, s3, (loc) => runS3RestoreBatch(repo, loc, o)) : runRestoreBatch(repo, { ...o, pool }));
+        if (r.warnings?.length) Context.current().log.warn(`restore batch ${ref.batch}: some metadata not restored`, { warnings: r.warnings });
+        return r;
       });
     },
 

@@ -106,3 +106,17 @@ export function fastObject<T>(fields: readonly Field[]): Fast<T> {
     return Object.keys(v).length === seen ? (out as T) : undefined;
   };
 }
+
+/** z.object(fields) in zod's default mode, which drops the keys it does not name instead of refusing them (a pick of a bigger document). */
+export function strippedObject<T>(fields: readonly Field[]): Fast<T> {
+  const names = new Set(fields.map(([name]) => name));
+  const exact = fastObject<T>(fields);
+  return (v) => {
+    if (!plainObject(v)) return undefined;
+    const keys = Object.keys(v);
+    if (keys.every((k) => names.has(k))) return exact(v);
+    const kept: Rec = {};
+    for (const k of keys) if (names.has(k)) kept[k] = v[k];
+    return exact(kept);
+  };
+}

@@ -4,6 +4,7 @@ import { commitBackup } from './backup/commit-backup';
 import { planBackup, type PlanBackupOptions } from './backup/plan-backup';
 import { runBackupBatch } from './backup/run-batch';
 import { ChunkPool } from './chunker/pool';
+import { ExactMtimes } from './fs/mtimes';
 import type { AssetBuckets } from './limits/host-limits';
 import type { Repository } from './repo/repository';
 import type { SnapshotManifest } from './repo/snapshot';
@@ -43,18 +44,21 @@ export async function restoreDirect(
   const restoreId = o.restoreId ?? randomUUID();
   // started only when there are bytes to fetch: blobs are opened and checked on its threads
   let ownPool: ChunkPool | undefined;
+  // one python3 process for every exact mtime of the restore, the batches' and the finish step's
+  const exactMtimes = new ExactMtimes();
   try {
     const plan = await planRestore(repo, { ...o, restoreId });
     const batches = Array.from({ length: plan.batches }, (_, i) => i);
     const openers = plan.bytes > 0 ? (pool ?? (ownPool = new ChunkPool())) : undefined;
-    await mapLimit(batches, 2, (batch) => runRestoreBatch(repo, { restoreId, batch, pool: openers }));
-    const out = await finishRestore(repo, restoreId);
+    await mapLimit(batches, 2, (batch) => runRestoreBatch(repo, { restoreId, batch, pool: openers, exactMtimes }));
+    const out = await finishRestore(repo, restoreId, exactMtimes);
     await cleanupRestore(repo, restoreId);
     return out;
   } catch (e) {
     await abortRestore(repo, restoreId, undefined, o.target).catch(() => undefined);
     throw e;
   } finally {
+    await exactMtimes.close();
     await ownPool?.close();
   }
 }

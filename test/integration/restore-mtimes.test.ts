@@ -9,6 +9,9 @@ import { backupDirect, restoreDirect } from '../../src/engine/direct';
 import { ExactMtimes } from '../../src/engine/fs/mtimes';
 import { Repository } from '../../src/engine/repo/repository';
 import { FsStore } from '../../src/engine/store/fs-store';
+import { finishRestore } from '../../src/engine/restore/finish-restore';
+import { planRestore } from '../../src/engine/restore/plan-restore';
+import { runRestoreBatch } from '../../src/engine/restore/run-restore-batch';
 
 let tmp: string;
 let pool: ChunkPool;
@@ -120,4 +123,46 @@ test('an ExactMtimes that is never given an entry starts no process', async () =
     assert.equal(await exact.close(), undefined);
   });
   assert.equal(starts(log), 0);
+});
+
+/** A source of small files and one of several chunks, each with nanoseconds a double cannot carry; backed up once. */
+async function nsSource(name: string): Promise<{ src: string; repo: Repository; names: string[] }> {
+  const src = path.join(tmp, name);
+  const names = ['a/one', 'a/two', 'b/empty', 'b/big'];
+  for (const [i, n] of names.entries()) {
+    const f = path.join(src, n);
+    fs.mkdirSync(path.dirname(f), { recursive: true });
+    fs.writeFileSync(f, n === 'b/big' ? Buffer.alloc(3 * 1024 * 1024, i + 1) : n === 'b/empty' ? '' : `file ${n}`);
+    const ns = 1_700_000_000_123_456_789n + BigInt(i) * 7_000_001n;
+    execFileSync(realPython, ['-c', `import os; os.utime(${JSON.stringify(f)}, ns=(${ns}, ${ns}))`]);
+  }
+  const repo = await Repository.open(new FsStore(path.join(tmp, `${name}-repo`)), key, { create: true });
+  await backupDirect(repo, { asset: 'm', source: src, strategy: 'full' }, pool);
+  return { src, repo, names };
+}
+
+test('a restore batch sets its files exact nanosecond mtimes itself, also those an earlier attempt finished', async () => {
+  const { src, repo, names } = await nsSource('src-batch');
+  const plan = await planRestore(repo, { restoreId: 'r-batch', asset: 'm', snapshot: { latest: true }, target: path.join(tmp, 'out-batch') });
+  assert.equal(plan.batches, 1);
+  const first = await runRestoreBatch(repo, { restoreId: 'r-batch', batch: 0, pool });
+  assert.deepEqual(first.warnings ?? [], []);
+  for (const n of names) assert.equal(mtimeNs(path.join(plan.staging, n)), mtimeNs(path.join(src, n)), `${n}, before the finish step`);
+
+  // an attempt that stopped after reporting every file done, before python3 set their mtimes
+  for (const n of names) fs.utimesSync(path.join(plan.staging, n), 1_700_000_000.5, 1_700_000_000.5);
+  const again = await runRestoreBatch(repo, { restoreId: 'r-batch', batch: 0, pool, resumeCompleted: first.completed });
+  assert.equal(again.filesDone, names.length);
+  for (const n of names) assert.equal(mtimeNs(path.join(plan.staging, n)), mtimeNs(path.join(src, n)), `${n}, after the resumed attempt`);
+});
+
+test('the finish step sets the exact mtime of every file whose batch left it inexact (a batch run by an older worker)', async () => {
+  const { src, repo, names } = await nsSource('src-finish');
+  const target = path.join(tmp, 'out-finish');
+  const plan = await planRestore(repo, { restoreId: 'r-finish', asset: 'm', snapshot: { latest: true }, target });
+  await runRestoreBatch(repo, { restoreId: 'r-finish', batch: 0, pool });
+  fs.utimesSync(path.join(plan.staging, 'a/two'), 1_700_000_000.5, 1_700_000_000.5);
+  const out = await finishRestore(repo, 'r-finish');
+  assert.deepEqual(out.warnings ?? [], []);
+  for (const n of names) assert.equal(mtimeNs(path.join(target, n)), mtimeNs(path.join(src, n)), n);
 });

@@ -6,6 +6,7 @@ import { fastPlanEntry, fastPlanPage, PlanEntrySchema, PlanPageSchema } from '..
 import { fastIndexFile, IndexFileSchema } from '../../src/engine/repo/chunk-index';
 import { BlobTupleSchema, fastBlobTuple } from '../../src/engine/repo/pack';
 import { fastTreeBlob, fastTreeEntry, TreeBlobSchema, TreeEntrySchema } from '../../src/engine/repo/tree';
+import { FinishBatchSchema, fastFinishBatch, fastRestoreBatch, RestoreBatchSchema } from '../../src/engine/restore/restore-plan';
 
 const H = 'ab'.repeat(32);
 const meta = { path: 'd/f', mode: 0o644, mtimeNs: '1764000000123456789' };
@@ -166,4 +167,42 @@ test('fastBlobTuple and the index file parser agree with their schemas', () => {
   ];
   for (const f of files) agrees(IndexFileSchema, fastIndexFile, f, `index ${JSON.stringify(f).slice(0, 80)}`);
   assert.ok(fastIndexFile(JSON.parse(JSON.stringify(files[0]))));
+});
+
+test('restore batches: the fast checks agree with RestoreBatchSchema and FinishBatchSchema, item field by field', () => {
+  const items: Record<string, unknown>[] = [
+    { path: 'd/f', size: 12, mode: 0o644, mtimeNs: '1764000000123456789', chunks: [H] },
+    { chunks: [H, H], xattrs: { 'user.a': 'YQ==' }, mtimeNs: '5', gid: -2, uid: 0, mode: 0o104755, size: 0, rawPath: 'ZC9m', path: '' },
+    { path: 'e', size: 0, mode: 0, mtimeNs: '', chunks: [] },
+  ];
+  const doc = (its: unknown[], more: Record<string, unknown> = {}) => ({ v: 1, staging: '/s', snapshotId: 'x', asset: 'a', items: its, ...more });
+  let fast = 0;
+  let cases = 0;
+  for (const base of items) {
+    for (const item of variants(base)) {
+      for (const d of [doc([item]), doc([items[0], item])]) {
+        cases++;
+        if (agrees(RestoreBatchSchema, fastRestoreBatch, d, `batch #${cases}`)) fast++;
+        agrees(FinishBatchSchema, fastFinishBatch, d, `finish #${cases}`);
+      }
+    }
+  }
+  const docs: unknown[] = [
+    doc(items),
+    doc([]),
+    doc(items, { v: 2 }),
+    doc(items, { more: 1 }),
+    doc(items, { asset: undefined }),
+    { ...doc(items), staging: 3 },
+    ...NOT_OBJECTS,
+  ];
+  for (const d of docs) {
+    agrees(RestoreBatchSchema, fastRestoreBatch, d, `batch ${JSON.stringify(d)?.slice(0, 60)}`);
+    agrees(FinishBatchSchema, fastFinishBatch, d, `finish ${JSON.stringify(d)?.slice(0, 60)}`);
+  }
+  assert.ok(cases > 200 && fast > 20, `${cases} cases, ${fast} fast`);
+  // a batch as written takes the fast path, for both readers
+  const stored = JSON.parse(JSON.stringify(doc(items))) as unknown;
+  assert.ok(fastRestoreBatch(stored));
+  assert.deepEqual(fastFinishBatch(stored), FinishBatchSchema.parse(stored));
 });

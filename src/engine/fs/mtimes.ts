@@ -45,6 +45,7 @@ export class ExactMtimes {
   private acks = 0;
   private waiting: { n: number; resolve: () => void }[] = [];
   private barriers = 0;
+  private closing?: Promise<string | undefined>;
 
   private start(): ToolSession {
     const t = startTool('python3', ['-c', SCRIPT]);
@@ -77,8 +78,13 @@ export class ExactMtimes {
     await done;
   }
 
-  /** Ends the process. Returns a warning, or undefined when all were set. */
-  async close(): Promise<string | undefined> {
+  /** Ends the process. Returns a warning, or undefined when all were set; a second call returns the first's answer. */
+  close(): Promise<string | undefined> {
+    this.closing ??= this.end();
+    return this.closing;
+  }
+
+  private async end(): Promise<string | undefined> {
     if (!this.tool) return undefined;
     const r = await this.tool.end();
     const n = this.sent;

@@ -94,18 +94,33 @@ async function xattrsOf(items: Final[], warnings: string[]): Promise<void> {
   }
 }
 
+/** The files whose mtime on disk is not exactly the recorded one yet (a batch sets them as it writes, see run-restore-batch.ts). */
+function notExact(files: Final[]): Final[] {
+  return files.filter((f) => {
+    try {
+      return fs.lstatSync(f.abs, { bigint: true }).mtimeNs.toString() !== f.mtimeNs;
+    } catch {
+      return true;
+    }
+  });
+}
+
 /**
  * Everything the finish step does before the swap, in an order where no later step disturbs
- * an earlier one: the files' xattrs and exact mtimes (batch by batch, so memory stays bounded
- * by a batch), then special files, hard links, symlinks, the xattrs of all of those and of the
- * folders, the folders' owners, modes and times (deepest first, the root last; the files'
- * exact mtimes are all set before a folder can lose its search permission), and exact mtimes
- * for all. One python3 process sets every exact mtime. Idempotent. Returns warnings for what
- * could not be reproduced.
+ * an earlier one: the files' xattrs, and the exact mtimes of any file whose batch did not set
+ * them (batch by batch, so memory stays bounded by a batch), then special files, hard links,
+ * symlinks, the xattrs of all of those and of the folders, the folders' owners, modes and times
+ * (deepest first, the root last; the files' exact mtimes are all set before a folder can lose
+ * its search permission), and exact mtimes for all. One python3 process sets every exact mtime:
+ * `exact` when given (the one the batches of this process used), which it closes. Idempotent.
+ * Returns warnings for what could not be reproduced.
  */
-export async function applyFinishMetadata(plan: RestorePlan, batchItems: (batch: number) => Promise<FinishItem[]>): Promise<string[]> {
+export async function applyFinishMetadata(
+  plan: RestorePlan,
+  batchItems: (batch: number) => Promise<FinishItem[]>,
+  exact: ExactMtimes = new ExactMtimes(),
+): Promise<string[]> {
   const warnings: string[] = [];
-  const exact = new ExactMtimes();
   try {
     await applyInOrder(plan, batchItems, exact, warnings);
   } finally {
@@ -122,7 +137,7 @@ async function applyInOrder(plan: RestorePlan, batchItems: (batch: number) => Pr
     const files = (await batchItems(b)).map((f) => ({ abs: at(f), mtimeNs: f.mtimeNs, xattrs: f.xattrs }));
     // setting xattrs changes no mtime: both orders are fine for files
     await xattrsOf(files, warnings);
-    await exact.add(files);
+    await exact.add(notExact(files));
   }
 
   const rest: Final[] = [];

@@ -8,6 +8,7 @@ import type { Repository } from '../repo/repository';
 import { z } from 'zod';
 import { stagingFor } from './plan-restore';
 import { applyFinishMetadata } from './apply-metadata';
+import type { ExactMtimes } from '../fs/mtimes';
 import { RestorePlanSchema } from './restore-plan';
 import { loadFinishItems } from './restore-items';
 
@@ -30,11 +31,12 @@ export const DoneSchema = z.object({
 const oldFor = (target: string, restoreId: string) => path.join(path.dirname(target), `.${path.basename(target)}.lepton-old-${restoreId}`);
 
 /**
- * Create special files, hard links and symlinks, apply metadata (apply-metadata.ts), then swap
+ * Create special files, hard links and symlinks, apply metadata (apply-metadata.ts; `exact`: the
+ * python3 session the batches of this process used, closed here), then swap
  * the staging folder into the target: rename the old target aside, rename staging in, delete the old one.
  * Idempotent across crashes at any point of the swap.
  */
-export async function finishRestore(repo: Repository, restoreId: string): Promise<RestoreOutcome> {
+export async function finishRestore(repo: Repository, restoreId: string, exact?: ExactMtimes): Promise<RestoreOutcome> {
   if (!(await repo.store.head(restorePlanKey(restoreId)))) {
     const done = await findSignedJson(repo, restoreDoneKey(restoreId), DoneSchema);
     if (done) return done.outcome;
@@ -48,7 +50,7 @@ export async function finishRestore(repo: Repository, restoreId: string): Promis
   }
   const warnings: string[] = [];
   if (fs.existsSync(plan.staging)) {
-    warnings.push(...(await applyFinishMetadata(plan, (b) => loadFinishItems(repo, restoreId, b))));
+    warnings.push(...(await applyFinishMetadata(plan, (b) => loadFinishItems(repo, restoreId, b), exact)));
     if (fs.existsSync(plan.target)) {
       if (fs.existsSync(old)) throw new IntegrityError(`restore ${restoreId}: both ${plan.target} and ${old} exist; resolve by hand`);
       await fs.promises.rename(plan.target, old);

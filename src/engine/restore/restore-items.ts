@@ -2,7 +2,7 @@ import { restoreBatchKey } from '../repo/layout';
 import type { FileEntry } from '../repo/tree';
 import { readSignedJson } from '../repo/signed-doc';
 import type { Repository } from '../repo/repository';
-import { FinishBatchSchema, RestoreBatchSchema, type FinishItem, type RestoreItem, type RestorePlan } from './restore-plan';
+import { FinishBatchParser, RestoreBatchParser, type FinishItem, type RestoreItem, type RestorePlan } from './restore-plan';
 
 const ref = (e: { path: string; rawPath?: string }) => (e.rawPath !== undefined ? { path: e.path, rawPath: e.rawPath } : { path: e.path });
 
@@ -48,10 +48,10 @@ export function splitHardLinks(files: FileEntry[]): { writes: FileEntry[]; hardl
 
 /** The file items of one restore batch (the finish step sets their xattrs and exact mtimes). */
 export async function loadRestoreItems(repo: Repository, restoreId: string, batch: number): Promise<RestoreItem[]> {
-  return (await readSignedJson(repo, restoreBatchKey(restoreId, batch), RestoreBatchSchema)).items;
+  return (await readSignedJson(repo, restoreBatchKey(restoreId, batch), RestoreBatchParser)).items;
 }
 
 /** The paths, mtimes and xattrs of one restore batch's files, for the finish step of a restore onto a filesystem. */
 export async function loadFinishItems(repo: Repository, restoreId: string, batch: number): Promise<FinishItem[]> {
-  return (await readSignedJson(repo, restoreBatchKey(restoreId, batch), FinishBatchSchema)).items;
+  return (await readSignedJson(repo, restoreBatchKey(restoreId, batch), FinishBatchParser)).items;
 }

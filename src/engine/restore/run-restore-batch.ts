@@ -7,7 +7,8 @@ import { readSignedJson } from '../repo/signed-doc';
 import { packKey, restoreBatchKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
 import { joinFs, type FsPath } from '../fs/raw-path';
-import { toSeconds } from '../fs/mtimes';
+import { toSeconds, type ExactMtimes } from '../fs/mtimes';
+import { BatchMtimes } from './batch-mtimes';
 import { ownAndChmod, ownerAndMode } from './apply-metadata';
 import { plainLength } from '../repo/chunk-index';
 import { batchView, type AssetLimitsOf } from '../limits/host-limits';
@@ -15,7 +16,7 @@ import type { BlobStore } from '../store/blob-store';
 import { interleaveRanges, planBatchRanges, type BlobTarget, type PackRange } from './fetch-ranges';
 import type { ChunkPool } from '../chunker/pool';
 import { openRange, type OpenRangeResult, type OpenRangeTask } from './open-range';
-import { RestoreBatchSchema, type RestoreItem } from './restore-plan';
+import { RestoreBatchParser, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
   /**
@@ -28,6 +29,8 @@ export interface RestoreProgress {
   files: number;
   bytesDone: number;
   bytesTotal: number;
+  /** metadata the batch could not reproduce (its exact mtimes), on the result only */
+  warnings?: string[];
 }
 
 export interface RunRestoreBatchOptions {
@@ -46,6 +49,11 @@ export interface RunRestoreBatchOptions {
   checkpoint?: () => void;
   /** the engine's threads: each fetched range is opened and checked there, not on this thread */
   pool?: ChunkPool;
+  /**
+   * the python3 session setting exact mtimes, shared by the batches and the finish step of one
+   * process (restoreDirect), which closes it; absent: the batch runs one of its own
+   */
+  exactMtimes?: ExactMtimes;
 }
 
 const FILE_CONCURRENCY = 8;
@@ -161,10 +169,12 @@ async function finishFile(repo: Repository, abs: FsPath, item: RestoreItem, veri
 /**
  * Write one batch of files into the staging folder. Blobs are fetched pack by pack in merged
  * ranged reads, each checked against its id before any byte is written, then every file is
- * trimmed to size and given its mode and mtime. Resumable by file (see RestoreProgress.completed).
+ * trimmed to size and given its mode and mtime, and its exact mtime while the next ranges are
+ * still coming (batch-mtimes.ts). The batch returns once every one of its files has its exact
+ * mtime, those finished by an earlier attempt too. Resumable by file (see RestoreProgress.completed).
  */
 export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOptions): Promise<RestoreProgress> {
-  const batch = await readSignedJson(repo, restoreBatchKey(o.restoreId, o.batch), RestoreBatchSchema);
+  const batch = await readSignedJson(repo, restoreBatchKey(o.restoreId, o.batch), RestoreBatchParser);
   const index = await repo.loadIndex(true);
   const items = batch.items;
   const completed = decodeLedger(o.resumeCompleted, items.length);
@@ -197,8 +207,14 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
     if (!h) handles.set(f, (h = openForWrite(abs(f))));
     return h;
   };
+  const mtimes = new BatchMtimes(o.exactMtimes);
+  // the files an earlier attempt finished: it may have stopped before python3 set theirs
+  items.forEach((item, i) => {
+    if (completed[i]) mtimes.done({ abs: abs(i), mtimeNs: item.mtimeNs });
+  });
   const fileDone = (f: number) => {
     completed[f] = true;
+    mtimes.done({ abs: abs(f), mtimeNs: items[f].mtimeNs });
     p.filesDone++;
     if (p.filesDone % 200 === 0) report();
   };
@@ -246,26 +262,31 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
         // written everywhere they go: the range's plaintexts (one buffer) are freed now
         if (plains.length) freeBuffer(plains[0].buffer);
         freeBuffer(data);
+        mtimes.send();
         report();
       }),
     );
+    // empty files: no bytes to fetch
+    await mapLimit(
+      todo.filter((i) => !completed[i]),
+      FILE_CONCURRENCY,
+      async (i) => {
+        o.checkpoint?.();
+        if (items[i].chunks.length) throw new IntegrityError(`file "${items[i].path}": not every chunk was written`);
+        await finishFile(repo, abs(i), items[i], verify);
+        fileDone(i);
+      },
+    );
+  } catch (e) {
+    await mtimes.abandon();
+    throw e;
   } finally {
     for (const h of handles.values()) await h.then((fh) => fh.close()).catch(() => undefined);
   }
-  // empty files: no bytes to fetch
-  await mapLimit(
-    todo.filter((i) => !completed[i]),
-    FILE_CONCURRENCY,
-    async (i) => {
-      o.checkpoint?.();
-      if (items[i].chunks.length) throw new IntegrityError(`file "${items[i].path}": not every chunk was written`);
-      await finishFile(repo, abs(i), items[i], verify);
-      fileDone(i);
-    },
-  );
+  const warning = await mtimes.settle();
   report();
   p.completed = encodeLedger(completed);
-  return p;
+  return warning ? { ...p, warnings: [warning] } : p;
 }
 
 /** The resume ledger of a batch (RestoreProgress.completed): one bit per file. */

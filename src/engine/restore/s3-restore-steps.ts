@@ -13,7 +13,7 @@ import { resolveRestoreSnapshot, type RestorePlanSummary } from './plan-restore'
 import { RestoreBatchWriter } from './restore-batches';
 import { walkRestoreTree, type RestoreSink } from './restore-walk';
 import { loadRestoreItems } from './restore-items';
-import { RestoreBatchSchema, RestorePlanSchema, type RestorePlan } from './restore-plan';
+import { RestoreBatchParser, RestorePlanSchema, type RestorePlan } from './restore-plan';
 import { stageS3File } from './s3-stage';
 import { decodeLedger, encodeLedger, type RestoreProgress } from './run-restore-batch';
 import { dropS3Aside, publishS3, rollbackS3Publish, s3StagingFor } from './s3-publish';
@@ -119,7 +119,7 @@ export interface RunS3RestoreBatchOptions {
 
 /** Stage one batch of files below the staging prefix. Resumable by file (RestoreProgress.completed). */
 export async function runS3RestoreBatch(repo: Repository, loc: S3Location, o: RunS3RestoreBatchOptions): Promise<RestoreProgress> {
-  const batch = await readSignedJson(repo, restoreBatchKey(o.restoreId, o.batch), RestoreBatchSchema);
+  const batch = await readSignedJson(repo, restoreBatchKey(o.restoreId, o.batch), RestoreBatchParser);
   await repo.loadIndex(true);
   const items = batch.items;
   const completed = decodeLedger(o.resumeCompleted, items.length);
