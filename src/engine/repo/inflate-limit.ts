@@ -9,4 +9,4 @@
  */
 export const MAX_INFLATED_BYTES = 1024 ** 3;
 
-export const inflateLimitText = '1 GiB';
+export const inflateLimitText = `${MAX_INFLATED_BYTES / 1024 ** 3} GiB`;
