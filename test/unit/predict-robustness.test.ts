@@ -29,9 +29,23 @@ test('robustness transforms: values and windows mapped, the input untouched, det
   assert.ok(Math.abs(scaled[0]!.values[5]! - (37.5 * quiet.values[5]! - 1234.5)) < 1e-9);
 
   const half = byName('second row').apply(corpus);
-  assert.equal(half[1]!.values.length, 501);
-  assert.equal(half[1]!.timestamps[3], 6 * MIN);
-  assert.deepEqual(half[1]!.windows, labelled.windows, 'windows are timestamps: a scrape at twice the interval keeps them');
+  assert.deepEqual(
+    half.map((s) => s.name),
+    ['none/q.csv#even', 'none/q.csv#odd', 'with/l.csv#even', 'with/l.csv#odd'],
+    'both parities, each a file of the same category',
+  );
+  const [even, odd] = [half[2]!, half[3]!];
+  assert.equal(even.values.length, 501);
+  assert.equal(odd.values.length, 500);
+  assert.equal(even.timestamps[3], 6 * MIN);
+  assert.equal(odd.timestamps[3], 7 * MIN);
+  const rows = [...even.timestamps, ...odd.timestamps].sort((a, b) => a - b);
+  assert.deepEqual(rows, Array.from(labelled.timestamps), 'every row is kept once: a one-row spike on an odd row is not dropped');
+  assert.deepEqual(
+    [...even.values, ...odd.values].sort((a, b) => a - b),
+    Array.from(labelled.values).sort((a, b) => a - b),
+  );
+  for (const s of [even, odd]) assert.deepEqual(s.windows, labelled.windows, 'windows are timestamps: a scrape at twice the interval keeps them');
 
   const noisy = byName('noise').apply(corpus);
   assert.deepEqual(Array.from(byName('noise').apply(corpus)[0]!.values), Array.from(noisy[0]!.values), 'seeded');
@@ -62,5 +76,5 @@ test('robustness: the protocol runs on the corpus and on every transform of it',
     runs.map((r) => r.name),
     ['as labelled', ...ROBUSTNESS_TRANSFORMS.map((t) => t.name)],
   );
-  for (const r of runs) assert.equal(r.evaluation.files.length, 6);
+  for (const r of runs) assert.equal(r.evaluation.files.length, r.name.includes('second row') ? 12 : 6);
 });

@@ -3,7 +3,11 @@
  * transformed in ways a detector that generalises must survive, with the windows mapped
  * accordingly (they are timestamps, so only a transform that moves rows moves them):
  * - scaled: every value a * v + b (a detector must not depend on units or offsets);
- * - every-second-row: a scrape at twice the interval (the probationary length halves with it);
+ * - every second row: a scrape at twice the interval (the probationary length halves with it),
+ *   both parities: each series becomes two, its even rows and its odd rows (names suffixed
+ *   `#even`, `#odd`, same category), scored as separate files and combined as NAB combines
+ *   files; keeping one parity would measure which rows survive (a one-row spike on a dropped
+ *   row is gone) as much as the detectors;
  * - noise: Gaussian noise of 5 % of the series' 1-99 % quantile range added (seeded);
  * - spikes: the series without anomalies get three injected spikes after their probationary
  *   period, each with a NAB-sized window around it (10 % of the rows shared by the file's
@@ -41,15 +45,16 @@ function mapValues(s: LabelledSeries, f: (v: number, i: number) => number): Labe
   return { ...s, values: Float64Array.from(s.values, f) };
 }
 
-function everySecondRow(s: LabelledSeries): LabelledSeries {
-  const n = Math.ceil(s.values.length / 2);
+/** Rows parity, parity + 2, ... of a series (a scrape at twice the interval, starting at row `parity`). */
+function everySecondRow(s: LabelledSeries, parity: 0 | 1): LabelledSeries {
+  const n = Math.ceil((s.values.length - parity) / 2);
   const timestamps = new Float64Array(n);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    timestamps[i] = s.timestamps[2 * i]!;
-    values[i] = s.values[2 * i]!;
+    timestamps[i] = s.timestamps[2 * i + parity]!;
+    values[i] = s.values[2 * i + parity]!;
   }
-  return { ...s, timestamps, values };
+  return { ...s, name: `${s.name}#${parity === 0 ? 'even' : 'odd'}`, timestamps, values };
 }
 
 function withNoise(s: LabelledSeries, seed: number): LabelledSeries {
@@ -72,7 +77,7 @@ function withSpikes(s: LabelledSeries): LabelledSeries {
 
 export const ROBUSTNESS_TRANSFORMS: readonly CorpusTransform[] = [
   { name: `scaled (${SCALE} v ${OFFSET})`, apply: (c) => c.map((s) => mapValues(s, (v) => SCALE * v + OFFSET)) },
-  { name: 'every second row', apply: (c) => c.map(everySecondRow) },
+  { name: 'every second row (even and odd rows)', apply: (c) => c.flatMap((s) => [everySecondRow(s, 0), everySecondRow(s, 1)]) },
   { name: `noise (${NOISE_SHARE * 100} % of the 1-99 % range)`, apply: (c) => c.map((s, i) => withNoise(s, i + 1)) },
   { name: 'spikes injected in the series without anomalies', apply: (c) => c.map(withSpikes) },
 ];
