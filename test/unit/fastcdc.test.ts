@@ -51,7 +51,7 @@ test('small input is one chunk', () => {
   assert.deepEqual(chunkLengths(Buffer.alloc(0)), []);
 });
 
-test("a new repository's chunks keep a rewritten stretch of a checkpoint cheap: new chunks hold under 1.4x the rewritten bytes (4 MiB stretches)", () => {
+test("a new repository's chunks keep a rewritten stretch of a checkpoint cheap: new chunks hold under 1.1x the rewritten bytes (4 MiB stretches)", () => {
   // what a fine-tuning run does to a checkpoint: stretches of a few MiB rewritten in place
   const base = randomBuf(48 * MiB, 5);
   const ids = (buf: Buffer) => {
@@ -76,6 +76,6 @@ test("a new repository's chunks keep a rewritten stretch of a checkpoint cheap: 
     for (const [id, l] of ids(next)) if (!before.has(id)) stored += l;
     rewritten += len;
   }
-  // each stretch also costs the chunks straddling its two ends: about two average chunks (1.6x at 1 MiB chunks)
-  assert.ok(stored / rewritten < 1.4, `new chunks ${(stored / rewritten).toFixed(3)}x the rewritten bytes`);
+  // each stretch also costs the chunks straddling its two ends (1.06x here; 1.31x at 512 KiB chunks, 1.6x at 1 MiB)
+  assert.ok(stored / rewritten < 1.1, `new chunks ${(stored / rewritten).toFixed(3)}x the rewritten bytes`);
 });
