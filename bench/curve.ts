@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_PACK_SIZE_MIB } from '../src/engine/repo/pack';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweed';
 import { bucketUsage } from './bucket';
 import { datasetSpec, generateDataset, generateFileTree, writeRandom, XorShift } from './dataset';
@@ -95,7 +96,7 @@ async function measurePoint(sw: Seaweed, tmp: string, point: Point, resticBin: s
   const { cacheDir: _unused, ...direct } = seaweedTarget(sw, `curve-direct-${tag}`, '');
   const engine = new EngineDirect({
     ...direct,
-    packSizeMiB: 32,
+    packSizeMiB: DEFAULT_PACK_SIZE_MIB,
     password: 'lepton-bench-password',
     compression: 'auto',
     asset: 'curve',

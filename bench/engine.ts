@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Compression } from '../src/engine/repo/blob-compression';
 import type { EngineJob, EngineJobResult } from './engine-child';
-import { WORK_PROCESS_NODE_FLAGS } from '../src/common/node-flags';
+import { WORK_PROCESS_NODE_FLAGS, workProcessEnv } from '../src/common/node-flags';
 import { check, runMeasured } from './measure';
 
 /** lepton-dr engine-direct (backupDirect / restoreDirect on S3Store via CountingStore), one child process per run. */
@@ -62,7 +62,9 @@ export class EngineDirect {
     };
     const child = path.join(__dirname, '..', 'bundle', 'engine-child.js'); // bundled like the CLI and the worker users run
     const r = check(
-      await runMeasured(process.execPath, [...WORK_PROCESS_NODE_FLAGS, ...(this.t.nodeFlags ?? []), child, JSON.stringify(full)]),
+      await runMeasured(process.execPath, [...WORK_PROCESS_NODE_FLAGS, ...(this.t.nodeFlags ?? []), child, JSON.stringify(full)], {
+        env: workProcessEnv(process.env),
+      }),
       `engine-direct ${job.op}`,
     );
     const res = JSON.parse(fs.readFileSync(resultFile, 'utf8')) as EngineJobResult;

@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_PACK_SIZE_MIB } from '../src/engine/repo/pack';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweed';
 import { datasetSpec, generateDataset } from './dataset';
 import { EngineDirect, type EngineRun, type EngineTarget } from './engine';
@@ -130,7 +131,7 @@ export async function benchGentle(ctx: BenchContext): Promise<{ options: GentleO
         prefix,
         accessKeyId: seaweed!.accessKeyId,
         secretAccessKey: seaweed!.secretAccessKey,
-        packSizeMiB: 32,
+        packSizeMiB: DEFAULT_PACK_SIZE_MIB,
         compression: 'auto',
         asset: 'gentle',
         workDir: path.join(ctx.tmpDir, prefix),

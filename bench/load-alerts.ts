@@ -11,6 +11,7 @@ import { freePort } from '../src/stack/ports';
 import { predictionWorkflowId } from '../src/contracts/prediction-inputs';
 import { predictionStatusQuery, type PredictionStatus } from '../src/contracts/prediction-messages';
 import { percentile } from './measure';
+import { workProcessEnv } from '../src/common/node-flags';
 import { workerArgv } from '../src/stack/worker-process';
 import { WORKER_MAIN, workerEnv, workerStarted, writeBenchPlan } from './workflow';
 
@@ -186,7 +187,7 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
     fs.writeFileSync(wlog, '');
     const worker = spawnServer(process.execPath, workerArgv(WORKER_MAIN, planFile), {
       logFile: wlog,
-      env: { ...workerEnv(c.seaweed, planFile, c.bundle), LEPTON_DR_LOG_LEVEL: 'info' },
+      env: workProcessEnv({ ...workerEnv(c.seaweed, planFile, c.bundle), LEPTON_DR_LOG_LEVEL: 'info' }),
     });
     procs.push(worker);
     await workerStarted(worker);

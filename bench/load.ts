@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_PACK_SIZE_MIB } from '../src/engine/repo/pack';
 import { Client, Connection } from '@temporalio/client';
 import { startSeaweed } from '../test/helpers/seaweed';
 import { startTemporal } from '../test/helpers/temporal';
@@ -29,7 +30,7 @@ export interface LoadOptions {
 }
 
 export function parseLoadArgs(args: string[]): LoadOptions {
-  const o: LoadOptions = { backups: 50, filesPerAsset: 100, workers: [1, 2], ratePerS: 100, seconds: 60, packSizeMiB: 32, skip: new Set() };
+  const o: LoadOptions = { backups: 50, filesPerAsset: 100, workers: [1, 2], ratePerS: 100, seconds: 60, packSizeMiB: DEFAULT_PACK_SIZE_MIB, skip: new Set() };
   for (let i = 0; i < args.length; i++) {
     const v = args[i];
     const num = () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_PACK_SIZE_MIB } from '../src/engine/repo/pack';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweed';
 import { readHashCeiling, storeCeiling, type CeilingResult, type StoreCeilingResult } from './ceiling';
 import { S3Store } from '../src/engine/store/s3-store';
@@ -52,7 +53,7 @@ const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sec
   --repeat N         repeat every measurement N times on fresh repositories, report medians (default 1)
   --no-workflow      skip the Temporal measurements
   --profile          write V8 CPU profiles of the engine-direct runs next to the results
-  --pack-size-mib N  pack size for lepton-dr (default 32, like the plan file's default)
+  --pack-size-mib N  pack size for lepton-dr (default 16, like the plan file's default and restic's)
   --only P[,P]       run only these parts: suite (restic / engine / workflow), predict, failover, load,
                      gentle, curve, copy, scaleout (default all); e.g. --only load -- --seconds 10 --backups 20 (load: --backups N,
                      --files N, --workers 1,2, --rate N, --seconds N; gentle: --rate N, --upload-mib N,
@@ -63,7 +64,7 @@ const USAGE = `usage: node dist/bench/run.js [options] [-- args for optional sec
   --out DIR          results folder (default <project>/bench-results)`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { scale: 1, repeat: 1, keep: false, workflow: true, profile: false, packSizeMiB: 32, only: new Set(PARTS), rest: [] };
+  const a: Args = { scale: 1, repeat: 1, keep: false, workflow: true, profile: false, packSizeMiB: DEFAULT_PACK_SIZE_MIB, only: new Set(PARTS), rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i];
     const num = (name: string) => {

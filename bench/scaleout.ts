@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_PACK_SIZE_MIB } from '../src/engine/repo/pack';
 import { Client, Connection } from '@temporalio/client';
 import { startSeaweed } from '../test/helpers/seaweed';
 import { startTemporal } from '../test/helpers/temporal';
@@ -32,7 +33,7 @@ export interface ScaleoutOptions {
 const USAGE = 'scaleout: --files N, --workers 1,2, --repeat N, --batch-files N, --batch-mib N, --pack-size-mib N';
 
 export function parseScaleoutArgs(args: string[]): ScaleoutOptions {
-  const o: ScaleoutOptions = { files: 50_000, workers: [1, 2], repeat: 1, packSizeMiB: 32 };
+  const o: ScaleoutOptions = { files: 50_000, workers: [1, 2], repeat: 1, packSizeMiB: DEFAULT_PACK_SIZE_MIB };
   const batch: Record<string, number> = {};
   for (let i = 0; i < args.length; i++) {
     const v = args[i];

@@ -5,6 +5,7 @@ import { sameEndpoint } from '../common/s3-endpoint';
 import { DURATION_PATTERN, NameSchema, parseDurationMs, S3_URL_PATTERN } from '../common/schema-primitives';
 import { ActionSchema } from './action-schema';
 import { CompressionSchema } from '../engine/repo/blob-compression';
+import { DEFAULT_PACK_SIZE_MIB } from '../engine/repo/pack';
 import { AssetLimitsSchema, RepositoryLimitsSchema } from './limits-schema';
 
 export { NameSchema };
@@ -152,7 +153,7 @@ const RepositoryFields = z
     keyFile: z.string().min(1).optional(),
     /** Name of an env var holding the key (hex); wins over keyFile. */
     keyEnv: z.string().min(1).optional(),
-    packSizeMiB: z.number().int().min(4).max(128).default(32),
+    packSizeMiB: z.number().int().min(4).max(128).default(DEFAULT_PACK_SIZE_MIB),
     /**
      * zstd per blob for what this plan writes: off, auto (skips incompressible blobs) or max.
      * Unset: the repository's own setting (auto for a new repository, off for one made before).

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundledEntry } from '../common/build-output';
 import type { Logger } from '../common/logger';
-import { WORK_PROCESS_NODE_FLAGS } from '../common/node-flags';
+import { WORK_PROCESS_NODE_FLAGS, workProcessEnv } from '../common/node-flags';
 import { readLastLines, spawnServer, type ServerProcess } from './process';
 
 /** The worker entry point users run: the bundled one (dist/bundle/worker.js). */
@@ -114,7 +114,7 @@ export class WorkerSupervisor {
   private spawn(): ServerProcess {
     const args = workerArgv(this.script, this.o.planFile);
     this.startCount++;
-    const p = spawnServer(process.execPath, args, { logFile: this.o.logFile, env: this.o.env, killOnSignal: this.o.killOnSignal ?? false });
+    const p = spawnServer(process.execPath, args, { logFile: this.o.logFile, env: workProcessEnv(this.o.env), killOnSignal: this.o.killOnSignal ?? false });
     this.current = p;
     this.o.onSpawn?.(p.pid);
     this.o.log.info({ pid: p.pid, plan: this.o.planFile ?? '(default)', log: this.o.logFile }, this.startCount > 1 ? 'worker restarted' : 'worker started');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { loadPlanFile } from '../../src/config/load-plan';
+import { DEFAULT_PACK_SIZE_MIB } from '../../src/engine/repo/pack';
 import { formatIssues } from '../../src/common/schema-primitives';
 import { openCopyTarget } from '../../src/worker/open-copy-target';
 import { CopyInputSchema } from '../../src/contracts/copy-inputs';
@@ -25,7 +26,7 @@ test('copy targets load with the repository defaults; key and password files res
   assert.equal(t.keyFile, path.join(path.dirname(f), 'keys/east.key'));
   assert.equal(t.passwordFile, path.join(path.dirname(f), 'east.pw'));
   assert.equal(t.region, 'us-east-1');
-  assert.equal(t.packSizeMiB, 32);
+  assert.equal(t.packSizeMiB, DEFAULT_PACK_SIZE_MIB);
   assert.deepEqual(loadPlanFile(writePlan(BASE), {}).copyTargets, []);
 });
 

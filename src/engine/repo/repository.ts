@@ -11,6 +11,7 @@ import { compressBlob, CompressionSchema, type Compression } from './blob-compre
 import { EncryptionConfigSchema, encryptedCodec, newEncryptionConfig, type EncryptionConfig } from './blob-cipher';
 import { plainCodec, type BlobCodec } from './blob-codec';
 import { openBlob } from './open-blob';
+import { DEFAULT_PACK_SIZE_MIB } from './pack';
 import { unlock, type Unlocked } from './key-store';
 import { decodeManifest, encodeManifest, type SnapshotManifest } from './snapshot';
 import { decodeTreeBlob, isCompressedTreeBlob, TreeBlobParser, type TreeEntry } from './tree';
@@ -73,7 +74,7 @@ export class Repository {
   }
 
   static async open(store: BlobStore, key: Buffer, opts: RepositoryOptions = {}): Promise<Repository> {
-    const packSize = opts.packSize ?? 32 * 1024 * 1024;
+    const packSize = opts.packSize ?? DEFAULT_PACK_SIZE_MIB * 1024 * 1024;
     const head = await store.head(CONFIG_KEY);
     if (!head) {
       if (!opts.create) throw new NotFoundError(`no repository at ${store.url} (run a backup to create it)`);
