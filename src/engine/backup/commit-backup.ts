@@ -1,15 +1,7 @@
 import { TreeWriter } from './write-tree';
 import { PackUploader } from './pack-uploader';
 import type { Repository } from '../repo/repository';
-import {
-  assertReferencesSafe,
-  canWithdraw,
-  checkReferences,
-  checkStoredSnapshot,
-  markedPacks,
-  ReferenceChecker,
-  type ReferenceCheck,
-} from '../maintenance/pack-safety';
+import { assertReferencesSafe, canWithdraw, checkReferences, checkStoredSnapshot, ReferenceChecker, type ReferenceCheck } from '../maintenance/pack-safety';
 import { backupTmpPrefix, planKey, snapshotKey } from '../repo/layout';
 import type { SnapshotManifest } from '../repo/snapshot';
 import { EntryAssembler, isRead } from './tree-entries';
@@ -18,6 +10,7 @@ import { planPages } from './plan-pages';
 import { BatchResults } from './batch-results';
 import { abandonedKey } from '../repo/layout';
 import { isAppendOnly } from '../store/append-only';
+import { mapLimit } from '../../common/map-limit';
 
 export interface CommitOptions {
   /** the clock the prune-safety check reads (tests drive it) */
@@ -27,8 +20,8 @@ export interface CommitOptions {
 }
 
 /**
- * Assemble the tree from the plan's pages and the batch results, streaming (one page, one batch
- * and one tree blob in memory at a time), store it, then write the signed snapshot
+ * Assemble the tree from the plan's pages and the batch results, streaming (a page and the one
+ * read ahead, one batch and one tree blob in memory at a time), store it, then write the signed snapshot
  * (create-only): the snapshot is the commit point. Every blob it references must be in a pack
  * that exists and no prune is about to delete (pack-safety.ts), checked after the reference is
  * recorded: the file chunks are recorded in the work list (plan pages, batch results) before the
@@ -41,16 +34,19 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
   if (o.snapshotId && !(await repo.store.head(planKey(backupId))) && (await repo.store.head(snapshotKey(o.snapshotId)))) {
     return repo.loadSnapshot(o.snapshotId);
   }
+  // the work list was complete before the commit started, so the file chunks' reading may begin
+  // beside the plan's; the work list stays until the snapshot is written: what it finds safe stays safe
+  const opening = ReferenceChecker.open(repo, o.clock);
+  opening.catch(() => undefined);
   const plan = await loadPlan(repo, backupId);
   if (await repo.store.head(snapshotKey(plan.snapshotId))) {
     const m = await repo.loadSnapshot(plan.snapshotId);
     return settle(repo, backupId, m, () => checkStoredSnapshot(repo, m, o.clock));
   }
 
-  // the work list stays until the snapshot is written: what this reading finds safe stays safe
-  const chunks = await ReferenceChecker.open(repo, o.clock);
-  const index = await repo.loadIndex(true);
-  const up = new PackUploader(repo.store, index, repo.packSize, undefined, await markedPacks(repo, (o.clock ?? Date.now)()));
+  const chunks = await opening;
+  // the tree blobs deduplicate against the same reading: its index and the packs it found marked
+  const up = new PackUploader(repo.store, chunks.index, repo.packSize, undefined, chunks.markedPacks());
   const tree = new TreeWriter(repo, up, plan.v === 2 ? plan.treeReuse : undefined);
   const results = new BatchResults(repo, backupId, plan.batches);
   const assembler = new EntryAssembler();
@@ -138,6 +134,10 @@ export async function cleanupBackup(repo: Repository, backupId: string, why: 'co
   }
   const plan = planKey(backupId);
   const objs = await repo.store.list(backupTmpPrefix(backupId));
-  for (const o of objs) if (o.key !== plan) await repo.store.delete(o.key);
+  await mapLimit(
+    objs.filter((o) => o.key !== plan),
+    16,
+    (o) => repo.store.delete(o.key),
+  );
   await repo.store.delete(plan);
 }

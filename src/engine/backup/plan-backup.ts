@@ -67,7 +67,8 @@ const itemPath = (e: { path: string; rawPath?: string; etag?: string }) => ({
 /** Pick the snapshot whose metadata lets unchanged files skip reading. */
 async function findParent(repo: Repository, asset: string, strategy: Strategy): Promise<SnapshotManifest | undefined> {
   if (strategy === 'full') return undefined;
-  const snaps = await repo.listSnapshots({ asset });
+  // the parent's tree is read through the index: it loads beside the choice
+  const [snaps] = await Promise.all([repo.listSnapshots({ asset }), repo.loadIndex()]);
   const pool = strategy === 'differential' ? snaps.filter((s) => s.strategy === 'full') : snaps;
   return pool[pool.length - 1];
 }
@@ -78,15 +79,18 @@ async function findParent(repo: Repository, asset: string, strategy: Strategy): 
  * (and its tree pruned) between the choice and the read is not an error: the next newest is chosen.
  */
 export async function planBackup(repo: Repository, o: PlanBackupOptions): Promise<PlanSummary> {
+  // the parent is looked for beside the stored plan: only a retry that finds its plan wastes the lookup
+  const parentOf = () => findParent(repo, o.asset, o.strategy);
+  const firstParent = parentOf();
+  firstParent.catch(() => undefined);
   const existing = await findSignedJson(repo, planKey(o.backupId), BackupPlanSchema);
   if (existing) return summary(existing);
 
-  const reader = o.reader ?? openSource(o.source, o.s3);
+  const reader = o.reader ?? (await openSource(o.source, o.s3));
   try {
     for (let attempt = 1; ; attempt++) {
-      const parent = await findParent(repo, o.asset, o.strategy);
       // a folder source walks while the work list is written: the scan is iterated once per attempt
-      const scan = await reader.scan({ include: o.include, exclude: o.exclude });
+      const [parent, scan] = await Promise.all([attempt === 1 ? firstParent : parentOf(), reader.scan({ include: o.include, exclude: o.exclude })]);
       try {
         return summary(await writeWorkList(repo, o, scan, parent));
       } catch (e) {
@@ -98,8 +102,23 @@ export async function planBackup(repo: Repository, o: PlanBackupOptions): Promis
   }
 }
 
-/** Walk the scan in tree order beside the parent's tree, writing entry pages and batches as they fill; the plan goes last. */
 async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanResult, parent: SnapshotManifest | undefined): Promise<PagedBackupPlan> {
+  const pages = new PlanPageWriter(repo, o.backupId, o.pageEntries);
+  try {
+    return await walkScan(repo, o, scan, parent, pages);
+  } finally {
+    await pages.idle();
+  }
+}
+
+/** Walk the scan in tree order beside the parent's tree, writing entry pages and batches as they fill; the plan goes last. */
+async function walkScan(
+  repo: Repository,
+  o: PlanBackupOptions,
+  scan: ScanResult,
+  parent: SnapshotManifest | undefined,
+  pages: PlanPageWriter,
+): Promise<PagedBackupPlan> {
   const batchBytes = o.batchBytes ?? 256 * 1024 * 1024;
   const batchFiles = o.batchFiles ?? 5000;
   // one section is one chunking task held in memory whole (read buffer, then pack parts): keep it at the task size
@@ -108,7 +127,6 @@ async function writeWorkList(repo: Repository, o: PlanBackupOptions, scan: ScanR
   const reuse = parent ? new TreeReusePlanner() : undefined;
   const prior = new ParentCursor(repo, parent, (b) => reuse?.offer(b));
   const assembler = new EntryAssembler();
-  const pages = new PlanPageWriter(repo, o.backupId, o.pageEntries);
   // each entry goes to the pages and, as the tree entry the commit will make of it when that is known now, to the reuse planner
   const push = async (pe: PlanEntry) => {
     const i = pages.count;

@@ -7,10 +7,11 @@ import { PlanPageParser, type BackupPlan, type PlanEntry } from './work-plan';
 /** Entries per page of a plan: a page is a document of about a MiB of JSON. */
 export const PAGE_ENTRIES = 4000;
 
-/** Writes a plan's entries as signed pages while the plan step walks the scan; holds one page. */
+/** Writes a plan's entries as signed pages while the plan step walks the scan; holds one page and writes the one before. */
 export class PlanPageWriter {
   private page: PlanEntry[] = [];
   private first = 0;
+  private writing: Promise<void> = Promise.resolve();
   pages = 0;
 
   constructor(
@@ -26,15 +27,30 @@ export class PlanPageWriter {
 
   async push(e: PlanEntry): Promise<void> {
     this.page.push(e);
-    if (this.page.length >= this.pageEntries) await this.flush();
+    if (this.page.length >= this.pageEntries) await this.write();
   }
 
-  async flush(): Promise<void> {
+  /** Start writing the page held; the one written before must be stored first, so at most one write is in flight. */
+  private async write(): Promise<void> {
+    await this.writing;
     if (!this.page.length) return;
-    await writeSignedJson(this.repo, entryPageKey(this.backupId, this.pages), { v: 1, first: this.first, entries: this.page });
+    this.writing = writeSignedJson(this.repo, entryPageKey(this.backupId, this.pages), { v: 1, first: this.first, entries: this.page }).then(() => undefined);
+    // awaited by the next write or by flush
+    this.writing.catch(() => undefined);
     this.pages++;
     this.first += this.page.length;
     this.page = [];
+  }
+
+  /** Wait for the write in flight, failed or not: a step that gives up must not leave a page landing after it (a retry rewrites the same keys). */
+  async idle(): Promise<void> {
+    await this.writing.catch(() => undefined);
+  }
+
+  /** Write the page held and wait until every page is stored: the plan that names them may go next. */
+  async flush(): Promise<void> {
+    await this.write();
+    await this.writing;
   }
 }
 
@@ -48,10 +64,18 @@ export async function* planPages(repo: Repository, plan: BackupPlan): AsyncGener
     return;
   }
   let next = 0;
-  for (let p = 0; p < plan.pages; p++) {
-    const key = entryPageKey(plan.backupId, p);
-    const page = await readSignedJson(repo, key, PlanPageParser);
-    if (page.first !== next) throw new IntegrityError(`${key}: starts at entry ${page.first}, expected ${next}`);
+  const read = (p: number) => {
+    const r = readSignedJson(repo, entryPageKey(plan.backupId, p), PlanPageParser);
+    // a read ahead the caller stops before is never awaited
+    r.catch(() => undefined);
+    return r;
+  };
+  // one page read ahead while the caller works on the one before: two pages in memory at most
+  let ahead = plan.pages > 0 ? read(0) : undefined;
+  for (let p = 0; ahead; p++) {
+    const page = await ahead;
+    ahead = p + 1 < plan.pages ? read(p + 1) : undefined;
+    if (page.first !== next) throw new IntegrityError(`${entryPageKey(plan.backupId, p)}: starts at entry ${page.first}, expected ${next}`);
     next += page.entries.length;
     yield page;
   }

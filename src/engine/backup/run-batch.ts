@@ -89,7 +89,7 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
     start = chunks.length;
   }
   const view = batchView(repo.store, batch.asset, o.assetLimits);
-  const reader = o.reader ?? openSource(batch.source, batch.s3, process.env, view.download);
+  const reader = o.reader ?? (await openSource(batch.source, batch.s3, process.env, view.download));
   try {
     return await chunkAndUpload(repo, o, reader, items, start, chunks, view.store);
   } finally {
@@ -108,8 +108,8 @@ async function chunkAndUpload(
   packStore: BlobStore,
 ): Promise<BatchResult['stats']> {
   const store = repo.store;
-  const index = await repo.loadIndex(true);
-  const up = new PackUploader(packStore, index, repo.packSize, undefined, await markedPacks(repo, Date.now()));
+  const [index, marked] = await Promise.all([repo.loadIndex(true), markedPacks(repo, Date.now())]);
+  const up = new PackUploader(packStore, index, repo.packSize, undefined, marked);
   const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
   const bytesTotal = items.reduce((s, it) => s + it.end - it.start, 0);
   let durable = start;

@@ -56,10 +56,9 @@ export async function copySnapshot(src: Repository, dst: Repository, id: string,
       assertReferencesSafe(`copy of snapshot ${id}: at the destination but incomplete, and it cannot be withdrawn (append-only or locked)`, check);
     await dst.store.delete(snapshotKey(id));
   }
-  const srcIndex = await src.loadIndex(true);
-  const dstIndex = await dst.loadIndex(true);
+  const [srcIndex, dstIndex, marked] = await Promise.all([src.loadIndex(true), dst.loadIndex(true), markedPacks(dst, clock())]);
   const packsBefore = new Set(dstIndex.packs);
-  const up = new PackUploader(dst.store, dstIndex, dst.packSize, 2, await markedPacks(dst, clock()));
+  const up = new PackUploader(dst.store, dstIndex, dst.packSize, 2, marked);
   const copier = new TreeCopier(src, srcIndex, dst, up, m, {
     group: Math.max(1, o.concurrency ?? 16),
     windowChunks: Math.max(1, o.windowChunks ?? WINDOW_CHUNKS),

@@ -52,7 +52,8 @@ export class ReferenceChecker {
 
   private constructor(
     private readonly stored: ReadonlySet<string>,
-    private readonly index: ChunkIndex,
+    /** the index refreshed by this reading: a pack uploader of the same step starts from it */
+    readonly index: ChunkIndex,
     private readonly marks: ReadonlyMap<string, PackMark>,
     private readonly now: number,
   ) {}
@@ -60,11 +61,22 @@ export class ReferenceChecker {
   static async open(repo: Repository, clock: () => number = Date.now): Promise<ReferenceChecker> {
     // marks before packs: a deleting prune removes a pack, then its mark, so a mark read first is
     // either still there (judged by its deletion time) or its pack is already missing from the
-    // listing; read the other way round, a pack listed and then deleted with its mark looked safe
-    const marks = await readMarks(repo.store, clock());
-    const stored = new Set((await repo.store.list(DATA_PREFIX)).map((o) => packIdOf(o.key)));
-    const index = await repo.loadIndex(true);
+    // listing; read the other way round, a pack listed and then deleted with its mark looked safe.
+    // The index only says where a blob is (a pack's content never changes), so it is read beside
+    // them: a location it lacks or names a pack gone is judged unsafe, never safe.
+    const [[marks, stored], index] = await Promise.all([
+      (async () => {
+        const marks = await readMarks(repo.store, clock());
+        return [marks, new Set((await repo.store.list(DATA_PREFIX)).map((o) => packIdOf(o.key)))] as const;
+      })(),
+      repo.loadIndex(true),
+    ]);
     return new ReferenceChecker(stored, index, marks, clock());
+  }
+
+  /** The packs this reading found marked (markedPacks without listing the marks again). */
+  markedPacks(): Set<string> {
+    return new Set(this.marks.keys());
   }
 
   /** Check one blob id (ids may repeat). */

@@ -75,8 +75,12 @@ export class Repository {
 
   static async open(store: BlobStore, key: Buffer, opts: RepositoryOptions = {}): Promise<Repository> {
     const packSize = opts.packSize ?? DEFAULT_PACK_SIZE_MIB * 1024 * 1024;
-    const head = await store.head(CONFIG_KEY);
-    if (!head) {
+    // the config read straight away: a missing one is the one case that needs more
+    const found = await readConfig(store, key).catch((e: unknown) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
+    if (!found) {
       if (!opts.create) throw new NotFoundError(`no repository at ${store.url} (run a backup to create it)`);
       const config: RepoConfig = {
         v: 1,
@@ -92,7 +96,7 @@ export class Repository {
         if (!(e instanceof AlreadyExistsError)) throw e;
       }
     }
-    const config = await readConfig(store, key);
+    const config = found ?? (await readConfig(store, key));
     let codec = plainCodec;
     if (!config.encryption && opts.password) {
       throw new BadInputError(
@@ -121,6 +125,8 @@ export class Repository {
    */
   async loadIndex(refresh = false): Promise<ChunkIndex> {
     if (this.index && !refresh) return this.index;
+    // a caller that comes while a load runs waits for it, whether it asked for a refresh or not:
+    // an index read a little earlier only lacks locations, which a reader treats as not stored
     this.refreshing ??= this.refreshIndex().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }
@@ -131,20 +137,22 @@ export class Repository {
     for (let attempt = 1; ; attempt++) {
       const keys = (await this.store.list(INDEX_PREFIX)).map((o) => o.key);
       const present = new Set(keys);
-      if (!this.index || [...this.indexKeys].some((k) => !present.has(k))) {
-        this.index = new ChunkIndex();
-        this.indexKeys = new Set();
-      }
-      const fresh = keys.filter((k) => !this.indexKeys.has(k));
+      // a rebuild fills a new index, so the one handed out before stays whole until it is replaced
+      const kept = this.index && [...this.indexKeys].every((k) => present.has(k)) ? this.index : undefined;
+      const index = kept ?? new ChunkIndex();
+      const known = kept ? this.indexKeys : new Set<string>();
+      const fresh = keys.filter((k) => !known.has(k));
       try {
-        await loadIndexObjects(this.store, fresh, this.index);
+        await loadIndexObjects(this.store, fresh, index);
       } catch (e) {
         if (!(e instanceof NotFoundError) || attempt >= 5) throw e;
         this.index = undefined;
         continue;
       }
-      fresh.forEach((k) => this.indexKeys.add(k));
-      return this.index;
+      fresh.forEach((k) => known.add(k));
+      this.index = index;
+      this.indexKeys = known;
+      return index;
     }
   }
 

@@ -1,10 +1,3 @@
-import {
-  DeleteObjectCommand,
-  GetObjectLockConfigurationCommand,
-  HeadObjectCommand,
-  ListObjectVersionsCommand,
-  PutObjectRetentionCommand,
-} from '@aws-sdk/client-s3';
 import { IntegrityError } from '../../common/errors';
 import { CONFIG_KEY, DATA_PREFIX, INDEX_PREFIX, KEYS_PREFIX, SNAPSHOT_PREFIX } from '../repo/layout';
 import type { BlobStore, ObjectRetention, PutOptions } from './blob-store';
@@ -27,6 +20,9 @@ export interface ObjectLockSettings {
  */
 export const isLockedKey = (key: string): boolean =>
   key === CONFIG_KEY || [DATA_PREFIX, INDEX_PREFIX, SNAPSHOT_PREFIX, KEYS_PREFIX].some((p) => key.startsWith(p));
+
+/** The SDK, loaded by the first lock request: a process that only asks whether a store is locked (an FsStore backup) never pays for it. */
+const sdk = () => import('@aws-sdk/client-s3');
 
 const status = (e: unknown): number | undefined => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 export const isDenied = (e: unknown): boolean => status(e) === 403 || (e as { name?: string }).name === 'AccessDenied';
@@ -57,6 +53,7 @@ export class ObjectLockStore extends ForwardingStore {
 
   /** Object Lock is on for the bucket (GetObjectLockConfiguration). */
   async bucketLockEnabled(): Promise<boolean> {
+    const { GetObjectLockConfigurationCommand } = await sdk();
     try {
       const r = await this.inner.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.inner.bucket }));
       return r.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
@@ -68,6 +65,7 @@ export class ObjectLockStore extends ForwardingStore {
 
   /** The current version's id and retain-until (ms), or undefined when the key is missing. */
   async lockOf(key: string): Promise<{ versionId?: string; until?: number } | undefined> {
+    const { HeadObjectCommand } = await sdk();
     try {
       const r = await this.inner.client.send(new HeadObjectCommand({ Bucket: this.inner.bucket, Key: this.inner.objectKey(key) }));
       return { versionId: r.VersionId, until: r.ObjectLockRetainUntilDate?.getTime() };
@@ -79,6 +77,7 @@ export class ObjectLockStore extends ForwardingStore {
 
   /** Moves the retain-until of the current version later (a lock can only be lengthened). */
   async extend(key: string, until: number): Promise<void> {
+    const { PutObjectRetentionCommand } = await sdk();
     await this.inner.client.send(
       new PutObjectRetentionCommand({
         Bucket: this.inner.bucket,
@@ -90,6 +89,7 @@ export class ObjectLockStore extends ForwardingStore {
 
   /** Deletes one version; false when the store refused (locked, or no delete right). */
   async deleteVersion(key: string, versionId: string): Promise<boolean> {
+    const { DeleteObjectCommand } = await sdk();
     try {
       await this.inner.client.send(new DeleteObjectCommand({ Bucket: this.inner.bucket, Key: this.inner.objectKey(key), VersionId: versionId }));
       return true;
@@ -100,6 +100,7 @@ export class ObjectLockStore extends ForwardingStore {
   }
 
   override async delete(key: string): Promise<void> {
+    const { ListObjectVersionsCommand } = await sdk();
     const Key = this.inner.objectKey(key);
     const versions: string[] = [];
     let keyMarker: string | undefined;
