@@ -70,3 +70,24 @@ test('open range: no file is written when a later blob of its range fails its ch
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('open range: in a range of blobs stored as is, a written-only blob is not copied back into it either', () => {
+  const dir = scratch();
+  try {
+    const a = Buffer.from('stored as is '.repeat(30));
+    const b = Buffer.from('also stored as is, needed back '.repeat(20));
+    const range = Buffer.concat([a, b]);
+    const file = path.join(dir, 'small.txt');
+    const blobs = [
+      { id: plainCodec.id(a), at: 0, storedLength: a.length, plainLength: a.length, writtenOnly: true },
+      { id: plainCodec.id(b), at: a.length, storedLength: b.length, plainLength: b.length },
+    ];
+    const res = openRange(plainCodec, { taskId: 3, pack: 'p'.repeat(64), blobs, writes: [{ blob: 0, file: { path: file, mode: 0o600, mtime: 1e9 } }] }, range);
+    assert.ok('data' in res);
+    assert.equal(res.at[0], -1);
+    assert.deepEqual(Buffer.from(res.data, res.at[1], b.length), b);
+    assert.deepEqual(fs.readFileSync(file), a);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -40,15 +40,14 @@ export type OpenRangeResult =
  * Open every blob of a range and check each against its id. The plaintexts come back in one
  * buffer: the range's own when no blob is compressed (a plaintext is never longer than its sealed
  * bytes, so each is put where its stored bytes were, and a plain blob is not copied at all),
- * else one new buffer holding them back to back, without the blobs marked written-only (most
- * small files: copying them back would only be thrown away). The range's bytes are consumed
- * either way. Then the task's whole files are written, so no byte reaches a file before every
- * blob of its range passed its check.
+ * else one new buffer holding them back to back. A blob marked written-only (most small files)
+ * is left out of either: copying it back would only be thrown away. The range's bytes are
+ * consumed either way. Then the task's whole files are written, so no byte reaches a file
+ * before every blob of its range passed its check.
  */
 export function openRange(codec: BlobCodec, task: OpenRangeTask, range: Buffer): OpenRangeResult {
   const inPlace = task.blobs.every((b) => b.rawLength === undefined);
-  const back = (b: OpenRangeBlob) => inPlace || !b.writtenOnly;
-  const out = inPlace ? range : Buffer.allocUnsafeSlow(task.blobs.reduce((s, b) => s + (back(b) ? b.plainLength : 0), 0));
+  const out = inPlace ? range : Buffer.allocUnsafeSlow(task.blobs.reduce((s, b) => s + (b.writtenOnly ? 0 : b.plainLength), 0));
   const at: number[] = [];
   // the plaintexts of written-only blobs, until they are written
   const held: Buffer[] = [];
@@ -61,7 +60,7 @@ export function openRange(codec: BlobCodec, task: OpenRangeTask, range: Buffer):
     } catch (e) {
       return { taskId: task.taskId, failed: i, message: (e as Error).message, integrity: e instanceof IntegrityError };
     }
-    if (!back(b)) {
+    if (b.writtenOnly) {
       held[i] = plain;
       at.push(-1);
       continue;
