@@ -42,15 +42,14 @@ export async function restoreDirect(
   pool?: ChunkPool,
 ): Promise<RestoreOutcome> {
   const restoreId = o.restoreId ?? randomUUID();
-  // blobs are opened and checked on its threads: started while the plan is made, so the threads'
-  // start-up (each loads its modules) is not on the restore's path; unused when there are no bytes
-  const ownPool = pool ? undefined : new ChunkPool();
+  // started only when there are bytes to fetch: blobs are opened and checked on its threads
+  let ownPool: ChunkPool | undefined;
   // one python3 process for every exact mtime of the restore, the batches' and the finish step's
   const exactMtimes = new ExactMtimes();
   try {
     const plan = await planRestore(repo, { ...o, restoreId });
     const batches = Array.from({ length: plan.batches }, (_, i) => i);
-    const openers = plan.bytes > 0 ? (pool ?? ownPool) : undefined;
+    const openers = plan.bytes > 0 ? (pool ?? (ownPool = new ChunkPool())) : undefined;
     await mapLimit(batches, 2, (batch) => runRestoreBatch(repo, { restoreId, batch, pool: openers, exactMtimes }));
     const out = await finishRestore(repo, restoreId, exactMtimes);
     await cleanupRestore(repo, restoreId);
