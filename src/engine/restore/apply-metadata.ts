@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { mapLimit } from '../../common/map-limit';
 import { joinFs, pathBytes, type FsPath } from '../fs/raw-path';
 import { makeSpecial } from '../fs/special-files';
 import { ExactMtimes, toSeconds } from '../fs/mtimes';
@@ -72,6 +73,23 @@ async function setMeta(abs: FsPath, m: RootMeta & Owned, symlink: boolean): Prom
 }
 
 type Final = { abs: FsPath; mtimeNs: string; xattrs?: Xattrs };
+
+/** folders given their owner, mode and times at once by the finish step */
+const META_CONCURRENCY = 16;
+
+/** Entries grouped by depth, deepest first. */
+function byDepth<E extends { path: string; rawPath?: string }>(entries: E[]): E[][] {
+  const levels = new Map<number, E[]>();
+  for (const e of entries) {
+    const b = pathBytes(e);
+    let depth = 0;
+    for (const c of b) if (c === 0x2f) depth++;
+    const l = levels.get(depth) ?? [];
+    l.push(e);
+    levels.set(depth, l);
+  }
+  return [...levels.entries()].sort((a, b) => b[0] - a[0]).map(([, l]) => l);
+}
 
 async function xattrsOf(items: Final[], warnings: string[]): Promise<void> {
   const todo = items.filter((i) => i.xattrs && Object.keys(i.xattrs).length);
@@ -176,7 +194,9 @@ async function applyInOrder(plan: RestorePlan, batchItems: (batch: number) => Pr
   // xattrs before folder modes: a folder about to become read-only still takes them
   await xattrsOf(rest, warnings);
   await exact.settled();
-  for (const d of dirs) await setMeta(at(d), d, false);
+  // deepest first, one depth at a time, the folders of a depth concurrently: none of them is
+  // above another, and each comes after everything below it
+  for (const level of byDepth(dirs)) await mapLimit(level, META_CONCURRENCY, (d) => setMeta(at(d), d, false));
   if (plan.root) await setMeta(plan.staging, plan.root, false);
   await exact.add(rest);
 }

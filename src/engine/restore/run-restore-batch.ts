@@ -101,11 +101,19 @@ async function openFetched(
   data: Buffer,
   fileOf: (b: PackRange['blobs'][number]) => string,
   writes: OpenRangeTask['writes'],
-): Promise<Buffer[]> {
+  writtenOnly: Set<number>,
+): Promise<{ buffer: ArrayBuffer; plains: (Buffer | undefined)[] }> {
   const task: OpenRangeTask = {
     taskId: ++openTasks,
     pack: r.pack,
-    blobs: r.blobs.map((b) => ({ id: b.id, at: b.offset - r.start, storedLength: b.storedLength, plainLength: b.plainLength, rawLength: b.rawLength })),
+    blobs: r.blobs.map((b, i) => ({
+      id: b.id,
+      at: b.offset - r.start,
+      storedLength: b.storedLength,
+      plainLength: b.plainLength,
+      rawLength: b.rawLength,
+      ...(writtenOnly.has(i) ? { writtenOnly: true } : {}),
+    })),
     writes,
   };
   // the plaintexts may come back in the range's own buffer, transferred and freed whole: a view of a
@@ -117,7 +125,7 @@ async function openFetched(
     throw res.integrity ? new IntegrityError(msg) : new Error(msg);
   }
   if ('writeFailed' in res) throw Object.assign(new Error(res.message), { code: res.code });
-  return r.blobs.map((b, i) => Buffer.from(res.data, res.at[i], b.plainLength));
+  return { buffer: res.data, plains: r.blobs.map((b, i) => (res.at[i] < 0 ? undefined : Buffer.from(res.data, res.at[i], b.plainLength))) };
 }
 
 async function openForWrite(abs: FsPath, flags = WRITE_FLAGS): Promise<fs.promises.FileHandle> {
@@ -226,19 +234,26 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
         // a file that is one blob of this range (most small files) is written whole where the blob is checked
         const whole = new Set<BlobTarget>();
         const writes: NonNullable<OpenRangeTask['writes']> = [];
+        // blobs whose every target is written whole there: their plaintexts need not come back
+        const writtenOnly = new Set<number>();
         r.blobs.forEach((b, blob) => {
+          let all = true;
           for (const t of b.targets) {
             const item = items[todo[t.file]];
-            if (pending[todo[t.file]] !== 1 || t.fileOffset !== 0 || b.plainLength !== item.size) continue;
+            if (pending[todo[t.file]] !== 1 || t.fileOffset !== 0 || b.plainLength !== item.size) {
+              all = false;
+              continue;
+            }
             whole.add(t);
             writes.push({ blob, file: { path: abs(todo[t.file]), ...ownerAndMode(item), mtime: mtimeOf(item) } });
           }
+          if (all) writtenOnly.add(blob);
         });
         const data = await fetchRange(from, r, items, todo);
-        const plains = await openFetched(repo, o.pool, r, data, (b) => `file "${items[todo[b.targets[0].file]].path}"`, writes);
+        const opened = await openFetched(repo, o.pool, r, data, (b) => `file "${items[todo[b.targets[0].file]].path}"`, writes, writtenOnly);
         for (let bi = 0; bi < r.blobs.length; bi++) {
           const b = r.blobs[bi];
-          const plain = plains[bi];
+          const plain = opened.plains[bi];
           for (const t of b.targets) {
             const f = todo[t.file];
             const item = items[f];
@@ -247,6 +262,7 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
               if (verify) await verifyFile(repo, abs(f), item);
               fileDone(f);
             } else {
+              if (!plain) throw new Error(`file "${item.path}": the plaintext of chunk ${b.id.slice(0, 12)} did not come back`);
               const fh = await handle(f);
               let off = 0;
               while (off < plain.length) off += (await fh.write(plain, off, plain.length - off, t.fileOffset + off)).bytesWritten;
@@ -256,11 +272,11 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
                 fileDone(f);
               }
             }
-            p.bytesDone += plain.length;
+            p.bytesDone += b.plainLength;
           }
         }
         // written everywhere they go: the range's plaintexts (one buffer) are freed now
-        if (plains.length) freeBuffer(plains[0].buffer);
+        freeBuffer(opened.buffer);
         freeBuffer(data);
         mtimes.send();
         report();
