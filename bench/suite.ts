@@ -235,23 +235,32 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
   c.log('describing the source for restore verification');
   const expected = describe(assets);
   const verdict = (v: TreeCheck) => (v.identical ? 'identical' : `NOT identical (${v.differences.slice(0, 3).join('; ')})`);
+  // Every restore gets a folder of its own, all removed after the last: on ext4 (above all without
+  // a journal) creating files soon after many were deleted costs more kernel time (it skips the
+  // inodes of recently deleted files one by one), so removing each target before the next restore
+  // made every later tool pay for the earlier ones' deletions.
+  const targets: string[] = [];
+  const freshTarget = () => {
+    const t = path.join(c.tmp, `restore-${targets.length}`);
+    targets.push(t);
+    return t;
+  };
   for (const i of reps) {
-    const target = path.join(c.tmp, `restore-${i}`);
     for (const ref of refs[i]) {
+      const target = freshTarget();
       c.cache.prepare();
       const r = await ref.tool.restore(target);
       // restic recreates the absolute source path inside the target; checking one rep is enough
       const rv = i === 0 ? compareTrees(expected, ref.tool.nestsSourcePath ? path.join(target, assets) : target) : undefined;
       ref.samples.restore.push({ ...r, rep: i, ...(rv ? { verify: rv } : {}) });
-      fs.rmSync(target, { recursive: true, force: true });
       c.log(`${ref.name} restore${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}${rv ? `, ${verdict(rv)}` : ''}`);
     }
     for (const o of ours[i]) {
+      const target = freshTarget();
       c.cache.prepare();
       const d = await o.engine.restore(target);
       const dv = compareTrees(expected, target);
       o.samples.restore.push({ ...d, rep: i, verify: dv });
-      fs.rmSync(target, { recursive: true, force: true });
       c.log(
         `${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (start-up ${fmtS(d.loadMs)}, engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`,
       );
@@ -259,14 +268,15 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
 
     if (c.rig && W) {
       await c.rig.use(`workflow-${i}`);
+      const target = freshTarget();
       c.cache.prepare();
       const t = await c.rig.restore(target, 'bench');
       const wv = compareTrees(expected, target);
       W.restore.push({ wallMs: t.wallMs, workerCpuS: t.workerCpuS, load1: t.load1, rep: i, verify: wv });
-      fs.rmSync(target, { recursive: true, force: true });
       c.log(`workflow restore${tag(i)}: ${fmtS(t.wallMs)}, worker cpu ${t.workerCpuS.toFixed(1)} s, ${verdict(wv)}`);
     }
   }
+  for (const t of targets) fs.rmSync(t, { recursive: true, force: true });
   // merge the repetitions of each column
   const mergeRef = (k: number) => merge(refs.map((l) => l[k].samples));
   const mergeOurs = (k: number) => merge(ours.map((l) => l[k].samples));
