@@ -11,8 +11,7 @@ import { freePort } from '../src/stack/ports';
 import { predictionWorkflowId } from '../src/contracts/prediction-inputs';
 import { predictionStatusQuery, type PredictionStatus } from '../src/contracts/prediction-messages';
 import { percentile } from './measure';
-import { workProcessEnv } from '../src/common/node-flags';
-import { workerArgv } from '../src/stack/worker-process';
+import { workerLaunch } from '../src/stack/worker-process';
 import { WORKER_MAIN, workerEnv, workerStarted, writeBenchPlan } from './workflow';
 
 /**
@@ -185,10 +184,8 @@ export async function runAlertLoad(c: Ctx): Promise<AlertLoadRun> {
   try {
     const wlog = path.join(c.dir, 'worker-load-alerts.log');
     fs.writeFileSync(wlog, '');
-    const worker = spawnServer(process.execPath, workerArgv(WORKER_MAIN, planFile), {
-      logFile: wlog,
-      env: workProcessEnv({ ...workerEnv(c.seaweed, planFile, c.bundle), LEPTON_DR_LOG_LEVEL: 'info' }),
-    });
+    const launch = workerLaunch(WORKER_MAIN, planFile, { ...workerEnv(c.seaweed, planFile, c.bundle), LEPTON_DR_LOG_LEVEL: 'info' });
+    const worker = spawnServer(process.execPath, launch.args, { logFile: wlog, env: launch.env });
     procs.push(worker);
     await workerStarted(worker);
     const port = await freePort();

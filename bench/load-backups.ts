@@ -10,8 +10,7 @@ import type { BackupBatch } from '../src/config/plan-schema';
 import { emptyTally, tallyHistory } from '../test/helpers/activity-tally';
 import { XorShift } from './dataset';
 import { MiB, peakRssOf, percentile } from './measure';
-import { workProcessEnv } from '../src/common/node-flags';
-import { workerArgv } from '../src/stack/worker-process';
+import { workerLaunch } from '../src/stack/worker-process';
 import { WORKER_MAIN, WORKFLOW_PASSWORD_ENV, workerEnv, workerStarted, writeBenchPlan } from './workflow';
 
 /**
@@ -111,7 +110,8 @@ export async function runBackupLoad(c: Ctx): Promise<BackupLoadRun> {
     for (let i = 0; i < c.workers; i++) {
       const logFile = path.join(c.dir, `worker-${prefix}-${i}.log`);
       fs.writeFileSync(logFile, '');
-      procs.push(spawnServer(process.execPath, workerArgv(WORKER_MAIN, planFile), { logFile, env: workProcessEnv(env) }));
+      const launch = workerLaunch(WORKER_MAIN, planFile, env);
+      procs.push(spawnServer(process.execPath, launch.args, { logFile, env: launch.env }));
     }
     await Promise.all(procs.map((w) => workerStarted(w)));
     // a worker's first workflow task creates its sandbox: a few round trips first, as a long-lived worker has them done

@@ -12,8 +12,7 @@ import type { Seaweed } from '../test/helpers/seaweed';
 import { startTemporal, type TemporalDev } from '../test/helpers/temporal';
 import type { BackupResult, RestoreResult } from '../src/contracts/types';
 import { cpuSecondsOf, peakRssOf } from './measure';
-import { workProcessEnv } from '../src/common/node-flags';
-import { workerArgv } from '../src/stack/worker-process';
+import { workerLaunch } from '../src/stack/worker-process';
 
 /**
  * lepton-dr through Temporal: a dev server and one worker process (restarted when the
@@ -176,7 +175,8 @@ export async function startWorkflowRig(o: { seaweed: Seaweed; dir: string; root:
     const env = { ...workerEnv(o.seaweed, planFile, bundle), [WORKFLOW_PASSWORD_ENV]: 'lepton-bench-password' };
     const logFile = path.join(o.dir, `worker-${prefix}.log`);
     fs.writeFileSync(logFile, '');
-    const w = spawnServer(process.execPath, workerArgv(WORKER_MAIN, planFile), { logFile, env: workProcessEnv(env) });
+    const launch = workerLaunch(WORKER_MAIN, planFile, env);
+    const w = spawnServer(process.execPath, launch.args, { logFile, env: launch.env });
     worker = w;
     current = prefix;
     await workerStarted(w);

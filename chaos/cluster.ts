@@ -9,7 +9,7 @@ import { findTool } from '../src/stack/tools';
 import { startSeaweed, type Seaweed } from '../test/helpers/seaweed';
 import { WORKER_JS } from '../test/helpers/stack';
 import { startFaultProxy, type FaultProxy } from './proxy';
-import { workerArgv } from '../src/stack/worker-process';
+import { workerLaunch } from '../src/stack/worker-process';
 
 export const BUCKET = 'lepton-chaos';
 export const REPO_PREFIX = 'repo';
@@ -126,7 +126,8 @@ export class Cluster {
 
   private startWorker(slot: number): ServerProcess {
     const env: NodeJS.ProcessEnv = { ...process.env, ...this.seaweed.env, LEPTON_DR_PLAN: this.planFile, LEPTON_DR_LOG_LEVEL: 'warn' };
-    const w = spawnServer(process.execPath, workerArgv(WORKER_JS, this.planFile), { logFile: path.join(this.o.dir, `worker-${this.spawned++}.log`), env });
+    const launch = workerLaunch(WORKER_JS, this.planFile, env);
+    const w = spawnServer(process.execPath, launch.args, { logFile: path.join(this.o.dir, `worker-${this.spawned++}.log`), env: launch.env });
     this.slots[slot] = w;
     return w;
   }

@@ -10,9 +10,12 @@ export function workerScript(): string {
   return bundledEntry('worker');
 }
 
-/** node's arguments for a worker process: the V8 flags it runs with, its entry point, the plan. */
-export function workerArgv(script: string = workerScript(), planFile?: string): string[] {
-  return [...WORK_PROCESS_NODE_FLAGS, script, ...(planFile ? ['--plan', planFile] : [])];
+/**
+ * How to start a worker process with node: its arguments (the V8 flags it runs with, its entry
+ * point, the plan) and its environment (`env` with the malloc settings of node-flags.ts).
+ */
+export function workerLaunch(script: string = workerScript(), planFile?: string, env: NodeJS.ProcessEnv = {}): { args: string[]; env: NodeJS.ProcessEnv } {
+  return { args: [...WORK_PROCESS_NODE_FLAGS, script, ...(planFile ? ['--plan', planFile] : [])], env: workProcessEnv(env) };
 }
 
 export interface WorkerSupervisorOptions {
@@ -112,9 +115,9 @@ export class WorkerSupervisor {
   }
 
   private spawn(): ServerProcess {
-    const args = workerArgv(this.script, this.o.planFile);
+    const { args, env } = workerLaunch(this.script, this.o.planFile, this.o.env);
     this.startCount++;
-    const p = spawnServer(process.execPath, args, { logFile: this.o.logFile, env: workProcessEnv(this.o.env), killOnSignal: this.o.killOnSignal ?? false });
+    const p = spawnServer(process.execPath, args, { logFile: this.o.logFile, env, killOnSignal: this.o.killOnSignal ?? false });
     this.current = p;
     this.o.onSpawn?.(p.pid);
     this.o.log.info({ pid: p.pid, plan: this.o.planFile ?? '(default)', log: this.o.logFile }, this.startCount > 1 ? 'worker restarted' : 'worker started');

@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { spawnServer, type ServerProcess } from './child';
 import { startSeaweed, type Seaweed } from './seaweed';
 import { startTemporal, type TemporalDev } from './temporal';
-import { workerArgv } from '../../src/stack/worker-process';
+import { workerLaunch } from '../../src/stack/worker-process';
 
 export const DIST_ROOT = path.join(__dirname, '..', '..');
 /** the bundled entry points users run (scripts/bundle-entries.js) */
@@ -69,10 +69,8 @@ export async function startStack(o: StackOptions = {}): Promise<TestStack> {
   const client = new Client({ connection, namespace: temporal.namespace });
   const workers: ServerProcess[] = [];
   const startWorker = () => {
-    const w = spawnServer(process.execPath, workerArgv(WORKER_JS, planFile), {
-      logFile: path.join(dir, `worker-${workers.length}.log`),
-      env: { ...env, ...o.workerEnv },
-    });
+    const launch = workerLaunch(WORKER_JS, planFile, { ...env, ...o.workerEnv });
+    const w = spawnServer(process.execPath, launch.args, { logFile: path.join(dir, `worker-${workers.length}.log`), env: launch.env });
     workers.push(w);
     return w;
   };

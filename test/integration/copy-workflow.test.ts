@@ -12,7 +12,7 @@ import { failureText } from '../helpers/failure-text';
 import { startSeaweed, type Seaweed } from '../helpers/seaweed';
 import { CLI_JS, startStack, WORKER_JS, type TestStack } from '../helpers/stack';
 import { describeTree, makeAssetTree, writeRandomFile } from '../helpers/tree-fixture';
-import { workerArgv } from '../../src/stack/worker-process';
+import { workerLaunch } from '../../src/stack/worker-process';
 
 /**
  * Two SeaweedFS servers (the main region and "east"), one Temporal dev server. The main worker
@@ -137,10 +137,8 @@ test('a worker in the second region restores the copy: bytes and metadata equal 
   const eastPlan = path.join(stack.dir, 'east-plan.yaml');
   const queue = `${stack.taskQueue}-east`;
   fs.writeFileSync(eastPlan, YAML.stringify({ ...plan, repository, copyTargets: [], temporal: { ...plan.temporal, taskQueue: queue } }));
-  eastWorker = spawnServer(process.execPath, workerArgv(WORKER_JS, eastPlan), {
-    logFile: path.join(stack.dir, 'worker-east.log'),
-    env: { ...stack.env, ...east.env, EAST_PASSWORD },
-  });
+  const launch = workerLaunch(WORKER_JS, eastPlan, { ...stack.env, ...east.env, EAST_PASSWORD });
+  eastWorker = spawnServer(process.execPath, launch.args, { logFile: path.join(stack.dir, 'worker-east.log'), env: launch.env });
   const out = path.join(stack.dir, 'restored-east');
   await run('restoreWorkflow', { snapshot: second.id, target: out }, 'c-r-east', queue);
   assert.deepEqual(describeTree(out), describeTree(src));

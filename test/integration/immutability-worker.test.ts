@@ -12,7 +12,7 @@ import { startLockSeaweed, type Credential, type LockSeaweed } from '../helpers/
 import { WORKER_JS } from '../helpers/stack';
 import { startTemporal, type TemporalDev } from '../helpers/temporal';
 import { describeTree, writeRandomFile } from '../helpers/tree-fixture';
-import { workerArgv } from '../../src/stack/worker-process';
+import { workerLaunch } from '../../src/stack/worker-process';
 
 let weed: LockSeaweed;
 let temporal: TemporalDev;
@@ -67,7 +67,8 @@ function startWorker(name: string, repository: Record<string, unknown>, who: Cre
     AWS_REGION: weed.region,
     LEPTON_DR_LOG_LEVEL: 'info',
   };
-  const w = spawnServer(process.execPath, workerArgv(WORKER_JS, planFile), { logFile: path.join(dir, `${name}.log`), env });
+  const launch = workerLaunch(WORKER_JS, planFile, env);
+  const w = spawnServer(process.execPath, launch.args, { logFile: path.join(dir, `${name}.log`), env: launch.env });
   workers.push(w);
   return w;
 }

@@ -3,13 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { WORK_PROCESS_ENV, WORK_PROCESS_NODE_FLAGS, workProcessEnv } from '../../src/common/node-flags';
-import { workerArgv } from '../../src/stack/worker-process';
+import { workerLaunch } from '../../src/stack/worker-process';
 
 const root = path.join(__dirname, '..', '..', '..');
 
 test('every way a worker process starts carries the V8 flags of node-flags.ts', () => {
-  assert.deepEqual(workerArgv('/w.js', 'plan.yaml'), [...WORK_PROCESS_NODE_FLAGS, '/w.js', '--plan', 'plan.yaml']);
-  assert.deepEqual(workerArgv('/w.js'), [...WORK_PROCESS_NODE_FLAGS, '/w.js']);
+  assert.deepEqual(workerLaunch('/w.js', 'plan.yaml').args, [...WORK_PROCESS_NODE_FLAGS, '/w.js', '--plan', 'plan.yaml']);
+  assert.deepEqual(workerLaunch('/w.js').args, [...WORK_PROCESS_NODE_FLAGS, '/w.js']);
+  // and the malloc settings, under what its starter set
+  assert.deepEqual(workerLaunch('/w.js', undefined, { PATH: '/bin', MALLOC_ARENA_MAX: '4' }).env, { ...WORK_PROCESS_ENV, PATH: '/bin', MALLOC_ARENA_MAX: '4' });
   // `lepton-dr worker` (and every other command) through the bin's shebang
   const bin = fs.readFileSync(path.join(root, 'bin', 'lepton-dr.js'), 'utf8').split('\n')[0];
   const assignments = Object.entries(WORK_PROCESS_ENV).map(([k, v]) => `${k}=${v}`);
