@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=1048576 node --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=1048576 MALLOC_TRIM_THRESHOLD_=4194304 node --max-semi-space-size=4
 'use strict';
 // The flags above are WORK_PROCESS_ENV and WORK_PROCESS_NODE_FLAGS (src/common/node-flags.ts): `lepton-dr worker` is a worker process.
 // On a Node.js older than the pinned LTS, hand over to the one scripts/install-tools.sh installed.

@@ -4,7 +4,7 @@ import { encodeIndexFile } from '../repo/chunk-index';
 import { indexKey, packKey } from '../repo/layout';
 import { PackBuilder, sha256hex, type BlobType } from '../repo/pack';
 import { Semaphore } from '../limits/semaphore';
-import { freeBuffer } from '../../common/free-buffer';
+import { slabs } from '../../common/buffer-pool';
 
 /**
  * Pack uploads in flight in this process, whatever uploader (batch, commit, copy, prune) they
@@ -75,7 +75,7 @@ export class PackUploader {
         this.bytesUploaded += body.length + idx.length;
         this.packsWritten++;
         // the pack's buffer is the builder's alone and the store is done with it
-        freeBuffer(body.buffer);
+        slabs.give(body.buffer);
       });
       await placed;
       this.inflight.push(upload);

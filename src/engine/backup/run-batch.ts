@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { findSignedJson } from '../repo/json-documents';
 import { batchKey, partialKey, resultKey } from '../repo/layout';
 import { BadInputError, NotFoundError, SourceChangedError } from '../../common/errors';
@@ -6,7 +7,7 @@ import type { BackupSource } from '../source/source';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import { sealNewChunks } from './seal-new-chunks';
 import { TaskReads } from './task-reads';
-import { freeBuffer } from '../../common/free-buffer';
+import { slabs } from '../../common/buffer-pool';
 import type { ChunkPool } from '../chunker/pool';
 import type { Repository } from '../repo/repository';
 import type { BlobStore } from '../store/blob-store';
@@ -16,6 +17,7 @@ import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import { PackUploader } from './pack-uploader';
 import { BatchResultSchema, BatchSchema, PartialSchema, type BatchResult, type WorkItem } from './work-plan';
 import { isAppendOnly } from '../store/append-only';
+import { Semaphore } from '../limits/semaphore';
 
 export interface BatchProgress {
   /** items whose chunks are all durable in the repository: the resume cursor */
@@ -39,6 +41,15 @@ export interface RunBatchOptions {
   /** checked between tasks; throw to stop (cancellation) */
   checkpoint?: () => void;
 }
+
+/**
+ * Batches reading and uploading in this process at once, whatever run they belong to: one per
+ * core (at least two). Each holds a pack filling, a task read and its sealed blobs, about 50 MiB;
+ * a worker given four batches of one run (BATCH_FAN_OUT, meant to spread a run over several
+ * workers) ran all four where engine-direct runs two, on the same two chunk threads. A batch
+ * waiting for its place keeps heartbeating (the worker's keep-alive), and holds nothing.
+ */
+export const batchSlots = new Semaphore(Math.max(2, os.availableParallelism()));
 
 const TASK_BYTES = 16 * 1024 * 1024;
 const TASK_ITEMS = 256;
@@ -91,7 +102,7 @@ export async function runBackupBatch(repo: Repository, o: RunBatchOptions): Prom
   const view = batchView(repo.store, batch.asset, o.assetLimits);
   const reader = o.reader ?? (await openSource(batch.source, batch.s3, process.env, view.download));
   try {
-    return await chunkAndUpload(repo, o, reader, items, start, chunks, view.store);
+    return await batchSlots.run(() => chunkAndUpload(repo, o, reader, items, start, chunks, view.store));
   } finally {
     if (!o.reader) reader.close?.();
   }
@@ -169,9 +180,9 @@ async function chunkAndUpload(
         if (it.start === 0) stats.filesRead++;
         stats.bytesRead += it.end - it.start;
       }
-      // every new blob of the task is in a pack (copied): its buffers are freed now, not at some later GC
-      if (sealed.buffer) freeBuffer(sealed.buffer);
-      freeBuffer(res.data);
+      // every new blob of the task is in a pack (copied): its buffers go back to the pool (or are freed) now, not at some later GC
+      slabs.give(sealed.buffer);
+      slabs.give(res.data);
       report();
     }
   } finally {

@@ -11,6 +11,11 @@ export class Semaphore {
     return this.held;
   }
 
+  /** callers waiting for a place */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
   async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.held >= this.size) await new Promise<void>((resolve) => this.queue.push(resolve));
     else this.held++;

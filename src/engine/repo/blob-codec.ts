@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomBytes, randomFillSync, type KeyObject } from 'node:crypto';
 import { IntegrityError } from '../../common/errors';
+import { freeBuffer } from '../../common/free-buffer';
 
 /**
  * How blobs are sealed and opened, without the key-management schemas (blob-cipher.ts), so a
@@ -19,6 +20,17 @@ export function seal(key: Key, plain: Buffer): Buffer {
   const c = createCipheriv('aes-256-gcm', key, iv);
   // one copy of the ciphertext, not two: final() runs before getAuthTag() (left to right)
   return Buffer.concat([iv, c.update(plain), c.final(), c.getAuthTag()]);
+}
+
+/** seal() written at `at` of `out` (which has room for storedLength): no buffer of its own beyond the cipher's; returns the bytes written. */
+export function sealInto(key: Key, plain: Buffer, out: Buffer, at: number): number {
+  const iv = randomFillSync(out, at, 12).subarray(at, at + 12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const body = c.update(plain);
+  let n = 12 + body.copy(out, at + 12);
+  freeBuffer(body);
+  n += c.final().copy(out, at + n);
+  return n + c.getAuthTag().copy(out, at + n);
 }
 
 export function open(key: Key, sealed: Buffer, what: string): Buffer {
@@ -51,6 +63,8 @@ export interface BlobCodec {
   readonly keysRef?: string;
   id(plain: Buffer): string;
   encode(plain: Buffer): Buffer;
+  /** encode() written at `at` of `out`, which has room for storedLength(plain.length); returns the bytes written */
+  encodeInto(plain: Buffer, out: Buffer, at: number): number;
   decode(stored: Buffer, what: string): Buffer;
   /** stored length for a plaintext length */
   storedLength(plainLength: number): number;
@@ -60,6 +74,7 @@ export const plainCodec: BlobCodec = {
   encrypted: false,
   id: (p) => createHash('sha256').update(p).digest('hex'),
   encode: (p) => p,
+  encodeInto: (p, out, at) => p.copy(out, at),
   decode: (s) => s,
   storedLength: (n) => n,
 };
@@ -75,6 +90,7 @@ export function keyedCodec(keys: CodecKeys): BlobCodec {
     keysRef: createHash('sha256').update('lepton-dr thread keys\u0000').update(keys.encKey).update(keys.idKey).digest('hex').slice(0, 32),
     id: (p) => createHmac('sha256', idKey).update(p).digest('hex'),
     encode: (p) => seal(encKey, p),
+    encodeInto: (p, out, at) => sealInto(encKey, p, out, at),
     decode: (s, what) => open(encKey, s, what),
     storedLength: (n) => n + SEAL_OVERHEAD,
   };
