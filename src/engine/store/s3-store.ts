@@ -10,8 +10,10 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AlreadyExistsError, NotFoundError } from '../../common/errors';
 import type { BlobStore, ByteRange, ObjectInfo, PutOptions } from './blob-store';
+import { BufferedGetHandler, wholeBodyOf } from './buffered-get-handler';
 import { assertValidKey, assertValidPrefix, assertValidRange, compareKeys } from './keys';
 
 export interface S3Credentials {
@@ -51,13 +53,10 @@ export function createS3Client(opts: S3ClientOptions): S3Client {
     // S3-compatible servers (SeaweedFS among them) vary in support, so only when S3 requires it.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // NodeHttpHandler options given inline: no direct dependency on @smithy/node-http-handler.
-    requestHandler: {
-      httpAgent: new http.Agent(agentOpts),
-      httpsAgent: new https.Agent(agentOpts),
-      connectionTimeout: 10_000,
-      requestTimeout: 300_000,
-    },
+    requestHandler: new BufferedGetHandler(
+      new NodeHttpHandler({ httpAgent: new http.Agent(agentOpts), httpsAgent: new https.Agent(agentOpts), connectionTimeout: 10_000, requestTimeout: 300_000 }),
+      { maxSockets: agentOpts.maxSockets, connectionTimeoutMs: 10_000, requestTimeoutMs: 300_000 },
+    ),
   });
 }
 
@@ -90,11 +89,13 @@ export async function ensureBucket(client: S3Client, bucket: string): Promise<vo
 }
 
 /**
- * The response body in one Buffer. With a known length the stream is copied straight into a
- * buffer of that size: no list of pieces to concatenate (one copy fewer, much less garbage).
+ * The response body in one Buffer: as BufferedGetHandler read it, or else, with a known length,
+ * the stream copied straight into a buffer of that size (no list of pieces to concatenate).
  */
 async function readBody(body: unknown, length: number | undefined, key: string): Promise<Buffer> {
   if (!body) return Buffer.alloc(0);
+  const whole = wholeBodyOf(body);
+  if (whole && length === whole.length) return whole;
   if (length === undefined || !(Symbol.asyncIterator in (body as object))) {
     const bytes = await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
