@@ -12,11 +12,17 @@ import path from 'node:path';
 
 export const UPSTREAM_NAME = 'model';
 
-/** The switcher template for <prefix>/upstream.conf. */
+/** Where the private nginx answers with the side its loaded config routes to (the switcher's confirm check). */
+export const SIDE_PATH = '/lepton-dr/side';
+
+/** The switcher template for <prefix>/upstream.conf; $lepton_dr_side is what SIDE_PATH returns. */
 export const UPSTREAM_TEMPLATE = `# written by lepton-dr: traffic -> {{side}}
 upstream ${UPSTREAM_NAME} {
     server {{upstream}};
     keepalive 16;
+}
+map $host $lepton_dr_side {
+    default "{{side}}";
 }
 `;
 
@@ -79,6 +85,10 @@ http {
 
     server {
         listen ${o.host ?? '127.0.0.1'}:${o.port};
+        location = ${SIDE_PATH} {
+            default_type text/plain;
+            return 200 "$lepton_dr_side\n";
+        }
         location / {
             proxy_pass http://${UPSTREAM_NAME};
             proxy_http_version 1.1;
@@ -94,7 +104,7 @@ http {
 
 /** `upstream model { server HOST:PORT; }` for one upstream address. */
 export function renderUpstream(upstream: string, side = 'primary'): string {
-  return UPSTREAM_TEMPLATE.replace('{{side}}', side).replace('{{upstream}}', upstream);
+  return UPSTREAM_TEMPLATE.replaceAll('{{side}}', side).replaceAll('{{upstream}}', upstream);
 }
 
 /** $NGINX_BIN, else `nginx` on PATH (plus the sbin dirs non-root PATHs lack), else /usr/sbin/nginx. */

@@ -6,6 +6,8 @@ import { logger } from '../common/logger';
 import { runCommandAction, type ActionResult } from './actions';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
 import { CommandSpecSchema, type CommandSpec } from '../config/schema-fields';
+import { resolveHealthChecks, waitForCheck } from './health';
+import { HealthCheckSchema } from './health-check-schema';
 import type { SideName, Site } from './site-schema';
 import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher, type SwitcherKind } from './switcher';
 import { renderTemplate } from './template';
@@ -23,6 +25,13 @@ export const FileReloadSwitcherSchema = z
     check: CommandSpecSchema.optional(),
     /** Reload command (e.g. nginx -s reload). Failure rolls the file back. */
     reload: CommandSpecSchema,
+    /**
+     * A reload is asynchronous (nginx -s reload returns once the signal is sent): this check,
+     * through the traffic entry point, must pass before the switch counts as done. Its
+     * bodyEquals and bodyContains are templates, e.g. bodyEquals "{{side}}" on a location that
+     * returns a value the rendered file sets.
+     */
+    confirm: HealthCheckSchema.optional(),
     /** Records the active side; default "<file>.state.json". */
     stateFile: z.string().min(1).optional(),
   })
@@ -34,8 +43,12 @@ export const fileReloadSwitcherKind: SwitcherKind<typeof FileReloadSwitcherSchem
   summary: "'file-reload' (rendered config file + reload command)",
   refine(spec, issue) {
     if (Boolean(spec.template) === Boolean(spec.templateFile)) issue(['template'], 'give exactly one of "template" or "templateFile"');
+    if (spec.confirm?.bodyEqualsSha256Of) issue(['confirm', 'bodyEqualsSha256Of'], 'a switch confirmation cannot refer to a snapshot; use "bodyEquals"');
   },
-  templates: (spec) => (spec.template ? [{ text: spec.template, path: ['template'] }] : []),
+  templates: (spec) => [
+    ...(spec.template ? [{ text: spec.template, path: ['template'] }] : []),
+    ...confirmTemplates(spec.confirm).map(([key, text]) => ({ text, path: ['confirm', key] })),
+  ],
   resolvePaths(spec, abs) {
     const cmd = (c: CommandSpec | undefined) => (c && c.cwd ? { ...c, cwd: abs(c.cwd) } : c);
     return {
@@ -59,6 +72,16 @@ const StateSchema = z.object({
   switchedAt: z.string(),
 });
 type State = z.infer<typeof StateSchema>;
+
+type ConfirmCheck = z.infer<typeof HealthCheckSchema>;
+const CONFIRM_TEMPLATE_FIELDS = ['bodyEquals', 'bodyContains'] as const;
+
+type ConfirmTemplateField = (typeof CONFIRM_TEMPLATE_FIELDS)[number];
+
+function confirmTemplates(c: ConfirmCheck | undefined): [ConfirmTemplateField, string][] {
+  if (!c) return [];
+  return CONFIRM_TEMPLATE_FIELDS.flatMap((k) => (c[k] === undefined ? [] : [[k, c[k]] as [ConfirmTemplateField, string]]));
+}
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -160,6 +183,7 @@ export class FileReloadSwitcher implements Switcher {
     }
     const reload = await runCommandAction(this.spec.reload);
     if (!reload.ok) await rollback('reload failed', reload);
+    const confirmed = await this.confirm(side);
 
     const newState: State = { side, upstream: this.site[side].upstream, sha256: sha256(content), switchedAt: new Date().toISOString() };
     await writeFileAtomic(this.stateFile, `${JSON.stringify(newState, null, 2)}\n`);
@@ -167,7 +191,27 @@ export class FileReloadSwitcher implements Switcher {
     // Verify by re-reading what is on disk.
     const now = await this.current();
     if (now !== side) throw new SwitchError(`site ${this.site.name}: after the switch to ${side}, ${file} reads back as "${now}"`);
-    return done(true, `${file} -> ${this.site[side].upstream ?? side}, reload ok in ${reload.durationMs} ms`);
+    return done(true, `${file} -> ${this.site[side].upstream ?? side}, reload ok in ${reload.durationMs} ms${confirmed}`);
+  }
+
+  /**
+   * Waits until the confirm check passes for `side`. A check that never passes leaves the file
+   * in place without a state record, so the next switchTo writes and reloads again.
+   */
+  private async confirm(side: SideName): Promise<string> {
+    const spec = this.spec.confirm;
+    if (!spec) return '';
+    const vars = switcherVariables(this.site, side);
+    const rendered = { ...spec };
+    for (const [key, text] of confirmTemplates(spec)) rendered[key] = renderTemplate(text, vars, `switcher confirm.${key} of site ${this.site.name}`);
+    const [check] = await resolveHealthChecks([rendered]);
+    const r = await waitForCheck(check);
+    if (!r.ok) {
+      throw new SwitchError(
+        `site ${this.site.name}: switch to ${side}: the reload ran but ${check.name} did not confirm it within ${check.withinMs} ms (${r.attempts} attempt(s)): ${r.last.error ?? 'failed'}`,
+      );
+    }
+    return `, confirmed by ${check.name} in ${r.durationMs} ms`;
   }
 }
 

@@ -2,7 +2,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { UPSTREAM_TEMPLATE } from '../../src/demo/nginx';
+import { renderUpstream, SIDE_PATH, UPSTREAM_TEMPLATE } from '../../src/demo/nginx';
 import type { FailoverReport } from '../../src/common/failover-report';
 import { triggerFailback, triggerFailover } from '../../src/cli/failover-trigger';
 import type { FailbackInput, FailoverInput } from '../../src/contracts/failover-inputs';
@@ -74,6 +74,7 @@ export function siteConfig(
       template: UPSTREAM_TEMPLATE,
       check: { argv: d.nginx.testArgv, timeoutMs: 10_000 },
       reload: { argv: d.nginx.reloadArgv, timeoutMs: 10_000 },
+      confirm: { url: `${d.nginx.url}${SIDE_PATH}`, bodyEquals: '{{side}}', intervalMs: 20, withinMs: 10_000 },
     },
     trafficChecks: [check(`${d.nginx.url}/health`, { name: 'entry-point-serves-snapshot-model', bodyEqualsSha256Of: model })],
     objectives: { rtoSeconds: 60, rpoSeconds: 3600 },
@@ -164,10 +165,12 @@ export async function resetDemo(d: DemoSite): Promise<void> {
   const state = `${file}.state.json`;
   const current = fs.existsSync(state) ? (JSON.parse(fs.readFileSync(state, 'utf8')) as { side: string }).side : 'primary';
   if (current !== 'primary') {
-    fs.writeFileSync(file, UPSTREAM_TEMPLATE.replace('{{side}}', 'primary').replace('{{upstream}}', `127.0.0.1:${d.primary.port}`));
+    fs.writeFileSync(file, renderUpstream(`127.0.0.1:${d.primary.port}`, 'primary'));
     fs.rmSync(state, { force: true });
     d.nginx.reload();
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('nginx to route to the primary', async () =>
+      (await (await fetch(`${d.nginx.url}${SIDE_PATH}`)).text()).trim() === 'primary' ? true : undefined,
+    );
   }
   await post(`${d.primary.url}/admin/unfence`);
   await setPrimaryModel(d, 'v2');

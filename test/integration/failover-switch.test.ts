@@ -4,7 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { UPSTREAM_TEMPLATE } from '../../src/demo/nginx';
+import { SIDE_PATH, UPSTREAM_TEMPLATE } from '../../src/demo/nginx';
 import { FileReloadSwitcher } from '../../src/failover/file-reload-switcher';
 import { createSwitcher } from '../../src/failover/switcher-kinds';
 import { resolveHealthChecks, restoredFilesResolver, waitUntilHealthy } from '../../src/failover/health';
@@ -91,6 +91,7 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
         template: UPSTREAM_TEMPLATE,
         check: { argv: nginx.testArgv, timeoutMs: 10_000 },
         reload: { argv: nginx.reloadArgv, timeoutMs: 10_000 },
+        confirm: { url: `${nginx.url}${SIDE_PATH}`, bodyEquals: '{{side}}', intervalMs: 5, withinMs: 10_000 },
       },
       trafficChecks: [
         { name: 'entry-point', url: `${nginx.url}/health`, bodyEqualsSha256Of: { asset: 'model', path: 'model.json' }, intervalMs: 5, withinMs: 10_000 },
@@ -134,6 +135,7 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
     const t0 = performance.now();
     const toStandby = await sw.switchTo('standby');
     const switchedAt = performance.now();
+    assert.equal((await (await fetch(`${nginx.url}${SIDE_PATH}`)).text()).trim(), 'standby', 'nginx runs the new config once switchTo returns');
     const moved = await waitUntilHealthy(traffic);
     const movedAt = performance.now();
     assert.ok(moved.ok, JSON.stringify(moved.results));
@@ -154,6 +156,7 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
     const t1 = performance.now();
     const back = await sw.switchTo('primary');
     const backSwitchedAt = performance.now();
+    assert.equal((await (await fetch(`${nginx.url}${SIDE_PATH}`)).text()).trim(), 'primary', 'nginx runs the new config once switchTo returns');
     const primaryTraffic = await resolveHealthChecks([{ ...site.trafficChecks[0], bodyEqualsSha256Of: undefined, bodyEquals: shaPrimary }], undefined);
     const movedBack = await waitUntilHealthy(primaryTraffic);
     const movedBackAt = performance.now();
