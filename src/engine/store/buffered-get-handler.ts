@@ -80,10 +80,15 @@ export class BufferedGetHandler {
     });
   }
 
+  /** The SDK's own handler; its request and response types are structurally those of this module. */
+  private viaSdk(request: SdkHttpRequest, options: SdkHandlerOptions): Promise<{ response: SdkHttpResponse }> {
+    return this.fallback.handle(request as never, options as never) as Promise<{ response: SdkHttpResponse }>;
+  }
+
   async handle(request: SdkHttpRequest, options: SdkHandlerOptions = {}): Promise<{ response: SdkHttpResponse }> {
     const origin = originOf(request);
     if (!origin || request.method !== 'GET' || request.body != null || request.username != null || request.password != null) {
-      return this.fallback.handle(request as never, options as never) as Promise<{ response: SdkHttpResponse }>;
+      return this.viaSdk(request, options);
     }
     const head = requestHead(request);
     const signal = abortSignalOf(options.abortSignal);
@@ -93,7 +98,7 @@ export class BufferedGetHandler {
       const reused = conn.served > 0;
       try {
         const r = await conn.exchange(head, request.method, timeoutMs, (n) => Buffer.allocUnsafeSlow(n), signal);
-        if (r === UNFRAMED) return this.fallback.handle(request as never, options as never) as Promise<{ response: SdkHttpResponse }>;
+        if (r === UNFRAMED) return this.viaSdk(request, options);
         return { response: { statusCode: r.head.statusCode, reason: r.head.reason, headers: r.head.headers, body: bodyStream(r.body) } };
       } catch (err) {
         // a keep-alive connection the server closed while it sat idle: once more on a new one (GET is idempotent)
