@@ -2,7 +2,7 @@ import type { BlobStore } from '../store/blob-store';
 import type { ChunkIndex } from '../repo/chunk-index';
 import { encodeIndexFile } from '../repo/chunk-index';
 import { indexKey, packKey } from '../repo/layout';
-import { PackBuilder, sha256hex, type BlobType } from '../repo/pack';
+import { PackBuilder, sha256hex, type BlobType, type PackEntry } from '../repo/pack';
 import { Semaphore } from '../limits/semaphore';
 import { slabs } from '../../common/buffer-pool';
 
@@ -24,6 +24,8 @@ export class PackUploader {
   private readonly inflight: Promise<void>[] = [];
   private chain: Promise<void> = Promise.resolve();
   private readonly queued = new Set<string>();
+  /** every pack this uploader stored, with the key of the index object naming it */
+  private readonly stored: { id: string; entries: PackEntry[]; indexKey: string }[] = [];
   bytesUploaded = 0;
   packsWritten = 0;
 
@@ -72,6 +74,7 @@ export class PackUploader {
         const idxId = sha256hex(idx);
         await this.store.put(indexKey(idxId), idx, { sha256: idxId });
         this.index.addPack(id, entries);
+        this.stored.push({ id, entries, indexKey: indexKey(idxId) });
         this.bytesUploaded += body.length + idx.length;
         this.packsWritten++;
         // the pack's buffer is the builder's alone and the store is done with it
@@ -90,5 +93,25 @@ export class PackUploader {
   /** Wait for every upload and durable callback; rethrows the first failure. */
   async drain(): Promise<void> {
     await this.chain;
+  }
+
+  /**
+   * After drain: replace the index objects of this uploader's packs, one per pack, by a single
+   * one, so the next open of the repository reads one object where it read many. The new object
+   * is durable before any old one goes, so a chunk is never unfindable; a reader that listed an
+   * old object and finds it gone lists again. Only for packs nothing may delete meanwhile: those
+   * of a backup's batch, which its work list protects from prune until the snapshot names them.
+   * Not for append-only or locked stores, which cannot delete. Returns the index objects removed.
+   */
+  async consolidateIndex(deleteFrom: BlobStore): Promise<number> {
+    if (this.stored.length < 2) return 0;
+    const body = encodeIndexFile(this.stored.map((p) => ({ id: p.id, entries: p.entries })));
+    const id = sha256hex(body);
+    await this.store.put(indexKey(id), body, { sha256: id });
+    this.bytesUploaded += body.length;
+    for (const p of this.stored) await deleteFrom.delete(p.indexKey);
+    const removed = this.stored.length;
+    this.stored.length = 0;
+    return removed;
   }
 }

@@ -17,6 +17,7 @@ import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import { PackUploader } from './pack-uploader';
 import { BatchResultSchema, BatchSchema, PartialSchema, type BatchResult, type WorkItem } from './work-plan';
 import { isAppendOnly } from '../store/append-only';
+import { canWithdraw } from '../maintenance/pack-safety';
 import { Semaphore } from '../limits/semaphore';
 
 export interface BatchProgress {
@@ -190,6 +191,7 @@ async function chunkAndUpload(
   }
   await up.flush(markDurable(items.length));
   await up.drain();
+  if (canWithdraw(repo)) await up.consolidateIndex(store);
   stats.bytesUploaded += up.bytesUploaded;
   stats.packsWritten = up.packsWritten;
   const result: BatchResult = { v: 1, chunks, stats };
