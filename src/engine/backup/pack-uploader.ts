@@ -24,7 +24,7 @@ export class PackUploader {
   private readonly inflight: Promise<void>[] = [];
   private chain: Promise<void> = Promise.resolve();
   private readonly queued = new Set<string>();
-  /** every pack this uploader stored, with the key of the index object naming it */
+  /** with oneIndexAtEnd: every pack this uploader stored, with the key of the index object naming it */
   private readonly stored: { id: string; entries: PackEntry[]; indexKey: string }[] = [];
   bytesUploaded = 0;
   packsWritten = 0;
@@ -36,6 +36,8 @@ export class PackUploader {
     private readonly maxInflight = 2,
     /** packs marked by prune: their blobs count as absent, so nothing new comes to rely on them */
     private readonly avoid: ReadonlySet<string> = new Set(),
+    /** keep each pack's entries for consolidateIndex (a batch's packs only: a copy's or a prune's would all stay in memory) */
+    private readonly oneIndexAtEnd = false,
   ) {
     // a little over the pack size: a pack closes after the blob that crosses it
     this.builder = new PackBuilder(packSize + (packSize >> 3));
@@ -74,7 +76,7 @@ export class PackUploader {
         const idxId = sha256hex(idx);
         await this.store.put(indexKey(idxId), idx, { sha256: idxId });
         this.index.addPack(id, entries);
-        this.stored.push({ id, entries, indexKey: indexKey(idxId) });
+        if (this.oneIndexAtEnd) this.stored.push({ id, entries, indexKey: indexKey(idxId) });
         this.bytesUploaded += body.length + idx.length;
         this.packsWritten++;
         // the pack's buffer is the builder's alone and the store is done with it
@@ -104,6 +106,7 @@ export class PackUploader {
    * Not for append-only or locked stores, which cannot delete. Returns the index objects removed.
    */
   async consolidateIndex(deleteFrom: BlobStore): Promise<number> {
+    if (!this.oneIndexAtEnd) throw new Error('consolidateIndex: this uploader was not made with oneIndexAtEnd');
     if (this.stored.length < 2) return 0;
     const body = encodeIndexFile(this.stored.map((p) => ({ id: p.id, entries: p.entries })));
     const id = sha256hex(body);

@@ -121,7 +121,8 @@ async function chunkAndUpload(
 ): Promise<BatchResult['stats']> {
   const store = repo.store;
   const [index, marked] = await Promise.all([repo.loadIndex(true), markedPacks(repo, Date.now())]);
-  const up = new PackUploader(packStore, index, repo.packSize, undefined, marked);
+  const oneIndex = canWithdraw(repo);
+  const up = new PackUploader(packStore, index, repo.packSize, undefined, marked, oneIndex);
   const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
   const bytesTotal = items.reduce((s, it) => s + it.end - it.start, 0);
   let durable = start;
@@ -191,7 +192,7 @@ async function chunkAndUpload(
   }
   await up.flush(markDurable(items.length));
   await up.drain();
-  if (canWithdraw(repo)) await up.consolidateIndex(store);
+  if (oneIndex) await up.consolidateIndex(store);
   stats.bytesUploaded += up.bytesUploaded;
   stats.packsWritten = up.packsWritten;
   const result: BatchResult = { v: 1, chunks, stats };
