@@ -59,13 +59,24 @@ test('an interrupted batch resumes after its last durable pack without re-upload
   fs.mkdirSync(src);
   for (let i = 0; i < 10; i++) writeRandomFile(path.join(src, `ck-${i}.bin`), 6 * 1024 * 1024, 100 + i);
   const store = new CountingStore(new FsStore(path.join(scratch.tmp, 'repo-resume')));
-  // the "worker dies" while uploading its fourth pack
+  // the "worker dies" while uploading its fourth pack; the third is still being stored then, and
+  // its index object and progress record follow it
   let packPuts = 0;
+  let killed!: () => void;
+  const fourthFailed = new Promise<void>((r) => (killed = r));
+  // keys whose put completed, in order
+  const stored: string[] = [];
   const dying: BlobStore = {
     url: store.url,
     put: async (k, body, o) => {
-      if (k.startsWith('data/') && ++packPuts === 4) throw new Error('worker killed');
-      return store.put(k, body, o);
+      const n = k.startsWith('data/') ? ++packPuts : 0;
+      if (n === 4) {
+        killed();
+        throw new Error('worker killed');
+      }
+      if (n === 3) await fourthFailed;
+      await store.put(k, body, o);
+      stored.push(k);
     },
     get: (k, r) => store.get(k, r),
     head: (k) => store.head(k),
@@ -74,9 +85,16 @@ test('an interrupted batch resumes after its last durable pack without re-upload
   };
   const dyingRepo = await Repository.open(dying, key, { create: true, packSize: 8 * 1024 * 1024 });
   await planBackup(dyingRepo, { backupId: 'r1', snapshotId: 'b'.repeat(32), asset: 'r', source: src, strategy: 'incremental' });
-  await assert.rejects(runBackupBatch(dyingRepo, { backupId: 'r1', batch: 0, pool: scratch.pool }), /worker killed/);
-  // a killed process has nothing in flight; here the earlier packs' uploads settle first
-  await new Promise((r) => setTimeout(r, 1000));
+  let atGiveUp: string[] = [];
+  await assert.rejects(
+    runBackupBatch(dyingRepo, { backupId: 'r1', batch: 0, pool: scratch.pool }).finally(() => (atGiveUp = [...stored])),
+    /worker killed/,
+  );
+  // nothing of the batch lands after it gave up (a retry may have begun): the third pack, its
+  // index object and its progress record were stored before
+  assert.equal(atGiveUp.filter((k) => k.startsWith('data/')).length, 3, `stored when the batch gave up: ${atGiveUp.join(', ')}`);
+  assert.equal(atGiveUp.at(-1), partialKey('r1', 0), 'the last write before giving up is the progress record after the third pack');
+  assert.deepEqual(stored, atGiveUp, 'no write after giving up');
   const partial = unverifiedBody(await store.get(partialKey('r1', 0))) as { itemsDone: number };
   const cursor = partial.itemsDone;
   assert.ok(cursor >= 2, `items covered by the three durable packs (${cursor})`);

@@ -98,6 +98,16 @@ export class PackUploader {
   }
 
   /**
+   * After a failure: wait until no upload or durable callback of this uploader still runs,
+   * whatever their outcome, so nothing it started (a pack, an index object, a progress record)
+   * lands after its caller has given up and a retry may have begun.
+   */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+    await this.chain.catch(() => undefined);
+  }
+
+  /**
    * After drain: replace the index objects of this uploader's packs, one per pack, by a single
    * one, so the next open of the repository reads one object where it read many. The new object
    * is durable before any old one goes, so a chunk is never unfindable; a reader that listed an

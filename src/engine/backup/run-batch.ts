@@ -149,6 +149,15 @@ async function chunkAndUpload(
     (o.pool?.size ?? 1) + 1,
   );
   try {
+    await readAndPack();
+  } catch (e) {
+    // a batch that gives up leaves no write of its own landing after it: a retry reads the progress record next
+    await up.settle();
+    throw e;
+  } finally {
+    reads.close();
+  }
+  async function readAndPack(): Promise<void> {
     for (let t = 0; t < tasks.length; t++) {
       o.checkpoint?.();
       const res = await reads.take();
@@ -187,11 +196,9 @@ async function chunkAndUpload(
       slabs.give(res.data);
       report();
     }
-  } finally {
-    reads.close();
+    await up.flush(markDurable(items.length));
+    await up.drain();
   }
-  await up.flush(markDurable(items.length));
-  await up.drain();
   if (oneIndex) await up.consolidateIndex(store);
   stats.bytesUploaded += up.bytesUploaded;
   stats.packsWritten = up.packsWritten;
