@@ -182,3 +182,33 @@ test('an append-only worker keeps one index object per pack (it cannot delete)',
   const census = await indexCensus(f.store);
   assert.equal(census.objects, (await packsStored(f.store)).length);
 });
+
+test('a process that read the per-pack index objects before its batch replaced them reads only the new one next, not the whole index again', async () => {
+  const f = await fresh('no-rebuild', 3);
+  const before = path.join(f.root, 'before');
+  fs.mkdirSync(before);
+  writeRandomFile(path.join(before, 'b.bin'), 3 * PACK, 11);
+  await backupDirect(f.repo, { asset: 'a', source: before, strategy: 'full' }, scratch.pool);
+  const earlier = (await f.store.list(INDEX_PREFIX)).length;
+  assert.ok(earlier >= 2, `index objects before: ${earlier}`);
+
+  const indexGets: string[] = [];
+  let dataPuts = 0;
+  const hooks = new HookStore(f.store, { get: (k) => void (k.startsWith(INDEX_PREFIX) && indexGets.push(k)) });
+  const repo = await Repository.open(hooks, key, { packSize: PACK });
+  await repo.loadIndex();
+  await planBackup(repo, { backupId: 'e', snapshotId: 'e'.repeat(32), asset: 'a', source: f.src, strategy: 'full' });
+  // mid-batch, something else in the process refreshes the index and reads the packs stored so far
+  hooks.hooks.put = async (k) => {
+    if (k.startsWith('data/') && ++dataPuts === 3) await repo.loadIndex(true);
+  };
+  await runBackupBatch(repo, { backupId: 'e', batch: 0, pool: scratch.pool });
+  hooks.hooks.put = undefined;
+  const perPackSeen = indexGets.length;
+  assert.ok(perPackSeen >= 2 + earlier, `the mid-batch refresh read per-pack objects (${perPackSeen} reads)`);
+  indexGets.length = 0;
+  await repo.loadIndex(true);
+  assert.equal(indexGets.length, 1, `after the batch, a refresh reads the new object only: ${indexGets.join(', ')}`);
+  const full = await Repository.open(f.store, key).then((r) => r.loadIndex(true));
+  assert.equal((await repo.loadIndex()).size, full.size);
+});

@@ -113,17 +113,17 @@ export class PackUploader {
    * is durable before any old one goes, so a chunk is never unfindable; a reader that listed an
    * old object and finds it gone lists again. Only for packs nothing may delete meanwhile: those
    * of a backup's batch, which its work list protects from prune until the snapshot names them.
-   * Not for append-only or locked stores, which cannot delete. Returns the index objects removed.
+   * Not for append-only or locked stores, which cannot delete. Returns the keys of the index objects removed.
    */
-  async consolidateIndex(deleteFrom: BlobStore): Promise<number> {
+  async consolidateIndex(deleteFrom: BlobStore): Promise<string[]> {
     if (!this.oneIndexAtEnd) throw new Error('consolidateIndex: this uploader was not made with oneIndexAtEnd');
-    if (this.stored.length < 2) return 0;
+    if (this.stored.length < 2) return [];
     const body = encodeIndexFile(this.stored.map((p) => ({ id: p.id, entries: p.entries })));
     const id = sha256hex(body);
     await this.store.put(indexKey(id), body, { sha256: id });
     this.bytesUploaded += body.length;
-    for (const p of this.stored) await deleteFrom.delete(p.indexKey);
-    const removed = this.stored.length;
+    const removed = this.stored.map((p) => p.indexKey);
+    for (const key of removed) await deleteFrom.delete(key);
     this.stored.length = 0;
     return removed;
   }

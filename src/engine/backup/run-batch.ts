@@ -199,7 +199,7 @@ async function chunkAndUpload(
     await up.flush(markDurable(items.length));
     await up.drain();
   }
-  if (oneIndex) await up.consolidateIndex(store);
+  if (oneIndex) repo.indexObjectsMerged(await up.consolidateIndex(store));
   stats.bytesUploaded += up.bytesUploaded;
   stats.packsWritten = up.packsWritten;
   const result: BatchResult = { v: 1, chunks, stats };

@@ -120,6 +120,14 @@ export class Repository {
   }
 
   /**
+   * Index objects this process deleted after writing one that names all their entries: a refresh
+   * need not rebuild for their absence, since the index already holds what they held.
+   */
+  indexObjectsMerged(keys: readonly string[]): void {
+    for (const k of keys) this.indexKeys.delete(k);
+  }
+
+  /**
    * The chunk index, shared by everything in this process. A refresh reads only index objects
    * not seen yet; if one seen before is gone (a prune rewrote the index), it rebuilds.
    */
