@@ -32,6 +32,11 @@ export const FileReloadSwitcherSchema = z
      * returns a value the rendered file sets.
      */
     confirm: HealthCheckSchema.optional(),
+    /**
+     * After the confirm check first passes, wait this long and require it to pass again: nginx
+     * keeps its old workers accepting new connections for 100 ms after the new ones start.
+     */
+    settleMs: z.number().int().nonnegative().max(60_000).default(0),
     /** Records the active side; default "<file>.state.json". */
     stateFile: z.string().min(1).optional(),
   })
@@ -205,7 +210,11 @@ export class FileReloadSwitcher implements Switcher {
     const rendered = { ...spec };
     for (const [key, text] of confirmTemplates(spec)) rendered[key] = renderTemplate(text, vars, `switcher confirm.${key} of site ${this.site.name}`);
     const [check] = await resolveHealthChecks([rendered]);
-    const r = await waitForCheck(check);
+    let r = await waitForCheck(check);
+    if (r.ok && this.spec.settleMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.spec.settleMs));
+      r = await waitForCheck(check, { withinMs: 0 });
+    }
     if (!r.ok) {
       throw new SwitchError(
         `site ${this.site.name}: switch to ${side}: the reload ran but ${check.name} did not confirm it within ${check.withinMs} ms (${r.attempts} attempt(s)): ${r.last.error ?? 'failed'}`,

@@ -75,6 +75,7 @@ export function siteConfig(
       check: { argv: d.nginx.testArgv, timeoutMs: 10_000 },
       reload: { argv: d.nginx.reloadArgv, timeoutMs: 10_000 },
       confirm: { url: `${d.nginx.url}${SIDE_PATH}`, bodyEquals: '{{side}}', intervalMs: 20, withinMs: 10_000 },
+      settleMs: 250,
     },
     trafficChecks: [check(`${d.nginx.url}/health`, { name: 'entry-point-serves-snapshot-model', bodyEqualsSha256Of: model })],
     objectives: { rtoSeconds: 60, rpoSeconds: 3600 },
@@ -171,6 +172,8 @@ export async function resetDemo(d: DemoSite): Promise<void> {
     await waitFor('nginx to route to the primary', async () =>
       (await (await fetch(`${d.nginx.url}${SIDE_PATH}`)).text()).trim() === 'primary' ? true : undefined,
     );
+    // nginx's old workers go on accepting new connections for 100 ms after the new ones start
+    await new Promise((r) => setTimeout(r, 250));
   }
   await post(`${d.primary.url}/admin/unfence`);
   await setPrimaryModel(d, 'v2');

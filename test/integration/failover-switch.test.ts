@@ -92,6 +92,7 @@ describe('file+reload switcher with a real nginx', { skip: nginxAvailable() ? fa
         check: { argv: nginx.testArgv, timeoutMs: 10_000 },
         reload: { argv: nginx.reloadArgv, timeoutMs: 10_000 },
         confirm: { url: `${nginx.url}${SIDE_PATH}`, bodyEquals: '{{side}}', intervalMs: 5, withinMs: 10_000 },
+        settleMs: 250,
       },
       trafficChecks: [
         { name: 'entry-point', url: `${nginx.url}/health`, bodyEqualsSha256Of: { asset: 'model', path: 'model.json' }, intervalMs: 5, withinMs: 10_000 },

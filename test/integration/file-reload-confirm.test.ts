@@ -17,6 +17,8 @@ import { SwitchError } from '../../src/failover/switcher';
  */
 class AsyncReloadServer {
   running = 'primary';
+  /** set: the next /side answers as now, every later one with this side */
+  flipBack?: string;
   reloads = 0;
   sideRequests = 0;
   private pending = false;
@@ -31,6 +33,8 @@ class AsyncReloadServer {
     } else if (req.url === '/side') {
       this.sideRequests++;
       res.end(`${this.running}\n`);
+      // an old worker still taking connections after a new one answered
+      if (this.flipBack) [this.running, this.flipBack] = [this.flipBack, undefined];
       for (const w of this.probed.filter((p) => this.sideRequests >= p.n)) w.resolve();
     } else res.writeHead(404).end();
   });
@@ -87,6 +91,7 @@ describe('file-reload switcher: a switch is done when the server runs the new co
       withinMs: 10_000,
       intervalMs: 5,
     },
+    settleMs: 0,
     ...o,
   });
 
@@ -136,6 +141,19 @@ describe('file-reload switcher: a switch is done when the server runs the new co
     assert.equal(server.reloads, reloadsBefore + 2, 'the retry reloads again');
     assert.equal(server.running, 'primary');
     assert.equal(await sw.current(), 'primary');
+  });
+
+  it('with settleMs, a side that answers once and then the old one again is not confirmed', async () => {
+    const sw = new FileReloadSwitcher(spec({ settleMs: 30, confirm: { ...spec().confirm!, withinMs: 300 } }), site);
+    const was = server.running;
+    const other = was === 'primary' ? 'standby' : 'primary';
+    const switched = sw.switchTo(other);
+    await server.reloadRequested();
+    server.apply();
+    server.flipBack = was;
+    await assert.rejects(switched, (e: unknown) => e instanceof SwitchError && new RegExp(`differs from expected "${other}"`).test(e.message));
+    server.running = other;
+    server.flipBack = undefined;
   });
 
   it('the plan refuses a confirm check naming an unknown placeholder or a snapshot file', () => {
