@@ -6,7 +6,7 @@ import { logger } from '../common/logger';
 import { runCommandAction, type ActionResult } from './actions';
 import { readFileIfExists, writeFileAtomic } from './atomic-file';
 import { CommandSpecSchema, type CommandSpec } from '../config/schema-fields';
-import { resolveHealthChecks, waitForCheck } from './health';
+import { resolveHealthChecks, sleep, waitForCheck } from './health';
 import { HealthCheckSchema } from './health-check-schema';
 import type { SideName, Site } from './site-schema';
 import { Mutex, SwitchError, switcherVariables, type SwitchResult, type Switcher, type SwitcherKind } from './switcher';
@@ -212,7 +212,7 @@ export class FileReloadSwitcher implements Switcher {
     const [check] = await resolveHealthChecks([rendered]);
     let r = await waitForCheck(check);
     if (r.ok && this.spec.settleMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, this.spec.settleMs));
+      await sleep(this.spec.settleMs);
       r = await waitForCheck(check, { withinMs: 0 });
     }
     if (!r.ok) {
