@@ -1,4 +1,5 @@
 import { constants, zstdCompressSync } from 'node:zlib';
+import { looksIncompressible } from './incompressible';
 
 /**
  * The rules of per-blob compression (the setting's schema and the async form: blob-compression.ts),
@@ -29,12 +30,18 @@ export interface PackedBlob {
 
 export const worthIt = (compressed: number, raw: number) => compressed < raw * KEEP_RAW;
 
-/** Whether a blob is stored as is without a full compression pass: compression off, empty, or its probe does not shrink. */
+/**
+ * Whether a blob is stored as is without a full compression pass: compression off, empty, its
+ * sample (the whole of a small blob, the probe of a larger one) looks like random bytes
+ * (incompressible.ts, no zstd call), or the probe does not shrink.
+ */
 export function storedRaw(plain: Buffer, mode: CompressionMode): boolean {
   if (mode === 'off' || plain.length === 0) return true;
-  if (plain.length <= 2 * PROBE_BYTES) return false;
-  const at = (plain.length - PROBE_BYTES) >> 1;
-  const probe = plain.subarray(at, at + PROBE_BYTES);
+  const small = plain.length <= 2 * PROBE_BYTES;
+  const at = small ? 0 : (plain.length - PROBE_BYTES) >> 1;
+  const probe = small ? plain : plain.subarray(at, at + PROBE_BYTES);
+  if (looksIncompressible(probe)) return true;
+  if (small) return false;
   return !worthIt(zstdCompressSync(probe, levelParams(1, probe.length)).length, probe.length);
 }
 
