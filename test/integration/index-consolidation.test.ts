@@ -212,3 +212,49 @@ test('a process that read the per-pack index objects before its batch replaced t
   const full = await Repository.open(f.store, key).then((r) => r.loadIndex(true));
   assert.equal((await repo.loadIndex()).size, full.size);
 });
+
+test('a reader whose listed index objects vanish one by one, as a slow replacement deletes them, still finds every chunk', async () => {
+  const f = await fresh('slow-replacement', 8);
+  await planBackup(f.repo, { backupId: 'd', snapshotId: 'd'.repeat(32), asset: 'a', source: f.src, strategy: 'full' });
+  // keep the per-pack objects the batch deletes, to put back the moment between its merged write and its deletes
+  const old = new Map<string, Buffer>();
+  const writer = await Repository.open(
+    new HookStore(f.store, {
+      delete: async (k) => {
+        if (k.startsWith(INDEX_PREFIX)) old.set(k, await f.store.get(k));
+      },
+    }),
+    key,
+    { packSize: PACK },
+  );
+  await runBackupBatch(writer, { backupId: 'd', batch: 0, pool: scratch.pool });
+  assert.ok(old.size >= 6, `per-pack index objects replaced: ${old.size}`);
+  for (const [k, body] of old) await f.store.put(k, body);
+
+  // after each listing, the first old object the reader goes to read is deleted just before the read
+  let deleteNext = false;
+  let lists = 0;
+  const reader = await Repository.open(
+    new HookStore(f.store, {
+      list: (prefix) => {
+        if (prefix !== INDEX_PREFIX) return;
+        lists++;
+        deleteNext = true;
+      },
+      get: async (k) => {
+        if (deleteNext && old.has(k)) {
+          deleteNext = false;
+          await f.store.delete(k);
+        }
+      },
+    }),
+    key,
+  );
+  const seen = await reader.loadIndex(true);
+  for (const k of old.keys()) await f.store.delete(k).catch(() => undefined);
+  const full = await Repository.open(f.store, key).then((r) => r.loadIndex(true));
+  assert.ok(full.size > 0);
+  assert.equal(seen.size, full.size);
+  for (const [id] of full.entries()) assert.ok(seen.has(id), `chunk ${id.slice(0, 12)} findable by the reader`);
+  assert.ok(lists <= 3, `the reader listed the index ${lists} times`);
+});

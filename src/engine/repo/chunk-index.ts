@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { arrayOf, type Fast, fastObject, literal, matching, withFastPath } from '../../common/fast-schema';
 import { Sha256HexSchema, SHA256_HEX_PATTERN } from '../../common/schema-primitives';
-import { IntegrityError } from '../../common/errors';
+import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import type { BlobStore } from '../store/blob-store';
 import { INDEX_PREFIX, indexKey } from './layout';
@@ -136,8 +136,19 @@ export function parseIndexFile(body: Buffer, id: string): IndexFile {
   return r.data;
 }
 
-/** Read the given index objects into `idx` (concurrently; adding is idempotent). */
-export async function loadIndexObjects(store: BlobStore, keys: string[], idx: ChunkIndex, concurrency = 16): Promise<ChunkIndex> {
-  await mapLimit(keys, concurrency, async (key) => idx.addFile(parseIndexFile(await store.get(key), key.slice(INDEX_PREFIX.length))));
-  return idx;
+/** Read the given index objects into `idx` (concurrently; adding is idempotent). Returns the keys found gone (NotFoundError), which add nothing. */
+export async function loadIndexObjects(store: BlobStore, keys: string[], idx: ChunkIndex, concurrency = 16): Promise<string[]> {
+  const gone: string[] = [];
+  await mapLimit(keys, concurrency, async (key) => {
+    let body: Buffer;
+    try {
+      body = await store.get(key);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      gone.push(key);
+      return;
+    }
+    idx.addFile(parseIndexFile(body, key.slice(INDEX_PREFIX.length)));
+  });
+  return gone;
 }

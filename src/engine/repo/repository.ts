@@ -140,28 +140,35 @@ export class Repository {
   }
 
   private async refreshIndex(): Promise<ChunkIndex> {
-    // a prune that rewrites the index deletes the old objects after writing the new one: an
-    // object gone between the listing and its read means "list again", not "missing data"
-    for (let attempt = 1; ; attempt++) {
-      const keys = (await this.store.list(INDEX_PREFIX)).map((o) => o.key);
-      const present = new Set(keys);
-      // a rebuild fills a new index, so the one handed out before stays whole until it is replaced
-      const kept = this.index && [...this.indexKeys].every((k) => present.has(k)) ? this.index : undefined;
-      const index = kept ?? new ChunkIndex();
-      const known = kept ? this.indexKeys : new Set<string>();
-      const fresh = keys.filter((k) => !known.has(k));
-      try {
-        await loadIndexObjects(this.store, fresh, index);
-      } catch (e) {
-        if (!(e instanceof NotFoundError) || attempt >= 5) throw e;
+    let keys = (await this.store.list(INDEX_PREFIX)).map((o) => o.key);
+    const present = new Set(keys);
+    // a rebuild fills a new index, so the one handed out before stays whole until it is replaced
+    const kept = this.index && [...this.indexKeys].every((k) => present.has(k)) ? this.index : undefined;
+    const index = kept ?? new ChunkIndex();
+    const known = kept ? this.indexKeys : new Set<string>();
+    // Whoever replaces index objects (a batch merging its own, a prune rewriting) writes the new
+    // ones before deleting the old: an object gone between the listing and its read is only
+    // replaced, and a second listing shows what replaced it. What is gone adds no entry, which
+    // is safe (a chunk not found is stored again). The objects of a slow replacement vanish one
+    // by one, so a refresh reads on from where it was rather than starting over each time.
+    const tried = new Set<string>();
+    for (let round = 1; ; round++) {
+      const fresh = keys.filter((k) => !known.has(k) && !tried.has(k));
+      const gone = new Set(await loadIndexObjects(this.store, fresh, index));
+      for (const k of fresh) (gone.has(k) ? tried : known).add(k);
+      if (gone.size === 0) break;
+      if (round >= 5) throw new NotFoundError(`index objects vanished while the index was read, ${round} times: ${[...gone].slice(0, 3).join(', ')}`);
+      keys = (await this.store.list(INDEX_PREFIX)).map((o) => o.key);
+      const now = new Set(keys);
+      if (kept && [...known].some((k) => !now.has(k))) {
+        // an object this index was built from went too (a prune rewrote the index): rebuild
         this.index = undefined;
-        continue;
+        return this.refreshIndex();
       }
-      fresh.forEach((k) => known.add(k));
-      this.index = index;
-      this.indexKeys = known;
-      return index;
     }
+    this.index = index;
+    this.indexKeys = known;
+    return index;
   }
 
   /** Compress (per the setting) then seal one plaintext blob for a pack; its id stays that of the plaintext. */
