@@ -22,10 +22,10 @@ export const WORK_PROCESS_NODE_FLAGS: readonly string[] = ['--max-semi-space-siz
  *
  * A fixed mmap threshold leaves the trim threshold at 128 KiB, so a freed chunk-sized buffer at the
  * top of the heap went back to the system and the next one faulted its pages in again: 4 MiB keeps
- * that much free heap mapped. One thread reading, sealing and packing 16 MiB tasks in pooled slabs
- * (buffer-pool.ts, two kept) faulted 2,000-3,700 pages per task at 128 KiB and about 500 at 4 MiB;
- * a full backup of the bench set faulted 261,000 pages instead of 188,000, system time 3.6 s
- * against 3.0 s.
+ * that much free heap mapped. One thread reading, sealing and packing 16 MiB tasks (in kept 18 MiB
+ * buffers, since dropped: see the README's "Start-up and memory settings") faulted 2,000-3,700
+ * pages per task at 128 KiB and about 500 at 4 MiB; a full backup of the bench set faulted 261,000
+ * pages instead of 188,000, system time 3.6 s against 3.0 s.
  */
 export const WORK_PROCESS_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '1',

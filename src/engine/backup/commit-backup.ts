@@ -46,7 +46,7 @@ export async function commitBackup(repo: Repository, backupId: string, o: Commit
 
   const chunks = await opening;
   // the tree blobs deduplicate against the same reading: its index and the packs it found marked
-  const up = new PackUploader(repo.store, chunks.index, repo.packSize, undefined, chunks.markedPacks());
+  const up = new PackUploader(repo.store, chunks.index, repo.packSize, { avoid: chunks.markedPacks() });
   const tree = new TreeWriter(repo, up, plan.v === 2 ? plan.treeReuse : undefined);
   const results = new BatchResults(repo, backupId, plan.batches);
   const assembler = new EntryAssembler();

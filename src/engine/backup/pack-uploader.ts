@@ -4,7 +4,7 @@ import { encodeIndexFile } from '../repo/chunk-index';
 import { indexKey, packKey } from '../repo/layout';
 import { PackBuilder, sha256hex, type BlobType, type PackEntry } from '../repo/pack';
 import { Semaphore } from '../limits/semaphore';
-import { slabs } from '../../common/buffer-pool';
+import { freeBuffer } from '../../common/free-buffer';
 
 /**
  * Pack uploads in flight in this process, whatever uploader (batch, commit, copy, prune) they
@@ -13,6 +13,15 @@ import { slabs } from '../../common/buffer-pool';
  * uploader goes on filling the next one, so each uploader holds at most one pack beyond these.
  */
 const uploadSlots = new Semaphore(2);
+
+export interface PackUploaderOptions {
+  /** this uploader's packs under way at most (default 2) */
+  maxInflight?: number;
+  /** packs marked by prune: their blobs count as absent, so nothing new comes to rely on them */
+  avoid?: ReadonlySet<string>;
+  /** keep each pack's entries for consolidateIndex (a batch's packs only: a copy's or a prune's would all stay in memory) */
+  oneIndexAtEnd?: boolean;
+}
 
 /**
  * Fills packs and uploads them with bounded concurrency. Each pack is followed by an index
@@ -29,16 +38,19 @@ export class PackUploader {
   bytesUploaded = 0;
   packsWritten = 0;
 
+  private readonly maxInflight: number;
+  private readonly avoid: ReadonlySet<string>;
+  private readonly oneIndexAtEnd: boolean;
+
   constructor(
     private readonly store: BlobStore,
     private readonly index: ChunkIndex,
     private readonly packSize: number,
-    private readonly maxInflight = 2,
-    /** packs marked by prune: their blobs count as absent, so nothing new comes to rely on them */
-    private readonly avoid: ReadonlySet<string> = new Set(),
-    /** keep each pack's entries for consolidateIndex (a batch's packs only: a copy's or a prune's would all stay in memory) */
-    private readonly oneIndexAtEnd = false,
+    o: PackUploaderOptions = {},
   ) {
+    this.maxInflight = o.maxInflight ?? 2;
+    this.avoid = o.avoid ?? new Set();
+    this.oneIndexAtEnd = o.oneIndexAtEnd ?? false;
     // a little over the pack size: a pack closes after the blob that crosses it
     this.builder = new PackBuilder(packSize + (packSize >> 3));
   }
@@ -80,7 +92,7 @@ export class PackUploader {
         this.bytesUploaded += body.length + idx.length;
         this.packsWritten++;
         // the pack's buffer is the builder's alone and the store is done with it
-        slabs.give(body.buffer);
+        freeBuffer(body.buffer);
       });
       await placed;
       this.inflight.push(upload);

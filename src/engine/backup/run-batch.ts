@@ -7,7 +7,7 @@ import type { BackupSource } from '../source/source';
 import type { ChunkTask, ChunkTaskResult } from '../chunker/chunk-task';
 import { sealNewChunks } from './seal-new-chunks';
 import { TaskReads } from './task-reads';
-import { slabs } from '../../common/buffer-pool';
+import { freeBuffer } from '../../common/free-buffer';
 import type { ChunkPool } from '../chunker/pool';
 import type { Repository } from '../repo/repository';
 import type { BlobStore } from '../store/blob-store';
@@ -122,7 +122,7 @@ async function chunkAndUpload(
   const store = repo.store;
   const [index, marked] = await Promise.all([repo.loadIndex(true), markedPacks(repo, Date.now())]);
   const oneIndex = canWithdraw(repo);
-  const up = new PackUploader(packStore, index, repo.packSize, undefined, marked, oneIndex);
+  const up = new PackUploader(packStore, index, repo.packSize, { avoid: marked, oneIndexAtEnd: oneIndex });
   const stats = { filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0, bytesUploaded: 0, packsWritten: 0 };
   const bytesTotal = items.reduce((s, it) => s + it.end - it.start, 0);
   let durable = start;
@@ -191,9 +191,9 @@ async function chunkAndUpload(
         if (it.start === 0) stats.filesRead++;
         stats.bytesRead += it.end - it.start;
       }
-      // every new blob of the task is in a pack (copied): its buffers go back to the pool (or are freed) now, not at some later GC
-      slabs.give(sealed.buffer);
-      slabs.give(res.data);
+      // every new blob of the task is in a pack (copied): its buffers are freed now, not at some later GC
+      if (sealed.buffer) freeBuffer(sealed.buffer);
+      if (res.data) freeBuffer(res.data);
       report();
     }
     await up.flush(markDurable(items.length));

@@ -1,4 +1,3 @@
-import { slabs } from '../../common/buffer-pool';
 import { freeBuffer } from '../../common/free-buffer';
 import type { BlobCodec } from '../repo/blob-codec';
 import { compressBlobSync, type CompressionMode } from '../repo/zstd-blob';
@@ -15,8 +14,8 @@ export interface SealTask {
 
 export type SealResult =
   /**
-   * the sealed blobs back to back from the start of `data` (transferred, not copied; it may be
-   * longer: a pooled slab): blob i is `stored[i]` bytes, compressed from `raw[i]` bytes unless -1
+   * the sealed blobs back to back from the start of `data` (transferred, not copied): blob i is
+   * `stored[i]` bytes, compressed from `raw[i]` bytes unless -1
    */
   { taskId: number; data: ArrayBuffer; stored: number[]; raw: number[] } | { taskId: number; error: string };
 
@@ -27,7 +26,7 @@ export type SealResult =
 export function sealChunks(codec: BlobCodec, task: SealTask, plain: Buffer): SealResult {
   try {
     const bound = task.chunks.reduce((s, c) => s + codec.storedLength(c.len), 0);
-    const out = slabs.take(bound);
+    const out = Buffer.allocUnsafeSlow(bound);
     const stored: number[] = [];
     const raw: number[] = [];
     let at = 0;
@@ -40,10 +39,9 @@ export function sealChunks(codec: BlobCodec, task: SealTask, plain: Buffer): Sea
       // a compressed copy of its own is freed now, not at the thread's next GC (a view of the task's bytes is left alone)
       if (packed.data.buffer !== plain.buffer) freeBuffer(packed.data);
     }
-    slabs.give(plain);
-    // compressed blobs leave the end of a buffer of its own unused: give that back (in place when the allocator can); a slab stays whole
-    const whole = out.byteLength === out.buffer.byteLength;
-    const data = !whole || at === bound ? (out.buffer as ArrayBuffer) : (out.buffer as ArrayBuffer & { transfer(n: number): ArrayBuffer }).transfer(at);
+    freeBuffer(plain);
+    // compressed blobs leave the end of the buffer unused: give that back (in place when the allocator can)
+    const data = at === bound ? (out.buffer as ArrayBuffer) : (out.buffer as ArrayBuffer & { transfer(n: number): ArrayBuffer }).transfer(at);
     return { taskId: task.taskId, data, stored, raw };
   } catch (e) {
     return { taskId: task.taskId, error: (e as Error).message };

@@ -1,6 +1,5 @@
 import { createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import { slabs } from '../../common/buffer-pool';
 import { showPath } from '../fs/raw-path';
 import type { ChunkRef, ChunkTask, ChunkTaskResult, SegmentResult } from './chunk-task';
 import { makeCutter } from './fastcdc';
@@ -11,7 +10,7 @@ import { makeCutter } from './fastcdc';
  */
 export function chunkSegments(task: ChunkTask): ChunkTaskResult {
   const total = task.segments.reduce((s, g) => s + (g.end - g.start), 0);
-  const buf = slabs.take(total);
+  const buf = Buffer.allocUnsafeSlow(total);
   const results = chunkEach(task, buf, (seg, base, want) => {
     try {
       const got = readRange(seg.path, seg.start, buf, base, want);

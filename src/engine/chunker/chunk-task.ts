@@ -28,7 +28,7 @@ export type SegmentResult = { chunks: ChunkRef[] } | { error: string; code?: str
 
 export interface ChunkTaskResult {
   taskId: number;
-  /** all segments' bytes, back to back from its start (it may be longer: a pooled slab); transferred, not copied */
+  /** all segments' bytes, back to back; transferred, not copied */
   data: ArrayBuffer;
   results: SegmentResult[];
 }

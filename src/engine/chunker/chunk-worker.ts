@@ -1,5 +1,4 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { slabs } from '../../common/buffer-pool';
 import { sealChunks, type SealResult, type SealTask } from '../backup/seal-chunks';
 import { keyedCodec, plainCodec, type BlobCodec } from '../repo/blob-codec';
 import { openRange, type OpenRangeResult, type OpenRangeTask } from '../restore/open-range';
@@ -34,8 +33,7 @@ type Message =
   | { task: ChunkTask; data: ArrayBuffer }
   | { open: OpenRangeTask; data: ArrayBuffer }
   | { seal: SealTask; data: ArrayBuffer }
-  | { keys: { ref: string; encKey: Uint8Array; idKey: Uint8Array } }
-  | { spare: ArrayBuffer };
+  | { keys: { ref: string; encKey: Uint8Array; idKey: Uint8Array } };
 
 // a task alone: read its segments here; with `data`: its bytes, already read (an s3:// source)
 parentPort?.on('message', (m: Message) => {
@@ -43,7 +41,6 @@ parentPort?.on('message', (m: Message) => {
     codecs.set(m.keys.ref, keyedCodec({ encKey: asBuffer(m.keys.encKey), idKey: asBuffer(m.keys.idKey) }));
     return;
   }
-  if ('spare' in m) return slabs.give(m.spare);
   const r = 'open' in m ? open(m.open, m.data) : 'seal' in m ? seal(m.seal, m.data) : 'data' in m ? chunkBuffer(m.task, Buffer.from(m.data)) : chunkSegments(m);
   parentPort?.postMessage(r, 'data' in r ? [r.data] : []);
 });

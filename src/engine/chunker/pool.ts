@@ -1,14 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { slabs } from '../../common/buffer-pool';
 import type { BlobCodec } from '../repo/blob-codec';
 import type { SealResult, SealTask } from '../backup/seal-chunks';
 import type { OpenRangeResult, OpenRangeTask } from '../restore/open-range';
 import type { ChunkTask, ChunkTaskResult } from './chunk-task';
 import type { AppliedPriority, ChunkPriority } from './thread-priority';
 
-type Pending = { message: unknown; transfer: ArrayBuffer[]; reads?: boolean; resolve: (r: never) => void; reject: (e: Error) => void };
+type Pending = { message: unknown; transfer: ArrayBuffer[]; resolve: (r: never) => void; reject: (e: Error) => void };
 type Reply = ChunkTaskResult | OpenRangeResult | SealResult;
 
 /**
@@ -47,7 +46,7 @@ export class ChunkPool {
 
   /** Chunk and hash a task's segments; `data`: their bytes, already read (transferred to the thread, so it must own its ArrayBuffer). */
   run(task: ChunkTask, data?: ArrayBuffer): Promise<ChunkTaskResult> {
-    return data ? this.submit({ task, data }, [data]) : this.submit(task, [], false, true);
+    return data ? this.submit({ task, data }, [data]) : this.submit(task, []);
   }
 
   /**
@@ -82,10 +81,10 @@ export class ChunkPool {
     await Promise.all(this.all.map((w) => w.terminate()));
   }
 
-  private submit<R>(message: unknown, transfer: ArrayBuffer[], first = false, reads = false): Promise<R> {
+  private submit<R>(message: unknown, transfer: ArrayBuffer[], first = false): Promise<R> {
     if (this.closed) return Promise.reject(new Error('chunk pool is closed'));
     return new Promise<R>((resolve, reject) => {
-      const p = { message, transfer, reads, resolve: resolve as (r: never) => void, reject };
+      const p = { message, transfer, resolve: resolve as (r: never) => void, reject };
       if (first) this.queue.unshift(p);
       else this.queue.push(p);
       this.pump();
@@ -98,9 +97,6 @@ export class ChunkPool {
       const p = this.queue.shift() as Pending;
       this.busy.set(w, p);
       w.ref();
-      // a thread's sealed blobs end in this thread's pool once packed: a read takes the slab back with it
-      const spare = p.reads ? slabs.spare() : undefined;
-      if (spare) w.postMessage({ spare }, [spare]);
       w.postMessage(p.message, p.transfer);
     }
   }

@@ -58,7 +58,7 @@ export async function copySnapshot(src: Repository, dst: Repository, id: string,
   }
   const [srcIndex, dstIndex, marked] = await Promise.all([src.loadIndex(true), dst.loadIndex(true), markedPacks(dst, clock())]);
   const packsBefore = new Set(dstIndex.packs);
-  const up = new PackUploader(dst.store, dstIndex, dst.packSize, 2, marked);
+  const up = new PackUploader(dst.store, dstIndex, dst.packSize, { avoid: marked });
   const copier = new TreeCopier(src, srcIndex, dst, up, m, {
     group: Math.max(1, o.concurrency ?? 16),
     windowChunks: Math.max(1, o.windowChunks ?? WINDOW_CHUNKS),

@@ -233,7 +233,7 @@ async function copyLiveBlobs(
   const before = new Set(index.packs);
   const byPack = new Map<string, PackEntry[]>(packs.map((p) => [p, []]));
   for (const [id, loc] of index.allEntries()) if (refs.has(id)) byPack.get(loc.pack)?.push(entryAt(id, loc));
-  const up = new PackUploader(repo.store, index, repo.packSize, 2, avoid);
+  const up = new PackUploader(repo.store, index, repo.packSize, { avoid });
   let blobs = 0;
   let bytes = 0;
   for (const [pack, entries] of byPack) {

@@ -34,7 +34,7 @@ const used = new Uint8Array(1 << TABLE_BITS);
  * The Shannon entropy of the sample's bytes in bits per byte, corrected for the sample's size
  * (Miller-Madow: a finite sample of random bytes measures below 8 by about (k - 1) / (2 n ln 2)).
  */
-export function byteEntropy(sample: Uint8Array): number {
+function byteEntropy(sample: Uint8Array): number {
   counts4.fill(0);
   const n = sample.length;
   const whole = n & ~3;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { slabs } from '../../common/buffer-pool';
+import { freeBuffer } from '../../common/free-buffer';
 import { IntegrityError } from '../../common/errors';
 import { type Fast, intIn, matching, oneOf, tupleOf } from '../../common/fast-schema';
 import { Sha256HexSchema, SHA256_HEX_PATTERN } from '../../common/schema-primitives';
@@ -89,9 +89,9 @@ export class PackBuilder {
   private append(data: Buffer): void {
     const need = this.size + data.length;
     if (need > this.buf.length) {
-      const grown = slabs.take(Math.max(need + (need >> 2), this.size ? 0 : this.capacity));
+      const grown = Buffer.allocUnsafeSlow(Math.max(need + (need >> 2), this.size ? 0 : this.capacity));
       this.buf.copy(grown, 0, 0, this.size);
-      if (this.buf.length) slabs.give(this.buf.buffer);
+      if (this.buf.length) freeBuffer(this.buf.buffer);
       this.buf = grown;
     }
     data.copy(this.buf, this.size);

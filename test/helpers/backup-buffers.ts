@@ -9,13 +9,14 @@ import { FsStore } from '../../src/engine/store/fs-store';
 
 /**
  * A full backup as the engine runs one (two chunk threads, encrypted, compression auto, a file
- * store) of `MiB` of random weights, after a first backup of other bytes has warmed the process
- * up. Prints, as JSON, the minor page faults of the second backup per 4 KiB page of its data, and
- * whether its restore gave back the same bytes.
- * Run in a process with the work processes' malloc settings.
+ * store) of `MiB` of random weights, after a first backup of other bytes, then its restore.
+ * Prints, as JSON, what the process still holds once both are done: the bytes of ArrayBuffers of
+ * its main thread after a full GC and how far its resident set grew from before the chunk threads
+ * started; and whether the restore gave back the same bytes. Run with --expose-gc, in a
+ * process with the work processes' malloc settings.
  */
 const mib = Number(process.argv[2] ?? 96);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'slab-cycles-'));
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backup-buffers-'));
 const weights = (name: string) => {
   const src = path.join(dir, name);
   fs.mkdirSync(src);
@@ -24,20 +25,25 @@ const weights = (name: string) => {
   return src;
 };
 
+/** VmRSS of this process (all its threads), bytes */
+const residentBytes = () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]) * 1024;
+
 async function main(): Promise<void> {
   const warm = weights('warm');
   const measured = weights('measured');
   const repo = await Repository.open(new FsStore(path.join(dir, 'repo')), Buffer.alloc(32, 5), { create: true, compression: 'auto', password: 'pw' });
   const pool = new ChunkPool(2);
+  const rss0 = residentBytes();
   try {
     await backupDirect(repo, { asset: 'warm', source: warm, strategy: 'incremental' }, pool);
-    const before = process.resourceUsage().minorPageFault;
     await backupDirect(repo, { asset: 'measured', source: measured, strategy: 'incremental' }, pool);
-    const faults = process.resourceUsage().minorPageFault - before;
     const target = path.join(dir, 'restored');
     await restoreDirect(repo, { asset: 'measured', snapshot: { latest: true }, target }, pool);
+    (globalThis as { gc?: () => void }).gc?.();
+    const heldBytes = process.memoryUsage().arrayBuffers;
+    const grownBytes = residentBytes() - rss0;
     const restored = fs.readFileSync(path.join(target, 'weights.bin')).equals(fs.readFileSync(path.join(measured, 'weights.bin')));
-    process.stdout.write(JSON.stringify({ faultsPerPage: faults / ((mib * 1024 * 1024) / 4096), restored }) + '\n');
+    process.stdout.write(JSON.stringify({ heldBytes, grownBytes, restored }) + '\n');
   } finally {
     await pool.close();
   }
