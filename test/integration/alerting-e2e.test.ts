@@ -35,6 +35,13 @@ before(async () => {
   const [metricsPort] = await freePorts(1);
   stack.env.LEPTON_DR_METRICS_PORT = String(metricsPort);
   stack.startWorker();
+  // the worker binds its metrics port only once it has opened the repository: until then a server
+  // started on a port of its own choosing (the bridge's is the kernel's pick) may take the same one
+  await waitFor(
+    'the worker to serve its metrics',
+    async () => ((await fetch(`http://127.0.0.1:${metricsPort}/metrics`).catch(() => undefined))?.ok ? true : undefined),
+    30_000,
+  );
   bridge = await startBridge({ client: stack.client, taskQueue: stack.taskQueue, token: TOKEN, sites: ['lab'] });
   am = await startAlertmanager({ dir: path.join(stack.dir, 'alertmanager'), webhookUrl: `${bridge.url}/webhook/alertmanager`, token: TOKEN });
 
