@@ -12,9 +12,11 @@ export const WORTH_FREEING = 16 * 1024;
  * buffers (read tasks, packs, restore ranges) otherwise pile up as garbage between collections
  * and set the peak RSS. Only a buffer that spans its whole ArrayBuffer is freed, so a view of
  * part of a larger one (or of Node's pool of small buffers) is never touched; the caller
- * promises nothing reads it any more (every view of it becomes empty).
+ * promises nothing reads it any more (every view of it becomes empty). Given nothing, it does
+ * nothing.
  */
-export function freeBuffer(buf: Buffer | ArrayBufferLike): void {
+export function freeBuffer(buf: Buffer | ArrayBufferLike | undefined): void {
+  if (!buf) return;
   const ab = Buffer.isBuffer(buf) ? buf.buffer : buf;
   if (!(ab instanceof ArrayBuffer) || ab.byteLength < WORTH_FREEING) return;
   if (Buffer.isBuffer(buf) && (buf.byteOffset !== 0 || buf.byteLength !== ab.byteLength)) return;

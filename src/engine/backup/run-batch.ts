@@ -192,8 +192,8 @@ async function chunkAndUpload(
         stats.bytesRead += it.end - it.start;
       }
       // every new blob of the task is in a pack (copied): its buffers are freed now, not at some later GC
-      if (sealed.buffer) freeBuffer(sealed.buffer);
-      if (res.data) freeBuffer(res.data);
+      freeBuffer(sealed.buffer);
+      freeBuffer(res.data);
       report();
     }
     await up.flush(markDurable(items.length));
