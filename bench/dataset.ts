@@ -55,33 +55,54 @@ export function datasetSpec(scale = 1): DatasetSpec {
   };
 }
 
-/** xorshift32 stream filling whole 32-bit words (about 1 GiB/s in V8). */
+/**
+ * xorshift128 stream filling whole 32-bit words (period 2^128 - 1), its four words of state
+ * spread from the seed by splitmix32. Not xorshift32: its one cycle of 2^32 - 1 words (16 GiB)
+ * holds every seed's stream, so an 8 GiB checkpoint's stream held most of any other seed's, and
+ * the cost curve's "changed" tensors were bytes the checkpoint already had (deduplicated, not new).
+ */
 export class XorShift {
-  private x: number;
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
   constructor(seed: number) {
-    this.x = seed >>> 0 || 0x9e3779b9;
+    let z = seed >>> 0;
+    const mix = () => {
+      z = (z + 0x9e3779b9) >>> 0;
+      let t = z ^ (z >>> 16);
+      t = Math.imul(t, 0x21f0aaad);
+      t ^= t >>> 15;
+      t = Math.imul(t, 0x735a2d97);
+      return (t ^ (t >>> 15)) >>> 0;
+    };
+    this.a = mix();
+    this.b = mix();
+    this.c = mix();
+    this.d = mix() || 1;
   }
   next(): number {
-    let x = this.x;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.x = x >>> 0;
-    return this.x;
+    const t = this.a ^ (this.a << 11);
+    this.a = this.b;
+    this.b = this.c;
+    this.c = this.d;
+    this.d = (this.d ^ (this.d >>> 19) ^ t ^ (t >>> 8)) >>> 0;
+    return this.d;
   }
   fill(buf: Buffer): void {
     const words = buf.length >>> 2;
-    const aligned = buf.byteOffset % 4 === 0;
-    if (aligned) {
+    if (buf.byteOffset % 4 === 0) {
       const u = new Uint32Array(buf.buffer, buf.byteOffset, words);
-      let x = this.x;
+      let { a, b, c, d } = this;
       for (let i = 0; i < words; i++) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        u[i] = x;
+        const t = a ^ (a << 11);
+        a = b;
+        b = c;
+        c = d;
+        d = d ^ (d >>> 19) ^ t ^ (t >>> 8);
+        u[i] = d;
       }
-      this.x = x >>> 0;
+      Object.assign(this, { a, b, c, d: d >>> 0 });
     } else {
       for (let i = 0; i < words; i++) buf.writeUInt32LE(this.next(), i * 4);
     }

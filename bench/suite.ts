@@ -20,7 +20,8 @@ import type { WorkflowRig } from './workflow';
  *   apply the ~1% change
  *   1%-changed run                   (all tools, all reps)
  *   full restore of the latest snapshot into an empty folder, verified against the source
- * Each timed run starts from the same page-cache state (CachePolicy).
+ * Each timed run starts from the same page-cache state (CachePolicy); within a repetition the
+ * reference tools and lepton-dr take turns at going first (inTurn).
  */
 export interface BucketInfo {
   rep: number;
@@ -184,43 +185,48 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
 
   const backups = async (key: 'full' | 'noChange' | 'changed') => {
     for (const i of reps) {
-      for (const ref of refs[i]) {
-        c.cache.prepare();
-        const r = await bucket(ref.prefix, i, await ref.tool.backup(assets));
-        ref.samples[key].push(r);
-        c.log(
-          `${ref.name} ${key}${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}, data_added ${fmtMiB(r.dataAdded)}, bucket +${fmtMiB(r.bucketDelta)}`,
-        );
-      }
-      for (const o of ours[i]) {
-        c.cache.prepare();
-        const d = await bucket(o.prefix, i, await o.engine.backup(assets));
-        o.samples[key].push(d);
-        c.log(
-          `${o.name} ${key}${tag(i)}: ${fmtS(d.wallMs)} (start-up ${fmtS(d.loadMs)}, engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`,
-        );
-      }
+      const refSteps = async () => {
+        for (const ref of refs[i]) {
+          c.cache.prepare();
+          const r = await bucket(ref.prefix, i, await ref.tool.backup(assets));
+          ref.samples[key].push(r);
+          c.log(
+            `${ref.name} ${key}${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}, data_added ${fmtMiB(r.dataAdded)}, bucket +${fmtMiB(r.bucketDelta)}`,
+          );
+        }
+      };
+      const ourSteps = async () => {
+        for (const o of ours[i]) {
+          c.cache.prepare();
+          const d = await bucket(o.prefix, i, await o.engine.backup(assets));
+          o.samples[key].push(d);
+          c.log(
+            `${o.name} ${key}${tag(i)}: ${fmtS(d.wallMs)} (start-up ${fmtS(d.loadMs)}, engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, put ${fmtMiB(d.bytesPut)} in ${d.objectsPut} objects, bucket +${fmtMiB(d.bucketDelta)}`,
+          );
+        }
 
-      if (c.rig && W) {
-        await c.rig.use(`workflow-${i}`);
-        c.cache.prepare();
-        const t = await c.rig.backup(assets, 'bench');
-        const s = t.result;
-        const w = await bucket(`workflow-${i}`, i, {
-          wallMs: t.wallMs,
-          workerCpuS: t.workerCpuS,
-          load1: t.load1,
-          snapshotId: s.id,
-          bytesRead: s.bytesRead,
-          bytesNew: s.bytesNew,
-          bytesUploaded: s.bytesUploaded,
-          filesUnchanged: s.filesUnchanged,
-        });
-        W[key].push(w);
-        c.log(
-          `workflow ${key}${tag(i)}: ${fmtS(w.wallMs)}, worker cpu ${w.workerCpuS.toFixed(1)} s, uploaded ${fmtMiB(w.bytesUploaded)}, bucket +${fmtMiB(w.bucketDelta)}`,
-        );
-      }
+        if (c.rig && W) {
+          await c.rig.use(`workflow-${i}`);
+          c.cache.prepare();
+          const t = await c.rig.backup(assets, 'bench');
+          const s = t.result;
+          const w = await bucket(`workflow-${i}`, i, {
+            wallMs: t.wallMs,
+            workerCpuS: t.workerCpuS,
+            load1: t.load1,
+            snapshotId: s.id,
+            bytesRead: s.bytesRead,
+            bytesNew: s.bytesNew,
+            bytesUploaded: s.bytesUploaded,
+            filesUnchanged: s.filesUnchanged,
+          });
+          W[key].push(w);
+          c.log(
+            `workflow ${key}${tag(i)}: ${fmtS(w.wallMs)}, worker cpu ${w.workerCpuS.toFixed(1)} s, uploaded ${fmtMiB(w.bytesUploaded)}, bucket +${fmtMiB(w.bucketDelta)}`,
+          );
+        }
+      };
+      await inTurn(i, refSteps, ourSteps);
     }
   };
 
@@ -246,35 +252,40 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
     return t;
   };
   for (const i of reps) {
-    for (const ref of refs[i]) {
-      const target = freshTarget();
-      c.cache.prepare();
-      const r = await ref.tool.restore(target);
-      // restic recreates the absolute source path inside the target; checking one rep is enough
-      const rv = i === 0 ? compareTrees(expected, ref.tool.nestsSourcePath ? path.join(target, assets) : target) : undefined;
-      ref.samples.restore.push({ ...r, rep: i, ...(rv ? { verify: rv } : {}) });
-      c.log(`${ref.name} restore${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}${rv ? `, ${verdict(rv)}` : ''}`);
-    }
-    for (const o of ours[i]) {
-      const target = freshTarget();
-      c.cache.prepare();
-      const d = await o.engine.restore(target);
-      const dv = compareTrees(expected, target);
-      o.samples.restore.push({ ...d, rep: i, verify: dv });
-      c.log(
-        `${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (start-up ${fmtS(d.loadMs)}, engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`,
-      );
-    }
+    const refSteps = async () => {
+      for (const ref of refs[i]) {
+        const target = freshTarget();
+        c.cache.prepare();
+        const r = await ref.tool.restore(target);
+        // restic recreates the absolute source path inside the target; checking one rep is enough
+        const rv = i === 0 ? compareTrees(expected, ref.tool.nestsSourcePath ? path.join(target, assets) : target) : undefined;
+        ref.samples.restore.push({ ...r, rep: i, ...(rv ? { verify: rv } : {}) });
+        c.log(`${ref.name} restore${tag(i)}: ${fmtS(r.wallMs)}, cpu ${r.cpuS?.toFixed(1)} s, RSS ${fmtMiB(r.maxRssKiB * 1024)}${rv ? `, ${verdict(rv)}` : ''}`);
+      }
+    };
+    const ourSteps = async () => {
+      for (const o of ours[i]) {
+        const target = freshTarget();
+        c.cache.prepare();
+        const d = await o.engine.restore(target);
+        const dv = compareTrees(expected, target);
+        o.samples.restore.push({ ...d, rep: i, verify: dv });
+        c.log(
+          `${o.name} restore${tag(i)}: ${fmtS(d.wallMs)} (start-up ${fmtS(d.loadMs)}, engine ${fmtS(d.engineMs)}), cpu ${d.cpuS?.toFixed(1)} s, RSS ${fmtMiB(d.procMaxRssKiB * 1024)}, got ${fmtMiB(d.bytesGot)}, ${verdict(dv)}`,
+        );
+      }
 
-    if (c.rig && W) {
-      await c.rig.use(`workflow-${i}`);
-      const target = freshTarget();
-      c.cache.prepare();
-      const t = await c.rig.restore(target, 'bench');
-      const wv = compareTrees(expected, target);
-      W.restore.push({ wallMs: t.wallMs, workerCpuS: t.workerCpuS, load1: t.load1, rep: i, verify: wv });
-      c.log(`workflow restore${tag(i)}: ${fmtS(t.wallMs)}, worker cpu ${t.workerCpuS.toFixed(1)} s, ${verdict(wv)}`);
-    }
+      if (c.rig && W) {
+        await c.rig.use(`workflow-${i}`);
+        const target = freshTarget();
+        c.cache.prepare();
+        const t = await c.rig.restore(target, 'bench');
+        const wv = compareTrees(expected, target);
+        W.restore.push({ wallMs: t.wallMs, workerCpuS: t.workerCpuS, load1: t.load1, rep: i, verify: wv });
+        c.log(`workflow restore${tag(i)}: ${fmtS(t.wallMs)}, worker cpu ${t.workerCpuS.toFixed(1)} s, ${verdict(wv)}`);
+      }
+    };
+    await inTurn(i, refSteps, ourSteps);
   }
   for (const t of targets) fs.rmSync(t, { recursive: true, force: true });
   // merge the repetitions of each column
@@ -289,6 +300,15 @@ export async function runSuite(c: SuiteContext): Promise<SuiteResults> {
     tools,
     change,
   };
+}
+
+/**
+ * The reference tools first in even repetitions, lepton-dr first in odd ones: a run's place in
+ * the sequence changes what it pays for (file-system state left by the runs before it, SeaweedFS
+ * volumes filling), and a fixed order charged all of that to whichever side came second.
+ */
+async function inTurn(rep: number, refs: () => Promise<void>, ours: () => Promise<void>): Promise<void> {
+  for (const step of rep % 2 === 0 ? [refs, ours] : [ours, refs]) await step();
 }
 
 function merge<B, R>(xs: ToolSamples<B, R>[]): ToolSamples<B, R> {
