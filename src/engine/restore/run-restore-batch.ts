@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { IntegrityError, NotFoundError } from '../../common/errors';
 import { mapLimit } from '../../common/map-limit';
 import { Semaphore } from '../limits/semaphore';
-import { freeBuffer } from '../../common/free-buffer';
 import { readSignedJson } from '../repo/signed-doc';
 import { packKey, restoreBatchKey } from '../repo/layout';
 import type { Repository } from '../repo/repository';
@@ -13,9 +12,9 @@ import { ownAndChmod, ownerAndMode } from './apply-metadata';
 import { plainLength } from '../repo/chunk-index';
 import { batchView, type AssetLimitsOf } from '../limits/host-limits';
 import type { BlobStore } from '../store/blob-store';
-import { interleaveRanges, planBatchRanges, type BlobTarget, type PackRange } from './fetch-ranges';
+import { interleaveRanges, planBatchRanges, type PackRange } from './fetch-ranges';
 import type { ChunkPool } from '../chunker/pool';
-import { openRange, type OpenRangeResult, type OpenRangeTask } from './open-range';
+import { openRange, type OpenRangeResult, type OpenRangeTask, type RangeWrite } from './open-range';
 import { RestoreBatchParser, type RestoreItem } from './restore-plan';
 
 export interface RestoreProgress {
@@ -90,34 +89,26 @@ const ownCopy = (b: Buffer) => {
 };
 
 /**
- * Every blob of a fetched range opened and checked against its id, and the files that are one
- * blob of it written whole (`writes`), in a pool thread when there is a pool; a blob that fails
- * throws IntegrityError naming the file it was for and its chunk.
+ * Every blob of a fetched range opened and checked against its id, then written where it goes
+ * (`writes`), in a pool thread when there is a pool; a blob that fails throws IntegrityError
+ * naming the file it was for and its chunk.
  */
-async function openFetched(
+async function openAndWrite(
   repo: Repository,
   pool: ChunkPool | undefined,
   r: PackRange,
   data: Buffer,
   fileOf: (b: PackRange['blobs'][number]) => string,
-  writes: OpenRangeTask['writes'],
-  writtenOnly: Set<number>,
-): Promise<{ buffer: ArrayBuffer; plains: (Buffer | undefined)[] }> {
+  writes: RangeWrite[],
+): Promise<void> {
   const task: OpenRangeTask = {
     taskId: ++openTasks,
     pack: r.pack,
-    blobs: r.blobs.map((b, i) => ({
-      id: b.id,
-      at: b.offset - r.start,
-      storedLength: b.storedLength,
-      plainLength: b.plainLength,
-      rawLength: b.rawLength,
-      ...(writtenOnly.has(i) ? { writtenOnly: true } : {}),
-    })),
+    blobs: r.blobs.map((b) => ({ id: b.id, at: b.offset - r.start, storedLength: b.storedLength, plainLength: b.plainLength, rawLength: b.rawLength })),
     writes,
   };
-  // the plaintexts may come back in the range's own buffer, transferred and freed whole: a view of a
-  // shared ArrayBuffer (a small read from Node's pool) goes as a copy of its own
+  // the range is transferred to the thread and freed there whole: a view of a shared ArrayBuffer
+  // (a small read from Node's pool) goes as a copy of its own
   const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : ownCopy(data);
   const res: OpenRangeResult = pool ? await pool.openRange(repo.codec, task, owned.buffer as ArrayBuffer) : openRange(repo.codec, task, owned);
   if ('failed' in res) {
@@ -125,17 +116,16 @@ async function openFetched(
     throw res.integrity ? new IntegrityError(msg) : new Error(msg);
   }
   if ('writeFailed' in res) throw Object.assign(new Error(res.message), { code: res.code });
-  return { buffer: res.data, plains: r.blobs.map((b, i) => (res.at[i] < 0 ? undefined : Buffer.from(res.data, res.at[i], b.plainLength))) };
 }
 
-async function openForWrite(abs: FsPath, flags = WRITE_FLAGS): Promise<fs.promises.FileHandle> {
+async function openForWrite(abs: FsPath): Promise<fs.promises.FileHandle> {
   try {
-    return await fs.promises.open(abs, flags, 0o600);
+    return await fs.promises.open(abs, WRITE_FLAGS, 0o600);
   } catch (e) {
     // an interrupted earlier attempt may already have made it read-only
     if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
     await fs.promises.chmod(abs, 0o600);
-    return fs.promises.open(abs, flags, 0o600);
+    return fs.promises.open(abs, WRITE_FLAGS, 0o600);
   }
 }
 
@@ -161,8 +151,8 @@ async function verifyFile(repo: Repository, abs: FsPath, item: RestoreItem): Pro
 }
 
 /** Exact size, then owner, mode and mtime, all through one handle; optionally re-read and checked. */
-async function finishFile(repo: Repository, abs: FsPath, item: RestoreItem, verify: boolean, open?: fs.promises.FileHandle): Promise<void> {
-  const fh = open ?? (await openForWrite(abs));
+async function finishFile(repo: Repository, abs: FsPath, item: RestoreItem, verify: boolean): Promise<void> {
+  const fh = await openForWrite(abs);
   try {
     await fh.truncate(item.size);
     await ownAndChmod(fh, item);
@@ -206,15 +196,9 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   const abs = (i: number) => joinFs(batch.staging, items[i]);
   const from = batchView(repo.store, batch.asset, o.assetLimits).store;
 
-  // per file: writes still to come in this attempt, and its handle while some are outstanding
+  // per file: writes still to come in this attempt
   const pending = new Array<number>(items.length).fill(0);
   for (const r of ranges) for (const b of r.blobs) for (const t of b.targets) pending[todo[t.file]]++;
-  const handles = new Map<number, Promise<fs.promises.FileHandle>>();
-  const handle = (f: number) => {
-    let h = handles.get(f);
-    if (!h) handles.set(f, (h = openForWrite(abs(f))));
-    return h;
-  };
   const mtimes = new BatchMtimes(o.exactMtimes);
   // the files an earlier attempt finished: it may have stopped before python3 set theirs
   items.forEach((item, i) => {
@@ -231,53 +215,33 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
     await mapLimit(ranges, RANGE_SLOTS, (r) =>
       rangeSlots.run(async () => {
         o.checkpoint?.();
-        // a file that is one blob of this range (most small files) is written whole where the blob is checked
-        const whole = new Set<BlobTarget>();
-        const writes: NonNullable<OpenRangeTask['writes']> = [];
-        // blobs whose every target is written whole there: their plaintexts need not come back
-        const writtenOnly = new Set<number>();
-        r.blobs.forEach((b, blob) => {
-          let all = true;
-          for (const t of b.targets) {
-            const item = items[todo[t.file]];
-            if (pending[todo[t.file]] !== 1 || t.fileOffset !== 0 || b.plainLength !== item.size) {
-              all = false;
-              continue;
-            }
-            whole.add(t);
-            writes.push({ blob, file: { path: abs(todo[t.file]), ...ownerAndMode(item), mtime: mtimeOf(item) } });
-          }
-          if (all) writtenOnly.add(blob);
-        });
-        const data = await fetchRange(from, r, items, todo);
-        const opened = await openFetched(repo, o.pool, r, data, (b) => `file "${items[todo[b.targets[0].file]].path}"`, writes, writtenOnly);
-        for (let bi = 0; bi < r.blobs.length; bi++) {
-          const b = r.blobs[bi];
-          const plain = opened.plains[bi];
+        // a file that is one blob of this range (most small files) is written whole where the blob is
+        // checked; the blobs of bigger files are written there too, at their offsets
+        const writes: RangeWrite[] = [];
+        const fileOfWrite: number[] = [];
+        for (let blob = 0; blob < r.blobs.length; blob++) {
+          const b = r.blobs[blob];
           for (const t of b.targets) {
             const f = todo[t.file];
             const item = items[f];
-            if (whole.has(t)) {
-              pending[f] = 0;
-              if (verify) await verifyFile(repo, abs(f), item);
-              fileDone(f);
-            } else {
-              if (!plain) throw new Error(`file "${item.path}": the plaintext of chunk ${b.id.slice(0, 12)} did not come back`);
-              const fh = await handle(f);
-              let off = 0;
-              while (off < plain.length) off += (await fh.write(plain, off, plain.length - off, t.fileOffset + off)).bytesWritten;
-              if (--pending[f] === 0) {
-                handles.delete(f);
-                await finishFile(repo, abs(f), item, verify, fh);
-                fileDone(f);
-              }
-            }
-            p.bytesDone += b.plainLength;
+            fileOfWrite.push(f);
+            if (pending[f] === 1 && t.fileOffset === 0 && b.plainLength === item.size) {
+              writes.push({ blob, file: { path: abs(f), ...ownerAndMode(item), mtime: mtimeOf(item) } });
+            } else writes.push({ blob, part: { path: abs(f), offset: t.fileOffset } });
           }
         }
-        // written everywhere they go: the range's plaintexts (one buffer) are freed now
-        freeBuffer(opened.buffer);
-        freeBuffer(data);
+        const data = await fetchRange(from, r, items, todo);
+        await openAndWrite(repo, o.pool, r, data, (b) => `file "${items[todo[b.targets[0].file]].path}"`, writes);
+        for (let w = 0; w < writes.length; w++) {
+          const f = fileOfWrite[w];
+          if (--pending[f] === 0) {
+            // a whole file has its metadata already; a file of parts gets its size, owner, mode and mtime now
+            if ('part' in writes[w]) await finishFile(repo, abs(f), items[f], verify);
+            else if (verify) await verifyFile(repo, abs(f), items[f]);
+            fileDone(f);
+          }
+          p.bytesDone += r.blobs[writes[w].blob].plainLength;
+        }
         mtimes.send();
         report();
       }),
@@ -296,8 +260,6 @@ export async function runRestoreBatch(repo: Repository, o: RunRestoreBatchOption
   } catch (e) {
     await mtimes.abandon();
     throw e;
-  } finally {
-    for (const h of handles.values()) await h.then((fh) => fh.close()).catch(() => undefined);
   }
   const warning = await mtimes.settle();
   report();

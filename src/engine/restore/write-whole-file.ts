@@ -19,16 +19,7 @@ const FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFO
  * in the engine's threads next to the check of the blob (restore/open-range.ts), or inline.
  */
 export function writeWholeFileSync(f: WholeFile, data: Uint8Array): void {
-  const abs = typeof f.path === 'string' ? f.path : Buffer.from(f.path.buffer, f.path.byteOffset, f.path.byteLength);
-  let fd: number;
-  try {
-    fd = fs.openSync(abs, FLAGS, 0o600);
-  } catch (e) {
-    // an interrupted earlier attempt may already have made it read-only
-    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
-    fs.chmodSync(abs, 0o600);
-    fd = fs.openSync(abs, FLAGS, 0o600);
-  }
+  const fd = openForWriteSync(f.path, FLAGS);
   try {
     let off = 0;
     while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
@@ -38,5 +29,17 @@ export function writeWholeFileSync(f: WholeFile, data: Uint8Array): void {
     fs.futimesSync(fd, f.mtime, f.mtime);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Open a restored file for writing (created 0600); an interrupted earlier attempt may already have made it read-only. */
+export function openForWriteSync(path: string | Uint8Array, flags: number): number {
+  const abs = typeof path === 'string' ? path : Buffer.from(path.buffer, path.byteOffset, path.byteLength);
+  try {
+    return fs.openSync(abs, flags, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    fs.chmodSync(abs, 0o600);
+    return fs.openSync(abs, flags, 0o600);
   }
 }
