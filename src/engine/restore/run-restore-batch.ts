@@ -16,6 +16,7 @@ import { interleaveRanges, planBatchRanges, type PackRange } from './fetch-range
 import type { ChunkPool } from '../chunker/pool';
 import { openRange, type OpenRangeResult, type OpenRangeTask, type RangeWrite } from './open-range';
 import { RestoreBatchParser, type RestoreItem } from './restore-plan';
+import { PART_WRITE_FLAGS } from './write-file-parts';
 
 export interface RestoreProgress {
   /**
@@ -67,7 +68,6 @@ const RANGE_BYTES = 8 * 1024 * 1024;
  */
 export const RANGE_SLOTS = 6;
 const rangeSlots = new Semaphore(RANGE_SLOTS);
-const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 async function fetchRange(store: BlobStore, r: PackRange, items: RestoreItem[], todo: number[]): Promise<Buffer> {
   const who = `file "${items[todo[r.blobs[0].targets[0].file]].path}"`;
@@ -120,12 +120,12 @@ async function openAndWrite(
 
 async function openForWrite(abs: FsPath): Promise<fs.promises.FileHandle> {
   try {
-    return await fs.promises.open(abs, WRITE_FLAGS, 0o600);
+    return await fs.promises.open(abs, PART_WRITE_FLAGS, 0o600);
   } catch (e) {
     // an interrupted earlier attempt may already have made it read-only
     if ((e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
     await fs.promises.chmod(abs, 0o600);
-    return fs.promises.open(abs, WRITE_FLAGS, 0o600);
+    return fs.promises.open(abs, PART_WRITE_FLAGS, 0o600);
   }
 }
 

@@ -8,7 +8,8 @@ export interface FilePart {
   offset: number;
 }
 
-const FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
+/** A restored file opened to write into, without truncating it: its parts, or its finish (run-restore-batch.ts) */
+export const PART_WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 const samePath = (a: string | Uint8Array, b: string | Uint8Array) => (typeof a === 'string' || typeof b === 'string' ? a === b : Buffer.compare(a, b) === 0);
 
@@ -22,7 +23,7 @@ export class FilePartWriter {
   write(part: FilePart, data: Uint8Array): void {
     if (!this.open || !samePath(this.open.path, part.path)) {
       this.close();
-      this.open = { path: part.path, fd: openForWriteSync(part.path, FLAGS) };
+      this.open = { path: part.path, fd: openForWriteSync(part.path, PART_WRITE_FLAGS) };
     }
     let off = 0;
     while (off < data.length) off += fs.writeSync(this.open.fd, data, off, data.length - off, part.offset + off);
