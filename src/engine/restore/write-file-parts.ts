@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { openForWriteSync } from './write-whole-file';
+import { openForWriteSync, writeAllSync } from './write-whole-file';
 
 /** Bytes of a file of several blobs, written at `offset`; its size, owner, mode and mtime come once every part is in (run-restore-batch.ts). */
 export interface FilePart {
@@ -25,8 +25,7 @@ export class FilePartWriter {
       this.close();
       this.open = { path: part.path, fd: openForWriteSync(part.path, PART_WRITE_FLAGS) };
     }
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(this.open.fd, data, off, data.length - off, part.offset + off);
+    writeAllSync(this.open.fd, data, part.offset);
   }
 
   close(): void {

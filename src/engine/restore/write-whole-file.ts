@@ -21,8 +21,7 @@ const FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFO
 export function writeWholeFileSync(f: WholeFile, data: Uint8Array): void {
   const fd = openForWriteSync(f.path, FLAGS);
   try {
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
+    writeAllSync(fd, data, 0);
     // chown before chmod: chown clears setuid/setgid (apply-metadata.ts)
     if (f.owner) fs.fchownSync(fd, f.owner.uid, f.owner.gid);
     fs.fchmodSync(fd, f.mode);
@@ -30,6 +29,12 @@ export function writeWholeFileSync(f: WholeFile, data: Uint8Array): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** All of `data` into `fd` from byte `at` (a write may take less than it was given). */
+export function writeAllSync(fd: number, data: Uint8Array, at: number): void {
+  let off = 0;
+  while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, at + off);
 }
 
 /** Open a restored file for writing (created 0600); an interrupted earlier attempt may already have made it read-only. */
